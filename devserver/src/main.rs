@@ -1,0 +1,81 @@
+//! `devserver`: the local stack's API server. Started by `scripts/dev.sh`, which also
+//! runs the AWS emulator and sets AWS_ENDPOINT_URL, region and dummy credentials.
+
+use std::net::SocketAddr;
+
+use agentctl_shared::AppState;
+use agentctl_shared::auth::{PLATFORM_KEY_PREFIX, digest, new_secret};
+use agentctl_shared::config::Config;
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    agentctl_shared::lambda::init_tracing();
+    let table = env_or("TABLE_NAME", "agentctl-local");
+    let port: u16 = env_or("PORT", "8080").parse()?;
+    let platform_key =
+        std::env::var("PLATFORM_KEY").unwrap_or_else(|_| new_secret(PLATFORM_KEY_PREFIX));
+
+    let sdk = aws_config::load_from_env().await;
+    devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
+    let key_id =
+        devserver::provision::ensure_key(&aws_sdk_kms::Client::new(&sdk), "alias/agentctl-local")
+            .await?;
+    let queue_url =
+        devserver::provision::ensure_queues(&aws_sdk_sqs::Client::new(&sdk), "agentctl-usage")
+            .await?;
+
+    let state = AppState::new(Config::for_table(&table, Some(digest(&platform_key))), &sdk);
+    let demo = devserver::seed::demo(&state).await?;
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    println!();
+    println!("agentctl local stack is up");
+    println!("  API            {url}/v1");
+    println!("  OpenAPI        {url}/v1/openapi.json");
+    println!("  table          {table}   KMS key {key_id}");
+    println!("  usage queue    {queue_url}");
+    println!("  platform key   {platform_key}");
+    match &demo {
+        Some(demo) => {
+            println!("  demo org       {}", demo.org_name);
+            println!(
+                "  admin token    {}   ({})",
+                demo.admin_token, demo.admin_email
+            );
+            println!(
+                "  enrollment     {}   (one-time code of {})",
+                demo.member_code, demo.member_email
+            );
+            println!();
+            println!("Try:");
+            println!(
+                "  curl -s {url}/v1/me -H 'Authorization: Bearer {}'",
+                demo.admin_token
+            );
+            println!(
+                "  curl -s {url}/v1/employees -H 'Authorization: Bearer {}'",
+                demo.admin_token
+            );
+            println!(
+                "  curl -s -X POST {url}/v1/sessions -H 'Content-Type: application/json' -d '{{\"code\":\"{}\"}}'",
+                demo.member_code
+            );
+        }
+        None => println!("  demo org       already seeded (earlier tokens stay valid)"),
+    }
+    println!();
+    println!("Ctrl-C stops the server and the emulator.");
+
+    let app = devserver::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

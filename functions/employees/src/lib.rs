@@ -1,0 +1,98 @@
+//! The employees function: the organization's employees and their enrollment codes.
+
+use agentctl_shared::auth::Caller;
+use agentctl_shared::domain::employees::{
+    self, Employee, EmployeePatch, EmployeeQuery, NewEmployee,
+};
+use agentctl_shared::domain::sessions::{self, EnrollmentCode};
+use agentctl_shared::http::openapi::Problems;
+use agentctl_shared::http::{Json, Path, Query};
+use agentctl_shared::ids::EmployeeId;
+use agentctl_shared::pagination::Page;
+use agentctl_shared::{AppState, Result};
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_employee, list_employees))
+        .routes(routes!(get_employee, update_employee, delete_employee))
+        .routes(routes!(issue_enrollment_code))
+}
+
+/// Add an employee (takes a seat).
+#[utoipa::path(post, path = "/v1/employees", tag = "employees", request_body = NewEmployee,
+    responses((status = 201, body = Employee), Problems), security(("session" = [])))]
+async fn create_employee(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<NewEmployee>,
+) -> Result<(StatusCode, Json<Employee>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(employees::create(&state, &caller, body).await?),
+    ))
+}
+
+/// List employees, optionally of one team, status or role.
+#[utoipa::path(get, path = "/v1/employees", tag = "employees", params(EmployeeQuery),
+    responses((status = 200, body = Page<Employee>), Problems), security(("session" = [])))]
+async fn list_employees(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<EmployeeQuery>,
+) -> Result<Json<Page<Employee>>> {
+    Ok(Json(employees::list(&state, &caller, query).await?))
+}
+
+/// Read an employee.
+#[utoipa::path(get, path = "/v1/employees/{employee_id}", tag = "employees", params(("employee_id" = EmployeeId, Path)),
+    responses((status = 200, body = Employee), Problems), security(("session" = [])))]
+async fn get_employee(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<EmployeeId>,
+) -> Result<Json<Employee>> {
+    Ok(Json(employees::get(&state, &caller, id).await?))
+}
+
+/// Change an employee: details, team, role, status (deactivation revokes their sessions).
+#[utoipa::path(patch, path = "/v1/employees/{employee_id}", tag = "employees", params(("employee_id" = EmployeeId, Path)),
+    request_body = EmployeePatch, responses((status = 200, body = Employee), Problems), security(("session" = [])))]
+async fn update_employee(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<EmployeeId>,
+    Json(body): Json<EmployeePatch>,
+) -> Result<Json<Employee>> {
+    Ok(Json(employees::update(&state, &caller, id, body).await?))
+}
+
+/// Delete a deactivated employee.
+#[utoipa::path(delete, path = "/v1/employees/{employee_id}", tag = "employees", params(("employee_id" = EmployeeId, Path)),
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn delete_employee(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<EmployeeId>,
+) -> Result<StatusCode> {
+    employees::delete(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Issue a one-time enrollment code with which the employee logs in. Shown once.
+#[utoipa::path(post, path = "/v1/employees/{employee_id}/enrollment-codes", tag = "employees",
+    params(("employee_id" = EmployeeId, Path)),
+    responses((status = 201, body = EnrollmentCode), Problems), security(("session" = [])))]
+async fn issue_enrollment_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<EmployeeId>,
+) -> Result<(StatusCode, Json<EnrollmentCode>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(sessions::issue_enrollment(&state, &caller, id).await?),
+    ))
+}

@@ -1,0 +1,66 @@
+# Shared by dev.sh and test.sh: a project-local virtualenv with the AWS emulator
+# (moto) and cfn-lint, and helpers to start and stop the emulator.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+# Pinned so every machine emulates the same AWS behaviour.
+MOTO_VERSION="5.2.5"
+CFN_LINT_VERSION="1.58.0"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_venv() {
+  local stamp="$VENV/.installed-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION"
+  [ -f "$stamp" ] && return 0
+  log "installing moto[server] $MOTO_VERSION and cfn-lint into $VENV"
+  command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  touch "$stamp"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Dummy credentials and a region: without them the SDK goes looking for instance
+# metadata and fails (see the handbook's pitfalls).
+export_aws_env() {
+  export AWS_ENDPOINT_URL="$1"
+  export AWS_REGION="${AWS_REGION:-us-east-1}"
+  export AWS_DEFAULT_REGION="$AWS_REGION"
+  export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-testing}"
+  export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-testing}"
+}
+
+# Starts moto on a free port (or $MOTO_PORT), waits until it answers, exports the AWS
+# environment. Sets MOTO_PID.
+start_moto() {
+  ensure_venv
+  local port="${MOTO_PORT:-$(free_port)}"
+  mkdir -p "$ROOT/.local"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$ROOT/.local/moto.log" 2>&1 &
+  MOTO_PID=$!
+  local url="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    if curl -fs "$url/moto-api/" >/dev/null 2>&1; then
+      export_aws_env "$url"
+      log "AWS emulator (moto) at $url"
+      return 0
+    fi
+    kill -0 "$MOTO_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "moto did not start; see $ROOT/.local/moto.log" >&2
+  cat "$ROOT/.local/moto.log" >&2
+  exit 1
+}
+
+stop_moto() {
+  if [ -n "${MOTO_PID:-}" ]; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+}

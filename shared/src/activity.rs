@@ -1,0 +1,103 @@
+//! Activity log entries: one per state change, written in the same transaction as the
+//! change itself. The read API arrives with the employee configurations; entries start now.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::auth::Principal;
+use crate::ids::{ActivityId, EmployeeId, OrgId};
+use chrono::{DateTime, Utc};
+
+/// Every event type, with the category it is filed under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum EventType {
+    #[serde(rename = "org.created")]
+    OrgCreated,
+    #[serde(rename = "org.updated")]
+    OrgUpdated,
+    #[serde(rename = "subscription.updated")]
+    SubscriptionUpdated,
+    #[serde(rename = "team.created")]
+    TeamCreated,
+    #[serde(rename = "team.updated")]
+    TeamUpdated,
+    #[serde(rename = "team.deleted")]
+    TeamDeleted,
+    #[serde(rename = "employee.created")]
+    EmployeeCreated,
+    #[serde(rename = "employee.updated")]
+    EmployeeUpdated,
+    #[serde(rename = "employee.deactivated")]
+    EmployeeDeactivated,
+    #[serde(rename = "employee.deleted")]
+    EmployeeDeleted,
+    #[serde(rename = "enrollment.issued")]
+    EnrollmentIssued,
+    #[serde(rename = "session.created")]
+    SessionCreated,
+    #[serde(rename = "session.revoked")]
+    SessionRevoked,
+}
+
+impl EventType {
+    pub fn category(self) -> &'static str {
+        use EventType::*;
+        match self {
+            OrgCreated | OrgUpdated | SubscriptionUpdated => "organization",
+            TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated
+            | EmployeeDeactivated | EmployeeDeleted => "directory",
+            EnrollmentIssued | SessionCreated | SessionRevoked => "auth",
+        }
+    }
+}
+
+/// Who did it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    Platform,
+    Employee,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ActivityEntry {
+    pub id: ActivityId,
+    pub org_id: OrgId,
+    pub actor: Actor,
+    /// The employee who caused the event (absent for the platform operator).
+    pub employee_id: Option<EmployeeId>,
+    pub event_type: EventType,
+    pub event_category: String,
+    /// What changed. Never holds secrets.
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ActivityEntry {
+    pub fn new(org_id: OrgId, by: &Principal, event_type: EventType, payload: Value) -> Self {
+        let (actor, employee_id) = match by {
+            Principal::Platform => (Actor::Platform, None),
+            Principal::Employee(c) => (Actor::Employee, Some(c.employee_id)),
+        };
+        Self::by(org_id, actor, employee_id, event_type, payload)
+    }
+
+    pub fn by(
+        org_id: OrgId,
+        actor: Actor,
+        employee_id: Option<EmployeeId>,
+        event_type: EventType,
+        payload: Value,
+    ) -> Self {
+        Self {
+            id: ActivityId::new(),
+            org_id,
+            actor,
+            employee_id,
+            event_type,
+            event_category: event_type.category().to_string(),
+            payload,
+            created_at: crate::time::now(),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Configuration, read from the environment once per process (at cold start).
+
+use chrono::Duration;
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The single DynamoDB table.
+    pub table_name: String,
+    /// SHA-256 (hex) of the platform operator's key; `None` disables platform routes.
+    pub platform_key_sha256: Option<String>,
+    /// Lifetime of a login session.
+    pub session_ttl: Duration,
+    /// Lifetime of an unused enrollment code.
+    pub enrollment_ttl: Duration,
+    /// How long activity entries are kept (DynamoDB TTL).
+    pub activity_retention_days: i64,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: required("TABLE_NAME")?,
+            platform_key_sha256: std::env::var("PLATFORM_KEY_SHA256")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            session_ttl: Duration::hours(number("SESSION_TTL_HOURS", 24 * 30)?),
+            enrollment_ttl: Duration::hours(number("ENROLLMENT_TTL_HOURS", 72)?),
+            activity_retention_days: number("ACTIVITY_RETENTION_DAYS", 400)?,
+        })
+    }
+
+    /// Defaults for a given table, as used by the local stack and tests.
+    pub fn for_table(table_name: impl Into<String>, platform_key_sha256: Option<String>) -> Self {
+        Self {
+            table_name: table_name.into(),
+            platform_key_sha256,
+            session_ttl: Duration::hours(24 * 30),
+            enrollment_ttl: Duration::hours(72),
+            activity_retention_days: 400,
+        }
+    }
+}
+
+fn required(name: &str) -> Result<String, ConfigError> {
+    std::env::var(name).map_err(|_| ConfigError(format!("{name} is not set")))
+}
+
+fn number(name: &str, default: i64) -> Result<i64, ConfigError> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => v
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}"))),
+    }
+}

@@ -1,0 +1,497 @@
+//! Employees: the people of an organization, their team, role and status.
+//!
+//! Rules beyond field validation:
+//! - emails are unique across all organizations, case-insensitively (guard item);
+//! - every employee but a deactivated one holds a seat, and seats are capped by the
+//!   organization's `max_employees` (a conditional counter in the same transaction);
+//! - only callers with `owners:manage` may grant the owner role or change an owner;
+//! - nobody changes their own role or status (no self-lockout, no self-promotion);
+//! - deactivation revokes every session; only a deactivated employee can be deleted.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::{Caller, Principal};
+use crate::domain::roles::role_id;
+use crate::domain::sessions;
+use crate::error::{Error, Result};
+use crate::ids::{EmployeeId, OrgId, RoleId, TeamId};
+use crate::pagination::{Page, PageRequest};
+use crate::repo::{self, StoreError, s};
+use crate::roles::{Permission, RoleName};
+use crate::validate::{self, Validator};
+use chrono::{DateTime, Utc};
+
+const NAME_MAX: usize = 200;
+const PREFERENCES_MAX_BYTES: usize = 16 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmployeeStatus {
+    Active,
+    Suspended,
+    Deactivated,
+}
+
+impl EmployeeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn may_log_in(self) -> bool {
+        self == Self::Active
+    }
+
+    pub fn holds_seat(self) -> bool {
+        self != Self::Deactivated
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Employee {
+    pub id: EmployeeId,
+    pub org_id: OrgId,
+    pub team_id: Option<TeamId>,
+    pub role: RoleName,
+    pub role_id: RoleId,
+    /// Lower-cased; unique across all organizations.
+    pub email: String,
+    pub full_name: String,
+    pub status: EmployeeStatus,
+    /// The employee's own settings (free-form JSON object).
+    pub preferences: Value,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Employee {
+    pub fn new(
+        org_id: OrgId,
+        email: String,
+        full_name: String,
+        role: RoleName,
+        team_id: Option<TeamId>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: EmployeeId::new(),
+            org_id,
+            team_id,
+            role,
+            role_id: role_id(role),
+            email,
+            full_name,
+            status: EmployeeStatus::Active,
+            preferences: json!({}),
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// The fields every new employee needs, parsed with their errors under `prefix`.
+pub struct NewEmployeeFields;
+
+impl NewEmployeeFields {
+    pub fn parse(
+        v: &mut Validator,
+        prefix: &str,
+        email: String,
+        full_name: String,
+    ) -> Option<(String, String)> {
+        let email = v.check(&format!("{prefix}email"), email, validate::email);
+        let full_name = v.check(
+            &format!("{prefix}full_name"),
+            full_name,
+            validate::name(NAME_MAX),
+        );
+        Some((email?, full_name?))
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEmployee {
+    pub email: String,
+    pub full_name: String,
+    /// Defaults to `member`.
+    #[serde(default)]
+    pub role: Option<RoleName>,
+    #[serde(default)]
+    pub team_id: Option<TeamId>,
+    #[serde(default)]
+    pub preferences: Option<Value>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeePatch {
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub role: Option<RoleName>,
+    /// A team id, or `null` to take the employee out of their team.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Uuid, nullable)]
+    pub team_id: Option<Option<TeamId>>,
+    pub status: Option<EmployeeStatus>,
+    pub preferences: Option<Value>,
+}
+
+/// `GET /v1/employees` filters and page.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EmployeeQuery {
+    pub team_id: Option<TeamId>,
+    pub status: Option<EmployeeStatus>,
+    pub role: Option<RoleName>,
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn principal(caller: &Caller) -> Principal {
+    Principal::Employee(caller.clone())
+}
+
+fn email_taken(email: &str) -> Error {
+    Error::conflict(
+        "email_taken",
+        format!("{email} already belongs to an employee"),
+    )
+}
+
+fn no_seat() -> Error {
+    Error::conflict(
+        "employee_limit_reached",
+        "the organization has no free seat (max_employees)",
+    )
+}
+
+fn no_team() -> Error {
+    Error::invalid("team_id", "no such team in this organization")
+}
+
+fn stale() -> Error {
+    Error::conflict(
+        "concurrent_update",
+        "the employee changed while this request ran; retry",
+    )
+}
+
+/// Owners are changed (and the owner role granted) only with `owners:manage`.
+fn require_owner_rights(caller: &Caller, roles: &[RoleName]) -> Result<()> {
+    if roles.contains(&RoleName::Owner) {
+        caller.require(Permission::OwnersManage)?;
+    }
+    Ok(())
+}
+
+pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> Result<Employee> {
+    caller.require(Permission::EmployeesWrite)?;
+    let role = request.role.unwrap_or(RoleName::Member);
+    require_owner_rights(caller, &[role])?;
+    let mut v = Validator::new();
+    let fields = NewEmployeeFields::parse(&mut v, "", request.email, request.full_name);
+    let preferences = v.check_opt(
+        "preferences",
+        request.preferences,
+        validate::json_object(PREFERENCES_MAX_BYTES),
+    );
+    let ((email, full_name), preferences) = v.finish(|| Some((fields?, preferences?)))?;
+
+    let mut employee = Employee::new(
+        caller.org_id,
+        email,
+        full_name,
+        role,
+        request.team_id,
+        crate::time::now(),
+    );
+    if let Some(preferences) = preferences {
+        employee.preferences = preferences;
+    }
+    let mut tx = state.repo.transaction();
+    repo::employees::create(&mut tx, &employee)?;
+    repo::organizations::adjust_seats(&mut tx, caller.org_id, 1);
+    if let Some(team) = employee.team_id {
+        repo::teams::adjust_members(&mut tx, caller.org_id, team, 1);
+    }
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &principal(caller),
+        EventType::EmployeeCreated,
+        json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => email_taken(&employee.email),
+        StoreError::ConditionFailed(repo::organizations::CAPACITY) => no_seat(),
+        StoreError::ConditionFailed(repo::teams::MISSING) => no_team(),
+        e => e.into(),
+    })?;
+    Ok(employee)
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    query: EmployeeQuery,
+) -> Result<Page<Employee>> {
+    caller.require(Permission::EmployeesRead)?;
+    let page = PageRequest::try_from(&crate::pagination::PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    })?;
+    let filter = repo::employees::ListFilter {
+        status: query.status,
+        role: query.role,
+    };
+    Ok(repo::employees::list(&state.repo, caller.org_id, query.team_id, &filter, &page).await?)
+}
+
+/// An employee of the given organization (404 for any other).
+pub async fn find(state: &AppState, org: OrgId, employee: EmployeeId) -> Result<Employee> {
+    repo::employees::get(&state.repo, org, employee)
+        .await?
+        .ok_or(Error::NotFound("employee"))
+}
+
+pub async fn get(state: &AppState, caller: &Caller, employee: EmployeeId) -> Result<Employee> {
+    if employee != caller.employee_id {
+        caller.require(Permission::EmployeesRead)?;
+    }
+    find(state, caller.org_id, employee).await
+}
+
+/// Whether a status change is allowed, and how it moves the seat count.
+fn seat_delta(from: EmployeeStatus, to: EmployeeStatus) -> i32 {
+    match (from.holds_seat(), to.holds_seat()) {
+        (true, false) => -1,
+        (false, true) => 1,
+        _ => 0,
+    }
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: EmployeeId,
+    patch: EmployeePatch,
+) -> Result<Employee> {
+    caller.require(Permission::EmployeesWrite)?;
+    let mut v = Validator::new();
+    let email = v.check_opt("email", patch.email, validate::email);
+    let full_name = v.check_opt("full_name", patch.full_name, validate::name(NAME_MAX));
+    let preferences = v.check_opt(
+        "preferences",
+        patch.preferences,
+        validate::json_object(PREFERENCES_MAX_BYTES),
+    );
+    let (email, full_name, preferences) = v.finish(|| Some((email?, full_name?, preferences?)))?;
+
+    let before = find(state, caller.org_id, id).await?;
+    let role = patch.role.filter(|r| *r != before.role);
+    let status = patch.status.filter(|s| *s != before.status);
+    let email = email.filter(|e| *e != before.email);
+    let team = patch.team_id.filter(|t| *t != before.team_id);
+    require_owner_rights(caller, &[before.role, role.unwrap_or(before.role)])?;
+    if id == caller.employee_id && (role.is_some() || status.is_some()) {
+        return Err(Error::Forbidden(
+            "you cannot change your own role or status".into(),
+        ));
+    }
+
+    let mut fields = Vec::new();
+    if let Some(email) = &email {
+        fields.push(("email", s(email)));
+    }
+    if let Some(full_name) = full_name.filter(|n| *n != before.full_name) {
+        fields.push(("full_name", s(full_name)));
+    }
+    if let Some(role) = role {
+        fields.push(("role", s(role.as_str())));
+        fields.push(("role_id", s(role_id(role).to_string())));
+    }
+    if let Some(status) = status {
+        fields.push(("status", s(status.as_str())));
+    }
+    if let Some(team) = team {
+        fields.push((
+            "team_id",
+            team.map_or(aws_sdk_dynamodb::types::AttributeValue::Null(true), |t| {
+                s(t.to_string())
+            }),
+        ));
+    }
+    if let Some(preferences) = preferences {
+        fields.push((
+            "preferences",
+            serde_dynamo::to_attribute_value(preferences).map_err(Error::internal)?,
+        ));
+    }
+    if fields.is_empty() {
+        return Ok(before);
+    }
+    let changed: Vec<&str> = fields
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| *f != "role_id")
+        .collect();
+    let event = if status == Some(EmployeeStatus::Deactivated) {
+        EventType::EmployeeDeactivated
+    } else {
+        EventType::EmployeeUpdated
+    };
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &principal(caller),
+        event,
+        json!({ "employee_id": id, "changed": changed, "role": role, "status": status, "team_id": team }),
+    );
+    fields.push(("updated_at", repo::ts(&crate::time::now())));
+
+    let mut tx = state.repo.transaction();
+    repo::employees::update(&mut tx, &before, fields, team);
+    if let Some(email) = &email {
+        repo::employees::change_email(&mut tx, &before, email);
+    }
+    if let Some(status) = status {
+        let delta = seat_delta(before.status, status);
+        if delta != 0 {
+            repo::organizations::adjust_seats(&mut tx, caller.org_id, delta);
+        }
+    }
+    if let Some(team) = team {
+        if let Some(old) = before.team_id {
+            repo::teams::adjust_members(&mut tx, caller.org_id, old, -1);
+        }
+        if let Some(new) = team {
+            repo::teams::adjust_members(&mut tx, caller.org_id, new, 1);
+        }
+    }
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => {
+            email_taken(email.as_deref().unwrap_or_default())
+        }
+        StoreError::ConditionFailed(repo::organizations::CAPACITY) => no_seat(),
+        StoreError::ConditionFailed(repo::teams::MISSING) => no_team(),
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })?;
+    if status == Some(EmployeeStatus::Deactivated) {
+        sessions::revoke_all(state, caller.org_id, id).await?;
+    }
+    find(state, caller.org_id, id).await
+}
+
+/// Deletes a deactivated employee for good (their email becomes free again).
+pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result<()> {
+    caller.require(Permission::EmployeesWrite)?;
+    let before = find(state, caller.org_id, id).await?;
+    require_owner_rights(caller, &[before.role])?;
+    if before.status != EmployeeStatus::Deactivated {
+        return Err(Error::conflict(
+            "employee_not_deactivated",
+            "deactivate the employee before deleting them",
+        ));
+    }
+    let mut tx = state.repo.transaction();
+    repo::employees::delete(&mut tx, &before);
+    if let Some(team) = before.team_id {
+        repo::teams::adjust_members(&mut tx, caller.org_id, team, -1);
+    }
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &principal(caller),
+        EventType::EmployeeDeleted,
+        json!({ "employee_id": id, "email": before.email }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesUpdate {
+    pub preferences: Value,
+}
+
+/// An employee replaces their own preferences.
+pub async fn update_own_preferences(
+    state: &AppState,
+    caller: &Caller,
+    request: PreferencesUpdate,
+) -> Result<Employee> {
+    let mut v = Validator::new();
+    let preferences = v.check(
+        "preferences",
+        request.preferences,
+        validate::json_object(PREFERENCES_MAX_BYTES),
+    );
+    let preferences = v.finish(|| preferences)?;
+    let before = find(state, caller.org_id, caller.employee_id).await?;
+    let fields = vec![
+        (
+            "preferences",
+            serde_dynamo::to_attribute_value(preferences).map_err(Error::internal)?,
+        ),
+        ("updated_at", repo::ts(&crate::time::now())),
+    ];
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &principal(caller),
+        EventType::EmployeeUpdated,
+        json!({ "employee_id": caller.employee_id, "changed": ["preferences"] }),
+    );
+    let mut tx = state.repo.transaction();
+    repo::employees::update(&mut tx, &before, fields, None);
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })?;
+    find(state, caller.org_id, caller.employee_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seats_follow_status() {
+        use EmployeeStatus::*;
+        assert_eq!(seat_delta(Active, Deactivated), -1);
+        assert_eq!(seat_delta(Suspended, Deactivated), -1);
+        assert_eq!(seat_delta(Deactivated, Active), 1);
+        assert_eq!(seat_delta(Active, Suspended), 0);
+    }
+
+    #[test]
+    fn team_null_and_absent_differ() {
+        let absent: EmployeePatch = serde_json::from_str("{}").unwrap();
+        let cleared: EmployeePatch = serde_json::from_str(r#"{"team_id": null}"#).unwrap();
+        assert_eq!(absent.team_id, None);
+        assert_eq!(cleared.team_id, Some(None));
+    }
+}

@@ -1,0 +1,363 @@
+//! Organizations (tenants). Created by the platform operator together with their
+//! subscription and first owner; afterwards their admins manage name and settings.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::{Caller, Principal};
+use crate::domain::employees::{Employee, NewEmployeeFields};
+use crate::domain::sessions::{self, EnrollmentCode};
+use crate::domain::subscriptions::{self, Subscription};
+use crate::error::{Error, Result};
+use crate::ids::OrgId;
+use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::repo::{self, StoreError, s};
+use crate::roles::{Permission, RoleName};
+use crate::validate::{self, Validator};
+use chrono::{DateTime, Utc};
+
+/// Upper bound of `max_employees` (what one table partition comfortably serves).
+pub const MAX_EMPLOYEES_LIMIT: u32 = 100_000;
+pub const MAX_AGENTS_LIMIT: u32 = 100;
+const SETTINGS_MAX_BYTES: usize = 16 * 1024;
+const NAME_MAX: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Starter,
+    Pro,
+    Enterprise,
+}
+
+impl Plan {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Starter => "starter",
+            Plan::Pro => "pro",
+            Plan::Enterprise => "enterprise",
+        }
+    }
+
+    /// Seats and agents per employee a plan comes with, unless the operator says otherwise.
+    pub fn default_limits(self) -> (u32, u32) {
+        match self {
+            Plan::Starter => (25, 3),
+            Plan::Pro => (250, 5),
+            Plan::Enterprise => (10_000, 10),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Organization {
+    pub id: OrgId,
+    pub name: String,
+    pub slug: String,
+    pub plan: Plan,
+    /// Organization-level configuration (free-form JSON object).
+    pub settings: Value,
+    pub max_employees: u32,
+    pub max_agents_per_employee: u32,
+    /// Employees holding a seat (every status but deactivated). Server-owned.
+    pub employee_count: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    pub name: String,
+    /// Unique URL name: 3-63 of a-z, 0-9 and '-'.
+    pub slug: String,
+    pub plan: Plan,
+    #[serde(default)]
+    pub settings: Option<Value>,
+    /// Defaults to the plan's seats.
+    #[serde(default)]
+    pub max_employees: Option<u32>,
+    /// Defaults to the plan's agents per employee.
+    #[serde(default)]
+    pub max_agents_per_employee: Option<u32>,
+    /// Exact decimal string; defaults to "0".
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "5000.00")]
+    pub monthly_budget_usd: Option<Decimal>,
+    /// The organization's first owner, who receives an enrollment code.
+    pub owner: NewOwner,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOwner {
+    pub email: String,
+    pub full_name: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedOrganization {
+    pub organization: Organization,
+    pub subscription: Subscription,
+    pub owner: Employee,
+    /// One-time code with which the owner logs in (`agentctl login`). Shown once.
+    pub owner_enrollment: EnrollmentCode,
+}
+
+/// What the platform operator may change.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformOrganizationPatch {
+    pub name: Option<String>,
+    pub plan: Option<Plan>,
+    pub settings: Option<Value>,
+    pub max_employees: Option<u32>,
+    pub max_agents_per_employee: Option<u32>,
+}
+
+/// What an organization's own admins may change.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub settings: Option<Value>,
+}
+
+pub async fn create(state: &AppState, request: NewOrganization) -> Result<CreatedOrganization> {
+    let mut v = Validator::new();
+    let name = v.check("name", request.name, validate::name(NAME_MAX));
+    let slug = v.check("slug", request.slug, validate::slug);
+    let settings = v.check_opt(
+        "settings",
+        request.settings,
+        validate::json_object(SETTINGS_MAX_BYTES),
+    );
+    let (default_seats, default_agents) = request.plan.default_limits();
+    let max_employees = v.check(
+        "max_employees",
+        request.max_employees.unwrap_or(default_seats),
+        validate::count(MAX_EMPLOYEES_LIMIT),
+    );
+    let max_agents = v.check(
+        "max_agents_per_employee",
+        request.max_agents_per_employee.unwrap_or(default_agents),
+        validate::count(MAX_AGENTS_LIMIT),
+    );
+    let budget = v.check(
+        "monthly_budget_usd",
+        request.monthly_budget_usd.unwrap_or(Decimal::ZERO),
+        subscriptions::parse_budget,
+    );
+    let owner_fields = NewEmployeeFields::parse(
+        &mut v,
+        "owner.",
+        request.owner.email,
+        request.owner.full_name,
+    );
+    let (name, slug, settings, max_employees, max_agents, budget, (email, full_name)) =
+        v.finish(|| {
+            Some((
+                name?,
+                slug?,
+                settings?,
+                max_employees?,
+                max_agents?,
+                budget?,
+                owner_fields?,
+            ))
+        })?;
+
+    crate::domain::roles::ensure_defaults(state).await?;
+    let now = crate::time::now();
+    let org = Organization {
+        id: OrgId::new(),
+        name,
+        slug,
+        plan: request.plan,
+        settings: settings.unwrap_or_else(|| json!({})),
+        max_employees,
+        max_agents_per_employee: max_agents,
+        employee_count: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let subscription = Subscription::open(org.id, org.plan, budget, now);
+    let owner = Employee::new(org.id, email, full_name, RoleName::Owner, None, now);
+    let (code, enrollment) = sessions::new_enrollment(state, &owner, None, now);
+
+    let mut tx = state.repo.transaction();
+    repo::organizations::create(&mut tx, &org)?;
+    repo::subscriptions::create(&mut tx, &subscription)?;
+    repo::employees::create(&mut tx, &owner)?;
+    repo::sessions::create_enrollment(&mut tx, &enrollment)?;
+    let entry = ActivityEntry::new(
+        org.id,
+        &Principal::Platform,
+        EventType::OrgCreated,
+        json!({ "slug": org.slug, "plan": org.plan, "owner_id": owner.id }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::organizations::SLUG_TAKEN) => {
+            Error::conflict("slug_taken", format!("the slug {:?} is taken", org.slug))
+        }
+        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => Error::conflict(
+            "email_taken",
+            format!("{} already belongs to an employee", owner.email),
+        ),
+        e => e.into(),
+    })?;
+    Ok(CreatedOrganization {
+        organization: org,
+        subscription,
+        owner,
+        owner_enrollment: enrollment.into_code(code),
+    })
+}
+
+pub async fn list(state: &AppState, query: &PageQuery) -> Result<Page<Organization>> {
+    Ok(repo::organizations::list(&state.repo, &PageRequest::try_from(query)?).await?)
+}
+
+pub async fn get(state: &AppState, org: OrgId) -> Result<Organization> {
+    repo::organizations::get(&state.repo, org)
+        .await?
+        .ok_or(Error::NotFound("organization"))
+}
+
+/// The caller's own organization.
+pub async fn get_own(state: &AppState, caller: &Caller) -> Result<Organization> {
+    caller.require(Permission::OrgRead)?;
+    get(state, caller.org_id).await
+}
+
+pub async fn update_by_platform(
+    state: &AppState,
+    org: OrgId,
+    patch: PlatformOrganizationPatch,
+) -> Result<Organization> {
+    let mut v = Validator::new();
+    let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
+    let settings = v.check_opt(
+        "settings",
+        patch.settings,
+        validate::json_object(SETTINGS_MAX_BYTES),
+    );
+    let max_employees = v.check_opt(
+        "max_employees",
+        patch.max_employees,
+        validate::count(MAX_EMPLOYEES_LIMIT),
+    );
+    let max_agents = v.check_opt(
+        "max_agents_per_employee",
+        patch.max_agents_per_employee,
+        validate::count(MAX_AGENTS_LIMIT),
+    );
+    let (name, settings, max_employees, max_agents) =
+        v.finish(|| Some((name?, settings?, max_employees?, max_agents?)))?;
+    // The platform addresses organizations by id: make "no such org" a 404 before a
+    // failed seat condition could be mistaken for it.
+    get(state, org).await?;
+    let mut fields = named_fields(name, settings)?;
+    if let Some(plan) = patch.plan {
+        fields.push(("plan", s(plan.as_str())));
+    }
+    if let Some(max) = max_employees {
+        fields.push(("max_employees", repo::n(max)));
+    }
+    if let Some(max) = max_agents {
+        fields.push(("max_agents_per_employee", repo::n(max)));
+    }
+    apply(
+        state,
+        org,
+        &Principal::Platform,
+        fields,
+        max_employees,
+        patch.plan,
+    )
+    .await
+}
+
+pub async fn update_own(
+    state: &AppState,
+    caller: &Caller,
+    patch: OrganizationPatch,
+) -> Result<Organization> {
+    caller.require(Permission::OrgWrite)?;
+    let mut v = Validator::new();
+    let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
+    let settings = v.check_opt(
+        "settings",
+        patch.settings,
+        validate::json_object(SETTINGS_MAX_BYTES),
+    );
+    let (name, settings) = v.finish(|| Some((name?, settings?)))?;
+    let fields = named_fields(name, settings)?;
+    apply(
+        state,
+        caller.org_id,
+        &Principal::Employee(caller.clone()),
+        fields,
+        None,
+        None,
+    )
+    .await
+}
+
+fn named_fields(
+    name: Option<String>,
+    settings: Option<Value>,
+) -> Result<Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>> {
+    let mut fields = Vec::new();
+    if let Some(name) = name {
+        fields.push(("name", s(name)));
+    }
+    if let Some(settings) = settings {
+        fields.push((
+            "settings",
+            serde_dynamo::to_attribute_value(settings).map_err(Error::internal)?,
+        ));
+    }
+    Ok(fields)
+}
+
+async fn apply(
+    state: &AppState,
+    org: OrgId,
+    by: &Principal,
+    mut fields: Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>,
+    new_max_employees: Option<u32>,
+    new_plan: Option<Plan>,
+) -> Result<Organization> {
+    if fields.is_empty() {
+        return get(state, org).await;
+    }
+    let now = crate::time::now();
+    let changed: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    let entry = ActivityEntry::new(
+        org,
+        by,
+        EventType::OrgUpdated,
+        json!({ "changed": changed }),
+    );
+    fields.push(("updated_at", repo::ts(&now)));
+    let mut tx = state.repo.transaction();
+    repo::organizations::update(&mut tx, org, fields, new_max_employees);
+    if let Some(plan) = new_plan {
+        repo::subscriptions::set_plan(&mut tx, org, plan, &now);
+    }
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::organizations::LIMIT_BELOW_COUNT) => Error::conflict(
+            "limit_below_count",
+            "max_employees is below the current number of employees",
+        ),
+        StoreError::ConditionFailed(_) => Error::NotFound("organization"),
+        e => e.into(),
+    })?;
+    get(state, org).await
+}

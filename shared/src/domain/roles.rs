@@ -1,0 +1,51 @@
+//! The global roles: listed by anyone signed in, seeded from the built-in defaults.
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::Result;
+use crate::ids::RoleId;
+use crate::repo;
+use crate::roles::{DEFAULTS_VERSION, Permission, Role, RoleName};
+
+/// Stable id of a role across every deployment (UUID v5 of its name).
+pub fn role_id(name: RoleName) -> RoleId {
+    RoleId(uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("agentctl.role.{}", name.as_str()).as_bytes(),
+    ))
+}
+
+/// Writes the five roles with their default permissions where the table lacks them or
+/// holds an older version of the defaults. Idempotent and safe to race.
+pub async fn ensure_defaults(state: &AppState) -> Result<()> {
+    let stored = state.roles.get(&state.repo).await?;
+    if stored.len() == RoleName::ALL.len()
+        && stored
+            .values()
+            .all(|r| r.permissions == r.name.default_permissions())
+    {
+        return Ok(());
+    }
+    let now = crate::time::now();
+    for name in RoleName::ALL {
+        let role = Role {
+            id: role_id(name),
+            name,
+            description: name.description().to_string(),
+            permissions: name.default_permissions(),
+            created_at: stored.get(&name).map_or(now, |r| r.created_at),
+        };
+        repo::roles::put_default(&state.repo, &role, DEFAULTS_VERSION).await?;
+    }
+    state.roles.invalidate().await;
+    Ok(())
+}
+
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<Role>> {
+    caller.require(Permission::RolesRead)?;
+    let roles = state.roles.get(&state.repo).await?;
+    Ok(RoleName::ALL
+        .iter()
+        .filter_map(|name| roles.get(name).cloned())
+        .collect())
+}

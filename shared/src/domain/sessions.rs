@@ -1,0 +1,279 @@
+//! Enrollment and sessions.
+//!
+//! An admin issues a one-time enrollment code for an employee; the employee exchanges it
+//! (`agentctl login`) for a session token. Codes and tokens are 256-bit random secrets,
+//! shown once and stored only as SHA-256. Logout revokes the session; deactivation
+//! revokes all of an employee's sessions.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, Actor, EventType};
+use crate::auth::{self, Caller, Principal};
+use crate::domain::employees::{self, Employee};
+use crate::domain::organizations;
+use crate::error::{Error, Result};
+use crate::ids::{EmployeeId, OrgId, SessionId};
+use crate::repo::{self, StoreError};
+use crate::roles::{Permission, RoleName};
+use chrono::{DateTime, Utc};
+
+/// A stored session (the token itself is never stored).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Session {
+    pub id: SessionId,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    /// Where the session was created from, as seen by the API.
+    pub ip_address: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A stored enrollment code (only its hash).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub code_hash: String,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    pub issued_by: Option<EmployeeId>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Enrollment {
+    pub fn into_code(self, code: String) -> EnrollmentCode {
+        EnrollmentCode {
+            employee_id: self.employee_id,
+            code,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// A freshly issued enrollment code. The code is shown here once and never again.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct EnrollmentCode {
+    pub employee_id: EmployeeId,
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// The enrollment code an admin issued.
+    pub code: String,
+}
+
+/// A new session. The token is shown here once and never again.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NewSession {
+    pub token: String,
+    pub session: Session,
+    pub employee: Employee,
+}
+
+/// `GET /v1/me`: who the caller is and what they may do.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub employee: Employee,
+    pub organization: OrganizationSummary,
+    pub role: RoleName,
+    pub permissions: Vec<Permission>,
+    pub session_id: SessionId,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrganizationSummary {
+    pub id: OrgId,
+    pub name: String,
+    pub slug: String,
+}
+
+/// A new code for `employee`, and what to store of it.
+pub fn new_enrollment(
+    state: &AppState,
+    employee: &Employee,
+    issued_by: Option<EmployeeId>,
+    now: DateTime<Utc>,
+) -> (String, Enrollment) {
+    let code = auth::new_secret(auth::ENROLLMENT_CODE_PREFIX);
+    let enrollment = Enrollment {
+        code_hash: auth::digest(&code),
+        org_id: employee.org_id,
+        employee_id: employee.id,
+        issued_by,
+        expires_at: now + state.config.enrollment_ttl,
+        created_at: now,
+    };
+    (code, enrollment)
+}
+
+pub async fn issue_enrollment(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+) -> Result<EnrollmentCode> {
+    caller.require(Permission::EmployeesEnroll)?;
+    let employee = employees::find(state, caller.org_id, employee_id).await?;
+    // A code lets its holder act as the employee: only owners may mint one for an owner.
+    if employee.role == RoleName::Owner {
+        caller.require(Permission::OwnersManage)?;
+    }
+    if !employee.status.may_log_in() {
+        return Err(Error::conflict(
+            "employee_not_active",
+            "only active employees can be enrolled",
+        ));
+    }
+    let (code, enrollment) = new_enrollment(
+        state,
+        &employee,
+        Some(caller.employee_id),
+        crate::time::now(),
+    );
+    let mut tx = state.repo.transaction();
+    repo::sessions::create_enrollment(&mut tx, &enrollment)?;
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &Principal::Employee(caller.clone()),
+        EventType::EnrollmentIssued,
+        json!({ "employee_id": employee.id, "expires_at": enrollment.expires_at }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await?;
+    Ok(enrollment.into_code(code))
+}
+
+fn unusable_code() -> Error {
+    Error::Unauthenticated("the enrollment code is invalid, used or expired".into())
+}
+
+/// Exchanges an enrollment code for a session token.
+pub async fn exchange(
+    state: &AppState,
+    request: SessionRequest,
+    ip_address: Option<String>,
+) -> Result<NewSession> {
+    let code = request.code.trim();
+    if !code.starts_with(auth::ENROLLMENT_CODE_PREFIX) || code.len() > 128 {
+        return Err(Error::invalid("code", "is not an enrollment code"));
+    }
+    let code_hash = auth::digest(code);
+    let enrollment = repo::sessions::get_enrollment(&state.repo, &code_hash)
+        .await?
+        .ok_or_else(unusable_code)?;
+    let now = crate::time::now();
+    if enrollment.expires_at <= now {
+        return Err(unusable_code());
+    }
+    let employee = employees::find(state, enrollment.org_id, enrollment.employee_id).await?;
+    if !employee.status.may_log_in() {
+        return Err(unusable_code());
+    }
+    let token = auth::new_secret(auth::SESSION_TOKEN_PREFIX);
+    let session = Session {
+        id: SessionId::new(),
+        org_id: employee.org_id,
+        employee_id: employee.id,
+        ip_address: ip_address.filter(|ip| ip.len() <= 64),
+        expires_at: now + state.config.session_ttl,
+        created_at: now,
+        revoked_at: None,
+    };
+    let mut tx = state.repo.transaction();
+    repo::sessions::consume_enrollment(&mut tx, &code_hash);
+    repo::sessions::create(&mut tx, &auth::digest(&token), &session)?;
+    repo::employees::update(
+        &mut tx,
+        &employee,
+        vec![
+            ("last_login_at", repo::ts(&now)),
+            ("updated_at", repo::ts(&now)),
+        ],
+        None,
+    );
+    let entry = ActivityEntry::by(
+        employee.org_id,
+        Actor::Employee,
+        Some(employee.id),
+        EventType::SessionCreated,
+        json!({ "session_id": session.id, "ip_address": session.ip_address }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::sessions::CODE_UNUSABLE) => unusable_code(),
+        StoreError::ConditionFailed(_) => Error::conflict(
+            "concurrent_update",
+            "the employee changed while logging in; retry",
+        ),
+        e => e.into(),
+    })?;
+    let employee = employees::find(state, session.org_id, session.employee_id).await?;
+    Ok(NewSession {
+        token,
+        session,
+        employee,
+    })
+}
+
+/// Logout: revokes the caller's current session.
+pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
+    let keys =
+        repo::sessions::live_keys(&state.repo, caller.employee_id, Some(caller.session_id)).await?;
+    let now = crate::time::now();
+    let mut tx = state.repo.transaction();
+    for key in &keys {
+        repo::sessions::revoke(&mut tx, key, &now);
+    }
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &Principal::Employee(caller.clone()),
+        EventType::SessionRevoked,
+        json!({ "session_id": caller.session_id, "reason": "logout" }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    Ok(state.repo.transact(tx).await?)
+}
+
+/// Revokes every live session of an employee (deactivation).
+pub async fn revoke_all(state: &AppState, org: OrgId, employee: EmployeeId) -> Result<()> {
+    let keys = repo::sessions::live_keys(&state.repo, employee, None).await?;
+    let now = crate::time::now();
+    for chunk in keys.chunks(repo::transaction::MAX_ITEMS - 1) {
+        let mut tx = state.repo.transaction();
+        for key in chunk {
+            repo::sessions::revoke(&mut tx, key, &now);
+        }
+        let entry = ActivityEntry::by(
+            org,
+            Actor::Employee,
+            None,
+            EventType::SessionRevoked,
+            json!({ "employee_id": employee, "sessions": chunk.len(), "reason": "deactivated" }),
+        );
+        repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+        state.repo.transact(tx).await?;
+    }
+    Ok(())
+}
+
+pub async fn me(state: &AppState, caller: &Caller) -> Result<Me> {
+    let employee = employees::find(state, caller.org_id, caller.employee_id).await?;
+    let org = organizations::get(state, caller.org_id).await?;
+    Ok(Me {
+        employee,
+        organization: OrganizationSummary {
+            id: org.id,
+            name: org.name,
+            slug: org.slug,
+        },
+        role: caller.role,
+        permissions: caller.permissions.iter().copied().collect(),
+        session_id: caller.session_id,
+    })
+}

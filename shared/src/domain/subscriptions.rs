@@ -1,0 +1,198 @@
+//! The organization's subscription: plan, monthly budget and what has been spent in the
+//! current billing period. Spending is server-owned (the usage pipeline adds to it).
+
+use chrono::{Datelike, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::{Caller, Principal};
+use crate::domain::organizations::Plan;
+use crate::error::{Error, Result};
+use crate::ids::OrgId;
+use crate::money::MAX_SCALE;
+use crate::repo::{self, StoreError};
+use crate::roles::Permission;
+use crate::validate::Validator;
+use chrono::DateTime;
+
+/// Largest monthly budget accepted (a typo guard, not a business limit).
+const MAX_BUDGET: i64 = 1_000_000_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    Active,
+    PastDue,
+    Cancelled,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Subscription {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: uuid::Uuid,
+    pub org_id: OrgId,
+    pub plan_type: Plan,
+    /// Exact decimal, as a string.
+    #[schema(value_type = String, example = "5000.00")]
+    pub monthly_budget_usd: Decimal,
+    /// Exact decimal, as a string. Server-owned.
+    #[schema(value_type = String, example = "1234.567")]
+    pub current_spending_usd: Decimal,
+    /// Spending as a percentage of the budget (absent when the budget is zero).
+    #[schema(value_type = Option<String>, example = "24.69")]
+    pub usage_pct: Option<Decimal>,
+    pub billing_period_start: DateTime<Utc>,
+    pub billing_period_end: DateTime<Utc>,
+    pub status: SubscriptionStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `current_spending / budget * 100`, rounded to two places.
+pub fn usage_pct(spending: &Decimal, budget: &Decimal) -> Option<Decimal> {
+    if budget.is_zero() {
+        return None;
+    }
+    spending
+        .checked_div(*budget)
+        .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+        .map(|p| p.round_dp(2))
+}
+
+/// The calendar month (UTC) that contains `at`: the billing period.
+pub fn billing_period(at: &DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = Utc
+        .with_ymd_and_hms(at.year(), at.month(), 1, 0, 0, 0)
+        .single()
+        .expect("first of month exists");
+    let (y, m) = if at.month() == 12 {
+        (at.year() + 1, 1)
+    } else {
+        (at.year(), at.month() + 1)
+    };
+    let end = Utc
+        .with_ymd_and_hms(y, m, 1, 0, 0, 0)
+        .single()
+        .expect("first of month exists");
+    (start, end)
+}
+
+impl Subscription {
+    pub fn open(org_id: OrgId, plan: Plan, budget: Decimal, now: DateTime<Utc>) -> Self {
+        let (start, end) = billing_period(&now);
+        Self {
+            id: uuid::Uuid::now_v7(),
+            org_id,
+            plan_type: plan,
+            usage_pct: usage_pct(&Decimal::ZERO, &budget),
+            monthly_budget_usd: budget,
+            current_spending_usd: Decimal::ZERO,
+            billing_period_start: start,
+            billing_period_end: end,
+            status: SubscriptionStatus::Active,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Parses a budget: non-negative, at most [`MAX_SCALE`] decimal places, bounded.
+pub fn parse_budget(raw: Decimal) -> Result<Decimal, String> {
+    if raw.is_sign_negative() {
+        return Err("must not be negative".into());
+    }
+    if raw.normalize().scale() > MAX_SCALE {
+        return Err(format!("must have at most {MAX_SCALE} decimal places"));
+    }
+    if raw > Decimal::from(MAX_BUDGET) {
+        return Err(format!("must be at most {MAX_BUDGET}"));
+    }
+    Ok(raw.normalize())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetUpdate {
+    /// New monthly budget in USD, an exact decimal string such as `"7500.00"`.
+    #[schema(value_type = String, example = "7500.00")]
+    pub monthly_budget_usd: Decimal,
+}
+
+pub async fn get(state: &AppState, caller: &Caller) -> Result<Subscription> {
+    caller.require(Permission::SubscriptionRead)?;
+    repo::subscriptions::get(&state.repo, caller.org_id)
+        .await?
+        .ok_or(Error::NotFound("subscription"))
+}
+
+pub async fn update_budget(
+    state: &AppState,
+    caller: &Caller,
+    update: BudgetUpdate,
+) -> Result<Subscription> {
+    caller.require(Permission::SubscriptionWrite)?;
+    let mut v = Validator::new();
+    let budget = v.check(
+        "monthly_budget_usd",
+        update.monthly_budget_usd,
+        parse_budget,
+    );
+    let budget = v.finish(|| budget)?;
+    let before = get(state, caller).await?;
+    let now = crate::time::now();
+    let mut tx = state.repo.transaction();
+    repo::subscriptions::set_budget(&mut tx, caller.org_id, &budget, &now);
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &Principal::Employee(caller.clone()),
+        EventType::SubscriptionUpdated,
+        json!({ "monthly_budget_usd": { "from": before.monthly_budget_usd, "to": budget } }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => Error::NotFound("subscription"),
+        e => e.into(),
+    })?;
+    get(state, caller).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn usage_percentage_is_exact_and_rounded() {
+        let pct = usage_pct(
+            &Decimal::from_str("1234.567").unwrap(),
+            &Decimal::from(5000),
+        )
+        .unwrap();
+        assert_eq!(pct.to_string(), "24.69");
+        assert_eq!(usage_pct(&Decimal::ONE, &Decimal::ZERO), None);
+    }
+
+    #[test]
+    fn billing_period_is_the_calendar_month() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap();
+        let (start, end) = billing_period(&at);
+        assert_eq!(start, Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap());
+        assert_eq!(end, Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn budgets_are_checked() {
+        assert_eq!(
+            parse_budget(Decimal::from_str("100.50").unwrap())
+                .unwrap()
+                .to_string(),
+            "100.5"
+        );
+        assert!(parse_budget(Decimal::from_str("-1").unwrap()).is_err());
+        assert!(parse_budget(Decimal::from_str("1.0000001").unwrap()).is_err());
+        assert!(parse_budget(Decimal::from(2_000_000_000i64)).is_err());
+    }
+}

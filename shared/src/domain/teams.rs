@@ -1,0 +1,179 @@
+//! Teams group the employees of an organization (for policy inheritance and analytics).
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::{Caller, Principal};
+use crate::error::{Error, Result};
+use crate::ids::{OrgId, TeamId};
+use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::repo::{self, StoreError, s};
+use crate::roles::Permission;
+use crate::validate::{self, Validator};
+use chrono::{DateTime, Utc};
+
+const NAME_MAX: usize = 100;
+const DESCRIPTION_MAX: usize = 2000;
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Team {
+    pub id: TeamId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub description: String,
+    /// Employees assigned to the team. Server-owned.
+    pub member_count: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTeam {
+    /// Unique inside the organization (case-insensitive).
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+fn name_taken(name: &str) -> Error {
+    Error::conflict(
+        "team_name_taken",
+        format!("a team named {name:?} exists already"),
+    )
+}
+
+fn principal(caller: &Caller) -> Principal {
+    Principal::Employee(caller.clone())
+}
+
+pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Result<Team> {
+    caller.require(Permission::TeamsWrite)?;
+    let mut v = Validator::new();
+    let name = v.check("name", request.name, validate::name(NAME_MAX));
+    let description = v.check(
+        "description",
+        request.description.unwrap_or_default(),
+        validate::text(DESCRIPTION_MAX),
+    );
+    let (name, description) = v.finish(|| Some((name?, description?)))?;
+    let now = crate::time::now();
+    let team = Team {
+        id: TeamId::new(),
+        org_id: caller.org_id,
+        name,
+        description,
+        member_count: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.repo.transaction();
+    repo::teams::create(&mut tx, &team)?;
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &principal(caller),
+        EventType::TeamCreated,
+        json!({ "team_id": team.id, "name": team.name }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::teams::NAME_TAKEN) => name_taken(&team.name),
+        e => e.into(),
+    })?;
+    Ok(team)
+}
+
+pub async fn list(state: &AppState, caller: &Caller, query: &PageQuery) -> Result<Page<Team>> {
+    caller.require(Permission::TeamsRead)?;
+    Ok(repo::teams::list(&state.repo, caller.org_id, &PageRequest::try_from(query)?).await?)
+}
+
+/// A team of the caller's organization (404 for any other).
+pub async fn find(state: &AppState, org: OrgId, team: TeamId) -> Result<Team> {
+    repo::teams::get(&state.repo, org, team)
+        .await?
+        .ok_or(Error::NotFound("team"))
+}
+
+pub async fn get(state: &AppState, caller: &Caller, team: TeamId) -> Result<Team> {
+    caller.require(Permission::TeamsRead)?;
+    find(state, caller.org_id, team).await
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    team_id: TeamId,
+    patch: TeamPatch,
+) -> Result<Team> {
+    caller.require(Permission::TeamsWrite)?;
+    let mut v = Validator::new();
+    let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
+    let description = v.check_opt(
+        "description",
+        patch.description,
+        validate::text(DESCRIPTION_MAX),
+    );
+    let (name, description) = v.finish(|| Some((name?, description?)))?;
+    let team = find(state, caller.org_id, team_id).await?;
+    let mut fields = Vec::new();
+    if let Some(name) = &name {
+        fields.push(("name", s(name)));
+    }
+    if let Some(description) = description {
+        fields.push(("description", s(description)));
+    }
+    if fields.is_empty() {
+        return Ok(team);
+    }
+    let changed: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &principal(caller),
+        EventType::TeamUpdated,
+        json!({ "team_id": team.id, "changed": changed }),
+    );
+    fields.push(("updated_at", repo::ts(&crate::time::now())));
+    let mut tx = state.repo.transaction();
+    repo::teams::update(&mut tx, &team, name.as_deref(), fields);
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::teams::NAME_TAKEN) => {
+            name_taken(name.as_deref().unwrap_or_default())
+        }
+        StoreError::ConditionFailed(_) => Error::NotFound("team"),
+        e => e.into(),
+    })?;
+    find(state, caller.org_id, team_id).await
+}
+
+pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Result<()> {
+    caller.require(Permission::TeamsWrite)?;
+    let team = find(state, caller.org_id, team_id).await?;
+    let mut tx = state.repo.transaction();
+    repo::teams::delete(&mut tx, &team);
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &principal(caller),
+        EventType::TeamDeleted,
+        json!({ "team_id": team.id, "name": team.name }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::teams::HAS_MEMBERS) => Error::conflict(
+            "team_not_empty",
+            "the team still has employees; move them first",
+        ),
+        StoreError::ConditionFailed(_) => Error::NotFound("team"),
+        e => e.into(),
+    })
+}

@@ -1,0 +1,66 @@
+//! The application's error: what domain logic and handlers return.
+//!
+//! Mapped to an RFC 9457 problem+json response in exactly one place
+//! ([`crate::http::problem`]). Internal causes are logged there, never sent to the client.
+
+use crate::repo::StoreError;
+use crate::validate::FieldError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request is well-formed JSON but some fields are invalid.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    /// The request cannot be read at all (malformed JSON, bad query string, bad cursor).
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    /// The resource does not exist *for this caller* (another org's ids land here too).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state (duplicate, limit, wrong status).
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// A dependency is throttling or briefly unavailable: the client may retry.
+    #[error("the service is busy, retry shortly")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Throttled(_) => Self::Unavailable(e),
+            StoreError::InvalidCursor => Self::BadRequest("the cursor is invalid".into()),
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}

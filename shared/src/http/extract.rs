@@ -1,0 +1,179 @@
+//! Extractors whose rejections are the application's own [`Error`] (so every bad request
+//! is answered with problem+json), and the extractors that say who is calling.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{Caller, Principal};
+use crate::error::Error;
+
+/// A JSON body. Field errors name the offending field (`owner.email`, `settings`).
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime.eq_ignore_ascii_case("application/json")
+                    || mime.to_ascii_lowercase().ends_with("+json")
+            });
+        if !is_json {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Error::BadRequest("the request body is too large".into())
+            } else {
+                Error::BadRequest(rejection.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// Parses a JSON document into `T`: syntax errors are 400, shape errors 422 with the path.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_data() {
+            let field = if path == "." {
+                "(body)".to_string()
+            } else {
+                path
+            };
+            Error::invalid(&field, inner.to_string())
+        } else {
+            Error::BadRequest(format!("the request body is not valid JSON: {inner}"))
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| Error::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Path parameters. A malformed id cannot name anything: 404.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|_| Error::NotFound("resource"))
+    }
+}
+
+/// Query parameters; unknown or malformed ones are a 400.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e| Error::BadRequest(e.body_text()))
+    }
+}
+
+/// The principal the authorizer established: from the API Gateway request context in
+/// Lambda, or from the extension the dev server's authorizer layer inserted.
+pub fn principal(parts: &Parts) -> Option<Principal> {
+    if let Some(principal) = parts.extensions.get::<Principal>() {
+        return Some(principal.clone());
+    }
+    match parts
+        .extensions
+        .get::<lambda_http::request::RequestContext>()?
+    {
+        lambda_http::request::RequestContext::ApiGatewayV2(context) => {
+            Principal::from_context(&context.authorizer.as_ref()?.fields)
+        }
+        _ => None,
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        match principal(parts) {
+            Some(Principal::Employee(caller)) => Ok(caller),
+            Some(Principal::Platform) => Err(Error::Forbidden(
+                "this route is for employees of an organization".into(),
+            )),
+            None => Err(Error::Unauthenticated(
+                "sign in: Authorization: Bearer <session token>".into(),
+            )),
+        }
+    }
+}
+
+/// The platform operator (platform key).
+pub struct Platform;
+
+impl<S: Send + Sync> FromRequestParts<S> for Platform {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        match principal(parts) {
+            Some(Principal::Platform) => Ok(Platform),
+            Some(Principal::Employee(_)) => Err(Error::Forbidden(
+                "this route is for the platform operator".into(),
+            )),
+            None => Err(Error::Unauthenticated(
+                "Authorization: Bearer <platform key> required".into(),
+            )),
+        }
+    }
+}
+
+/// The client's IP address: API Gateway's `sourceIp`, or the dev server's peer.
+pub struct ClientIp(pub Option<String>);
+
+/// The dev server inserts the peer address as this extension.
+#[derive(Clone, Debug)]
+pub struct PeerIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        if let Some(PeerIp(ip)) = parts.extensions.get::<PeerIp>() {
+            return Ok(ClientIp(Some(ip.clone())));
+        }
+        let ip = match parts
+            .extensions
+            .get::<lambda_http::request::RequestContext>()
+        {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+                context.http.source_ip.clone()
+            }
+            _ => None,
+        };
+        Ok(ClientIp(ip))
+    }
+}

@@ -1,0 +1,8 @@
+//! The HTTP edge shared by every function: extractors, problem+json, OpenAPI.
+
+pub mod extract;
+pub mod openapi;
+pub mod problem;
+
+pub use extract::{ClientIp, Json, Path, Platform, Query};
+pub use problem::Problem;

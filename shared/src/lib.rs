@@ -1,0 +1,29 @@
+//! Common code of every agentctl function.
+//!
+//! Layers, from the outside in:
+//! - [`http`]: axum extractors, the problem+json mapping of [`Error`], OpenAPI helpers;
+//! - [`auth`]: who is calling (the authorizer's logic and the context it hands to handlers);
+//! - [`domain`]: the rules of the product, plain async Rust over the repository;
+//! - [`repo`]: DynamoDB access, one named function per access pattern, keys in [`keys`].
+//!
+//! [`state::AppState`] bundles configuration and SDK clients, built once per process.
+
+pub mod activity;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod keys;
+pub mod lambda;
+pub mod money;
+pub mod pagination;
+pub mod repo;
+pub mod roles;
+pub mod state;
+pub mod time;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use state::AppState;

@@ -1,0 +1,183 @@
+//! Opaque cursors and bounded page sizes for every list.
+//!
+//! A cursor is DynamoDB's LastEvaluatedKey, base64url-encoded JSON. It is only ever used
+//! as the start key of a query on the same partition as the caller's own, so a cursor
+//! forged with another org's key is refused rather than followed.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::repo::{Item, StoreError};
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 100;
+
+/// `?limit=&cursor=` of every list route.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A validated page request.
+#[derive(Clone, Debug)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<Cursor>,
+}
+
+impl PageRequest {
+    pub fn first(limit: u32) -> Self {
+        Self {
+            limit,
+            cursor: None,
+        }
+    }
+
+    pub fn max() -> Self {
+        Self::first(MAX_LIMIT)
+    }
+}
+
+impl TryFrom<&PageQuery> for PageRequest {
+    type Error = Error;
+
+    fn try_from(query: &PageQuery) -> Result<Self, Error> {
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(Error::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let cursor = query
+            .cursor
+            .as_deref()
+            .map(Cursor::decode)
+            .transpose()
+            .map_err(|_| Error::BadRequest("the cursor is invalid".into()))?;
+        Ok(Self { limit, cursor })
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            next_cursor: self.next_cursor,
+        })
+    }
+}
+
+/// A decoded cursor: the string attributes of a LastEvaluatedKey.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor(BTreeMap<String, String>);
+
+impl Cursor {
+    pub fn from_key(key: &Item) -> Self {
+        Self(
+            key.iter()
+                .filter_map(|(k, v)| v.as_s().ok().map(|s| (k.clone(), s.clone())))
+                .collect(),
+        )
+    }
+
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&self.0).expect("a map of strings serializes"))
+    }
+
+    pub fn decode(text: &str) -> Result<Self, StoreError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| StoreError::InvalidCursor)?;
+        let map: BTreeMap<String, String> =
+            serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+        if map.is_empty() || map.len() > 4 {
+            return Err(StoreError::InvalidCursor);
+        }
+        Ok(Self(map))
+    }
+
+    /// The ExclusiveStartKey for a query of partition `pk_attr = pk`; refuses a cursor
+    /// that points into any other partition.
+    pub fn start_key(&self, pk_attr: &str, pk: &str) -> Result<Item, StoreError> {
+        if self.0.get(pk_attr).map(String::as_str) != Some(pk) {
+            return Err(StoreError::InvalidCursor);
+        }
+        Ok(self
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), AttributeValue::S(v.clone())))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(pk: &str, sk: &str) -> Item {
+        Item::from([
+            ("PK".into(), AttributeValue::S(pk.into())),
+            ("SK".into(), AttributeValue::S(sk.into())),
+        ])
+    }
+
+    #[test]
+    fn cursor_round_trips_for_its_own_partition() {
+        let cursor = Cursor::from_key(&key("ORG#a", "TEAM#1"));
+        let decoded = Cursor::decode(&cursor.encode()).unwrap();
+        assert_eq!(
+            decoded.start_key("PK", "ORG#a").unwrap(),
+            key("ORG#a", "TEAM#1")
+        );
+    }
+
+    #[test]
+    fn cursor_of_another_partition_is_refused() {
+        let cursor = Cursor::from_key(&key("ORG#b", "TEAM#1"));
+        assert!(cursor.start_key("PK", "ORG#a").is_err());
+    }
+
+    #[test]
+    fn garbage_cursors_are_refused() {
+        for bad in ["", "!!", "bm90IGpzb24", "e30"] {
+            assert!(Cursor::decode(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        for (limit, ok) in [
+            (None, true),
+            (Some(1), true),
+            (Some(100), true),
+            (Some(0), false),
+            (Some(101), false),
+        ] {
+            let q = PageQuery {
+                limit,
+                cursor: None,
+            };
+            assert_eq!(PageRequest::try_from(&q).is_ok(), ok, "{limit:?}");
+        }
+    }
+}

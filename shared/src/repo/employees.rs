@@ -1,0 +1,155 @@
+//! Employee items: PK `ORG#o`, SK `EMP#e`; GSI1 `ORG#o#TEAM#t` / `EMP#e` while in a team
+//! (sparse); email guard `EMAIL#<lowercase email>` unique across all organizations.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{
+    Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_item, ts, with_key,
+};
+use crate::domain::employees::{Employee, EmployeeStatus};
+use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::keys;
+use crate::pagination::{Page, PageRequest};
+
+pub const EMAIL_TAKEN: &str = "email";
+/// The employee changed (or vanished) since it was read.
+pub const STALE: &str = "employee_stale";
+
+fn item(employee: &Employee) -> Result<Item, StoreError> {
+    let mut item = with_key(
+        to_item(employee)?,
+        &keys::employee(employee.org_id, employee.id),
+        "employee",
+    );
+    if let Some(team) = employee.team_id {
+        item.insert(
+            keys::GSI1PK.into(),
+            s(keys::team_members_pk(employee.org_id, team)),
+        );
+        item.insert(keys::GSI1SK.into(), s(keys::team_members_sk(employee.id)));
+    }
+    Ok(item)
+}
+
+fn email_guard(employee: &Employee, email: &str) -> Item {
+    let owner = Item::from([
+        ("org_id".into(), s(employee.org_id.to_string())),
+        ("employee_id".into(), s(employee.id.to_string())),
+    ]);
+    with_key(owner, &keys::email_guard(email), "email")
+}
+
+/// Adds the employee and its email guard (seat and team counters are the caller's).
+pub fn create(tx: &mut Transaction, employee: &Employee) -> Result<(), StoreError> {
+    tx.put_new(item(employee)?, STALE);
+    tx.put_new(email_guard(employee, &employee.email), EMAIL_TAKEN);
+    Ok(())
+}
+
+pub async fn get(
+    repo: &Repository,
+    org: OrgId,
+    employee: EmployeeId,
+) -> Result<Option<Employee>, StoreError> {
+    repo.get_as(&keys::employee(org, employee)).await
+}
+
+/// Optional list filters, applied after the key condition.
+#[derive(Default)]
+pub struct ListFilter {
+    pub status: Option<EmployeeStatus>,
+    pub role: Option<crate::roles::RoleName>,
+}
+
+impl ListFilter {
+    fn expr(&self) -> Option<Expr> {
+        let mut clauses = Vec::new();
+        let mut expr = Expr::default();
+        if let Some(status) = self.status {
+            clauses.push("#status = :status");
+            expr = expr
+                .name("#status", "status")
+                .value(":status", s(status.as_str()));
+        }
+        if let Some(role) = self.role {
+            clauses.push("#role = :role");
+            expr = expr.name("#role", "role").value(":role", s(role.as_str()));
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        expr.text = clauses.join(" AND ");
+        Some(expr)
+    }
+}
+
+pub async fn list(
+    repo: &Repository,
+    org: OrgId,
+    team: Option<TeamId>,
+    filter: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<Employee>, StoreError> {
+    let spec = match team {
+        Some(team) => QuerySpec::gsi1(keys::team_members_pk(org, team), keys::EMPLOYEE_PREFIX),
+        None => QuerySpec::table(keys::org_pk(org), keys::EMPLOYEE_PREFIX),
+    };
+    repo.query(spec.filter(filter.expr()), page)
+        .await?
+        .try_map(from_item)
+}
+
+/// The optimistic-concurrency condition: the item is as it was read.
+fn unchanged(employee: &Employee) -> Expr {
+    Expr::new("updated_at = :read_at").value(":read_at", ts(&employee.updated_at))
+}
+
+/// Writes changed fields of an employee read earlier; fails with [`STALE`] if it changed
+/// meanwhile. `team` is `Some(new)` when the team assignment changes.
+pub fn update(
+    tx: &mut Transaction,
+    before: &Employee,
+    fields: Vec<(&str, AttributeValue)>,
+    team: Option<Option<TeamId>>,
+) {
+    let mut update = Expr::set(fields);
+    match team {
+        Some(Some(team)) => {
+            update = update
+                .then(", #g1pk = :g1pk, #g1sk = :g1sk")
+                .name("#g1pk", keys::GSI1PK)
+                .name("#g1sk", keys::GSI1SK)
+                .value(":g1pk", s(keys::team_members_pk(before.org_id, team)))
+                .value(":g1sk", s(keys::team_members_sk(before.id)));
+        }
+        Some(None) => {
+            update = update
+                .then("REMOVE #g1pk, #g1sk")
+                .name("#g1pk", keys::GSI1PK)
+                .name("#g1sk", keys::GSI1SK);
+        }
+        None => {}
+    }
+    tx.update(
+        &keys::employee(before.org_id, before.id),
+        update,
+        Some(unchanged(before)),
+        STALE,
+    );
+}
+
+/// Moves the email guard from the old address to the new one.
+pub fn change_email(tx: &mut Transaction, before: &Employee, new_email: &str) {
+    tx.delete(&keys::email_guard(&before.email), None, EMAIL_TAKEN);
+    tx.put_new(email_guard(before, new_email), EMAIL_TAKEN);
+}
+
+/// Deletes an employee read earlier (unchanged since) and frees its email.
+pub fn delete(tx: &mut Transaction, before: &Employee) {
+    tx.delete(
+        &keys::employee(before.org_id, before.id),
+        Some(unchanged(before)),
+        STALE,
+    );
+    tx.delete(&keys::email_guard(&before.email), None, EMAIL_TAKEN);
+}

@@ -1,0 +1,328 @@
+//! DynamoDB access. One [`Repository`] per process (cheap to clone); each access pattern
+//! is one named function in the entity's module; keys come from [`crate::keys`].
+
+mod expr;
+pub mod transaction;
+
+pub mod activity;
+pub mod employees;
+pub mod organizations;
+pub mod roles;
+pub mod sessions;
+pub mod subscriptions;
+pub mod teams;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use expr::Expr;
+pub use transaction::Transaction;
+
+use crate::keys::{self, Key};
+use crate::pagination::{Cursor, Page, PageRequest};
+
+pub type Item = HashMap<String, AttributeValue>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write failed; the tag names which guard (e.g. `"email"`).
+    #[error("condition failed: {0}")]
+    ConditionFailed(&'static str),
+    /// Throttled, conflicting or unreachable: worth retrying.
+    #[error("dynamodb is throttling or unreachable")]
+    Throttled(#[source] BoxError),
+    #[error("dynamodb request failed")]
+    Backend(#[source] BoxError),
+    #[error("stored item is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the pagination cursor is invalid")]
+    InvalidCursor,
+}
+
+/// Error codes DynamoDB returns for requests that may succeed when retried.
+const RETRYABLE_CODES: &[&str] = &[
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "InternalServerError",
+    "ServiceUnavailable",
+];
+
+pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let retryable = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .is_some_and(|c| RETRYABLE_CODES.contains(&c)),
+        _ => false,
+    };
+    if retryable {
+        StoreError::Throttled(Box::new(err))
+    } else {
+        StoreError::Backend(Box::new(err))
+    }
+}
+
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// A timestamp attribute, in exactly the form serde writes it (so that a value read
+/// back and written again compares equal in a condition).
+pub fn ts(at: &crate::time::Timestamp) -> AttributeValue {
+    serde_dynamo::to_attribute_value(at).expect("timestamps serialize")
+}
+
+/// Adds the key attributes (and the entity type) to an item.
+pub fn with_key(mut item: Item, key: &Key, entity: &str) -> Item {
+    item.insert(keys::PK.into(), s(&key.pk));
+    item.insert(keys::SK.into(), s(&key.sk));
+    item.insert(keys::ENTITY.into(), s(entity));
+    item
+}
+
+pub fn key_attrs(key: &Key) -> Item {
+    HashMap::from([
+        (keys::PK.to_string(), s(&key.pk)),
+        (keys::SK.to_string(), s(&key.sk)),
+    ])
+}
+
+/// A Query over one partition of the table or of an index.
+pub struct QuerySpec {
+    pub index: Option<&'static str>,
+    pub pk_attr: &'static str,
+    pub pk: String,
+    pub sk_attr: &'static str,
+    pub sk_prefix: Option<String>,
+    pub forward: bool,
+    pub filter: Option<Expr>,
+}
+
+impl QuerySpec {
+    /// A query on the table's own keys, sort keys beginning with `prefix`.
+    pub fn table(pk: String, prefix: &str) -> Self {
+        Self {
+            index: None,
+            pk_attr: keys::PK,
+            pk,
+            sk_attr: keys::SK,
+            sk_prefix: Some(prefix.to_string()),
+            forward: true,
+            filter: None,
+        }
+    }
+
+    /// A query on GSI1, sort keys beginning with `prefix`.
+    pub fn gsi1(pk: String, prefix: &str) -> Self {
+        Self {
+            index: Some(keys::GSI1),
+            pk_attr: keys::GSI1PK,
+            pk,
+            sk_attr: keys::GSI1SK,
+            sk_prefix: Some(prefix.to_string()),
+            forward: true,
+            filter: None,
+        }
+    }
+
+    pub fn filter(mut self, filter: Option<Expr>) -> Self {
+        self.filter = filter;
+        self
+    }
+}
+
+#[derive(Clone)]
+pub struct Repository {
+    client: Client,
+    table: Arc<str>,
+}
+
+impl Repository {
+    pub fn new(client: Client, table: impl Into<Arc<str>>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// A strongly consistent GetItem.
+    pub async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key_attrs(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.item)
+    }
+
+    pub async fn get_as<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+        self.get(key).await?.map(from_item).transpose()
+    }
+
+    /// One page of a Query. The cursor must belong to the same partition.
+    pub async fn query(
+        &self,
+        spec: QuerySpec,
+        page: &PageRequest,
+    ) -> Result<Page<Item>, StoreError> {
+        let mut expr = Expr::new(format!("#pk = :pk"))
+            .name("#pk", spec.pk_attr)
+            .value(":pk", s(&spec.pk));
+        if let Some(prefix) = &spec.sk_prefix {
+            expr = expr
+                .and_key(format!("begins_with(#sk, :sk)"))
+                .name("#sk", spec.sk_attr)
+                .value(":sk", s(prefix));
+        }
+        let start = page
+            .cursor
+            .as_ref()
+            .map(|c| c.start_key(spec.pk_attr, &spec.pk))
+            .transpose()?;
+        let mut request = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .set_index_name(spec.index.map(str::to_string))
+            .scan_index_forward(spec.forward)
+            .limit(page.limit as i32)
+            .set_exclusive_start_key(start);
+        let key_condition = expr.text.clone();
+        let mut all = expr;
+        if let Some(filter) = spec.filter {
+            request = request.filter_expression(filter.text.clone());
+            all = all.merge(filter);
+        }
+        let out = request
+            .key_condition_expression(key_condition)
+            .set_expression_attribute_names(all.names())
+            .set_expression_attribute_values(all.values())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(Page {
+            items: out.items.unwrap_or_default(),
+            next_cursor: out
+                .last_evaluated_key
+                .map(|k| Cursor::from_key(&k).encode()),
+        })
+    }
+
+    /// Every item of a partition (bounded use only: roles, an employee's sessions).
+    pub async fn query_all(&self, spec: QuerySpec) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut request = PageRequest::max();
+        let QuerySpec {
+            index,
+            pk_attr,
+            pk,
+            sk_attr,
+            sk_prefix,
+            forward,
+            filter,
+        } = spec;
+        loop {
+            let spec = QuerySpec {
+                index,
+                pk_attr,
+                pk: pk.clone(),
+                sk_attr,
+                sk_prefix: sk_prefix.clone(),
+                forward,
+                filter: filter.clone(),
+            };
+            let page = self.query(spec, &request).await?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(cursor) => request.cursor = Some(Cursor::decode(&cursor)?),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    pub fn transaction(&self) -> Transaction {
+        Transaction::new(self.table.clone())
+    }
+
+    pub async fn transact(&self, tx: Transaction) -> Result<(), StoreError> {
+        tx.execute(&self.client).await
+    }
+
+    /// A conditional UpdateItem outside a transaction; returns the new item.
+    pub async fn update(
+        &self,
+        key: &Key,
+        update: Expr,
+        condition: Option<Expr>,
+        tag: &'static str,
+    ) -> Result<Item, StoreError> {
+        let condition_text = condition.as_ref().map(|c| c.text.clone());
+        let update_text = update.text.clone();
+        let all = match condition {
+            Some(c) => update.merge(c),
+            None => update,
+        };
+        let out = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key_attrs(key)))
+            .update_expression(update_text)
+            .set_condition_expression(condition_text)
+            .set_expression_attribute_names(all.names())
+            .set_expression_attribute_values(all.values())
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception())
+                {
+                    StoreError::ConditionFailed(tag)
+                } else {
+                    classify(e)
+                }
+            })?;
+        out.attributes
+            .ok_or_else(|| StoreError::Corrupt("update returned no item".into()))
+    }
+}

@@ -1,0 +1,85 @@
+//! Organization items: PK `ORG#o`, SK `ORG`; listed on GSI1 `ORGS`; slug guard `SLUG#slug`.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{
+    Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key,
+};
+use crate::domain::organizations::Organization;
+use crate::ids::OrgId;
+use crate::keys;
+use crate::pagination::{Page, PageRequest};
+
+/// Guard tags of organization writes.
+pub const ORG_EXISTS: &str = "org";
+pub const SLUG_TAKEN: &str = "slug";
+pub const CAPACITY: &str = "capacity";
+pub const LIMIT_BELOW_COUNT: &str = "limit_below_count";
+
+fn item(org: &Organization) -> Result<Item, StoreError> {
+    let mut item = with_key(to_item(org)?, &keys::organization(org.id), "organization");
+    item.insert(keys::GSI1PK.into(), s(keys::ORG_LIST_PK));
+    item.insert(keys::GSI1SK.into(), s(keys::org_list_sk(org.id)));
+    Ok(item)
+}
+
+/// Adds the organization and its slug guard.
+pub fn create(tx: &mut Transaction, org: &Organization) -> Result<(), StoreError> {
+    tx.put_new(item(org)?, ORG_EXISTS);
+    let guard = with_key(
+        Item::from([("org_id".into(), s(org.id.to_string()))]),
+        &keys::slug_guard(&org.slug),
+        "slug",
+    );
+    tx.put_new(guard, SLUG_TAKEN);
+    Ok(())
+}
+
+pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Organization>, StoreError> {
+    repo.get_as(&keys::organization(org)).await
+}
+
+pub async fn list(repo: &Repository, page: &PageRequest) -> Result<Page<Organization>, StoreError> {
+    let page = repo
+        .query(QuerySpec::gsi1(keys::ORG_LIST_PK.into(), "ORG#"), page)
+        .await?;
+    page.try_map(from_item)
+}
+
+/// Sets fields of an existing organization. `max_employees`, when set, may not go
+/// below the current employee count.
+pub fn update(
+    tx: &mut Transaction,
+    org: OrgId,
+    fields: Vec<(&str, AttributeValue)>,
+    new_max_employees: Option<u32>,
+) {
+    let mut condition = Expr::new("attribute_exists(PK)");
+    if let Some(max) = new_max_employees {
+        condition =
+            Expr::new("attribute_exists(PK) AND employee_count <= :max").value(":max", n(max));
+    }
+    let tag = if new_max_employees.is_some() {
+        LIMIT_BELOW_COUNT
+    } else {
+        ORG_EXISTS
+    };
+    tx.update(
+        &keys::organization(org),
+        Expr::set(fields),
+        Some(condition),
+        tag,
+    );
+}
+
+/// Changes the count of employees that hold a seat (all but deactivated ones). Taking
+/// a seat fails with [`CAPACITY`] when the organization is full.
+pub fn adjust_seats(tx: &mut Transaction, org: OrgId, delta: i32) {
+    let update = Expr::new("ADD employee_count :d").value(":d", n(delta));
+    let condition = if delta > 0 {
+        Expr::new("attribute_exists(PK) AND employee_count < max_employees")
+    } else {
+        Expr::new("attribute_exists(PK)")
+    };
+    tx.update(&keys::organization(org), update, Some(condition), CAPACITY);
+}

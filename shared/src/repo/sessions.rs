@@ -1,0 +1,102 @@
+//! Sessions: PK `SESSION#<sha256(token)>`, SK `SESSION`, GSI1 `EMP#e` / `SESSION#<id>`
+//! (list and revoke an employee's sessions); TTL at expiry.
+//! Enrollment codes: PK `ENROLL#<sha256(code)>`, SK `ENROLL`; TTL at expiry; deleted on use.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{
+    Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key,
+};
+use crate::domain::sessions::{Enrollment, Session};
+use crate::ids::{EmployeeId, SessionId};
+use crate::keys::{self, Key};
+use crate::time::Timestamp;
+
+/// The enrollment code is unknown, used or expired.
+pub const CODE_UNUSABLE: &str = "enrollment_code";
+
+pub fn create(tx: &mut Transaction, token_hash: &str, session: &Session) -> Result<(), StoreError> {
+    let mut item = with_key(to_item(session)?, &keys::session(token_hash), "session");
+    item.insert(
+        keys::GSI1PK.into(),
+        s(keys::employee_sessions_pk(session.employee_id)),
+    );
+    item.insert(
+        keys::GSI1SK.into(),
+        s(format!("{}{}", keys::SESSION_PREFIX, session.id)),
+    );
+    item.insert(keys::TTL.into(), n(session.expires_at.timestamp()));
+    tx.put_new(item, "session");
+    Ok(())
+}
+
+pub async fn get(repo: &Repository, token_hash: &str) -> Result<Option<Session>, StoreError> {
+    repo.get_as(&keys::session(token_hash)).await
+}
+
+/// The table keys of an employee's sessions that are not revoked yet (optionally one).
+pub async fn live_keys(
+    repo: &Repository,
+    employee: EmployeeId,
+    only: Option<SessionId>,
+) -> Result<Vec<Key>, StoreError> {
+    let prefix = match only {
+        Some(id) => format!("{}{id}", keys::SESSION_PREFIX),
+        None => keys::SESSION_PREFIX.to_string(),
+    };
+    let filter = Expr::new("attribute_not_exists(revoked_at)");
+    let items = repo
+        .query_all(
+            QuerySpec::gsi1(keys::employee_sessions_pk(employee), &prefix).filter(Some(filter)),
+        )
+        .await?;
+    items
+        .into_iter()
+        .map(|item| match (item.get(keys::PK), item.get(keys::SK)) {
+            (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Ok(Key {
+                pk: pk.clone(),
+                sk: sk.clone(),
+            }),
+            _ => Err(StoreError::Corrupt("session without key".into())),
+        })
+        .collect()
+}
+
+/// Marks a session revoked (no-op when it is already).
+pub fn revoke(tx: &mut Transaction, key: &Key, at: &Timestamp) {
+    let update = Expr::set(vec![("revoked_at", ts(at))]);
+    tx.update(
+        key,
+        update,
+        Some(Expr::new("attribute_exists(PK)")),
+        "session",
+    );
+}
+
+pub fn create_enrollment(tx: &mut Transaction, enrollment: &Enrollment) -> Result<(), StoreError> {
+    let mut item = with_key(
+        to_item(enrollment)?,
+        &keys::enrollment_code(&enrollment.code_hash),
+        "enrollment",
+    );
+    item.insert(keys::TTL.into(), n(enrollment.expires_at.timestamp()));
+    tx.put_new(item, CODE_UNUSABLE);
+    Ok(())
+}
+
+pub async fn get_enrollment(
+    repo: &Repository,
+    code_hash: &str,
+) -> Result<Option<Enrollment>, StoreError> {
+    let item = repo.get(&keys::enrollment_code(code_hash)).await?;
+    item.map(from_item).transpose()
+}
+
+/// Uses up an enrollment code: it must still exist (so two exchanges race to one winner).
+pub fn consume_enrollment(tx: &mut Transaction, code_hash: &str) {
+    tx.delete(
+        &keys::enrollment_code(code_hash),
+        Some(Expr::new("attribute_exists(PK)")),
+        CODE_UNUSABLE,
+    );
+}

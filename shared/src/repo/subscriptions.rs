@@ -1,0 +1,113 @@
+//! The current subscription: PK `ORG#o`, SK `SUB#CURRENT`. Money attributes are
+//! DynamoDB Numbers written and read through [`crate::money`], never through f64.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Expr, Item, Repository, StoreError, Transaction, from_item, to_item, with_key};
+use crate::domain::organizations::Plan;
+use crate::domain::subscriptions::{Subscription, SubscriptionStatus};
+use crate::ids::OrgId;
+use crate::keys;
+use crate::money;
+use crate::time::Timestamp;
+
+pub const MISSING: &str = "subscription";
+
+const BUDGET: &str = "monthly_budget_usd";
+const SPENDING: &str = "current_spending_usd";
+
+/// Everything but the money.
+#[derive(Serialize, Deserialize)]
+struct SubscriptionRecord {
+    id: uuid::Uuid,
+    org_id: OrgId,
+    plan_type: Plan,
+    billing_period_start: Timestamp,
+    billing_period_end: Timestamp,
+    status: SubscriptionStatus,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+fn item(sub: &Subscription) -> Result<Item, StoreError> {
+    let record = SubscriptionRecord {
+        id: sub.id,
+        org_id: sub.org_id,
+        plan_type: sub.plan_type,
+        billing_period_start: sub.billing_period_start,
+        billing_period_end: sub.billing_period_end,
+        status: sub.status,
+        created_at: sub.created_at,
+        updated_at: sub.updated_at,
+    };
+    let mut item = with_key(
+        to_item(&record)?,
+        &keys::subscription(sub.org_id),
+        "subscription",
+    );
+    item.insert(BUDGET.into(), money::to_attr(&sub.monthly_budget_usd));
+    item.insert(SPENDING.into(), money::to_attr(&sub.current_spending_usd));
+    Ok(item)
+}
+
+fn parse(item: Item) -> Result<Subscription, StoreError> {
+    let budget = money::from_item(&item, BUDGET)?;
+    let spending = money::from_item(&item, SPENDING)?;
+    let r: SubscriptionRecord = from_item(item)?;
+    Ok(Subscription {
+        id: r.id,
+        org_id: r.org_id,
+        plan_type: r.plan_type,
+        usage_pct: crate::domain::subscriptions::usage_pct(&spending, &budget),
+        monthly_budget_usd: budget,
+        current_spending_usd: spending,
+        billing_period_start: r.billing_period_start,
+        billing_period_end: r.billing_period_end,
+        status: r.status,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+pub fn create(tx: &mut Transaction, sub: &Subscription) -> Result<(), StoreError> {
+    tx.put_new(item(sub)?, "subscription_exists");
+    Ok(())
+}
+
+pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Subscription>, StoreError> {
+    repo.get(&keys::subscription(org))
+        .await?
+        .map(parse)
+        .transpose()
+}
+
+pub fn set_budget(
+    tx: &mut Transaction,
+    org: OrgId,
+    budget: &rust_decimal::Decimal,
+    now: &Timestamp,
+) {
+    let update = Expr::set(vec![
+        (BUDGET, money::to_attr(budget)),
+        ("updated_at", super::ts(now)),
+    ]);
+    tx.update(
+        &keys::subscription(org),
+        update,
+        Some(Expr::new("attribute_exists(PK)")),
+        MISSING,
+    );
+}
+
+pub fn set_plan(tx: &mut Transaction, org: OrgId, plan: Plan, now: &Timestamp) {
+    let update = Expr::set(vec![
+        ("plan_type", super::s(plan.as_str())),
+        ("updated_at", super::ts(now)),
+    ]);
+    tx.update(
+        &keys::subscription(org),
+        update,
+        Some(Expr::new("attribute_exists(PK)")),
+        MISSING,
+    );
+}

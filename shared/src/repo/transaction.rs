@@ -1,0 +1,187 @@
+//! TransactWriteItems with a tag per conditional item, so that a cancelled transaction
+//! says which guard failed (`"email"`, `"slug"`, `"capacity"`, ...).
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+
+use super::{Expr, Item, StoreError, classify, key_attrs};
+use crate::keys::Key;
+
+/// DynamoDB's limit of items per transaction.
+pub const MAX_ITEMS: usize = 100;
+
+/// Built with [`super::Repository::transaction`], executed with
+/// [`super::Repository::transact`].
+pub struct Transaction {
+    table: Arc<str>,
+    items: Vec<TransactWriteItem>,
+    tags: Vec<&'static str>,
+}
+
+impl Transaction {
+    pub(super) fn new(table: Arc<str>) -> Self {
+        Self {
+            table,
+            items: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// An unconditional put (overwrites).
+    pub fn put(&mut self, item: Item) -> &mut Self {
+        self.push_put(item, None, "put")
+    }
+
+    /// A put that fails (with `tag`) when an item with this key exists already.
+    pub fn put_new(&mut self, item: Item, tag: &'static str) -> &mut Self {
+        self.push_put(item, Some(Expr::new("attribute_not_exists(PK)")), tag)
+    }
+
+    pub fn put_if(&mut self, item: Item, condition: Expr, tag: &'static str) -> &mut Self {
+        self.push_put(item, Some(condition), tag)
+    }
+
+    fn push_put(&mut self, item: Item, condition: Option<Expr>, tag: &'static str) -> &mut Self {
+        let (text, names, values) = split(condition);
+        let put = Put::builder()
+            .set_item(Some(item))
+            .set_condition_expression(text)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values);
+        self.push(
+            TransactWriteItem::builder()
+                .put(
+                    put.table_name(self.table.as_ref())
+                        .build()
+                        .expect("put has item"),
+                )
+                .build(),
+            tag,
+        )
+    }
+
+    pub fn update(
+        &mut self,
+        key: &Key,
+        update: Expr,
+        condition: Option<Expr>,
+        tag: &'static str,
+    ) -> &mut Self {
+        let update_text = update.text.clone();
+        let condition_text = condition.as_ref().map(|c| c.text.clone());
+        let all = match condition {
+            Some(c) => update.merge(c),
+            None => update,
+        };
+        let update = Update::builder()
+            .set_key(Some(key_attrs(key)))
+            .update_expression(update_text)
+            .set_condition_expression(condition_text)
+            .set_expression_attribute_names(all.names())
+            .set_expression_attribute_values(all.values())
+            .table_name(self.table.as_ref())
+            .build()
+            .expect("update has key and expression");
+        self.push(TransactWriteItem::builder().update(update).build(), tag)
+    }
+
+    pub fn delete(&mut self, key: &Key, condition: Option<Expr>, tag: &'static str) -> &mut Self {
+        let (text, names, values) = split(condition);
+        let delete = Delete::builder()
+            .set_key(Some(key_attrs(key)))
+            .set_condition_expression(text)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .table_name(self.table.as_ref())
+            .build()
+            .expect("delete has key");
+        self.push(TransactWriteItem::builder().delete(delete).build(), tag)
+    }
+
+    pub fn check(&mut self, key: &Key, condition: Expr, tag: &'static str) -> &mut Self {
+        let check = ConditionCheck::builder()
+            .set_key(Some(key_attrs(key)))
+            .condition_expression(condition.text.clone())
+            .set_expression_attribute_names(condition.names())
+            .set_expression_attribute_values(condition.values())
+            .table_name(self.table.as_ref())
+            .build()
+            .expect("check has key and condition");
+        self.push(
+            TransactWriteItem::builder().condition_check(check).build(),
+            tag,
+        )
+    }
+
+    fn push(&mut self, item: TransactWriteItem, tag: &'static str) -> &mut Self {
+        self.items.push(item);
+        self.tags.push(tag);
+        self
+    }
+
+    pub(super) async fn execute(self, client: &Client) -> Result<(), StoreError> {
+        assert!(
+            self.items.len() <= MAX_ITEMS,
+            "transaction of {} items",
+            self.items.len()
+        );
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        let result = client
+            .transact_write_items()
+            .set_transact_items(Some(self.items))
+            .send()
+            .await;
+        let Err(err) = result else { return Ok(()) };
+        let failed_guard = err.as_service_error().and_then(|service| match service {
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
+                cancelled,
+            ) => cancelled
+                .cancellation_reasons()
+                .iter()
+                .position(|reason| reason.code() == Some("ConditionalCheckFailed")),
+            _ => None,
+        });
+        match failed_guard {
+            Some(index) => Err(StoreError::ConditionFailed(self.tags[index])),
+            None if is_conflict(&err) => Err(StoreError::Throttled(Box::new(err))),
+            None => Err(classify(err)),
+        }
+    }
+}
+
+/// A cancellation without a failed condition is a conflict with another transaction
+/// (or throttling): retryable.
+fn is_conflict<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    err.as_service_error()
+        .is_some_and(|s| s.is_transaction_canceled_exception())
+}
+
+fn split(
+    condition: Option<Expr>,
+) -> (
+    Option<String>,
+    Option<std::collections::HashMap<String, String>>,
+    Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+) {
+    match condition {
+        Some(c) => (Some(c.text.clone()), c.names(), c.values()),
+        None => (None, None, None),
+    }
+}

@@ -1,0 +1,35 @@
+//! What every handler borrows: configuration and SDK clients, built once per process.
+
+use std::sync::Arc;
+
+use crate::config::{Config, ConfigError};
+use crate::repo::Repository;
+use crate::roles::RoleCache;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub repo: Repository,
+    pub roles: RoleCache,
+}
+
+impl AppState {
+    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
+        let repo = Repository::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            config.table_name.as_str(),
+        );
+        Self {
+            config: Arc::new(config),
+            repo,
+            roles: RoleCache::default(),
+        }
+    }
+
+    /// Configuration and clients from the environment (`AWS_ENDPOINT_URL` is honoured).
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
+        let sdk = aws_config::load_from_env().await;
+        Ok(Self::new(config, &sdk))
+    }
+}

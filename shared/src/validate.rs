@@ -1,0 +1,214 @@
+//! Parse, don't validate: request bodies are checked field by field, every problem is
+//! collected, and the caller gets them all at once as problem+json field errors.
+
+use serde::Serialize;
+
+/// One problem with one field of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// JSON pointer-like path of the field, e.g. `email` or `settings.theme`.
+    pub field: String,
+    pub message: String,
+}
+
+/// Collects field errors while a request is parsed.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Runs `parse` on `value`, remembering its error; `None` when it failed.
+    pub fn check<T, V>(
+        &mut self,
+        field: &str,
+        value: V,
+        parse: impl FnOnce(V) -> Result<T, String>,
+    ) -> Option<T> {
+        match parse(value) {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.error(field, message);
+                None
+            }
+        }
+    }
+
+    /// Like [`Validator::check`] for an optional field: absent stays `None` without error.
+    pub fn check_opt<T, V>(
+        &mut self,
+        field: &str,
+        value: Option<V>,
+        parse: impl FnOnce(V) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        match value {
+            None => Some(None),
+            Some(v) => self.check(field, v, parse).map(Some),
+        }
+    }
+
+    /// Ends validation: `Err` with every collected problem, or the built value.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, crate::Error> {
+        if !self.errors.is_empty() {
+            return Err(crate::Error::Validation(self.errors));
+        }
+        build().ok_or_else(|| crate::Error::Validation(vec![]))
+    }
+}
+
+/// A display name: trimmed, 1..=max characters, no control characters.
+pub fn name(max: usize) -> impl FnOnce(String) -> Result<String, String> {
+    move |raw| {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if trimmed.chars().count() > max {
+            return Err(format!("must be at most {max} characters"));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(trimmed.to_string())
+    }
+}
+
+/// Optional free text: at most `max` characters.
+pub fn text(max: usize) -> impl FnOnce(String) -> Result<String, String> {
+    move |raw| {
+        if raw.chars().count() > max {
+            Err(format!("must be at most {max} characters"))
+        } else {
+            Ok(raw)
+        }
+    }
+}
+
+/// A URL slug: 3..=63 of `a-z`, `0-9` and inner `-`.
+pub fn slug(raw: String) -> Result<String, String> {
+    let ok_len = (3..=63).contains(&raw.len());
+    let ok_chars = raw
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok_ends = !raw.starts_with('-') && !raw.ends_with('-');
+    if ok_len && ok_chars && ok_ends {
+        Ok(raw)
+    } else {
+        Err(
+            "must be 3 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-'"
+                .into(),
+        )
+    }
+}
+
+/// An email address, normalised to lower case (emails are unique case-insensitively).
+pub fn email(raw: String) -> Result<String, String> {
+    let email = raw.trim().to_lowercase();
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err("must be an email address".into());
+    };
+    let valid = !local.is_empty()
+        && local.len() <= 64
+        && email.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(email)
+    } else {
+        Err("must be an email address".into())
+    }
+}
+
+/// A JSON object of at most `max_bytes` serialized bytes (settings, preferences).
+pub fn json_object(
+    max_bytes: usize,
+) -> impl FnOnce(serde_json::Value) -> Result<serde_json::Value, String> {
+    move |value| {
+        if !value.is_object() {
+            return Err("must be a JSON object".into());
+        }
+        if value.to_string().len() > max_bytes {
+            return Err(format!("must be at most {max_bytes} bytes of JSON"));
+        }
+        Ok(value)
+    }
+}
+
+/// A positive count within `1..=max`.
+pub fn count(max: u32) -> impl FnOnce(u32) -> Result<u32, String> {
+    move |n| {
+        if (1..=max).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("must be between 1 and {max}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        assert_eq!(
+            email(" Alice@Example.COM ".into()).unwrap(),
+            "alice@example.com"
+        );
+        for bad in [
+            "",
+            "alice",
+            "@example.com",
+            "alice@",
+            "alice@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
+            assert!(email(bad.into()).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn slugs_follow_the_rule() {
+        assert!(slug("acme-corp".into()).is_ok());
+        for bad in ["ab", "Acme", "-acme", "acme-", "ac me", "acme_corp"] {
+            assert!(slug(bad.into()).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(name(5)("  abc ".into()).unwrap(), "abc");
+        assert!(name(5)("   ".into()).is_err());
+        assert!(name(5)("abcdef".into()).is_err());
+        assert!(name(5)("a\u{7}b".into()).is_err());
+    }
+
+    #[test]
+    fn validator_collects_every_error() {
+        let mut v = Validator::new();
+        v.check("a", String::new(), name(3));
+        v.check("b", "x".to_string(), slug);
+        let Err(crate::Error::Validation(errors)) = v.finish(|| Some(())) else {
+            panic!("expected errors")
+        };
+        assert_eq!(
+            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+    }
+}
