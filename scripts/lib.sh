@@ -41,7 +41,7 @@ start_moto() {
   ensure_venv
   local port="${MOTO_PORT:-$(free_port)}"
   mkdir -p "$ROOT/.local"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$ROOT/.local/moto.log" 2>&1 &
+  "$VENV/bin/python" "$ROOT/scripts/moto_server.py" 127.0.0.1 "$port" >"$ROOT/.local/moto.log" 2>&1 &
   MOTO_PID=$!
   local url="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: the whole test suite, against a real AWS emulator (moto), which it
 # installs into .venv and starts on a free port unless AWS_ENDPOINT_URL already points
-# at a running one. Extra arguments go to `cargo test`.
+# at a running one. Extra arguments go to the test runner.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -13,4 +13,10 @@ else
   start_moto
   trap stop_moto EXIT
 fi
-cargo test --workspace "$@"
+# cargo-nextest (part of the machine image) runs each test in its own process and ends
+# with one summary line; plain cargo test is the fallback.
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast "$@"
+else
+  cargo test --workspace --no-fail-fast "$@"
+fi

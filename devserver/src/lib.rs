@@ -66,9 +66,7 @@ pub fn public_routes(api: &OpenApi) -> HashSet<(Method, String)> {
 }
 
 /// The operations of a path item with their HTTP methods.
-pub fn operations(
-    item: &utoipa::openapi::PathItem,
-) -> Vec<(Method, &utoipa::openapi::path::Operation)> {
+pub fn operations(item: &utoipa::openapi::PathItem) -> Vec<(Method, &utoipa::openapi::path::Operation)> {
     [
         (Method::GET, &item.get),
         (Method::POST, &item.post),

@@ -16,17 +16,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     agentctl_shared::lambda::init_tracing();
     let table = env_or("TABLE_NAME", "agentctl-local");
     let port: u16 = env_or("PORT", "8080").parse()?;
-    let platform_key =
-        std::env::var("PLATFORM_KEY").unwrap_or_else(|_| new_secret(PLATFORM_KEY_PREFIX));
+    let platform_key = std::env::var("PLATFORM_KEY").unwrap_or_else(|_| new_secret(PLATFORM_KEY_PREFIX));
 
     let sdk = aws_config::load_from_env().await;
     devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
-    let key_id =
-        devserver::provision::ensure_key(&aws_sdk_kms::Client::new(&sdk), "alias/agentctl-local")
-            .await?;
-    let queue_url =
-        devserver::provision::ensure_queues(&aws_sdk_sqs::Client::new(&sdk), "agentctl-usage")
-            .await?;
+    let key_id = devserver::provision::ensure_key(&aws_sdk_kms::Client::new(&sdk), "alias/agentctl-local").await?;
+    let queue_url = devserver::provision::ensure_queues(&aws_sdk_sqs::Client::new(&sdk), "agentctl-usage").await?;
 
     let state = AppState::new(Config::for_table(&table, Some(digest(&platform_key))), &sdk);
     let demo = devserver::seed::demo(&state).await?;
@@ -43,20 +38,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     match &demo {
         Some(demo) => {
             println!("  demo org       {}", demo.org_name);
-            println!(
-                "  admin token    {}   ({})",
-                demo.admin_token, demo.admin_email
-            );
+            println!("  admin token    {}   ({})", demo.admin_token, demo.admin_email);
             println!(
                 "  enrollment     {}   (one-time code of {})",
                 demo.member_code, demo.member_email
             );
             println!();
             println!("Try:");
-            println!(
-                "  curl -s {url}/v1/me -H 'Authorization: Bearer {}'",
-                demo.admin_token
-            );
+            println!("  curl -s {url}/v1/me -H 'Authorization: Bearer {}'", demo.admin_token);
             println!(
                 "  curl -s {url}/v1/employees -H 'Authorization: Bearer {}'",
                 demo.admin_token

@@ -4,8 +4,8 @@
 
 use agentctl_shared::keys;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -15,9 +15,7 @@ pub struct ProvisionError {
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
-fn fail(
-    what: &'static str,
-) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> ProvisionError {
+fn fail(what: &'static str) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> ProvisionError {
     move |source| ProvisionError { what, source }
 }
 
@@ -36,17 +34,8 @@ fn key(attribute: &str, kind: KeyType) -> KeySchemaElement {
 }
 
 /// Creates the table (pay per request, sparse GSIs, TTL) unless it exists.
-pub async fn ensure_table(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-) -> Result<(), ProvisionError> {
-    if client
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .is_ok()
-    {
+pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), ProvisionError> {
+    if client.describe_table().table_name(table).send().await.is_ok() {
         return Ok(());
     }
     let mut request = client
@@ -63,11 +52,7 @@ pub async fn ensure_table(
                 .index_name(name)
                 .key_schema(key(pk, KeyType::Hash))
                 .key_schema(key(sk, KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .expect("index is complete"),
         );
@@ -99,10 +84,7 @@ pub async fn ensure_table(
 }
 
 /// The KMS key behind `alias`, created when missing. Returns its key id.
-pub async fn ensure_key(
-    client: &aws_sdk_kms::Client,
-    alias: &str,
-) -> Result<String, ProvisionError> {
+pub async fn ensure_key(client: &aws_sdk_kms::Client, alias: &str) -> Result<String, ProvisionError> {
     if let Ok(found) = client.describe_key().key_id(alias).send().await
         && let Some(id) = found.key_metadata.map(|m| m.key_id)
     {
@@ -130,10 +112,7 @@ pub async fn ensure_key(
 
 /// The usage queue and its dead-letter queue (5 receives, then dead-lettered).
 /// Returns the usage queue's URL.
-pub async fn ensure_queues(
-    client: &aws_sdk_sqs::Client,
-    name: &str,
-) -> Result<String, ProvisionError> {
+pub async fn ensure_queues(client: &aws_sdk_sqs::Client, name: &str) -> Result<String, ProvisionError> {
     use aws_sdk_sqs::types::QueueAttributeName;
     let dlq = client
         .create_queue()
@@ -152,8 +131,7 @@ pub async fn ensure_queues(
         .attributes
         .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
         .unwrap_or_default();
-    let redrive =
-        serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5" }).to_string();
+    let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5" }).to_string();
     let queue = client
         .create_queue()
         .queue_name(name)

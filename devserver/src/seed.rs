@@ -43,9 +43,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
     };
     let created = match organizations::create(state, request).await {
         Ok(created) => created,
-        Err(agentctl_shared::Error::Conflict {
-            code: "slug_taken", ..
-        }) => return Ok(None),
+        Err(agentctl_shared::Error::Conflict { code: "slug_taken", .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
     let owner = Caller {
@@ -73,18 +71,8 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         team_ids.push(team.id);
     }
     let people = [
-        (
-            "alice.admin@acme.example",
-            "Alice Admin",
-            RoleName::Admin,
-            None,
-        ),
-        (
-            "bob.billing@acme.example",
-            "Bob Billing",
-            RoleName::Billing,
-            None,
-        ),
+        ("alice.admin@acme.example", "Alice Admin", RoleName::Admin, None),
+        ("bob.billing@acme.example", "Bob Billing", RoleName::Billing, None),
         (
             "carol.manager@acme.example",
             "Carol Manager",
@@ -123,12 +111,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
     }
     let admin = &staff[0];
     let code = sessions::issue_enrollment(state, &owner, admin.id).await?;
-    let admin_session = sessions::exchange(
-        state,
-        SessionRequest { code: code.code },
-        Some("127.0.0.1".into()),
-    )
-    .await?;
+    let admin_session = sessions::exchange(state, SessionRequest { code: code.code }, Some("127.0.0.1".into())).await?;
     let member = &staff[3];
     let member_code = sessions::issue_enrollment(state, &owner, member.id).await?;
     Ok(Some(Demo {

@@ -44,8 +44,8 @@ impl EventType {
         use EventType::*;
         match self {
             OrgCreated | OrgUpdated | SubscriptionUpdated => "organization",
-            TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated
-            | EmployeeDeactivated | EmployeeDeleted => "directory",
+            TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated | EmployeeDeactivated
+            | EmployeeDeleted => "directory",
             EnrollmentIssued | SessionCreated | SessionRevoked => "auth",
         }
     }

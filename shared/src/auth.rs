@@ -143,10 +143,7 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
 }
 
 /// Decides who sends `authorization` (the raw header value).
-pub async fn authorize(
-    state: &AppState,
-    authorization: Option<&str>,
-) -> Result<Principal, AuthError> {
+pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<Principal, AuthError> {
     let token = bearer(authorization).ok_or(AuthError::Missing)?;
     let hash = digest(token);
     if token.starts_with(PLATFORM_KEY_PREFIX) {

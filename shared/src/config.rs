@@ -24,9 +24,7 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: required("TABLE_NAME")?,
-            platform_key_sha256: std::env::var("PLATFORM_KEY_SHA256")
-                .ok()
-                .filter(|v| !v.is_empty()),
+            platform_key_sha256: std::env::var("PLATFORM_KEY_SHA256").ok().filter(|v| !v.is_empty()),
             session_ttl: Duration::hours(number("SESSION_TTL_HOURS", 24 * 30)?),
             enrollment_ttl: Duration::hours(number("ENROLLMENT_TTL_HOURS", 72)?),
             activity_retention_days: number("ACTIVITY_RETENTION_DAYS", 400)?,

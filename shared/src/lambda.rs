@@ -16,11 +16,7 @@ pub fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let result = if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        builder
-            .json()
-            .with_current_span(false)
-            .without_time()
-            .try_init()
+        builder.json().with_current_span(false).without_time().try_init()
     } else {
         builder.try_init()
     };

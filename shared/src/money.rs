@@ -18,10 +18,7 @@ pub fn to_attr(amount: &Decimal) -> AttributeValue {
     AttributeValue::N(amount.normalize().to_string())
 }
 
-pub fn from_item(
-    item: &HashMap<String, AttributeValue>,
-    name: &str,
-) -> Result<Decimal, StoreError> {
+pub fn from_item(item: &HashMap<String, AttributeValue>, name: &str) -> Result<Decimal, StoreError> {
     match item.get(name) {
         Some(AttributeValue::N(text)) => Decimal::from_str_exact(text)
             .or_else(|_| Decimal::from_str(text))

@@ -37,10 +37,7 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn first(limit: u32) -> Self {
-        Self {
-            limit,
-            cursor: None,
-        }
+        Self { limit, cursor: None }
     }
 
     pub fn max() -> Self {
@@ -54,10 +51,7 @@ impl TryFrom<&PageQuery> for PageRequest {
     fn try_from(query: &PageQuery) -> Result<Self, Error> {
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(Error::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
+            return Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
         }
         let cursor = query
             .cursor
@@ -105,11 +99,8 @@ impl Cursor {
     }
 
     pub fn decode(text: &str) -> Result<Self, StoreError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(text)
-            .map_err(|_| StoreError::InvalidCursor)?;
-        let map: BTreeMap<String, String> =
-            serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| StoreError::InvalidCursor)?;
+        let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
         if map.is_empty() || map.len() > 4 {
             return Err(StoreError::InvalidCursor);
         }
@@ -145,10 +136,7 @@ mod tests {
     fn cursor_round_trips_for_its_own_partition() {
         let cursor = Cursor::from_key(&key("ORG#a", "TEAM#1"));
         let decoded = Cursor::decode(&cursor.encode()).unwrap();
-        assert_eq!(
-            decoded.start_key("PK", "ORG#a").unwrap(),
-            key("ORG#a", "TEAM#1")
-        );
+        assert_eq!(decoded.start_key("PK", "ORG#a").unwrap(), key("ORG#a", "TEAM#1"));
     }
 
     #[test]
@@ -173,10 +161,7 @@ mod tests {
             (Some(0), false),
             (Some(101), false),
         ] {
-            let q = PageQuery {
-                limit,
-                cursor: None,
-            };
+            let q = PageQuery { limit, cursor: None };
             assert_eq!(PageRequest::try_from(&q).is_ok(), ok, "{limit:?}");
         }
     }

@@ -20,19 +20,7 @@ pub const DEFAULTS_VERSION: u32 = 1;
 /// How long a process trusts its copy of the role table.
 const CACHE_TTL: Duration = Duration::from_secs(300);
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleName {
     Owner,
@@ -43,13 +31,7 @@ pub enum RoleName {
 }
 
 impl RoleName {
-    pub const ALL: [RoleName; 5] = [
-        Self::Owner,
-        Self::Admin,
-        Self::Billing,
-        Self::Manager,
-        Self::Member,
-    ];
+    pub const ALL: [RoleName; 5] = [Self::Owner, Self::Admin, Self::Billing, Self::Manager, Self::Member];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,10 +59,7 @@ impl RoleName {
         let read = [OrgRead, TeamsRead, RolesRead];
         match self {
             Self::Owner => Permission::ALL.into_iter().collect(),
-            Self::Admin => Permission::ALL
-                .into_iter()
-                .filter(|p| *p != OwnersManage)
-                .collect(),
+            Self::Admin => Permission::ALL.into_iter().filter(|p| *p != OwnersManage).collect(),
             Self::Billing => read
                 .into_iter()
                 .chain([SubscriptionRead, SubscriptionWrite, EmployeesRead])
@@ -103,29 +82,12 @@ impl FromStr for RoleName {
         Self::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "must be one of {}",
-                    Self::ALL.map(RoleName::as_str).join(", ")
-                )
-            })
+            .ok_or_else(|| format!("must be one of {}", Self::ALL.map(RoleName::as_str).join(", ")))
     }
 }
 
 /// What a role allows. Checked by every handler.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Permission {
     #[serde(rename = "org:read")]
     OrgRead,
@@ -204,8 +166,11 @@ pub struct Role {
 /// global, five items, and change only when the defaults are upgraded.
 #[derive(Clone, Default)]
 pub struct RoleCache {
-    inner: Arc<RwLock<Option<(Instant, Arc<HashMap<RoleName, Role>>)>>>,
+    inner: Arc<RwLock<Option<RoleSnapshot>>>,
 }
+
+/// When the roles were loaded, and what they were.
+type RoleSnapshot = (Instant, Arc<HashMap<RoleName, Role>>);
 
 impl RoleCache {
     pub async fn get(&self, repo: &Repository) -> Result<Arc<HashMap<RoleName, Role>>, StoreError> {
@@ -230,11 +195,7 @@ impl RoleCache {
         *self.inner.write().await = None;
     }
 
-    pub async fn permissions(
-        &self,
-        repo: &Repository,
-        role: RoleName,
-    ) -> Result<BTreeSet<Permission>, StoreError> {
+    pub async fn permissions(&self, repo: &Repository, role: RoleName) -> Result<BTreeSet<Permission>, StoreError> {
         Ok(self
             .get(repo)
             .await?
@@ -250,10 +211,7 @@ mod tests {
 
     #[test]
     fn owner_has_every_permission_and_admin_all_but_owners() {
-        assert_eq!(
-            RoleName::Owner.default_permissions().len(),
-            Permission::ALL.len()
-        );
+        assert_eq!(RoleName::Owner.default_permissions().len(), Permission::ALL.len());
         let admin = RoleName::Admin.default_permissions();
         assert!(!admin.contains(&Permission::OwnersManage));
         assert_eq!(admin.len(), Permission::ALL.len() - 1);
@@ -263,10 +221,7 @@ mod tests {
     fn permission_names_round_trip() {
         for p in Permission::ALL {
             assert_eq!(Permission::parse(p.as_str()), Some(p));
-            assert_eq!(
-                serde_json::to_value(p).unwrap(),
-                serde_json::json!(p.as_str())
-            );
+            assert_eq!(serde_json::to_value(p).unwrap(), serde_json::json!(p.as_str()));
         }
         assert_eq!(Permission::parse("future:thing"), None);
     }

@@ -15,10 +15,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
-        let repo = Repository::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            config.table_name.as_str(),
-        );
+        let repo = Repository::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.as_str());
         Self {
             config: Arc::new(config),
             repo,

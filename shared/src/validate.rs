@@ -30,12 +30,7 @@ impl Validator {
     }
 
     /// Runs `parse` on `value`, remembering its error; `None` when it failed.
-    pub fn check<T, V>(
-        &mut self,
-        field: &str,
-        value: V,
-        parse: impl FnOnce(V) -> Result<T, String>,
-    ) -> Option<T> {
+    pub fn check<T, V>(&mut self, field: &str, value: V, parse: impl FnOnce(V) -> Result<T, String>) -> Option<T> {
         match parse(value) {
             Ok(v) => Some(v),
             Err(message) => {
@@ -105,10 +100,7 @@ pub fn slug(raw: String) -> Result<String, String> {
     if ok_len && ok_chars && ok_ends {
         Ok(raw)
     } else {
-        Err(
-            "must be 3 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-'"
-                .into(),
-        )
+        Err("must be 3 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-'".into())
     }
 }
 
@@ -134,9 +126,7 @@ pub fn email(raw: String) -> Result<String, String> {
 }
 
 /// A JSON object of at most `max_bytes` serialized bytes (settings, preferences).
-pub fn json_object(
-    max_bytes: usize,
-) -> impl FnOnce(serde_json::Value) -> Result<serde_json::Value, String> {
+pub fn json_object(max_bytes: usize) -> impl FnOnce(serde_json::Value) -> Result<serde_json::Value, String> {
     move |value| {
         if !value.is_object() {
             return Err("must be a JSON object".into());
@@ -165,10 +155,7 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(
-            email(" Alice@Example.COM ".into()).unwrap(),
-            "alice@example.com"
-        );
+        assert_eq!(email(" Alice@Example.COM ".into()).unwrap(), "alice@example.com");
         for bad in [
             "",
             "alice",
@@ -206,9 +193,6 @@ mod tests {
         let Err(crate::Error::Validation(errors)) = v.finish(|| Some(())) else {
             panic!("expected errors")
         };
-        assert_eq!(
-            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
-        );
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["a", "b"]);
     }
 }

@@ -1,1 +1,242 @@
+//! The test harness: every test gets its own app (its own DynamoDB table in the
+//! emulator, its own platform key, its own server on a free port), like
+//! zero-to-production's `spawn_app`. Requests go over real HTTP through the dev server's
+//! authorizer layer and the real AWS SDK clients.
 
+use std::net::SocketAddr;
+
+use agentctl_shared::AppState;
+use agentctl_shared::auth::{PLATFORM_KEY_PREFIX, digest, new_secret};
+use agentctl_shared::config::Config;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+
+static SDK: OnceCell<aws_config::SdkConfig> = OnceCell::const_new();
+
+/// The SDK configuration for the emulator that `scripts/test.sh` started.
+pub async fn sdk() -> &'static aws_config::SdkConfig {
+    SDK.get_or_init(|| async {
+        assert!(
+            std::env::var("AWS_ENDPOINT_URL").is_ok(),
+            "AWS_ENDPOINT_URL is not set: run the tests with scripts/test.sh, which starts the emulator"
+        );
+        aws_config::load_from_env().await
+    })
+    .await
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub platform_key: String,
+    pub state: AppState,
+    client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// An app whose configuration `adjust` may change first (short TTLs and the like).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let sdk = sdk().await;
+        let table = format!("test-{}", uuid::Uuid::new_v4());
+        devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &table)
+            .await
+            .expect("table");
+        let platform_key = new_secret(PLATFORM_KEY_PREFIX);
+        let mut config = Config::for_table(&table, Some(digest(&platform_key)));
+        adjust(&mut config);
+        let state = AppState::new(config, sdk);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = devserver::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
+        Self {
+            url,
+            platform_key,
+            state,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.url));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// Sends a request with an optional JSON body; returns status and parsed body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.request(method, path, token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Creates an organization through the platform API and logs its owner in.
+    pub async fn create_org(&self, slug: &str) -> Org {
+        let body = json!({
+            "name": format!("Org {slug}"),
+            "slug": slug,
+            "plan": "pro",
+            "monthly_budget_usd": "1000.00",
+            "owner": { "email": format!("owner@{slug}.example"), "full_name": "Owner" },
+        });
+        let (status, created) = self.post("/v1/orgs", &self.platform_key.clone(), body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let owner_token = self.login(created["owner_enrollment"]["code"].as_str().unwrap()).await;
+        Org {
+            id: created["organization"]["id"].as_str().unwrap().to_string(),
+            slug: slug.to_string(),
+            owner_id: created["owner"]["id"].as_str().unwrap().to_string(),
+            owner_token,
+        }
+    }
+
+    /// Exchanges an enrollment code for a session token.
+    pub async fn login(&self, code: &str) -> String {
+        let (status, session) = self
+            .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{session}");
+        session["token"].as_str().unwrap().to_string()
+    }
+
+    /// Adds an employee (as the org's owner) and returns it.
+    pub async fn add_employee(&self, org: &Org, email: &str, role: &str, team_id: Option<&str>) -> Value {
+        let body =
+            json!({ "email": email, "full_name": format!("Employee {email}"), "role": role, "team_id": team_id });
+        let (status, employee) = self.post("/v1/employees", &org.owner_token, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{employee}");
+        employee
+    }
+
+    /// Adds an employee and logs them in; returns (employee, token).
+    pub async fn add_signed_in(&self, org: &Org, email: &str, role: &str) -> (Value, String) {
+        let employee = self.add_employee(org, email, role, None).await;
+        let token = self.enroll_and_login(org, employee["id"].as_str().unwrap()).await;
+        (employee, token)
+    }
+
+    pub async fn enroll_and_login(&self, org: &Org, employee_id: &str) -> String {
+        let (status, code) = self
+            .post(
+                &format!("/v1/employees/{employee_id}/enrollment-codes"),
+                &org.owner_token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{code}");
+        self.login(code["code"].as_str().unwrap()).await
+    }
+
+    pub async fn create_team(&self, org: &Org, name: &str) -> Value {
+        let (status, team) = self.post("/v1/teams", &org.owner_token, json!({ "name": name })).await;
+        assert_eq!(status, StatusCode::CREATED, "{team}");
+        team
+    }
+
+    /// The activity entries of an organization (read straight from the table: the
+    /// activity API arrives in a later issue), oldest first.
+    pub async fn activity(&self, org_id: &str) -> Vec<Value> {
+        let client = aws_sdk_dynamodb::Client::new(sdk().await);
+        let month = chrono_month();
+        let out = client
+            .query()
+            .table_name(self.state.repo.table())
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{org_id}#ACT#{month}")),
+            )
+            .send()
+            .await
+            .expect("activity query");
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| serde_json::to_value(serde_dynamo_item(item)).unwrap())
+            .collect()
+    }
+}
+
+fn chrono_month() -> String {
+    agentctl_shared::time::now().format("%Y-%m").to_string()
+}
+
+/// A DynamoDB item as JSON (strings and numbers as text), for assertions.
+fn serde_dynamo_item(item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>) -> Value {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    fn conv(v: &A) -> Value {
+        match v {
+            A::S(s) | A::N(s) => Value::String(s.clone()),
+            A::Bool(b) => Value::Bool(*b),
+            A::Null(_) => Value::Null,
+            A::M(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), conv(v))).collect()),
+            A::L(l) => Value::Array(l.iter().map(conv).collect()),
+            _ => Value::Null,
+        }
+    }
+    Value::Object(item.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
+}
+
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// An organization created for a test, with its owner signed in.
+#[derive(Clone, Debug)]
+pub struct Org {
+    pub id: String,
+    pub slug: String,
+    pub owner_id: String,
+    pub owner_token: String,
+}
+
+/// A unique slug per test run (tests share one emulator, but not tables; slugs are
+/// unique per table, so this only keeps them readable).
+pub fn slug(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// Asserts a problem+json response with the given status and code.
+pub fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], expected.as_u16(), "{body}");
+    assert!(body["type"].as_str().unwrap_or_default().ends_with(code), "{body}");
+}

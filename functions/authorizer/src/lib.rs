@@ -9,9 +9,7 @@ use std::collections::HashMap;
 
 use agentctl_shared::AppState;
 use agentctl_shared::auth::{AuthError, authorize};
-use aws_lambda_events::apigw::{
-    ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
-};
+use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 
@@ -23,11 +21,7 @@ pub async fn handle(
     state: &AppState,
     event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>,
 ) -> Result<Response, Error> {
-    let header = event
-        .payload
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok());
+    let header = event.payload.headers.get("authorization").and_then(|v| v.to_str().ok());
     let mut response = Response::default();
     match authorize(state, header).await {
         Ok(principal) => {

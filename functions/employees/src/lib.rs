@@ -1,9 +1,7 @@
 //! The employees function: the organization's employees and their enrollment codes.
 
 use agentctl_shared::auth::Caller;
-use agentctl_shared::domain::employees::{
-    self, Employee, EmployeePatch, EmployeeQuery, NewEmployee,
-};
+use agentctl_shared::domain::employees::{self, Employee, EmployeePatch, EmployeeQuery, NewEmployee};
 use agentctl_shared::domain::sessions::{self, EnrollmentCode};
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};

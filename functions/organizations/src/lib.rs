@@ -3,8 +3,7 @@
 
 use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::organizations::{
-    self, CreatedOrganization, NewOrganization, Organization, OrganizationPatch,
-    PlatformOrganizationPatch,
+    self, CreatedOrganization, NewOrganization, Organization, OrganizationPatch, PlatformOrganizationPatch,
 };
 use agentctl_shared::domain::roles;
 use agentctl_shared::domain::subscriptions::{self, BudgetUpdate, Subscription};
@@ -36,10 +35,7 @@ async fn create_organization(
     _: Platform,
     Json(body): Json<NewOrganization>,
 ) -> Result<(StatusCode, Json<CreatedOrganization>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(organizations::create(&state, body).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(organizations::create(&state, body).await?)))
 }
 
 /// List every organization (platform operator).
@@ -74,18 +70,13 @@ async fn update_organization(
     Path(id): Path<OrgId>,
     Json(body): Json<PlatformOrganizationPatch>,
 ) -> Result<Json<Organization>> {
-    Ok(Json(
-        organizations::update_by_platform(&state, id, body).await?,
-    ))
+    Ok(Json(organizations::update_by_platform(&state, id, body).await?))
 }
 
 /// The caller's organization.
 #[utoipa::path(get, path = "/v1/org", tag = "organizations",
     responses((status = 200, body = Organization), Problems), security(("session" = [])))]
-async fn get_own_organization(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Organization>> {
+async fn get_own_organization(State(state): State<AppState>, caller: Caller) -> Result<Json<Organization>> {
     Ok(Json(organizations::get_own(&state, &caller).await?))
 }
 
@@ -97,18 +88,13 @@ async fn update_own_organization(
     caller: Caller,
     Json(body): Json<OrganizationPatch>,
 ) -> Result<Json<Organization>> {
-    Ok(Json(
-        organizations::update_own(&state, &caller, body).await?,
-    ))
+    Ok(Json(organizations::update_own(&state, &caller, body).await?))
 }
 
 /// The organization's subscription: budget, spending in the current period, usage %.
 #[utoipa::path(get, path = "/v1/org/subscription", tag = "organizations",
     responses((status = 200, body = Subscription), Problems), security(("session" = [])))]
-async fn get_subscription(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Subscription>> {
+async fn get_subscription(State(state): State<AppState>, caller: Caller) -> Result<Json<Subscription>> {
     Ok(Json(subscriptions::get(&state, &caller).await?))
 }
 
@@ -120,9 +106,7 @@ async fn update_subscription(
     caller: Caller,
     Json(body): Json<BudgetUpdate>,
 ) -> Result<Json<Subscription>> {
-    Ok(Json(
-        subscriptions::update_budget(&state, &caller, body).await?,
-    ))
+    Ok(Json(subscriptions::update_budget(&state, &caller, body).await?))
 }
 
 /// The five global roles and their permissions.

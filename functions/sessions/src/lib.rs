@@ -26,19 +26,13 @@ async fn create_session(
     ClientIp(ip): ClientIp,
     Json(body): Json<SessionRequest>,
 ) -> Result<(StatusCode, Json<NewSession>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(sessions::exchange(&state, body, ip).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(sessions::exchange(&state, body, ip).await?)))
 }
 
 /// Log out: revoke the session whose token authenticates this request.
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions",
     responses((status = 204), Problems), security(("session" = [])))]
-async fn delete_current_session(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<StatusCode> {
+async fn delete_current_session(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
     sessions::revoke_current(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -58,7 +52,5 @@ async fn update_my_preferences(
     caller: Caller,
     Json(body): Json<PreferencesUpdate>,
 ) -> Result<Json<Employee>> {
-    Ok(Json(
-        employees::update_own_preferences(&state, &caller, body).await?,
-    ))
+    Ok(Json(employees::update_own_preferences(&state, &caller, body).await?))
 }

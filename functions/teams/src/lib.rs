@@ -26,10 +26,7 @@ async fn create_team(
     caller: Caller,
     Json(body): Json<NewTeam>,
 ) -> Result<(StatusCode, Json<Team>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(teams::create(&state, &caller, body).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(teams::create(&state, &caller, body).await?)))
 }
 
 /// List the organization's teams.
@@ -46,11 +43,7 @@ async fn list_teams(
 /// Read a team.
 #[utoipa::path(get, path = "/v1/teams/{team_id}", tag = "teams", params(("team_id" = TeamId, Path)),
     responses((status = 200, body = Team), Problems), security(("session" = [])))]
-async fn get_team(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<TeamId>,
-) -> Result<Json<Team>> {
+async fn get_team(State(state): State<AppState>, caller: Caller, Path(id): Path<TeamId>) -> Result<Json<Team>> {
     Ok(Json(teams::get(&state, &caller, id).await?))
 }
 
@@ -69,11 +62,7 @@ async fn update_team(
 /// Delete an empty team.
 #[utoipa::path(delete, path = "/v1/teams/{team_id}", tag = "teams", params(("team_id" = TeamId, Path)),
     responses((status = 204), Problems), security(("session" = [])))]
-async fn delete_team(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<TeamId>,
-) -> Result<StatusCode> {
+async fn delete_team(State(state): State<AppState>, caller: Caller, Path(id): Path<TeamId>) -> Result<StatusCode> {
     teams::delete(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

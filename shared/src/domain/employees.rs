@@ -101,18 +101,9 @@ impl Employee {
 pub struct NewEmployeeFields;
 
 impl NewEmployeeFields {
-    pub fn parse(
-        v: &mut Validator,
-        prefix: &str,
-        email: String,
-        full_name: String,
-    ) -> Option<(String, String)> {
+    pub fn parse(v: &mut Validator, prefix: &str, email: String, full_name: String) -> Option<(String, String)> {
         let email = v.check(&format!("{prefix}email"), email, validate::email);
-        let full_name = v.check(
-            &format!("{prefix}full_name"),
-            full_name,
-            validate::name(NAME_MAX),
-        );
+        let full_name = v.check(&format!("{prefix}full_name"), full_name, validate::name(NAME_MAX));
         Some((email?, full_name?))
     }
 }
@@ -132,9 +123,7 @@ pub struct NewEmployee {
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -171,10 +160,7 @@ fn principal(caller: &Caller) -> Principal {
 }
 
 fn email_taken(email: &str) -> Error {
-    Error::conflict(
-        "email_taken",
-        format!("{email} already belongs to an employee"),
-    )
+    Error::conflict("email_taken", format!("{email} already belongs to an employee"))
 }
 
 fn no_seat() -> Error {
@@ -249,11 +235,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
     Ok(employee)
 }
 
-pub async fn list(
-    state: &AppState,
-    caller: &Caller,
-    query: EmployeeQuery,
-) -> Result<Page<Employee>> {
+pub async fn list(state: &AppState, caller: &Caller, query: EmployeeQuery) -> Result<Page<Employee>> {
     caller.require(Permission::EmployeesRead)?;
     let page = PageRequest::try_from(&crate::pagination::PageQuery {
         limit: query.limit,
@@ -289,12 +271,7 @@ fn seat_delta(from: EmployeeStatus, to: EmployeeStatus) -> i32 {
     }
 }
 
-pub async fn update(
-    state: &AppState,
-    caller: &Caller,
-    id: EmployeeId,
-    patch: EmployeePatch,
-) -> Result<Employee> {
+pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: EmployeePatch) -> Result<Employee> {
     caller.require(Permission::EmployeesWrite)?;
     let mut v = Validator::new();
     let email = v.check_opt("email", patch.email, validate::email);
@@ -313,9 +290,7 @@ pub async fn update(
     let team = patch.team_id.filter(|t| *t != before.team_id);
     require_owner_rights(caller, &[before.role, role.unwrap_or(before.role)])?;
     if id == caller.employee_id && (role.is_some() || status.is_some()) {
-        return Err(Error::Forbidden(
-            "you cannot change your own role or status".into(),
-        ));
+        return Err(Error::Forbidden("you cannot change your own role or status".into()));
     }
 
     let mut fields = Vec::new();
@@ -335,9 +310,10 @@ pub async fn update(
     if let Some(team) = team {
         fields.push((
             "team_id",
-            team.map_or(aws_sdk_dynamodb::types::AttributeValue::Null(true), |t| {
-                s(t.to_string())
-            }),
+            team.map_or(
+                aws_sdk_dynamodb::types::AttributeValue::Null(true),
+                |t| s(t.to_string()),
+            ),
         ));
     }
     if let Some(preferences) = preferences {
@@ -349,11 +325,7 @@ pub async fn update(
     if fields.is_empty() {
         return Ok(before);
     }
-    let changed: Vec<&str> = fields
-        .iter()
-        .map(|(f, _)| *f)
-        .filter(|f| *f != "role_id")
-        .collect();
+    let changed: Vec<&str> = fields.iter().map(|(f, _)| *f).filter(|f| *f != "role_id").collect();
     let event = if status == Some(EmployeeStatus::Deactivated) {
         EventType::EmployeeDeactivated
     } else {
@@ -388,9 +360,7 @@ pub async fn update(
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => {
-            email_taken(email.as_deref().unwrap_or_default())
-        }
+        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => email_taken(email.as_deref().unwrap_or_default()),
         StoreError::ConditionFailed(repo::organizations::CAPACITY) => no_seat(),
         StoreError::ConditionFailed(repo::teams::MISSING) => no_team(),
         StoreError::ConditionFailed(_) => stale(),
@@ -438,11 +408,7 @@ pub struct PreferencesUpdate {
 }
 
 /// An employee replaces their own preferences.
-pub async fn update_own_preferences(
-    state: &AppState,
-    caller: &Caller,
-    request: PreferencesUpdate,
-) -> Result<Employee> {
+pub async fn update_own_preferences(state: &AppState, caller: &Caller, request: PreferencesUpdate) -> Result<Employee> {
     let mut v = Validator::new();
     let preferences = v.check(
         "preferences",

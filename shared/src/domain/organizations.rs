@@ -130,11 +130,7 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
     let mut v = Validator::new();
     let name = v.check("name", request.name, validate::name(NAME_MAX));
     let slug = v.check("slug", request.slug, validate::slug);
-    let settings = v.check_opt(
-        "settings",
-        request.settings,
-        validate::json_object(SETTINGS_MAX_BYTES),
-    );
+    let settings = v.check_opt("settings", request.settings, validate::json_object(SETTINGS_MAX_BYTES));
     let (default_seats, default_agents) = request.plan.default_limits();
     let max_employees = v.check(
         "max_employees",
@@ -151,24 +147,18 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
         request.monthly_budget_usd.unwrap_or(Decimal::ZERO),
         subscriptions::parse_budget,
     );
-    let owner_fields = NewEmployeeFields::parse(
-        &mut v,
-        "owner.",
-        request.owner.email,
-        request.owner.full_name,
-    );
-    let (name, slug, settings, max_employees, max_agents, budget, (email, full_name)) =
-        v.finish(|| {
-            Some((
-                name?,
-                slug?,
-                settings?,
-                max_employees?,
-                max_agents?,
-                budget?,
-                owner_fields?,
-            ))
-        })?;
+    let owner_fields = NewEmployeeFields::parse(&mut v, "owner.", request.owner.email, request.owner.full_name);
+    let (name, slug, settings, max_employees, max_agents, budget, (email, full_name)) = v.finish(|| {
+        Some((
+            name?,
+            slug?,
+            settings?,
+            max_employees?,
+            max_agents?,
+            budget?,
+            owner_fields?,
+        ))
+    })?;
 
     crate::domain::roles::ensure_defaults(state).await?;
     let now = crate::time::now();
@@ -204,10 +194,9 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
         StoreError::ConditionFailed(repo::organizations::SLUG_TAKEN) => {
             Error::conflict("slug_taken", format!("the slug {:?} is taken", org.slug))
         }
-        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => Error::conflict(
-            "email_taken",
-            format!("{} already belongs to an employee", owner.email),
-        ),
+        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => {
+            Error::conflict("email_taken", format!("{} already belongs to an employee", owner.email))
+        }
         e => e.into(),
     })?;
     Ok(CreatedOrganization {
@@ -241,11 +230,7 @@ pub async fn update_by_platform(
 ) -> Result<Organization> {
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
-    let settings = v.check_opt(
-        "settings",
-        patch.settings,
-        validate::json_object(SETTINGS_MAX_BYTES),
-    );
+    let settings = v.check_opt("settings", patch.settings, validate::json_object(SETTINGS_MAX_BYTES));
     let max_employees = v.check_opt(
         "max_employees",
         patch.max_employees,
@@ -271,30 +256,14 @@ pub async fn update_by_platform(
     if let Some(max) = max_agents {
         fields.push(("max_agents_per_employee", repo::n(max)));
     }
-    apply(
-        state,
-        org,
-        &Principal::Platform,
-        fields,
-        max_employees,
-        patch.plan,
-    )
-    .await
+    apply(state, org, &Principal::Platform, fields, max_employees, patch.plan).await
 }
 
-pub async fn update_own(
-    state: &AppState,
-    caller: &Caller,
-    patch: OrganizationPatch,
-) -> Result<Organization> {
+pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPatch) -> Result<Organization> {
     caller.require(Permission::OrgWrite)?;
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
-    let settings = v.check_opt(
-        "settings",
-        patch.settings,
-        validate::json_object(SETTINGS_MAX_BYTES),
-    );
+    let settings = v.check_opt("settings", patch.settings, validate::json_object(SETTINGS_MAX_BYTES));
     let (name, settings) = v.finish(|| Some((name?, settings?)))?;
     let fields = named_fields(name, settings)?;
     apply(
@@ -338,12 +307,7 @@ async fn apply(
     }
     let now = crate::time::now();
     let changed: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
-    let entry = ActivityEntry::new(
-        org,
-        by,
-        EventType::OrgUpdated,
-        json!({ "changed": changed }),
-    );
+    let entry = ActivityEntry::new(org, by, EventType::OrgUpdated, json!({ "changed": changed }));
     fields.push(("updated_at", repo::ts(&now)));
     let mut tx = state.repo.transaction();
     repo::organizations::update(&mut tx, org, fields, new_max_employees);

@@ -19,11 +19,7 @@ pub fn role_id(name: RoleName) -> RoleId {
 /// holds an older version of the defaults. Idempotent and safe to race.
 pub async fn ensure_defaults(state: &AppState) -> Result<()> {
     let stored = state.roles.get(&state.repo).await?;
-    if stored.len() == RoleName::ALL.len()
-        && stored
-            .values()
-            .all(|r| r.permissions == r.name.default_permissions())
-    {
+    if stored.len() == RoleName::ALL.len() && stored.values().all(|r| r.permissions == r.name.default_permissions()) {
         return Ok(());
     }
     let now = crate::time::now();

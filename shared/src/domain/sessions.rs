@@ -113,11 +113,7 @@ pub fn new_enrollment(
     (code, enrollment)
 }
 
-pub async fn issue_enrollment(
-    state: &AppState,
-    caller: &Caller,
-    employee_id: EmployeeId,
-) -> Result<EnrollmentCode> {
+pub async fn issue_enrollment(state: &AppState, caller: &Caller, employee_id: EmployeeId) -> Result<EnrollmentCode> {
     caller.require(Permission::EmployeesEnroll)?;
     let employee = employees::find(state, caller.org_id, employee_id).await?;
     // A code lets its holder act as the employee: only owners may mint one for an owner.
@@ -130,12 +126,7 @@ pub async fn issue_enrollment(
             "only active employees can be enrolled",
         ));
     }
-    let (code, enrollment) = new_enrollment(
-        state,
-        &employee,
-        Some(caller.employee_id),
-        crate::time::now(),
-    );
+    let (code, enrollment) = new_enrollment(state, &employee, Some(caller.employee_id), crate::time::now());
     let mut tx = state.repo.transaction();
     repo::sessions::create_enrollment(&mut tx, &enrollment)?;
     let entry = ActivityEntry::new(
@@ -154,11 +145,7 @@ fn unusable_code() -> Error {
 }
 
 /// Exchanges an enrollment code for a session token.
-pub async fn exchange(
-    state: &AppState,
-    request: SessionRequest,
-    ip_address: Option<String>,
-) -> Result<NewSession> {
+pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Option<String>) -> Result<NewSession> {
     let code = request.code.trim();
     if !code.starts_with(auth::ENROLLMENT_CODE_PREFIX) || code.len() > 128 {
         return Err(Error::invalid("code", "is not an enrollment code"));
@@ -191,10 +178,7 @@ pub async fn exchange(
     repo::employees::update(
         &mut tx,
         &employee,
-        vec![
-            ("last_login_at", repo::ts(&now)),
-            ("updated_at", repo::ts(&now)),
-        ],
+        vec![("last_login_at", repo::ts(&now)), ("updated_at", repo::ts(&now))],
         None,
     );
     let entry = ActivityEntry::by(
@@ -207,10 +191,9 @@ pub async fn exchange(
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::sessions::CODE_UNUSABLE) => unusable_code(),
-        StoreError::ConditionFailed(_) => Error::conflict(
-            "concurrent_update",
-            "the employee changed while logging in; retry",
-        ),
+        StoreError::ConditionFailed(_) => {
+            Error::conflict("concurrent_update", "the employee changed while logging in; retry")
+        }
         e => e.into(),
     })?;
     let employee = employees::find(state, session.org_id, session.employee_id).await?;
@@ -223,8 +206,7 @@ pub async fn exchange(
 
 /// Logout: revokes the caller's current session.
 pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
-    let keys =
-        repo::sessions::live_keys(&state.repo, caller.employee_id, Some(caller.session_id)).await?;
+    let keys = repo::sessions::live_keys(&state.repo, caller.employee_id, Some(caller.session_id)).await?;
     let now = crate::time::now();
     let mut tx = state.repo.transaction();
     for key in &keys {

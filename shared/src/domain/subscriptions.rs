@@ -128,18 +128,10 @@ pub async fn get(state: &AppState, caller: &Caller) -> Result<Subscription> {
         .ok_or(Error::NotFound("subscription"))
 }
 
-pub async fn update_budget(
-    state: &AppState,
-    caller: &Caller,
-    update: BudgetUpdate,
-) -> Result<Subscription> {
+pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpdate) -> Result<Subscription> {
     caller.require(Permission::SubscriptionWrite)?;
     let mut v = Validator::new();
-    let budget = v.check(
-        "monthly_budget_usd",
-        update.monthly_budget_usd,
-        parse_budget,
-    );
+    let budget = v.check("monthly_budget_usd", update.monthly_budget_usd, parse_budget);
     let budget = v.finish(|| budget)?;
     let before = get(state, caller).await?;
     let now = crate::time::now();
@@ -166,11 +158,7 @@ mod tests {
 
     #[test]
     fn usage_percentage_is_exact_and_rounded() {
-        let pct = usage_pct(
-            &Decimal::from_str("1234.567").unwrap(),
-            &Decimal::from(5000),
-        )
-        .unwrap();
+        let pct = usage_pct(&Decimal::from_str("1234.567").unwrap(), &Decimal::from(5000)).unwrap();
         assert_eq!(pct.to_string(), "24.69");
         assert_eq!(usage_pct(&Decimal::ONE, &Decimal::ZERO), None);
     }
@@ -186,9 +174,7 @@ mod tests {
     #[test]
     fn budgets_are_checked() {
         assert_eq!(
-            parse_budget(Decimal::from_str("100.50").unwrap())
-                .unwrap()
-                .to_string(),
+            parse_budget(Decimal::from_str("100.50").unwrap()).unwrap().to_string(),
             "100.5"
         );
         assert!(parse_budget(Decimal::from_str("-1").unwrap()).is_err());

@@ -46,10 +46,7 @@ pub struct TeamPatch {
 }
 
 fn name_taken(name: &str) -> Error {
-    Error::conflict(
-        "team_name_taken",
-        format!("a team named {name:?} exists already"),
-    )
+    Error::conflict("team_name_taken", format!("a team named {name:?} exists already"))
 }
 
 fn principal(caller: &Caller) -> Principal {
@@ -109,20 +106,11 @@ pub async fn get(state: &AppState, caller: &Caller, team: TeamId) -> Result<Team
     find(state, caller.org_id, team).await
 }
 
-pub async fn update(
-    state: &AppState,
-    caller: &Caller,
-    team_id: TeamId,
-    patch: TeamPatch,
-) -> Result<Team> {
+pub async fn update(state: &AppState, caller: &Caller, team_id: TeamId, patch: TeamPatch) -> Result<Team> {
     caller.require(Permission::TeamsWrite)?;
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
-    let description = v.check_opt(
-        "description",
-        patch.description,
-        validate::text(DESCRIPTION_MAX),
-    );
+    let description = v.check_opt("description", patch.description, validate::text(DESCRIPTION_MAX));
     let (name, description) = v.finish(|| Some((name?, description?)))?;
     let team = find(state, caller.org_id, team_id).await?;
     let mut fields = Vec::new();
@@ -147,9 +135,7 @@ pub async fn update(
     repo::teams::update(&mut tx, &team, name.as_deref(), fields);
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::teams::NAME_TAKEN) => {
-            name_taken(name.as_deref().unwrap_or_default())
-        }
+        StoreError::ConditionFailed(repo::teams::NAME_TAKEN) => name_taken(name.as_deref().unwrap_or_default()),
         StoreError::ConditionFailed(_) => Error::NotFound("team"),
         e => e.into(),
     })?;
@@ -169,10 +155,9 @@ pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Resul
     );
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::teams::HAS_MEMBERS) => Error::conflict(
-            "team_not_empty",
-            "the team still has employees; move them first",
-        ),
+        StoreError::ConditionFailed(repo::teams::HAS_MEMBERS) => {
+            Error::conflict("team_not_empty", "the team still has employees; move them first")
+        }
         StoreError::ConditionFailed(_) => Error::NotFound("team"),
         e => e.into(),
     })

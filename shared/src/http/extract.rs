@@ -25,8 +25,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             .and_then(|v| v.split(';').next())
             .is_some_and(|mime| {
                 let mime = mime.trim();
-                mime.eq_ignore_ascii_case("application/json")
-                    || mime.to_ascii_lowercase().ends_with("+json")
+                mime.eq_ignore_ascii_case("application/json") || mime.to_ascii_lowercase().ends_with("+json")
             });
         if !is_json {
             return Err(Error::UnsupportedMediaType);
@@ -49,11 +48,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() {
-            let field = if path == "." {
-                "(body)".to_string()
-            } else {
-                path
-            };
+            let field = if path == "." { "(body)".to_string() } else { path };
             Error::invalid(&field, inner.to_string())
         } else {
             Error::BadRequest(format!("the request body is not valid JSON: {inner}"))
@@ -105,10 +100,7 @@ pub fn principal(parts: &Parts) -> Option<Principal> {
     if let Some(principal) = parts.extensions.get::<Principal>() {
         return Some(principal.clone());
     }
-    match parts
-        .extensions
-        .get::<lambda_http::request::RequestContext>()?
-    {
+    match parts.extensions.get::<lambda_http::request::RequestContext>()? {
         lambda_http::request::RequestContext::ApiGatewayV2(context) => {
             Principal::from_context(&context.authorizer.as_ref()?.fields)
         }
@@ -141,9 +133,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Platform {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
         match principal(parts) {
             Some(Principal::Platform) => Ok(Platform),
-            Some(Principal::Employee(_)) => Err(Error::Forbidden(
-                "this route is for the platform operator".into(),
-            )),
+            Some(Principal::Employee(_)) => Err(Error::Forbidden("this route is for the platform operator".into())),
             None => Err(Error::Unauthenticated(
                 "Authorization: Bearer <platform key> required".into(),
             )),
@@ -165,13 +155,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         if let Some(PeerIp(ip)) = parts.extensions.get::<PeerIp>() {
             return Ok(ClientIp(Some(ip.clone())));
         }
-        let ip = match parts
-            .extensions
-            .get::<lambda_http::request::RequestContext>()
-        {
-            Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
-                context.http.source_ip.clone()
-            }
+        let ip = match parts.extensions.get::<lambda_http::request::RequestContext>() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
             _ => None,
         };
         Ok(ClientIp(ip))

@@ -35,10 +35,7 @@ impl Modify for SecuritySchemes {
             http.description = Some(description.to_string());
             SecurityScheme::Http(http)
         };
-        components.add_security_scheme(
-            SESSION,
-            bearer("Session token (`acs_...`) from POST /v1/sessions"),
-        );
+        components.add_security_scheme(SESSION, bearer("Session token (`acs_...`) from POST /v1/sessions"));
         components.add_security_scheme(PLATFORM_KEY, bearer("Platform operator key (`acp_...`)"));
     }
 }

@@ -54,38 +54,20 @@ impl Error {
         match self {
             Error::Validation(errors) => Problem {
                 errors: errors.clone(),
-                ..Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    self.to_string(),
-                )
+                ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", self.to_string())
             },
-            Error::BadRequest(detail) => {
-                Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail)
-            }
+            Error::BadRequest(detail) => Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail),
             Error::UnsupportedMediaType => Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 self.to_string(),
             ),
-            Error::NotFound(_) => {
-                Problem::new(StatusCode::NOT_FOUND, "not_found", self.to_string())
-            }
+            Error::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, "not_found", self.to_string()),
             Error::Conflict { code, detail } => Problem::new(StatusCode::CONFLICT, code, detail),
-            Error::Unauthenticated(detail) => {
-                Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
-            }
+            Error::Unauthenticated(detail) => Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail),
             Error::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
-            Error::Unavailable(_) => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                self.to_string(),
-            ),
-            Error::Internal(_) => Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                self.to_string(),
-            ),
+            Error::Unavailable(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", self.to_string()),
+            Error::Internal(_) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", self.to_string()),
         }
     }
 }

@@ -8,11 +8,7 @@ use crate::activity::ActivityEntry;
 use crate::keys::{self, Key};
 use crate::time::sortable;
 
-pub fn record(
-    tx: &mut Transaction,
-    entry: &ActivityEntry,
-    retention_days: i64,
-) -> Result<(), StoreError> {
+pub fn record(tx: &mut Transaction, entry: &ActivityEntry, retention_days: i64) -> Result<(), StoreError> {
     tx.put(item(entry, retention_days)?);
     Ok(())
 }

@@ -3,9 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{
-    Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_item, ts, with_key,
-};
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_item, ts, with_key};
 use crate::domain::employees::{Employee, EmployeeStatus};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys;
@@ -22,10 +20,7 @@ fn item(employee: &Employee) -> Result<Item, StoreError> {
         "employee",
     );
     if let Some(team) = employee.team_id {
-        item.insert(
-            keys::GSI1PK.into(),
-            s(keys::team_members_pk(employee.org_id, team)),
-        );
+        item.insert(keys::GSI1PK.into(), s(keys::team_members_pk(employee.org_id, team)));
         item.insert(keys::GSI1SK.into(), s(keys::team_members_sk(employee.id)));
     }
     Ok(item)
@@ -46,11 +41,7 @@ pub fn create(tx: &mut Transaction, employee: &Employee) -> Result<(), StoreErro
     Ok(())
 }
 
-pub async fn get(
-    repo: &Repository,
-    org: OrgId,
-    employee: EmployeeId,
-) -> Result<Option<Employee>, StoreError> {
+pub async fn get(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Option<Employee>, StoreError> {
     repo.get_as(&keys::employee(org, employee)).await
 }
 
@@ -67,9 +58,7 @@ impl ListFilter {
         let mut expr = Expr::default();
         if let Some(status) = self.status {
             clauses.push("#status = :status");
-            expr = expr
-                .name("#status", "status")
-                .value(":status", s(status.as_str()));
+            expr = expr.name("#status", "status").value(":status", s(status.as_str()));
         }
         if let Some(role) = self.role {
             clauses.push("#role = :role");
@@ -94,9 +83,7 @@ pub async fn list(
         Some(team) => QuerySpec::gsi1(keys::team_members_pk(org, team), keys::EMPLOYEE_PREFIX),
         None => QuerySpec::table(keys::org_pk(org), keys::EMPLOYEE_PREFIX),
     };
-    repo.query(spec.filter(filter.expr()), page)
-        .await?
-        .try_map(from_item)
+    repo.query(spec.filter(filter.expr()), page).await?.try_map(from_item)
 }
 
 /// The optimistic-concurrency condition: the item is as it was read.

@@ -31,7 +31,7 @@ impl Expr {
     }
 
     /// Appends ` AND <clause>` to a key condition.
-    pub fn and_key(mut self, clause: String) -> Self {
+    pub fn and_key(mut self, clause: &str) -> Self {
         self.text = format!("{} AND {clause}", self.text);
         self
     }

@@ -64,10 +64,7 @@ where
 {
     let retryable = match &err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(service) => service
-            .err()
-            .code()
-            .is_some_and(|c| RETRYABLE_CODES.contains(&c)),
+        SdkError::ServiceError(service) => service.err().code().is_some_and(|c| RETRYABLE_CODES.contains(&c)),
         _ => false,
     };
     if retryable {
@@ -108,10 +105,7 @@ pub fn with_key(mut item: Item, key: &Key, entity: &str) -> Item {
 }
 
 pub fn key_attrs(key: &Key) -> Item {
-    HashMap::from([
-        (keys::PK.to_string(), s(&key.pk)),
-        (keys::SK.to_string(), s(&key.sk)),
-    ])
+    HashMap::from([(keys::PK.to_string(), s(&key.pk)), (keys::SK.to_string(), s(&key.sk))])
 }
 
 /// A Query over one partition of the table or of an index.
@@ -199,17 +193,13 @@ impl Repository {
     }
 
     /// One page of a Query. The cursor must belong to the same partition.
-    pub async fn query(
-        &self,
-        spec: QuerySpec,
-        page: &PageRequest,
-    ) -> Result<Page<Item>, StoreError> {
-        let mut expr = Expr::new(format!("#pk = :pk"))
+    pub async fn query(&self, spec: QuerySpec, page: &PageRequest) -> Result<Page<Item>, StoreError> {
+        let mut expr = Expr::new("#pk = :pk")
             .name("#pk", spec.pk_attr)
             .value(":pk", s(&spec.pk));
         if let Some(prefix) = &spec.sk_prefix {
             expr = expr
-                .and_key(format!("begins_with(#sk, :sk)"))
+                .and_key("begins_with(#sk, :sk)")
                 .name("#sk", spec.sk_attr)
                 .value(":sk", s(prefix));
         }
@@ -241,9 +231,7 @@ impl Repository {
             .map_err(classify)?;
         Ok(Page {
             items: out.items.unwrap_or_default(),
-            next_cursor: out
-                .last_evaluated_key
-                .map(|k| Cursor::from_key(&k).encode()),
+            next_cursor: out.last_evaluated_key.map(|k| Cursor::from_key(&k).encode()),
         })
     }
 

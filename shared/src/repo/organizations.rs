@@ -2,9 +2,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{
-    Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key,
-};
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
 use crate::domain::organizations::Organization;
 use crate::ids::OrgId;
 use crate::keys;
@@ -48,28 +46,17 @@ pub async fn list(repo: &Repository, page: &PageRequest) -> Result<Page<Organiza
 
 /// Sets fields of an existing organization. `max_employees`, when set, may not go
 /// below the current employee count.
-pub fn update(
-    tx: &mut Transaction,
-    org: OrgId,
-    fields: Vec<(&str, AttributeValue)>,
-    new_max_employees: Option<u32>,
-) {
+pub fn update(tx: &mut Transaction, org: OrgId, fields: Vec<(&str, AttributeValue)>, new_max_employees: Option<u32>) {
     let mut condition = Expr::new("attribute_exists(PK)");
     if let Some(max) = new_max_employees {
-        condition =
-            Expr::new("attribute_exists(PK) AND employee_count <= :max").value(":max", n(max));
+        condition = Expr::new("attribute_exists(PK) AND employee_count <= :max").value(":max", n(max));
     }
     let tag = if new_max_employees.is_some() {
         LIMIT_BELOW_COUNT
     } else {
         ORG_EXISTS
     };
-    tx.update(
-        &keys::organization(org),
-        Expr::set(fields),
-        Some(condition),
-        tag,
-    );
+    tx.update(&keys::organization(org), Expr::set(fields), Some(condition), tag);
 }
 
 /// Changes the count of employees that hold a seat (all but deactivated ones). Taking

@@ -23,18 +23,12 @@ struct RoleRecord {
 }
 
 pub async fn list(repo: &Repository) -> Result<Vec<Role>, StoreError> {
-    let items = repo
-        .query_all(QuerySpec::table(keys::ROLE_PK.into(), "ROLE#"))
-        .await?;
+    let items = repo.query_all(QuerySpec::table(keys::ROLE_PK.into(), "ROLE#")).await?;
     items
         .into_iter()
         .map(|item| {
             let r: RoleRecord = from_item(item)?;
-            let permissions: BTreeSet<Permission> = r
-                .permissions
-                .iter()
-                .filter_map(|p| Permission::parse(p))
-                .collect();
+            let permissions: BTreeSet<Permission> = r.permissions.iter().filter_map(|p| Permission::parse(p)).collect();
             Ok(Role {
                 id: r.id,
                 name: r.name,
@@ -53,17 +47,12 @@ pub async fn put_default(repo: &Repository, role: &Role, version: u32) -> Result
         id: role.id,
         name: role.name,
         description: role.description.clone(),
-        permissions: role
-            .permissions
-            .iter()
-            .map(|p| p.as_str().to_string())
-            .collect(),
+        permissions: role.permissions.iter().map(|p| p.as_str().to_string()).collect(),
         defaults_version: version,
         created_at: role.created_at,
     };
     let item = with_key(to_item(&record)?, &keys::role(role.name.as_str()), "role");
-    let condition =
-        Expr::new("attribute_not_exists(PK) OR defaults_version < :v").value(":v", n(version));
+    let condition = Expr::new("attribute_not_exists(PK) OR defaults_version < :v").value(":v", n(version));
     let mut tx = repo.transaction();
     tx.put_if(item, condition, "role_version");
     match repo.transact(tx).await {

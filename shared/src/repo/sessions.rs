@@ -4,9 +4,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{
-    Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key,
-};
+use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
 use crate::domain::sessions::{Enrollment, Session};
 use crate::ids::{EmployeeId, SessionId};
 use crate::keys::{self, Key};
@@ -17,10 +15,7 @@ pub const CODE_UNUSABLE: &str = "enrollment_code";
 
 pub fn create(tx: &mut Transaction, token_hash: &str, session: &Session) -> Result<(), StoreError> {
     let mut item = with_key(to_item(session)?, &keys::session(token_hash), "session");
-    item.insert(
-        keys::GSI1PK.into(),
-        s(keys::employee_sessions_pk(session.employee_id)),
-    );
+    item.insert(keys::GSI1PK.into(), s(keys::employee_sessions_pk(session.employee_id)));
     item.insert(
         keys::GSI1SK.into(),
         s(format!("{}{}", keys::SESSION_PREFIX, session.id)),
@@ -46,9 +41,7 @@ pub async fn live_keys(
     };
     let filter = Expr::new("attribute_not_exists(revoked_at)");
     let items = repo
-        .query_all(
-            QuerySpec::gsi1(keys::employee_sessions_pk(employee), &prefix).filter(Some(filter)),
-        )
+        .query_all(QuerySpec::gsi1(keys::employee_sessions_pk(employee), &prefix).filter(Some(filter)))
         .await?;
     items
         .into_iter()
@@ -65,12 +58,7 @@ pub async fn live_keys(
 /// Marks a session revoked (no-op when it is already).
 pub fn revoke(tx: &mut Transaction, key: &Key, at: &Timestamp) {
     let update = Expr::set(vec![("revoked_at", ts(at))]);
-    tx.update(
-        key,
-        update,
-        Some(Expr::new("attribute_exists(PK)")),
-        "session",
-    );
+    tx.update(key, update, Some(Expr::new("attribute_exists(PK)")), "session");
 }
 
 pub fn create_enrollment(tx: &mut Transaction, enrollment: &Enrollment) -> Result<(), StoreError> {
@@ -84,10 +72,7 @@ pub fn create_enrollment(tx: &mut Transaction, enrollment: &Enrollment) -> Resul
     Ok(())
 }
 
-pub async fn get_enrollment(
-    repo: &Repository,
-    code_hash: &str,
-) -> Result<Option<Enrollment>, StoreError> {
+pub async fn get_enrollment(repo: &Repository, code_hash: &str) -> Result<Option<Enrollment>, StoreError> {
     let item = repo.get(&keys::enrollment_code(code_hash)).await?;
     item.map(from_item).transpose()
 }

@@ -40,11 +40,7 @@ fn item(sub: &Subscription) -> Result<Item, StoreError> {
         created_at: sub.created_at,
         updated_at: sub.updated_at,
     };
-    let mut item = with_key(
-        to_item(&record)?,
-        &keys::subscription(sub.org_id),
-        "subscription",
-    );
+    let mut item = with_key(to_item(&record)?, &keys::subscription(sub.org_id), "subscription");
     item.insert(BUDGET.into(), money::to_attr(&sub.monthly_budget_usd));
     item.insert(SPENDING.into(), money::to_attr(&sub.current_spending_usd));
     Ok(item)
@@ -75,22 +71,11 @@ pub fn create(tx: &mut Transaction, sub: &Subscription) -> Result<(), StoreError
 }
 
 pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Subscription>, StoreError> {
-    repo.get(&keys::subscription(org))
-        .await?
-        .map(parse)
-        .transpose()
+    repo.get(&keys::subscription(org)).await?.map(parse).transpose()
 }
 
-pub fn set_budget(
-    tx: &mut Transaction,
-    org: OrgId,
-    budget: &rust_decimal::Decimal,
-    now: &Timestamp,
-) {
-    let update = Expr::set(vec![
-        (BUDGET, money::to_attr(budget)),
-        ("updated_at", super::ts(now)),
-    ]);
+pub fn set_budget(tx: &mut Transaction, org: OrgId, budget: &rust_decimal::Decimal, now: &Timestamp) {
+    let update = Expr::set(vec![(BUDGET, money::to_attr(budget)), ("updated_at", super::ts(now))]);
     tx.update(
         &keys::subscription(org),
         update,

@@ -1,9 +1,7 @@
 //! Team items: PK `ORG#o`, SK `TEAM#t`; name guard `TEAMNAME#<lowercase name>`.
 //! `member_count` is kept by the employee writes, so a team with members cannot be deleted.
 
-use super::{
-    Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key,
-};
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
 use crate::domain::teams::Team;
 use crate::ids::{OrgId, TeamId};
 use crate::keys;
@@ -15,11 +13,7 @@ pub const HAS_MEMBERS: &str = "team_members";
 
 fn name_guard(org: OrgId, name: &str, team: TeamId) -> Item {
     let key = keys::team_name_guard(org, &name.to_lowercase());
-    with_key(
-        Item::from([("team_id".into(), s(team.to_string()))]),
-        &key,
-        "team_name",
-    )
+    with_key(Item::from([("team_id".into(), s(team.to_string()))]), &key, "team_name")
 }
 
 pub fn create(tx: &mut Transaction, team: &Team) -> Result<(), StoreError> {
@@ -35,11 +29,7 @@ pub async fn get(repo: &Repository, org: OrgId, team: TeamId) -> Result<Option<T
     repo.get_as(&keys::team(org, team)).await
 }
 
-pub async fn list(
-    repo: &Repository,
-    org: OrgId,
-    page: &PageRequest,
-) -> Result<Page<Team>, StoreError> {
+pub async fn list(repo: &Repository, org: OrgId, page: &PageRequest) -> Result<Page<Team>, StoreError> {
     repo.query(QuerySpec::table(keys::org_pk(org), keys::TEAM_PREFIX), page)
         .await?
         .try_map(from_item)
@@ -71,11 +61,7 @@ pub fn update(
 /// Deletes an empty team and its name guard.
 pub fn delete(tx: &mut Transaction, team: &Team) {
     let condition = Expr::new("attribute_exists(PK) AND member_count = :zero").value(":zero", n(0));
-    tx.delete(
-        &keys::team(team.org_id, team.id),
-        Some(condition),
-        HAS_MEMBERS,
-    );
+    tx.delete(&keys::team(team.org_id, team.id), Some(condition), HAS_MEMBERS);
     tx.delete(
         &keys::team_name_guard(team.org_id, &team.name.to_lowercase()),
         None,

@@ -52,31 +52,22 @@ impl Transaction {
     }
 
     fn push_put(&mut self, item: Item, condition: Option<Expr>, tag: &'static str) -> &mut Self {
-        let (text, names, values) = split(condition);
-        let put = Put::builder()
-            .set_item(Some(item))
-            .set_condition_expression(text)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values);
+        let mut put = Put::builder().set_item(Some(item)).table_name(self.table.as_ref());
+        if let Some(c) = condition {
+            put = put
+                .condition_expression(c.text.clone())
+                .set_expression_attribute_names(c.names())
+                .set_expression_attribute_values(c.values());
+        }
         self.push(
             TransactWriteItem::builder()
-                .put(
-                    put.table_name(self.table.as_ref())
-                        .build()
-                        .expect("put has item"),
-                )
+                .put(put.build().expect("put has item"))
                 .build(),
             tag,
         )
     }
 
-    pub fn update(
-        &mut self,
-        key: &Key,
-        update: Expr,
-        condition: Option<Expr>,
-        tag: &'static str,
-    ) -> &mut Self {
+    pub fn update(&mut self, key: &Key, update: Expr, condition: Option<Expr>, tag: &'static str) -> &mut Self {
         let update_text = update.text.clone();
         let condition_text = condition.as_ref().map(|c| c.text.clone());
         let all = match condition {
@@ -96,15 +87,16 @@ impl Transaction {
     }
 
     pub fn delete(&mut self, key: &Key, condition: Option<Expr>, tag: &'static str) -> &mut Self {
-        let (text, names, values) = split(condition);
-        let delete = Delete::builder()
+        let mut delete = Delete::builder()
             .set_key(Some(key_attrs(key)))
-            .set_condition_expression(text)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .table_name(self.table.as_ref())
-            .build()
-            .expect("delete has key");
+            .table_name(self.table.as_ref());
+        if let Some(c) = condition {
+            delete = delete
+                .condition_expression(c.text.clone())
+                .set_expression_attribute_names(c.names())
+                .set_expression_attribute_values(c.values());
+        }
+        let delete = delete.build().expect("delete has key");
         self.push(TransactWriteItem::builder().delete(delete).build(), tag)
     }
 
@@ -117,10 +109,7 @@ impl Transaction {
             .table_name(self.table.as_ref())
             .build()
             .expect("check has key and condition");
-        self.push(
-            TransactWriteItem::builder().condition_check(check).build(),
-            tag,
-        )
+        self.push(TransactWriteItem::builder().condition_check(check).build(), tag)
     }
 
     fn push(&mut self, item: TransactWriteItem, tag: &'static str) -> &mut Self {
@@ -144,7 +133,8 @@ impl Transaction {
             .send()
             .await;
         let Err(err) = result else { return Ok(()) };
-        let failed_guard = err.as_service_error().and_then(|service| match service {
+        let failed_guard = err.as_service_error().and_then(|service| {
+            match service {
             aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
                 cancelled,
             ) => cancelled
@@ -152,6 +142,7 @@ impl Transaction {
                 .iter()
                 .position(|reason| reason.code() == Some("ConditionalCheckFailed")),
             _ => None,
+        }
         });
         match failed_guard {
             Some(index) => Err(StoreError::ConditionFailed(self.tags[index])),
@@ -171,17 +162,4 @@ fn is_conflict<R>(
 ) -> bool {
     err.as_service_error()
         .is_some_and(|s| s.is_transaction_canceled_exception())
-}
-
-fn split(
-    condition: Option<Expr>,
-) -> (
-    Option<String>,
-    Option<std::collections::HashMap<String, String>>,
-    Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
-) {
-    match condition {
-        Some(c) => (Some(c.text.clone()), c.names(), c.values()),
-        None => (None, None, None),
-    }
 }

@@ -1,0 +1,211 @@
+//! Enrollment, login, logout, me, and what the authorizer rejects.
+
+use agentctl_tests::{TestApp, assert_problem, slug};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn enrollment_code_is_exchanged_once_for_a_session() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("login")).await;
+    let member = app.add_employee(&org, "m@login.example", "member", None).await;
+    let id = member["id"].as_str().unwrap();
+    let (status, code) = app
+        .post(
+            &format!("/v1/employees/{id}/enrollment-codes"),
+            &org.owner_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{code}");
+    let code = code["code"].as_str().unwrap().to_string();
+    assert!(code.starts_with("ace_"));
+
+    let (status, session) = app
+        .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let token = session["token"].as_str().unwrap();
+    assert!(token.starts_with("acs_") && token.len() == 47, "256-bit token");
+    assert_eq!(session["session"]["ip_address"], "127.0.0.1");
+    assert!(session["session"]["expires_at"].is_string());
+    assert!(session["employee"]["last_login_at"].is_string());
+
+    // Stored only as its SHA-256: the token itself appears nowhere in the table.
+    let stored = app
+        .state
+        .repo
+        .get(&agentctl_shared::keys::session(&agentctl_shared::auth::digest(token)))
+        .await
+        .unwrap();
+    let stored = format!("{:?}", stored.expect("session item"));
+    assert!(!stored.contains(token));
+
+    let (status, me) = app.get("/v1/me", token).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["employee"]["id"], id);
+    assert_eq!(me["organization"]["id"], org.id);
+    assert_eq!(me["role"], "member");
+
+    // The code is single-use.
+    let (status, body) = app
+        .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
+        .await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn concurrent_exchanges_of_one_code_yield_one_session() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let org = app.create_org(&slug("codes")).await;
+    let member = app.add_employee(&org, "m@codes.example", "member", None).await;
+    let (_, code) = app
+        .post(
+            &format!("/v1/employees/{}/enrollment-codes", member["id"].as_str().unwrap()),
+            &org.owner_token,
+            json!({}),
+        )
+        .await;
+    let code = code["code"].as_str().unwrap().to_string();
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (app, code) = (app.clone(), code.clone());
+            tokio::spawn(async move {
+                app.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            other => assert_eq!(other, StatusCode::UNAUTHORIZED),
+        }
+    }
+    assert_eq!(created, 1);
+}
+
+#[tokio::test]
+async fn logout_revokes_only_the_current_session() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("logout")).await;
+    let (member, first) = app.add_signed_in(&org, "m@logout.example", "member").await;
+    let second = app.enroll_and_login(&org, member["id"].as_str().unwrap()).await;
+
+    let (status, _) = app.delete("/v1/sessions/current", &first).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = app.get("/v1/me", &first).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
+    let (status, _) = app.get("/v1/me", &second).await;
+    assert_eq!(status, StatusCode::OK, "the other session lives on");
+}
+
+#[tokio::test]
+async fn deactivation_revokes_every_session_and_suspension_blocks_login() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("deact")).await;
+    let (member, first) = app.add_signed_in(&org, "m@deact.example", "member").await;
+    let id = member["id"].as_str().unwrap();
+    let second = app.enroll_and_login(&org, id).await;
+    let path = format!("/v1/employees/{id}");
+
+    let (status, _) = app
+        .patch(&path, &org.owner_token, json!({ "status": "suspended" }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get("/v1/me", &first).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "suspended employees are locked out");
+    let (status, body) = app
+        .post(&format!("{path}/enrollment-codes"), &org.owner_token, json!({}))
+        .await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "employee_not_active");
+
+    app.patch(&path, &org.owner_token, json!({ "status": "deactivated" }))
+        .await;
+    app.patch(&path, &org.owner_token, json!({ "status": "active" })).await;
+    for token in [&first, &second] {
+        let (status, _) = app.get("/v1/me", token).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "revoked by the deactivation, even after reactivation"
+        );
+    }
+    let fresh = app.enroll_and_login(&org, id).await;
+    let (status, _) = app.get("/v1/me", &fresh).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn expired_sessions_and_codes_are_rejected() {
+    let app = TestApp::spawn_with(|config| {
+        config.session_ttl = chrono::Duration::seconds(1);
+    })
+    .await;
+    let org = app.create_org(&slug("expiry")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let (status, body) = app.get("/v1/me", &org.owner_token).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
+
+    let app = TestApp::spawn_with(|config| config.enrollment_ttl = chrono::Duration::seconds(-1)).await;
+    let body = json!({ "name": "E", "slug": "expired", "plan": "starter", "owner": { "email": "o@expired.example", "full_name": "O" } });
+    let (_, created) = app.post("/v1/orgs", &app.platform_key, body).await;
+    let code = created["owner_enrollment"]["code"].as_str().unwrap();
+    let (status, body) = app
+        .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
+        .await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn the_authorizer_rejects_what_it_should() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("authz")).await;
+    let (status, body) = app.call(Method::GET, "/v1/me", None, None).await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    for token in ["acs_forged", "garbage", "acp_not-the-platform-key", ""] {
+        let response = app
+            .request(Method::GET, "/v1/me", None)
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        let (status, _) = agentctl_tests::read(response).await;
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED,
+            "{token}: {status}"
+        );
+    }
+    // The platform key opens no employee route, a session token no platform route.
+    let (status, body) = app.get("/v1/me", &app.platform_key).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = app.get("/v1/orgs", &org.owner_token).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    // Bad bodies to the public login route are problems too.
+    let (status, body) = app
+        .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": "nope" })))
+        .await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let (status, body) = app
+        .call(Method::POST, "/v1/sessions", None, Some(json!({ "token": "x" })))
+        .await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+}
+
+#[tokio::test]
+async fn employees_update_their_own_preferences() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("prefs")).await;
+    let (_, token) = app.add_signed_in(&org, "m@prefs.example", "member").await;
+    let (status, me) = app
+        .patch("/v1/me", &token, json!({ "preferences": { "theme": "dark", "n": 3 } }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["preferences"], json!({ "theme": "dark", "n": 3 }));
+    let (status, body) = app.patch("/v1/me", &token, json!({ "preferences": [] })).await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let (status, body) = app.patch("/v1/me", &token, json!({ "role": "owner" })).await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+}
