@@ -18,6 +18,8 @@ pub enum Error {
     BadRequest(String),
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
     /// The resource does not exist *for this caller* (another org's ids land here too).
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -107,10 +107,12 @@ impl Cursor {
         Ok(Self(map))
     }
 
-    /// The ExclusiveStartKey for a query of partition `pk_attr = pk`; refuses a cursor
-    /// that points into any other partition.
-    pub fn start_key(&self, pk_attr: &str, pk: &str) -> Result<Item, StoreError> {
-        if self.0.get(pk_attr).map(String::as_str) != Some(pk) {
+    /// The ExclusiveStartKey for a query of partition `pk_attr = pk` whose keys are
+    /// `key_attrs`; refuses a cursor of any other partition or index (DynamoDB would
+    /// answer a mismatched start key with an error).
+    pub fn start_key(&self, key_attrs: &[&str], pk_attr: &str, pk: &str) -> Result<Item, StoreError> {
+        let same_keys = self.0.len() == key_attrs.len() && key_attrs.iter().all(|k| self.0.contains_key(*k));
+        if !same_keys || self.0.get(pk_attr).map(String::as_str) != Some(pk) {
             return Err(StoreError::InvalidCursor);
         }
         Ok(self
@@ -136,13 +138,26 @@ mod tests {
     fn cursor_round_trips_for_its_own_partition() {
         let cursor = Cursor::from_key(&key("ORG#a", "TEAM#1"));
         let decoded = Cursor::decode(&cursor.encode()).unwrap();
-        assert_eq!(decoded.start_key("PK", "ORG#a").unwrap(), key("ORG#a", "TEAM#1"));
+        assert_eq!(
+            decoded.start_key(&["PK", "SK"], "PK", "ORG#a").unwrap(),
+            key("ORG#a", "TEAM#1")
+        );
     }
 
     #[test]
     fn cursor_of_another_partition_is_refused() {
         let cursor = Cursor::from_key(&key("ORG#b", "TEAM#1"));
-        assert!(cursor.start_key("PK", "ORG#a").is_err());
+        assert!(cursor.start_key(&["PK", "SK"], "PK", "ORG#a").is_err());
+    }
+
+    #[test]
+    fn cursor_of_another_index_is_refused() {
+        let cursor = Cursor::from_key(&key("ORG#a", "TEAM#1"));
+        assert!(
+            cursor
+                .start_key(&["PK", "SK", "GSI1PK", "GSI1SK"], "PK", "ORG#a")
+                .is_err()
+        );
     }
 
     #[test]

@@ -243,3 +243,72 @@ async fn owners_are_protected_from_admins_and_nobody_changes_their_own_role() {
         .await;
     assert_eq!(status, StatusCode::OK, "{promoted}");
 }
+
+#[tokio::test]
+async fn employees_are_paginated_with_filters() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("emppage")).await;
+    let team = app.create_team(&org, "Big").await;
+    let team_id = team["id"].as_str().unwrap();
+    for i in 0..5 {
+        app.add_employee(&org, &format!("t{i}@emppage.example"), "member", Some(team_id))
+            .await;
+    }
+    app.add_employee(&org, "solo@emppage.example", "member", None).await;
+    let mut seen = Vec::new();
+    let mut path = format!("/v1/employees?team_id={team_id}&limit=2");
+    loop {
+        let (status, page) = app.get(&path, &org.owner_token).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["email"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/v1/employees?team_id={team_id}&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        (0..5).map(|i| format!("t{i}@emppage.example")).collect::<Vec<_>>()
+    );
+    // A team-index cursor does not work on the whole-org listing.
+    let (_, first) = app
+        .get(&format!("/v1/employees?team_id={team_id}&limit=2"), &org.owner_token)
+        .await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (status, body) = app
+        .get(&format!("/v1/employees?cursor={cursor}"), &org.owner_token)
+        .await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "bad_request");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("big")).await;
+    let huge = "x".repeat(300 * 1024);
+    let (status, body) = app
+        .post(
+            "/v1/employees",
+            &org.owner_token,
+            json!({ "email": "big@big.example", "full_name": "Big", "preferences": { "blob": huge } }),
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    let (status, body) = app
+        .post(
+            "/v1/employees",
+            &org.owner_token,
+            json!({ "email": "big@big.example", "full_name": "Big", "preferences": { "blob": "y".repeat(20 * 1024) } }),
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let (_, all) = app.get("/v1/employees", &org.owner_token).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 1);
+}

@@ -28,8 +28,9 @@ pub async fn handle(
             response.is_authorized = true;
             response.context = principal.to_context();
         }
-        Err(AuthError::Missing) | Err(AuthError::Denied(_)) => {
-            tracing::info!(request_id = %event.context.request_id, "request denied");
+        Err(AuthError::Missing) => tracing::info!(request_id = %event.context.request_id, "no token"),
+        Err(AuthError::Denied(reason)) => {
+            tracing::info!(request_id = %event.context.request_id, reason, "token denied")
         }
         Err(AuthError::Store(e)) => return Err(Box::new(e)),
     }

@@ -97,15 +97,12 @@ impl Employee {
     }
 }
 
-/// The fields every new employee needs, parsed with their errors under `prefix`.
-pub struct NewEmployeeFields;
-
-impl NewEmployeeFields {
-    pub fn parse(v: &mut Validator, prefix: &str, email: String, full_name: String) -> Option<(String, String)> {
-        let email = v.check(&format!("{prefix}email"), email, validate::email);
-        let full_name = v.check(&format!("{prefix}full_name"), full_name, validate::name(NAME_MAX));
-        Some((email?, full_name?))
-    }
+/// Parses the email and full name every new employee needs; errors are reported under
+/// `prefix` (`"owner."` when they come nested in a new organization).
+pub fn parse_identity(v: &mut Validator, prefix: &str, email: String, full_name: String) -> Option<(String, String)> {
+    let email = v.check(&format!("{prefix}email"), email, validate::email);
+    let full_name = v.check(&format!("{prefix}full_name"), full_name, validate::name(NAME_MAX));
+    Some((email?, full_name?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -194,7 +191,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
     let role = request.role.unwrap_or(RoleName::Member);
     require_owner_rights(caller, &[role])?;
     let mut v = Validator::new();
-    let fields = NewEmployeeFields::parse(&mut v, "", request.email, request.full_name);
+    let fields = parse_identity(&mut v, "", request.email, request.full_name);
     let preferences = v.check_opt(
         "preferences",
         request.preferences,
@@ -367,7 +364,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         e => e.into(),
     })?;
     if status == Some(EmployeeStatus::Deactivated) {
-        sessions::revoke_all(state, caller.org_id, id).await?;
+        sessions::revoke_all(state, caller, id).await?;
     }
     find(state, caller.org_id, id).await
 }

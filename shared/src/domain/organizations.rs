@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::activity::{ActivityEntry, EventType};
 use crate::auth::{Caller, Principal};
-use crate::domain::employees::{Employee, NewEmployeeFields};
+use crate::domain::employees::{self, Employee};
 use crate::domain::sessions::{self, EnrollmentCode};
 use crate::domain::subscriptions::{self, Subscription};
 use crate::error::{Error, Result};
@@ -147,7 +147,7 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
         request.monthly_budget_usd.unwrap_or(Decimal::ZERO),
         subscriptions::parse_budget,
     );
-    let owner_fields = NewEmployeeFields::parse(&mut v, "owner.", request.owner.email, request.owner.full_name);
+    let owner_fields = employees::parse_identity(&mut v, "owner.", request.owner.email, request.owner.full_name);
     let (name, slug, settings, max_employees, max_agents, budget, (email, full_name)) = v.finish(|| {
         Some((
             name?,

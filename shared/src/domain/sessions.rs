@@ -222,8 +222,8 @@ pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
     Ok(state.repo.transact(tx).await?)
 }
 
-/// Revokes every live session of an employee (deactivation).
-pub async fn revoke_all(state: &AppState, org: OrgId, employee: EmployeeId) -> Result<()> {
+/// Revokes every live session of an employee (deactivation by `by`).
+pub async fn revoke_all(state: &AppState, by: &Caller, employee: EmployeeId) -> Result<()> {
     let keys = repo::sessions::live_keys(&state.repo, employee, None).await?;
     let now = crate::time::now();
     for chunk in keys.chunks(repo::transaction::MAX_ITEMS - 1) {
@@ -231,10 +231,9 @@ pub async fn revoke_all(state: &AppState, org: OrgId, employee: EmployeeId) -> R
         for key in chunk {
             repo::sessions::revoke(&mut tx, key, &now);
         }
-        let entry = ActivityEntry::by(
-            org,
-            Actor::Employee,
-            None,
+        let entry = ActivityEntry::new(
+            by.org_id,
+            &Principal::Employee(by.clone()),
             EventType::SessionRevoked,
             json!({ "employee_id": employee, "sessions": chunk.len(), "reason": "deactivated" }),
         );

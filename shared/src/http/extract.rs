@@ -32,7 +32,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::BadRequest("the request body is too large".into())
+                Error::PayloadTooLarge(crate::lambda::MAX_BODY_BYTES)
             } else {
                 Error::BadRequest(rejection.body_text())
             }

@@ -64,6 +64,9 @@ pub enum Problems {
     /// Conflicts with the current state (duplicate, limit reached, wrong status).
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(Problem),
+    /// The body is larger than the limit (256 KiB).
+    #[response(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Problem),
     /// The body is not JSON.
     #[response(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Problem),

@@ -62,6 +62,9 @@ impl Error {
                 "unsupported_media_type",
                 self.to_string(),
             ),
+            Error::PayloadTooLarge(_) => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", self.to_string())
+            }
             Error::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, "not_found", self.to_string()),
             Error::Conflict { code, detail } => Problem::new(StatusCode::CONFLICT, code, detail),
             Error::Unauthenticated(detail) => Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail),

@@ -203,10 +203,14 @@ impl Repository {
                 .name("#sk", spec.sk_attr)
                 .value(":sk", s(prefix));
         }
+        let key_attrs: &[&str] = match spec.index {
+            None => &[keys::PK, keys::SK],
+            Some(_) => &[keys::PK, keys::SK, spec.pk_attr, spec.sk_attr],
+        };
         let start = page
             .cursor
             .as_ref()
-            .map(|c| c.start_key(spec.pk_attr, &spec.pk))
+            .map(|c| c.start_key(key_attrs, spec.pk_attr, &spec.pk))
             .transpose()?;
         let mut request = self
             .client
