@@ -145,16 +145,17 @@ impl TestApp {
         (employee, token)
     }
 
-    pub async fn enroll_and_login(&self, org: &Org, employee_id: &str) -> String {
-        let (status, code) = self
-            .post(
-                &format!("/v1/employees/{employee_id}/enrollment-codes"),
-                &org.owner_token,
-                json!({}),
-            )
-            .await;
+    /// Issues an enrollment code for an employee (as the org's owner).
+    pub async fn issue_code(&self, org: &Org, employee_id: &str) -> String {
+        let path = format!("/v1/employees/{employee_id}/enrollment-codes");
+        let (status, code) = self.post(&path, &org.owner_token, json!({})).await;
         assert_eq!(status, StatusCode::CREATED, "{code}");
-        self.login(code["code"].as_str().unwrap()).await
+        code["code"].as_str().unwrap().to_string()
+    }
+
+    pub async fn enroll_and_login(&self, org: &Org, employee_id: &str) -> String {
+        let code = self.issue_code(org, employee_id).await;
+        self.login(&code).await
     }
 
     pub async fn create_team(&self, org: &Org, name: &str) -> Value {

@@ -154,16 +154,10 @@ async fn functions_read_the_authorizer_context_from_api_gateway() {
     assert_eq!(status, 401, "{body}");
     // The client IP comes from API Gateway's request context.
     let member = app.add_employee(&org, "m@lambda-fn.example", "member", None).await;
-    let (_, code) = app
-        .post(
-            &format!("/v1/employees/{}/enrollment-codes", member["id"].as_str().unwrap()),
-            &org.owner_token,
-            json!({}),
-        )
-        .await;
+    let code = app.issue_code(&org, member["id"].as_str().unwrap()).await;
     let (status, session) = send(
         sessions(),
-        http_event("POST", "/v1/sessions", None, Some(json!({ "code": code["code"] }))),
+        http_event("POST", "/v1/sessions", None, Some(json!({ "code": code }))),
     )
     .await;
     assert_eq!(status, 201, "{session}");

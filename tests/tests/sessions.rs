@@ -10,15 +10,7 @@ async fn enrollment_code_is_exchanged_once_for_a_session() {
     let org = app.create_org(&slug("login")).await;
     let member = app.add_employee(&org, "m@login.example", "member", None).await;
     let id = member["id"].as_str().unwrap();
-    let (status, code) = app
-        .post(
-            &format!("/v1/employees/{id}/enrollment-codes"),
-            &org.owner_token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{code}");
-    let code = code["code"].as_str().unwrap().to_string();
+    let code = app.issue_code(&org, id).await;
     assert!(code.starts_with("ace_"));
 
     let (status, session) = app
@@ -59,14 +51,7 @@ async fn concurrent_exchanges_of_one_code_yield_one_session() {
     let app = std::sync::Arc::new(TestApp::spawn().await);
     let org = app.create_org(&slug("codes")).await;
     let member = app.add_employee(&org, "m@codes.example", "member", None).await;
-    let (_, code) = app
-        .post(
-            &format!("/v1/employees/{}/enrollment-codes", member["id"].as_str().unwrap()),
-            &org.owner_token,
-            json!({}),
-        )
-        .await;
-    let code = code["code"].as_str().unwrap().to_string();
+    let code = app.issue_code(&org, member["id"].as_str().unwrap()).await;
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (app, code) = (app.clone(), code.clone());
