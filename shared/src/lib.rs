@@ -19,6 +19,7 @@ pub mod keys;
 pub mod lambda;
 pub mod money;
 pub mod pagination;
+pub mod policy;
 pub mod repo;
 pub mod roles;
 pub mod state;
