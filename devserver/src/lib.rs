@@ -2,6 +2,7 @@
 //! authorizer logic API Gateway runs, plus provisioning of the emulated AWS resources
 //! and the demo organization.
 
+pub mod catalog;
 pub mod provision;
 pub mod seed;
 
@@ -30,6 +31,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("TeamsFunction", fn_teams::router()),
         ("EmployeesFunction", fn_employees::router()),
         ("SessionsFunction", fn_sessions::router()),
+        ("CatalogFunction", fn_catalog::router()),
     ]
 }
 
@@ -41,10 +43,7 @@ pub fn openapi() -> OpenApi {
 fn merged() -> (Router<AppState>, OpenApi) {
     functions()
         .into_iter()
-        .fold(
-            OpenApiRouter::with_openapi(agentctl_shared::http::openapi::base()),
-            |all, (_, router)| all.merge(router),
-        )
+        .fold(OpenApiRouter::with_openapi(agentctl_shared::http::openapi::base()), |all, (_, router)| all.merge(router))
         .split_for_parts()
 }
 
@@ -54,8 +53,7 @@ pub fn public_routes(api: &OpenApi) -> HashSet<(Method, String)> {
     for (path, item) in &api.paths.paths {
         for (method, operation) in operations(item) {
             let anonymous = operation.security.as_ref().is_some_and(|reqs| {
-                reqs.iter()
-                    .any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
+                reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
             });
             if anonymous {
                 public.insert((method, path.clone()));
@@ -88,17 +86,11 @@ struct Gateway {
 /// The whole API as one router, like API Gateway in front of the functions.
 pub fn app(state: AppState) -> Router {
     let (router, api) = merged();
-    let gateway = Gateway {
-        state: state.clone(),
-        public: Arc::new(public_routes(&api)),
-    };
+    let gateway = Gateway { state: state.clone(), public: Arc::new(public_routes(&api)) };
     let api = Arc::new(api);
     let router = router
         .route_layer(middleware::from_fn_with_state(gateway, run_authorizer))
-        .route(
-            "/v1/openapi.json",
-            get(move || async move { axum::Json(api.as_ref().clone()) }),
-        );
+        .route("/v1/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }));
     agentctl_shared::lambda::finish(router, state).layer(middleware::from_fn(peer_ip))
 }
 
@@ -113,30 +105,21 @@ async fn run_authorizer(
     if gateway.public.contains(&route) {
         return next.run(request).await;
     }
-    let header = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     match authorize(&gateway.state, header).await {
         Ok(principal) => {
             request.extensions_mut().insert(principal);
             next.run(request).await
         }
         // API Gateway: no identity source is a 401, a denied request a 403.
-        Err(AuthError::Missing) => Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Authorization: Bearer <token> required",
-        )
-        .into_response(),
+        Err(AuthError::Missing) => {
+            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authorization: Bearer <token> required")
+                .into_response()
+        }
         Err(AuthError::Denied(reason)) => {
             tracing::info!(reason, "request denied");
-            Problem::new(
-                StatusCode::FORBIDDEN,
-                "token_rejected",
-                "the token is invalid, expired or revoked",
-            )
-            .into_response()
+            Problem::new(StatusCode::FORBIDDEN, "token_rejected", "the token is invalid, expired or revoked")
+                .into_response()
         }
         Err(AuthError::Store(e)) => Error::from(e).into_response(),
     }

@@ -39,17 +39,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Some(demo) => {
             println!("  demo org       {}", demo.org_name);
             println!("  admin token    {}   ({})", demo.admin_token, demo.admin_email);
-            println!(
-                "  enrollment     {}   (one-time code of {})",
-                demo.member_code, demo.member_email
-            );
+            println!("  enrollment     {}   (one-time code of {})", demo.member_code, demo.member_email);
             println!();
             println!("Try:");
             println!("  curl -s {url}/v1/me -H 'Authorization: Bearer {}'", demo.admin_token);
-            println!(
-                "  curl -s {url}/v1/employees -H 'Authorization: Bearer {}'",
-                demo.admin_token
-            );
+            println!("  curl -s {url}/v1/employees -H 'Authorization: Bearer {}'", demo.admin_token);
             println!(
                 "  curl -s -X POST {url}/v1/sessions -H 'Content-Type: application/json' -d '{{\"code\":\"{}\"}}'",
                 demo.member_code

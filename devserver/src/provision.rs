@@ -20,17 +20,11 @@ fn fail(what: &'static str) -> impl FnOnce(Box<dyn std::error::Error + Send + Sy
 }
 
 /// The global secondary indexes of the table: (name, partition attribute, sort attribute).
-pub const INDEXES: [(&str, &str, &str); 2] = [
-    (keys::GSI1, keys::GSI1PK, keys::GSI1SK),
-    (keys::GSI2, keys::GSI2PK, keys::GSI2SK),
-];
+pub const INDEXES: [(&str, &str, &str); 2] =
+    [(keys::GSI1, keys::GSI1PK, keys::GSI1SK), (keys::GSI2, keys::GSI2PK, keys::GSI2SK)];
 
 fn key(attribute: &str, kind: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(attribute)
-        .key_type(kind)
-        .build()
-        .expect("key has name and type")
+    KeySchemaElement::builder().attribute_name(attribute).key_type(kind).build().expect("key has name and type")
 }
 
 /// Creates the table (pay per request, sparse GSIs, TTL) unless it exists.
@@ -96,17 +90,8 @@ pub async fn ensure_key(client: &aws_sdk_kms::Client, alias: &str) -> Result<Str
         .send()
         .await
         .map_err(|e| fail("kms key")(e.into()))?;
-    let id = created
-        .key_metadata
-        .map(|m| m.key_id)
-        .ok_or_else(|| fail("kms key")("no key id returned".into()))?;
-    client
-        .create_alias()
-        .alias_name(alias)
-        .target_key_id(&id)
-        .send()
-        .await
-        .map_err(|e| fail("kms alias")(e.into()))?;
+    let id = created.key_metadata.map(|m| m.key_id).ok_or_else(|| fail("kms key")("no key id returned".into()))?;
+    client.create_alias().alias_name(alias).target_key_id(&id).send().await.map_err(|e| fail("kms alias")(e.into()))?;
     Ok(id)
 }
 

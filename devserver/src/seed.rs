@@ -5,6 +5,7 @@
 use agentctl_shared::AppState;
 use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::employees::{self, Employee, NewEmployee};
+use agentctl_shared::domain::mcp;
 use agentctl_shared::domain::organizations::{self, NewOrganization, NewOwner, Plan};
 use agentctl_shared::domain::sessions::{self, SessionRequest};
 use agentctl_shared::domain::teams::{self, NewTeam};
@@ -36,16 +37,14 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         max_employees: None,
         max_agents_per_employee: None,
         monthly_budget_usd: Some("5000.00".parse().expect("a decimal")),
-        owner: NewOwner {
-            email: "olivia.owner@acme.example".into(),
-            full_name: "Olivia Owner".into(),
-        },
+        owner: NewOwner { email: "olivia.owner@acme.example".into(), full_name: "Olivia Owner".into() },
     };
     let created = match organizations::create(state, request).await {
         Ok(created) => created,
         Err(agentctl_shared::Error::Conflict { code: "slug_taken", .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
+    let servers = crate::catalog::seed(state).await?;
     let owner = Caller {
         org_id: created.organization.id,
         employee_id: created.owner.id,
@@ -59,55 +58,29 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         ("Frontend", "Web and mobile clients"),
         ("Data", "Analytics and machine learning"),
     ] {
-        let team = teams::create(
-            state,
-            &owner,
-            NewTeam {
-                name: name.into(),
-                description: Some(description.into()),
-            },
-        )
-        .await?;
+        let team =
+            teams::create(state, &owner, NewTeam { name: name.into(), description: Some(description.into()) }).await?;
         team_ids.push(team.id);
     }
     let people = [
         ("alice.admin@acme.example", "Alice Admin", RoleName::Admin, None),
         ("bob.billing@acme.example", "Bob Billing", RoleName::Billing, None),
-        (
-            "carol.manager@acme.example",
-            "Carol Manager",
-            RoleName::Manager,
-            Some(team_ids[0]),
-        ),
-        (
-            "dave.dev@acme.example",
-            "Dave Developer",
-            RoleName::Member,
-            Some(team_ids[0]),
-        ),
-        (
-            "erin.frontend@acme.example",
-            "Erin Frontend",
-            RoleName::Member,
-            Some(team_ids[1]),
-        ),
-        (
-            "frank.data@acme.example",
-            "Frank Data",
-            RoleName::Member,
-            Some(team_ids[2]),
-        ),
+        ("carol.manager@acme.example", "Carol Manager", RoleName::Manager, Some(team_ids[0])),
+        ("dave.dev@acme.example", "Dave Developer", RoleName::Member, Some(team_ids[0])),
+        ("erin.frontend@acme.example", "Erin Frontend", RoleName::Member, Some(team_ids[1])),
+        ("frank.data@acme.example", "Frank Data", RoleName::Member, Some(team_ids[2])),
     ];
     let mut staff: Vec<Employee> = Vec::new();
     for (email, name, role, team_id) in people {
-        let request = NewEmployee {
-            email: email.into(),
-            full_name: name.into(),
-            role: Some(role),
-            team_id,
-            preferences: None,
-        };
+        let request =
+            NewEmployee { email: email.into(), full_name: name.into(), role: Some(role), team_id, preferences: None };
         staff.push(employees::create(state, &owner, request).await?);
+    }
+    // The organization approves the servers it allows its employees.
+    for server in
+        servers.iter().filter(|s| ["filesystem", "github", "fetch", "git", "context7"].contains(&s.name.as_str()))
+    {
+        mcp::approve(state, &owner, server.id).await?;
     }
     let admin = &staff[0];
     let code = sessions::issue_enrollment(state, &owner, admin.id).await?;

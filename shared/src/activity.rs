@@ -37,6 +37,20 @@ pub enum EventType {
     SessionCreated,
     #[serde(rename = "session.revoked")]
     SessionRevoked,
+    #[serde(rename = "catalog.created")]
+    CatalogCreated,
+    #[serde(rename = "catalog.updated")]
+    CatalogUpdated,
+    #[serde(rename = "catalog.deleted")]
+    CatalogDeleted,
+    #[serde(rename = "mcp.approved")]
+    McpApproved,
+    #[serde(rename = "mcp.revoked")]
+    McpRevoked,
+    #[serde(rename = "policy.attached")]
+    PolicyAttached,
+    #[serde(rename = "policy.detached")]
+    PolicyDetached,
 }
 
 impl EventType {
@@ -47,6 +61,8 @@ impl EventType {
             TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated | EmployeeDeactivated
             | EmployeeDeleted => "directory",
             EnrollmentIssued | SessionCreated | SessionRevoked => "auth",
+            CatalogCreated | CatalogUpdated | CatalogDeleted | McpApproved | McpRevoked => "catalog",
+            PolicyAttached | PolicyDetached => "policy",
         }
     }
 }

@@ -33,10 +33,7 @@ pub fn new_secret(prefix: &str) -> String {
 
 /// SHA-256 of a secret, hex: the only form in which secrets are stored.
 pub fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -62,11 +59,7 @@ impl Caller {
         if self.can(permission) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!(
-                "the {} role lacks the {} permission",
-                self.role,
-                permission.as_str()
-            )))
+            Err(Error::Forbidden(format!("the {} role lacks the {} permission", self.role, permission.as_str())))
         }
     }
 }
@@ -89,15 +82,7 @@ impl Principal {
                 ("employee_id".into(), c.employee_id.to_string().into()),
                 ("session_id".into(), c.session_id.to_string().into()),
                 ("role".into(), c.role.as_str().into()),
-                (
-                    "permissions".into(),
-                    c.permissions
-                        .iter()
-                        .map(|p| p.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                        .into(),
-                ),
+                ("permissions".into(), c.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" ").into()),
             ]),
         }
     }
@@ -111,10 +96,7 @@ impl Principal {
                 employee_id: text("employee_id")?.parse().ok()?,
                 session_id: text("session_id")?.parse().ok()?,
                 role: text("role")?.parse().ok()?,
-                permissions: text("permissions")?
-                    .split_whitespace()
-                    .filter_map(Permission::parse)
-                    .collect(),
+                permissions: text("permissions")?.split_whitespace().filter_map(Permission::parse).collect(),
             })),
             _ => None,
         }
@@ -136,10 +118,7 @@ pub enum AuthError {
 pub fn bearer(header: Option<&str>) -> Option<&str> {
     let value = header?.trim();
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 /// Decides who sends `authorization` (the raw header value).
@@ -147,11 +126,7 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<
     let token = bearer(authorization).ok_or(AuthError::Missing)?;
     let hash = digest(token);
     if token.starts_with(PLATFORM_KEY_PREFIX) {
-        let expected = state
-            .config
-            .platform_key_sha256
-            .as_deref()
-            .ok_or(AuthError::Denied("platform key"))?;
+        let expected = state.config.platform_key_sha256.as_deref().ok_or(AuthError::Denied("platform key"))?;
         return if constant_time_eq(hash.as_bytes(), expected.as_bytes()) {
             Ok(Principal::Platform)
         } else {
@@ -161,9 +136,7 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<
     if !token.starts_with(SESSION_TOKEN_PREFIX) {
         return Err(AuthError::Denied("malformed token"));
     }
-    let session = repo::sessions::get(&state.repo, &hash)
-        .await?
-        .ok_or(AuthError::Denied("unknown session"))?;
+    let session = repo::sessions::get(&state.repo, &hash).await?.ok_or(AuthError::Denied("unknown session"))?;
     if session.revoked_at.is_some() {
         return Err(AuthError::Denied("revoked session"));
     }
@@ -205,10 +178,7 @@ mod tests {
         assert!(a.starts_with(SESSION_TOKEN_PREFIX));
         assert_eq!(a.len(), SESSION_TOKEN_PREFIX.len() + 43);
         assert_ne!(a, new_secret(SESSION_TOKEN_PREFIX));
-        assert_eq!(
-            digest("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(digest("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
@@ -221,10 +191,7 @@ mod tests {
             permissions: RoleName::Manager.default_permissions(),
         });
         assert_eq!(Principal::from_context(&caller.to_context()), Some(caller));
-        assert_eq!(
-            Principal::from_context(&Principal::Platform.to_context()),
-            Some(Principal::Platform)
-        );
+        assert_eq!(Principal::from_context(&Principal::Platform.to_context()), Some(Principal::Platform));
         assert_eq!(Principal::from_context(&HashMap::new()), None);
     }
 }

@@ -50,8 +50,6 @@ fn required(name: &str) -> Result<String, ConfigError> {
 fn number(name: &str, default: i64) -> Result<i64, ConfigError> {
     match std::env::var(name) {
         Err(_) => Ok(default),
-        Ok(v) => v
-            .parse()
-            .map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}"))),
+        Ok(v) => v.parse().map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}"))),
     }
 }

@@ -27,10 +27,7 @@ pub struct Key {
 
 impl Key {
     fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self {
-            pk: pk.into(),
-            sk: sk.into(),
-        }
+        Self { pk: pk.into(), sk: sk.into() }
     }
 }
 
@@ -68,6 +65,9 @@ pub fn team(org: OrgId, team: TeamId) -> Key {
 pub fn team_name_guard(org: OrgId, lowercase_name: &str) -> Key {
     Key::new(org_pk(org), format!("TEAMNAME#{lowercase_name}"))
 }
+
+/// Partition of the global catalog (entries curated by the platform operator).
+pub const CATALOG_PK: &str = "CATALOG";
 
 pub const ROLE_PK: &str = "ROLE";
 

@@ -74,12 +74,12 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
-        Ok(Page {
-            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
-            next_cursor: self.next_cursor,
-        })
+        Ok(Page { items: self.items.into_iter().map(f).collect::<Result<_, _>>()?, next_cursor: self.next_cursor })
     }
 }
+
+/// The cursor entry naming which of several chained queries it continues.
+const PART: &str = "~part";
 
 /// A decoded cursor: the string attributes of a LastEvaluatedKey.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,11 +87,22 @@ pub struct Cursor(BTreeMap<String, String>);
 
 impl Cursor {
     pub fn from_key(key: &Item) -> Self {
-        Self(
-            key.iter()
-                .filter_map(|(k, v)| v.as_s().ok().map(|s| (k.clone(), s.clone())))
-                .collect(),
-        )
+        Self(key.iter().filter_map(|(k, v)| v.as_s().ok().map(|s| (k.clone(), s.clone()))).collect())
+    }
+
+    /// A cursor into the `part`-th of several chained queries (`key` empty: its start).
+    pub fn chained(part: usize, key: Option<&Item>) -> Self {
+        let mut cursor = key.map(Self::from_key).unwrap_or(Self(BTreeMap::new()));
+        cursor.0.insert(PART.into(), part.to_string());
+        cursor
+    }
+
+    /// Splits a chained cursor into its part and the key within that part.
+    pub fn part(&self) -> Result<(usize, Option<Cursor>), StoreError> {
+        let mut map = self.0.clone();
+        let part = map.remove(PART).ok_or(StoreError::InvalidCursor)?;
+        let part = part.parse().map_err(|_| StoreError::InvalidCursor)?;
+        Ok((part, (!map.is_empty()).then_some(Cursor(map))))
     }
 
     pub fn encode(&self) -> String {
@@ -101,7 +112,7 @@ impl Cursor {
     pub fn decode(text: &str) -> Result<Self, StoreError> {
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| StoreError::InvalidCursor)?;
         let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
-        if map.is_empty() || map.len() > 4 {
+        if map.is_empty() || map.len() > 5 {
             return Err(StoreError::InvalidCursor);
         }
         Ok(Self(map))
@@ -115,11 +126,7 @@ impl Cursor {
         if !same_keys || self.0.get(pk_attr).map(String::as_str) != Some(pk) {
             return Err(StoreError::InvalidCursor);
         }
-        Ok(self
-            .0
-            .iter()
-            .map(|(k, v)| (k.clone(), AttributeValue::S(v.clone())))
-            .collect())
+        Ok(self.0.iter().map(|(k, v)| (k.clone(), AttributeValue::S(v.clone()))).collect())
     }
 }
 
@@ -128,20 +135,14 @@ mod tests {
     use super::*;
 
     fn key(pk: &str, sk: &str) -> Item {
-        Item::from([
-            ("PK".into(), AttributeValue::S(pk.into())),
-            ("SK".into(), AttributeValue::S(sk.into())),
-        ])
+        Item::from([("PK".into(), AttributeValue::S(pk.into())), ("SK".into(), AttributeValue::S(sk.into()))])
     }
 
     #[test]
     fn cursor_round_trips_for_its_own_partition() {
         let cursor = Cursor::from_key(&key("ORG#a", "TEAM#1"));
         let decoded = Cursor::decode(&cursor.encode()).unwrap();
-        assert_eq!(
-            decoded.start_key(&["PK", "SK"], "PK", "ORG#a").unwrap(),
-            key("ORG#a", "TEAM#1")
-        );
+        assert_eq!(decoded.start_key(&["PK", "SK"], "PK", "ORG#a").unwrap(), key("ORG#a", "TEAM#1"));
     }
 
     #[test]
@@ -153,11 +154,7 @@ mod tests {
     #[test]
     fn cursor_of_another_index_is_refused() {
         let cursor = Cursor::from_key(&key("ORG#a", "TEAM#1"));
-        assert!(
-            cursor
-                .start_key(&["PK", "SK", "GSI1PK", "GSI1SK"], "PK", "ORG#a")
-                .is_err()
-        );
+        assert!(cursor.start_key(&["PK", "SK", "GSI1PK", "GSI1SK"], "PK", "ORG#a").is_err());
     }
 
     #[test]
@@ -169,13 +166,7 @@ mod tests {
 
     #[test]
     fn limits_are_bounded() {
-        for (limit, ok) in [
-            (None, true),
-            (Some(1), true),
-            (Some(100), true),
-            (Some(0), false),
-            (Some(101), false),
-        ] {
+        for (limit, ok) in [(None, true), (Some(1), true), (Some(100), true), (Some(0), false), (Some(101), false)] {
             let q = PageQuery { limit, cursor: None };
             assert_eq!(PageRequest::try_from(&q).is_ok(), ok, "{limit:?}");
         }

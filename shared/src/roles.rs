@@ -15,7 +15,7 @@ use tokio::sync::RwLock;
 use crate::repo::{Repository, StoreError};
 
 /// Bump when the default permissions change, so deployed tables get them.
-pub const DEFAULTS_VERSION: u32 = 1;
+pub const DEFAULTS_VERSION: u32 = 2;
 
 /// How long a process trusts its copy of the role table.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -56,15 +56,12 @@ impl RoleName {
     /// Default permissions of the role.
     pub fn default_permissions(self) -> BTreeSet<Permission> {
         use Permission::*;
-        let read = [OrgRead, TeamsRead, RolesRead];
+        let read = [OrgRead, TeamsRead, RolesRead, CatalogRead];
         match self {
             Self::Owner => Permission::ALL.into_iter().collect(),
             Self::Admin => Permission::ALL.into_iter().filter(|p| *p != OwnersManage).collect(),
-            Self::Billing => read
-                .into_iter()
-                .chain([SubscriptionRead, SubscriptionWrite, EmployeesRead])
-                .collect(),
-            Self::Manager => read.into_iter().chain([EmployeesRead]).collect(),
+            Self::Billing => read.into_iter().chain([SubscriptionRead, SubscriptionWrite, EmployeesRead]).collect(),
+            Self::Manager => read.into_iter().chain([EmployeesRead, PoliciesRead]).collect(),
             Self::Member => read.into_iter().collect(),
         }
     }
@@ -113,10 +110,23 @@ pub enum Permission {
     OwnersManage,
     #[serde(rename = "roles:read")]
     RolesRead,
+    #[serde(rename = "catalog:read")]
+    CatalogRead,
+    /// Create and change the organization's own catalog entries.
+    #[serde(rename = "catalog:write")]
+    CatalogWrite,
+    /// Approve or revoke MCP servers for the organization.
+    #[serde(rename = "mcp:approve")]
+    McpApprove,
+    #[serde(rename = "policies:read")]
+    PoliciesRead,
+    /// Create policies and attach them at any level.
+    #[serde(rename = "policies:write")]
+    PoliciesWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 16] = [
         Self::OrgRead,
         Self::OrgWrite,
         Self::SubscriptionRead,
@@ -128,6 +138,11 @@ impl Permission {
         Self::EmployeesEnroll,
         Self::OwnersManage,
         Self::RolesRead,
+        Self::CatalogRead,
+        Self::CatalogWrite,
+        Self::McpApprove,
+        Self::PoliciesRead,
+        Self::PoliciesWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -143,6 +158,11 @@ impl Permission {
             Self::EmployeesEnroll => "employees:enroll",
             Self::OwnersManage => "owners:manage",
             Self::RolesRead => "roles:read",
+            Self::CatalogRead => "catalog:read",
+            Self::CatalogWrite => "catalog:write",
+            Self::McpApprove => "mcp:approve",
+            Self::PoliciesRead => "policies:read",
+            Self::PoliciesWrite => "policies:write",
         }
     }
 
@@ -179,13 +199,8 @@ impl RoleCache {
         {
             return Ok(roles.clone());
         }
-        let roles: Arc<HashMap<RoleName, Role>> = Arc::new(
-            crate::repo::roles::list(repo)
-                .await?
-                .into_iter()
-                .map(|r| (r.name, r))
-                .collect(),
-        );
+        let roles: Arc<HashMap<RoleName, Role>> =
+            Arc::new(crate::repo::roles::list(repo).await?.into_iter().map(|r| (r.name, r)).collect());
         *self.inner.write().await = Some((Instant::now(), roles.clone()));
         Ok(roles)
     }
@@ -196,12 +211,7 @@ impl RoleCache {
     }
 
     pub async fn permissions(&self, repo: &Repository, role: RoleName) -> Result<BTreeSet<Permission>, StoreError> {
-        Ok(self
-            .get(repo)
-            .await?
-            .get(&role)
-            .map(|r| r.permissions.clone())
-            .unwrap_or_default())
+        Ok(self.get(repo).await?.get(&role).map(|r| r.permissions.clone()).unwrap_or_default())
     }
 }
 

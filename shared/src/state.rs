@@ -16,11 +16,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
         let repo = Repository::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.as_str());
-        Self {
-            config: Arc::new(config),
-            repo,
-            roles: RoleCache::default(),
-        }
+        Self { config: Arc::new(config), repo, roles: RoleCache::default() }
     }
 
     /// Configuration and clients from the environment (`AWS_ENDPOINT_URL` is honoured).

@@ -23,10 +23,7 @@ impl Validator {
     }
 
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        });
+        self.errors.push(FieldError { field: field.to_string(), message: message.into() });
     }
 
     /// Runs `parse` on `value`, remembering its error; `None` when it failed.
@@ -82,20 +79,14 @@ pub fn name(max: usize) -> impl FnOnce(String) -> Result<String, String> {
 /// Optional free text: at most `max` characters.
 pub fn text(max: usize) -> impl FnOnce(String) -> Result<String, String> {
     move |raw| {
-        if raw.chars().count() > max {
-            Err(format!("must be at most {max} characters"))
-        } else {
-            Ok(raw)
-        }
+        if raw.chars().count() > max { Err(format!("must be at most {max} characters")) } else { Ok(raw) }
     }
 }
 
 /// A URL slug: 3..=63 of `a-z`, `0-9` and inner `-`.
 pub fn slug(raw: String) -> Result<String, String> {
     let ok_len = (3..=63).contains(&raw.len());
-    let ok_chars = raw
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok_chars = raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let ok_ends = !raw.starts_with('-') && !raw.ends_with('-');
     if ok_len && ok_chars && ok_ends {
         Ok(raw)
@@ -118,11 +109,7 @@ pub fn email(raw: String) -> Result<String, String> {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid {
-        Ok(email)
-    } else {
-        Err("must be an email address".into())
-    }
+    if valid { Ok(email) } else { Err("must be an email address".into()) }
 }
 
 /// A JSON object of at most `max_bytes` serialized bytes (settings, preferences).
@@ -141,11 +128,7 @@ pub fn json_object(max_bytes: usize) -> impl FnOnce(serde_json::Value) -> Result
 /// A positive count within `1..=max`.
 pub fn count(max: u32) -> impl FnOnce(u32) -> Result<u32, String> {
     move |n| {
-        if (1..=max).contains(&n) {
-            Ok(n)
-        } else {
-            Err(format!("must be between 1 and {max}"))
-        }
+        if (1..=max).contains(&n) { Ok(n) } else { Err(format!("must be between 1 and {max}")) }
     }
 }
 
@@ -156,15 +139,7 @@ mod tests {
     #[test]
     fn emails_are_lowercased_and_checked() {
         assert_eq!(email(" Alice@Example.COM ".into()).unwrap(), "alice@example.com");
-        for bad in [
-            "",
-            "alice",
-            "@example.com",
-            "alice@",
-            "alice@example",
-            "a b@example.com",
-            "a@b@c.com",
-        ] {
+        for bad in ["", "alice", "@example.com", "alice@", "alice@example", "a b@example.com", "a@b@c.com"] {
             assert!(email(bad.into()).is_err(), "{bad} accepted");
         }
     }
@@ -190,9 +165,51 @@ mod tests {
         let mut v = Validator::new();
         v.check("a", String::new(), name(3));
         v.check("b", "x".to_string(), slug);
-        let Err(crate::Error::Validation(errors)) = v.finish(|| Some(())) else {
-            panic!("expected errors")
-        };
+        let Err(crate::Error::Validation(errors)) = v.finish(|| Some(())) else { panic!("expected errors") };
         assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    }
+}
+
+/// A self-contained JSON Schema (an object, valid against its meta-schema, no remote
+/// references), at most `max_bytes` of JSON.
+pub fn json_schema(max_bytes: usize) -> impl FnOnce(serde_json::Value) -> Result<serde_json::Value, String> {
+    move |schema| {
+        if !schema.is_object() {
+            return Err("must be a JSON Schema object".into());
+        }
+        if schema.to_string().len() > max_bytes {
+            return Err(format!("must be at most {max_bytes} bytes of JSON"));
+        }
+        jsonschema::meta::validate(&schema).map_err(|e| format!("is not a valid JSON Schema: {e}"))?;
+        jsonschema::validator_for(&schema).map_err(|e| format!("is not a usable JSON Schema: {e}"))?;
+        Ok(schema)
+    }
+}
+
+/// A list of short identifiers (capabilities and the like).
+pub fn labels(max: usize) -> impl FnOnce(Vec<String>) -> Result<Vec<String>, String> {
+    move |labels| {
+        if labels.len() > max {
+            return Err(format!("at most {max} entries"));
+        }
+        if labels.iter().any(|l| l.trim().is_empty() || l.len() > 100 || l.chars().any(char::is_control)) {
+            return Err("entries must be 1 to 100 characters without control characters".into());
+        }
+        Ok(labels)
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_schemas_are_checked_against_the_meta_schema() {
+        assert!(json_schema(1000)(json!({ "type": "object", "properties": { "a": { "type": "string" } } })).is_ok());
+        assert!(json_schema(1000)(json!({ "type": "objekt" })).is_err());
+        assert!(json_schema(1000)(json!({ "properties": { "a": { "minLength": -1 } } })).is_err());
+        assert!(json_schema(1000)(json!("string")).is_err());
+        assert!(json_schema(10)(json!({ "type": "object", "title": "too long" })).is_err());
     }
 }

@@ -42,9 +42,7 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let sdk = sdk().await;
         let table = format!("test-{}", uuid::Uuid::new_v4());
-        devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &table)
-            .await
-            .expect("table");
+        devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &table).await.expect("table");
         let platform_key = new_secret(PLATFORM_KEY_PREFIX);
         let mut config = Config::for_table(&table, Some(digest(&platform_key)));
         adjust(&mut config);
@@ -53,12 +51,7 @@ impl TestApp {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let app = devserver::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
-        Self {
-            url,
-            platform_key,
-            state,
-            client: reqwest::Client::new(),
-        }
+        Self { url, platform_key, state, client: reqwest::Client::new() }
     }
 
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
@@ -122,9 +115,7 @@ impl TestApp {
 
     /// Exchanges an enrollment code for a session token.
     pub async fn login(&self, code: &str) -> String {
-        let (status, session) = self
-            .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
-            .await;
+        let (status, session) = self.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code }))).await;
         assert_eq!(status, StatusCode::CREATED, "{session}");
         session["token"].as_str().unwrap().to_string()
     }
@@ -211,11 +202,7 @@ fn serde_dynamo_item(item: std::collections::HashMap<String, aws_sdk_dynamodb::t
 pub async fn read(response: Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
     (status, body)
 }
 

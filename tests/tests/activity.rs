@@ -23,14 +23,8 @@ async fn every_state_change_leaves_an_activity_entry() {
     app.delete(&employee_path, t).await;
     app.delete(&team_path, t).await;
     app.patch("/v1/org", t, json!({ "name": "Audited" })).await;
-    app.patch("/v1/org/subscription", t, json!({ "monthly_budget_usd": "42.5" }))
-        .await;
-    app.patch(
-        &format!("/v1/orgs/{}", org.id),
-        &app.platform_key,
-        json!({ "plan": "enterprise" }),
-    )
-    .await;
+    app.patch("/v1/org/subscription", t, json!({ "monthly_budget_usd": "42.5" })).await;
+    app.patch(&format!("/v1/orgs/{}", org.id), &app.platform_key, json!({ "plan": "enterprise" })).await;
 
     let entries = app.activity(&org.id).await;
     let types: Vec<&str> = entries.iter().map(|e| e["event_type"].as_str().unwrap()).collect();
@@ -57,17 +51,11 @@ async fn every_state_change_leaves_an_activity_entry() {
     let team_created = entries.iter().find(|e| e["event_type"] == "team.created").unwrap();
     assert_eq!(team_created["employee_id"], org.owner_id.as_str());
     assert_eq!(team_created["event_category"], "directory");
-    assert!(
-        team_created["expires_at_epoch"].as_str().is_some(),
-        "entries expire (TTL)"
-    );
+    assert!(team_created["expires_at_epoch"].as_str().is_some(), "entries expire (TTL)");
 
     // Secrets never reach the log: no enrollment code or session token in any payload.
     let dump = serde_json::to_string(&entries).unwrap();
-    assert!(
-        !dump.contains("ace_") && !dump.contains("acs_"),
-        "a secret leaked into activity"
-    );
+    assert!(!dump.contains("ace_") && !dump.contains("acs_"), "a secret leaked into activity");
 }
 
 #[tokio::test]
@@ -80,18 +68,8 @@ async fn a_refused_change_writes_no_activity() {
     app.create_team(&org, "Once").await;
     let (status, _) = app.post("/v1/teams", &org.owner_token, json!({ "name": "once" })).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/v1/employees",
-            Some(&org.owner_token),
-            Some(json!({ "email": "x" })),
-        )
-        .await;
+    let (status, _) =
+        app.call(Method::POST, "/v1/employees", Some(&org.owner_token), Some(json!({ "email": "x" }))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        app.activity(&org.id).await.len(),
-        before + 1,
-        "only the one successful creation"
-    );
+    assert_eq!(app.activity(&org.id).await.len(), before + 1, "only the one successful creation");
 }

@@ -206,20 +206,11 @@ fn cases() -> Vec<Case> {
 async fn targets(app: &TestApp, org: &Org, tag: &str) -> Targets {
     let team = app.create_team(org, &format!("team-{tag}")).await;
     let spare = app.create_team(org, &format!("spare-{tag}")).await;
-    let member = app
-        .add_employee(org, &format!("member-{tag}@{}.example", org.slug), "member", None)
-        .await;
-    let gone = app
-        .add_employee(org, &format!("gone-{tag}@{}.example", org.slug), "member", None)
-        .await;
+    let member = app.add_employee(org, &format!("member-{tag}@{}.example", org.slug), "member", None).await;
+    let gone = app.add_employee(org, &format!("gone-{tag}@{}.example", org.slug), "member", None).await;
     let gone_id = gone["id"].as_str().unwrap().to_string();
-    let (status, _) = app
-        .patch(
-            &format!("/v1/employees/{gone_id}"),
-            &org.owner_token,
-            json!({ "status": "deactivated" }),
-        )
-        .await;
+    let (status, _) =
+        app.patch(&format!("/v1/employees/{gone_id}"), &org.owner_token, json!({ "status": "deactivated" })).await;
     assert_eq!(status, StatusCode::OK);
     Targets {
         team: team["id"].as_str().unwrap().into(),
@@ -243,16 +234,13 @@ async fn every_route_for_every_role_in_own_and_other_org() {
         let token = if role == "owner" {
             app.enroll_and_login(&org, &org.owner_id).await
         } else {
-            app.add_signed_in(&org, &format!("{role}@{}.example", org.slug), role)
-                .await
-                .1
+            app.add_signed_in(&org, &format!("{role}@{}.example", org.slug), role).await.1
         };
         let own = targets(&app, &org, role).await;
         for case in cases() {
             let permitted = case.allowed.contains(&role);
-            let (status, body) = app
-                .call(case.method.clone(), &(case.path)(&own), Some(&token), (case.body)(&own))
-                .await;
+            let (status, body) =
+                app.call(case.method.clone(), &(case.path)(&own), Some(&token), (case.body)(&own)).await;
             let expected = if permitted { case.success } else { StatusCode::FORBIDDEN };
             if status != expected {
                 failures.push(format!(
@@ -262,24 +250,11 @@ async fn every_route_for_every_role_in_own_and_other_org() {
                 ));
             }
             if case.scoped {
-                let (status, body) = app
-                    .call(
-                        case.method.clone(),
-                        &(case.path)(&foreign),
-                        Some(&token),
-                        (case.body)(&foreign),
-                    )
-                    .await;
-                let expected = if permitted {
-                    StatusCode::NOT_FOUND
-                } else {
-                    StatusCode::FORBIDDEN
-                };
+                let (status, body) =
+                    app.call(case.method.clone(), &(case.path)(&foreign), Some(&token), (case.body)(&foreign)).await;
+                let expected = if permitted { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };
                 if status != expected {
-                    failures.push(format!(
-                        "{role} {} other org: {status} (expected {expected}) {body}",
-                        case.method
-                    ));
+                    failures.push(format!("{role} {} other org: {status} (expected {expected}) {body}", case.method));
                 }
             }
         }
@@ -293,39 +268,20 @@ async fn every_route_for_every_role_in_own_and_other_org() {
     // The platform key: platform routes only.
     let own = targets(&app, &org, "platform").await;
     for case in cases() {
-        let (status, _) = app
-            .call(
-                case.method.clone(),
-                &(case.path)(&own),
-                Some(&app.platform_key),
-                (case.body)(&own),
-            )
-            .await;
-        let expected = if case.allowed.is_empty() {
-            case.success
-        } else {
-            StatusCode::FORBIDDEN
-        };
+        let (status, _) =
+            app.call(case.method.clone(), &(case.path)(&own), Some(&app.platform_key), (case.body)(&own)).await;
+        let expected = if case.allowed.is_empty() { case.success } else { StatusCode::FORBIDDEN };
         if status != expected {
-            failures.push(format!(
-                "platform {} {}: {status} (expected {expected})",
-                case.method,
-                (case.path)(&own)
-            ));
+            failures.push(format!("platform {} {}: {status} (expected {expected})", case.method, (case.path)(&own)));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // None of the cross-org attempts touched the other organization.
-    for path in [
-        format!("/v1/teams/{}", foreign.spare_team),
-        format!("/v1/employees/{}", foreign.deactivated),
-    ] {
+    for path in [format!("/v1/teams/{}", foreign.spare_team), format!("/v1/employees/{}", foreign.deactivated)] {
         let (status, _) = app.get(&path, &other.owner_token).await;
         assert_eq!(status, StatusCode::OK, "{path} still exists");
     }
-    let (_, member) = app
-        .get(&format!("/v1/employees/{}", foreign.member), &other.owner_token)
-        .await;
+    let (_, member) = app.get(&format!("/v1/employees/{}", foreign.member), &other.owner_token).await;
     assert_ne!(member["full_name"], "Renamed");
 }

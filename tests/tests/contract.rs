@@ -77,18 +77,10 @@ fn every_function_builds_its_own_binary_with_cargo_lambda() {
             continue;
         }
         assert_eq!(resource["Metadata"]["BuildMethod"], "rust-cargolambda", "{name:?}");
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .expect("binary");
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().expect("binary");
         let main = format!("{}/../functions/{binary}/src/main.rs", env!("CARGO_MANIFEST_DIR"));
-        assert!(
-            std::path::Path::new(&main).exists(),
-            "{name:?}: no crate for binary {binary}"
-        );
-        assert_eq!(
-            resource["Properties"]["CodeUri"], ".",
-            "{name:?}: the workspace root is the code"
-        );
+        assert!(std::path::Path::new(&main).exists(), "{name:?}: no crate for binary {binary}");
+        assert_eq!(resource["Properties"]["CodeUri"], ".", "{name:?}: the workspace root is the code");
     }
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
@@ -102,10 +94,7 @@ fn the_authorizer_is_uncached_and_uses_simple_responses() {
     let authorizer = &api["Authorizers"][api["DefaultAuthorizer"].as_str().unwrap()];
     assert_eq!(authorizer["AuthorizerPayloadFormatVersion"], "2.0");
     assert_eq!(authorizer["EnableSimpleResponses"], true);
-    assert_eq!(
-        authorizer["Identity"]["ReauthorizeEvery"], 0,
-        "a cached result would outlive logout"
-    );
+    assert_eq!(authorizer["Identity"]["ReauthorizeEvery"], 0, "a cached result would outlive logout");
 }
 
 #[test]
@@ -121,24 +110,13 @@ fn the_table_matches_what_the_code_queries() {
             (gsi["IndexName"].as_str().unwrap().to_string(), key(0), key(1))
         })
         .collect();
-    let expected: Vec<(String, String, String)> = devserver::provision::INDEXES
-        .iter()
-        .map(|(n, p, s)| (n.to_string(), p.to_string(), s.to_string()))
-        .collect();
+    let expected: Vec<(String, String, String)> =
+        devserver::provision::INDEXES.iter().map(|(n, p, s)| (n.to_string(), p.to_string(), s.to_string())).collect();
     assert_eq!(indexes, expected);
-    assert_eq!(
-        table["TimeToLiveSpecification"]["AttributeName"],
-        agentctl_shared::keys::TTL
-    );
-    assert_eq!(
-        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
-        true
-    );
+    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"], agentctl_shared::keys::TTL);
+    assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
     let queue = &resources(&template)["UsageQueue"]["Properties"]["RedrivePolicy"];
-    assert!(
-        queue["maxReceiveCount"].as_u64().is_some(),
-        "the usage queue dead-letters poison messages"
-    );
+    assert!(queue["maxReceiveCount"].as_u64().is_some(), "the usage queue dead-letters poison messages");
 }
 
 #[tokio::test]
@@ -150,10 +128,8 @@ async fn the_served_openapi_document_describes_every_route() {
     assert_eq!(served, serde_json::to_value(devserver::openapi()).unwrap());
 
     let documented: BTreeSet<(String, String)> = code_routes().into_iter().map(|(_, m, p, _)| (m, p)).collect();
-    let declared: BTreeSet<(String, String)> = template_routes(&template())
-        .into_iter()
-        .map(|(_, m, p, _)| (m, p))
-        .collect();
+    let declared: BTreeSet<(String, String)> =
+        template_routes(&template()).into_iter().map(|(_, m, p, _)| (m, p)).collect();
     assert_eq!(documented, declared, "every deployed route is in the document");
 
     for (path, item) in served["paths"].as_object().unwrap() {
@@ -163,18 +139,14 @@ async fn the_served_openapi_document_describes_every_route() {
             assert!(operation["tags"].is_array(), "{name}: no tag");
             assert!(operation["security"].is_array(), "{name}: security not declared");
             let responses = operation["responses"].as_object().unwrap();
-            assert!(
-                responses.keys().any(|s| s.starts_with('2')),
-                "{name}: no success response"
-            );
+            assert!(responses.keys().any(|s| s.starts_with('2')), "{name}: no success response");
             for code in ["400", "401", "403", "404", "422", "503"] {
                 assert!(responses.contains_key(code), "{name}: problem {code} not documented");
             }
             for param in path.split('/').filter(|s| s.starts_with('{')) {
                 let param = param.trim_matches(|c| c == '{' || c == '}');
-                let declared = operation["parameters"]
-                    .as_array()
-                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == param));
+                let declared =
+                    operation["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == param));
                 assert!(declared, "{name}: path parameter {param} undocumented");
             }
             // The route is really served: without credentials a protected route is a 401,

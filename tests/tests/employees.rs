@@ -23,8 +23,7 @@ async fn employees_crud_and_filters() {
     assert_eq!(dave["status"], "active");
     assert_eq!(dave["preferences"]["editor"], "vim");
     let dave_id = dave["id"].as_str().unwrap();
-    app.add_employee(&org, "mia@emp.example", "manager", Some(team_id))
-        .await;
+    app.add_employee(&org, "mia@emp.example", "manager", Some(team_id)).await;
     app.add_employee(&org, "bill@emp.example", "billing", None).await;
 
     let (_, read) = app.get(&format!("/v1/employees/{dave_id}"), t).await;
@@ -53,25 +52,13 @@ async fn employees_crud_and_filters() {
 
     // The old email is free again, the new one taken.
     app.add_employee(&org, "dave@emp.example", "member", None).await;
-    let (status, body) = app
-        .post(
-            "/v1/employees",
-            t,
-            json!({ "email": "DAVID@emp.example", "full_name": "X" }),
-        )
-        .await;
+    let (status, body) = app.post("/v1/employees", t, json!({ "email": "DAVID@emp.example", "full_name": "X" })).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "email_taken");
 
     // Delete needs deactivation first.
     let (status, body) = app.delete(&format!("/v1/employees/{dave_id}"), t).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "employee_not_deactivated");
-    let (status, _) = app
-        .patch(
-            &format!("/v1/employees/{dave_id}"),
-            t,
-            json!({ "status": "deactivated" }),
-        )
-        .await;
+    let (status, _) = app.patch(&format!("/v1/employees/{dave_id}"), t, json!({ "status": "deactivated" })).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = app.delete(&format!("/v1/employees/{dave_id}"), t).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -91,22 +78,10 @@ async fn employee_validation_errors() {
         (json!({ "email": "nope", "full_name": "A" }), "email"),
         (json!({ "email": "a@b.co", "full_name": "" }), "full_name"),
         (json!({ "email": "a@b.co", "full_name": "A", "role": "root" }), "role"),
-        (
-            json!({ "email": "a@b.co", "full_name": "A", "status": "active" }),
-            "status",
-        ),
-        (
-            json!({ "email": "a@b.co", "full_name": "A", "preferences": "dark" }),
-            "preferences",
-        ),
-        (
-            json!({ "email": "a@b.co", "full_name": "A", "team_id": "not-a-uuid" }),
-            "team_id",
-        ),
-        (
-            json!({ "email": "a@b.co", "full_name": "A", "team_id": uuid::Uuid::now_v7() }),
-            "team_id",
-        ),
+        (json!({ "email": "a@b.co", "full_name": "A", "status": "active" }), "status"),
+        (json!({ "email": "a@b.co", "full_name": "A", "preferences": "dark" }), "preferences"),
+        (json!({ "email": "a@b.co", "full_name": "A", "team_id": "not-a-uuid" }), "team_id"),
+        (json!({ "email": "a@b.co", "full_name": "A", "team_id": uuid::Uuid::now_v7() }), "team_id"),
     ];
     for (body, field) in cases {
         let (status, problem) = app.post("/v1/employees", t, body).await;
@@ -132,18 +107,9 @@ async fn twenty_concurrent_creations_of_one_email_make_exactly_one_employee() {
         let app = app.clone();
         // Half in each organization, in mixed case: emails are unique across orgs.
         let org = if i % 2 == 0 { first.clone() } else { second.clone() };
-        let email = if i % 3 == 0 {
-            "Same.Person@Race.Example"
-        } else {
-            "same.person@race.example"
-        };
+        let email = if i % 3 == 0 { "Same.Person@Race.Example" } else { "same.person@race.example" };
         tasks.push(tokio::spawn(async move {
-            app.post(
-                "/v1/employees",
-                &org.owner_token,
-                json!({ "email": email, "full_name": "Same" }),
-            )
-            .await
+            app.post("/v1/employees", &org.owner_token, json!({ "email": email, "full_name": "Same" })).await
         }));
     }
     let mut created = 0;
@@ -166,31 +132,18 @@ async fn twenty_concurrent_creations_of_one_email_make_exactly_one_employee() {
 async fn seats_are_released_by_deactivation_and_retaken_by_reactivation() {
     let app = TestApp::spawn().await;
     let org = app.create_org(&slug("seats")).await;
-    let (status, _) = app
-        .patch(
-            &format!("/v1/orgs/{}", org.id),
-            &app.platform_key,
-            json!({ "max_employees": 2 }),
-        )
-        .await;
+    let (status, _) =
+        app.patch(&format!("/v1/orgs/{}", org.id), &app.platform_key, json!({ "max_employees": 2 })).await;
     assert_eq!(status, StatusCode::OK);
     let a = app.add_employee(&org, "a@seats.example", "member", None).await;
     let a_path = format!("/v1/employees/{}", a["id"].as_str().unwrap());
-    let (status, body) = app
-        .post(
-            "/v1/employees",
-            &org.owner_token,
-            json!({ "email": "b@seats.example", "full_name": "B" }),
-        )
-        .await;
+    let (status, body) =
+        app.post("/v1/employees", &org.owner_token, json!({ "email": "b@seats.example", "full_name": "B" })).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "employee_limit_reached");
 
-    app.patch(&a_path, &org.owner_token, json!({ "status": "deactivated" }))
-        .await;
+    app.patch(&a_path, &org.owner_token, json!({ "status": "deactivated" })).await;
     app.add_employee(&org, "b@seats.example", "member", None).await;
-    let (status, body) = app
-        .patch(&a_path, &org.owner_token, json!({ "status": "active" }))
-        .await;
+    let (status, body) = app.patch(&a_path, &org.owner_token, json!({ "status": "active" })).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "employee_limit_reached");
     let (_, read) = app.get(&a_path, &org.owner_token).await;
     assert_eq!(read["status"], "deactivated", "a refused change changes nothing");
@@ -204,43 +157,27 @@ async fn owners_are_protected_from_admins_and_nobody_changes_their_own_role() {
     let owner_path = format!("/v1/employees/{}", org.owner_id);
 
     let (status, body) = app
-        .post(
-            "/v1/employees",
-            &admin_token,
-            json!({ "email": "o2@owners.example", "full_name": "O", "role": "owner" }),
-        )
+        .post("/v1/employees", &admin_token, json!({ "email": "o2@owners.example", "full_name": "O", "role": "owner" }))
         .await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    let (status, body) = app
-        .patch(&owner_path, &admin_token, json!({ "status": "suspended" }))
-        .await;
+    let (status, body) = app.patch(&owner_path, &admin_token, json!({ "status": "suspended" })).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    let (status, body) = app
-        .post(&format!("{owner_path}/enrollment-codes"), &admin_token, json!({}))
-        .await;
+    let (status, body) = app.post(&format!("{owner_path}/enrollment-codes"), &admin_token, json!({})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let member = app.add_employee(&org, "m@owners.example", "member", None).await;
     let (status, body) = app
-        .patch(
-            &format!("/v1/employees/{}", member["id"].as_str().unwrap()),
-            &admin_token,
-            json!({ "role": "owner" }),
-        )
+        .patch(&format!("/v1/employees/{}", member["id"].as_str().unwrap()), &admin_token, json!({ "role": "owner" }))
         .await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
 
     let admin_path = format!("/v1/employees/{}", admin["id"].as_str().unwrap());
     let (status, body) = app.patch(&admin_path, &admin_token, json!({ "role": "member" })).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    let (status, body) = app
-        .patch(&owner_path, &org.owner_token, json!({ "status": "deactivated" }))
-        .await;
+    let (status, body) = app.patch(&owner_path, &org.owner_token, json!({ "status": "deactivated" })).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
 
     // The owner may promote.
-    let (status, promoted) = app
-        .patch(&admin_path, &org.owner_token, json!({ "role": "owner" }))
-        .await;
+    let (status, promoted) = app.patch(&admin_path, &org.owner_token, json!({ "role": "owner" })).await;
     assert_eq!(status, StatusCode::OK, "{promoted}");
 }
 
@@ -251,8 +188,7 @@ async fn employees_are_paginated_with_filters() {
     let team = app.create_team(&org, "Big").await;
     let team_id = team["id"].as_str().unwrap();
     for i in 0..5 {
-        app.add_employee(&org, &format!("t{i}@emppage.example"), "member", Some(team_id))
-            .await;
+        app.add_employee(&org, &format!("t{i}@emppage.example"), "member", Some(team_id)).await;
     }
     app.add_employee(&org, "solo@emppage.example", "member", None).await;
     let mut seen = Vec::new();
@@ -260,31 +196,18 @@ async fn employees_are_paginated_with_filters() {
     loop {
         let (status, page) = app.get(&path, &org.owner_token).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["email"].as_str().unwrap().to_string()),
-        );
+        seen.extend(page["items"].as_array().unwrap().iter().map(|e| e["email"].as_str().unwrap().to_string()));
         match page["next_cursor"].as_str() {
             Some(cursor) => path = format!("/v1/employees?team_id={team_id}&limit=2&cursor={cursor}"),
             None => break,
         }
     }
     seen.sort();
-    assert_eq!(
-        seen,
-        (0..5).map(|i| format!("t{i}@emppage.example")).collect::<Vec<_>>()
-    );
+    assert_eq!(seen, (0..5).map(|i| format!("t{i}@emppage.example")).collect::<Vec<_>>());
     // A team-index cursor does not work on the whole-org listing.
-    let (_, first) = app
-        .get(&format!("/v1/employees?team_id={team_id}&limit=2"), &org.owner_token)
-        .await;
+    let (_, first) = app.get(&format!("/v1/employees?team_id={team_id}&limit=2"), &org.owner_token).await;
     let cursor = first["next_cursor"].as_str().unwrap();
-    let (status, body) = app
-        .get(&format!("/v1/employees?cursor={cursor}"), &org.owner_token)
-        .await;
+    let (status, body) = app.get(&format!("/v1/employees?cursor={cursor}"), &org.owner_token).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "bad_request");
 }
 

@@ -30,10 +30,7 @@ fn authorizer_event(authorization: Option<&str>) -> LambdaEvent<ApiGatewayV2Cust
             "requestId": "req-1", "routeKey": "GET /v1/me", "stage": "$default", "time": "25/Nov/2026:09:00:00 +0000", "timeEpoch": 1795597200000u64
         }
     });
-    LambdaEvent::new(
-        serde_json::from_value(event).expect("authorizer event"),
-        Context::default(),
-    )
+    LambdaEvent::new(serde_json::from_value(event).expect("authorizer event"), Context::default())
 }
 
 /// An HTTP API (payload 2.0) proxy event as the function receives it.
@@ -75,46 +72,30 @@ async fn authorizer_allows_sessions_and_denies_everything_else() {
     let app = TestApp::spawn().await;
     let org = app.create_org(&slug("lambda-authz")).await;
 
-    let allowed = fn_authorizer::handle(
-        &app.state,
-        authorizer_event(Some(&format!("Bearer {}", org.owner_token))),
-    )
-    .await
-    .unwrap();
+    let allowed = fn_authorizer::handle(&app.state, authorizer_event(Some(&format!("Bearer {}", org.owner_token))))
+        .await
+        .unwrap();
     assert!(allowed.is_authorized);
     assert_eq!(allowed.context["principal"], "employee");
     assert_eq!(allowed.context["org_id"], org.id.as_str());
     assert_eq!(allowed.context["role"], "owner");
 
-    let platform = fn_authorizer::handle(
-        &app.state,
-        authorizer_event(Some(&format!("Bearer {}", app.platform_key))),
-    )
-    .await
-    .unwrap();
+    let platform = fn_authorizer::handle(&app.state, authorizer_event(Some(&format!("Bearer {}", app.platform_key))))
+        .await
+        .unwrap();
     assert!(platform.is_authorized);
     assert_eq!(platform.context["principal"], "platform");
 
-    for header in [
-        None,
-        Some("Bearer acs_forged"),
-        Some("Basic abc"),
-        Some("Bearer acp_wrong"),
-    ] {
-        let denied = fn_authorizer::handle(&app.state, authorizer_event(header))
-            .await
-            .unwrap();
+    for header in [None, Some("Bearer acs_forged"), Some("Basic abc"), Some("Bearer acp_wrong")] {
+        let denied = fn_authorizer::handle(&app.state, authorizer_event(header)).await.unwrap();
         assert!(!denied.is_authorized, "{header:?}");
         assert!(denied.context.is_empty(), "a denial carries no context");
     }
 
     app.delete("/v1/sessions/current", &org.owner_token).await;
-    let revoked = fn_authorizer::handle(
-        &app.state,
-        authorizer_event(Some(&format!("Bearer {}", org.owner_token))),
-    )
-    .await
-    .unwrap();
+    let revoked = fn_authorizer::handle(&app.state, authorizer_event(Some(&format!("Bearer {}", org.owner_token))))
+        .await
+        .unwrap();
     assert!(!revoked.is_authorized, "a revoked session is denied at once (no cache)");
 }
 
@@ -122,13 +103,10 @@ async fn authorizer_allows_sessions_and_denies_everything_else() {
 async fn functions_read_the_authorizer_context_from_api_gateway() {
     let app = TestApp::spawn().await;
     let org = app.create_org(&slug("lambda-fn")).await;
-    let context = fn_authorizer::handle(
-        &app.state,
-        authorizer_event(Some(&format!("Bearer {}", org.owner_token))),
-    )
-    .await
-    .unwrap()
-    .context;
+    let context = fn_authorizer::handle(&app.state, authorizer_event(Some(&format!("Bearer {}", org.owner_token))))
+        .await
+        .unwrap()
+        .context;
     let context = serde_json::to_value(context).unwrap();
 
     let sessions = || finish(fn_sessions::router().split_for_parts().0, app.state.clone());
@@ -137,16 +115,9 @@ async fn functions_read_the_authorizer_context_from_api_gateway() {
     assert_eq!(me["employee"]["id"], org.owner_id.as_str());
 
     let teams = finish(fn_teams::router().split_for_parts().0, app.state.clone());
-    let (status, team) = send(
-        teams,
-        http_event(
-            "POST",
-            "/v1/teams",
-            Some(context.clone()),
-            Some(json!({ "name": "Via Lambda" })),
-        ),
-    )
-    .await;
+    let (status, team) =
+        send(teams, http_event("POST", "/v1/teams", Some(context.clone()), Some(json!({ "name": "Via Lambda" }))))
+            .await;
     assert_eq!(status, 201, "{team}");
 
     // Without an authorizer context (a misconfigured route) the function refuses.
@@ -155,11 +126,8 @@ async fn functions_read_the_authorizer_context_from_api_gateway() {
     // The client IP comes from API Gateway's request context.
     let member = app.add_employee(&org, "m@lambda-fn.example", "member", None).await;
     let code = app.issue_code(&org, member["id"].as_str().unwrap()).await;
-    let (status, session) = send(
-        sessions(),
-        http_event("POST", "/v1/sessions", None, Some(json!({ "code": code }))),
-    )
-    .await;
+    let (status, session) =
+        send(sessions(), http_event("POST", "/v1/sessions", None, Some(json!({ "code": code })))).await;
     assert_eq!(status, 201, "{session}");
     assert_eq!(session["session"]["ip_address"], "203.0.113.9");
 }

@@ -24,10 +24,7 @@ async fn platform_creates_an_organization_with_subscription_and_owner() {
     assert_eq!(created["subscription"]["monthly_budget_usd"], "12345.678901");
     assert_eq!(created["subscription"]["current_spending_usd"], "0");
     assert_eq!(created["subscription"]["plan_type"], "enterprise");
-    assert_eq!(
-        created["owner"]["email"], "peter@initech.example",
-        "emails are lower-cased"
-    );
+    assert_eq!(created["owner"]["email"], "peter@initech.example", "emails are lower-cased");
     assert_eq!(created["owner"]["role"], "owner");
 
     // The owner logs in with the code and sees their organization.
@@ -59,20 +56,8 @@ async fn organization_validation_errors_are_problem_json() {
     });
     let (status, body) = app.post("/v1/orgs", &key, bad).await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    for field in [
-        "name",
-        "slug",
-        "max_employees",
-        "monthly_budget_usd",
-        "settings",
-        "owner.email",
-    ] {
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for field in ["name", "slug", "max_employees", "monthly_budget_usd", "settings", "owner.email"] {
         assert!(fields.contains(&field), "{field} missing in {body}");
     }
 
@@ -81,13 +66,7 @@ async fn organization_validation_errors_are_problem_json() {
         .post("/v1/orgs", &key, json!({ "name": "a", "slug": "abc", "plan": "pro", "owner": { "email": "a@b.co", "full_name": "A" }, "employee_count": 99 }))
         .await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("employee_count"),
-        "{body}"
-    );
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("employee_count"), "{body}");
 
     // An unknown plan, a missing field, a number where a decimal string belongs.
     for bad in [
@@ -110,19 +89,9 @@ async fn organization_validation_errors_are_problem_json() {
     assert_eq!(response.headers()["content-type"], "application/problem+json");
     let (status, body) = agentctl_tests::read(response).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "bad_request");
-    let response = app
-        .request(Method::POST, "/v1/orgs", Some(&key))
-        .body("name=x")
-        .send()
-        .await
-        .unwrap();
+    let response = app.request(Method::POST, "/v1/orgs", Some(&key)).body("name=x").send().await.unwrap();
     let (status, body) = agentctl_tests::read(response).await;
-    assert_problem(
-        status,
-        &body,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-    );
+    assert_problem(status, &body, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 
     // Nothing was stored by any of these.
     let (_, list) = app.get("/v1/orgs", &key).await;
@@ -207,29 +176,18 @@ async fn platform_changes_plan_and_limits_within_bounds() {
     assert_eq!(sub["plan_type"], "starter", "the subscription follows the plan");
 
     // Below the current head count (2) is refused.
-    let (status, body) = app
-        .patch(&format!("/v1/orgs/{}", org.id), &key, json!({ "max_employees": 1 }))
-        .await;
+    let (status, body) = app.patch(&format!("/v1/orgs/{}", org.id), &key, json!({ "max_employees": 1 })).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "limit_below_count");
 
     // max_employees is enforced: a third employee fits, a fourth does not.
     app.add_employee(&org, "two@limits.example", "member", None).await;
     let (status, body) = app
-        .post(
-            "/v1/employees",
-            &org.owner_token,
-            json!({ "email": "three@limits.example", "full_name": "Three" }),
-        )
+        .post("/v1/employees", &org.owner_token, json!({ "email": "three@limits.example", "full_name": "Three" }))
         .await;
     assert_problem(status, &body, StatusCode::CONFLICT, "employee_limit_reached");
 
-    let (status, body) = app
-        .patch(
-            &format!("/v1/orgs/{}", uuid::Uuid::now_v7()),
-            &key,
-            json!({ "max_employees": 5 }),
-        )
-        .await;
+    let (status, body) =
+        app.patch(&format!("/v1/orgs/{}", uuid::Uuid::now_v7()), &key, json!({ "max_employees": 5 })).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
 }
 
@@ -239,44 +197,25 @@ async fn admins_rename_their_org_and_billing_changes_the_budget_exactly() {
     let org = app.create_org(&slug("budget")).await;
     let (_, billing) = app.add_signed_in(&org, "bill@budget.example", "billing").await;
 
-    let (status, renamed) = app
-        .patch(
-            "/v1/org",
-            &org.owner_token,
-            json!({ "name": "Renamed", "settings": { "theme": "dark" } }),
-        )
-        .await;
+    let (status, renamed) =
+        app.patch("/v1/org", &org.owner_token, json!({ "name": "Renamed", "settings": { "theme": "dark" } })).await;
     assert_eq!(status, StatusCode::OK, "{renamed}");
     assert_eq!(renamed["name"], "Renamed");
     assert_eq!(renamed["settings"]["theme"], "dark");
-    let (status, body) = app
-        .patch("/v1/org", &org.owner_token, json!({ "plan": "enterprise" }))
-        .await;
+    let (status, body) = app.patch("/v1/org", &org.owner_token, json!({ "plan": "enterprise" })).await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
 
-    let (status, sub) = app
-        .patch(
-            "/v1/org/subscription",
-            &billing,
-            json!({ "monthly_budget_usd": "1000000000.123456" }),
-        )
-        .await;
+    let (status, sub) =
+        app.patch("/v1/org/subscription", &billing, json!({ "monthly_budget_usd": "1000000000.123456" })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "over the bound: {sub}");
-    let (status, sub) = app
-        .patch(
-            "/v1/org/subscription",
-            &billing,
-            json!({ "monthly_budget_usd": "987654321.123456" }),
-        )
-        .await;
+    let (status, sub) =
+        app.patch("/v1/org/subscription", &billing, json!({ "monthly_budget_usd": "987654321.123456" })).await;
     assert_eq!(status, StatusCode::OK, "{sub}");
     assert_eq!(sub["monthly_budget_usd"], "987654321.123456", "no float rounding");
     let (_, sub) = app.get("/v1/org/subscription", &billing).await;
     assert_eq!(sub["monthly_budget_usd"], "987654321.123456");
     assert_eq!(sub["usage_pct"], "0");
-    let (status, body) = app
-        .patch("/v1/org/subscription", &billing, json!({ "current_spending_usd": "0" }))
-        .await;
+    let (status, body) = app.patch("/v1/org/subscription", &billing, json!({ "current_spending_usd": "0" })).await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
 
@@ -286,29 +225,13 @@ async fn the_five_roles_are_data_with_permissions() {
     let org = app.create_org(&slug("roles")).await;
     let (status, roles) = app.get("/v1/roles", &org.owner_token).await;
     assert_eq!(status, StatusCode::OK);
-    let names: Vec<&str> = roles
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = roles.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["owner", "admin", "billing", "manager", "member"]);
     let member = &roles[4];
     assert!(member["permissions"].as_array().unwrap().contains(&json!("org:read")));
-    assert!(
-        !member["permissions"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("employees:write"))
-    );
+    assert!(!member["permissions"].as_array().unwrap().contains(&json!("employees:write")));
 
     // They are items of the table, not constants: the stored item is what the API serves.
-    let stored = app
-        .state
-        .repo
-        .get(&agentctl_shared::keys::role("billing"))
-        .await
-        .unwrap()
-        .expect("role item");
+    let stored = app.state.repo.get(&agentctl_shared::keys::role("billing")).await.unwrap().expect("role item");
     assert!(stored.contains_key("permissions"));
 }

@@ -13,9 +13,7 @@ async fn enrollment_code_is_exchanged_once_for_a_session() {
     let code = app.issue_code(&org, id).await;
     assert!(code.starts_with("ace_"));
 
-    let (status, session) = app
-        .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
-        .await;
+    let (status, session) = app.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code }))).await;
     assert_eq!(status, StatusCode::CREATED, "{session}");
     let token = session["token"].as_str().unwrap();
     assert!(token.starts_with("acs_") && token.len() == 47, "256-bit token");
@@ -24,12 +22,8 @@ async fn enrollment_code_is_exchanged_once_for_a_session() {
     assert!(session["employee"]["last_login_at"].is_string());
 
     // Stored only as its SHA-256: the token itself appears nowhere in the table.
-    let stored = app
-        .state
-        .repo
-        .get(&agentctl_shared::keys::session(&agentctl_shared::auth::digest(token)))
-        .await
-        .unwrap();
+    let stored =
+        app.state.repo.get(&agentctl_shared::keys::session(&agentctl_shared::auth::digest(token))).await.unwrap();
     let stored = format!("{:?}", stored.expect("session item"));
     assert!(!stored.contains(token));
 
@@ -40,9 +34,7 @@ async fn enrollment_code_is_exchanged_once_for_a_session() {
     assert_eq!(me["role"], "member");
 
     // The code is single-use.
-    let (status, body) = app
-        .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
-        .await;
+    let (status, body) = app.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code }))).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
@@ -55,11 +47,9 @@ async fn concurrent_exchanges_of_one_code_yield_one_session() {
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (app, code) = (app.clone(), code.clone());
-            tokio::spawn(async move {
-                app.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
-                    .await
-                    .0
-            })
+            tokio::spawn(
+                async move { app.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code }))).await.0 },
+            )
         })
         .collect();
     let mut created = 0;
@@ -96,27 +86,18 @@ async fn deactivation_revokes_every_session_and_suspension_blocks_login() {
     let second = app.enroll_and_login(&org, id).await;
     let path = format!("/v1/employees/{id}");
 
-    let (status, _) = app
-        .patch(&path, &org.owner_token, json!({ "status": "suspended" }))
-        .await;
+    let (status, _) = app.patch(&path, &org.owner_token, json!({ "status": "suspended" })).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = app.get("/v1/me", &first).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "suspended employees are locked out");
-    let (status, body) = app
-        .post(&format!("{path}/enrollment-codes"), &org.owner_token, json!({}))
-        .await;
+    let (status, body) = app.post(&format!("{path}/enrollment-codes"), &org.owner_token, json!({})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "employee_not_active");
 
-    app.patch(&path, &org.owner_token, json!({ "status": "deactivated" }))
-        .await;
+    app.patch(&path, &org.owner_token, json!({ "status": "deactivated" })).await;
     app.patch(&path, &org.owner_token, json!({ "status": "active" })).await;
     for token in [&first, &second] {
         let (status, _) = app.get("/v1/me", token).await;
-        assert_eq!(
-            status,
-            StatusCode::FORBIDDEN,
-            "revoked by the deactivation, even after reactivation"
-        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "revoked by the deactivation, even after reactivation");
     }
     let fresh = app.enroll_and_login(&org, id).await;
     let (status, _) = app.get("/v1/me", &fresh).await;
@@ -138,9 +119,7 @@ async fn expired_sessions_and_codes_are_rejected() {
     let body = json!({ "name": "E", "slug": "expired", "plan": "starter", "owner": { "email": "o@expired.example", "full_name": "O" } });
     let (_, created) = app.post("/v1/orgs", &app.platform_key, body).await;
     let code = created["owner_enrollment"]["code"].as_str().unwrap();
-    let (status, body) = app
-        .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code })))
-        .await;
+    let (status, body) = app.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code }))).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
@@ -158,10 +137,7 @@ async fn the_authorizer_rejects_what_it_should() {
             .await
             .unwrap();
         let (status, _) = agentctl_tests::read(response).await;
-        assert!(
-            status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED,
-            "{token}: {status}"
-        );
+        assert!(status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED, "{token}: {status}");
     }
     // The platform key opens no employee route, a session token no platform route.
     let (status, body) = app.get("/v1/me", &app.platform_key).await;
@@ -169,13 +145,9 @@ async fn the_authorizer_rejects_what_it_should() {
     let (status, body) = app.get("/v1/orgs", &org.owner_token).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     // Bad bodies to the public login route are problems too.
-    let (status, body) = app
-        .call(Method::POST, "/v1/sessions", None, Some(json!({ "code": "nope" })))
-        .await;
+    let (status, body) = app.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": "nope" }))).await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    let (status, body) = app
-        .call(Method::POST, "/v1/sessions", None, Some(json!({ "token": "x" })))
-        .await;
+    let (status, body) = app.call(Method::POST, "/v1/sessions", None, Some(json!({ "token": "x" }))).await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
 
@@ -184,9 +156,7 @@ async fn employees_update_their_own_preferences() {
     let app = TestApp::spawn().await;
     let org = app.create_org(&slug("prefs")).await;
     let (_, token) = app.add_signed_in(&org, "m@prefs.example", "member").await;
-    let (status, me) = app
-        .patch("/v1/me", &token, json!({ "preferences": { "theme": "dark", "n": 3 } }))
-        .await;
+    let (status, me) = app.patch("/v1/me", &token, json!({ "preferences": { "theme": "dark", "n": 3 } })).await;
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(me["preferences"], json!({ "theme": "dark", "n": 3 }));
     let (status, body) = app.patch("/v1/me", &token, json!({ "preferences": [] })).await;

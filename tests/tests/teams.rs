@@ -10,9 +10,7 @@ async fn teams_crud() {
     let org = app.create_org(&slug("teams")).await;
     let t = &org.owner_token;
 
-    let (status, team) = app
-        .post("/v1/teams", t, json!({ "name": " Platform ", "description": "Infra" }))
-        .await;
+    let (status, team) = app.post("/v1/teams", t, json!({ "name": " Platform ", "description": "Infra" })).await;
     assert_eq!(status, StatusCode::CREATED, "{team}");
     assert_eq!(team["name"], "Platform", "names are trimmed");
     assert_eq!(team["member_count"], 0);
@@ -22,9 +20,7 @@ async fn teams_crud() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read["description"], "Infra");
 
-    let (status, renamed) = app
-        .patch(&format!("/v1/teams/{id}"), t, json!({ "name": "Platform Eng" }))
-        .await;
+    let (status, renamed) = app.patch(&format!("/v1/teams/{id}"), t, json!({ "name": "Platform Eng" })).await;
     assert_eq!(status, StatusCode::OK, "{renamed}");
     assert_eq!(renamed["name"], "Platform Eng");
     assert_eq!(renamed["description"], "Infra");
@@ -84,13 +80,7 @@ async fn teams_are_paginated_and_scoped_to_the_org() {
         let (status, page) = app.get(&path, &org.owner_token).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         pages += 1;
-        names.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t["name"].as_str().unwrap().to_string()),
-        );
+        names.extend(page["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()));
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
             None => break,
@@ -105,9 +95,7 @@ async fn teams_are_paginated_and_scoped_to_the_org() {
     assert!(page["next_cursor"].is_null());
     let (_, first) = app.get("/v1/teams?limit=3", &org.owner_token).await;
     let foreign = first["next_cursor"].as_str().unwrap();
-    let (status, body) = app
-        .get(&format!("/v1/teams?cursor={foreign}"), &other.owner_token)
-        .await;
+    let (status, body) = app.get(&format!("/v1/teams?cursor={foreign}"), &other.owner_token).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "bad_request");
 }
 
@@ -117,9 +105,7 @@ async fn a_team_with_members_cannot_be_deleted() {
     let org = app.create_org(&slug("tmembers")).await;
     let team = app.create_team(&org, "Data").await;
     let team_id = team["id"].as_str().unwrap();
-    let member = app
-        .add_employee(&org, "m@tmembers.example", "member", Some(team_id))
-        .await;
+    let member = app.add_employee(&org, "m@tmembers.example", "member", Some(team_id)).await;
 
     let (_, read) = app.get(&format!("/v1/teams/{team_id}"), &org.owner_token).await;
     assert_eq!(read["member_count"], 1);

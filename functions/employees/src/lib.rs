@@ -28,10 +28,7 @@ async fn create_employee(
     caller: Caller,
     Json(body): Json<NewEmployee>,
 ) -> Result<(StatusCode, Json<Employee>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(employees::create(&state, &caller, body).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(employees::create(&state, &caller, body).await?)))
 }
 
 /// List employees, optionally of one team, status or role.
@@ -89,8 +86,5 @@ async fn issue_enrollment_code(
     caller: Caller,
     Path(id): Path<EmployeeId>,
 ) -> Result<(StatusCode, Json<EnrollmentCode>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(sessions::issue_enrollment(&state, &caller, id).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(sessions::issue_enrollment(&state, &caller, id).await?)))
 }

@@ -13,9 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_team, list_teams))
-        .routes(routes!(get_team, update_team, delete_team))
+    OpenApiRouter::new().routes(routes!(create_team, list_teams)).routes(routes!(get_team, update_team, delete_team))
 }
 
 /// Create a team.

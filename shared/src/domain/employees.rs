@@ -161,10 +161,7 @@ fn email_taken(email: &str) -> Error {
 }
 
 fn no_seat() -> Error {
-    Error::conflict(
-        "employee_limit_reached",
-        "the organization has no free seat (max_employees)",
-    )
+    Error::conflict("employee_limit_reached", "the organization has no free seat (max_employees)")
 }
 
 fn no_team() -> Error {
@@ -172,10 +169,7 @@ fn no_team() -> Error {
 }
 
 fn stale() -> Error {
-    Error::conflict(
-        "concurrent_update",
-        "the employee changed while this request ran; retry",
-    )
+    Error::conflict("concurrent_update", "the employee changed while this request ran; retry")
 }
 
 /// Owners are changed (and the owner role granted) only with `owners:manage`.
@@ -192,21 +186,10 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
     require_owner_rights(caller, &[role])?;
     let mut v = Validator::new();
     let fields = parse_identity(&mut v, "", request.email, request.full_name);
-    let preferences = v.check_opt(
-        "preferences",
-        request.preferences,
-        validate::json_object(PREFERENCES_MAX_BYTES),
-    );
+    let preferences = v.check_opt("preferences", request.preferences, validate::json_object(PREFERENCES_MAX_BYTES));
     let ((email, full_name), preferences) = v.finish(|| Some((fields?, preferences?)))?;
 
-    let mut employee = Employee::new(
-        caller.org_id,
-        email,
-        full_name,
-        role,
-        request.team_id,
-        crate::time::now(),
-    );
+    let mut employee = Employee::new(caller.org_id, email, full_name, role, request.team_id, crate::time::now());
     if let Some(preferences) = preferences {
         employee.preferences = preferences;
     }
@@ -234,22 +217,14 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
 
 pub async fn list(state: &AppState, caller: &Caller, query: EmployeeQuery) -> Result<Page<Employee>> {
     caller.require(Permission::EmployeesRead)?;
-    let page = PageRequest::try_from(&crate::pagination::PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    })?;
-    let filter = repo::employees::ListFilter {
-        status: query.status,
-        role: query.role,
-    };
+    let page = PageRequest::try_from(&crate::pagination::PageQuery { limit: query.limit, cursor: query.cursor })?;
+    let filter = repo::employees::ListFilter { status: query.status, role: query.role };
     Ok(repo::employees::list(&state.repo, caller.org_id, query.team_id, &filter, &page).await?)
 }
 
 /// An employee of the given organization (404 for any other).
 pub async fn find(state: &AppState, org: OrgId, employee: EmployeeId) -> Result<Employee> {
-    repo::employees::get(&state.repo, org, employee)
-        .await?
-        .ok_or(Error::NotFound("employee"))
+    repo::employees::get(&state.repo, org, employee).await?.ok_or(Error::NotFound("employee"))
 }
 
 pub async fn get(state: &AppState, caller: &Caller, employee: EmployeeId) -> Result<Employee> {
@@ -273,11 +248,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
     let mut v = Validator::new();
     let email = v.check_opt("email", patch.email, validate::email);
     let full_name = v.check_opt("full_name", patch.full_name, validate::name(NAME_MAX));
-    let preferences = v.check_opt(
-        "preferences",
-        patch.preferences,
-        validate::json_object(PREFERENCES_MAX_BYTES),
-    );
+    let preferences = v.check_opt("preferences", patch.preferences, validate::json_object(PREFERENCES_MAX_BYTES));
     let (email, full_name, preferences) = v.finish(|| Some((email?, full_name?, preferences?)))?;
 
     let before = find(state, caller.org_id, id).await?;
@@ -305,19 +276,11 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         fields.push(("status", s(status.as_str())));
     }
     if let Some(team) = team {
-        fields.push((
-            "team_id",
-            team.map_or(
-                aws_sdk_dynamodb::types::AttributeValue::Null(true),
-                |t| s(t.to_string()),
-            ),
-        ));
+        fields
+            .push(("team_id", team.map_or(aws_sdk_dynamodb::types::AttributeValue::Null(true), |t| s(t.to_string()))));
     }
     if let Some(preferences) = preferences {
-        fields.push((
-            "preferences",
-            serde_dynamo::to_attribute_value(preferences).map_err(Error::internal)?,
-        ));
+        fields.push(("preferences", serde_dynamo::to_attribute_value(preferences).map_err(Error::internal)?));
     }
     if fields.is_empty() {
         return Ok(before);
@@ -375,10 +338,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     let before = find(state, caller.org_id, id).await?;
     require_owner_rights(caller, &[before.role])?;
     if before.status != EmployeeStatus::Deactivated {
-        return Err(Error::conflict(
-            "employee_not_deactivated",
-            "deactivate the employee before deleting them",
-        ));
+        return Err(Error::conflict("employee_not_deactivated", "deactivate the employee before deleting them"));
     }
     let mut tx = state.repo.transaction();
     repo::employees::delete(&mut tx, &before);
@@ -407,18 +367,11 @@ pub struct PreferencesUpdate {
 /// An employee replaces their own preferences.
 pub async fn update_own_preferences(state: &AppState, caller: &Caller, request: PreferencesUpdate) -> Result<Employee> {
     let mut v = Validator::new();
-    let preferences = v.check(
-        "preferences",
-        request.preferences,
-        validate::json_object(PREFERENCES_MAX_BYTES),
-    );
+    let preferences = v.check("preferences", request.preferences, validate::json_object(PREFERENCES_MAX_BYTES));
     let preferences = v.finish(|| preferences)?;
     let before = find(state, caller.org_id, caller.employee_id).await?;
     let fields = vec![
-        (
-            "preferences",
-            serde_dynamo::to_attribute_value(preferences).map_err(Error::internal)?,
-        ),
+        ("preferences", serde_dynamo::to_attribute_value(preferences).map_err(Error::internal)?),
         ("updated_at", repo::ts(&crate::time::now())),
     ];
     let entry = ActivityEntry::new(

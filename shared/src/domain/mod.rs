@@ -2,9 +2,13 @@
 //! requests into valid values, check permissions and invariants, and write through the
 //! repository. Handlers only map HTTP to these calls and back.
 
+pub mod agents;
+pub mod catalog;
 pub mod employees;
+pub mod mcp;
 pub mod organizations;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;
 pub mod teams;
+pub mod tools;

@@ -132,33 +132,18 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
     let slug = v.check("slug", request.slug, validate::slug);
     let settings = v.check_opt("settings", request.settings, validate::json_object(SETTINGS_MAX_BYTES));
     let (default_seats, default_agents) = request.plan.default_limits();
-    let max_employees = v.check(
-        "max_employees",
-        request.max_employees.unwrap_or(default_seats),
-        validate::count(MAX_EMPLOYEES_LIMIT),
-    );
+    let max_employees =
+        v.check("max_employees", request.max_employees.unwrap_or(default_seats), validate::count(MAX_EMPLOYEES_LIMIT));
     let max_agents = v.check(
         "max_agents_per_employee",
         request.max_agents_per_employee.unwrap_or(default_agents),
         validate::count(MAX_AGENTS_LIMIT),
     );
-    let budget = v.check(
-        "monthly_budget_usd",
-        request.monthly_budget_usd.unwrap_or(Decimal::ZERO),
-        subscriptions::parse_budget,
-    );
+    let budget =
+        v.check("monthly_budget_usd", request.monthly_budget_usd.unwrap_or(Decimal::ZERO), subscriptions::parse_budget);
     let owner_fields = employees::parse_identity(&mut v, "owner.", request.owner.email, request.owner.full_name);
-    let (name, slug, settings, max_employees, max_agents, budget, (email, full_name)) = v.finish(|| {
-        Some((
-            name?,
-            slug?,
-            settings?,
-            max_employees?,
-            max_agents?,
-            budget?,
-            owner_fields?,
-        ))
-    })?;
+    let (name, slug, settings, max_employees, max_agents, budget, (email, full_name)) =
+        v.finish(|| Some((name?, slug?, settings?, max_employees?, max_agents?, budget?, owner_fields?)))?;
 
     crate::domain::roles::ensure_defaults(state).await?;
     let now = crate::time::now();
@@ -199,12 +184,7 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
         }
         e => e.into(),
     })?;
-    Ok(CreatedOrganization {
-        organization: org,
-        subscription,
-        owner,
-        owner_enrollment: enrollment.into_code(code),
-    })
+    Ok(CreatedOrganization { organization: org, subscription, owner, owner_enrollment: enrollment.into_code(code) })
 }
 
 pub async fn list(state: &AppState, query: &PageQuery) -> Result<Page<Organization>> {
@@ -212,9 +192,7 @@ pub async fn list(state: &AppState, query: &PageQuery) -> Result<Page<Organizati
 }
 
 pub async fn get(state: &AppState, org: OrgId) -> Result<Organization> {
-    repo::organizations::get(&state.repo, org)
-        .await?
-        .ok_or(Error::NotFound("organization"))
+    repo::organizations::get(&state.repo, org).await?.ok_or(Error::NotFound("organization"))
 }
 
 /// The caller's own organization.
@@ -231,16 +209,9 @@ pub async fn update_by_platform(
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
     let settings = v.check_opt("settings", patch.settings, validate::json_object(SETTINGS_MAX_BYTES));
-    let max_employees = v.check_opt(
-        "max_employees",
-        patch.max_employees,
-        validate::count(MAX_EMPLOYEES_LIMIT),
-    );
-    let max_agents = v.check_opt(
-        "max_agents_per_employee",
-        patch.max_agents_per_employee,
-        validate::count(MAX_AGENTS_LIMIT),
-    );
+    let max_employees = v.check_opt("max_employees", patch.max_employees, validate::count(MAX_EMPLOYEES_LIMIT));
+    let max_agents =
+        v.check_opt("max_agents_per_employee", patch.max_agents_per_employee, validate::count(MAX_AGENTS_LIMIT));
     let (name, settings, max_employees, max_agents) =
         v.finish(|| Some((name?, settings?, max_employees?, max_agents?)))?;
     // The platform addresses organizations by id: make "no such org" a 404 before a
@@ -266,15 +237,7 @@ pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPa
     let settings = v.check_opt("settings", patch.settings, validate::json_object(SETTINGS_MAX_BYTES));
     let (name, settings) = v.finish(|| Some((name?, settings?)))?;
     let fields = named_fields(name, settings)?;
-    apply(
-        state,
-        caller.org_id,
-        &Principal::Employee(caller.clone()),
-        fields,
-        None,
-        None,
-    )
-    .await
+    apply(state, caller.org_id, &Principal::Employee(caller.clone()), fields, None, None).await
 }
 
 fn named_fields(
@@ -286,10 +249,7 @@ fn named_fields(
         fields.push(("name", s(name)));
     }
     if let Some(settings) = settings {
-        fields.push((
-            "settings",
-            serde_dynamo::to_attribute_value(settings).map_err(Error::internal)?,
-        ));
+        fields.push(("settings", serde_dynamo::to_attribute_value(settings).map_err(Error::internal)?));
     }
     Ok(fields)
 }
@@ -316,10 +276,9 @@ async fn apply(
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::organizations::LIMIT_BELOW_COUNT) => Error::conflict(
-            "limit_below_count",
-            "max_employees is below the current number of employees",
-        ),
+        StoreError::ConditionFailed(repo::organizations::LIMIT_BELOW_COUNT) => {
+            Error::conflict("limit_below_count", "max_employees is below the current number of employees")
+        }
         StoreError::ConditionFailed(_) => Error::NotFound("organization"),
         e => e.into(),
     })?;

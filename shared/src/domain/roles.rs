@@ -9,10 +9,7 @@ use crate::roles::{DEFAULTS_VERSION, Permission, Role, RoleName};
 
 /// Stable id of a role across every deployment (UUID v5 of its name).
 pub fn role_id(name: RoleName) -> RoleId {
-    RoleId(uuid::Uuid::new_v5(
-        &uuid::Uuid::NAMESPACE_OID,
-        format!("agentctl.role.{}", name.as_str()).as_bytes(),
-    ))
+    RoleId(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("agentctl.role.{}", name.as_str()).as_bytes()))
 }
 
 /// Writes the five roles with their default permissions where the table lacks them or
@@ -40,8 +37,5 @@ pub async fn ensure_defaults(state: &AppState) -> Result<()> {
 pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<Role>> {
     caller.require(Permission::RolesRead)?;
     let roles = state.roles.get(&state.repo).await?;
-    Ok(RoleName::ALL
-        .iter()
-        .filter_map(|name| roles.get(name).cloned())
-        .collect())
+    Ok(RoleName::ALL.iter().filter_map(|name| roles.get(name).cloned()).collect())
 }

@@ -46,11 +46,7 @@ pub struct Enrollment {
 
 impl Enrollment {
     pub fn into_code(self, code: String) -> EnrollmentCode {
-        EnrollmentCode {
-            employee_id: self.employee_id,
-            code,
-            expires_at: self.expires_at,
-        }
+        EnrollmentCode { employee_id: self.employee_id, code, expires_at: self.expires_at }
     }
 }
 
@@ -121,10 +117,7 @@ pub async fn issue_enrollment(state: &AppState, caller: &Caller, employee_id: Em
         caller.require(Permission::OwnersManage)?;
     }
     if !employee.status.may_log_in() {
-        return Err(Error::conflict(
-            "employee_not_active",
-            "only active employees can be enrolled",
-        ));
+        return Err(Error::conflict("employee_not_active", "only active employees can be enrolled"));
     }
     let (code, enrollment) = new_enrollment(state, &employee, Some(caller.employee_id), crate::time::now());
     let mut tx = state.repo.transaction();
@@ -151,9 +144,7 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
         return Err(Error::invalid("code", "is not an enrollment code"));
     }
     let code_hash = auth::digest(code);
-    let enrollment = repo::sessions::get_enrollment(&state.repo, &code_hash)
-        .await?
-        .ok_or_else(unusable_code)?;
+    let enrollment = repo::sessions::get_enrollment(&state.repo, &code_hash).await?.ok_or_else(unusable_code)?;
     let now = crate::time::now();
     if enrollment.expires_at <= now {
         return Err(unusable_code());
@@ -197,11 +188,7 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
         e => e.into(),
     })?;
     let employee = employees::find(state, session.org_id, session.employee_id).await?;
-    Ok(NewSession {
-        token,
-        session,
-        employee,
-    })
+    Ok(NewSession { token, session, employee })
 }
 
 /// Logout: revokes the caller's current session.
@@ -248,11 +235,7 @@ pub async fn me(state: &AppState, caller: &Caller) -> Result<Me> {
     let org = organizations::get(state, caller.org_id).await?;
     Ok(Me {
         employee,
-        organization: OrganizationSummary {
-            id: org.id,
-            name: org.name,
-            slug: org.slug,
-        },
+        organization: OrganizationSummary { id: org.id, name: org.name, slug: org.slug },
         role: caller.role,
         permissions: caller.permissions.iter().copied().collect(),
         session_id: caller.session_id,

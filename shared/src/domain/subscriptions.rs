@@ -56,27 +56,14 @@ pub fn usage_pct(spending: &Decimal, budget: &Decimal) -> Option<Decimal> {
     if budget.is_zero() {
         return None;
     }
-    spending
-        .checked_div(*budget)
-        .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
-        .map(|p| p.round_dp(2))
+    spending.checked_div(*budget).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)).map(|p| p.round_dp(2))
 }
 
 /// The calendar month (UTC) that contains `at`: the billing period.
 pub fn billing_period(at: &DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = Utc
-        .with_ymd_and_hms(at.year(), at.month(), 1, 0, 0, 0)
-        .single()
-        .expect("first of month exists");
-    let (y, m) = if at.month() == 12 {
-        (at.year() + 1, 1)
-    } else {
-        (at.year(), at.month() + 1)
-    };
-    let end = Utc
-        .with_ymd_and_hms(y, m, 1, 0, 0, 0)
-        .single()
-        .expect("first of month exists");
+    let start = Utc.with_ymd_and_hms(at.year(), at.month(), 1, 0, 0, 0).single().expect("first of month exists");
+    let (y, m) = if at.month() == 12 { (at.year() + 1, 1) } else { (at.year(), at.month() + 1) };
+    let end = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single().expect("first of month exists");
     (start, end)
 }
 
@@ -123,9 +110,7 @@ pub struct BudgetUpdate {
 
 pub async fn get(state: &AppState, caller: &Caller) -> Result<Subscription> {
     caller.require(Permission::SubscriptionRead)?;
-    repo::subscriptions::get(&state.repo, caller.org_id)
-        .await?
-        .ok_or(Error::NotFound("subscription"))
+    repo::subscriptions::get(&state.repo, caller.org_id).await?.ok_or(Error::NotFound("subscription"))
 }
 
 pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpdate) -> Result<Subscription> {
@@ -173,10 +158,7 @@ mod tests {
 
     #[test]
     fn budgets_are_checked() {
-        assert_eq!(
-            parse_budget(Decimal::from_str("100.50").unwrap()).unwrap().to_string(),
-            "100.5"
-        );
+        assert_eq!(parse_budget(Decimal::from_str("100.50").unwrap()).unwrap().to_string(), "100.5");
         assert!(parse_budget(Decimal::from_str("-1").unwrap()).is_err());
         assert!(parse_budget(Decimal::from_str("1.0000001").unwrap()).is_err());
         assert!(parse_budget(Decimal::from(2_000_000_000i64)).is_err());

@@ -57,11 +57,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Resu
     caller.require(Permission::TeamsWrite)?;
     let mut v = Validator::new();
     let name = v.check("name", request.name, validate::name(NAME_MAX));
-    let description = v.check(
-        "description",
-        request.description.unwrap_or_default(),
-        validate::text(DESCRIPTION_MAX),
-    );
+    let description = v.check("description", request.description.unwrap_or_default(), validate::text(DESCRIPTION_MAX));
     let (name, description) = v.finish(|| Some((name?, description?)))?;
     let now = crate::time::now();
     let team = Team {
@@ -96,9 +92,7 @@ pub async fn list(state: &AppState, caller: &Caller, query: &PageQuery) -> Resul
 
 /// A team of the caller's organization (404 for any other).
 pub async fn find(state: &AppState, org: OrgId, team: TeamId) -> Result<Team> {
-    repo::teams::get(&state.repo, org, team)
-        .await?
-        .ok_or(Error::NotFound("team"))
+    repo::teams::get(&state.repo, org, team).await?.ok_or(Error::NotFound("team"))
 }
 
 pub async fn get(state: &AppState, caller: &Caller, team: TeamId) -> Result<Team> {

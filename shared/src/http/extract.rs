@@ -54,9 +54,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             Error::BadRequest(format!("the request body is not valid JSON: {inner}"))
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|e| Error::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    deserializer.end().map_err(|e| Error::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
@@ -114,13 +112,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
         match principal(parts) {
             Some(Principal::Employee(caller)) => Ok(caller),
-            Some(Principal::Platform) => Err(Error::Forbidden(
-                "this route is for employees of an organization".into(),
-            )),
-            None => Err(Error::Unauthenticated(
-                "sign in: Authorization: Bearer <session token>".into(),
-            )),
+            Some(Principal::Platform) => Err(Error::Forbidden("this route is for employees of an organization".into())),
+            None => Err(Error::Unauthenticated("sign in: Authorization: Bearer <session token>".into())),
         }
+    }
+}
+
+/// Anyone the authorizer let in: the platform operator or an employee.
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        principal(parts).ok_or_else(|| Error::Unauthenticated("Authorization: Bearer <token> required".into()))
     }
 }
 
@@ -134,9 +137,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Platform {
         match principal(parts) {
             Some(Principal::Platform) => Ok(Platform),
             Some(Principal::Employee(_)) => Err(Error::Forbidden("this route is for the platform operator".into())),
-            None => Err(Error::Unauthenticated(
-                "Authorization: Bearer <platform key> required".into(),
-            )),
+            None => Err(Error::Unauthenticated("Authorization: Bearer <platform key> required".into())),
         }
     }
 }

@@ -42,9 +42,7 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(self)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
         response
     }
 }
@@ -57,11 +55,9 @@ impl Error {
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", self.to_string())
             },
             Error::BadRequest(detail) => Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail),
-            Error::UnsupportedMediaType => Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                self.to_string(),
-            ),
+            Error::UnsupportedMediaType => {
+                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", self.to_string())
+            }
             Error::PayloadTooLarge(_) => {
                 Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", self.to_string())
             }
@@ -89,9 +85,7 @@ impl IntoResponse for Error {
         }
         let mut response = self.to_problem().into_response();
         if matches!(self, Error::Unavailable(_)) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

@@ -20,14 +20,8 @@ pub enum Client {
 }
 
 impl Client {
-    pub const ALL: [Client; 6] = [
-        Client::ClaudeCode,
-        Client::Cursor,
-        Client::Vscode,
-        Client::Windsurf,
-        Client::GeminiCli,
-        Client::Codex,
-    ];
+    pub const ALL: [Client; 6] =
+        [Client::ClaudeCode, Client::Cursor, Client::Vscode, Client::Windsurf, Client::GeminiCli, Client::Codex];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -78,16 +72,8 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
                 entries
                     .iter()
                     .find(|(c, _, _)| c == client)
-                    .map(|(c, s, how)| ClientSupport {
-                        client: *c,
-                        support: *s,
-                        how,
-                    })
-                    .unwrap_or(ClientSupport {
-                        client: *client,
-                        support: None,
-                        how: "not expressible",
-                    })
+                    .map(|(c, s, how)| ClientSupport { client: *c, support: *s, how })
+                    .unwrap_or(ClientSupport { client: *client, support: None, how: "not expressible" })
             })
             .collect::<Vec<_>>()
     };
@@ -112,11 +98,7 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
         PolicyType::Network => (
             vec![Mechanism::ClientConfig, Mechanism::Gateway],
             support(&[
-                (
-                    ClaudeCode,
-                    Partial,
-                    "WebFetch(domain:...) rules cover the fetch tool, not shell commands",
-                ),
+                (ClaudeCode, Partial, "WebFetch(domain:...) rules cover the fetch tool, not shell commands"),
                 (Vscode, Enforced, "per-server sandbox.network.deniedDomains"),
             ]),
             "Complete enforcement needs a network egress gateway.",
@@ -128,55 +110,27 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
         ),
         PolicyType::Models => (
             vec![Mechanism::Gateway, Mechanism::Monitored],
-            support(&[(
-                ClaudeCode,
-                Partial,
-                "model setting in managed settings pins the default model",
-            )]),
+            support(&[(ClaudeCode, Partial, "model setting in managed settings pins the default model")]),
             "A gateway enforces the model list; otherwise usage events reveal other models.",
         ),
         PolicyType::Tools => (
             vec![Mechanism::ClientConfig],
             support(&[
                 (ClaudeCode, Enforced, "permissions allow / ask / deny by tool name"),
-                (
-                    GeminiCli,
-                    Enforced,
-                    "tools.exclude and per-server includeTools / excludeTools",
-                ),
-                (
-                    Codex,
-                    Partial,
-                    "per-server enabled_tools / disabled_tools for MCP tools",
-                ),
+                (GeminiCli, Enforced, "tools.exclude and per-server includeTools / excludeTools"),
+                (Codex, Partial, "per-server enabled_tools / disabled_tools for MCP tools"),
             ]),
             "Enforced by the clients that name tools in their permissions.",
         ),
         PolicyType::McpServers => (
             vec![Mechanism::ClientConfig],
             support(&[
-                (
-                    ClaudeCode,
-                    Enforced,
-                    "managed-mcp.json and allowedMcpServers / deniedMcpServers (admin tier)",
-                ),
+                (ClaudeCode, Enforced, "managed-mcp.json and allowedMcpServers / deniedMcpServers (admin tier)"),
                 (GeminiCli, Enforced, "mcp.allowed / mcp.excluded"),
                 (Codex, Enforced, "requirements.toml MCP allowlist (admin tier)"),
-                (
-                    Cursor,
-                    Partial,
-                    "agentctl sync writes only allowed servers; the user can add others",
-                ),
-                (
-                    Vscode,
-                    Partial,
-                    "agentctl sync writes only allowed servers; the user can add others",
-                ),
-                (
-                    Windsurf,
-                    Partial,
-                    "agentctl sync writes only allowed servers; the user can add others",
-                ),
+                (Cursor, Partial, "agentctl sync writes only allowed servers; the user can add others"),
+                (Vscode, Partial, "agentctl sync writes only allowed servers; the user can add others"),
+                (Windsurf, Partial, "agentctl sync writes only allowed servers; the user can add others"),
             ]),
             "Binding only where written to the client's admin-managed tier (agentctl sync --system).",
         ),
@@ -186,9 +140,5 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
             "Monitored from usage events; the sync bundle carries the budget state for clients and gateways.",
         ),
     };
-    Enforcement {
-        mechanisms,
-        clients,
-        note,
-    }
+    Enforcement { mechanisms, clients, note }
 }

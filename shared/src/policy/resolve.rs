@@ -63,12 +63,7 @@ pub struct Source {
 
 impl Source {
     fn of(a: &Attachment) -> Self {
-        Source {
-            level: a.level,
-            policy_id: a.policy_id,
-            policy_name: a.policy_name.clone(),
-            overridden: a.overridden,
-        }
+        Source { level: a.level, policy_id: a.policy_id, policy_name: a.policy_name.clone(), overridden: a.overridden }
     }
 }
 
@@ -139,10 +134,7 @@ impl Union {
     }
 
     fn finish(self) -> Vec<Entry> {
-        self.0
-            .into_iter()
-            .map(|(value, (severity, sources))| entry(value, severity, sources))
-            .collect()
+        self.0.into_iter().map(|(value, (severity, sources))| entry(value, severity, sources)).collect()
     }
 }
 
@@ -155,10 +147,8 @@ impl Intersection {
         if values.is_empty() {
             return; // This policy says nothing about allowing.
         }
-        let given: BTreeMap<String, (Severity, Vec<Source>)> = values
-            .iter()
-            .map(|v| (v.clone(), (a.severity, vec![Source::of(a)])))
-            .collect();
+        let given: BTreeMap<String, (Severity, Vec<Source>)> =
+            values.iter().map(|v| (v.clone(), (a.severity, vec![Source::of(a)]))).collect();
         self.0 = Some(match self.0.take() {
             None => given,
             Some(current) => current
@@ -173,22 +163,14 @@ impl Intersection {
     }
 
     fn finish(self) -> Option<Vec<Entry>> {
-        self.0.map(|m| {
-            m.into_iter()
-                .map(|(value, (severity, sources))| entry(value, severity, sources))
-                .collect()
-        })
+        self.0.map(|m| m.into_iter().map(|(value, (severity, sources))| entry(value, severity, sources)).collect())
     }
 }
 
 fn entry(value: String, severity: Severity, mut sources: Vec<Source>) -> Entry {
     sources.sort();
     sources.dedup();
-    Entry {
-        value,
-        severity,
-        sources,
-    }
+    Entry { value, severity, sources }
 }
 
 /// Keeps the smallest value, the highest severity among equals, all sources of it.
@@ -200,13 +182,7 @@ fn tighten<T: Ord + Clone>(slot: &mut Option<Limit<T>>, value: &T, a: &Attachmen
             limit.sources.push(Source::of(a));
             limit.sources.sort();
         }
-        _ => {
-            *slot = Some(Limit {
-                value: value.clone(),
-                severity: a.severity,
-                sources: vec![Source::of(a)],
-            })
-        }
+        _ => *slot = Some(Limit { value: value.clone(), severity: a.severity, sources: vec![Source::of(a)] }),
     }
 }
 
@@ -247,35 +223,16 @@ pub fn resolve(attachments: &[Attachment]) -> Effective {
     }
 
     Effective {
-        filesystem: AllowDeny {
-            allow: fs_allow.finish(),
-            deny: fs_deny.finish(),
-        },
+        filesystem: AllowDeny { allow: fs_allow.finish(), deny: fs_deny.finish() },
         shell: shell.finish(),
-        network: AllowDeny {
-            allow: net_allow.finish(),
-            deny: net_deny.finish(),
-        },
+        network: AllowDeny { allow: net_allow.finish(), deny: net_deny.finish() },
         models: models.finish(),
-        tools: ToolSet {
-            allow: tool_allow.finish(),
-            deny: tool_deny.finish(),
-            require_approval: tool_ask.finish(),
-        },
-        mcp_servers: AllowDeny {
-            allow: mcp_allow.finish(),
-            deny: mcp_deny.finish(),
-        },
+        tools: ToolSet { allow: tool_allow.finish(), deny: tool_deny.finish(), require_approval: tool_ask.finish() },
+        mcp_servers: AllowDeny { allow: mcp_allow.finish(), deny: mcp_deny.finish() },
         rate_limits: rates
             .into_iter()
             .filter_map(|((metric, per), limit)| {
-                limit.map(|l| RateLimit {
-                    metric,
-                    per,
-                    max: l.value,
-                    severity: l.severity,
-                    sources: l.sources,
-                })
+                limit.map(|l| RateLimit { metric, per, max: l.value, severity: l.severity, sources: l.sources })
             })
             .collect(),
         spend_cap_usd: cap,
@@ -312,13 +269,7 @@ mod tests {
                 deny: deny.iter().map(|s| s.to_string()).collect(),
             })
         };
-        let rate = |max| {
-            Rules::RateLimit(RateLimitRules {
-                metric: Metric::LlmCalls,
-                max,
-                per: Window::Hour,
-            })
-        };
+        let rate = |max| Rules::RateLimit(RateLimitRules { metric: Metric::LlmCalls, max, per: Window::Hour });
         let effective = resolve(&[
             attach(Level::Org, Severity::Warn, fs(&["/work/**", "/tmp/**"], &["/etc/**"])),
             attach(Level::Team, Severity::Block, fs(&["/work/**"], &["/etc/**", "/var/**"])),
@@ -326,28 +277,18 @@ mod tests {
             attach(Level::Employee, Severity::Block, rate(50)),
         ]);
         assert_eq!(values(&effective.filesystem.deny), ["/etc/**", "/var/**"]);
-        assert_eq!(
-            effective.filesystem.deny[0].severity,
-            Severity::Block,
-            "highest severity wins"
-        );
+        assert_eq!(effective.filesystem.deny[0].severity, Severity::Block, "highest severity wins");
         assert_eq!(effective.filesystem.deny[0].sources.len(), 2, "both levels named");
         assert_eq!(values(effective.filesystem.allow.as_ref().unwrap()), ["/work/**"]);
         assert_eq!(effective.rate_limits[0].max, 50);
         assert_eq!(effective.rate_limits[0].sources[0].level, Level::Employee);
-        assert!(
-            effective.network.allow.is_none(),
-            "no allow list anywhere: unrestricted"
-        );
+        assert!(effective.network.allow.is_none(), "no allow list anywhere: unrestricted");
     }
 
     #[test]
     fn disjoint_allow_lists_allow_nothing() {
         let tools = |allow: &[&str]| {
-            Rules::Tools(ToolRules {
-                allow: allow.iter().map(|s| s.to_string()).collect(),
-                ..Default::default()
-            })
+            Rules::Tools(ToolRules { allow: allow.iter().map(|s| s.to_string()).collect(), ..Default::default() })
         };
         let effective = resolve(&[
             attach(Level::Org, Severity::Block, tools(&["Read"])),
@@ -358,19 +299,11 @@ mod tests {
 
     #[test]
     fn removing_a_team_override_restores_the_org_value() {
-        let org = Rules::parse(
-            PolicyType::RateLimit,
-            json!({ "metric": "llm_calls", "max": 100, "per": "hour" }),
-        )
-        .unwrap();
+        let org =
+            Rules::parse(PolicyType::RateLimit, json!({ "metric": "llm_calls", "max": 100, "per": "hour" })).unwrap();
         let team = org.with_overrides(&json!({ "max": 500 })).unwrap();
         let plain = attach(Level::Org, Severity::Block, org.clone());
-        let overridden = Attachment {
-            level: Level::Team,
-            rules: team,
-            overridden: true,
-            ..plain.clone()
-        };
+        let overridden = Attachment { level: Level::Team, rules: team, overridden: true, ..plain.clone() };
         assert_eq!(resolve(std::slice::from_ref(&overridden)).rate_limits[0].max, 500);
         assert_eq!(resolve(std::slice::from_ref(&plain)).rate_limits[0].max, 100);
     }
@@ -378,12 +311,7 @@ mod tests {
     // --- properties -------------------------------------------------------------
 
     fn level() -> impl Strategy<Value = Level> {
-        prop_oneof![
-            Just(Level::Agent),
-            Just(Level::Org),
-            Just(Level::Team),
-            Just(Level::Employee)
-        ]
+        prop_oneof![Just(Level::Agent), Just(Level::Org), Just(Level::Team), Just(Level::Employee)]
     }
 
     fn severity() -> impl Strategy<Value = Severity> {
@@ -391,10 +319,7 @@ mod tests {
     }
 
     fn names() -> impl Strategy<Value = Vec<String>> {
-        prop::collection::vec(
-            prop_oneof![Just("a"), Just("b"), Just("c"), Just("d")].prop_map(String::from),
-            0..4,
-        )
+        prop::collection::vec(prop_oneof![Just("a"), Just("b"), Just("c"), Just("d")].prop_map(String::from), 0..4)
     }
 
     fn rules() -> impl Strategy<Value = Rules> {
@@ -428,8 +353,7 @@ mod tests {
             (Some(b), Some(a)) => a.iter().all(|e| b.iter().any(|x| x.value == e.value)),
         };
         let superset = |b: &[Entry], a: &[Entry]| {
-            b.iter()
-                .all(|e| a.iter().any(|x| x.value == e.value && x.severity >= e.severity))
+            b.iter().all(|e| a.iter().any(|x| x.value == e.value && x.severity >= e.severity))
         };
         prop_assert!(subset(&before.filesystem.allow, &after.filesystem.allow));
         prop_assert!(subset(&before.tools.allow, &after.tools.allow));
@@ -437,10 +361,7 @@ mod tests {
         prop_assert!(superset(&before.tools.deny, &after.tools.deny));
         prop_assert!(superset(&before.tools.require_approval, &after.tools.require_approval));
         for limit in &before.rate_limits {
-            let tightened = after
-                .rate_limits
-                .iter()
-                .find(|l| l.metric == limit.metric && l.per == limit.per);
+            let tightened = after.rate_limits.iter().find(|l| l.metric == limit.metric && l.per == limit.per);
             prop_assert!(tightened.is_some_and(|l| l.max <= limit.max));
         }
         Ok(())

@@ -170,15 +170,8 @@ impl Rules {
         fn typed<T: serde::de::DeserializeOwned>(rules: Value) -> Result<T, Vec<FieldError>> {
             serde_path_to_error::deserialize(rules).map_err(|e| {
                 let path = e.path().to_string();
-                let field = if path == "." {
-                    "rules".to_string()
-                } else {
-                    format!("rules.{path}")
-                };
-                vec![FieldError {
-                    field,
-                    message: e.into_inner().to_string(),
-                }]
+                let field = if path == "." { "rules".to_string() } else { format!("rules.{path}") };
+                vec![FieldError { field, message: e.into_inner().to_string() }]
             })
         }
         let parsed = match policy_type {
@@ -199,10 +192,7 @@ impl Rules {
     /// the policy type does not have is an error, and so is a result that fails validation.
     pub fn with_overrides(&self, overrides: &Value) -> Result<Rules, Vec<FieldError>> {
         let Some(overrides) = overrides.as_object() else {
-            return Err(vec![FieldError {
-                field: "overrides".into(),
-                message: "must be a JSON object".into(),
-            }]);
+            return Err(vec![FieldError { field: "overrides".into(), message: "must be a JSON object".into() }]);
         };
         let mut rules = self.to_value();
         let fields = rules.as_object_mut().expect("rules are an object");
@@ -227,10 +217,7 @@ impl Rules {
         Rules::parse(self.policy_type(), rules).map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| FieldError {
-                    field: format!("overrides.{}", e.field.trim_start_matches("rules.")),
-                    ..e
-                })
+                .map(|e| FieldError { field: format!("overrides.{}", e.field.trim_start_matches("rules.")), ..e })
                 .collect()
         })
     }
@@ -246,17 +233,12 @@ impl Rules {
             }
             for (i, v) in values.iter().enumerate() {
                 let result = if v.trim().is_empty() || v.len() > MAX_ENTRY_LEN || v.chars().any(char::is_control) {
-                    Err(format!(
-                        "must be 1 to {MAX_ENTRY_LEN} characters without control characters"
-                    ))
+                    Err(format!("must be 1 to {MAX_ENTRY_LEN} characters without control characters"))
                 } else {
                     item(v)
                 };
                 if let Err(message) = result {
-                    errors.push(FieldError {
-                        field: format!("rules.{field}[{i}]"),
-                        message,
-                    });
+                    errors.push(FieldError { field: format!("rules.{field}[{i}]"), message });
                 }
             }
         };
@@ -275,10 +257,7 @@ impl Rules {
             Rules::Shell(r) => {
                 list("deny", &r.deny, any);
                 if r.deny.is_empty() {
-                    errors.push(FieldError {
-                        field: "rules.deny".into(),
-                        message: "must not be empty".into(),
-                    });
+                    errors.push(FieldError { field: "rules.deny".into(), message: "must not be empty".into() });
                 }
             }
             Rules::Network(r) => {
@@ -302,10 +281,7 @@ impl Rules {
             Rules::Models(r) => {
                 list("allowed", &r.allowed, any);
                 if r.allowed.is_empty() {
-                    errors.push(FieldError {
-                        field: "rules.allowed".into(),
-                        message: "must not be empty".into(),
-                    });
+                    errors.push(FieldError { field: "rules.allowed".into(), message: "must not be empty".into() });
                 }
             }
             Rules::Tools(r) => {
@@ -313,28 +289,19 @@ impl Rules {
                 list("deny", &r.deny, any);
                 list("require_approval", &r.require_approval, any);
                 if r.allow.is_empty() && r.deny.is_empty() && r.require_approval.is_empty() {
-                    errors.push(FieldError {
-                        field: "rules".into(),
-                        message: "give at least one tool".into(),
-                    });
+                    errors.push(FieldError { field: "rules".into(), message: "give at least one tool".into() });
                 }
             }
             Rules::McpServers(r) => {
                 list("allow", &r.allow, any);
                 list("deny", &r.deny, any);
                 if r.allow.is_empty() && r.deny.is_empty() {
-                    errors.push(FieldError {
-                        field: "rules".into(),
-                        message: "give at least one server".into(),
-                    });
+                    errors.push(FieldError { field: "rules".into(), message: "give at least one server".into() });
                 }
             }
             Rules::SpendCap(r) => {
                 if let Err(message) = crate::domain::subscriptions::parse_budget(r.monthly_usd) {
-                    errors.push(FieldError {
-                        field: "rules.monthly_usd".into(),
-                        message,
-                    });
+                    errors.push(FieldError { field: "rules.monthly_usd".into(), message });
                 }
             }
         }
@@ -362,11 +329,7 @@ fn domain(value: &str) -> Result<(), String> {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
-    if ok {
-        Ok(())
-    } else {
-        Err("must be a domain such as example.com or *.example.com".into())
-    }
+    if ok { Ok(()) } else { Err("must be a domain such as example.com or *.example.com".into()) }
 }
 
 #[cfg(test)]
@@ -377,22 +340,10 @@ mod tests {
     #[test]
     fn rules_of_the_right_shape_parse() {
         let r = Rules::parse(PolicyType::Filesystem, json!({ "deny": ["/etc/**"] })).unwrap();
-        assert_eq!(
-            r,
-            Rules::Filesystem(FilesystemRules {
-                allow: vec![],
-                deny: vec!["/etc/**".into()]
-            })
-        );
-        let r = Rules::parse(
-            PolicyType::RateLimit,
-            json!({ "metric": "llm_calls", "max": 100, "per": "hour" }),
-        )
-        .unwrap();
-        assert_eq!(
-            r.to_value(),
-            json!({ "metric": "llm_calls", "max": 100, "per": "hour" })
-        );
+        assert_eq!(r, Rules::Filesystem(FilesystemRules { allow: vec![], deny: vec!["/etc/**".into()] }));
+        let r =
+            Rules::parse(PolicyType::RateLimit, json!({ "metric": "llm_calls", "max": 100, "per": "hour" })).unwrap();
+        assert_eq!(r.to_value(), json!({ "metric": "llm_calls", "max": 100, "per": "hour" }));
     }
 
     #[test]
@@ -402,26 +353,10 @@ mod tests {
             (PolicyType::Filesystem, json!({ "deny": "/etc" }), "deny"),
             (PolicyType::Filesystem, json!({}), "rules"),
             (PolicyType::Shell, json!({ "deny": [], "x": 1 }), "x"),
-            (
-                PolicyType::Network,
-                json!({ "deny_domains": ["not a domain"] }),
-                "rules.deny_domains[0]",
-            ),
-            (
-                PolicyType::RateLimit,
-                json!({ "metric": "llm_calls", "max": 0, "per": "hour" }),
-                "rules.max",
-            ),
-            (
-                PolicyType::RateLimit,
-                json!({ "metric": "llm_calls", "max": 5, "per": "fortnight" }),
-                "per",
-            ),
-            (
-                PolicyType::SpendCap,
-                json!({ "monthly_usd": "-1" }),
-                "rules.monthly_usd",
-            ),
+            (PolicyType::Network, json!({ "deny_domains": ["not a domain"] }), "rules.deny_domains[0]"),
+            (PolicyType::RateLimit, json!({ "metric": "llm_calls", "max": 0, "per": "hour" }), "rules.max"),
+            (PolicyType::RateLimit, json!({ "metric": "llm_calls", "max": 5, "per": "fortnight" }), "per"),
+            (PolicyType::SpendCap, json!({ "monthly_usd": "-1" }), "rules.monthly_usd"),
             (PolicyType::Models, json!({ "allowed": [] }), "rules.allowed"),
         ];
         for (policy_type, rules, field) in cases {
@@ -432,11 +367,8 @@ mod tests {
 
     #[test]
     fn overrides_replace_fields_and_refuse_unknown_ones() {
-        let base = Rules::parse(
-            PolicyType::RateLimit,
-            json!({ "metric": "llm_calls", "max": 100, "per": "hour" }),
-        )
-        .unwrap();
+        let base =
+            Rules::parse(PolicyType::RateLimit, json!({ "metric": "llm_calls", "max": 100, "per": "hour" })).unwrap();
         let widened = base.with_overrides(&json!({ "max": 500 })).unwrap();
         assert_eq!(widened.to_value()["max"], 500);
         let errors = base.with_overrides(&json!({ "domains": ["x.com"] })).unwrap_err();

@@ -15,16 +15,11 @@ pub fn record(tx: &mut Transaction, entry: &ActivityEntry, retention_days: i64) 
 
 fn item(entry: &ActivityEntry, retention_days: i64) -> Result<Item, StoreError> {
     let sort = format!("{}#{}", sortable(&entry.created_at), entry.id);
-    let key = Key {
-        pk: keys::activity_pk(entry.org_id, &entry.created_at.format("%Y-%m").to_string()),
-        sk: sort.clone(),
-    };
+    let key =
+        Key { pk: keys::activity_pk(entry.org_id, &entry.created_at.format("%Y-%m").to_string()), sk: sort.clone() };
     let mut item = with_key(to_item(entry)?, &key, "activity");
     if let Some(employee) = entry.employee_id {
-        item.insert(
-            keys::GSI1PK.into(),
-            s(keys::employee_activity_pk(entry.org_id, employee)),
-        );
+        item.insert(keys::GSI1PK.into(), s(keys::employee_activity_pk(entry.org_id, employee)));
         item.insert(keys::GSI1SK.into(), s(sort));
     }
     let expires = entry.created_at + Duration::days(retention_days);

@@ -14,11 +14,7 @@ pub const EMAIL_TAKEN: &str = "email";
 pub const STALE: &str = "employee_stale";
 
 fn item(employee: &Employee) -> Result<Item, StoreError> {
-    let mut item = with_key(
-        to_item(employee)?,
-        &keys::employee(employee.org_id, employee.id),
-        "employee",
-    );
+    let mut item = with_key(to_item(employee)?, &keys::employee(employee.org_id, employee.id), "employee");
     if let Some(team) = employee.team_id {
         item.insert(keys::GSI1PK.into(), s(keys::team_members_pk(employee.org_id, team)));
         item.insert(keys::GSI1SK.into(), s(keys::team_members_sk(employee.id)));
@@ -110,19 +106,11 @@ pub fn update(
                 .value(":g1sk", s(keys::team_members_sk(before.id)));
         }
         Some(None) => {
-            update = update
-                .then("REMOVE #g1pk, #g1sk")
-                .name("#g1pk", keys::GSI1PK)
-                .name("#g1sk", keys::GSI1SK);
+            update = update.then("REMOVE #g1pk, #g1sk").name("#g1pk", keys::GSI1PK).name("#g1sk", keys::GSI1SK);
         }
         None => {}
     }
-    tx.update(
-        &keys::employee(before.org_id, before.id),
-        update,
-        Some(unchanged(before)),
-        STALE,
-    );
+    tx.update(&keys::employee(before.org_id, before.id), update, Some(unchanged(before)), STALE);
 }
 
 /// Moves the email guard from the old address to the new one.
@@ -133,10 +121,6 @@ pub fn change_email(tx: &mut Transaction, before: &Employee, new_email: &str) {
 
 /// Deletes an employee read earlier (unchanged since) and frees its email.
 pub fn delete(tx: &mut Transaction, before: &Employee) {
-    tx.delete(
-        &keys::employee(before.org_id, before.id),
-        Some(unchanged(before)),
-        STALE,
-    );
+    tx.delete(&keys::employee(before.org_id, before.id), Some(unchanged(before)), STALE);
     tx.delete(&keys::email_guard(&before.email), None, EMAIL_TAKEN);
 }

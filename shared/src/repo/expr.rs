@@ -13,10 +13,7 @@ pub struct Expr {
 
 impl Expr {
     pub fn new(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            ..Self::default()
-        }
+        Self { text: text.into(), ..Self::default() }
     }
 
     /// `#placeholder` for an attribute name (needed for reserved words like `status`).
@@ -79,10 +76,7 @@ mod tests {
 
     #[test]
     fn set_expressions_use_placeholders() {
-        let e = Expr::set(vec![
-            ("name", AttributeValue::S("x".into())),
-            ("status", AttributeValue::S("y".into())),
-        ]);
+        let e = Expr::set(vec![("name", AttributeValue::S("x".into())), ("status", AttributeValue::S("y".into()))]);
         assert_eq!(e.text, "SET #u0 = :u0, #u1 = :u1");
         assert_eq!(e.names().unwrap()["#u1"], "status");
         assert_eq!(e.values().unwrap()[":u0"], AttributeValue::S("x".into()));

@@ -5,7 +5,9 @@ mod expr;
 pub mod transaction;
 
 pub mod activity;
+pub mod catalog;
 pub mod employees;
+pub mod mcp;
 pub mod organizations;
 pub mod roles;
 pub mod sessions;
@@ -67,11 +69,7 @@ where
         SdkError::ServiceError(service) => service.err().code().is_some_and(|c| RETRYABLE_CODES.contains(&c)),
         _ => false,
     };
-    if retryable {
-        StoreError::Throttled(Box::new(err))
-    } else {
-        StoreError::Backend(Box::new(err))
-    }
+    if retryable { StoreError::Throttled(Box::new(err)) } else { StoreError::Backend(Box::new(err)) }
 }
 
 pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
@@ -109,6 +107,7 @@ pub fn key_attrs(key: &Key) -> Item {
 }
 
 /// A Query over one partition of the table or of an index.
+#[derive(Clone)]
 pub struct QuerySpec {
     pub index: Option<&'static str>,
     pub pk_attr: &'static str,
@@ -160,10 +159,7 @@ pub struct Repository {
 
 impl Repository {
     pub fn new(client: Client, table: impl Into<Arc<str>>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+        Self { client, table: table.into() }
     }
 
     pub fn client(&self) -> &Client {
@@ -188,37 +184,101 @@ impl Repository {
         Ok(out.item)
     }
 
+    /// Strongly consistent BatchGetItem of up to 100 keys (missing items are absent
+    /// from the result; unprocessed keys are retried).
+    pub async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut found = Vec::new();
+        for chunk in keys.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.iter().map(key_attrs).collect()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Backend(Box::new(e)))?,
+            );
+            let mut attempts = 0;
+            while let Some(request) = pending.take() {
+                attempts += 1;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(self.table.as_ref(), request)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                if let Some(mut responses) = out.responses {
+                    found.extend(responses.remove(self.table.as_ref()).unwrap_or_default());
+                }
+                pending = out.unprocessed_keys.and_then(|mut u| u.remove(self.table.as_ref()));
+                if pending.is_some() {
+                    if attempts >= 5 {
+                        return Err(StoreError::Throttled("unprocessed keys after 5 attempts".into()));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempts)).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     pub async fn get_as<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
         self.get(key).await?.map(from_item).transpose()
     }
 
     /// One page of a Query. The cursor must belong to the same partition.
     pub async fn query(&self, spec: QuerySpec, page: &PageRequest) -> Result<Page<Item>, StoreError> {
-        let mut expr = Expr::new("#pk = :pk")
-            .name("#pk", spec.pk_attr)
-            .value(":pk", s(&spec.pk));
+        let (items, last) = self.query_raw(&spec, page.limit, page.cursor.as_ref()).await?;
+        Ok(Page { items, next_cursor: last.map(|k| Cursor::from_key(&k).encode()) })
+    }
+
+    /// One page over several partitions read one after the other (e.g. an org's own
+    /// catalog entries, then the global ones). The cursor remembers the partition.
+    pub async fn query_chain(&self, specs: &[QuerySpec], page: &PageRequest) -> Result<Page<Item>, StoreError> {
+        let (mut part, mut cursor) = match &page.cursor {
+            Some(c) => c.part()?,
+            None => (0, None),
+        };
+        let mut items = Vec::new();
+        while let Some(spec) = specs.get(part) {
+            let remaining = page.limit - items.len() as u32;
+            let (found, last) = self.query_raw(spec, remaining, cursor.as_ref()).await?;
+            items.extend(found);
+            if let Some(key) = last {
+                return Ok(Page { items, next_cursor: Some(Cursor::chained(part, Some(&key)).encode()) });
+            }
+            part += 1;
+            cursor = None;
+            if items.len() as u32 >= page.limit && part < specs.len() {
+                return Ok(Page { items, next_cursor: Some(Cursor::chained(part, None).encode()) });
+            }
+        }
+        Ok(Page { items, next_cursor: None })
+    }
+
+    async fn query_raw(
+        &self,
+        spec: &QuerySpec,
+        limit: u32,
+        cursor: Option<&Cursor>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let spec = spec.clone();
+        let mut expr = Expr::new("#pk = :pk").name("#pk", spec.pk_attr).value(":pk", s(&spec.pk));
         if let Some(prefix) = &spec.sk_prefix {
-            expr = expr
-                .and_key("begins_with(#sk, :sk)")
-                .name("#sk", spec.sk_attr)
-                .value(":sk", s(prefix));
+            expr = expr.and_key("begins_with(#sk, :sk)").name("#sk", spec.sk_attr).value(":sk", s(prefix));
         }
         let key_attrs: &[&str] = match spec.index {
             None => &[keys::PK, keys::SK],
             Some(_) => &[keys::PK, keys::SK, spec.pk_attr, spec.sk_attr],
         };
-        let start = page
-            .cursor
-            .as_ref()
-            .map(|c| c.start_key(key_attrs, spec.pk_attr, &spec.pk))
-            .transpose()?;
+        let start = cursor.map(|c| c.start_key(key_attrs, spec.pk_attr, &spec.pk)).transpose()?;
         let mut request = self
             .client
             .query()
             .table_name(self.table.as_ref())
             .set_index_name(spec.index.map(str::to_string))
             .scan_index_forward(spec.forward)
-            .limit(page.limit as i32)
+            .limit(limit as i32)
             .set_exclusive_start_key(start);
         let key_condition = expr.text.clone();
         let mut all = expr;
@@ -233,25 +293,14 @@ impl Repository {
             .send()
             .await
             .map_err(classify)?;
-        Ok(Page {
-            items: out.items.unwrap_or_default(),
-            next_cursor: out.last_evaluated_key.map(|k| Cursor::from_key(&k).encode()),
-        })
+        Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
     }
 
     /// Every item of a partition (bounded use only: roles, an employee's sessions).
     pub async fn query_all(&self, spec: QuerySpec) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut request = PageRequest::max();
-        let QuerySpec {
-            index,
-            pk_attr,
-            pk,
-            sk_attr,
-            sk_prefix,
-            forward,
-            filter,
-        } = spec;
+        let QuerySpec { index, pk_attr, pk, sk_attr, sk_prefix, forward, filter } = spec;
         loop {
             let spec = QuerySpec {
                 index,
@@ -306,15 +355,12 @@ impl Repository {
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception())
-                {
+                if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) {
                     StoreError::ConditionFailed(tag)
                 } else {
                     classify(e)
                 }
             })?;
-        out.attributes
-            .ok_or_else(|| StoreError::Corrupt("update returned no item".into()))
+        out.attributes.ok_or_else(|| StoreError::Corrupt("update returned no item".into()))
     }
 }

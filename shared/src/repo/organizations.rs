@@ -24,11 +24,7 @@ fn item(org: &Organization) -> Result<Item, StoreError> {
 /// Adds the organization and its slug guard.
 pub fn create(tx: &mut Transaction, org: &Organization) -> Result<(), StoreError> {
     tx.put_new(item(org)?, ORG_EXISTS);
-    let guard = with_key(
-        Item::from([("org_id".into(), s(org.id.to_string()))]),
-        &keys::slug_guard(&org.slug),
-        "slug",
-    );
+    let guard = with_key(Item::from([("org_id".into(), s(org.id.to_string()))]), &keys::slug_guard(&org.slug), "slug");
     tx.put_new(guard, SLUG_TAKEN);
     Ok(())
 }
@@ -38,9 +34,7 @@ pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Organization>, 
 }
 
 pub async fn list(repo: &Repository, page: &PageRequest) -> Result<Page<Organization>, StoreError> {
-    let page = repo
-        .query(QuerySpec::gsi1(keys::ORG_LIST_PK.into(), "ORG#"), page)
-        .await?;
+    let page = repo.query(QuerySpec::gsi1(keys::ORG_LIST_PK.into(), "ORG#"), page).await?;
     page.try_map(from_item)
 }
 
@@ -51,11 +45,7 @@ pub fn update(tx: &mut Transaction, org: OrgId, fields: Vec<(&str, AttributeValu
     if let Some(max) = new_max_employees {
         condition = Expr::new("attribute_exists(PK) AND employee_count <= :max").value(":max", n(max));
     }
-    let tag = if new_max_employees.is_some() {
-        LIMIT_BELOW_COUNT
-    } else {
-        ORG_EXISTS
-    };
+    let tag = if new_max_employees.is_some() { LIMIT_BELOW_COUNT } else { ORG_EXISTS };
     tx.update(&keys::organization(org), Expr::set(fields), Some(condition), tag);
 }
 

@@ -29,13 +29,7 @@ pub async fn list(repo: &Repository) -> Result<Vec<Role>, StoreError> {
         .map(|item| {
             let r: RoleRecord = from_item(item)?;
             let permissions: BTreeSet<Permission> = r.permissions.iter().filter_map(|p| Permission::parse(p)).collect();
-            Ok(Role {
-                id: r.id,
-                name: r.name,
-                description: r.description,
-                permissions,
-                created_at: r.created_at,
-            })
+            Ok(Role { id: r.id, name: r.name, description: r.description, permissions, created_at: r.created_at })
         })
         .collect()
 }

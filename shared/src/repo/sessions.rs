@@ -16,10 +16,7 @@ pub const CODE_UNUSABLE: &str = "enrollment_code";
 pub fn create(tx: &mut Transaction, token_hash: &str, session: &Session) -> Result<(), StoreError> {
     let mut item = with_key(to_item(session)?, &keys::session(token_hash), "session");
     item.insert(keys::GSI1PK.into(), s(keys::employee_sessions_pk(session.employee_id)));
-    item.insert(
-        keys::GSI1SK.into(),
-        s(format!("{}{}", keys::SESSION_PREFIX, session.id)),
-    );
+    item.insert(keys::GSI1SK.into(), s(format!("{}{}", keys::SESSION_PREFIX, session.id)));
     item.insert(keys::TTL.into(), n(session.expires_at.timestamp()));
     tx.put_new(item, "session");
     Ok(())
@@ -40,16 +37,12 @@ pub async fn live_keys(
         None => keys::SESSION_PREFIX.to_string(),
     };
     let filter = Expr::new("attribute_not_exists(revoked_at)");
-    let items = repo
-        .query_all(QuerySpec::gsi1(keys::employee_sessions_pk(employee), &prefix).filter(Some(filter)))
-        .await?;
+    let items =
+        repo.query_all(QuerySpec::gsi1(keys::employee_sessions_pk(employee), &prefix).filter(Some(filter))).await?;
     items
         .into_iter()
         .map(|item| match (item.get(keys::PK), item.get(keys::SK)) {
-            (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Ok(Key {
-                pk: pk.clone(),
-                sk: sk.clone(),
-            }),
+            (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Ok(Key { pk: pk.clone(), sk: sk.clone() }),
             _ => Err(StoreError::Corrupt("session without key".into())),
         })
         .collect()
@@ -62,11 +55,7 @@ pub fn revoke(tx: &mut Transaction, key: &Key, at: &Timestamp) {
 }
 
 pub fn create_enrollment(tx: &mut Transaction, enrollment: &Enrollment) -> Result<(), StoreError> {
-    let mut item = with_key(
-        to_item(enrollment)?,
-        &keys::enrollment_code(&enrollment.code_hash),
-        "enrollment",
-    );
+    let mut item = with_key(to_item(enrollment)?, &keys::enrollment_code(&enrollment.code_hash), "enrollment");
     item.insert(keys::TTL.into(), n(enrollment.expires_at.timestamp()));
     tx.put_new(item, CODE_UNUSABLE);
     Ok(())
@@ -79,9 +68,5 @@ pub async fn get_enrollment(repo: &Repository, code_hash: &str) -> Result<Option
 
 /// Uses up an enrollment code: it must still exist (so two exchanges race to one winner).
 pub fn consume_enrollment(tx: &mut Transaction, code_hash: &str) {
-    tx.delete(
-        &keys::enrollment_code(code_hash),
-        Some(Expr::new("attribute_exists(PK)")),
-        CODE_UNUSABLE,
-    );
+    tx.delete(&keys::enrollment_code(code_hash), Some(Expr::new("attribute_exists(PK)")), CODE_UNUSABLE);
 }

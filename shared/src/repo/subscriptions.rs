@@ -76,23 +76,10 @@ pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Subscription>, 
 
 pub fn set_budget(tx: &mut Transaction, org: OrgId, budget: &rust_decimal::Decimal, now: &Timestamp) {
     let update = Expr::set(vec![(BUDGET, money::to_attr(budget)), ("updated_at", super::ts(now))]);
-    tx.update(
-        &keys::subscription(org),
-        update,
-        Some(Expr::new("attribute_exists(PK)")),
-        MISSING,
-    );
+    tx.update(&keys::subscription(org), update, Some(Expr::new("attribute_exists(PK)")), MISSING);
 }
 
 pub fn set_plan(tx: &mut Transaction, org: OrgId, plan: Plan, now: &Timestamp) {
-    let update = Expr::set(vec![
-        ("plan_type", super::s(plan.as_str())),
-        ("updated_at", super::ts(now)),
-    ]);
-    tx.update(
-        &keys::subscription(org),
-        update,
-        Some(Expr::new("attribute_exists(PK)")),
-        MISSING,
-    );
+    let update = Expr::set(vec![("plan_type", super::s(plan.as_str())), ("updated_at", super::ts(now))]);
+    tx.update(&keys::subscription(org), update, Some(Expr::new("attribute_exists(PK)")), MISSING);
 }

@@ -17,10 +17,7 @@ fn name_guard(org: OrgId, name: &str, team: TeamId) -> Item {
 }
 
 pub fn create(tx: &mut Transaction, team: &Team) -> Result<(), StoreError> {
-    tx.put_new(
-        with_key(to_item(team)?, &keys::team(team.org_id, team.id), "team"),
-        MISSING,
-    );
+    tx.put_new(with_key(to_item(team)?, &keys::team(team.org_id, team.id), "team"), MISSING);
     tx.put_new(name_guard(team.org_id, &team.name, team.id), NAME_TAKEN);
     Ok(())
 }
@@ -30,9 +27,7 @@ pub async fn get(repo: &Repository, org: OrgId, team: TeamId) -> Result<Option<T
 }
 
 pub async fn list(repo: &Repository, org: OrgId, page: &PageRequest) -> Result<Page<Team>, StoreError> {
-    repo.query(QuerySpec::table(keys::org_pk(org), keys::TEAM_PREFIX), page)
-        .await?
-        .try_map(from_item)
+    repo.query(QuerySpec::table(keys::org_pk(org), keys::TEAM_PREFIX), page).await?.try_map(from_item)
 }
 
 /// Sets fields of the team; a new name moves the name guard.
@@ -42,18 +37,9 @@ pub fn update(
     new_name: Option<&str>,
     fields: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
 ) {
-    tx.update(
-        &keys::team(team.org_id, team.id),
-        Expr::set(fields),
-        Some(Expr::new("attribute_exists(PK)")),
-        MISSING,
-    );
+    tx.update(&keys::team(team.org_id, team.id), Expr::set(fields), Some(Expr::new("attribute_exists(PK)")), MISSING);
     if let Some(name) = new_name.filter(|n| n.to_lowercase() != team.name.to_lowercase()) {
-        tx.delete(
-            &keys::team_name_guard(team.org_id, &team.name.to_lowercase()),
-            None,
-            NAME_TAKEN,
-        );
+        tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, NAME_TAKEN);
         tx.put_new(name_guard(team.org_id, name, team.id), NAME_TAKEN);
     }
 }
@@ -62,20 +48,11 @@ pub fn update(
 pub fn delete(tx: &mut Transaction, team: &Team) {
     let condition = Expr::new("attribute_exists(PK) AND member_count = :zero").value(":zero", n(0));
     tx.delete(&keys::team(team.org_id, team.id), Some(condition), HAS_MEMBERS);
-    tx.delete(
-        &keys::team_name_guard(team.org_id, &team.name.to_lowercase()),
-        None,
-        NAME_TAKEN,
-    );
+    tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, NAME_TAKEN);
 }
 
 /// Adds `delta` members to a team that must exist.
 pub fn adjust_members(tx: &mut Transaction, org: OrgId, team: TeamId, delta: i32) {
     let update = Expr::new("ADD member_count :d").value(":d", n(delta));
-    tx.update(
-        &keys::team(org, team),
-        update,
-        Some(Expr::new("attribute_exists(PK)")),
-        MISSING,
-    );
+    tx.update(&keys::team(org, team), update, Some(Expr::new("attribute_exists(PK)")), MISSING);
 }

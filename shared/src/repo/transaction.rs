@@ -22,11 +22,7 @@ pub struct Transaction {
 
 impl Transaction {
     pub(super) fn new(table: Arc<str>) -> Self {
-        Self {
-            table,
-            items: Vec::new(),
-            tags: Vec::new(),
-        }
+        Self { table, items: Vec::new(), tags: Vec::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -59,12 +55,7 @@ impl Transaction {
                 .set_expression_attribute_names(c.names())
                 .set_expression_attribute_values(c.values());
         }
-        self.push(
-            TransactWriteItem::builder()
-                .put(put.build().expect("put has item"))
-                .build(),
-            tag,
-        )
+        self.push(TransactWriteItem::builder().put(put.build().expect("put has item")).build(), tag)
     }
 
     pub fn update(&mut self, key: &Key, update: Expr, condition: Option<Expr>, tag: &'static str) -> &mut Self {
@@ -87,9 +78,7 @@ impl Transaction {
     }
 
     pub fn delete(&mut self, key: &Key, condition: Option<Expr>, tag: &'static str) -> &mut Self {
-        let mut delete = Delete::builder()
-            .set_key(Some(key_attrs(key)))
-            .table_name(self.table.as_ref());
+        let mut delete = Delete::builder().set_key(Some(key_attrs(key))).table_name(self.table.as_ref());
         if let Some(c) = condition {
             delete = delete
                 .condition_expression(c.text.clone())
@@ -119,19 +108,11 @@ impl Transaction {
     }
 
     pub(super) async fn execute(self, client: &Client) -> Result<(), StoreError> {
-        assert!(
-            self.items.len() <= MAX_ITEMS,
-            "transaction of {} items",
-            self.items.len()
-        );
+        assert!(self.items.len() <= MAX_ITEMS, "transaction of {} items", self.items.len());
         if self.items.is_empty() {
             return Ok(());
         }
-        let result = client
-            .transact_write_items()
-            .set_transact_items(Some(self.items))
-            .send()
-            .await;
+        let result = client.transact_write_items().set_transact_items(Some(self.items)).send().await;
         let Err(err) = result else { return Ok(()) };
         let failed_guard = err.as_service_error().and_then(|service| {
             match service {
@@ -160,6 +141,5 @@ fn is_conflict<R>(
         R,
     >,
 ) -> bool {
-    err.as_service_error()
-        .is_some_and(|s| s.is_transaction_canceled_exception())
+    err.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception())
 }

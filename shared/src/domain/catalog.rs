@@ -1,0 +1,409 @@
+//! The catalogs, generically. Agents, tools, MCP categories, MCP servers and policies are
+//! all catalog entries: a [`Spec`] (the kind's own fields) inside an [`Entry`] (id, scope,
+//! name, description, visibility, counters).
+//!
+//! Scopes: **global** entries are curated by the platform operator and visible to every
+//! organization once `is_public`; **org** entries are created by an organization's admins
+//! and visible to that organization alone. Names are unique per scope. The platform
+//! operator sees and writes the global scope only; an employee reads their org's entries
+//! and the public global ones, and writes their org's. A global entry is read-only to an
+//! organization (403), an invisible one does not exist (404).
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::Principal;
+use crate::error::{Error, Result};
+use crate::ids::OrgId;
+use crate::keys::Key;
+use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::repo::{self, Expr, StoreError, s};
+use crate::roles::Permission;
+use crate::validate::{self, Validator};
+use chrono::{DateTime, Utc};
+
+const NAME_MAX: usize = 100;
+const DESCRIPTION_MAX: usize = 4000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Curated by the platform operator, visible to every organization when public.
+    Global,
+    /// Private to one organization.
+    Org,
+}
+
+/// A catalog entry of any kind.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Entry<S> {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    pub scope: Scope,
+    /// The owning organization (org scope only).
+    pub org_id: Option<OrgId>,
+    pub name: String,
+    pub description: String,
+    /// Global entries: visible to organizations only when true. Always true in org scope.
+    pub is_public: bool,
+    /// References from other items (links, attachments, configs). Server-owned; an entry
+    /// is deleted only when unreferenced.
+    pub ref_count: u32,
+    #[serde(flatten)]
+    pub spec: S,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields every entry has, parsed from a request.
+pub struct Common {
+    pub name: String,
+    pub description: String,
+    pub is_public: bool,
+}
+
+impl Common {
+    pub fn parse(
+        v: &mut Validator,
+        name: String,
+        description: Option<String>,
+        is_public: Option<bool>,
+    ) -> Option<Self> {
+        let name = v.check("name", name, validate::name(NAME_MAX));
+        let description = v.check("description", description.unwrap_or_default(), validate::text(DESCRIPTION_MAX));
+        Some(Common { name: name?, description: description?, is_public: is_public.unwrap_or(true) })
+    }
+}
+
+/// One kind of catalog entry.
+pub trait Spec: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// The request body of a new entry: the common fields and the kind's own.
+    type New: DeserializeOwned + Send;
+    /// Entity name (`agent`, `tool`, ...), used in messages, items and activity.
+    const KIND: &'static str;
+    const PREFIX: &'static str;
+    const NAME_PREFIX: &'static str;
+    /// Query filters this kind supports: (query parameter, attribute).
+    const FILTERS: &'static [(&'static str, &'static str)] = &[];
+    /// The permission that writes this kind.
+    const WRITE: Permission = Permission::CatalogWrite;
+    const READ: Permission = Permission::CatalogRead;
+
+    /// Validates a request into the common fields and the spec. Async because a kind
+    /// may check references (e.g. an MCP server's category).
+    fn parse(
+        state: &AppState,
+        owner: Option<OrgId>,
+        new: Self::New,
+    ) -> impl std::future::Future<Output = Result<(Common, Self)>> + Send;
+
+    /// Spec fields the server derives (not part of `New`).
+    const DERIVED: &'static [&'static str] = &[];
+
+    /// Catalog entries this one references (their `ref_count` counts it).
+    fn references(&self) -> Vec<Key> {
+        Vec::new()
+    }
+
+    /// Fills derived fields after a read.
+    fn refresh(&mut self) {}
+
+    /// The `New` body that recreates `entry` (the base of a merge patch).
+    fn as_new(entry: &Entry<Self>) -> Value {
+        let mut value = serde_json::to_value(&entry.spec).expect("spec serializes");
+        let object = value.as_object_mut().expect("a spec is an object");
+        for derived in Self::DERIVED {
+            object.remove(*derived);
+        }
+        object.insert("name".into(), json!(entry.name));
+        object.insert("description".into(), json!(entry.description));
+        object.insert("is_public".into(), json!(entry.is_public));
+        value
+    }
+}
+
+/// `GET` list parameters of the catalogs.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogQuery {
+    /// `org` or `global`; both when absent.
+    pub scope: Option<Scope>,
+    /// Agents and tools: the type.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<String>,
+    /// Agents and MCP servers: the provider.
+    pub provider: Option<String>,
+    /// MCP servers: the category id.
+    pub category_id: Option<Uuid>,
+    /// MCP servers: approved (or not) for the caller's organization.
+    pub approved: Option<bool>,
+    /// Policies: the policy type.
+    pub policy_type: Option<String>,
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl CatalogQuery {
+    fn filters(&self) -> Vec<(&'static str, String)> {
+        let mut given = Vec::new();
+        if let Some(v) = &self.kind {
+            given.push(("type", v.clone()));
+        }
+        if let Some(v) = &self.provider {
+            given.push(("provider", v.clone()));
+        }
+        if let Some(v) = &self.category_id {
+            given.push(("category_id", v.to_string()));
+        }
+        if let Some(v) = &self.policy_type {
+            given.push(("policy_type", v.clone()));
+        }
+        given
+    }
+}
+
+/// Who may see and write what.
+struct Access {
+    /// Scopes readable, own first.
+    read: Vec<Option<OrgId>>,
+    /// The scope written to.
+    write: Option<OrgId>,
+    /// Non-public global entries are visible.
+    sees_hidden: bool,
+}
+
+fn access<S: Spec>(principal: &Principal, write: bool) -> Result<Access> {
+    match principal {
+        Principal::Platform => Ok(Access { read: vec![None], write: None, sees_hidden: true }),
+        Principal::Employee(caller) => {
+            caller.require(if write { S::WRITE } else { S::READ })?;
+            Ok(Access { read: vec![Some(caller.org_id), None], write: Some(caller.org_id), sees_hidden: false })
+        }
+    }
+}
+
+fn not_found<S: Spec>() -> Error {
+    Error::NotFound(S::KIND)
+}
+
+fn name_taken(name: &str) -> Error {
+    Error::conflict("name_taken", format!("an entry named {name:?} exists in this scope"))
+}
+
+fn map_write_error<S: Spec>(name: &str) -> impl FnOnce(StoreError) -> Error + '_ {
+    move |e| match e {
+        StoreError::ConditionFailed(repo::catalog::NAME_TAKEN) => name_taken(name),
+        StoreError::ConditionFailed(repo::catalog::REFERENCED) => Error::conflict(
+            "entry_in_use",
+            format!("the {} is still referenced; remove its links and attachments first", S::KIND),
+        ),
+        StoreError::ConditionFailed(repo::catalog::REFERENCE_MISSING) => {
+            Error::conflict("reference_missing", format!("an entry this {} references was deleted; retry", S::KIND))
+        }
+        StoreError::ConditionFailed(_) => {
+            Error::conflict("concurrent_update", format!("the {} changed while this request ran; retry", S::KIND))
+        }
+        e => e.into(),
+    }
+}
+
+pub async fn create<S: Spec>(state: &AppState, principal: &Principal, new: S::New) -> Result<Entry<S>> {
+    let access = access::<S>(principal, true)?;
+    let (common, spec) = S::parse(state, access.write, new).await?;
+    let now = crate::time::now();
+    let entry = Entry {
+        id: Uuid::now_v7(),
+        scope: if access.write.is_some() { Scope::Org } else { Scope::Global },
+        org_id: access.write,
+        name: common.name,
+        description: common.description,
+        is_public: common.is_public || access.write.is_some(),
+        ref_count: 0,
+        spec,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.repo.transaction();
+    repo::catalog::create(&mut tx, &entry)?;
+    for key in entry.spec.references() {
+        repo::catalog::adjust_refs_at(&mut tx, &key, 1);
+    }
+    record(state, &mut tx, principal, EventType::CatalogCreated, S::KIND, &entry)?;
+    state.repo.transact(tx).await.map_err(map_write_error::<S>(&entry.name))?;
+    Ok(entry)
+}
+
+/// Writes the activity entry of a catalog change (organization changes only: the
+/// global catalog has no organization to log to).
+fn record<S: Spec>(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    principal: &Principal,
+    event_type: EventType,
+    kind: &str,
+    entry: &Entry<S>,
+) -> Result<()> {
+    if let Some(org) = entry.org_id {
+        let payload = json!({ "kind": kind, "id": entry.id, "name": entry.name });
+        let activity = ActivityEntry::new(org, principal, event_type, payload);
+        repo::activity::record(tx, &activity, state.config.activity_retention_days)?;
+    }
+    Ok(())
+}
+
+/// An entry the principal may read.
+pub async fn get<S: Spec>(state: &AppState, principal: &Principal, id: Uuid) -> Result<Entry<S>> {
+    let access = access::<S>(principal, false)?;
+    find::<S>(state, &access.read, access.sees_hidden, id).await
+}
+
+async fn find<S: Spec>(state: &AppState, scopes: &[Option<OrgId>], sees_hidden: bool, id: Uuid) -> Result<Entry<S>> {
+    let mut entry = repo::catalog::get::<S>(&state.repo, scopes, id).await?.ok_or_else(not_found::<S>)?;
+    entry.spec.refresh();
+    if entry.is_public || sees_hidden { Ok(entry) } else { Err(not_found::<S>()) }
+}
+
+/// An entry visible to `org` (own or public global), for references from other items.
+pub async fn visible_to<S: Spec>(state: &AppState, org: Option<OrgId>, id: Uuid) -> Result<Entry<S>> {
+    match org {
+        Some(org) => find::<S>(state, &[Some(org), None], false, id).await,
+        None => find::<S>(state, &[None], true, id).await,
+    }
+}
+
+pub async fn list<S: Spec>(state: &AppState, principal: &Principal, query: &CatalogQuery) -> Result<Page<Entry<S>>> {
+    let access = access::<S>(principal, false)?;
+    let page = PageRequest::try_from(&PageQuery { limit: query.limit, cursor: query.cursor.clone() })?;
+    let mut clauses = Vec::new();
+    let mut filter = Expr::default();
+    for (i, (param, value)) in query.filters().into_iter().enumerate() {
+        let Some((_, attribute)) = S::FILTERS.iter().find(|(p, _)| *p == param) else {
+            return Err(Error::BadRequest(format!("the {} list cannot be filtered by {param}", S::KIND)));
+        };
+        clauses.push(format!("#f{i} = :f{i}"));
+        filter = filter.name(&format!("#f{i}"), attribute).value(&format!(":f{i}"), s(value));
+    }
+    let specs: Vec<repo::QuerySpec> = access
+        .read
+        .iter()
+        .filter(|owner| match query.scope {
+            Some(Scope::Org) => owner.is_some(),
+            Some(Scope::Global) => owner.is_none(),
+            None => true,
+        })
+        .map(|owner| {
+            let mut expr = filter.clone();
+            let mut all = clauses.clone();
+            if owner.is_none() && !access.sees_hidden {
+                all.push("is_public = :public".into());
+                expr = expr.value(":public", aws_sdk_dynamodb::types::AttributeValue::Bool(true));
+            }
+            expr.text = all.join(" AND ");
+            repo::catalog::list_spec::<S>(*owner, (!all.is_empty()).then_some(expr))
+        })
+        .collect();
+    let page = state.repo.query_chain(&specs, &page).await?;
+    Ok(page.try_map(|item| {
+        repo::from_item::<Entry<S>>(item).map(|mut entry| {
+            entry.spec.refresh();
+            entry
+        })
+    })?)
+}
+
+/// Applies a JSON merge patch (RFC 7396) to the entry's fields and validates the result
+/// like a new entry.
+pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: Uuid, patch: Value) -> Result<Entry<S>> {
+    let access = access::<S>(principal, true)?;
+    let before = writable::<S>(state, &access, id).await?;
+    if !patch.is_object() {
+        return Err(Error::invalid("(body)", "must be a JSON object (a merge patch)"));
+    }
+    let mut merged = S::as_new(&before);
+    merge_patch(&mut merged, &patch);
+    let new: S::New = crate::http::extract::parse_json(merged.to_string().as_bytes())?;
+    let (common, spec) = S::parse(state, access.write, new).await?;
+    let after = Entry {
+        name: common.name,
+        description: common.description,
+        is_public: common.is_public || access.write.is_some(),
+        spec,
+        updated_at: crate::time::now(),
+        ..before.clone()
+    };
+    let mut tx = state.repo.transaction();
+    repo::catalog::update(&mut tx, &before, &after)?;
+    let (old, new) = (before.spec.references(), after.spec.references());
+    for key in old.iter().filter(|k| !new.contains(k)) {
+        repo::catalog::adjust_refs_at(&mut tx, key, -1);
+    }
+    for key in new.iter().filter(|k| !old.contains(k)) {
+        repo::catalog::adjust_refs_at(&mut tx, key, 1);
+    }
+    record(state, &mut tx, principal, EventType::CatalogUpdated, S::KIND, &after)?;
+    state.repo.transact(tx).await.map_err(map_write_error::<S>(&after.name))?;
+    Ok(after)
+}
+
+pub async fn delete<S: Spec>(state: &AppState, principal: &Principal, id: Uuid) -> Result<()> {
+    let access = access::<S>(principal, true)?;
+    let entry = writable::<S>(state, &access, id).await?;
+    let mut tx = state.repo.transaction();
+    repo::catalog::delete(&mut tx, &entry);
+    for key in entry.spec.references() {
+        repo::catalog::adjust_refs_at(&mut tx, &key, -1);
+    }
+    record(state, &mut tx, principal, EventType::CatalogDeleted, S::KIND, &entry)?;
+    state.repo.transact(tx).await.map_err(map_write_error::<S>(&entry.name))
+}
+
+/// An entry in the principal's own scope; a visible global one is read-only (403).
+async fn writable<S: Spec>(state: &AppState, access: &Access, id: Uuid) -> Result<Entry<S>> {
+    let entry = find::<S>(state, &access.read, access.sees_hidden, id).await?;
+    if entry.org_id != access.write {
+        return Err(Error::Forbidden(format!(
+            "this {} belongs to the global catalog, which the platform operator curates",
+            S::KIND
+        )));
+    }
+    Ok(entry)
+}
+
+/// RFC 7396: objects merge recursively, `null` removes, anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Some(patch) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    let object = target.as_object_mut().expect("made an object");
+    for (key, value) in patch {
+        if value.is_null() {
+            object.remove(key);
+        } else {
+            merge_patch(object.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({ "a": "b", "c": { "d": "e", "f": "g" }, "keep": 1 });
+        merge_patch(&mut doc, &json!({ "a": "z", "c": { "f": null }, "new": [1] }));
+        assert_eq!(doc, json!({ "a": "z", "c": { "d": "e" }, "keep": 1, "new": [1] }));
+    }
+}

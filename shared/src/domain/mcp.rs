@@ -1,0 +1,376 @@
+//! MCP server catalog: categories, servers, and their per-organization approval.
+//!
+//! A server's `connection_schema` is a JSON Schema of what an employee's connection
+//! needs. Properties marked `"writeOnly": true` are credentials: they go to the KMS
+//! vault, never into plain configuration. `requires_credentials` is derived from it.
+//! `is_approved` is decided per organization: only approved servers can be given to
+//! employees.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::{Caller, Principal};
+use crate::domain::catalog::{self, CatalogQuery, Common, Entry, Spec};
+use crate::error::{Error, Result};
+use crate::ids::{EmployeeId, OrgId};
+use crate::keys::Key;
+use crate::pagination::Page;
+use crate::repo::{self, StoreError};
+use crate::roles::Permission;
+use crate::validate::{self, Validator};
+use chrono::{DateTime, Utc};
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct McpCategorySpec {}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMcpCategory {
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: Option<bool>,
+}
+
+impl Spec for McpCategorySpec {
+    type New = NewMcpCategory;
+    const KIND: &'static str = "mcp_category";
+    const PREFIX: &'static str = "MCPCAT#";
+    const NAME_PREFIX: &'static str = "MCPCATNAME#";
+
+    async fn parse(_: &AppState, _: Option<OrgId>, new: NewMcpCategory) -> Result<(Common, Self)> {
+        let mut v = Validator::new();
+        let common = Common::parse(&mut v, new.name, new.description, new.is_public);
+        v.finish(|| Some((common?, McpCategorySpec {})))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// A local process (`command` + `args`).
+    Stdio,
+    /// Streamable HTTP at `url`.
+    Http,
+    /// Server-sent events at `url` (not every client supports it).
+    Sse,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct McpServerSpec {
+    pub provider: String,
+    pub version: String,
+    pub transport: Transport,
+    /// Stdio: the program to launch (e.g. `npx`).
+    pub command: Option<String>,
+    /// Stdio: its arguments.
+    pub args: Vec<String>,
+    /// Stdio: environment variables of the process.
+    pub env: BTreeMap<String, String>,
+    /// HTTP/SSE: the endpoint.
+    pub url: Option<String>,
+    /// HTTP/SSE: request headers.
+    pub headers: BTreeMap<String, String>,
+    /// JSON Schema of an employee's connection; `writeOnly` properties are credentials.
+    pub connection_schema: Value,
+    pub capabilities: Vec<String>,
+    /// Derived: some required property of the connection schema is a credential.
+    pub requires_credentials: bool,
+    pub category_id: Option<Uuid>,
+    /// Derived: the organization owning the category (absent for a global category).
+    pub category_org_id: Option<OrgId>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMcpServer {
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: Option<bool>,
+    pub provider: String,
+    pub version: String,
+    pub transport: Transport,
+    pub command: Option<String>,
+    /// May hold `${field}` placeholders of connection fields, filled in at sync.
+    pub args: Option<Vec<String>>,
+    /// Values may hold `${field}` placeholders.
+    pub env: Option<BTreeMap<String, String>>,
+    pub url: Option<String>,
+    /// Values may hold `${field}` placeholders (e.g. `Bearer ${token}`).
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Default: no connection parameters.
+    pub connection_schema: Option<Value>,
+    pub capabilities: Option<Vec<String>>,
+    pub category_id: Option<Uuid>,
+}
+
+/// The credential fields of a connection schema (`writeOnly` properties), and whether
+/// any of them is required.
+pub fn credential_fields(schema: &Value) -> (Vec<String>, bool) {
+    let required: Vec<&str> =
+        schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let mut fields = Vec::new();
+    let mut any_required = false;
+    if let Some(properties) = schema["properties"].as_object() {
+        for (name, property) in properties {
+            if property["writeOnly"] == json!(true) {
+                any_required |= required.contains(&name.as_str());
+                fields.push(name.clone());
+            }
+        }
+    }
+    (fields, any_required)
+}
+
+/// The `${field}` placeholders of a launch template.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    template.split("${").skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect()
+}
+
+fn string_map(map: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
+    let ok = map.len() <= 50
+        && map.iter().all(|(k, v)| {
+            !k.is_empty() && k.len() <= 200 && v.len() <= 2000 && !k.chars().chain(v.chars()).any(char::is_control)
+        });
+    if ok { Ok(map) } else { Err("at most 50 entries of short names and values without control characters".into()) }
+}
+
+fn url(raw: String) -> Result<String, String> {
+    let ok =
+        (raw.starts_with("https://") || raw.starts_with("http://localhost") || raw.starts_with("http://127.0.0.1"))
+            && raw.len() <= 2000
+            && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok { Ok(raw) } else { Err("must be an https:// URL (http:// only for localhost)".into()) }
+}
+
+impl Spec for McpServerSpec {
+    type New = NewMcpServer;
+    const KIND: &'static str = "mcp_server";
+    const PREFIX: &'static str = "MCP#";
+    const NAME_PREFIX: &'static str = "MCPNAME#";
+    const FILTERS: &'static [(&'static str, &'static str)] =
+        &[("provider", "provider"), ("category_id", "category_id")];
+    const DERIVED: &'static [&'static str] = &["requires_credentials", "category_org_id"];
+
+    fn references(&self) -> Vec<Key> {
+        self.category_id.map(|id| repo::catalog::key::<McpCategorySpec>(self.category_org_id, id)).into_iter().collect()
+    }
+
+    async fn parse(state: &AppState, owner: Option<OrgId>, new: NewMcpServer) -> Result<(Common, Self)> {
+        let mut v = Validator::new();
+        let common = Common::parse(&mut v, new.name, new.description, new.is_public);
+        let provider = v.check("provider", new.provider, validate::name(100));
+        let version = v.check("version", new.version, validate::name(50));
+        let command = v.check_opt("command", new.command, validate::name(200));
+        let args = v.check("args", new.args.unwrap_or_default(), validate::labels(50));
+        let env = v.check("env", new.env.unwrap_or_default(), string_map);
+        let headers = v.check("headers", new.headers.unwrap_or_default(), string_map);
+        let url = v.check_opt("url", new.url, url);
+        let schema = v.check(
+            "connection_schema",
+            new.connection_schema.unwrap_or_else(|| json!({ "type": "object", "properties": {} })),
+            validate::json_schema(32 * 1024),
+        );
+        let capabilities = v.check("capabilities", new.capabilities.unwrap_or_default(), validate::labels(50));
+        match new.transport {
+            Transport::Stdio if matches!(command, Some(None)) => v.error("command", "a stdio server needs a command"),
+            Transport::Stdio if matches!(url, Some(Some(_))) => v.error("url", "a stdio server has no url"),
+            Transport::Http | Transport::Sse if matches!(url, Some(None)) => {
+                v.error("url", "an HTTP server needs a url")
+            }
+            Transport::Http | Transport::Sse if matches!(command, Some(Some(_))) => {
+                v.error("command", "an HTTP server has no command")
+            }
+            Transport::Http | Transport::Sse if matches!(&args, Some(a) if !a.is_empty()) => {
+                v.error("args", "an HTTP server has no arguments")
+            }
+            _ => {}
+        }
+        let category = match new.category_id {
+            Some(id) => match catalog::visible_to::<McpCategorySpec>(state, owner, id).await {
+                Ok(category) => Some(category),
+                Err(Error::NotFound(_)) => {
+                    v.error("category_id", "no such MCP category");
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let requires_credentials = schema.as_ref().map(|s| credential_fields(s).1).unwrap_or(false);
+        if let Some(schema) = &schema {
+            let known: Vec<&str> =
+                schema["properties"].as_object().map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+            let templates = args
+                .iter()
+                .flatten()
+                .chain(env.iter().flat_map(|m| m.values()))
+                .chain(headers.iter().flat_map(|m| m.values()))
+                .chain(url.iter().flatten());
+            for template in templates {
+                for field in placeholders(template) {
+                    if !known.contains(&field) {
+                        v.error(
+                            "connection_schema",
+                            format!("has no property {field:?}, which ${{{field}}} refers to"),
+                        );
+                    }
+                }
+            }
+        }
+        v.finish(|| {
+            Some((
+                common?,
+                McpServerSpec {
+                    provider: provider?,
+                    version: version?,
+                    transport: new.transport,
+                    command: command?,
+                    args: args?,
+                    env: env?,
+                    url: url?,
+                    headers: headers?,
+                    connection_schema: schema?,
+                    capabilities: capabilities?,
+                    requires_credentials,
+                    category_id: category.as_ref().map(|c| c.id),
+                    category_org_id: category.and_then(|c| c.org_id),
+                },
+            ))
+        })
+    }
+}
+
+/// An MCP server as an organization sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct McpServer {
+    #[serde(flatten)]
+    pub entry: Entry<McpServerSpec>,
+    /// Approved for the caller's organization (absent for the platform operator).
+    pub is_approved: Option<bool>,
+}
+
+/// A server's approval by one organization: `ORG#o` / `MCPAPPROVAL#<server id>`.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct McpApproval {
+    #[schema(value_type = String, format = Uuid)]
+    pub server_id: Uuid,
+    pub org_id: OrgId,
+    /// The server's owner: absent for a global server.
+    pub server_org_id: Option<OrgId>,
+    pub approved_by: EmployeeId,
+    pub approved_at: DateTime<Utc>,
+}
+
+async fn approvals(state: &AppState, principal: &Principal) -> Result<Option<Vec<Uuid>>> {
+    match principal {
+        Principal::Platform => Ok(None),
+        Principal::Employee(caller) => {
+            Ok(Some(repo::mcp::approvals(&state.repo, caller.org_id).await?.into_iter().map(|a| a.server_id).collect()))
+        }
+    }
+}
+
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> Result<McpServer> {
+    let entry = catalog::get::<McpServerSpec>(state, principal, id).await?;
+    let approved = approvals(state, principal).await?;
+    Ok(McpServer { is_approved: approved.map(|ids| ids.contains(&entry.id)), entry })
+}
+
+pub async fn list(state: &AppState, principal: &Principal, query: &CatalogQuery) -> Result<Page<McpServer>> {
+    let approved = approvals(state, principal).await?;
+    if query.approved.is_some() && approved.is_none() {
+        return Err(Error::BadRequest("approved filters by the caller's organization; the platform has none".into()));
+    }
+    let page = catalog::list::<McpServerSpec>(state, principal, query).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|entry| McpServer { is_approved: approved.as_ref().map(|ids| ids.contains(&entry.id)), entry })
+        .filter(|server| query.approved.is_none() || server.is_approved == query.approved)
+        .collect();
+    Ok(Page { items, next_cursor: page.next_cursor })
+}
+
+/// Approves a visible server for the caller's organization (idempotent).
+pub async fn approve(state: &AppState, caller: &Caller, id: Uuid) -> Result<McpApproval> {
+    caller.require(Permission::McpApprove)?;
+    let server = catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), id).await?;
+    if let Some(existing) = repo::mcp::approval(&state.repo, caller.org_id, id).await? {
+        return Ok(existing);
+    }
+    let approval = McpApproval {
+        server_id: server.id,
+        org_id: caller.org_id,
+        server_org_id: server.org_id,
+        approved_by: caller.employee_id,
+        approved_at: crate::time::now(),
+    };
+    let mut tx = state.repo.transaction();
+    repo::mcp::put_approval(&mut tx, &approval)?;
+    repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &Principal::Employee(caller.clone()),
+        EventType::McpApproved,
+        json!({ "server_id": server.id, "name": server.name }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    match state.repo.transact(tx).await {
+        Ok(()) => Ok(approval),
+        // A concurrent approval won: the server is approved either way.
+        Err(StoreError::ConditionFailed(repo::mcp::ALREADY_APPROVED)) => {
+            repo::mcp::approval(&state.repo, caller.org_id, id).await?.ok_or(Error::NotFound("mcp_server"))
+        }
+        Err(StoreError::ConditionFailed(_)) => Err(Error::NotFound("mcp_server")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Revokes the caller's organization's approval of a server.
+pub async fn revoke(state: &AppState, caller: &Caller, id: Uuid) -> Result<()> {
+    caller.require(Permission::McpApprove)?;
+    let approval = repo::mcp::approval(&state.repo, caller.org_id, id).await?.ok_or(Error::NotFound("mcp_approval"))?;
+    let mut tx = state.repo.transaction();
+    repo::mcp::delete_approval(&mut tx, caller.org_id, id);
+    repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(approval.server_org_id, id), -1);
+    let entry = ActivityEntry::new(
+        caller.org_id,
+        &Principal::Employee(caller.clone()),
+        EventType::McpRevoked,
+        json!({ "server_id": id }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => Error::NotFound("mcp_approval"),
+        e => e.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_found() {
+        assert_eq!(placeholders("Bearer ${token}"), ["token"]);
+        assert_eq!(placeholders("${a}-${b}"), ["a", "b"]);
+        assert!(placeholders("plain").is_empty());
+    }
+
+    #[test]
+    fn credential_fields_are_the_write_only_properties() {
+        let schema = json!({
+            "type": "object",
+            "properties": { "token": { "type": "string", "writeOnly": true }, "org": { "type": "string" } },
+            "required": ["token"]
+        });
+        assert_eq!(credential_fields(&schema), (vec!["token".to_string()], true));
+        let optional = json!({ "properties": { "key": { "type": "string", "writeOnly": true } } });
+        assert_eq!(credential_fields(&optional), (vec!["key".to_string()], false));
+    }
+}

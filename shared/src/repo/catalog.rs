@@ -1,0 +1,108 @@
+//! Catalog entries of every kind (agents, tools, MCP categories and servers, policies):
+//! PK `CATALOG` (global, curated by the platform) or `ORG#o` (org-private), SK
+//! `<PREFIX><id>`; name guard `<NAME_PREFIX><lowercase name>` in the same partition
+//! (names are unique per scope). `ref_count` counts references; only an unreferenced
+//! entry can be deleted.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
+use crate::domain::catalog::{Entry, Spec};
+use crate::ids::OrgId;
+use crate::keys::{self, Key};
+
+pub const NAME_TAKEN: &str = "catalog_name";
+pub const MISSING: &str = "catalog_entry";
+pub const REFERENCED: &str = "catalog_referenced";
+pub const REFERENCE_MISSING: &str = "catalog_reference_missing";
+
+/// The partition of a scope: `None` is the global catalog.
+pub fn partition(owner: Option<OrgId>) -> String {
+    owner.map_or_else(|| keys::CATALOG_PK.to_string(), keys::org_pk)
+}
+
+pub fn key<S: Spec>(owner: Option<OrgId>, id: uuid::Uuid) -> Key {
+    Key { pk: partition(owner), sk: format!("{}{id}", S::PREFIX) }
+}
+
+fn name_guard_key<S: Spec>(owner: Option<OrgId>, name: &str) -> Key {
+    Key { pk: partition(owner), sk: format!("{}{}", S::NAME_PREFIX, name.to_lowercase()) }
+}
+
+fn item<S: Spec>(entry: &Entry<S>) -> Result<Item, StoreError> {
+    Ok(with_key(to_item(entry)?, &key::<S>(entry.org_id, entry.id), S::KIND))
+}
+
+pub fn create<S: Spec>(tx: &mut Transaction, entry: &Entry<S>) -> Result<(), StoreError> {
+    tx.put_new(item(entry)?, MISSING);
+    let guard = Item::from([("entry_id".to_string(), s(entry.id.to_string()))]);
+    tx.put_new(with_key(guard, &name_guard_key::<S>(entry.org_id, &entry.name), "name_guard"), NAME_TAKEN);
+    Ok(())
+}
+
+/// The first of `owners`' entries with this id (one BatchGetItem).
+pub async fn get<S: Spec>(
+    repo: &Repository,
+    owners: &[Option<OrgId>],
+    id: uuid::Uuid,
+) -> Result<Option<Entry<S>>, StoreError> {
+    let keys: Vec<Key> = owners.iter().map(|o| key::<S>(*o, id)).collect();
+    let mut found = repo.batch_get(&keys).await?;
+    for k in &keys {
+        if let Some(i) = found.iter().position(|item| item.get(keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk)) {
+            return from_item(found.swap_remove(i)).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Several entries by (owner, id), e.g. every policy an employee is subject to.
+pub async fn get_many<S: Spec>(
+    repo: &Repository,
+    refs: &[(Option<OrgId>, uuid::Uuid)],
+) -> Result<Vec<Entry<S>>, StoreError> {
+    let keys: Vec<Key> = refs.iter().map(|(o, id)| key::<S>(*o, *id)).collect();
+    repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
+}
+
+/// The query listing one scope's entries, with optional filters.
+pub fn list_spec<S: Spec>(owner: Option<OrgId>, filter: Option<Expr>) -> QuerySpec {
+    QuerySpec::table(partition(owner), S::PREFIX).filter(filter)
+}
+
+/// Writes every field of `after` but the counters, if the entry is unchanged since
+/// `before` was read; moves the name guard on a rename.
+pub fn update<S: Spec>(tx: &mut Transaction, before: &Entry<S>, after: &Entry<S>) -> Result<(), StoreError> {
+    let mut fields: Vec<(String, AttributeValue)> = to_item(after)?
+        .into_iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "id" | "ref_count" | "created_at" | "scope" | "org_id"))
+        .collect();
+    fields.sort_by(|a, b| a.0.cmp(&b.0));
+    let update = Expr::set(fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect());
+    let condition = Expr::new("updated_at = :read_at").value(":read_at", ts(&before.updated_at));
+    tx.update(&key::<S>(before.org_id, before.id), update, Some(condition), MISSING);
+    if before.name.to_lowercase() != after.name.to_lowercase() {
+        tx.delete(&name_guard_key::<S>(before.org_id, &before.name), None, NAME_TAKEN);
+        let guard = Item::from([("entry_id".to_string(), s(after.id.to_string()))]);
+        tx.put_new(with_key(guard, &name_guard_key::<S>(after.org_id, &after.name), "name_guard"), NAME_TAKEN);
+    }
+    Ok(())
+}
+
+/// Deletes an unreferenced entry and its name guard.
+pub fn delete<S: Spec>(tx: &mut Transaction, entry: &Entry<S>) {
+    let condition = Expr::new("attribute_exists(PK) AND ref_count = :zero").value(":zero", n(0));
+    tx.delete(&key::<S>(entry.org_id, entry.id), Some(condition), REFERENCED);
+    tx.delete(&name_guard_key::<S>(entry.org_id, &entry.name), None, NAME_TAKEN);
+}
+
+/// Counts a reference to an entry that must exist (`delta` +1) or drops one (-1).
+pub fn adjust_refs_at(tx: &mut Transaction, entry: &Key, delta: i32) {
+    let update = Expr::new("ADD ref_count :d").value(":d", n(delta));
+    tx.update(entry, update, Some(Expr::new("attribute_exists(PK)")), REFERENCE_MISSING);
+}
+
+/// Reads a list of entries from query items.
+pub fn parse<S: Spec>(items: Vec<Item>) -> Result<Vec<Entry<S>>, StoreError> {
+    items.into_iter().map(from_item).collect()
+}

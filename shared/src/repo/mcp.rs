@@ -1,0 +1,33 @@
+//! Per-organization MCP server approvals: PK `ORG#o`, SK `MCPAPPROVAL#<server id>`.
+
+use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, with_key};
+use crate::domain::mcp::McpApproval;
+use crate::ids::OrgId;
+use crate::keys::{self, Key};
+
+pub const ALREADY_APPROVED: &str = "mcp_approved";
+const PREFIX: &str = "MCPAPPROVAL#";
+
+fn key(org: OrgId, server: uuid::Uuid) -> Key {
+    Key { pk: keys::org_pk(org), sk: format!("{PREFIX}{server}") }
+}
+
+pub async fn approvals(repo: &Repository, org: OrgId) -> Result<Vec<McpApproval>, StoreError> {
+    repo.query_all(QuerySpec::table(keys::org_pk(org), PREFIX)).await?.into_iter().map(from_item).collect()
+}
+
+pub async fn approval(repo: &Repository, org: OrgId, server: uuid::Uuid) -> Result<Option<McpApproval>, StoreError> {
+    repo.get_as(&key(org, server)).await
+}
+
+pub fn put_approval(tx: &mut Transaction, approval: &McpApproval) -> Result<(), StoreError> {
+    tx.put_new(
+        with_key(to_item(approval)?, &key(approval.org_id, approval.server_id), "mcp_approval"),
+        ALREADY_APPROVED,
+    );
+    Ok(())
+}
+
+pub fn delete_approval(tx: &mut Transaction, org: OrgId, server: uuid::Uuid) {
+    tx.delete(&key(org, server), Some(Expr::new("attribute_exists(PK)")), "mcp_approval");
+}
