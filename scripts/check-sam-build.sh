@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-SAM_VENV="$ROOT/.venv-sam"
+SAM_VENV="${SAM_VENV:-$ROOT/.venv-sam}"
 SAM_CLI_VERSION="1.170.0"
 CARGO_LAMBDA_VERSION="1.9.2"
 stamp="$SAM_VENV/.installed-sam-$SAM_CLI_VERSION-cargo-lambda-$CARGO_LAMBDA_VERSION"
@@ -22,7 +22,7 @@ export PATH="$SAM_VENV/bin:$PATH"
 rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' || rustup target add aarch64-unknown-linux-gnu
 
 # One shared, absolute target dir: otherwise every function rebuilds every dependency.
-export CARGO_TARGET_DIR="$ROOT/target/sam"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/sam}"
 export SAM_CLI_TELEMETRY=0
 log "sam build (release, arm64)"
 sam build --template-file template.yaml --beta-features --build-dir "$ROOT/.aws-sam/build"
