@@ -32,6 +32,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("EmployeesFunction", fn_employees::router()),
         ("SessionsFunction", fn_sessions::router()),
         ("CatalogFunction", fn_catalog::router()),
+        ("PoliciesFunction", fn_policies::router()),
     ]
 }
 

@@ -90,6 +90,11 @@ pub fn team_members_sk(employee: EmployeeId) -> String {
     format!("{EMPLOYEE_PREFIX}{employee}")
 }
 
+/// The partition of everything one employee syncs (configs, their own policies).
+pub fn employee_partition(org: OrgId, employee: EmployeeId) -> String {
+    format!("ORG#{org}#EMP#{employee}")
+}
+
 /// Guard item that makes an email unique across all organizations.
 pub fn email_guard(lowercase_email: &str) -> Key {
     Key::new(format!("EMAIL#{lowercase_email}"), "EMAIL")

@@ -4,7 +4,7 @@
 
 use agentctl_shared::auth::{Caller, Principal};
 use agentctl_shared::domain::agents::{AgentSpec, NewAgent};
-use agentctl_shared::domain::catalog::{self, CatalogQuery, Entry};
+use agentctl_shared::domain::catalog::{CatalogQuery, Entry};
 use agentctl_shared::domain::mcp::{
     self, McpApproval, McpCategorySpec, McpServer, McpServerSpec, NewMcpCategory, NewMcpServer,
 };
@@ -15,106 +15,49 @@ use agentctl_shared::pagination::Page;
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-/// The create / patch / delete handlers of one catalog kind.
-macro_rules! catalog_writes {
-    ($spec:ty, $new:ty, $collection:literal, $item:literal) => {
-        /// Create an entry: global for the platform operator, org-private for an admin.
-        #[utoipa::path(post, path = $collection, tag = "catalog", request_body = $new,
-                    responses((status = 201, body = Entry<$spec>), Problems),
-                    security(("session" = []), ("platform_key" = [])))]
-        pub async fn create(
-            State(state): State<AppState>,
-            principal: Principal,
-            Json(body): Json<$new>,
-        ) -> Result<(StatusCode, Json<Entry<$spec>>)> {
-            Ok((StatusCode::CREATED, Json(catalog::create::<$spec>(&state, &principal, body).await?)))
-        }
-
-        /// Change an entry with a JSON merge patch of the creation fields.
-        #[utoipa::path(patch, path = $item, tag = "catalog", params(("id" = Uuid, Path)),
-                    request_body(content = Object, description = "JSON merge patch (RFC 7396) of the creation fields"),
-                    responses((status = 200, body = Entry<$spec>), Problems),
-                    security(("session" = []), ("platform_key" = [])))]
-        pub async fn update(
-            State(state): State<AppState>,
-            principal: Principal,
-            Path(id): Path<Uuid>,
-            Json(patch): Json<Value>,
-        ) -> Result<Json<Entry<$spec>>> {
-            Ok(Json(catalog::update::<$spec>(&state, &principal, id, patch).await?))
-        }
-
-        /// Delete an entry nothing references any more.
-        #[utoipa::path(delete, path = $item, tag = "catalog", params(("id" = Uuid, Path)),
-                    responses((status = 204), Problems),
-                    security(("session" = []), ("platform_key" = [])))]
-        pub async fn delete(
-            State(state): State<AppState>,
-            principal: Principal,
-            Path(id): Path<Uuid>,
-        ) -> Result<StatusCode> {
-            catalog::delete::<$spec>(&state, &principal, id).await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
-    };
-}
-
-/// The list / get handlers of one catalog kind.
-macro_rules! catalog_reads {
-    ($spec:ty, $collection:literal, $item:literal) => {
-        /// List the entries the caller can see: their organization's, then the global ones.
-        #[utoipa::path(get, path = $collection, tag = "catalog", params(CatalogQuery),
-                                            responses((status = 200, body = Page<Entry<$spec>>), Problems),
-                                            security(("session" = []), ("platform_key" = [])))]
-        pub async fn list(
-            State(state): State<AppState>,
-            principal: Principal,
-            Query(query): Query<CatalogQuery>,
-        ) -> Result<Json<Page<Entry<$spec>>>> {
-            Ok(Json(catalog::list::<$spec>(&state, &principal, &query).await?))
-        }
-
-        /// Read an entry.
-        #[utoipa::path(get, path = $item, tag = "catalog", params(("id" = Uuid, Path)),
-                                            responses((status = 200, body = Entry<$spec>), Problems),
-                                            security(("session" = []), ("platform_key" = [])))]
-        pub async fn get(
-            State(state): State<AppState>,
-            principal: Principal,
-            Path(id): Path<Uuid>,
-        ) -> Result<Json<Entry<$spec>>> {
-            Ok(Json(catalog::get::<$spec>(&state, &principal, id).await?))
-        }
-    };
-}
-
 mod agents {
     use super::*;
-    catalog_writes!(AgentSpec, NewAgent, "/v1/catalog/agents", "/v1/catalog/agents/{id}");
-    catalog_reads!(AgentSpec, "/v1/catalog/agents", "/v1/catalog/agents/{id}");
+    agentctl_shared::catalog_writes!(AgentSpec, NewAgent, "/v1/catalog/agents", "/v1/catalog/agents/{id}", "catalog");
+    agentctl_shared::catalog_reads!(AgentSpec, "/v1/catalog/agents", "/v1/catalog/agents/{id}", "catalog");
 }
 
 mod tools {
     use super::*;
-    catalog_writes!(ToolSpec, NewTool, "/v1/catalog/tools", "/v1/catalog/tools/{id}");
-    catalog_reads!(ToolSpec, "/v1/catalog/tools", "/v1/catalog/tools/{id}");
+    agentctl_shared::catalog_writes!(ToolSpec, NewTool, "/v1/catalog/tools", "/v1/catalog/tools/{id}", "catalog");
+    agentctl_shared::catalog_reads!(ToolSpec, "/v1/catalog/tools", "/v1/catalog/tools/{id}", "catalog");
 }
 
 mod categories {
     use super::*;
-    catalog_writes!(McpCategorySpec, NewMcpCategory, "/v1/catalog/mcp-categories", "/v1/catalog/mcp-categories/{id}");
-    catalog_reads!(McpCategorySpec, "/v1/catalog/mcp-categories", "/v1/catalog/mcp-categories/{id}");
+    agentctl_shared::catalog_writes!(
+        McpCategorySpec,
+        NewMcpCategory,
+        "/v1/catalog/mcp-categories",
+        "/v1/catalog/mcp-categories/{id}",
+        "catalog"
+    );
+    agentctl_shared::catalog_reads!(
+        McpCategorySpec,
+        "/v1/catalog/mcp-categories",
+        "/v1/catalog/mcp-categories/{id}",
+        "catalog"
+    );
 }
 
 /// MCP servers are read with their approval (below), so only the writes are generic.
 mod servers {
     use super::*;
-    catalog_writes!(McpServerSpec, NewMcpServer, "/v1/catalog/mcp-servers", "/v1/catalog/mcp-servers/{id}");
+    agentctl_shared::catalog_writes!(
+        McpServerSpec,
+        NewMcpServer,
+        "/v1/catalog/mcp-servers",
+        "/v1/catalog/mcp-servers/{id}",
+        "catalog"
+    );
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

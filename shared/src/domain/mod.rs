@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod employees;
 pub mod mcp;
 pub mod organizations;
+pub mod policies;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;

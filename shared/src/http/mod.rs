@@ -1,5 +1,6 @@
 //! The HTTP edge shared by every function: extractors, problem+json, OpenAPI.
 
+pub mod catalog_routes;
 pub mod extract;
 pub mod openapi;
 pub mod problem;

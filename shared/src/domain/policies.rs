@@ -1,0 +1,420 @@
+//! Policies: typed rules with a severity, in the catalog (global or org-private), attached
+//! at four levels — agent catalog entry, organization, team (with overrides), employee —
+//! and resolved into an employee's effective set by [`crate::policy::resolve`].
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::{Caller, Principal};
+use crate::domain::agents::AgentSpec;
+use crate::domain::catalog::{self, Common, Entry, Spec};
+use crate::domain::{employees, teams};
+use crate::error::{Error, Result};
+use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::keys::Key;
+use crate::policy::enforcement::{Enforcement, enforcement};
+use crate::policy::{self, Attachment, Effective, Level, PolicyType, Rules, Severity};
+use crate::repo::{self, StoreError};
+use crate::roles::Permission;
+use crate::validate::Validator;
+use chrono::{DateTime, Utc};
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PolicySpec {
+    pub policy_type: PolicyType,
+    /// The type's rules (see the policy types in the API docs).
+    pub rules: Value,
+    pub severity: Severity,
+    /// Derived from the type: where the rule can actually be enforced.
+    #[serde(default, skip_deserializing)]
+    pub enforcement: Option<Enforcement>,
+}
+
+impl PolicySpec {
+    /// The typed rules (validated when written).
+    pub fn typed(&self) -> Result<Rules> {
+        Rules::parse(self.policy_type, self.rules.clone())
+            .map_err(|e| Error::internal(format!("stored policy rules no longer parse: {e:?}")))
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPolicy {
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: Option<bool>,
+    pub policy_type: PolicyType,
+    /// Rules of the policy type, e.g. `{"deny": ["/etc/**"]}` for `filesystem`.
+    pub rules: Value,
+    pub severity: Severity,
+}
+
+impl Spec for PolicySpec {
+    type New = NewPolicy;
+    const KIND: &'static str = "policy";
+    const PREFIX: &'static str = "POLICY#";
+    const NAME_PREFIX: &'static str = "POLICYNAME#";
+    const FILTERS: &'static [(&'static str, &'static str)] = &[("policy_type", "policy_type")];
+    const DERIVED: &'static [&'static str] = &["enforcement"];
+    const WRITE: Permission = Permission::PoliciesWrite;
+    const READ: Permission = Permission::PoliciesRead;
+
+    fn refresh(&mut self) {
+        self.enforcement = Some(enforcement(self.policy_type));
+    }
+
+    async fn parse(_: &AppState, _: Option<OrgId>, new: NewPolicy) -> Result<(Common, Self)> {
+        let mut v = Validator::new();
+        let common = Common::parse(&mut v, new.name, new.description, new.is_public);
+        let rules = match Rules::parse(new.policy_type, new.rules) {
+            Ok(rules) => Some(rules),
+            Err(errors) => {
+                errors.into_iter().for_each(|e| v.error(&e.field, e.message));
+                None
+            }
+        };
+        v.finish(|| {
+            Some((
+                common?,
+                PolicySpec {
+                    policy_type: new.policy_type,
+                    rules: rules?.to_value(),
+                    severity: new.severity,
+                    enforcement: Some(enforcement(new.policy_type)),
+                },
+            ))
+        })
+    }
+}
+
+/// Where a policy is attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Agent(Uuid),
+    Org,
+    Team(TeamId),
+    Employee(EmployeeId),
+}
+
+/// A policy attached somewhere (the seed's agent_policies, team_policies and the
+/// organization-wide and employee attachments).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PolicyLink {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    pub level: Level,
+    /// The organization that attached it (absent: the platform, on a global agent).
+    pub org_id: Option<OrgId>,
+    /// Agent, team or employee id (absent at the organization level).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub target_id: Option<Uuid>,
+    #[schema(value_type = String, format = Uuid)]
+    pub policy_id: Uuid,
+    /// The policy's owner (absent: a global policy).
+    pub policy_org_id: Option<OrgId>,
+    pub policy_name: String,
+    /// Team level: replacements of the policy's rule fields for the team's members.
+    pub overrides: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachRequest {
+    /// Team attachments only: an object of rule fields that replace the policy's own.
+    pub overrides: Option<Value>,
+}
+
+fn require_write(principal: &Principal) -> Result<Option<OrgId>> {
+    match principal {
+        Principal::Platform => Ok(None),
+        Principal::Employee(caller) => {
+            caller.require(Permission::PoliciesWrite)?;
+            Ok(Some(caller.org_id))
+        }
+    }
+}
+
+/// What an attachment hangs on: the partition owner, and the target's own item, which
+/// must still exist when the attachment is written (agents also count the reference).
+struct Anchor {
+    owner: Option<OrgId>,
+    item: Option<Key>,
+    counted: bool,
+}
+
+/// Checks the target exists for the caller.
+async fn check_target(state: &AppState, principal: &Principal, target: Target) -> Result<Anchor> {
+    let org = match principal {
+        Principal::Platform => None,
+        Principal::Employee(caller) => Some(caller.org_id),
+    };
+    match (target, org) {
+        (Target::Agent(agent), _) => {
+            let agent = catalog::visible_to::<AgentSpec>(state, org, agent).await?;
+            let item = repo::catalog::key::<AgentSpec>(agent.org_id, agent.id);
+            Ok(Anchor { owner: org, item: Some(item), counted: true })
+        }
+        (Target::Team(team), Some(org)) => {
+            teams::find(state, org, team).await?;
+            Ok(Anchor { owner: Some(org), item: Some(crate::keys::team(org, team)), counted: false })
+        }
+        (Target::Employee(employee), Some(org)) => {
+            employees::find(state, org, employee).await?;
+            Ok(Anchor { owner: Some(org), item: Some(crate::keys::employee(org, employee)), counted: false })
+        }
+        (Target::Org, Some(org)) => Ok(Anchor { owner: Some(org), item: None, counted: false }),
+        (_, None) => Err(Error::Forbidden("the platform attaches policies to global agents only".into())),
+    }
+}
+
+/// Keeps the target alive while the attachment is written (and counts agent references).
+fn anchor(tx: &mut repo::Transaction, anchor: &Anchor, delta: i32) {
+    match (&anchor.item, anchor.counted) {
+        (Some(item), true) => repo::catalog::adjust_refs_at(tx, item, delta),
+        (Some(item), false) if delta > 0 => {
+            tx.check(item, repo::Expr::new("attribute_exists(PK)"), repo::catalog::REFERENCE_MISSING);
+        }
+        _ => {}
+    }
+}
+
+pub async fn attach(
+    state: &AppState,
+    principal: &Principal,
+    target: Target,
+    policy_id: Uuid,
+    request: AttachRequest,
+) -> Result<PolicyLink> {
+    let writer = require_write(principal)?;
+    let target_anchor = check_target(state, principal, target).await?;
+    let owner = target_anchor.owner;
+    let policy = catalog::visible_to::<PolicySpec>(state, writer, policy_id).await?;
+    if let Some(overrides) = &request.overrides {
+        if !matches!(target, Target::Team(_)) {
+            return Err(Error::invalid("overrides", "only team attachments take overrides"));
+        }
+        policy.spec.typed()?.with_overrides(overrides).map_err(Error::Validation)?;
+    }
+    let now = crate::time::now();
+    let existing = repo::policies::get_link(&state.repo, owner, target, policy_id).await?;
+    let link = PolicyLink {
+        id: existing.as_ref().map_or_else(Uuid::now_v7, |l| l.id),
+        level: level(target),
+        org_id: owner,
+        target_id: target_id(target),
+        policy_id,
+        policy_org_id: policy.org_id,
+        policy_name: policy.name.clone(),
+        overrides: request.overrides,
+        created_at: existing.as_ref().map_or(now, |l| l.created_at),
+        updated_at: now,
+    };
+    let mut tx = state.repo.transaction();
+    match &existing {
+        Some(before) => repo::policies::replace_link(&mut tx, target, &link, before)?,
+        None => {
+            repo::policies::create_link(&mut tx, target, &link)?;
+            repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<PolicySpec>(policy.org_id, policy.id), 1);
+            anchor(&mut tx, &target_anchor, 1);
+        }
+    }
+    if let Some(org) = owner {
+        let payload = json!({ "policy_id": policy_id, "level": link.level, "target_id": link.target_id, "overrides": link.overrides.is_some() });
+        repo::activity::record(
+            &mut tx,
+            &ActivityEntry::new(org, principal, EventType::PolicyAttached, payload),
+            state.config.activity_retention_days,
+        )?;
+    }
+    state.repo.transact(tx).await.map_err(map_link_error)?;
+    Ok(link)
+}
+
+pub async fn detach(state: &AppState, principal: &Principal, target: Target, policy_id: Uuid) -> Result<()> {
+    require_write(principal)?;
+    let target_anchor = check_target(state, principal, target).await?;
+    let owner = target_anchor.owner;
+    let link =
+        repo::policies::get_link(&state.repo, owner, target, policy_id).await?.ok_or(Error::NotFound("policy_link"))?;
+    let mut tx = state.repo.transaction();
+    repo::policies::delete_link(&mut tx, owner, target, policy_id);
+    repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<PolicySpec>(link.policy_org_id, policy_id), -1);
+    anchor(&mut tx, &target_anchor, -1);
+    if let Some(org) = owner {
+        let payload = json!({ "policy_id": policy_id, "level": link.level, "target_id": link.target_id });
+        repo::activity::record(
+            &mut tx,
+            &ActivityEntry::new(org, principal, EventType::PolicyDetached, payload),
+            state.config.activity_retention_days,
+        )?;
+    }
+    state.repo.transact(tx).await.map_err(map_link_error)
+}
+
+fn map_link_error(e: StoreError) -> Error {
+    match e {
+        StoreError::ConditionFailed(repo::catalog::REFERENCE_MISSING) => Error::NotFound("policy"),
+        StoreError::ConditionFailed(_) => {
+            Error::conflict("concurrent_update", "the attachment changed meanwhile; retry")
+        }
+        e => e.into(),
+    }
+}
+
+/// The policies attached to a target, as the caller may see them.
+pub async fn links(state: &AppState, principal: &Principal, target: Target) -> Result<Vec<PolicyLink>> {
+    let org = match principal {
+        Principal::Platform => None,
+        Principal::Employee(caller) => {
+            caller.require(Permission::PoliciesRead)?;
+            Some(caller.org_id)
+        }
+    };
+    check_target(state, principal, target).await?;
+    let mut links = repo::policies::links(&state.repo, org, target).await?;
+    if let (Target::Agent(agent), Some(_)) = (target, org) {
+        // The platform's attachments to a global agent apply to every organization.
+        links.extend(repo::policies::links(&state.repo, None, Target::Agent(agent)).await?);
+    }
+    Ok(links)
+}
+
+fn level(target: Target) -> Level {
+    match target {
+        Target::Agent(_) => Level::Agent,
+        Target::Org => Level::Org,
+        Target::Team(_) => Level::Team,
+        Target::Employee(_) => Level::Employee,
+    }
+}
+
+fn target_id(target: Target) -> Option<Uuid> {
+    match target {
+        Target::Agent(id) => Some(id),
+        Target::Org => None,
+        Target::Team(id) => Some(id.0),
+        Target::Employee(id) => Some(id.0),
+    }
+}
+
+/// One policy in an effective set, and why it applies.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AppliedPolicy {
+    #[schema(value_type = String, format = Uuid)]
+    pub policy_id: Uuid,
+    pub name: String,
+    pub policy_type: PolicyType,
+    pub severity: Severity,
+    pub level: Level,
+    /// The team overrode the organization's rules.
+    pub overridden: bool,
+    /// The rules as they apply (overrides included).
+    pub rules: Value,
+    pub enforcement: Enforcement,
+}
+
+/// `GET /v1/employees/{id}/effective-policies`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EffectivePolicies {
+    pub employee_id: EmployeeId,
+    pub team_id: Option<TeamId>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub agent_id: Option<Uuid>,
+    pub policies: Vec<AppliedPolicy>,
+    pub effective: Effective,
+    /// Changes whenever anything in this set changes (an ETag for caches and sync).
+    pub digest: String,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EffectiveQuery {
+    /// Include the policies attached to this agent catalog entry.
+    pub agent_id: Option<Uuid>,
+}
+
+/// The effective policy set of an employee (and agent): see [`crate::policy::resolve`].
+pub async fn effective(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    agent_id: Option<Uuid>,
+) -> Result<EffectivePolicies> {
+    if employee_id != caller.employee_id {
+        caller.require(Permission::PoliciesRead)?;
+    }
+    let org = caller.org_id;
+    let employee = employees::find(state, org, employee_id).await?;
+    let mut links = repo::policies::links(&state.repo, Some(org), Target::Org).await?;
+    let team_links = match employee.team_id {
+        Some(team) => repo::policies::links(&state.repo, Some(org), Target::Team(team)).await?,
+        None => Vec::new(),
+    };
+    links.extend(repo::policies::links(&state.repo, Some(org), Target::Employee(employee_id)).await?);
+    if let Some(agent) = agent_id {
+        catalog::visible_to::<AgentSpec>(state, Some(org), agent).await?;
+        links.extend(repo::policies::links(&state.repo, Some(org), Target::Agent(agent)).await?);
+        links.extend(repo::policies::links(&state.repo, None, Target::Agent(agent)).await?);
+    }
+    // A team attachment of an organization-wide policy overrides it for the team.
+    let overriding: Vec<&PolicyLink> = team_links
+        .iter()
+        .filter(|t| links.iter().any(|l| l.level == Level::Org && l.policy_id == t.policy_id))
+        .collect();
+    links.retain(|l| !(l.level == Level::Org && overriding.iter().any(|t| t.policy_id == l.policy_id)));
+    links.extend(team_links.iter().cloned());
+
+    let refs: Vec<(Option<OrgId>, Uuid)> = links.iter().map(|l| (l.policy_org_id, l.policy_id)).collect();
+    let mut unique = refs.clone();
+    unique.sort();
+    unique.dedup();
+    let policies = repo::catalog::get_many::<PolicySpec>(&state.repo, &unique).await?;
+
+    let mut attachments = Vec::new();
+    let mut applied = Vec::new();
+    for link in &links {
+        let Some(policy) = policies.iter().find(|p| p.id == link.policy_id) else { continue };
+        let base = policy.spec.typed()?;
+        let rules = match &link.overrides {
+            Some(overrides) => base.with_overrides(overrides).map_err(|e| Error::internal(format!("{e:?}")))?,
+            None => base,
+        };
+        let overridden = link.level == Level::Team && overriding.iter().any(|t| t.policy_id == link.policy_id);
+        applied.push(AppliedPolicy {
+            policy_id: policy.id,
+            name: policy.name.clone(),
+            policy_type: policy.spec.policy_type,
+            severity: policy.spec.severity,
+            level: link.level,
+            overridden,
+            rules: rules.to_value(),
+            enforcement: enforcement(policy.spec.policy_type),
+        });
+        attachments.push(Attachment {
+            level: link.level,
+            policy_id: policy.id,
+            policy_name: policy.name.clone(),
+            severity: policy.spec.severity,
+            rules,
+            overridden,
+        });
+    }
+    applied.sort_by_key(|p| (p.level, p.policy_id));
+    let effective = policy::resolve(&attachments);
+    let canonical = json!({
+        "policies": applied.iter().map(|p| json!([p.policy_id, p.level, p.severity, p.rules])).collect::<Vec<_>>(),
+        "effective": effective,
+    });
+    let digest = crate::auth::digest(&canonical.to_string());
+    Ok(EffectivePolicies { employee_id, team_id: employee.team_id, agent_id, policies: applied, effective, digest })
+}
+
+/// The catalog entry of a policy, for handlers.
+pub type Policy = Entry<PolicySpec>;
