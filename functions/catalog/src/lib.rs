@@ -3,7 +3,7 @@
 //! organization's MCP server approvals.
 
 use agentctl_shared::auth::{Caller, Principal};
-use agentctl_shared::domain::agents::{AgentSpec, NewAgent};
+use agentctl_shared::domain::agents::{self as agent_catalog, AgentSpec, AgentTool, LinkTool, NewAgent};
 use agentctl_shared::domain::catalog::{CatalogQuery, Entry};
 use agentctl_shared::domain::mcp::{
     self, McpApproval, McpCategorySpec, McpServer, McpServerSpec, NewMcpCategory, NewMcpServer,
@@ -71,6 +71,48 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(servers::create, list_servers))
         .routes(routes!(get_server, servers::update, servers::delete))
         .routes(routes!(approve_server, revoke_server))
+        .routes(routes!(agent_tools))
+        .routes(routes!(link_tool, unlink_tool))
+}
+
+/// Tools linked to an agent (the platform's links and the caller's organization's).
+#[utoipa::path(get, path = "/v1/catalog/agents/{id}/tools", tag = "catalog", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<AgentTool>), Problems),
+    security(("session" = []), ("platform_key" = [])))]
+async fn agent_tools(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<AgentTool>>> {
+    Ok(Json(agent_catalog::tools(&state, &principal, id).await?))
+}
+
+/// Link a tool to an agent, or change the link's configuration.
+#[utoipa::path(put, path = "/v1/catalog/agents/{id}/tools/{tool_id}", tag = "catalog",
+    params(("id" = Uuid, Path), ("tool_id" = Uuid, Path)), request_body = LinkTool,
+    responses((status = 200, body = AgentTool), Problems),
+    security(("session" = []), ("platform_key" = [])))]
+async fn link_tool(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, tool)): Path<(Uuid, Uuid)>,
+    Json(body): Json<LinkTool>,
+) -> Result<Json<AgentTool>> {
+    Ok(Json(agent_catalog::link_tool(&state, &principal, id, tool, body).await?))
+}
+
+/// Unlink a tool from an agent.
+#[utoipa::path(delete, path = "/v1/catalog/agents/{id}/tools/{tool_id}", tag = "catalog",
+    params(("id" = Uuid, Path), ("tool_id" = Uuid, Path)),
+    responses((status = 204), Problems),
+    security(("session" = []), ("platform_key" = [])))]
+async fn unlink_tool(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, tool)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode> {
+    agent_catalog::unlink_tool(&state, &principal, id, tool).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// List the MCP servers the caller can see, with their approval for the caller's org.

@@ -4,9 +4,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::domain::catalog::{Common, Spec};
-use crate::error::Result;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::Principal;
+use crate::domain::catalog::{self, Common, Spec};
+use crate::domain::tools::ToolSpec;
+use crate::error::{Error, Result};
 use crate::ids::OrgId;
+use crate::repo::{self, StoreError};
+use crate::roles::Permission;
 use crate::validate::{self, Validator};
 
 /// Which local tool an agent is, so `agentctl sync` knows which files to write.
@@ -96,4 +101,129 @@ impl Spec for AgentSpec {
             ))
         })
     }
+}
+
+/// A tool linked to an agent, with per-link configuration (the seed's agent_tools).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AgentTool {
+    #[schema(value_type = String, format = Uuid)]
+    pub agent_id: uuid::Uuid,
+    #[schema(value_type = String, format = Uuid)]
+    pub tool_id: uuid::Uuid,
+    pub tool_name: String,
+    /// The tool's owner (absent: a global tool).
+    pub tool_org_id: Option<OrgId>,
+    /// The organization that linked it (absent: the platform, for every organization).
+    pub org_id: Option<OrgId>,
+    pub config: Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkTool {
+    /// Per-link configuration (JSON object), e.g. which commands a shell tool may run.
+    pub config: Option<Value>,
+}
+
+fn writer(principal: &Principal, permission: Permission) -> Result<Option<OrgId>> {
+    match principal {
+        Principal::Platform => Ok(None),
+        Principal::Employee(caller) => {
+            caller.require(permission)?;
+            Ok(Some(caller.org_id))
+        }
+    }
+}
+
+/// Links (or re-configures) a tool on an agent for the caller's scope.
+pub async fn link_tool(
+    state: &AppState,
+    principal: &Principal,
+    agent_id: uuid::Uuid,
+    tool_id: uuid::Uuid,
+    request: LinkTool,
+) -> Result<AgentTool> {
+    let owner = writer(principal, Permission::CatalogWrite)?;
+    let mut v = Validator::new();
+    let config = v.check("config", request.config.unwrap_or_else(|| json!({})), validate::json_object(16 * 1024));
+    let config = v.finish(|| config)?;
+    let agent = catalog::visible_to::<AgentSpec>(state, owner, agent_id).await?;
+    let tool = catalog::visible_to::<ToolSpec>(state, owner, tool_id).await?;
+    let existing = repo::agent_tools::get(&state.repo, owner, agent_id, tool_id).await?;
+    let now = crate::time::now();
+    let link = AgentTool {
+        agent_id,
+        tool_id,
+        tool_name: tool.name.clone(),
+        tool_org_id: tool.org_id,
+        org_id: owner,
+        config,
+        created_at: existing.as_ref().map_or(now, |l| l.created_at),
+        updated_at: now,
+    };
+    let mut tx = state.repo.transaction();
+    match &existing {
+        Some(before) => repo::agent_tools::replace(&mut tx, &link, before)?,
+        None => {
+            repo::agent_tools::create(&mut tx, &link)?;
+            repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
+            repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<ToolSpec>(tool.org_id, tool.id), 1);
+        }
+    }
+    if let Some(org) = owner {
+        let payload = json!({ "agent_id": agent_id, "tool_id": tool_id, "action": "tool_linked" });
+        repo::activity::record(
+            &mut tx,
+            &ActivityEntry::new(org, principal, EventType::CatalogUpdated, payload),
+            state.config.activity_retention_days,
+        )?;
+    }
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => {
+            Error::conflict("concurrent_update", "the agent or tool changed meanwhile; retry")
+        }
+        e => e.into(),
+    })?;
+    Ok(link)
+}
+
+pub async fn unlink_tool(
+    state: &AppState,
+    principal: &Principal,
+    agent_id: uuid::Uuid,
+    tool_id: uuid::Uuid,
+) -> Result<()> {
+    let owner = writer(principal, Permission::CatalogWrite)?;
+    let agent = catalog::visible_to::<AgentSpec>(state, owner, agent_id).await?;
+    let link =
+        repo::agent_tools::get(&state.repo, owner, agent_id, tool_id).await?.ok_or(Error::NotFound("agent_tool"))?;
+    let mut tx = state.repo.transaction();
+    repo::agent_tools::delete(&mut tx, owner, agent_id, tool_id);
+    repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), -1);
+    repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<ToolSpec>(link.tool_org_id, tool_id), -1);
+    if let Some(org) = owner {
+        let payload = json!({ "agent_id": agent_id, "tool_id": tool_id, "action": "tool_unlinked" });
+        repo::activity::record(
+            &mut tx,
+            &ActivityEntry::new(org, principal, EventType::CatalogUpdated, payload),
+            state.config.activity_retention_days,
+        )?;
+    }
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => Error::NotFound("agent_tool"),
+        e => e.into(),
+    })
+}
+
+/// The tools linked to an agent: the platform's links and the caller's organization's.
+pub async fn tools(state: &AppState, principal: &Principal, agent_id: uuid::Uuid) -> Result<Vec<AgentTool>> {
+    let owner = writer(principal, Permission::CatalogRead)?;
+    catalog::visible_to::<AgentSpec>(state, owner, agent_id).await?;
+    let mut links = repo::agent_tools::list(&state.repo, owner, agent_id).await?;
+    if owner.is_some() {
+        links.extend(repo::agent_tools::list(&state.repo, None, agent_id).await?);
+    }
+    Ok(links)
 }

@@ -5,6 +5,7 @@ mod expr;
 pub mod transaction;
 
 pub mod activity;
+pub mod agent_tools;
 pub mod catalog;
 pub mod employees;
 pub mod mcp;

@@ -1,0 +1,49 @@
+//! Tools linked to agents: `CATALOG` (platform) or `ORG#o` / `AGENTTOOL#<agent>#<tool>`.
+
+use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
+use crate::domain::agents::AgentTool;
+use crate::ids::OrgId;
+use crate::keys::Key;
+
+pub const LINKED: &str = "agent_tool";
+
+fn prefix(agent: uuid::Uuid) -> String {
+    format!("AGENTTOOL#{agent}#")
+}
+
+fn key(owner: Option<OrgId>, agent: uuid::Uuid, tool: uuid::Uuid) -> Key {
+    Key { pk: super::catalog::partition(owner), sk: format!("{}{tool}", prefix(agent)) }
+}
+
+pub async fn get(
+    repo: &Repository,
+    owner: Option<OrgId>,
+    agent: uuid::Uuid,
+    tool: uuid::Uuid,
+) -> Result<Option<AgentTool>, StoreError> {
+    repo.get_as(&key(owner, agent, tool)).await
+}
+
+pub async fn list(repo: &Repository, owner: Option<OrgId>, agent: uuid::Uuid) -> Result<Vec<AgentTool>, StoreError> {
+    let spec = QuerySpec::table(super::catalog::partition(owner), &prefix(agent));
+    repo.query_all(spec).await?.into_iter().map(from_item).collect()
+}
+
+pub fn create(tx: &mut Transaction, link: &AgentTool) -> Result<(), StoreError> {
+    tx.put_new(with_key(to_item(link)?, &key(link.org_id, link.agent_id, link.tool_id), "agent_tool"), LINKED);
+    Ok(())
+}
+
+pub fn replace(tx: &mut Transaction, link: &AgentTool, before: &AgentTool) -> Result<(), StoreError> {
+    let condition = Expr::new("updated_at = :read_at").value(":read_at", ts(&before.updated_at));
+    tx.put_if(
+        with_key(to_item(link)?, &key(link.org_id, link.agent_id, link.tool_id), "agent_tool"),
+        condition,
+        LINKED,
+    );
+    Ok(())
+}
+
+pub fn delete(tx: &mut Transaction, owner: Option<OrgId>, agent: uuid::Uuid, tool: uuid::Uuid) {
+    tx.delete(&key(owner, agent, tool), Some(Expr::new("attribute_exists(PK)")), LINKED);
+}
