@@ -273,3 +273,32 @@ async fn policies_and_attachments_of_one_org_are_invisible_to_another() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn teams_and_employees_with_policies_are_not_deleted_from_under_them() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("poldel")).await;
+    let t = &org.owner_token;
+    let team = app.create_team(&org, "Ops").await;
+    let team_id = team["id"].as_str().unwrap();
+    let employee = app.add_employee(&org, "e@poldel.example", "member", None).await;
+    let employee_id = employee["id"].as_str().unwrap();
+    let shell = policy(&app, t, "Shell", "shell", json!({ "deny": ["sudo *"] }), "block").await;
+    put(&app, &format!("/v1/teams/{team_id}/policies/{shell}"), t, json!({})).await;
+    put(&app, &format!("/v1/employees/{employee_id}/policies/{shell}"), t, json!({})).await;
+
+    let (status, body) = app.delete(&format!("/v1/teams/{team_id}"), t).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "team_has_policies");
+    app.patch(&format!("/v1/employees/{employee_id}"), t, json!({ "status": "deactivated" })).await;
+    let (status, body) = app.delete(&format!("/v1/employees/{employee_id}"), t).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "employee_has_policies");
+
+    app.delete(&format!("/v1/teams/{team_id}/policies/{shell}"), t).await;
+    app.delete(&format!("/v1/employees/{employee_id}/policies/{shell}"), t).await;
+    let (status, _) = app.delete(&format!("/v1/teams/{team_id}"), t).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.delete(&format!("/v1/employees/{employee_id}"), t).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, read) = app.get(&format!("/v1/policies/{shell}"), t).await;
+    assert_eq!(read["ref_count"], 0, "every attachment released its reference");
+}

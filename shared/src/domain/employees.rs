@@ -340,6 +340,10 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     if before.status != EmployeeStatus::Deactivated {
         return Err(Error::conflict("employee_not_deactivated", "deactivate the employee before deleting them"));
     }
+    let target = crate::domain::policies::Target::Employee(id);
+    if !repo::policies::links(&state.repo, Some(caller.org_id), target).await?.is_empty() {
+        return Err(Error::conflict("employee_has_policies", "detach the employee's policies before deleting them"));
+    }
     let mut tx = state.repo.transaction();
     repo::employees::delete(&mut tx, &before);
     if let Some(team) = before.team_id {

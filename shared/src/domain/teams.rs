@@ -139,6 +139,10 @@ pub async fn update(state: &AppState, caller: &Caller, team_id: TeamId, patch: T
 pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Result<()> {
     caller.require(Permission::TeamsWrite)?;
     let team = find(state, caller.org_id, team_id).await?;
+    let target = crate::domain::policies::Target::Team(team_id);
+    if !repo::policies::links(&state.repo, Some(caller.org_id), target).await?.is_empty() {
+        return Err(Error::conflict("team_has_policies", "detach the team's policies before deleting it"));
+    }
     let mut tx = state.repo.transaction();
     repo::teams::delete(&mut tx, &team);
     let entry = ActivityEntry::new(
