@@ -282,21 +282,36 @@ async fn tools_are_linked_to_agents_with_per_link_config() {
     let (a, b) = (app.create_org(&slug("tools-a")).await, app.create_org(&slug("tools-b")).await);
     let key = app.platform_key.clone();
     let (_, agent) = app.post("/v1/catalog/agents", &key, agent("Claude Code", "claude-code")).await;
-    let (_, shell) = app.post("/v1/catalog/tools", &key, json!({ "name": "Shell", "type": "shell", "requires_approval": true })).await;
-    let (_, git) = app.post("/v1/catalog/tools", &a.owner_token, json!({ "name": "Internal git", "type": "git" })).await;
+    let (_, shell) = app
+        .post("/v1/catalog/tools", &key, json!({ "name": "Shell", "type": "shell", "requires_approval": true }))
+        .await;
+    let (_, git) =
+        app.post("/v1/catalog/tools", &a.owner_token, json!({ "name": "Internal git", "type": "git" })).await;
     let agent_path = format!("/v1/catalog/agents/{}", agent["id"].as_str().unwrap());
     let put = |path: String, token: String, body: Value| {
         let app = &app;
         async move { app.call(reqwest::Method::PUT, &path, Some(&token), Some(body)).await }
     };
 
-    let (status, link) = put(format!("{agent_path}/tools/{}", shell["id"].as_str().unwrap()), key.clone(), json!({ "config": { "allowed": ["git *"] } })).await;
+    let (status, link) = put(
+        format!("{agent_path}/tools/{}", shell["id"].as_str().unwrap()),
+        key.clone(),
+        json!({ "config": { "allowed": ["git *"] } }),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{link}");
-    let (status, link) = put(format!("{agent_path}/tools/{}", git["id"].as_str().unwrap()), a.owner_token.clone(), json!({})).await;
+    let (status, link) =
+        put(format!("{agent_path}/tools/{}", git["id"].as_str().unwrap()), a.owner_token.clone(), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{link}");
-    let (status, body) = put(format!("{agent_path}/tools/{}", git["id"].as_str().unwrap()), b.owner_token.clone(), json!({})).await;
+    let (status, body) =
+        put(format!("{agent_path}/tools/{}", git["id"].as_str().unwrap()), b.owner_token.clone(), json!({})).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
-    let (status, body) = put(format!("{agent_path}/tools/{}", shell["id"].as_str().unwrap()), a.owner_token.clone(), json!({ "config": [1] })).await;
+    let (status, body) = put(
+        format!("{agent_path}/tools/{}", shell["id"].as_str().unwrap()),
+        a.owner_token.clone(),
+        json!({ "config": [1] }),
+    )
+    .await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
 
     let (_, seen_by_a) = app.get(&format!("{agent_path}/tools"), &a.owner_token).await;
@@ -306,7 +321,8 @@ async fn tools_are_linked_to_agents_with_per_link_config() {
     assert_eq!(seen_by_b.as_array().unwrap().len(), 1, "B sees the platform's link only");
     assert_eq!(seen_by_b[0]["config"], json!({ "allowed": ["git *"] }));
 
-    let (status, body) = app.delete(&format!("/v1/catalog/tools/{}", git["id"].as_str().unwrap()), &a.owner_token).await;
+    let (status, body) =
+        app.delete(&format!("/v1/catalog/tools/{}", git["id"].as_str().unwrap()), &a.owner_token).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "entry_in_use");
     let (status, _) = app.delete(&format!("{agent_path}/tools/{}", git["id"].as_str().unwrap()), &a.owner_token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -325,7 +341,9 @@ async fn mcp_servers_filter_by_category_and_provider() {
         let (status, created) = app.post("/v1/catalog/mcp-servers", &key, body).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
     }
-    let (_, by_category) = app.get(&format!("/v1/catalog/mcp-servers?category_id={}", docs["id"].as_str().unwrap()), &org.owner_token).await;
+    let (_, by_category) = app
+        .get(&format!("/v1/catalog/mcp-servers?category_id={}", docs["id"].as_str().unwrap()), &org.owner_token)
+        .await;
     assert_eq!(names(&by_category), ["context7"]);
     let (_, by_provider) = app.get("/v1/catalog/mcp-servers?provider=MCP", &org.owner_token).await;
     assert_eq!(names(&by_provider), ["fetch"]);
