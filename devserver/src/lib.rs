@@ -33,6 +33,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("SessionsFunction", fn_sessions::router()),
         ("CatalogFunction", fn_catalog::router()),
         ("PoliciesFunction", fn_policies::router()),
+        ("ConfigsFunction", fn_configs::router()),
     ]
 }
 

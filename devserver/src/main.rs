@@ -23,7 +23,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let key_id = devserver::provision::ensure_key(&aws_sdk_kms::Client::new(&sdk), "alias/agentctl-local").await?;
     let queue_url = devserver::provision::ensure_queues(&aws_sdk_sqs::Client::new(&sdk), "agentctl-usage").await?;
 
-    let state = AppState::new(Config::for_table(&table, Some(digest(&platform_key))), &sdk);
+    let config = Config { kms_key_id: Some(key_id.clone()), ..Config::for_table(&table, Some(digest(&platform_key))) };
+    let state = AppState::new(config, &sdk);
     let demo = devserver::seed::demo(&state).await?;
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

@@ -51,6 +51,22 @@ pub enum EventType {
     PolicyAttached,
     #[serde(rename = "policy.detached")]
     PolicyDetached,
+    #[serde(rename = "agent.installed")]
+    AgentInstalled,
+    #[serde(rename = "agent.updated")]
+    AgentUpdated,
+    #[serde(rename = "agent.removed")]
+    AgentRemoved,
+    #[serde(rename = "mcp.configured")]
+    McpConfigured,
+    #[serde(rename = "mcp.updated")]
+    McpUpdated,
+    #[serde(rename = "mcp.removed")]
+    McpRemoved,
+    #[serde(rename = "mcp.credentials_rotated")]
+    McpCredentialsRotated,
+    #[serde(rename = "mcp.credentials_removed")]
+    McpCredentialsRemoved,
 }
 
 impl EventType {
@@ -63,6 +79,14 @@ impl EventType {
             EnrollmentIssued | SessionCreated | SessionRevoked => "auth",
             CatalogCreated | CatalogUpdated | CatalogDeleted | McpApproved | McpRevoked => "catalog",
             PolicyAttached | PolicyDetached => "policy",
+            AgentInstalled
+            | AgentUpdated
+            | AgentRemoved
+            | McpConfigured
+            | McpUpdated
+            | McpRemoved
+            | McpCredentialsRotated
+            | McpCredentialsRemoved => "config",
         }
     }
 }

@@ -18,6 +18,9 @@ pub struct Config {
     pub enrollment_ttl: Duration,
     /// How long activity entries are kept (DynamoDB TTL).
     pub activity_retention_days: i64,
+    /// The KMS key (id, ARN or alias) that encrypts MCP credentials; `None` where a
+    /// function never encrypts.
+    pub kms_key_id: Option<String>,
 }
 
 impl Config {
@@ -28,6 +31,7 @@ impl Config {
             session_ttl: Duration::hours(number("SESSION_TTL_HOURS", 24 * 30)?),
             enrollment_ttl: Duration::hours(number("ENROLLMENT_TTL_HOURS", 72)?),
             activity_retention_days: number("ACTIVITY_RETENTION_DAYS", 400)?,
+            kms_key_id: std::env::var("KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
         })
     }
 
@@ -39,6 +43,7 @@ impl Config {
             session_ttl: Duration::hours(24 * 30),
             enrollment_ttl: Duration::hours(72),
             activity_retention_days: 400,
+            kms_key_id: None,
         }
     }
 }

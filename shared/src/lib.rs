@@ -25,6 +25,7 @@ pub mod roles;
 pub mod state;
 pub mod time;
 pub mod validate;
+pub mod vault;
 
 pub use error::{Error, Result};
 pub use state::AppState;

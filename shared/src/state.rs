@@ -5,18 +5,21 @@ use std::sync::Arc;
 use crate::config::{Config, ConfigError};
 use crate::repo::Repository;
 use crate::roles::RoleCache;
+use crate::vault::Vault;
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub repo: Repository,
     pub roles: RoleCache,
+    pub vault: Vault,
 }
 
 impl AppState {
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
         let repo = Repository::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.as_str());
-        Self { config: Arc::new(config), repo, roles: RoleCache::default() }
+        let vault = Vault::new(aws_sdk_kms::Client::new(sdk), config.kms_key_id.clone());
+        Self { config: Arc::new(config), repo, roles: RoleCache::default(), vault }
     }
 
     /// Configuration and clients from the environment (`AWS_ENDPOINT_URL` is honoured).

@@ -43,8 +43,10 @@ impl TestApp {
         let sdk = sdk().await;
         let table = format!("test-{}", uuid::Uuid::new_v4());
         devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &table).await.expect("table");
+        let kms = aws_sdk_kms::Client::new(sdk);
+        let key_id = devserver::provision::ensure_key(&kms, &format!("alias/{table}")).await.expect("kms key");
         let platform_key = new_secret(PLATFORM_KEY_PREFIX);
-        let mut config = Config::for_table(&table, Some(digest(&platform_key)));
+        let mut config = Config { kms_key_id: Some(key_id), ..Config::for_table(&table, Some(digest(&platform_key))) };
         adjust(&mut config);
         let state = AppState::new(config, sdk);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

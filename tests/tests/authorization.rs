@@ -111,6 +111,19 @@ fn cases() -> Vec<Case> {
         c(M::PUT, "/v1/employees/{employee_id}/policies/{policy_id}", "/v1/employees/{member}/policies/{policy}", Some("{}"), ADMINS, OK, FORBIDDEN),
         c(M::DELETE, "/v1/employees/{employee_id}/policies/{policy_id}", "/v1/employees/{member}/policies/{policy}", None, ADMINS, GONE, FORBIDDEN),
         c(M::GET, "/v1/employees/{employee_id}/effective-policies", "/v1/employees/{member}/effective-policies", None, POLICY_READERS, OK, FORBIDDEN),
+        // Configurations: admins manage them, readers of employees read them.
+        c(M::GET, "/v1/employees/{employee_id}/agent-configs", "/v1/employees/{member}/agent-configs", None, READERS, OK, FORBIDDEN),
+        c(M::POST, "/v1/employees/{employee_id}/agent-configs", "/v1/employees/{member}/agent-configs", Some(r#"{"agent_id":"%agent%","name":"%unique%"}"#), ADMINS, CREATED, FORBIDDEN),
+        c(M::GET, "/v1/employees/{employee_id}/agent-configs/{config_id}", "/v1/employees/{member}/agent-configs/{agent_config}", None, READERS, OK, FORBIDDEN),
+        c(M::PATCH, "/v1/employees/{employee_id}/agent-configs/{config_id}", "/v1/employees/{member}/agent-configs/{agent_config}", Some(r#"{"status":"disabled"}"#), ADMINS, OK, FORBIDDEN),
+        c(M::DELETE, "/v1/employees/{employee_id}/agent-configs/{config_id}", "/v1/employees/{member}/agent-configs/{agent_config}", None, ADMINS, GONE, FORBIDDEN),
+        c(M::GET, "/v1/employees/{employee_id}/mcp-configs", "/v1/employees/{member}/mcp-configs", None, READERS, OK, FORBIDDEN),
+        c(M::POST, "/v1/employees/{employee_id}/mcp-configs", "/v1/employees/{member}/mcp-configs", Some(r#"{"server_id":"%config_server%"}"#), ADMINS, CREATED, FORBIDDEN),
+        c(M::GET, "/v1/employees/{employee_id}/mcp-configs/{config_id}", "/v1/employees/{member}/mcp-configs/{mcp_config}", None, READERS, OK, FORBIDDEN),
+        c(M::PATCH, "/v1/employees/{employee_id}/mcp-configs/{config_id}", "/v1/employees/{member}/mcp-configs/{mcp_config}", Some(r#"{"status":"disabled"}"#), ADMINS, OK, FORBIDDEN),
+        c(M::PUT, "/v1/employees/{employee_id}/mcp-configs/{config_id}/credentials", "/v1/employees/{member}/mcp-configs/{mcp_config}/credentials", Some(r#"{"credentials":{"token":"secret-%unique%"}}"#), ADMINS, OK, FORBIDDEN),
+        c(M::DELETE, "/v1/employees/{employee_id}/mcp-configs/{config_id}/credentials", "/v1/employees/{member}/mcp-configs/{mcp_config}/credentials", None, ADMINS, OK, FORBIDDEN),
+        c(M::DELETE, "/v1/employees/{employee_id}/mcp-configs/{config_id}", "/v1/employees/{member}/mcp-configs/{mcp_config}", None, ADMINS, GONE, FORBIDDEN),
     ]
 }
 
@@ -152,6 +165,24 @@ async fn targets(app: &TestApp, org: &Org, tag: &str) -> HashMap<&'static str, S
         assert_eq!(status, CREATED, "{created}");
         targets.insert(name, id(&created));
     }
+    // An approved server with a credential, and configurations of the member.
+    let token_schema = json!({ "type": "object", "required": ["token"], "properties": { "token": { "type": "string", "writeOnly": true } } });
+    let (_, server) = app
+        .post("/v1/catalog/mcp-servers", t, json!({ "name": format!("config-server-{tag}"), "provider": "p", "version": "1", "transport": "http", "url": "https://mcp.example.com/", "headers": { "Authorization": "Bearer ${token}" }, "connection_schema": token_schema }))
+        .await;
+    targets.insert("config_server", id(&server));
+    let (status, _) =
+        app.call(Method::PUT, &format!("/v1/catalog/mcp-servers/{}/approval", id(&server)), Some(t), None).await;
+    assert_eq!(status, OK);
+    let member_path = format!("/v1/employees/{}", targets["member"]);
+    let (status, agent_config) =
+        app.post(&format!("{member_path}/agent-configs"), t, json!({ "agent_id": targets["agent"] })).await;
+    assert_eq!(status, CREATED, "{agent_config}");
+    targets.insert("agent_config", id(&agent_config));
+    let (status, mcp_config) =
+        app.post(&format!("{member_path}/mcp-configs"), t, json!({ "server_id": id(&server) })).await;
+    assert_eq!(status, CREATED, "{mcp_config}");
+    targets.insert("mcp_config", id(&mcp_config));
     targets
 }
 
@@ -168,7 +199,10 @@ fn fill(template: &str, targets: &HashMap<&'static str, String>) -> String {
 
 async fn send(app: &TestApp, case: &Case, targets: &HashMap<&'static str, String>, token: &str) -> (StatusCode, Value) {
     let unique = slug("m");
-    let body = case.body.map(|b| serde_json::from_str(&b.replace("%unique%", &unique)).unwrap());
+    let body = case.body.map(|b| {
+        let filled = targets.iter().fold(b.replace("%unique%", &unique), |b, (k, v)| b.replace(&format!("%{k}%"), v));
+        serde_json::from_str(&filled).unwrap()
+    });
     app.call(case.method.clone(), &fill(case.path, targets), Some(token), body).await
 }
 

@@ -291,7 +291,7 @@ async fn teams_and_employees_with_policies_are_not_deleted_from_under_them() {
     assert_problem(status, &body, StatusCode::CONFLICT, "team_has_policies");
     app.patch(&format!("/v1/employees/{employee_id}"), t, json!({ "status": "deactivated" })).await;
     let (status, body) = app.delete(&format!("/v1/employees/{employee_id}"), t).await;
-    assert_problem(status, &body, StatusCode::CONFLICT, "employee_has_policies");
+    assert_problem(status, &body, StatusCode::CONFLICT, "employee_has_configurations");
 
     app.delete(&format!("/v1/teams/{team_id}/policies/{shell}"), t).await;
     app.delete(&format!("/v1/employees/{employee_id}/policies/{shell}"), t).await;

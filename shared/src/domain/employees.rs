@@ -340,9 +340,12 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     if before.status != EmployeeStatus::Deactivated {
         return Err(Error::conflict("employee_not_deactivated", "deactivate the employee before deleting them"));
     }
-    let target = crate::domain::policies::Target::Employee(id);
-    if !repo::policies::links(&state.repo, Some(caller.org_id), target).await?.is_empty() {
-        return Err(Error::conflict("employee_has_policies", "detach the employee's policies before deleting them"));
+    // Configurations and personal policies live in the employee's own partition.
+    if repo::configs::partition_in_use(&state.repo, caller.org_id, id).await? {
+        return Err(Error::conflict(
+            "employee_has_configurations",
+            "remove the employee's agent and MCP configurations and policies before deleting them",
+        ));
     }
     let mut tx = state.repo.transaction();
     repo::employees::delete(&mut tx, &before);

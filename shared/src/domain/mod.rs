@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod catalog;
+pub mod configs;
 pub mod employees;
 pub mod mcp;
 pub mod organizations;

@@ -6,6 +6,7 @@ use crate::ids::OrgId;
 use crate::keys::{self, Key};
 
 pub const ALREADY_APPROVED: &str = "mcp_approved";
+pub const NOT_APPROVED: &str = "mcp_not_approved";
 const PREFIX: &str = "MCPAPPROVAL#";
 
 fn key(org: OrgId, server: uuid::Uuid) -> Key {
@@ -30,4 +31,9 @@ pub fn put_approval(tx: &mut Transaction, approval: &McpApproval) -> Result<(), 
 
 pub fn delete_approval(tx: &mut Transaction, org: OrgId, server: uuid::Uuid) {
     tx.delete(&key(org, server), Some(Expr::new("attribute_exists(PK)")), "mcp_approval");
+}
+
+/// Fails the transaction (with [`NOT_APPROVED`]) unless the organization approved the server.
+pub fn require_approval(tx: &mut Transaction, org: OrgId, server: uuid::Uuid) {
+    tx.check(&key(org, server), Expr::new("attribute_exists(PK)"), NOT_APPROVED);
 }

@@ -7,6 +7,7 @@ pub mod transaction;
 pub mod activity;
 pub mod agent_tools;
 pub mod catalog;
+pub mod configs;
 pub mod employees;
 pub mod mcp;
 pub mod organizations;

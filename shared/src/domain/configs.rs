@@ -1,0 +1,621 @@
+//! Employee configurations: the agents (from the catalog) and MCP servers (approved for
+//! the organization) an employee uses, with their settings. Every edit issues a new
+//! `sync_token`. MCP credentials are write-only: set through their own endpoint,
+//! encrypted by the [`crate::vault`], never returned by this API.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::{Caller, Principal};
+use crate::domain::agents::AgentSpec;
+use crate::domain::catalog::{self, Entry};
+use crate::domain::mcp::{McpServerSpec, credential_fields};
+use crate::domain::{employees, organizations};
+use crate::error::{Error, Result};
+use crate::ids::{EmployeeId, OrgId};
+use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::repo::{self, StoreError};
+use crate::roles::Permission;
+use crate::validate::{self, FieldError, Validator};
+use crate::vault::{Owner, VaultError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigStatus {
+    Active,
+    Disabled,
+    /// Waiting for an approval: not delivered to the employee.
+    PendingApproval,
+}
+
+impl ConfigStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+            Self::PendingApproval => "pending_approval",
+        }
+    }
+}
+
+/// An agent an employee uses (the seed's employee_agent_configs).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AgentConfig {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    #[schema(value_type = String, format = Uuid)]
+    pub agent_id: Uuid,
+    /// The agent's owner (absent: the global catalog).
+    pub agent_org_id: Option<OrgId>,
+    pub name: String,
+    pub status: ConfigStatus,
+    /// Settings over the agent's `default_config` (validated against its `config_schema`).
+    pub config_override: Value,
+    /// Changes on every edit.
+    pub sync_token: String,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An MCP server an employee uses (the seed's employee_mcp_configs), as admins see it:
+/// whether credentials are set and when they were rotated, never the credentials.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct McpConfig {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    #[schema(value_type = String, format = Uuid)]
+    pub server_id: Uuid,
+    pub server_org_id: Option<OrgId>,
+    pub server_name: String,
+    pub status: ConfigStatus,
+    /// The connection's non-secret fields, validated against the server's schema.
+    pub connection_config: Value,
+    pub credentials_set: bool,
+    pub credentials_rotated_at: Option<DateTime<Utc>>,
+    pub sync_token: String,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAgentConfig {
+    #[schema(value_type = String, format = Uuid)]
+    pub agent_id: Uuid,
+    /// Defaults to the agent's name.
+    pub name: Option<String>,
+    /// Defaults to `active`.
+    pub status: Option<ConfigStatus>,
+    pub config_override: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfigPatch {
+    pub name: Option<String>,
+    pub status: Option<ConfigStatus>,
+    pub config_override: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMcpConfig {
+    #[schema(value_type = String, format = Uuid)]
+    pub server_id: Uuid,
+    pub status: Option<ConfigStatus>,
+    pub connection_config: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct McpConfigPatch {
+    pub status: Option<ConfigStatus>,
+    pub connection_config: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsUpdate {
+    /// The server's credential fields (its connection schema's `writeOnly` properties).
+    pub credentials: Value,
+}
+
+fn new_sync_token() -> String {
+    Uuid::new_v4().simple().to_string()
+}
+
+/// Configurations are the employee's own to read; admins (employees:read/write) manage
+/// everyone's.
+async fn employee_for(
+    state: &AppState,
+    caller: &Caller,
+    employee: EmployeeId,
+    write: bool,
+) -> Result<employees::Employee> {
+    if employee != caller.employee_id || write {
+        caller.require(if write { Permission::EmployeesWrite } else { Permission::EmployeesRead })?;
+    }
+    employees::find(state, caller.org_id, employee).await
+}
+
+/// Validates `instance` against `schema`; errors are reported under `field`.
+fn schema_errors(schema: &Value, instance: &Value, field: &str) -> Vec<FieldError> {
+    match jsonschema::validator_for(schema) {
+        Err(e) => vec![FieldError { field: field.into(), message: format!("the schema cannot be used: {e}") }],
+        Ok(validator) => validator
+            .iter_errors(instance)
+            .map(|e| {
+                let path = e.instance_path().to_string();
+                let at = path.trim_start_matches('/').replace('/', ".");
+                FieldError {
+                    field: if at.is_empty() { field.into() } else { format!("{field}.{at}") },
+                    message: e.to_string(),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn principal(caller: &Caller) -> Principal {
+    Principal::Employee(caller.clone())
+}
+
+fn stale() -> Error {
+    Error::conflict("concurrent_update", "the configuration changed while this request ran; retry")
+}
+
+// --- agent configurations ---------------------------------------------------------------
+
+fn check_override(v: &mut Validator, agent: &Entry<AgentSpec>, config_override: Value) -> Option<Value> {
+    let config_override = v.check("config_override", config_override, validate::json_object(32 * 1024))?;
+    if let Some(schema) = &agent.spec.config_schema {
+        let mut merged = agent.spec.default_config.clone();
+        catalog::merge_patch(&mut merged, &config_override);
+        for e in schema_errors(schema, &merged, "config_override") {
+            v.error(&e.field, e.message);
+        }
+    }
+    Some(config_override)
+}
+
+pub async fn create_agent_config(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    request: NewAgentConfig,
+) -> Result<AgentConfig> {
+    let employee = employee_for(state, caller, employee_id, true).await?;
+    let org = organizations::get(state, caller.org_id).await?;
+    let agent = match catalog::visible_to::<AgentSpec>(state, Some(caller.org_id), request.agent_id).await {
+        Ok(agent) => agent,
+        Err(Error::NotFound(_)) => return Err(Error::invalid("agent_id", "no such agent in the catalog")),
+        Err(e) => return Err(e),
+    };
+    let mut v = Validator::new();
+    let name = v.check("name", request.name.unwrap_or_else(|| agent.name.clone()), validate::name(100));
+    let config_override = check_override(&mut v, &agent, request.config_override.unwrap_or_else(|| json!({})));
+    let (name, config_override) = v.finish(|| Some((name?, config_override?)))?;
+    let now = crate::time::now();
+    let config = AgentConfig {
+        id: Uuid::now_v7(),
+        org_id: caller.org_id,
+        employee_id,
+        agent_id: agent.id,
+        agent_org_id: agent.org_id,
+        name,
+        status: request.status.unwrap_or(ConfigStatus::Active),
+        config_override,
+        sync_token: new_sync_token(),
+        last_sync_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.repo.transaction();
+    repo::configs::create_agent(&mut tx, &config)?;
+    repo::configs::take_agent_slot(&mut tx, &employee, org.max_agents_per_employee);
+    repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
+    let payload =
+        json!({ "employee_id": employee_id, "config_id": config.id, "agent_id": agent.id, "agent": agent.name });
+    repo::activity::record(
+        &mut tx,
+        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::AgentInstalled, payload),
+        state.config.activity_retention_days,
+    )?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::configs::AGENT_LIMIT) => Error::conflict(
+            "agent_limit_reached",
+            format!("the employee has the organization's maximum of {} agents", org.max_agents_per_employee),
+        ),
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })?;
+    Ok(config)
+}
+
+pub async fn list_agent_configs(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    query: &PageQuery,
+) -> Result<Page<AgentConfig>> {
+    employee_for(state, caller, employee_id, false).await?;
+    Ok(repo::configs::list_agents(&state.repo, caller.org_id, employee_id, &PageRequest::try_from(query)?).await?)
+}
+
+pub async fn get_agent_config(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: Uuid,
+) -> Result<AgentConfig> {
+    employee_for(state, caller, employee_id, false).await?;
+    repo::configs::get_agent(&state.repo, caller.org_id, employee_id, id).await?.ok_or(Error::NotFound("agent_config"))
+}
+
+pub async fn update_agent_config(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: Uuid,
+    patch: AgentConfigPatch,
+) -> Result<AgentConfig> {
+    employee_for(state, caller, employee_id, true).await?;
+    let before = repo::configs::get_agent(&state.repo, caller.org_id, employee_id, id)
+        .await?
+        .ok_or(Error::NotFound("agent_config"))?;
+    let agent = catalog::visible_to::<AgentSpec>(state, Some(caller.org_id), before.agent_id).await?;
+    let mut v = Validator::new();
+    let name = v.check_opt("name", patch.name, validate::name(100));
+    let config_override = match patch.config_override {
+        Some(o) => check_override(&mut v, &agent, o).map(Some),
+        None => Some(None),
+    };
+    let (name, config_override) = v.finish(|| Some((name?, config_override?)))?;
+    let after = AgentConfig {
+        name: name.unwrap_or(before.name.clone()),
+        status: patch.status.unwrap_or(before.status),
+        config_override: config_override.unwrap_or(before.config_override.clone()),
+        sync_token: new_sync_token(),
+        updated_at: crate::time::now(),
+        ..before.clone()
+    };
+    let mut tx = state.repo.transaction();
+    repo::configs::replace_agent(&mut tx, &after, &before)?;
+    let payload = json!({ "employee_id": employee_id, "config_id": id, "status": after.status });
+    repo::activity::record(
+        &mut tx,
+        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::AgentUpdated, payload),
+        state.config.activity_retention_days,
+    )?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })?;
+    Ok(after)
+}
+
+pub async fn delete_agent_config(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<()> {
+    let employee = employee_for(state, caller, employee_id, true).await?;
+    let config = repo::configs::get_agent(&state.repo, caller.org_id, employee_id, id)
+        .await?
+        .ok_or(Error::NotFound("agent_config"))?;
+    let mut tx = state.repo.transaction();
+    repo::configs::delete_agent(&mut tx, &config);
+    repo::configs::release_agent_slot(&mut tx, &employee);
+    repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id), -1);
+    let payload = json!({ "employee_id": employee_id, "config_id": id, "agent_id": config.agent_id });
+    repo::activity::record(
+        &mut tx,
+        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::AgentRemoved, payload),
+        state.config.activity_retention_days,
+    )?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })
+}
+
+// --- MCP configurations ------------------------------------------------------------------
+
+/// The server's connection schema without its credential fields: what
+/// `connection_config` must satisfy (credentials come through their own endpoint).
+fn plain_schema(schema: &Value) -> (Value, Vec<String>) {
+    let (secret, _) = credential_fields(schema);
+    let mut plain = schema.clone();
+    if let Some(properties) = plain["properties"].as_object_mut() {
+        for field in &secret {
+            properties.remove(field);
+        }
+    }
+    if let Some(required) = plain["required"].as_array_mut() {
+        required.retain(|r| r.as_str().is_none_or(|r| !secret.iter().any(|s| s == r)));
+    }
+    (plain, secret)
+}
+
+fn check_connection(v: &mut Validator, server: &Entry<McpServerSpec>, connection: Value) -> Option<Value> {
+    let connection = v.check("connection_config", connection, validate::json_object(16 * 1024))?;
+    let (plain, secret) = plain_schema(&server.spec.connection_schema);
+    let mut ok = true;
+    for field in secret.iter().filter(|f| connection.get(f.as_str()).is_some()) {
+        v.error(&format!("connection_config.{field}"), "is a credential: set it through the credentials endpoint");
+        ok = false;
+    }
+    for e in schema_errors(&plain, &connection, "connection_config") {
+        v.error(&e.field, e.message);
+        ok = false;
+    }
+    ok.then_some(connection)
+}
+
+/// The stored form: the view plus the ciphertext, which only the sync ever reads.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredMcpConfig {
+    #[serde(flatten)]
+    pub config: McpConfig,
+    pub credentials_encrypted: Option<String>,
+}
+
+pub async fn create_mcp_config(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    request: NewMcpConfig,
+) -> Result<McpConfig> {
+    employee_for(state, caller, employee_id, true).await?;
+    let server = match catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), request.server_id).await {
+        Ok(server) => server,
+        Err(Error::NotFound(_)) => return Err(Error::invalid("server_id", "no such MCP server in the catalog")),
+        Err(e) => return Err(e),
+    };
+    let mut v = Validator::new();
+    let connection = check_connection(&mut v, &server, request.connection_config.unwrap_or_else(|| json!({})));
+    let connection = v.finish(|| connection)?;
+    let now = crate::time::now();
+    let stored = StoredMcpConfig {
+        config: McpConfig {
+            id: Uuid::now_v7(),
+            org_id: caller.org_id,
+            employee_id,
+            server_id: server.id,
+            server_org_id: server.org_id,
+            server_name: server.name.clone(),
+            status: request.status.unwrap_or(ConfigStatus::Active),
+            connection_config: connection,
+            credentials_set: false,
+            credentials_rotated_at: None,
+            sync_token: new_sync_token(),
+            last_sync_at: None,
+            created_at: now,
+            updated_at: now,
+        },
+        credentials_encrypted: None,
+    };
+    let mut tx = state.repo.transaction();
+    repo::configs::create_mcp(&mut tx, &stored)?;
+    repo::mcp::require_approval(&mut tx, caller.org_id, server.id);
+    repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
+    let payload = json!({ "employee_id": employee_id, "config_id": stored.config.id, "server_id": server.id, "server": server.name });
+    repo::activity::record(
+        &mut tx,
+        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::McpConfigured, payload),
+        state.config.activity_retention_days,
+    )?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::mcp::NOT_APPROVED) => {
+            Error::invalid("server_id", "the MCP server is not approved for this organization")
+        }
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })?;
+    Ok(stored.config)
+}
+
+async fn stored_mcp(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<StoredMcpConfig> {
+    repo::configs::get_mcp(&state.repo, caller.org_id, employee_id, id).await?.ok_or(Error::NotFound("mcp_config"))
+}
+
+pub async fn list_mcp_configs(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    query: &PageQuery,
+) -> Result<Page<McpConfig>> {
+    employee_for(state, caller, employee_id, false).await?;
+    let page = repo::configs::list_mcp(&state.repo, caller.org_id, employee_id, &PageRequest::try_from(query)?).await?;
+    Ok(Page { items: page.items.into_iter().map(|s| s.config).collect(), next_cursor: page.next_cursor })
+}
+
+pub async fn get_mcp_config(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<McpConfig> {
+    employee_for(state, caller, employee_id, false).await?;
+    Ok(stored_mcp(state, caller, employee_id, id).await?.config)
+}
+
+async fn write_mcp(
+    state: &AppState,
+    caller: &Caller,
+    before: &StoredMcpConfig,
+    after: StoredMcpConfig,
+    event: EventType,
+) -> Result<McpConfig> {
+    let mut tx = state.repo.transaction();
+    repo::configs::replace_mcp(&mut tx, &after, before)?;
+    // Never the credentials themselves: only that they changed.
+    let payload =
+        json!({ "employee_id": after.config.employee_id, "config_id": after.config.id, "status": after.config.status });
+    repo::activity::record(
+        &mut tx,
+        &ActivityEntry::new(caller.org_id, &principal(caller), event, payload),
+        state.config.activity_retention_days,
+    )?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })?;
+    Ok(after.config)
+}
+
+pub async fn update_mcp_config(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: Uuid,
+    patch: McpConfigPatch,
+) -> Result<McpConfig> {
+    employee_for(state, caller, employee_id, true).await?;
+    let before = stored_mcp(state, caller, employee_id, id).await?;
+    let server = catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), before.config.server_id).await?;
+    let mut v = Validator::new();
+    let connection = match patch.connection_config {
+        Some(c) => check_connection(&mut v, &server, c).map(Some),
+        None => Some(None),
+    };
+    let connection = v.finish(|| connection)?;
+    let mut after = before.clone();
+    after.config.status = patch.status.unwrap_or(before.config.status);
+    if let Some(connection) = connection {
+        after.config.connection_config = connection;
+    }
+    after.config.sync_token = new_sync_token();
+    after.config.updated_at = crate::time::now();
+    write_mcp(state, caller, &before, after, EventType::McpUpdated).await
+}
+
+pub async fn delete_mcp_config(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<()> {
+    employee_for(state, caller, employee_id, true).await?;
+    let config = stored_mcp(state, caller, employee_id, id).await?;
+    let mut tx = state.repo.transaction();
+    repo::configs::delete_mcp(&mut tx, &config);
+    repo::catalog::adjust_refs_at(
+        &mut tx,
+        &repo::catalog::key::<McpServerSpec>(config.config.server_org_id, config.config.server_id),
+        -1,
+    );
+    let payload = json!({ "employee_id": employee_id, "config_id": id, "server_id": config.config.server_id });
+    repo::activity::record(
+        &mut tx,
+        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::McpRemoved, payload),
+        state.config.activity_retention_days,
+    )?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    })
+}
+
+/// Credentials are the employee's own to set, or an admin's (employees:write).
+fn require_credential_rights(caller: &Caller, employee_id: EmployeeId) -> Result<()> {
+    if employee_id != caller.employee_id {
+        caller.require(Permission::EmployeesWrite)?;
+    }
+    Ok(())
+}
+
+fn check_credentials(server: &Entry<McpServerSpec>, credentials: &Value) -> Result<()> {
+    let Some(given) = credentials.as_object() else {
+        return Err(Error::invalid("credentials", "must be a JSON object"));
+    };
+    let schema = &server.spec.connection_schema;
+    let (secret, _) = credential_fields(schema);
+    if secret.is_empty() {
+        return Err(Error::invalid("credentials", "this MCP server takes no credentials"));
+    }
+    let mut errors: Vec<FieldError> = given
+        .keys()
+        .filter(|k| !secret.contains(k))
+        .map(|k| FieldError {
+            field: format!("credentials.{k}"),
+            message: format!("is not a credential of this server (it has: {})", secret.join(", ")),
+        })
+        .collect();
+    let required: Vec<&str> =
+        schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let mut properties = Map::new();
+    for field in &secret {
+        properties.insert(field.clone(), schema["properties"][field].clone());
+    }
+    let only_secrets = json!({
+        "type": "object",
+        "properties": properties,
+        "required": secret.iter().filter(|f| required.contains(&f.as_str())).collect::<Vec<_>>(),
+    });
+    // Report where a value is wrong, never the value itself.
+    errors.extend(
+        schema_errors(&only_secrets, credentials, "credentials")
+            .into_iter()
+            .map(|e| FieldError { message: "is missing or of the wrong type".into(), ..e }),
+    );
+    if errors.is_empty() { Ok(()) } else { Err(Error::Validation(errors)) }
+}
+
+fn vault_error(e: VaultError) -> Error {
+    match e {
+        VaultError::TooLarge => Error::invalid("credentials", e.to_string()),
+        VaultError::Unavailable(_) | VaultError::NoKey | VaultError::Undecryptable(_) => Error::internal(e),
+    }
+}
+
+/// Sets or rotates an MCP configuration's credentials (encrypted, write-only).
+pub async fn set_credentials(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: Uuid,
+    request: CredentialsUpdate,
+) -> Result<McpConfig> {
+    require_credential_rights(caller, employee_id)?;
+    employees::find(state, caller.org_id, employee_id).await?;
+    let before = stored_mcp(state, caller, employee_id, id).await?;
+    let server = catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), before.config.server_id).await?;
+    check_credentials(&server, &request.credentials)?;
+    let owner = Owner { org_id: caller.org_id, employee_id, config_id: id };
+    let ciphertext = state.vault.seal(&owner, &request.credentials).await.map_err(vault_error)?;
+    let now = crate::time::now();
+    let mut after = before.clone();
+    after.credentials_encrypted = Some(ciphertext);
+    after.config.credentials_set = true;
+    after.config.credentials_rotated_at = Some(now);
+    after.config.sync_token = new_sync_token();
+    after.config.updated_at = now;
+    write_mcp(state, caller, &before, after, EventType::McpCredentialsRotated).await
+}
+
+/// Removes an MCP configuration's credentials.
+pub async fn clear_credentials(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: Uuid,
+) -> Result<McpConfig> {
+    require_credential_rights(caller, employee_id)?;
+    employees::find(state, caller.org_id, employee_id).await?;
+    let before = stored_mcp(state, caller, employee_id, id).await?;
+    if !before.config.credentials_set {
+        return Err(Error::NotFound("credentials"));
+    }
+    let now = crate::time::now();
+    let mut after = before.clone();
+    after.credentials_encrypted = None;
+    after.config.credentials_set = false;
+    after.config.sync_token = new_sync_token();
+    after.config.updated_at = now;
+    write_mcp(state, caller, &before, after, EventType::McpCredentialsRemoved).await
+}
+
+/// Decrypts a configuration's credentials: for the owning employee's sync only.
+pub async fn open_credentials(state: &AppState, stored: &StoredMcpConfig) -> Result<Option<Value>> {
+    let Some(ciphertext) = &stored.credentials_encrypted else { return Ok(None) };
+    let owner =
+        Owner { org_id: stored.config.org_id, employee_id: stored.config.employee_id, config_id: stored.config.id };
+    state.vault.open(&owner, ciphertext).await.map(Some).map_err(vault_error)
+}

@@ -1,0 +1,118 @@
+//! Employee configurations, in the employee's own partition `ORG#o#EMP#e`:
+//! agent configs `AGENTCFG#c`, MCP configs `MCPCFG#c` (one Query reads everything an
+//! employee syncs). The employee item counts agent configs (`agent_config_count`) so
+//! that `max_agents_per_employee` holds under concurrent writes.
+
+use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, to_item, ts, with_key};
+use crate::domain::configs::{AgentConfig, StoredMcpConfig};
+use crate::domain::employees::Employee;
+use crate::ids::{EmployeeId, OrgId};
+use crate::keys::{self, Key};
+use crate::pagination::{Page, PageRequest};
+
+pub const AGENT_LIMIT: &str = "agent_limit";
+pub const CHANGED: &str = "config_changed";
+pub const AGENT_PREFIX: &str = "AGENTCFG#";
+pub const MCP_PREFIX: &str = "MCPCFG#";
+
+fn key(org: OrgId, employee: EmployeeId, prefix: &str, id: uuid::Uuid) -> Key {
+    Key { pk: keys::employee_partition(org, employee), sk: format!("{prefix}{id}") }
+}
+
+fn unchanged(updated_at: &crate::time::Timestamp) -> Expr {
+    Expr::new("updated_at = :read_at").value(":read_at", ts(updated_at))
+}
+
+pub fn create_agent(tx: &mut Transaction, config: &AgentConfig) -> Result<(), StoreError> {
+    let key = key(config.org_id, config.employee_id, AGENT_PREFIX, config.id);
+    tx.put_new(with_key(to_item(config)?, &key, "agent_config"), CHANGED);
+    Ok(())
+}
+
+/// Counts one more agent on the employee, failing with [`AGENT_LIMIT`] at `max`.
+pub fn take_agent_slot(tx: &mut Transaction, employee: &Employee, max: u32) {
+    let update = Expr::new("ADD agent_config_count :one").value(":one", n(1));
+    let condition =
+        Expr::new("attribute_exists(PK) AND (attribute_not_exists(agent_config_count) OR agent_config_count < :max)")
+            .value(":max", n(max));
+    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), AGENT_LIMIT);
+}
+
+pub fn release_agent_slot(tx: &mut Transaction, employee: &Employee) {
+    let update = Expr::new("ADD agent_config_count :minus").value(":minus", n(-1));
+    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(Expr::new("attribute_exists(PK)")), CHANGED);
+}
+
+pub async fn get_agent(
+    repo: &Repository,
+    org: OrgId,
+    employee: EmployeeId,
+    id: uuid::Uuid,
+) -> Result<Option<AgentConfig>, StoreError> {
+    repo.get_as(&key(org, employee, AGENT_PREFIX, id)).await
+}
+
+pub async fn list_agents(
+    repo: &Repository,
+    org: OrgId,
+    employee: EmployeeId,
+    page: &PageRequest,
+) -> Result<Page<AgentConfig>, StoreError> {
+    repo.query(QuerySpec::table(keys::employee_partition(org, employee), AGENT_PREFIX), page).await?.try_map(from_item)
+}
+
+pub fn replace_agent(tx: &mut Transaction, after: &AgentConfig, before: &AgentConfig) -> Result<(), StoreError> {
+    let key = key(after.org_id, after.employee_id, AGENT_PREFIX, after.id);
+    tx.put_if(with_key(to_item(after)?, &key, "agent_config"), unchanged(&before.updated_at), CHANGED);
+    Ok(())
+}
+
+pub fn delete_agent(tx: &mut Transaction, config: &AgentConfig) {
+    tx.delete(
+        &key(config.org_id, config.employee_id, AGENT_PREFIX, config.id),
+        Some(unchanged(&config.updated_at)),
+        CHANGED,
+    );
+}
+
+pub fn create_mcp(tx: &mut Transaction, stored: &StoredMcpConfig) -> Result<(), StoreError> {
+    let c = &stored.config;
+    tx.put_new(with_key(to_item(stored)?, &key(c.org_id, c.employee_id, MCP_PREFIX, c.id), "mcp_config"), CHANGED);
+    Ok(())
+}
+
+pub async fn get_mcp(
+    repo: &Repository,
+    org: OrgId,
+    employee: EmployeeId,
+    id: uuid::Uuid,
+) -> Result<Option<StoredMcpConfig>, StoreError> {
+    repo.get_as(&key(org, employee, MCP_PREFIX, id)).await
+}
+
+pub async fn list_mcp(
+    repo: &Repository,
+    org: OrgId,
+    employee: EmployeeId,
+    page: &PageRequest,
+) -> Result<Page<StoredMcpConfig>, StoreError> {
+    repo.query(QuerySpec::table(keys::employee_partition(org, employee), MCP_PREFIX), page).await?.try_map(from_item)
+}
+
+pub fn replace_mcp(tx: &mut Transaction, after: &StoredMcpConfig, before: &StoredMcpConfig) -> Result<(), StoreError> {
+    let c = &after.config;
+    let item = with_key(to_item(after)?, &key(c.org_id, c.employee_id, MCP_PREFIX, c.id), "mcp_config");
+    tx.put_if(item, unchanged(&before.config.updated_at), CHANGED);
+    Ok(())
+}
+
+pub fn delete_mcp(tx: &mut Transaction, stored: &StoredMcpConfig) {
+    let c = &stored.config;
+    tx.delete(&key(c.org_id, c.employee_id, MCP_PREFIX, c.id), Some(unchanged(&c.updated_at)), CHANGED);
+}
+
+/// Whether anything (configurations, personal policies) remains in the employee's partition.
+pub async fn partition_in_use(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<bool, StoreError> {
+    let spec = QuerySpec { sk_prefix: None, ..QuerySpec::table(keys::employee_partition(org, employee), "") };
+    Ok(!repo.query(spec, &PageRequest::first(1)).await?.items.is_empty())
+}
