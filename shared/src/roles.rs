@@ -15,7 +15,7 @@ use tokio::sync::RwLock;
 use crate::repo::{Repository, StoreError};
 
 /// Bump when the default permissions change, so deployed tables get them.
-pub const DEFAULTS_VERSION: u32 = 2;
+pub const DEFAULTS_VERSION: u32 = 3;
 
 /// How long a process trusts its copy of the role table.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -123,10 +123,13 @@ pub enum Permission {
     /// Create policies and attach them at any level.
     #[serde(rename = "policies:write")]
     PoliciesWrite,
+    /// Read the organization's activity log (audit trail).
+    #[serde(rename = "activity:read")]
+    ActivityRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Self::OrgRead,
         Self::OrgWrite,
         Self::SubscriptionRead,
@@ -143,6 +146,7 @@ impl Permission {
         Self::McpApprove,
         Self::PoliciesRead,
         Self::PoliciesWrite,
+        Self::ActivityRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +167,7 @@ impl Permission {
             Self::McpApprove => "mcp:approve",
             Self::PoliciesRead => "policies:read",
             Self::PoliciesWrite => "policies:write",
+            Self::ActivityRead => "activity:read",
         }
     }
 

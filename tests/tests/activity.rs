@@ -73,3 +73,57 @@ async fn a_refused_change_writes_no_activity() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.activity(&org.id).await.len(), before + 1, "only the one successful creation");
 }
+
+#[tokio::test]
+async fn the_activity_log_is_read_newest_first_with_filters() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("auditlog")).await;
+    let other = app.create_org(&slug("auditother")).await;
+    let t = &org.owner_token;
+    let (admin, admin_token) = app.add_signed_in(&org, "admin@auditlog.example", "admin").await;
+    for i in 0..4 {
+        app.post("/v1/teams", &admin_token, json!({ "name": format!("Team {i}") })).await;
+    }
+    app.create_team(&other, "Elsewhere").await;
+
+    let (status, page) = app.get("/v1/activity?limit=3", t).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let first = page["items"].as_array().unwrap();
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[0]["event_type"], "team.created", "newest first");
+    let times: Vec<&str> = first.iter().map(|e| e["created_at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    let mut all = first.clone();
+    let mut cursor = page["next_cursor"].as_str().map(String::from);
+    while let Some(c) = cursor {
+        let (_, next) = app.get(&format!("/v1/activity?limit=3&cursor={c}"), t).await;
+        all.extend(next["items"].as_array().unwrap().iter().cloned());
+        cursor = next["next_cursor"].as_str().map(String::from);
+    }
+    assert!(all.iter().all(|e| e["org_id"] == org.id.as_str()), "only this organization's entries");
+    assert!(all.iter().any(|e| e["event_type"] == "org.created"));
+
+    let (_, teams) = app.get("/v1/activity?event_type=team.created", t).await;
+    assert_eq!(teams["items"].as_array().unwrap().len(), 4);
+    let admin_id = admin["id"].as_str().unwrap();
+    let (_, by_admin) = app.get(&format!("/v1/activity?employee_id={admin_id}"), t).await;
+    let types: Vec<&str> =
+        by_admin["items"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["team.created", "team.created", "team.created", "team.created", "session.created"]);
+    let future = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (_, none) = app.get(&format!("/v1/activity?from={future}&to={future}"), t).await;
+    assert_eq!(none["items"], json!([]));
+
+    for bad in [
+        "event_type=made.up",
+        "from=yesterday",
+        "from=2026-01-01T00:00:00Z&to=2020-01-01T00:00:00Z",
+        "from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+    ] {
+        let (status, body) = app.get(&format!("/v1/activity?{bad}"), t).await;
+        assert!(
+            status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {status} {body}"
+        );
+    }
+}

@@ -47,6 +47,7 @@ fn cases() -> Vec<Case> {
         c(M::GET, "/v1/org/subscription", "/v1/org/subscription", None, MONEY, OK, FORBIDDEN),
         c(M::PATCH, "/v1/org/subscription", "/v1/org/subscription", Some(r#"{"monthly_budget_usd":"10"}"#), MONEY, OK, FORBIDDEN),
         c(M::GET, "/v1/roles", "/v1/roles", None, ALL, OK, FORBIDDEN),
+        c(M::GET, "/v1/activity", "/v1/activity", None, ADMINS, OK, FORBIDDEN),
         c(M::GET, "/v1/teams", "/v1/teams", None, ALL, OK, FORBIDDEN),
         c(M::POST, "/v1/teams", "/v1/teams", Some(r#"{"name":"%unique%"}"#), ADMINS, CREATED, FORBIDDEN),
         c(M::GET, "/v1/teams/{team_id}", "/v1/teams/{team}", None, ALL, OK, FORBIDDEN),

@@ -1,7 +1,9 @@
 //! The organizations function: tenants (platform operator), the caller's own
 //! organization, its subscription, and the global roles.
 
+use agentctl_shared::activity::ActivityEntry;
 use agentctl_shared::auth::Caller;
+use agentctl_shared::domain::audit::{self, ActivityQuery};
 use agentctl_shared::domain::organizations::{
     self, CreatedOrganization, NewOrganization, Organization, OrganizationPatch, PlatformOrganizationPatch,
 };
@@ -25,6 +27,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_own_organization, update_own_organization))
         .routes(routes!(get_subscription, update_subscription))
         .routes(routes!(list_roles))
+        .routes(routes!(list_activity))
+}
+
+/// The organization's activity log, newest first: filter by employee, event type and
+/// time range.
+#[utoipa::path(get, path = "/v1/activity", tag = "organizations", params(ActivityQuery),
+    responses((status = 200, body = Page<ActivityEntry>), Problems), security(("session" = [])))]
+async fn list_activity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ActivityQuery>,
+) -> Result<Json<Page<ActivityEntry>>> {
+    Ok(Json(audit::list(&state, &caller, query).await?))
 }
 
 /// Create an organization with its subscription and first owner (platform operator).

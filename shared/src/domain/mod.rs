@@ -3,6 +3,7 @@
 //! repository. Handlers only map HTTP to these calls and back.
 
 pub mod agents;
+pub mod audit;
 pub mod catalog;
 pub mod configs;
 pub mod employees;

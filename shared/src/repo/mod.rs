@@ -117,6 +117,8 @@ pub struct QuerySpec {
     pub pk: String,
     pub sk_attr: &'static str,
     pub sk_prefix: Option<String>,
+    /// Inclusive sort key range (instead of a prefix).
+    pub sk_between: Option<(String, String)>,
     pub forward: bool,
     pub filter: Option<Expr>,
 }
@@ -130,6 +132,7 @@ impl QuerySpec {
             pk,
             sk_attr: keys::SK,
             sk_prefix: Some(prefix.to_string()),
+            sk_between: None,
             forward: true,
             filter: None,
         }
@@ -143,9 +146,18 @@ impl QuerySpec {
             pk,
             sk_attr: keys::GSI1SK,
             sk_prefix: Some(prefix.to_string()),
+            sk_between: None,
             forward: true,
             filter: None,
         }
+    }
+
+    /// Sort keys between `from` and `to` (inclusive), newest first when `backwards`.
+    pub fn between(mut self, from: String, to: String, backwards: bool) -> Self {
+        self.sk_prefix = None;
+        self.sk_between = Some((from, to));
+        self.forward = !backwards;
+        self
     }
 
     pub fn filter(mut self, filter: Option<Expr>) -> Self {
@@ -267,6 +279,13 @@ impl Repository {
     ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
         let spec = spec.clone();
         let mut expr = Expr::new("#pk = :pk").name("#pk", spec.pk_attr).value(":pk", s(&spec.pk));
+        if let Some((from, to)) = &spec.sk_between {
+            expr = expr
+                .and_key("#sk BETWEEN :from AND :to")
+                .name("#sk", spec.sk_attr)
+                .value(":from", s(from))
+                .value(":to", s(to));
+        }
         if let Some(prefix) = &spec.sk_prefix {
             expr = expr.and_key("begins_with(#sk, :sk)").name("#sk", spec.sk_attr).value(":sk", s(prefix));
         }
@@ -303,18 +322,8 @@ impl Repository {
     pub async fn query_all(&self, spec: QuerySpec) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut request = PageRequest::max();
-        let QuerySpec { index, pk_attr, pk, sk_attr, sk_prefix, forward, filter } = spec;
         loop {
-            let spec = QuerySpec {
-                index,
-                pk_attr,
-                pk: pk.clone(),
-                sk_attr,
-                sk_prefix: sk_prefix.clone(),
-                forward,
-                filter: filter.clone(),
-            };
-            let page = self.query(spec, &request).await?;
+            let page = self.query(spec.clone(), &request).await?;
             items.extend(page.items);
             match page.next_cursor {
                 Some(cursor) => request.cursor = Some(Cursor::decode(&cursor)?),
