@@ -72,6 +72,18 @@ pub enum Principal {
 }
 
 impl Principal {
+    /// The catalog scope this principal acts in, once it holds `permission`: the global
+    /// catalog (`None`) for the platform operator, its organization for an employee.
+    pub fn scope(&self, permission: Permission) -> Result<Option<OrgId>, Error> {
+        match self {
+            Principal::Platform => Ok(None),
+            Principal::Employee(caller) => {
+                caller.require(permission)?;
+                Ok(Some(caller.org_id))
+            }
+        }
+    }
+
     /// The authorizer context (API Gateway allows strings, numbers and booleans only).
     pub fn to_context(&self) -> HashMap<String, Value> {
         match self {

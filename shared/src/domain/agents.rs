@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::Principal;
 use crate::domain::catalog::{self, Common, Spec};
 use crate::domain::tools::ToolSpec;
@@ -127,16 +127,6 @@ pub struct LinkTool {
     pub config: Option<Value>,
 }
 
-fn writer(principal: &Principal, permission: Permission) -> Result<Option<OrgId>> {
-    match principal {
-        Principal::Platform => Ok(None),
-        Principal::Employee(caller) => {
-            caller.require(permission)?;
-            Ok(Some(caller.org_id))
-        }
-    }
-}
-
 /// Links (or re-configures) a tool on an agent for the caller's scope.
 pub async fn link_tool(
     state: &AppState,
@@ -145,7 +135,7 @@ pub async fn link_tool(
     tool_id: uuid::Uuid,
     request: LinkTool,
 ) -> Result<AgentTool> {
-    let owner = writer(principal, Permission::CatalogWrite)?;
+    let owner = principal.scope(Permission::CatalogWrite)?;
     let mut v = Validator::new();
     let config = v.check("config", request.config.unwrap_or_else(|| json!({})), validate::json_object(16 * 1024));
     let config = v.finish(|| config)?;
@@ -174,11 +164,7 @@ pub async fn link_tool(
     }
     if let Some(org) = owner {
         let payload = json!({ "agent_id": agent_id, "tool_id": tool_id, "action": "tool_linked" });
-        repo::activity::record(
-            &mut tx,
-            &ActivityEntry::new(org, principal, EventType::CatalogUpdated, payload),
-            state.config.activity_retention_days,
-        )?;
+        crate::domain::log(state, &mut tx, org, principal, EventType::CatalogUpdated, payload)?;
     }
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => {
@@ -195,7 +181,7 @@ pub async fn unlink_tool(
     agent_id: uuid::Uuid,
     tool_id: uuid::Uuid,
 ) -> Result<()> {
-    let owner = writer(principal, Permission::CatalogWrite)?;
+    let owner = principal.scope(Permission::CatalogWrite)?;
     let agent = catalog::visible_to::<AgentSpec>(state, owner, agent_id).await?;
     let link =
         repo::agent_tools::get(&state.repo, owner, agent_id, tool_id).await?.ok_or(Error::NotFound("agent_tool"))?;
@@ -205,11 +191,7 @@ pub async fn unlink_tool(
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<ToolSpec>(link.tool_org_id, tool_id), -1);
     if let Some(org) = owner {
         let payload = json!({ "agent_id": agent_id, "tool_id": tool_id, "action": "tool_unlinked" });
-        repo::activity::record(
-            &mut tx,
-            &ActivityEntry::new(org, principal, EventType::CatalogUpdated, payload),
-            state.config.activity_retention_days,
-        )?;
+        crate::domain::log(state, &mut tx, org, principal, EventType::CatalogUpdated, payload)?;
     }
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => Error::NotFound("agent_tool"),
@@ -219,7 +201,7 @@ pub async fn unlink_tool(
 
 /// The tools linked to an agent: the platform's links and the caller's organization's.
 pub async fn tools(state: &AppState, principal: &Principal, agent_id: uuid::Uuid) -> Result<Vec<AgentTool>> {
-    let owner = writer(principal, Permission::CatalogRead)?;
+    let owner = principal.scope(Permission::CatalogRead)?;
     catalog::visible_to::<AgentSpec>(state, owner, agent_id).await?;
     let mut links = repo::agent_tools::list(&state.repo, owner, agent_id).await?;
     if owner.is_some() {

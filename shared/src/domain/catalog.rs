@@ -181,13 +181,10 @@ struct Access {
 }
 
 fn access<S: Spec>(principal: &Principal, write: bool) -> Result<Access> {
-    match principal {
-        Principal::Platform => Ok(Access { read: vec![None], write: None, sees_hidden: true }),
-        Principal::Employee(caller) => {
-            caller.require(if write { S::WRITE } else { S::READ })?;
-            Ok(Access { read: vec![Some(caller.org_id), None], write: Some(caller.org_id), sees_hidden: false })
-        }
-    }
+    Ok(match principal.scope(if write { S::WRITE } else { S::READ })? {
+        None => Access { read: vec![None], write: None, sees_hidden: true },
+        Some(org) => Access { read: vec![Some(org), None], write: Some(org), sees_hidden: false },
+    })
 }
 
 fn not_found<S: Spec>() -> Error {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Entry};
@@ -226,11 +226,7 @@ pub async fn create_agent_config(
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
     let payload =
         json!({ "employee_id": employee_id, "config_id": config.id, "agent_id": agent.id, "agent": agent.name });
-    repo::activity::record(
-        &mut tx,
-        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::AgentInstalled, payload),
-        state.config.activity_retention_days,
-    )?;
+    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::AgentInstalled, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::configs::AGENT_LIMIT) => Error::conflict(
             "agent_limit_reached",
@@ -292,11 +288,7 @@ pub async fn update_agent_config(
     let mut tx = state.repo.transaction();
     repo::configs::replace_agent(&mut tx, &after, &before)?;
     let payload = json!({ "employee_id": employee_id, "config_id": id, "status": after.status });
-    repo::activity::record(
-        &mut tx,
-        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::AgentUpdated, payload),
-        state.config.activity_retention_days,
-    )?;
+    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::AgentUpdated, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
@@ -314,11 +306,7 @@ pub async fn delete_agent_config(state: &AppState, caller: &Caller, employee_id:
     repo::configs::release_agent_slot(&mut tx, &employee);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id), -1);
     let payload = json!({ "employee_id": employee_id, "config_id": id, "agent_id": config.agent_id });
-    repo::activity::record(
-        &mut tx,
-        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::AgentRemoved, payload),
-        state.config.activity_retention_days,
-    )?;
+    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::AgentRemoved, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
@@ -406,11 +394,7 @@ pub async fn create_mcp_config(
     repo::mcp::require_approval(&mut tx, caller.org_id, server.id);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
     let payload = json!({ "employee_id": employee_id, "config_id": stored.config.id, "server_id": server.id, "server": server.name });
-    repo::activity::record(
-        &mut tx,
-        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::McpConfigured, payload),
-        state.config.activity_retention_days,
-    )?;
+    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::McpConfigured, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::mcp::NOT_APPROVED) => {
             Error::invalid("server_id", "the MCP server is not approved for this organization")
@@ -453,11 +437,7 @@ async fn write_mcp(
     // Never the credentials themselves: only that they changed.
     let payload =
         json!({ "employee_id": after.config.employee_id, "config_id": after.config.id, "status": after.config.status });
-    repo::activity::record(
-        &mut tx,
-        &ActivityEntry::new(caller.org_id, &principal(caller), event, payload),
-        state.config.activity_retention_days,
-    )?;
+    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), event, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
@@ -502,11 +482,7 @@ pub async fn delete_mcp_config(state: &AppState, caller: &Caller, employee_id: E
         -1,
     );
     let payload = json!({ "employee_id": employee_id, "config_id": id, "server_id": config.config.server_id });
-    repo::activity::record(
-        &mut tx,
-        &ActivityEntry::new(caller.org_id, &principal(caller), EventType::McpRemoved, payload),
-        state.config.activity_retention_days,
-    )?;
+    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::McpRemoved, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),

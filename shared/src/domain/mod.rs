@@ -15,3 +15,23 @@ pub mod sessions;
 pub mod subscriptions;
 pub mod teams;
 pub mod tools;
+
+use serde_json::Value;
+
+use crate::AppState;
+use crate::activity::{ActivityEntry, EventType};
+use crate::auth::Principal;
+use crate::ids::OrgId;
+
+/// Adds the activity entry of a change to the change's own transaction.
+pub(crate) fn log(
+    state: &AppState,
+    tx: &mut crate::repo::Transaction,
+    org: OrgId,
+    by: &Principal,
+    event: EventType,
+    payload: Value,
+) -> crate::Result<()> {
+    let entry = ActivityEntry::new(org, by, event, payload);
+    Ok(crate::repo::activity::record(tx, &entry, state.config.activity_retention_days)?)
+}

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Common, Entry, Spec};
@@ -130,16 +130,6 @@ pub struct AttachRequest {
     pub overrides: Option<Value>,
 }
 
-fn require_write(principal: &Principal) -> Result<Option<OrgId>> {
-    match principal {
-        Principal::Platform => Ok(None),
-        Principal::Employee(caller) => {
-            caller.require(Permission::PoliciesWrite)?;
-            Ok(Some(caller.org_id))
-        }
-    }
-}
-
 /// What an attachment hangs on: the partition owner, and the target's own item, which
 /// must still exist when the attachment is written (agents also count the reference).
 struct Anchor {
@@ -191,7 +181,7 @@ pub async fn attach(
     policy_id: Uuid,
     request: AttachRequest,
 ) -> Result<PolicyLink> {
-    let writer = require_write(principal)?;
+    let writer = principal.scope(Permission::PoliciesWrite)?;
     let target_anchor = check_target(state, principal, target).await?;
     let owner = target_anchor.owner;
     let policy = catalog::visible_to::<PolicySpec>(state, writer, policy_id).await?;
@@ -226,18 +216,14 @@ pub async fn attach(
     }
     if let Some(org) = owner {
         let payload = json!({ "policy_id": policy_id, "level": link.level, "target_id": link.target_id, "overrides": link.overrides.is_some() });
-        repo::activity::record(
-            &mut tx,
-            &ActivityEntry::new(org, principal, EventType::PolicyAttached, payload),
-            state.config.activity_retention_days,
-        )?;
+        crate::domain::log(state, &mut tx, org, principal, EventType::PolicyAttached, payload)?;
     }
     state.repo.transact(tx).await.map_err(map_link_error)?;
     Ok(link)
 }
 
 pub async fn detach(state: &AppState, principal: &Principal, target: Target, policy_id: Uuid) -> Result<()> {
-    require_write(principal)?;
+    principal.scope(Permission::PoliciesWrite)?;
     let target_anchor = check_target(state, principal, target).await?;
     let owner = target_anchor.owner;
     let link =
@@ -248,11 +234,7 @@ pub async fn detach(state: &AppState, principal: &Principal, target: Target, pol
     anchor(&mut tx, &target_anchor, -1);
     if let Some(org) = owner {
         let payload = json!({ "policy_id": policy_id, "level": link.level, "target_id": link.target_id });
-        repo::activity::record(
-            &mut tx,
-            &ActivityEntry::new(org, principal, EventType::PolicyDetached, payload),
-            state.config.activity_retention_days,
-        )?;
+        crate::domain::log(state, &mut tx, org, principal, EventType::PolicyDetached, payload)?;
     }
     state.repo.transact(tx).await.map_err(map_link_error)
 }
@@ -269,13 +251,7 @@ fn map_link_error(e: StoreError) -> Error {
 
 /// The policies attached to a target, as the caller may see them.
 pub async fn links(state: &AppState, principal: &Principal, target: Target) -> Result<Vec<PolicyLink>> {
-    let org = match principal {
-        Principal::Platform => None,
-        Principal::Employee(caller) => {
-            caller.require(Permission::PoliciesRead)?;
-            Some(caller.org_id)
-        }
-    };
+    let org = principal.scope(Permission::PoliciesRead)?;
     check_target(state, principal, target).await?;
     let mut links = repo::policies::links(&state.repo, org, target).await?;
     if let (Target::Agent(agent), Some(_)) = (target, org) {
