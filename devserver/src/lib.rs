@@ -34,6 +34,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("CatalogFunction", fn_catalog::router()),
         ("PoliciesFunction", fn_policies::router()),
         ("ConfigsFunction", fn_configs::router()),
+        ("SyncFunction", fn_sync::router()),
     ]
 }
 

@@ -67,6 +67,8 @@ pub enum EventType {
     McpCredentialsRotated,
     #[serde(rename = "mcp.credentials_removed")]
     McpCredentialsRemoved,
+    #[serde(rename = "config.synced")]
+    ConfigSynced,
 }
 
 impl EventType {
@@ -86,7 +88,8 @@ impl EventType {
             | McpUpdated
             | McpRemoved
             | McpCredentialsRotated
-            | McpCredentialsRemoved => "config",
+            | McpCredentialsRemoved
+            | ConfigSynced => "config",
         }
     }
 }

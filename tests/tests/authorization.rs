@@ -61,6 +61,7 @@ fn cases() -> Vec<Case> {
         c(M::DELETE, "/v1/employees/{employee_id}", "/v1/employees/{deactivated}", None, ADMINS, GONE, FORBIDDEN),
         c(M::GET, "/v1/me", "/v1/me", None, ALL, OK, FORBIDDEN),
         c(M::PATCH, "/v1/me", "/v1/me", Some(r#"{"preferences":{"a":1}}"#), ALL, OK, FORBIDDEN),
+        c(M::GET, "/v1/me/sync", "/v1/me/sync", None, ALL, OK, FORBIDDEN),
         // Platform routes: no role of any organization may use them.
         c(M::GET, "/v1/orgs", "/v1/orgs", None, NOBODY, OK, OK),
         c(M::POST, "/v1/orgs", "/v1/orgs", Some(r#"{"name":"X","slug":"%unique%","plan":"starter","owner":{"email":"o-%unique%@x.example","full_name":"O"}}"#), NOBODY, CREATED, CREATED),

@@ -13,6 +13,7 @@ pub mod policies;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;
+pub mod sync;
 pub mod teams;
 pub mod tools;
 

@@ -116,3 +116,16 @@ pub async fn partition_in_use(repo: &Repository, org: OrgId, employee: EmployeeI
     let spec = QuerySpec { sk_prefix: None, ..QuerySpec::table(keys::employee_partition(org, employee), "") };
     Ok(!repo.query(spec, &PageRequest::first(1)).await?.items.is_empty())
 }
+
+/// Sets `last_sync_at` of a configuration that still exists.
+pub fn mark_synced(
+    tx: &mut Transaction,
+    org: OrgId,
+    employee: EmployeeId,
+    prefix: &str,
+    id: uuid::Uuid,
+    at: &crate::time::Timestamp,
+) {
+    let update = Expr::set(vec![("last_sync_at", ts(at))]);
+    tx.update(&key(org, employee, prefix, id), update, Some(Expr::new("attribute_exists(PK)")), CHANGED);
+}

@@ -1,0 +1,45 @@
+//! The sync function: the bundle `agentctl sync` fetches (the only function that may
+//! decrypt MCP credentials).
+
+use agentctl_shared::auth::Caller;
+use agentctl_shared::domain::sync::{self, Bundle, Sync};
+use agentctl_shared::http::openapi::Problems;
+use agentctl_shared::{AppState, Result};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_bundle))
+}
+
+/// The caller's sync bundle (format version 1). Send the last `ETag` as `If-None-Match`
+/// to get a 304 when nothing changed.
+#[utoipa::path(get, path = "/v1/me/sync", tag = "sync",
+    params(("If-None-Match" = Option<String>, Header, description = "ETag of the bundle the client has")),
+    responses(
+        (status = 200, body = Bundle, headers(("ETag" = String))),
+        (status = 304, description = "The bundle is unchanged"),
+        Problems
+    ),
+    security(("session" = [])))]
+async fn get_bundle(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Result<Response> {
+    let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let (status, etag, body) = match sync::sync(&state, &caller, if_none_match).await? {
+        Sync::NotModified { etag } => (StatusCode::NOT_MODIFIED, etag, None),
+        Sync::Bundle { etag, bundle } => (StatusCode::OK, etag, Some(bundle)),
+    };
+    let mut response = match body {
+        Some(bundle) => (status, axum::Json(bundle)).into_response(),
+        None => status.into_response(),
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    // The bundle carries credentials: no cache may keep it.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}

@@ -1,0 +1,165 @@
+//! The sync bundle: what is delivered, decrypted credentials for their owner only, and an
+//! ETag that changes exactly when the bundle does.
+
+use agentctl_tests::{Org, TestApp, slug};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn sync(app: &TestApp, token: &str, etag: Option<&str>) -> (StatusCode, Option<String>, Value) {
+    let mut request = app.request(Method::GET, "/v1/me/sync", Some(token));
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
+    let etag = response.headers().get("etag").map(|v| v.to_str().unwrap().to_string());
+    let (status, body) = agentctl_tests::read(response).await;
+    (status, etag, body)
+}
+
+struct Setup {
+    org: Org,
+    agent_id: String,
+    server_id: String,
+    team_id: String,
+    employee_id: String,
+    token: String,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let org = app.create_org(&slug("sync")).await;
+    let t = &org.owner_token;
+    let (_, agent) = app
+        .post("/v1/catalog/agents", &app.platform_key, json!({ "name": "Claude Code", "type": "claude-code", "provider": "Anthropic", "default_config": { "model": "sonnet", "theme": "dark" } }))
+        .await;
+    let schema = json!({ "type": "object", "required": ["token"], "properties": { "token": { "type": "string", "writeOnly": true }, "org": { "type": "string" } } });
+    let (_, server) = app
+        .post("/v1/catalog/mcp-servers", &app.platform_key, json!({ "name": "github", "provider": "GitHub", "version": "1", "transport": "http", "url": "https://api.githubcopilot.com/mcp/", "headers": { "Authorization": "Bearer ${token}" }, "connection_schema": schema }))
+        .await;
+    let server_id = server["id"].as_str().unwrap().to_string();
+    app.call(Method::PUT, &format!("/v1/catalog/mcp-servers/{server_id}/approval"), Some(t), None).await;
+    let team = app.create_team(&org, "Platform").await;
+    let team_id = team["id"].as_str().unwrap().to_string();
+    let employee = app.add_employee(&org, "dev@sync.example", "member", Some(&team_id)).await;
+    let employee_id = employee["id"].as_str().unwrap().to_string();
+    let token = app.enroll_and_login(&org, &employee_id).await;
+    Setup { org, agent_id: agent["id"].as_str().unwrap().to_string(), server_id, team_id, employee_id, token }
+}
+
+#[tokio::test]
+async fn the_bundle_holds_active_configs_merged_settings_and_own_credentials() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let t = &s.org.owner_token;
+    let base = format!("/v1/employees/{}", s.employee_id);
+    app.post(
+        &format!("{base}/agent-configs"),
+        t,
+        json!({ "agent_id": s.agent_id, "config_override": { "model": "opus" } }),
+    )
+    .await;
+    app.post(
+        &format!("{base}/agent-configs"),
+        t,
+        json!({ "agent_id": s.agent_id, "name": "waiting", "status": "pending_approval" }),
+    )
+    .await;
+    let (_, mcp) = app
+        .post(
+            &format!("{base}/mcp-configs"),
+            t,
+            json!({ "server_id": s.server_id, "connection_config": { "org": "acme" } }),
+        )
+        .await;
+    let mcp_path = format!("{base}/mcp-configs/{}", mcp["id"].as_str().unwrap());
+    app.call(
+        Method::PUT,
+        &format!("{mcp_path}/credentials"),
+        Some(&s.token),
+        Some(json!({ "credentials": { "token": "ghp_secret" } })),
+    )
+    .await;
+
+    let (status, etag, bundle) = sync(&app, &s.token, None).await;
+    assert_eq!(status, StatusCode::OK, "{bundle}");
+    assert!(etag.is_some());
+    assert_eq!(bundle["format"], 1);
+    assert_eq!(bundle["employee"]["team_id"], s.team_id.as_str());
+    let agents = bundle["agents"].as_array().unwrap();
+    assert_eq!(agents.len(), 1, "pending configs are not delivered");
+    assert_eq!(agents[0]["settings"], json!({ "model": "opus", "theme": "dark" }));
+    assert_eq!(agents[0]["type"], "claude-code");
+    let server = &bundle["mcp_servers"][0];
+    assert_eq!(server["credentials"], json!({ "token": "ghp_secret" }), "decrypted for their owner");
+    assert_eq!(server["headers"]["Authorization"], "Bearer ${token}");
+    assert_eq!(server["credential_fields"], json!(["token"]));
+    assert_eq!(server["connection_config"], json!({ "org": "acme" }));
+
+    // The sync is recorded; the admin still never sees the credentials.
+    let (_, config) = app.get(&mcp_path, t).await;
+    assert!(config["last_sync_at"].is_string());
+    assert!(!config.to_string().contains("ghp_secret"));
+    let synced = app.activity(&s.org.id).await.iter().filter(|e| e["event_type"] == "config.synced").count();
+    assert_eq!(synced, 1);
+
+    // Another employee's bundle has none of it.
+    let (_, colleague) = app.add_signed_in(&s.org, "other@sync.example", "member").await;
+    let (_, _, theirs) = sync(&app, &colleague, None).await;
+    assert_eq!(theirs["agents"], json!([]));
+    assert!(!theirs.to_string().contains("ghp_secret"));
+}
+
+#[tokio::test]
+async fn the_etag_changes_exactly_when_the_bundle_does() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let t = &s.org.owner_token;
+    let base = format!("/v1/employees/{}", s.employee_id);
+    let (_, config) = app.post(&format!("{base}/agent-configs"), t, json!({ "agent_id": s.agent_id })).await;
+    app.post(&format!("{base}/mcp-configs"), t, json!({ "server_id": s.server_id })).await;
+
+    let (_, first, _) = sync(&app, &s.token, None).await;
+    let first = first.unwrap();
+    let (status, same, body) = sync(&app, &s.token, Some(&first)).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED, "{body}");
+    assert_eq!(same.as_deref(), Some(first.as_str()));
+    let synced = app.activity(&s.org.id).await.iter().filter(|e| e["event_type"] == "config.synced").count();
+    assert_eq!(synced, 1, "a 304 writes nothing");
+
+    // Each of these changes the bundle, hence the ETag.
+    let shell = {
+        let (_, p) = app.post("/v1/policies", t, json!({ "name": "No rm", "policy_type": "shell", "rules": { "deny": ["rm -rf *"] }, "severity": "block" })).await;
+        p["id"].as_str().unwrap().to_string()
+    };
+    let changes: Vec<(&str, Method, String, Option<Value>)> = vec![
+        (
+            "config edit",
+            Method::PATCH,
+            format!("{base}/agent-configs/{}", config["id"].as_str().unwrap()),
+            Some(json!({ "config_override": { "model": "opus" } })),
+        ),
+        ("team policy", Method::PUT, format!("/v1/teams/{}/policies/{shell}", s.team_id), Some(json!({}))),
+        ("org policy", Method::PUT, format!("/v1/org/policies/{shell}"), Some(json!({}))),
+        (
+            "catalog entry",
+            Method::PATCH,
+            format!("/v1/catalog/agents/{}", s.agent_id),
+            Some(json!({ "default_config": { "theme": "light" } })),
+        ),
+        ("approval revoked", Method::DELETE, format!("/v1/catalog/mcp-servers/{}/approval", s.server_id), None),
+    ];
+    let mut etag = first;
+    for (what, method, path, body) in changes {
+        let token = if what == "catalog entry" { app.platform_key.clone() } else { t.clone() };
+        let (status, answer) = app.call(method, &path, Some(&token), body).await;
+        assert!(status.is_success(), "{what}: {status} {answer}");
+        let (status, next, bundle) = sync(&app, &s.token, Some(&etag)).await;
+        assert_eq!(status, StatusCode::OK, "{what} must change the bundle");
+        let next = next.unwrap();
+        assert_ne!(next, etag, "{what}");
+        if what == "approval revoked" {
+            assert_eq!(bundle["mcp_servers"], json!([]), "a revoked server is no longer delivered");
+        }
+        etag = next;
+    }
+}
