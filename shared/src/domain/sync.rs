@@ -201,38 +201,25 @@ async fn record(state: &AppState, caller: &Caller, bundle: &Bundle) -> Result<()
         .chain(bundle.mcp_servers.iter().map(|m| (repo::configs::MCP_PREFIX, m.config_id)))
         .collect();
     // Each transaction holds its activity entry too; bundles above ~98 configs span several.
-    for chunk in delivered.chunks(repo::transaction::MAX_ITEMS - 2) {
+    let chunks: Vec<&[(&str, Uuid)]> =
+        if delivered.is_empty() { vec![&[]] } else { delivered.chunks(repo::transaction::MAX_ITEMS - 2).collect() };
+    for chunk in chunks {
         let mut tx = state.repo.transaction();
         for (prefix, id) in chunk {
             repo::configs::mark_synced(&mut tx, caller.org_id, caller.employee_id, prefix, *id, &now);
         }
-        let payload = json!({ "employee_id": caller.employee_id, "agents": bundle.agents.len(), "mcp_servers": bundle.mcp_servers.len() });
-        crate::domain::log(
-            state,
-            &mut tx,
-            caller.org_id,
-            &Principal::Employee(caller.clone()),
-            EventType::ConfigSynced,
-            payload,
-        )?;
+        let payload = json!({
+            "employee_id": caller.employee_id,
+            "agents": bundle.agents.len(),
+            "mcp_servers": bundle.mcp_servers.len(),
+        });
+        let by = Principal::Employee(caller.clone());
+        crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::ConfigSynced, payload)?;
         // A configuration removed meanwhile cancels this chunk's marks; the next sync marks again.
         match state.repo.transact(tx).await {
             Ok(()) | Err(repo::StoreError::ConditionFailed(_)) => {}
             Err(e) => return Err(e.into()),
         }
-    }
-    if delivered.is_empty() {
-        let mut tx = state.repo.transaction();
-        let payload = json!({ "employee_id": caller.employee_id, "agents": 0, "mcp_servers": 0 });
-        crate::domain::log(
-            state,
-            &mut tx,
-            caller.org_id,
-            &Principal::Employee(caller.clone()),
-            EventType::ConfigSynced,
-            payload,
-        )?;
-        state.repo.transact(tx).await?;
     }
     Ok(())
 }
