@@ -37,6 +37,11 @@ pub fn finish(router: Router<AppState>, state: AppState) -> Router {
 pub async fn run_http(router: OpenApiRouter<AppState>) -> Result<(), lambda_http::Error> {
     init_tracing();
     let state = AppState::from_env().await?;
+    // Roll out new default role permissions with the deployment that brings them (the
+    // first cold start of any function writes them; a no-op when they are current).
+    if let Err(e) = crate::domain::roles::ensure_defaults(&state).await {
+        tracing::warn!(error = %e, "could not bring the default roles up to date");
+    }
     let (router, _) = router.split_for_parts();
     lambda_http::run(finish(router, state)).await
 }

@@ -235,3 +235,35 @@ async fn the_five_roles_are_data_with_permissions() {
     let stored = app.state.repo.get(&agentctl_shared::keys::role("billing")).await.unwrap().expect("role item");
     assert!(stored.contains_key("permissions"));
 }
+
+#[tokio::test]
+async fn newer_default_permissions_replace_older_stored_roles() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("upgrade")).await;
+    // A table written by an older version: the member role without catalog:read.
+    let client = aws_sdk_dynamodb::Client::new(agentctl_tests::sdk().await);
+    client
+        .update_item()
+        .table_name(app.state.repo.table())
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S("ROLE".into()))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("ROLE#member".into()))
+        .update_expression("SET defaults_version = :old, #p = :perms")
+        .expression_attribute_names("#p", "permissions")
+        .expression_attribute_values(":old", aws_sdk_dynamodb::types::AttributeValue::N("1".into()))
+        .expression_attribute_values(
+            ":perms",
+            aws_sdk_dynamodb::types::AttributeValue::L(vec![aws_sdk_dynamodb::types::AttributeValue::S(
+                "org:read".into(),
+            )]),
+        )
+        .send()
+        .await
+        .unwrap();
+    app.state.roles.invalidate().await;
+    let (_, roles) = app.get("/v1/roles", &org.owner_token).await;
+    assert_eq!(roles[4]["permissions"], json!(["org:read"]), "the old role as stored");
+
+    agentctl_shared::domain::roles::ensure_defaults(&app.state).await.unwrap();
+    let (_, roles) = app.get("/v1/roles", &org.owner_token).await;
+    assert!(roles[4]["permissions"].as_array().unwrap().contains(&json!("catalog:read")), "{roles}");
+}
