@@ -17,7 +17,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
-        let repo = Repository::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.as_str());
+        Self::with_dynamodb(config, sdk, aws_sdk_dynamodb::Client::new(sdk))
+    }
+
+    /// With a DynamoDB client of the caller's making (tests add a request-counting
+    /// interceptor to it).
+    pub fn with_dynamodb(config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_sdk_dynamodb::Client) -> Self {
+        let repo = Repository::new(dynamodb, config.table_name.as_str());
         let vault = Vault::new(aws_sdk_kms::Client::new(sdk), config.kms_key_id.clone());
         Self { config: Arc::new(config), repo, roles: RoleCache::default(), vault }
     }

@@ -30,7 +30,39 @@ pub struct TestApp {
     pub url: String,
     pub platform_key: String,
     pub state: AppState,
+    /// Every DynamoDB operation the app sent, in order.
+    pub requests: RequestLog,
     client: reqwest::Client,
+}
+
+/// An SDK interceptor that records the name of every DynamoDB operation sent.
+#[derive(Clone, Debug, Default)]
+pub struct RequestLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl RequestLog {
+    /// The operations sent since the last call (and forgets them).
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for RequestLog {
+    fn name(&self) -> &'static str {
+        "RequestLog"
+    }
+
+    /// Called once per attempt actually sent (retries count).
+    fn read_before_transmit(
+        &self,
+        _: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        if let Some(metadata) = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>() {
+            self.0.lock().unwrap().push(metadata.name().to_string());
+        }
+        Ok(())
+    }
 }
 
 impl TestApp {
@@ -48,12 +80,16 @@ impl TestApp {
         let platform_key = new_secret(PLATFORM_KEY_PREFIX);
         let mut config = Config { kms_key_id: Some(key_id), ..Config::for_table(&table, Some(digest(&platform_key))) };
         adjust(&mut config);
-        let state = AppState::new(config, sdk);
+        let requests = RequestLog::default();
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(requests.clone()).build(),
+        );
+        let state = AppState::with_dynamodb(config, sdk, dynamodb);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let app = devserver::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
-        Self { url, platform_key, state, client: reqwest::Client::new() }
+        Self { url, platform_key, state, requests, client: reqwest::Client::new() }
     }
 
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
