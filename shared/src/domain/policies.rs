@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::agents::AgentSpec;
-use crate::domain::catalog::{self, Common, Entry, Spec};
+use crate::domain::catalog::{self, Common, Spec};
 use crate::domain::{employees, teams};
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
@@ -391,6 +391,3 @@ pub async fn effective(
     let digest = crate::auth::digest(&canonical.to_string());
     Ok(EffectivePolicies { employee_id, team_id: employee.team_id, agent_id, policies: applied, effective, digest })
 }
-
-/// The catalog entry of a policy, for handlers.
-pub type Policy = Entry<PolicySpec>;

@@ -101,8 +101,3 @@ pub fn adjust_refs_at(tx: &mut Transaction, entry: &Key, delta: i32) {
     let update = Expr::new("ADD ref_count :d").value(":d", n(delta));
     tx.update(entry, update, Some(Expr::new("attribute_exists(PK)")), REFERENCE_MISSING);
 }
-
-/// Reads a list of entries from query items.
-pub fn parse<S: Spec>(items: Vec<Item>) -> Result<Vec<Entry<S>>, StoreError> {
-    items.into_iter().map(from_item).collect()
-}

@@ -177,10 +177,6 @@ impl Repository {
         Self { client, table: table.into() }
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     pub fn table(&self) -> &str {
         &self.table
     }
@@ -338,41 +334,5 @@ impl Repository {
 
     pub async fn transact(&self, tx: Transaction) -> Result<(), StoreError> {
         tx.execute(&self.client).await
-    }
-
-    /// A conditional UpdateItem outside a transaction; returns the new item.
-    pub async fn update(
-        &self,
-        key: &Key,
-        update: Expr,
-        condition: Option<Expr>,
-        tag: &'static str,
-    ) -> Result<Item, StoreError> {
-        let condition_text = condition.as_ref().map(|c| c.text.clone());
-        let update_text = update.text.clone();
-        let all = match condition {
-            Some(c) => update.merge(c),
-            None => update,
-        };
-        let out = self
-            .client
-            .update_item()
-            .table_name(self.table.as_ref())
-            .set_key(Some(key_attrs(key)))
-            .update_expression(update_text)
-            .set_condition_expression(condition_text)
-            .set_expression_attribute_names(all.names())
-            .set_expression_attribute_values(all.values())
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) {
-                    StoreError::ConditionFailed(tag)
-                } else {
-                    classify(e)
-                }
-            })?;
-        out.attributes.ok_or_else(|| StoreError::Corrupt("update returned no item".into()))
     }
 }

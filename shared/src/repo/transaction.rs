@@ -25,14 +25,6 @@ impl Transaction {
         Self { table, items: Vec::new(), tags: Vec::new() }
     }
 
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// An unconditional put (overwrites).
     pub fn put(&mut self, item: Item) -> &mut Self {
         self.push_put(item, None, "put")
