@@ -316,6 +316,30 @@ pub struct EffectiveQuery {
     pub agent_id: Option<Uuid>,
 }
 
+/// What applies to one employee whatever the agent: their organization's, team's and own
+/// attachments. Loaded once, resolved for as many agents as needed.
+pub struct Subject {
+    pub employee: employees::Employee,
+    links: Vec<PolicyLink>,
+    team_links: Vec<PolicyLink>,
+}
+
+/// Loads an employee's attachments (their own, or anyone's with `policies:read`).
+pub async fn subject(state: &AppState, caller: &Caller, employee_id: EmployeeId) -> Result<Subject> {
+    if employee_id != caller.employee_id {
+        caller.require(Permission::PoliciesRead)?;
+    }
+    let org = caller.org_id;
+    let employee = employees::find(state, org, employee_id).await?;
+    let mut links = repo::policies::links(&state.repo, Some(org), Target::Org).await?;
+    links.extend(repo::policies::links(&state.repo, Some(org), Target::Employee(employee_id)).await?);
+    let team_links = match employee.team_id {
+        Some(team) => repo::policies::links(&state.repo, Some(org), Target::Team(team)).await?,
+        None => Vec::new(),
+    };
+    Ok(Subject { employee, links, team_links })
+}
+
 /// The effective policy set of an employee (and agent): see [`crate::policy::resolve`].
 pub async fn effective(
     state: &AppState,
@@ -323,17 +347,16 @@ pub async fn effective(
     employee_id: EmployeeId,
     agent_id: Option<Uuid>,
 ) -> Result<EffectivePolicies> {
-    if employee_id != caller.employee_id {
-        caller.require(Permission::PoliciesRead)?;
-    }
-    let org = caller.org_id;
-    let employee = employees::find(state, org, employee_id).await?;
-    let mut links = repo::policies::links(&state.repo, Some(org), Target::Org).await?;
-    let team_links = match employee.team_id {
-        Some(team) => repo::policies::links(&state.repo, Some(org), Target::Team(team)).await?,
-        None => Vec::new(),
-    };
-    links.extend(repo::policies::links(&state.repo, Some(org), Target::Employee(employee_id)).await?);
+    let subject = subject(state, caller, employee_id).await?;
+    resolve_for(state, &subject, agent_id).await
+}
+
+/// Resolves a loaded subject's policies, adding those of `agent_id` when given.
+pub async fn resolve_for(state: &AppState, subject: &Subject, agent_id: Option<Uuid>) -> Result<EffectivePolicies> {
+    let employee = &subject.employee;
+    let (org, employee_id) = (employee.org_id, employee.id);
+    let mut links = subject.links.clone();
+    let team_links = &subject.team_links;
     if let Some(agent) = agent_id {
         catalog::visible_to::<AgentSpec>(state, Some(org), agent).await?;
         links.extend(repo::policies::links(&state.repo, Some(org), Target::Agent(agent)).await?);

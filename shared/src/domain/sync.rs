@@ -29,8 +29,8 @@ use crate::domain::agents::{AgentSpec, AgentType};
 use crate::domain::catalog::{self, Entry};
 use crate::domain::configs::{self, ConfigStatus};
 use crate::domain::mcp::{McpServerSpec, Transport};
+use crate::domain::organizations;
 use crate::domain::policies::{self, EffectivePolicies};
-use crate::domain::{employees, organizations};
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::pagination::PageRequest;
@@ -108,7 +108,8 @@ pub enum Sync {
 
 /// The caller's bundle; `None`-matching `if_none_match` gives [`Sync::NotModified`].
 pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>) -> Result<Sync> {
-    let employee = employees::find(state, caller.org_id, caller.employee_id).await?;
+    let subject = policies::subject(state, caller, caller.employee_id).await?;
+    let employee = &subject.employee;
     let org = organizations::get(state, caller.org_id).await?;
     let all = PageRequest::max();
     let agent_configs = repo::configs::list_agents(&state.repo, caller.org_id, employee.id, &all).await?.items;
@@ -136,7 +137,7 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
             llm_model: agent.spec.llm_model.clone(),
             settings,
             sync_token: config.sync_token.clone(),
-            policies: policies::effective(state, caller, employee.id, Some(agent.id)).await?,
+            policies: policies::resolve_for(state, &subject, Some(agent.id)).await?,
         });
     }
 
@@ -181,7 +182,7 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
         },
         agents,
         mcp_servers: servers,
-        policies: policies::effective(state, caller, employee.id, None).await?,
+        policies: policies::resolve_for(state, &subject, None).await?,
     };
     let etag = format!("\"{}\"", crate::auth::digest(&serde_json::to_string(&bundle).expect("bundle serializes")));
     if if_none_match.is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
