@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::Principal;
 use crate::error::{Error, Result};
 use crate::ids::OrgId;
@@ -233,7 +233,7 @@ pub async fn create<S: Spec>(state: &AppState, principal: &Principal, new: S::Ne
     for key in entry.spec.references() {
         repo::catalog::adjust_refs_at(&mut tx, &key, 1);
     }
-    record(state, &mut tx, principal, EventType::CatalogCreated, S::KIND, &entry)?;
+    record(state, &mut tx, principal, EventType::CatalogCreated, &entry)?;
     state.repo.transact(tx).await.map_err(map_write_error::<S>(&entry.name))?;
     Ok(entry)
 }
@@ -245,15 +245,15 @@ fn record<S: Spec>(
     tx: &mut repo::Transaction,
     principal: &Principal,
     event_type: EventType,
-    kind: &str,
     entry: &Entry<S>,
 ) -> Result<()> {
-    if let Some(org) = entry.org_id {
-        let payload = json!({ "kind": kind, "id": entry.id, "name": entry.name });
-        let activity = ActivityEntry::new(org, principal, event_type, payload);
-        repo::activity::record(tx, &activity, state.config.activity_retention_days)?;
+    match entry.org_id {
+        Some(org) => {
+            let payload = json!({ "kind": S::KIND, "id": entry.id, "name": entry.name });
+            crate::domain::log(state, tx, org, principal, event_type, payload)
+        }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// An entry the principal may read.
@@ -345,7 +345,7 @@ pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: Uuid, 
     for key in new.iter().filter(|k| !old.contains(k)) {
         repo::catalog::adjust_refs_at(&mut tx, key, 1);
     }
-    record(state, &mut tx, principal, EventType::CatalogUpdated, S::KIND, &after)?;
+    record(state, &mut tx, principal, EventType::CatalogUpdated, &after)?;
     state.repo.transact(tx).await.map_err(map_write_error::<S>(&after.name))?;
     Ok(after)
 }
@@ -358,7 +358,7 @@ pub async fn delete<S: Spec>(state: &AppState, principal: &Principal, id: Uuid) 
     for key in entry.spec.references() {
         repo::catalog::adjust_refs_at(&mut tx, &key, -1);
     }
-    record(state, &mut tx, principal, EventType::CatalogDeleted, S::KIND, &entry)?;
+    record(state, &mut tx, principal, EventType::CatalogDeleted, &entry)?;
     state.repo.transact(tx).await.map_err(map_write_error::<S>(&entry.name))
 }
 

@@ -199,13 +199,14 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
     if let Some(team) = employee.team_id {
         repo::teams::adjust_members(&mut tx, caller.org_id, team, 1);
     }
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &principal(caller),
         EventType::EmployeeCreated,
         json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => email_taken(&employee.email),
         StoreError::ConditionFailed(repo::organizations::CAPACITY) => no_seat(),
@@ -352,13 +353,14 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     if let Some(team) = before.team_id {
         repo::teams::adjust_members(&mut tx, caller.org_id, team, -1);
     }
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &principal(caller),
         EventType::EmployeeDeleted,
         json!({ "employee_id": id, "email": before.email }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),

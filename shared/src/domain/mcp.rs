@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::catalog::{self, CatalogQuery, Common, Entry, Spec};
 use crate::error::{Error, Result};
@@ -313,13 +313,14 @@ pub async fn approve(state: &AppState, caller: &Caller, id: Uuid) -> Result<McpA
     let mut tx = state.repo.transaction();
     repo::mcp::put_approval(&mut tx, &approval)?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &Principal::Employee(caller.clone()),
         EventType::McpApproved,
         json!({ "server_id": server.id, "name": server.name }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     match state.repo.transact(tx).await {
         Ok(()) => Ok(approval),
         // A concurrent approval won: the server is approved either way.
@@ -338,13 +339,14 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: Uuid) -> Result<()> {
     let mut tx = state.repo.transaction();
     repo::mcp::delete_approval(&mut tx, caller.org_id, id);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(approval.server_org_id, id), -1);
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &Principal::Employee(caller.clone()),
         EventType::McpRevoked,
         json!({ "server_id": id }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => Error::NotFound("mcp_approval"),
         e => e.into(),

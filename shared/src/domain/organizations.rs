@@ -168,13 +168,14 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
     repo::subscriptions::create(&mut tx, &subscription)?;
     repo::employees::create(&mut tx, &owner)?;
     repo::sessions::create_enrollment(&mut tx, &enrollment)?;
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         org.id,
         &Principal::Platform,
         EventType::OrgCreated,
         json!({ "slug": org.slug, "plan": org.plan, "owner_id": owner.id }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::organizations::SLUG_TAKEN) => {
             Error::conflict("slug_taken", format!("the slug {:?} is taken", org.slug))

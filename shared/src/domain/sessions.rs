@@ -122,13 +122,14 @@ pub async fn issue_enrollment(state: &AppState, caller: &Caller, employee_id: Em
     let (code, enrollment) = new_enrollment(state, &employee, Some(caller.employee_id), crate::time::now());
     let mut tx = state.repo.transaction();
     repo::sessions::create_enrollment(&mut tx, &enrollment)?;
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &Principal::Employee(caller.clone()),
         EventType::EnrollmentIssued,
         json!({ "employee_id": employee.id, "expires_at": enrollment.expires_at }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     state.repo.transact(tx).await?;
     Ok(enrollment.into_code(code))
 }
@@ -199,13 +200,14 @@ pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
     for key in &keys {
         repo::sessions::revoke(&mut tx, key, &now);
     }
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &Principal::Employee(caller.clone()),
         EventType::SessionRevoked,
         json!({ "session_id": caller.session_id, "reason": "logout" }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     Ok(state.repo.transact(tx).await?)
 }
 
@@ -218,13 +220,14 @@ pub async fn revoke_all(state: &AppState, by: &Caller, employee: EmployeeId) -> 
         for key in chunk {
             repo::sessions::revoke(&mut tx, key, &now);
         }
-        let entry = ActivityEntry::new(
+        crate::domain::log(
+            state,
+            &mut tx,
             by.org_id,
             &Principal::Employee(by.clone()),
             EventType::SessionRevoked,
             json!({ "employee_id": employee, "sessions": chunk.len(), "reason": "deactivated" }),
-        );
-        repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+        )?;
         state.repo.transact(tx).await?;
     }
     Ok(())

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::organizations::Plan;
 use crate::error::{Error, Result};
@@ -122,13 +122,14 @@ pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpda
     let now = crate::time::now();
     let mut tx = state.repo.transaction();
     repo::subscriptions::set_budget(&mut tx, caller.org_id, &budget, &now);
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &Principal::Employee(caller.clone()),
         EventType::SubscriptionUpdated,
         json!({ "monthly_budget_usd": { "from": before.monthly_budget_usd, "to": budget } }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => Error::NotFound("subscription"),
         e => e.into(),

@@ -71,13 +71,14 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Resu
     };
     let mut tx = state.repo.transaction();
     repo::teams::create(&mut tx, &team)?;
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &principal(caller),
         EventType::TeamCreated,
         json!({ "team_id": team.id, "name": team.name }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::teams::NAME_TAKEN) => name_taken(&team.name),
         e => e.into(),
@@ -145,13 +146,14 @@ pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Resul
     }
     let mut tx = state.repo.transaction();
     repo::teams::delete(&mut tx, &team);
-    let entry = ActivityEntry::new(
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &principal(caller),
         EventType::TeamDeleted,
         json!({ "team_id": team.id, "name": team.name }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::teams::HAS_MEMBERS) => {
             Error::conflict("team_not_empty", "the team still has employees; move them first")
