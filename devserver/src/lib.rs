@@ -88,8 +88,14 @@ struct Gateway {
 
 /// The whole API as one router, like API Gateway in front of the functions.
 pub fn app(state: AppState) -> Router {
+    app_with_authorizer(state.clone(), state)
+}
+
+/// [`app`] with the authorizer on its own clients, as in AWS where it is a function of its
+/// own (tests count the functions' DynamoDB requests without the authorizer's).
+pub fn app_with_authorizer(state: AppState, authorizer: AppState) -> Router {
     let (router, api) = merged();
-    let gateway = Gateway { state: state.clone(), public: Arc::new(public_routes(&api)) };
+    let gateway = Gateway { state: authorizer, public: Arc::new(public_routes(&api)) };
     let api = Arc::new(api);
     let router = router
         .route_layer(middleware::from_fn_with_state(gateway, run_authorizer))

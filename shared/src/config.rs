@@ -21,6 +21,9 @@ pub struct Config {
     /// The KMS key (id, ARN or alias) that encrypts MCP credentials; `None` where a
     /// function never encrypts.
     pub kms_key_id: Option<String>,
+    /// A sync bundle read this soon after its newest change gets no ETag (see
+    /// `domain::sync`): longer than a write transaction takes to commit.
+    pub sync_settle: Duration,
 }
 
 impl Config {
@@ -32,6 +35,7 @@ impl Config {
             enrollment_ttl: Duration::hours(number("ENROLLMENT_TTL_HOURS", 72)?),
             activity_retention_days: number("ACTIVITY_RETENTION_DAYS", 400)?,
             kms_key_id: std::env::var("KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
+            sync_settle: Duration::seconds(number("SYNC_SETTLE_SECONDS", 5)?),
         })
     }
 
@@ -44,6 +48,7 @@ impl Config {
             enrollment_ttl: Duration::hours(72),
             activity_retention_days: 400,
             kms_key_id: None,
+            sync_settle: Duration::seconds(5),
         }
     }
 }

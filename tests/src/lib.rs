@@ -30,7 +30,7 @@ pub struct TestApp {
     pub url: String,
     pub platform_key: String,
     pub state: AppState,
-    /// Every DynamoDB operation the app sent, in order.
+    /// Every DynamoDB operation the functions sent (not the authorizer), in order.
     pub requests: RequestLog,
     client: reqwest::Client,
 }
@@ -78,16 +78,23 @@ impl TestApp {
         let kms = aws_sdk_kms::Client::new(sdk);
         let key_id = devserver::provision::ensure_key(&kms, &format!("alias/{table}")).await.expect("kms key");
         let platform_key = new_secret(PLATFORM_KEY_PREFIX);
-        let mut config = Config { kms_key_id: Some(key_id), ..Config::for_table(&table, Some(digest(&platform_key))) };
+        // Sync ETags right after a change: tests that check the settling window set it.
+        let mut config = Config {
+            kms_key_id: Some(key_id),
+            sync_settle: chrono::Duration::zero(),
+            ..Config::for_table(&table, Some(digest(&platform_key)))
+        };
         adjust(&mut config);
         let requests = RequestLog::default();
         let dynamodb = aws_sdk_dynamodb::Client::from_conf(
             aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(requests.clone()).build(),
         );
+        let authorizer = AppState::with_dynamodb(config.clone(), sdk, aws_sdk_dynamodb::Client::new(sdk));
         let state = AppState::with_dynamodb(config, sdk, dynamodb);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = devserver::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let app = devserver::app_with_authorizer(state.clone(), authorizer)
+            .into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
         Self { url, platform_key, state, requests, client: reqwest::Client::new() }
     }

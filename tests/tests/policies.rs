@@ -302,3 +302,37 @@ async fn teams_and_employees_with_policies_are_not_deleted_from_under_them() {
     let (_, read) = app.get(&format!("/v1/policies/{shell}"), t).await;
     assert_eq!(read["ref_count"], 0, "every attachment released its reference");
 }
+
+#[tokio::test]
+async fn a_scopes_policies_are_bounded_in_size_with_a_clear_error() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("bounded")).await;
+    let t = &org.owner_token;
+    let rules = |entries: usize| {
+        let deny: Vec<String> = (0..entries).map(|i| format!("/{i:03}/{}", "a".repeat(490))).collect();
+        json!({ "deny": deny })
+    };
+    let policy = |name: String, rules: Value| json!({ "name": name, "policy_type": "filesystem", "rules": rules, "severity": "warn" });
+
+    let (status, body) = app.post("/v1/policies", t, policy("huge".into(), rules(70))).await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(body["errors"][0]["field"], "rules", "{body}");
+
+    let mut created = 0;
+    let refused = loop {
+        let (status, body) = app.post("/v1/policies", t, policy(format!("large {created}"), rules(60))).await;
+        if status != StatusCode::CREATED {
+            break (status, body);
+        }
+        created += 1;
+        assert!(created < 20, "the scope never filled up");
+    };
+    assert_problem(refused.0, &refused.1, StatusCode::CONFLICT, "policy_space_exhausted");
+    assert_eq!(created, 8, "256 KB hold eight policies of 30 KB");
+    // Deleting one makes room again.
+    let (_, page) = app.get("/v1/policies?scope=org&limit=1", t).await;
+    let (status, _) = app.delete(&format!("/v1/policies/{}", page["items"][0]["id"].as_str().unwrap()), t).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = app.post("/v1/policies", t, policy("large again".into(), rules(60))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}

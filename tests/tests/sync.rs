@@ -116,7 +116,8 @@ async fn the_etag_changes_exactly_when_the_bundle_does() {
     let t = &s.org.owner_token;
     let base = format!("/v1/employees/{}", s.employee_id);
     let (_, config) = app.post(&format!("{base}/agent-configs"), t, json!({ "agent_id": s.agent_id })).await;
-    app.post(&format!("{base}/mcp-configs"), t, json!({ "server_id": s.server_id })).await;
+    let (_, mcp) = app.post(&format!("{base}/mcp-configs"), t, json!({ "server_id": s.server_id })).await;
+    let (_, other_team) = app.post("/v1/teams", t, json!({ "name": "Other" })).await;
 
     let (_, first, _) = sync(&app, &s.token, None).await;
     let first = first.unwrap();
@@ -131,6 +132,12 @@ async fn the_etag_changes_exactly_when_the_bundle_does() {
         let (_, p) = app.post("/v1/policies", t, json!({ "name": "No rm", "policy_type": "shell", "rules": { "deny": ["rm -rf *"] }, "severity": "block" })).await;
         p["id"].as_str().unwrap().to_string()
     };
+    let global = {
+        let body = json!({ "name": "No keys", "policy_type": "filesystem", "rules": { "deny": ["~/.ssh/**"] }, "severity": "warn" });
+        let (_, p) = app.post("/v1/policies", &app.platform_key, body).await;
+        p["id"].as_str().unwrap().to_string()
+    };
+    let platform = app.platform_key.clone();
     let changes: Vec<(&str, Method, String, Option<Value>)> = vec![
         (
             "config edit",
@@ -141,6 +148,38 @@ async fn the_etag_changes_exactly_when_the_bundle_does() {
         ("team policy", Method::PUT, format!("/v1/teams/{}/policies/{shell}", s.team_id), Some(json!({}))),
         ("org policy", Method::PUT, format!("/v1/org/policies/{shell}"), Some(json!({}))),
         (
+            "policy content",
+            Method::PATCH,
+            format!("/v1/policies/{shell}"),
+            Some(json!({ "rules": { "deny": ["rm -rf /"] } })),
+        ),
+        ("employee policy", Method::PUT, format!("{base}/policies/{global}"), Some(json!({}))),
+        (
+            "platform agent policy",
+            Method::PUT,
+            format!("/v1/catalog/agents/{}/policies/{global}", s.agent_id),
+            Some(json!({})),
+        ),
+        (
+            "global policy content",
+            Method::PATCH,
+            format!("/v1/policies/{global}"),
+            Some(json!({ "severity": "block" })),
+        ),
+        ("team change", Method::PATCH, base.clone(), Some(json!({ "team_id": other_team["id"] }))),
+        (
+            "credentials",
+            Method::PUT,
+            format!("{base}/mcp-configs/{}/credentials", mcp["id"].as_str().unwrap()),
+            Some(json!({ "credentials": { "token": "ghp_rotated" } })),
+        ),
+        (
+            "server entry",
+            Method::PATCH,
+            format!("/v1/catalog/mcp-servers/{}", s.server_id),
+            Some(json!({ "description": "GitHub's server" })),
+        ),
+        (
             "catalog entry",
             Method::PATCH,
             format!("/v1/catalog/agents/{}", s.agent_id),
@@ -150,7 +189,8 @@ async fn the_etag_changes_exactly_when_the_bundle_does() {
     ];
     let mut etag = first;
     for (what, method, path, body) in changes {
-        let token = if what == "catalog entry" { app.platform_key.clone() } else { t.clone() };
+        let by_platform = what.starts_with("platform") || what.starts_with("global") || what.ends_with("entry");
+        let token = if by_platform { platform.clone() } else { t.clone() };
         let (status, answer) = app.call(method, &path, Some(&token), body).await;
         assert!(status.is_success(), "{what}: {status} {answer}");
         let (status, next, bundle) = sync(&app, &s.token, Some(&etag)).await;
@@ -162,4 +202,24 @@ async fn the_etag_changes_exactly_when_the_bundle_does() {
         }
         etag = next;
     }
+
+    // What the bundle does not hold leaves the ETag alone.
+    let (status, _) =
+        app.call(Method::PATCH, "/v1/me", Some(&s.token), Some(json!({ "preferences": { "editor": "vim" } }))).await;
+    assert!(status.is_success());
+    app.post("/v1/catalog/tools", t, json!({ "name": "grep", "type": "builtin" })).await;
+    let (status, _, _) = sync(&app, &s.token, Some(&etag)).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn a_bundle_read_right_after_a_change_gets_no_etag_until_it_settles() {
+    let app = TestApp::spawn_with(|config| config.sync_settle = chrono::Duration::seconds(60)).await;
+    let s = setup(&app).await;
+    let (status, etag, _) = sync(&app, &s.token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(etag, None, "the organization approved the server seconds ago");
+    // A client without an ETag asks in full again, and gets a full bundle.
+    let (status, _, bundle) = sync(&app, &s.token, None).await;
+    assert_eq!((status, bundle["format"].as_u64()), (StatusCode::OK, Some(1)));
 }

@@ -16,11 +16,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The caller's sync bundle (format version 1). Send the last `ETag` as `If-None-Match`
-/// to get a 304 when nothing changed.
+/// to get a 304 when nothing changed. A bundle read within seconds of a change comes
+/// without an `ETag` (it may still be settling): sync again in full next time.
 #[utoipa::path(get, path = "/v1/me/sync", tag = "sync",
     params(("If-None-Match" = Option<String>, Header, description = "ETag of the bundle the client has")),
     responses(
-        (status = 200, body = Bundle, headers(("ETag" = String))),
+        (status = 200, body = Bundle, headers(("ETag" = String, description = "Absent while a change settles"))),
         (status = 304, description = "The bundle is unchanged"),
         Problems
     ),
@@ -28,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn get_bundle(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Result<Response> {
     let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
     let (status, etag, body) = match sync::sync(&state, &caller, if_none_match).await? {
-        Sync::NotModified { etag } => (StatusCode::NOT_MODIFIED, etag, None),
+        Sync::NotModified { etag } => (StatusCode::NOT_MODIFIED, Some(etag), None),
         Sync::Bundle { etag, bundle } => (StatusCode::OK, etag, Some(bundle)),
     };
     let mut response = match body {
@@ -36,7 +37,7 @@ async fn get_bundle(State(state): State<AppState>, caller: Caller, headers: Head
         None => status.into_response(),
     };
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&etag) {
+    if let Some(Ok(value)) = etag.map(|etag| HeaderValue::from_str(&etag)) {
         headers.insert(header::ETAG, value);
     }
     // The bundle carries credentials: no cache may keep it.

@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::Principal;
-use crate::domain::catalog::{self, Common, Spec};
+use crate::domain::catalog::{self, Common, Entry, Spec};
 use crate::domain::tools::ToolSpec;
 use crate::error::{Error, Result};
 use crate::ids::OrgId;
-use crate::repo::{self, StoreError};
+use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 
@@ -66,6 +66,10 @@ impl Spec for AgentSpec {
     const PREFIX: &'static str = "AGENT#";
     const NAME_PREFIX: &'static str = "AGENTNAME#";
     const FILTERS: &'static [(&'static str, &'static str)] = &[("type", "type"), ("provider", "provider")];
+
+    fn sync_change(before: Option<&Entry<Self>>, _: Option<&Entry<Self>>) -> Option<syncsets::Change> {
+        catalog::delivered_entry_change(before)
+    }
 
     async fn parse(_: &AppState, _: Option<OrgId>, new: NewAgent) -> Result<(Common, Self)> {
         let mut v = Validator::new();

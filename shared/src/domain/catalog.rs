@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::ids::OrgId;
 use crate::keys::Key;
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::repo::{self, Expr, StoreError, s};
+use crate::repo::{self, Expr, StoreError, s, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
@@ -111,6 +111,12 @@ pub trait Spec: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
 
     /// Fills derived fields after a read.
     fn refresh(&mut self) {}
+
+    /// What a change of an entry (`None` before a create and after a delete) changes in
+    /// its scope's sync set: by default nothing, the kind is not part of sync bundles.
+    fn sync_change(_before: Option<&Entry<Self>>, _after: Option<&Entry<Self>>) -> Option<syncsets::Change> {
+        None
+    }
 
     /// The `New` body that recreates `entry` (the base of a merge patch).
     fn as_new(entry: &Entry<Self>) -> Value {
@@ -202,6 +208,13 @@ fn map_write_error<S: Spec>(name: &str) -> impl FnOnce(StoreError) -> Error + '_
             "entry_in_use",
             format!("the {} is still referenced; remove its links and attachments first", S::KIND),
         ),
+        StoreError::ConditionFailed(syncsets::POLICY_SPACE) => Error::conflict(
+            "policy_space_exhausted",
+            format!(
+                "this scope's policies would exceed {} KB of rules; delete unused policies or shorten their rules",
+                syncsets::POLICY_BYTES_MAX / 1024
+            ),
+        ),
         StoreError::ConditionFailed(repo::catalog::REFERENCE_MISSING) => {
             Error::conflict("reference_missing", format!("an entry this {} references was deleted; retry", S::KIND))
         }
@@ -232,6 +245,9 @@ pub async fn create<S: Spec>(state: &AppState, principal: &Principal, new: S::Ne
     repo::catalog::create(&mut tx, &entry)?;
     for key in entry.spec.references() {
         repo::catalog::adjust_refs_at(&mut tx, &key, 1);
+    }
+    if let Some(change) = S::sync_change(None, Some(&entry)) {
+        change.apply(&mut tx, &now);
     }
     record(state, &mut tx, principal, EventType::CatalogCreated, &entry)?;
     state.repo.transact(tx).await.map_err(map_write_error::<S>(&entry.name))?;
@@ -345,6 +361,9 @@ pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: Uuid, 
     for key in new.iter().filter(|k| !old.contains(k)) {
         repo::catalog::adjust_refs_at(&mut tx, key, 1);
     }
+    if let Some(change) = S::sync_change(Some(&before), Some(&after)) {
+        change.apply(&mut tx, &after.updated_at);
+    }
     record(state, &mut tx, principal, EventType::CatalogUpdated, &after)?;
     state.repo.transact(tx).await.map_err(map_write_error::<S>(&after.name))?;
     Ok(after)
@@ -357,6 +376,9 @@ pub async fn delete<S: Spec>(state: &AppState, principal: &Principal, id: Uuid) 
     repo::catalog::delete(&mut tx, &entry);
     for key in entry.spec.references() {
         repo::catalog::adjust_refs_at(&mut tx, &key, -1);
+    }
+    if let Some(change) = S::sync_change(Some(&entry), None) {
+        change.apply(&mut tx, &crate::time::now());
     }
     record(state, &mut tx, principal, EventType::CatalogDeleted, &entry)?;
     state.repo.transact(tx).await.map_err(map_write_error::<S>(&entry.name))
@@ -372,6 +394,12 @@ async fn writable<S: Spec>(state: &AppState, access: &Access, id: Uuid) -> Resul
         )));
     }
     Ok(entry)
+}
+
+/// The sync change of an entry that bundles deliver (agents, MCP servers): editing or
+/// deleting it changes its scope's version; creating it changes no bundle yet.
+pub fn delivered_entry_change<S: Spec>(before: Option<&Entry<S>>) -> Option<syncsets::Change> {
+    before.map(|entry| syncsets::Change::new(syncsets::Scope::of(entry.org_id)))
 }
 
 /// RFC 7396: objects merge recursively, `null` removes, anything else replaces.

@@ -320,12 +320,13 @@ pub async fn delete_agent_config(state: &AppState, caller: &Caller, employee_id:
 fn plain_schema(schema: &Value) -> (Value, Vec<String>) {
     let (secret, _) = credential_fields(schema);
     let mut plain = schema.clone();
-    if let Some(properties) = plain["properties"].as_object_mut() {
+    // `get_mut`, not indexing: indexing a missing key would insert a null into the schema.
+    if let Some(properties) = plain.get_mut("properties").and_then(Value::as_object_mut) {
         for field in &secret {
             properties.remove(field);
         }
     }
-    if let Some(required) = plain["required"].as_array_mut() {
+    if let Some(required) = plain.get_mut("required").and_then(Value::as_array_mut) {
         required.retain(|r| r.as_str().is_none_or(|r| !secret.iter().any(|s| s == r)));
     }
     (plain, secret)
@@ -594,4 +595,20 @@ pub async fn open_credentials(state: &AppState, stored: &StoredMcpConfig) -> Res
     let owner =
         Owner { org_id: stored.config.org_id, employee_id: stored.config.employee_id, config_id: stored.config.id };
     state.vault.open(&owner, ciphertext).await.map(Some).map_err(vault_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plain_schema_drops_credentials_and_adds_nothing() {
+        let schema = json!({ "type": "object", "properties": { "token": { "type": "string", "writeOnly": true }, "org": { "type": "string" } } });
+        let (plain, secret) = plain_schema(&schema);
+        assert_eq!(secret, ["token"]);
+        assert_eq!(plain, json!({ "type": "object", "properties": { "org": { "type": "string" } } }));
+        let required =
+            json!({ "type": "object", "required": ["token", "org"], "properties": { "token": { "writeOnly": true } } });
+        assert_eq!(plain_schema(&required).0["required"], json!(["org"]));
+    }
 }

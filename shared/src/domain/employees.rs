@@ -19,7 +19,7 @@ use crate::domain::sessions;
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, RoleId, TeamId};
 use crate::pagination::{Page, PageRequest};
-use crate::repo::{self, StoreError, s};
+use crate::repo::{self, StoreError, s, syncsets};
 use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
@@ -298,10 +298,16 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         event,
         json!({ "employee_id": id, "changed": changed, "role": role, "status": status, "team_id": team }),
     );
-    fields.push(("updated_at", repo::ts(&crate::time::now())));
+    // The sync bundle names the employee and their team's policies apply.
+    let shapes_bundle = changed.iter().any(|f| matches!(*f, "email" | "full_name" | "team_id"));
+    let now = crate::time::now();
+    fields.push(("updated_at", repo::ts(&now)));
 
     let mut tx = state.repo.transaction();
     repo::employees::update(&mut tx, &before, fields, team);
+    if shapes_bundle {
+        syncsets::Change::new(syncsets::Scope::Employee(caller.org_id, id)).apply(&mut tx, &now);
+    }
     if let Some(email) = &email {
         repo::employees::change_email(&mut tx, &before, email);
     }
@@ -350,6 +356,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     }
     let mut tx = state.repo.transaction();
     repo::employees::delete(&mut tx, &before);
+    repo::configs::delete_partition_rest(&mut tx, caller.org_id, id);
     if let Some(team) = before.team_id {
         repo::teams::adjust_members(&mut tx, caller.org_id, team, -1);
     }

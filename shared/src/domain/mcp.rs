@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId};
 use crate::keys::Key;
 use crate::pagination::Page;
-use crate::repo::{self, StoreError};
+use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
@@ -155,6 +155,10 @@ impl Spec for McpServerSpec {
     const FILTERS: &'static [(&'static str, &'static str)] =
         &[("provider", "provider"), ("category_id", "category_id")];
     const DERIVED: &'static [&'static str] = &["requires_credentials", "category_org_id"];
+
+    fn sync_change(before: Option<&Entry<Self>>, _: Option<&Entry<Self>>) -> Option<syncsets::Change> {
+        catalog::delivered_entry_change(before)
+    }
 
     fn references(&self) -> Vec<Key> {
         self.category_id.map(|id| repo::catalog::key::<McpCategorySpec>(self.category_org_id, id)).into_iter().collect()
@@ -313,6 +317,9 @@ pub async fn approve(state: &AppState, caller: &Caller, id: Uuid) -> Result<McpA
     let mut tx = state.repo.transaction();
     repo::mcp::put_approval(&mut tx, &approval)?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
+    let mut change = syncsets::Change::new(syncsets::Scope::Org(caller.org_id));
+    change.approve(server.id);
+    change.apply(&mut tx, &approval.approved_at);
     crate::domain::log(
         state,
         &mut tx,
@@ -339,6 +346,9 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: Uuid) -> Result<()> {
     let mut tx = state.repo.transaction();
     repo::mcp::delete_approval(&mut tx, caller.org_id, id);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(approval.server_org_id, id), -1);
+    let mut change = syncsets::Change::new(syncsets::Scope::Org(caller.org_id));
+    change.revoke(id);
+    change.apply(&mut tx, &crate::time::now());
     crate::domain::log(
         state,
         &mut tx,

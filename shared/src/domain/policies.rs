@@ -10,17 +10,22 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::agents::AgentSpec;
-use crate::domain::catalog::{self, Common, Spec};
+use crate::domain::catalog::{self, Common, Entry, Spec};
 use crate::domain::{employees, teams};
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys::Key;
 use crate::policy::enforcement::{Enforcement, enforcement};
 use crate::policy::{self, Attachment, Effective, Level, PolicyType, Rules, Severity};
+use crate::repo::syncsets::{self, SyncSet};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::Validator;
 use chrono::{DateTime, Utc};
+
+/// The largest rules one policy may have (its scope keeps at most
+/// [`syncsets::POLICY_BYTES_MAX`] of them all).
+const RULES_BYTES_MAX: usize = 32 * 1024;
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PolicySpec {
@@ -33,9 +38,36 @@ pub struct PolicySpec {
     pub enforcement: Option<Enforcement>,
 }
 
-impl PolicySpec {
+/// What resolution needs of a policy, as its scope's sync set keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyContent {
+    pub name: String,
+    pub policy_type: PolicyType,
+    pub severity: Severity,
+    pub rules: Value,
+}
+
+impl PolicyContent {
+    fn of(entry: &Entry<PolicySpec>) -> Self {
+        let spec = &entry.spec;
+        Self {
+            name: entry.name.clone(),
+            policy_type: spec.policy_type,
+            severity: spec.severity,
+            rules: spec.rules.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("policy content serializes")
+    }
+
+    pub fn from_json(text: &str) -> serde_json::Result<Self> {
+        serde_json::from_str(text)
+    }
+
     /// The typed rules (validated when written).
-    pub fn typed(&self) -> Result<Rules> {
+    fn typed(&self) -> Result<Rules> {
         Rules::parse(self.policy_type, self.rules.clone())
             .map_err(|e| Error::internal(format!("stored policy rules no longer parse: {e:?}")))
     }
@@ -67,10 +99,26 @@ impl Spec for PolicySpec {
         self.enforcement = Some(enforcement(self.policy_type));
     }
 
+    /// A policy's content lives in its scope's sync set too (resolution reads it there).
+    fn sync_change(before: Option<&Entry<Self>>, after: Option<&Entry<Self>>) -> Option<syncsets::Change> {
+        let owner = before.or(after)?.org_id;
+        let mut change = syncsets::Change::new(syncsets::Scope::of(owner));
+        let before_content = before.map(PolicyContent::of);
+        match after {
+            Some(after) => change.put_policy(after.id, &PolicyContent::of(after), before_content.as_ref()),
+            None => change.remove_policy(before?.id, before_content.as_ref()?),
+        }
+        Some(change)
+    }
+
     async fn parse(_: &AppState, _: Option<OrgId>, new: NewPolicy) -> Result<(Common, Self)> {
         let mut v = Validator::new();
         let common = Common::parse(&mut v, new.name, new.description, new.is_public);
         let rules = match Rules::parse(new.policy_type, new.rules) {
+            Ok(rules) if rules.to_value().to_string().len() > RULES_BYTES_MAX => {
+                v.error("rules", format!("at most {} KB of JSON", RULES_BYTES_MAX / 1024));
+                None
+            }
             Ok(rules) => Some(rules),
             Err(errors) => {
                 errors.into_iter().for_each(|e| v.error(&e.field, e.message));
@@ -189,7 +237,7 @@ pub async fn attach(
         if !matches!(target, Target::Team(_)) {
             return Err(Error::invalid("overrides", "only team attachments take overrides"));
         }
-        policy.spec.typed()?.with_overrides(overrides).map_err(Error::Validation)?;
+        PolicyContent::of(&policy).typed()?.with_overrides(overrides).map_err(Error::Validation)?;
     }
     let now = crate::time::now();
     let existing = repo::policies::get_link(&state.repo, owner, target, policy_id).await?;
@@ -214,6 +262,11 @@ pub async fn attach(
             anchor(&mut tx, &target_anchor, 1);
         }
     }
+    let (mut change, set_link) = sync_change(owner, target, policy_id);
+    if let Some(set_link) = set_link {
+        change.link(set_link, link.overrides.as_ref());
+    }
+    change.apply(&mut tx, &now);
     if let Some(org) = owner {
         let payload = json!({ "policy_id": policy_id, "level": link.level, "target_id": link.target_id, "overrides": link.overrides.is_some() });
         crate::domain::log(state, &mut tx, org, principal, EventType::PolicyAttached, payload)?;
@@ -232,11 +285,30 @@ pub async fn detach(state: &AppState, principal: &Principal, target: Target, pol
     repo::policies::delete_link(&mut tx, owner, target, policy_id);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<PolicySpec>(link.policy_org_id, policy_id), -1);
     anchor(&mut tx, &target_anchor, -1);
+    let (mut change, set_link) = sync_change(owner, target, policy_id);
+    if let Some(set_link) = set_link {
+        change.unlink(set_link);
+    }
+    change.apply(&mut tx, &crate::time::now());
     if let Some(org) = owner {
         let payload = json!({ "policy_id": policy_id, "level": link.level, "target_id": link.target_id });
         crate::domain::log(state, &mut tx, org, principal, EventType::PolicyDetached, payload)?;
     }
     state.repo.transact(tx).await.map_err(map_link_error)
+}
+
+/// The sync set an attachment changes, and the fact it records there (employee
+/// attachments live in the employee's partition, which the sync reads whole).
+fn sync_change(owner: Option<OrgId>, target: Target, policy: Uuid) -> (syncsets::Change, Option<syncsets::Link>) {
+    let scope = syncsets::Scope::of(owner);
+    match (target, owner) {
+        (Target::Employee(employee), Some(org)) => {
+            (syncsets::Change::new(syncsets::Scope::Employee(org, employee)), None)
+        }
+        (Target::Agent(agent), _) => (syncsets::Change::new(scope), Some(syncsets::Link::Agent(agent, policy))),
+        (Target::Team(team), _) => (syncsets::Change::new(scope), Some(syncsets::Link::Team(team, policy))),
+        (Target::Org | Target::Employee(_), _) => (syncsets::Change::new(scope), Some(syncsets::Link::Org(policy))),
+    }
 }
 
 fn map_link_error(e: StoreError) -> Error {
@@ -316,101 +388,129 @@ pub struct EffectiveQuery {
     pub agent_id: Option<Uuid>,
 }
 
-/// What applies to one employee whatever the agent: their organization's, team's and own
-/// attachments. Loaded once, resolved for as many agents as needed.
+/// What applies to one employee whatever the agent: their own attachments, and their
+/// organization's and the platform's sync sets (policy contents and every attachment
+/// found there). Loaded once, resolved in memory for as many agents as needed.
 pub struct Subject {
-    pub employee: employees::Employee,
-    links: Vec<PolicyLink>,
-    team_links: Vec<PolicyLink>,
+    pub employee_id: EmployeeId,
+    pub team_id: Option<TeamId>,
+    own: Vec<Uuid>,
+    org: SyncSet,
+    platform: SyncSet,
 }
 
-/// Loads an employee's attachments (their own, or anyone's with `policies:read`).
-pub async fn subject(state: &AppState, caller: &Caller, employee_id: EmployeeId) -> Result<Subject> {
-    if employee_id != caller.employee_id {
-        caller.require(Permission::PoliciesRead)?;
+/// A policy attached at some level, as resolution sees it.
+struct Attached<'a> {
+    level: Level,
+    policy_id: Uuid,
+    overrides: Option<&'a Value>,
+}
+
+impl Subject {
+    /// `own`: the ids of the policies attached to the employee.
+    pub fn new(employee: &employees::Employee, own: Vec<Uuid>, org: SyncSet, platform: SyncSet) -> Self {
+        Self { employee_id: employee.id, team_id: employee.team_id, own, org, platform }
     }
-    let org = caller.org_id;
-    let employee = employees::find(state, org, employee_id).await?;
-    let mut links = repo::policies::links(&state.repo, Some(org), Target::Org).await?;
-    links.extend(repo::policies::links(&state.repo, Some(org), Target::Employee(employee_id)).await?);
-    let team_links = match employee.team_id {
-        Some(team) => repo::policies::links(&state.repo, Some(org), Target::Team(team)).await?,
-        None => Vec::new(),
-    };
-    Ok(Subject { employee, links, team_links })
+
+    /// The effective set, adding the policies of `agent_id` when given:
+    /// see [`crate::policy::resolve`].
+    pub fn resolve(&self, agent_id: Option<Uuid>) -> Result<EffectivePolicies> {
+        let at = |level, policy_id| Attached { level, policy_id, overrides: None };
+        let mut links: Vec<Attached> = self.org.org_links.iter().map(|p| at(Level::Org, *p)).collect();
+        links.extend(self.own.iter().map(|p| at(Level::Employee, *p)));
+        if let Some(agent) = agent_id {
+            let agent_links = self.org.agent_links.iter().chain(&self.platform.agent_links);
+            links.extend(agent_links.filter(|(a, _)| *a == agent).map(|(_, p)| at(Level::Agent, *p)));
+        }
+        let team_links: Vec<Attached> = self
+            .org
+            .team_links
+            .iter()
+            .filter(|((team, _), _)| Some(*team) == self.team_id)
+            .map(|((_, policy), overrides)| Attached {
+                level: Level::Team,
+                policy_id: *policy,
+                overrides: overrides.as_ref(),
+            })
+            .collect();
+        // A team attachment of an organization-wide policy overrides it for the team.
+        let overriding: Vec<Uuid> = team_links
+            .iter()
+            .filter(|t| links.iter().any(|l| l.level == Level::Org && l.policy_id == t.policy_id))
+            .map(|t| t.policy_id)
+            .collect();
+        links.retain(|l| !(l.level == Level::Org && overriding.contains(&l.policy_id)));
+        links.extend(team_links);
+
+        let mut attachments = Vec::new();
+        let mut applied = Vec::new();
+        for link in &links {
+            let Some(policy) = self.org.policies.get(&link.policy_id).or(self.platform.policies.get(&link.policy_id))
+            else {
+                continue;
+            };
+            let base = policy.typed()?;
+            let rules = match link.overrides {
+                Some(overrides) => base.with_overrides(overrides).map_err(|e| Error::internal(format!("{e:?}")))?,
+                None => base,
+            };
+            let overridden = link.level == Level::Team && overriding.contains(&link.policy_id);
+            applied.push(AppliedPolicy {
+                policy_id: link.policy_id,
+                name: policy.name.clone(),
+                policy_type: policy.policy_type,
+                severity: policy.severity,
+                level: link.level,
+                overridden,
+                rules: rules.to_value(),
+                enforcement: enforcement(policy.policy_type),
+            });
+            attachments.push(Attachment {
+                level: link.level,
+                policy_id: link.policy_id,
+                policy_name: policy.name.clone(),
+                severity: policy.severity,
+                rules,
+                overridden,
+            });
+        }
+        applied.sort_by_key(|p| (p.level, p.policy_id));
+        let effective = policy::resolve(&attachments);
+        let canonical = json!({
+            "policies": applied.iter().map(|p| json!([p.policy_id, p.level, p.severity, p.rules])).collect::<Vec<_>>(),
+            "effective": effective,
+        });
+        let digest = crate::auth::digest(&canonical.to_string());
+        Ok(EffectivePolicies {
+            employee_id: self.employee_id,
+            team_id: self.team_id,
+            agent_id,
+            policies: applied,
+            effective,
+            digest,
+        })
+    }
 }
 
-/// The effective policy set of an employee (and agent): see [`crate::policy::resolve`].
+/// The effective policy set of an employee (their own, or anyone's with `policies:read`),
+/// and agent.
 pub async fn effective(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
     agent_id: Option<Uuid>,
 ) -> Result<EffectivePolicies> {
-    let subject = subject(state, caller, employee_id).await?;
-    resolve_for(state, &subject, agent_id).await
-}
-
-/// Resolves a loaded subject's policies, adding those of `agent_id` when given.
-pub async fn resolve_for(state: &AppState, subject: &Subject, agent_id: Option<Uuid>) -> Result<EffectivePolicies> {
-    let employee = &subject.employee;
-    let (org, employee_id) = (employee.org_id, employee.id);
-    let mut links = subject.links.clone();
-    let team_links = &subject.team_links;
+    if employee_id != caller.employee_id {
+        caller.require(Permission::PoliciesRead)?;
+    }
+    let org = caller.org_id;
+    let employee = employees::find(state, org, employee_id).await?;
     if let Some(agent) = agent_id {
         catalog::visible_to::<AgentSpec>(state, Some(org), agent).await?;
-        links.extend(repo::policies::links(&state.repo, Some(org), Target::Agent(agent)).await?);
-        links.extend(repo::policies::links(&state.repo, None, Target::Agent(agent)).await?);
     }
-    // A team attachment of an organization-wide policy overrides it for the team.
-    let overriding: Vec<&PolicyLink> = team_links
-        .iter()
-        .filter(|t| links.iter().any(|l| l.level == Level::Org && l.policy_id == t.policy_id))
-        .collect();
-    links.retain(|l| !(l.level == Level::Org && overriding.iter().any(|t| t.policy_id == l.policy_id)));
-    links.extend(team_links.iter().cloned());
-
-    let refs: Vec<(Option<OrgId>, Uuid)> = links.iter().map(|l| (l.policy_org_id, l.policy_id)).collect();
-    let mut unique = refs.clone();
-    unique.sort();
-    unique.dedup();
-    let policies = repo::catalog::get_many::<PolicySpec>(&state.repo, &unique).await?;
-
-    let mut attachments = Vec::new();
-    let mut applied = Vec::new();
-    for link in &links {
-        let Some(policy) = policies.iter().find(|p| p.id == link.policy_id) else { continue };
-        let base = policy.spec.typed()?;
-        let rules = match &link.overrides {
-            Some(overrides) => base.with_overrides(overrides).map_err(|e| Error::internal(format!("{e:?}")))?,
-            None => base,
-        };
-        let overridden = link.level == Level::Team && overriding.iter().any(|t| t.policy_id == link.policy_id);
-        applied.push(AppliedPolicy {
-            policy_id: policy.id,
-            name: policy.name.clone(),
-            policy_type: policy.spec.policy_type,
-            severity: policy.spec.severity,
-            level: link.level,
-            overridden,
-            rules: rules.to_value(),
-            enforcement: enforcement(policy.spec.policy_type),
-        });
-        attachments.push(Attachment {
-            level: link.level,
-            policy_id: policy.id,
-            policy_name: policy.name.clone(),
-            severity: policy.spec.severity,
-            rules,
-            overridden,
-        });
-    }
-    applied.sort_by_key(|p| (p.level, p.policy_id));
-    let effective = policy::resolve(&attachments);
-    let canonical = json!({
-        "policies": applied.iter().map(|p| json!([p.policy_id, p.level, p.severity, p.rules])).collect::<Vec<_>>(),
-        "effective": effective,
-    });
-    let digest = crate::auth::digest(&canonical.to_string());
-    Ok(EffectivePolicies { employee_id, team_id: employee.team_id, agent_id, policies: applied, effective, digest })
+    let own = repo::policies::links(&state.repo, Some(org), Target::Employee(employee_id)).await?;
+    let (org_scope, platform) = (syncsets::Scope::Org(org), syncsets::Scope::Catalog);
+    let sets = state.repo.batch_get(&[org_scope.key(), platform.key()]).await?;
+    let own = own.into_iter().map(|link| link.policy_id).collect();
+    Subject::new(&employee, own, syncsets::find(&sets, org_scope)?, syncsets::find(&sets, platform)?).resolve(agent_id)
 }

@@ -12,11 +12,19 @@
 //!   they ever leave the vault, and only to their owner;
 //! - `policies`: the employee's effective policies without an agent.
 //!
-//! Disabled and pending-approval configurations are not delivered. The ETag is the
-//! SHA-256 of the bundle itself, so it changes exactly when the bundle does (a config,
-//! a policy at any level, a catalog entry, an approval); `If-None-Match` gets a 304
-//! without writes. A 200 records the sync: `last_sync_at` on the delivered
-//! configurations and a `config.synced` activity entry.
+//! Disabled and pending-approval configurations are not delivered.
+//!
+//! Cost: a full bundle is one Query of the employee's partition (configurations, own
+//! policy attachments, the employee's sync stamp) and one BatchGetItem (the employee,
+//! the organization, the referenced agents and servers, and the organization's and the
+//! platform's sync sets, which hold approvals, policy contents and attachments). The ETag
+//! is made of the three sync set versions, so `If-None-Match` is answered by one
+//! BatchGetItem of those versions, with a 304 and no writes when they match.
+//!
+//! A bundle read while a change was committing could pair a new version with an old
+//! item (BatchGetItem is not isolated from transactions), so a bundle read less than
+//! [`crate::config::Config::sync_settle`] after its newest change gets no ETag: the next
+//! sync reads it in full again.
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -27,14 +35,15 @@ use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::agents::{AgentSpec, AgentType};
 use crate::domain::catalog::{self, Entry};
-use crate::domain::configs::{self, ConfigStatus};
+use crate::domain::configs::{self, AgentConfig, ConfigStatus, StoredMcpConfig};
+use crate::domain::employees::Employee;
 use crate::domain::mcp::{McpServerSpec, Transport};
-use crate::domain::organizations;
-use crate::domain::policies::{self, EffectivePolicies};
+use crate::domain::organizations::Organization;
+use crate::domain::policies::{EffectivePolicies, Subject};
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
-use crate::pagination::PageRequest;
 use crate::repo;
+use crate::repo::syncsets::{self, Scope, Stamp};
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -102,28 +111,81 @@ pub struct BundleMcpServer {
 
 /// The result of a sync request.
 pub enum Sync {
-    NotModified { etag: String },
-    Bundle { etag: String, bundle: Box<Bundle> },
+    NotModified {
+        etag: String,
+    },
+    /// `etag` is absent while the newest change is settling (see the module docs).
+    Bundle {
+        etag: Option<String>,
+        bundle: Box<Bundle>,
+    },
 }
 
-/// The caller's bundle; `None`-matching `if_none_match` gives [`Sync::NotModified`].
+/// The sync sets whose versions make up an employee's ETag.
+fn scopes(caller: &Caller) -> [Scope; 3] {
+    [Scope::Employee(caller.org_id, caller.employee_id), Scope::Org(caller.org_id), Scope::Catalog]
+}
+
+fn etag(caller: &Caller, stamps: &[Stamp; 3]) -> String {
+    let versions: Vec<String> = stamps.iter().map(|s| s.version.to_string()).collect();
+    let text = format!("{FORMAT_VERSION}:{}:{}:{}", caller.org_id, caller.employee_id, versions.join(":"));
+    format!("\"{}\"", &crate::auth::digest(&text)[..32])
+}
+
+fn matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match.split(',').map(str::trim).any(|tag| tag == etag || tag == "*" || tag.strip_prefix("W/") == Some(etag))
+}
+
+/// The caller's bundle, or [`Sync::NotModified`] when `if_none_match` holds its ETag.
 pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>) -> Result<Sync> {
-    let subject = policies::subject(state, caller, caller.employee_id).await?;
-    let employee = &subject.employee;
-    let org = organizations::get(state, caller.org_id).await?;
-    let all = PageRequest::max();
-    let agent_configs = repo::configs::list_agents(&state.repo, caller.org_id, employee.id, &all).await?.items;
-    let mcp_configs = repo::configs::list_mcp(&state.repo, caller.org_id, employee.id, &all).await?.items;
-    let approved: Vec<Uuid> =
-        repo::mcp::approvals(&state.repo, caller.org_id).await?.into_iter().map(|a| a.server_id).collect();
+    let scopes = scopes(caller);
+    if let Some(tags) = if_none_match {
+        let keys = scopes.map(Scope::key);
+        let items = state.repo.batch_get_projected(&keys, &syncsets::STAMP_ATTRIBUTES).await?;
+        let mut stamps = [Stamp::default(); 3];
+        for (stamp, scope) in stamps.iter_mut().zip(scopes) {
+            *stamp = syncsets::find_stamp(&items, scope)?;
+        }
+        let etag = etag(caller, &stamps);
+        if matches(tags, &etag) {
+            return Ok(Sync::NotModified { etag });
+        }
+    }
+
+    let (org_id, employee_id) = (caller.org_id, caller.employee_id);
+    let partition = repo::configs::read_partition(&state.repo, org_id, employee_id).await?;
+    let agent_configs: Vec<&AgentConfig> =
+        partition.agents.iter().filter(|c| c.status == ConfigStatus::Active).collect();
+    let mcp_configs: Vec<&StoredMcpConfig> =
+        partition.mcp.iter().filter(|c| c.config.status == ConfigStatus::Active).collect();
+    let mut keys = vec![crate::keys::employee(org_id, employee_id), crate::keys::organization(org_id)];
+    keys.extend(scopes[1..].iter().map(|s| s.key()));
+    keys.extend(agent_configs.iter().map(|c| repo::catalog::key::<AgentSpec>(c.agent_org_id, c.agent_id)));
+    keys.extend(
+        mcp_configs.iter().map(|c| repo::catalog::key::<McpServerSpec>(c.config.server_org_id, c.config.server_id)),
+    );
+    let mut unique = Vec::with_capacity(keys.len());
+    keys.into_iter().for_each(|key| {
+        if !unique.contains(&key) {
+            unique.push(key)
+        }
+    });
+    let keys = unique;
+    let items = state.repo.batch_get(&keys).await?;
+
+    let employee: Employee = found(&items, &keys[0])?.ok_or(Error::NotFound("employee"))?;
+    let org: Organization = found(&items, &keys[1])?.ok_or(Error::NotFound("organization"))?;
+    let org_set = syncsets::find(&items, scopes[1])?;
+    let platform_set = syncsets::find(&items, scopes[2])?;
+    let stamps = [partition.stamp, org_set.stamp, platform_set.stamp];
+    let approved = org_set.approved.clone();
+    let own = partition.policies.iter().map(|link| link.policy_id).collect();
+    let subject = Subject::new(&employee, own, org_set, platform_set);
 
     let mut agents = Vec::new();
-    for config in agent_configs.iter().filter(|c| c.status == ConfigStatus::Active) {
-        let agent: Entry<AgentSpec> = match catalog::visible_to(state, Some(caller.org_id), config.agent_id).await {
-            Ok(agent) => agent,
-            Err(Error::NotFound(_)) => continue,
-            Err(e) => return Err(e),
-        };
+    for config in agent_configs {
+        let key = repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id);
+        let Some(agent) = visible::<AgentSpec>(&items, &key, org_id)? else { continue };
         let mut settings = agent.spec.default_config.clone();
         catalog::merge_patch(&mut settings, &config.config_override);
         agents.push(BundleAgent {
@@ -137,21 +199,14 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
             llm_model: agent.spec.llm_model.clone(),
             settings,
             sync_token: config.sync_token.clone(),
-            policies: policies::resolve_for(state, &subject, Some(agent.id)).await?,
+            policies: subject.resolve(Some(agent.id))?,
         });
     }
 
     let mut servers = Vec::new();
-    for stored in mcp_configs.iter().filter(|c| c.config.status == ConfigStatus::Active) {
-        if !approved.contains(&stored.config.server_id) {
-            continue;
-        }
-        let server: Entry<McpServerSpec> =
-            match catalog::visible_to(state, Some(caller.org_id), stored.config.server_id).await {
-                Ok(server) => server,
-                Err(Error::NotFound(_)) => continue,
-                Err(e) => return Err(e),
-            };
+    for stored in mcp_configs.into_iter().filter(|c| approved.contains(&c.config.server_id)) {
+        let key = repo::catalog::key::<McpServerSpec>(stored.config.server_org_id, stored.config.server_id);
+        let Some(server) = visible::<McpServerSpec>(&items, &key, org_id)? else { continue };
         let spec = &server.spec;
         servers.push(BundleMcpServer {
             config_id: stored.config.id,
@@ -182,14 +237,25 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
         },
         agents,
         mcp_servers: servers,
-        policies: policies::resolve_for(state, &subject, None).await?,
+        policies: subject.resolve(None)?,
     };
-    let etag = format!("\"{}\"", crate::auth::digest(&serde_json::to_string(&bundle).expect("bundle serializes")));
-    if if_none_match.is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
-        return Ok(Sync::NotModified { etag });
-    }
+    let settled_before = crate::time::now() - state.config.sync_settle;
+    let settled = stamps.iter().all(|s| s.changed_at.is_none_or(|at| at < settled_before));
     record(state, caller, &bundle).await?;
-    Ok(Sync::Bundle { etag, bundle: Box::new(bundle) })
+    Ok(Sync::Bundle { etag: settled.then(|| etag(caller, &stamps)), bundle: Box::new(bundle) })
+}
+
+fn found<T: serde::de::DeserializeOwned>(items: &[repo::Item], key: &crate::keys::Key) -> Result<Option<T>> {
+    Ok(repo::by_key(items, key).cloned().map(repo::from_item).transpose()?)
+}
+
+/// A catalog entry read for the bundle, if it still exists and the organization sees it.
+fn visible<S: catalog::Spec>(items: &[repo::Item], key: &crate::keys::Key, org: OrgId) -> Result<Option<Entry<S>>> {
+    let entry: Option<Entry<S>> = found(items, key)?;
+    Ok(entry.filter(|e| e.is_public || e.org_id == Some(org)).map(|mut e| {
+        e.spec.refresh();
+        e
+    }))
 }
 
 /// Marks the delivered configurations synced and logs `config.synced`.

@@ -56,15 +56,6 @@ pub async fn get<S: Spec>(
     Ok(None)
 }
 
-/// Several entries by (owner, id), e.g. every policy an employee is subject to.
-pub async fn get_many<S: Spec>(
-    repo: &Repository,
-    refs: &[(Option<OrgId>, uuid::Uuid)],
-) -> Result<Vec<Entry<S>>, StoreError> {
-    let keys: Vec<Key> = refs.iter().map(|(o, id)| key::<S>(*o, *id)).collect();
-    repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
-}
-
 /// The query listing one scope's entries, with optional filters.
 pub fn list_spec<S: Spec>(owner: Option<OrgId>, filter: Option<Expr>) -> QuerySpec {
     QuerySpec::table(partition(owner), S::PREFIX).filter(filter)

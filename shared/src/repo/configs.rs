@@ -1,11 +1,14 @@
 //! Employee configurations, in the employee's own partition `ORG#o#EMP#e`:
 //! agent configs `AGENTCFG#c`, MCP configs `MCPCFG#c` (one Query reads everything an
 //! employee syncs). The employee item counts agent configs (`agent_config_count`) so
-//! that `max_agents_per_employee` holds under concurrent writes.
+//! that `max_agents_per_employee` holds under concurrent writes. Every write also moves
+//! the employee's sync set version (the sync's ETag).
 
+use super::syncsets::{Change, SK as SYNCSET_SK, Scope};
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, to_item, ts, with_key};
 use crate::domain::configs::{AgentConfig, StoredMcpConfig};
 use crate::domain::employees::Employee;
+use crate::domain::policies::PolicyLink;
 use crate::ids::{EmployeeId, OrgId};
 use crate::keys::{self, Key};
 use crate::pagination::{Page, PageRequest};
@@ -19,6 +22,11 @@ fn key(org: OrgId, employee: EmployeeId, prefix: &str, id: uuid::Uuid) -> Key {
     Key { pk: keys::employee_partition(org, employee), sk: format!("{prefix}{id}") }
 }
 
+/// Every configuration write changes what the employee's next sync delivers.
+fn touch(tx: &mut Transaction, org: OrgId, employee: EmployeeId, at: &crate::time::Timestamp) {
+    Change::new(Scope::Employee(org, employee)).apply(tx, at);
+}
+
 fn unchanged(updated_at: &crate::time::Timestamp) -> Expr {
     Expr::new("updated_at = :read_at").value(":read_at", ts(updated_at))
 }
@@ -26,6 +34,7 @@ fn unchanged(updated_at: &crate::time::Timestamp) -> Expr {
 pub fn create_agent(tx: &mut Transaction, config: &AgentConfig) -> Result<(), StoreError> {
     let key = key(config.org_id, config.employee_id, AGENT_PREFIX, config.id);
     tx.put_new(with_key(to_item(config)?, &key, "agent_config"), CHANGED);
+    touch(tx, config.org_id, config.employee_id, &config.updated_at);
     Ok(())
 }
 
@@ -64,6 +73,7 @@ pub async fn list_agents(
 pub fn replace_agent(tx: &mut Transaction, after: &AgentConfig, before: &AgentConfig) -> Result<(), StoreError> {
     let key = key(after.org_id, after.employee_id, AGENT_PREFIX, after.id);
     tx.put_if(with_key(to_item(after)?, &key, "agent_config"), unchanged(&before.updated_at), CHANGED);
+    touch(tx, after.org_id, after.employee_id, &after.updated_at);
     Ok(())
 }
 
@@ -73,11 +83,13 @@ pub fn delete_agent(tx: &mut Transaction, config: &AgentConfig) {
         Some(unchanged(&config.updated_at)),
         CHANGED,
     );
+    touch(tx, config.org_id, config.employee_id, &crate::time::now());
 }
 
 pub fn create_mcp(tx: &mut Transaction, stored: &StoredMcpConfig) -> Result<(), StoreError> {
     let c = &stored.config;
     tx.put_new(with_key(to_item(stored)?, &key(c.org_id, c.employee_id, MCP_PREFIX, c.id), "mcp_config"), CHANGED);
+    touch(tx, c.org_id, c.employee_id, &c.updated_at);
     Ok(())
 }
 
@@ -103,18 +115,55 @@ pub fn replace_mcp(tx: &mut Transaction, after: &StoredMcpConfig, before: &Store
     let c = &after.config;
     let item = with_key(to_item(after)?, &key(c.org_id, c.employee_id, MCP_PREFIX, c.id), "mcp_config");
     tx.put_if(item, unchanged(&before.config.updated_at), CHANGED);
+    touch(tx, c.org_id, c.employee_id, &c.updated_at);
     Ok(())
 }
 
 pub fn delete_mcp(tx: &mut Transaction, stored: &StoredMcpConfig) {
     let c = &stored.config;
     tx.delete(&key(c.org_id, c.employee_id, MCP_PREFIX, c.id), Some(unchanged(&c.updated_at)), CHANGED);
+    touch(tx, c.org_id, c.employee_id, &crate::time::now());
 }
 
-/// Whether anything (configurations, personal policies) remains in the employee's partition.
+/// Everything in an employee's partition, read with one Query.
+pub struct Partition {
+    pub stamp: super::syncsets::Stamp,
+    pub agents: Vec<AgentConfig>,
+    pub mcp: Vec<StoredMcpConfig>,
+    /// The policies attached to the employee.
+    pub policies: Vec<PolicyLink>,
+}
+
+pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Partition, StoreError> {
+    let mut partition =
+        Partition { stamp: Default::default(), agents: Vec::new(), mcp: Vec::new(), policies: Vec::new() };
+    for item in repo.query_partition(&keys::employee_partition(org, employee)).await? {
+        let sk = item.get(keys::SK).and_then(|sk| sk.as_s().ok()).cloned().unwrap_or_default();
+        if sk.starts_with(AGENT_PREFIX) {
+            partition.agents.push(from_item(item)?);
+        } else if sk.starts_with(MCP_PREFIX) {
+            partition.mcp.push(from_item(item)?);
+        } else if sk.starts_with(super::policies::EMPLOYEE_PREFIX) {
+            partition.policies.push(from_item(item)?);
+        } else if sk == SYNCSET_SK {
+            partition.stamp = super::syncsets::stamp(&item)?;
+        }
+    }
+    Ok(partition)
+}
+
+/// Whether anything (configurations, personal policies) remains in the employee's
+/// partition besides its sync set (which sorts after all of them).
 pub async fn partition_in_use(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<bool, StoreError> {
     let spec = QuerySpec { sk_prefix: None, ..QuerySpec::table(keys::employee_partition(org, employee), "") };
-    Ok(!repo.query(spec, &PageRequest::first(1)).await?.items.is_empty())
+    let first = repo.query(spec, &PageRequest::first(1)).await?.items.into_iter().next();
+    Ok(first
+        .is_some_and(|item| item.get(keys::SK).and_then(|sk| sk.as_s().ok()).map(String::as_str) != Some(SYNCSET_SK)))
+}
+
+/// Deletes what stays in an unused employee partition (the sync set), with the employee.
+pub fn delete_partition_rest(tx: &mut Transaction, org: OrgId, employee: EmployeeId) {
+    tx.delete(&Scope::Employee(org, employee).key(), None, CHANGED);
 }
 
 /// Sets `last_sync_at` of a configuration that still exists.

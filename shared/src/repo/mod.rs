@@ -15,6 +15,7 @@ pub mod policies;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;
+pub mod syncsets;
 pub mod teams;
 
 use std::collections::HashMap;
@@ -103,6 +104,12 @@ pub fn with_key(mut item: Item, key: &Key, entity: &str) -> Item {
     item.insert(keys::SK.into(), s(&key.sk));
     item.insert(keys::ENTITY.into(), s(entity));
     item
+}
+
+/// The item with this key among items read (e.g. by a BatchGetItem).
+pub fn by_key<'a>(items: &'a [Item], key: &Key) -> Option<&'a Item> {
+    let attr = |item: &'a Item, name| item.get(name).and_then(|v| v.as_s().ok());
+    items.iter().find(|item| attr(item, keys::PK) == Some(&key.pk) && attr(item, keys::SK) == Some(&key.sk))
 }
 
 pub fn key_attrs(key: &Key) -> Item {
@@ -195,19 +202,28 @@ impl Repository {
         Ok(out.item)
     }
 
-    /// Strongly consistent BatchGetItem of up to 100 keys (missing items are absent
-    /// from the result; unprocessed keys are retried).
+    /// Strongly consistent BatchGetItem, one request per 100 keys (missing items are
+    /// absent from the result; unprocessed keys are retried).
     pub async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.batch_get_projected(keys, &[]).await
+    }
+
+    /// [`Self::batch_get`] reading only `attributes` (all when empty).
+    pub async fn batch_get_projected(&self, keys: &[Key], attributes: &[&str]) -> Result<Vec<Item>, StoreError> {
         use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let names: Vec<String> = (0..attributes.len()).map(|i| format!("#p{i}")).collect();
         let mut found = Vec::new();
         for chunk in keys.chunks(100) {
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.iter().map(key_attrs).collect()))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| StoreError::Backend(Box::new(e)))?,
-            );
+            let mut request = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.iter().map(key_attrs).collect()))
+                .consistent_read(true);
+            if !attributes.is_empty() {
+                request = request.projection_expression(names.join(", "));
+                for (name, attribute) in names.iter().zip(attributes) {
+                    request = request.expression_attribute_names(name, *attribute);
+                }
+            }
+            let mut pending = Some(request.build().map_err(|e| StoreError::Backend(Box::new(e)))?);
             let mut attempts = 0;
             while let Some(request) = pending.take() {
                 attempts += 1;
@@ -312,6 +328,32 @@ impl Repository {
             .await
             .map_err(classify)?;
         Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+    }
+
+    /// Every item of a partition in as few requests as DynamoDB allows (one per MB read):
+    /// for partitions kept small by design, like an employee's.
+    pub async fn query_partition(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(self.table.as_ref())
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", keys::PK)
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
     }
 
     /// Every item of a partition (bounded use only: roles, an employee's sessions).

@@ -10,6 +10,8 @@ use crate::ids::OrgId;
 use crate::keys::{self, Key};
 
 pub const LINKED: &str = "policy_link";
+/// Sort key prefix of the attachments in an employee's partition.
+pub const EMPLOYEE_PREFIX: &str = "POLICY#";
 
 fn partition(owner: Option<OrgId>, target: Target) -> String {
     match (target, owner) {
@@ -23,7 +25,7 @@ fn prefix(target: Target) -> String {
         Target::Agent(agent) => format!("AGENTPOL#{agent}#"),
         Target::Org => "ORGPOL#".into(),
         Target::Team(team) => format!("TEAMPOL#{team}#"),
-        Target::Employee(_) => "POLICY#".into(),
+        Target::Employee(_) => EMPLOYEE_PREFIX.into(),
     }
 }
 

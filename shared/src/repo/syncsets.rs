@@ -1,0 +1,277 @@
+//! Sync sets: what a sync's ETag is made of, and what a bundle needs from a scope that
+//! cannot be read by key. One item per scope, written in the same transaction as every
+//! change it reflects, so that a sync reads it with one BatchGetItem instead of
+//! querying prefixes (see docs/ARCHITECTURE.md, "The sync bundle"):
+//!
+//! - `CATALOG` / `SYNCSET` (the platform) and `ORG#o` / `SYNCSET` (an organization):
+//!   `version` and `changed_at`, plus flat attributes, one per fact:
+//!   `pol_<policy>` a policy's content (JSON), `pol_bytes` their total size (capped),
+//!   `orgpol_<policy>` an organization-wide attachment, `teampol_<team>_<policy>` a team
+//!   attachment (its overrides, JSON), `agentpol_<agent>_<policy>` an agent attachment,
+//!   `mcpok_<server>` an MCP server approval.
+//! - `ORG#o#EMP#e` / `SYNCSET` (an employee): `version` and `changed_at` only; the
+//!   employee's configurations and own attachments share its partition.
+//!
+//! Flat attributes (rather than maps) need no parent to exist, so every change is one
+//! UpdateItem that also creates the item.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Expr, Item, StoreError, Transaction, n, s, ts};
+use crate::domain::policies::PolicyContent;
+use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::keys::{self, Key};
+use crate::time::Timestamp;
+
+pub const SK: &str = "SYNCSET";
+/// The tag of a change that would take a scope's policies over [`POLICY_BYTES_MAX`].
+pub const POLICY_SPACE: &str = "policy_space";
+/// The most policy content (JSON bytes) one scope keeps: the set must stay well inside
+/// DynamoDB's 400 KB item limit, with room for the attachments.
+pub const POLICY_BYTES_MAX: i64 = 256 * 1024;
+
+const VERSION: &str = "version";
+const CHANGED_AT: &str = "changed_at";
+const POLICY_BYTES: &str = "pol_bytes";
+const POLICY: &str = "pol_";
+const ORG_LINK: &str = "orgpol_";
+const TEAM_LINK: &str = "teampol_";
+const AGENT_LINK: &str = "agentpol_";
+const APPROVAL: &str = "mcpok_";
+
+/// Whose sync set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The platform's: global policies, its attachments to global agents, global entries.
+    Catalog,
+    Org(OrgId),
+    Employee(OrgId, EmployeeId),
+}
+
+impl Scope {
+    /// The scope of a catalog owner (`None`: the global catalog).
+    pub fn of(owner: Option<OrgId>) -> Self {
+        owner.map_or(Scope::Catalog, Scope::Org)
+    }
+
+    pub fn key(self) -> Key {
+        let pk = match self {
+            Scope::Catalog => keys::CATALOG_PK.to_string(),
+            Scope::Org(org) => keys::org_pk(org),
+            Scope::Employee(org, employee) => keys::employee_partition(org, employee),
+        };
+        Key { pk, sk: SK.into() }
+    }
+}
+
+/// An attachment, as the sync set records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    Org(Uuid),
+    Team(TeamId, Uuid),
+    Agent(Uuid, Uuid),
+}
+
+impl Link {
+    fn attribute(self) -> String {
+        match self {
+            Link::Org(policy) => format!("{ORG_LINK}{policy}"),
+            Link::Team(team, policy) => format!("{TEAM_LINK}{team}_{policy}"),
+            Link::Agent(agent, policy) => format!("{AGENT_LINK}{agent}_{policy}"),
+        }
+    }
+}
+
+/// The changes one transaction makes to one scope's set; [`Change::apply`] adds them
+/// (and the version bump) to the transaction as one update.
+#[derive(Debug)]
+pub struct Change {
+    scope: Scope,
+    set: Vec<(String, AttributeValue)>,
+    remove: Vec<String>,
+    policy_bytes: i64,
+}
+
+impl Change {
+    /// A change of the scope that shapes bundles (the version moves even with no facts).
+    pub fn new(scope: Scope) -> Self {
+        Self { scope, set: Vec::new(), remove: Vec::new(), policy_bytes: 0 }
+    }
+
+    /// Writes a policy's content (`before`: the content it replaces).
+    pub fn put_policy(&mut self, id: Uuid, content: &PolicyContent, before: Option<&PolicyContent>) {
+        let text = content.to_json();
+        self.policy_bytes += text.len() as i64 - before.map_or(0, |b| b.to_json().len() as i64);
+        self.set.push((format!("{POLICY}{id}"), s(text)));
+    }
+
+    pub fn remove_policy(&mut self, id: Uuid, before: &PolicyContent) {
+        self.policy_bytes -= before.to_json().len() as i64;
+        self.remove.push(format!("{POLICY}{id}"));
+    }
+
+    /// Records an attachment (team attachments with their overrides).
+    pub fn link(&mut self, link: Link, overrides: Option<&Value>) {
+        let value = overrides.map_or_else(String::new, Value::to_string);
+        self.set.push((link.attribute(), s(value)));
+    }
+
+    pub fn unlink(&mut self, link: Link) {
+        self.remove.push(link.attribute());
+    }
+
+    pub fn approve(&mut self, server: Uuid) {
+        self.set.push((format!("{APPROVAL}{server}"), s("")));
+    }
+
+    pub fn revoke(&mut self, server: Uuid) {
+        self.remove.push(format!("{APPROVAL}{server}"));
+    }
+
+    /// Adds the update to `tx`: the facts, `version + 1`, `changed_at`; a change that
+    /// grows the policies fails with [`POLICY_SPACE`] past [`POLICY_BYTES_MAX`].
+    pub fn apply(self, tx: &mut Transaction, at: &Timestamp) {
+        let mut set = self.set;
+        set.push((CHANGED_AT.into(), ts(at)));
+        let mut expr = Expr::set(set.iter().map(|(k, v)| (k.as_str(), v.clone())).collect());
+        let mut adds = vec!["#version :one"];
+        expr = expr.name("#version", VERSION).value(":one", n(1));
+        if self.policy_bytes != 0 {
+            adds.push("#bytes :bytes");
+            expr = expr.name("#bytes", POLICY_BYTES).value(":bytes", n(self.policy_bytes));
+        }
+        expr = expr.then(&format!("ADD {}", adds.join(", ")));
+        if !self.remove.is_empty() {
+            let names: Vec<String> = (0..self.remove.len()).map(|i| format!("#r{i}")).collect();
+            expr = expr.then(&format!("REMOVE {}", names.join(", ")));
+            for (name, attribute) in names.iter().zip(&self.remove) {
+                expr = expr.name(name, attribute);
+            }
+        }
+        let condition = (self.policy_bytes > 0).then(|| {
+            Expr::new("attribute_not_exists(#bytes) OR #bytes <= :room")
+                .name("#bytes", POLICY_BYTES)
+                .value(":room", n(POLICY_BYTES_MAX - self.policy_bytes))
+        });
+        tx.update(&self.scope.key(), expr, condition, POLICY_SPACE);
+    }
+}
+
+/// A scope's version as a sync sees it (a set never written is version 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stamp {
+    pub version: u64,
+    pub changed_at: Option<Timestamp>,
+}
+
+/// A scope's sync set, read.
+#[derive(Debug, Default)]
+pub struct SyncSet {
+    pub stamp: Stamp,
+    pub policies: BTreeMap<Uuid, PolicyContent>,
+    pub org_links: BTreeSet<Uuid>,
+    /// (team, policy) -> overrides.
+    pub team_links: BTreeMap<(TeamId, Uuid), Option<Value>>,
+    /// (agent, policy).
+    pub agent_links: BTreeSet<(Uuid, Uuid)>,
+    pub approved: BTreeSet<Uuid>,
+}
+
+/// The attributes a stamp needs (for a projection).
+pub const STAMP_ATTRIBUTES: [&str; 4] = [keys::PK, keys::SK, VERSION, CHANGED_AT];
+
+pub fn stamp(item: &Item) -> Result<Stamp, StoreError> {
+    let version = match item.get(VERSION) {
+        Some(AttributeValue::N(v)) => v.parse().map_err(|_| corrupt(VERSION))?,
+        _ => 0,
+    };
+    let changed_at = match item.get(CHANGED_AT) {
+        Some(value) => Some(serde_dynamo::from_attribute_value(value.clone()).map_err(|_| corrupt(CHANGED_AT))?),
+        None => None,
+    };
+    Ok(Stamp { version, changed_at })
+}
+
+pub fn read(item: &Item) -> Result<SyncSet, StoreError> {
+    let mut set = SyncSet { stamp: stamp(item)?, ..SyncSet::default() };
+    for (attribute, value) in item {
+        let text = || value.as_s().map_err(|_| corrupt(attribute));
+        if let Some(id) = attribute.strip_prefix(POLICY).and_then(|id| id.parse().ok()) {
+            let content = PolicyContent::from_json(text()?).map_err(|_| corrupt(attribute))?;
+            set.policies.insert(id, content);
+        } else if let Some(policy) = attribute.strip_prefix(ORG_LINK) {
+            set.org_links.insert(uuid(policy, attribute)?);
+        } else if let Some((team, policy)) = attribute.strip_prefix(TEAM_LINK).and_then(|r| r.split_once('_')) {
+            let overrides = match text()?.as_str() {
+                "" => None,
+                json => Some(serde_json::from_str(json).map_err(|_| corrupt(attribute))?),
+            };
+            set.team_links.insert((TeamId(uuid(team, attribute)?), uuid(policy, attribute)?), overrides);
+        } else if let Some((agent, policy)) = attribute.strip_prefix(AGENT_LINK).and_then(|r| r.split_once('_')) {
+            set.agent_links.insert((uuid(agent, attribute)?, uuid(policy, attribute)?));
+        } else if let Some(server) = attribute.strip_prefix(APPROVAL) {
+            set.approved.insert(uuid(server, attribute)?);
+        }
+    }
+    Ok(set)
+}
+
+/// The set of `scope` among items read by key (version 0 when it was never written).
+pub fn find(items: &[Item], scope: Scope) -> Result<SyncSet, StoreError> {
+    super::by_key(items, &scope.key()).map(read).transpose().map(Option::unwrap_or_default)
+}
+
+/// The stamp of `scope` among items read by key.
+pub fn find_stamp(items: &[Item], scope: Scope) -> Result<Stamp, StoreError> {
+    super::by_key(items, &scope.key()).map(stamp).transpose().map(Option::unwrap_or_default)
+}
+
+fn uuid(text: &str, attribute: &str) -> Result<Uuid, StoreError> {
+    text.parse().map_err(|_| corrupt(attribute))
+}
+
+fn corrupt(attribute: &str) -> StoreError {
+    StoreError::Corrupt(format!("sync set attribute {attribute}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{PolicyType, Severity};
+    use serde_json::json;
+
+    #[test]
+    fn facts_written_as_attributes_read_back() {
+        let (policy, team, agent, server) = (Uuid::now_v7(), TeamId(Uuid::now_v7()), Uuid::now_v7(), Uuid::now_v7());
+        let content = PolicyContent {
+            name: "No /etc".into(),
+            policy_type: PolicyType::Filesystem,
+            severity: Severity::Block,
+            rules: json!({ "deny": ["/etc/**"] }),
+        };
+        let overrides = json!({ "deny": [] });
+        let mut item = Item::from([(VERSION.to_string(), n(7))]);
+        item.insert(format!("{POLICY}{policy}"), s(content.to_json()));
+        item.insert(Link::Org(policy).attribute(), s(""));
+        item.insert(Link::Team(team, policy).attribute(), s(overrides.to_string()));
+        item.insert(Link::Agent(agent, policy).attribute(), s(""));
+        item.insert(format!("{APPROVAL}{server}"), s(""));
+        item.insert(POLICY_BYTES.into(), n(12));
+        let set = read(&item).unwrap();
+        assert_eq!(set.stamp.version, 7);
+        assert_eq!(set.policies[&policy].name, "No /etc");
+        assert!(set.org_links.contains(&policy));
+        assert_eq!(set.team_links[&(team, policy)], Some(overrides));
+        assert!(set.agent_links.contains(&(agent, policy)));
+        assert!(set.approved.contains(&server));
+    }
+
+    #[test]
+    fn an_unwritten_set_is_version_zero() {
+        assert_eq!(read(&Item::new()).unwrap().stamp, Stamp::default());
+    }
+}
