@@ -154,8 +154,15 @@ fn servers() -> Vec<Server> {
 }
 
 /// The global demo catalog (written by the platform operator). Returns the MCP servers.
-pub async fn seed(state: &AppState) -> Result<Vec<Entry<McpServerSpec>>> {
+/// What the demo catalog holds, for the demo organization to use.
+pub struct Seeded {
+    pub agents: Vec<Entry<AgentSpec>>,
+    pub servers: Vec<Entry<McpServerSpec>>,
+}
+
+pub async fn seed(state: &AppState) -> Result<Seeded> {
     let platform = Principal::Platform;
+    let mut agents = Vec::new();
     for new in [
         agent(
             "Claude Code",
@@ -188,7 +195,7 @@ pub async fn seed(state: &AppState) -> Result<Vec<Entry<McpServerSpec>>> {
         ),
         agent("Codex", AgentType::Codex, "OpenAI", ("openai", "gpt-5-codex"), "OpenAI's coding agent CLI"),
     ] {
-        catalog::create::<AgentSpec>(state, &platform, new).await?;
+        agents.push(catalog::create::<AgentSpec>(state, &platform, new).await?);
     }
     for new in [
         tool("Read files", ToolType::Fs, false, "Read files in the workspace"),
@@ -231,5 +238,5 @@ pub async fn seed(state: &AppState) -> Result<Vec<Entry<McpServerSpec>>> {
         };
         created.push(catalog::create::<McpServerSpec>(state, &platform, new).await?);
     }
-    Ok(created)
+    Ok(Seeded { agents, servers: created })
 }

@@ -3,6 +3,7 @@
 //! and the demo organization.
 
 pub mod catalog;
+pub mod consumers;
 pub mod provision;
 pub mod seed;
 

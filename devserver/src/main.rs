@@ -21,11 +21,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let sdk = aws_config::load_from_env().await;
     devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
     let key_id = devserver::provision::ensure_key(&aws_sdk_kms::Client::new(&sdk), "alias/agentctl-local").await?;
-    let queue_url = devserver::provision::ensure_queues(&aws_sdk_sqs::Client::new(&sdk), "agentctl-usage").await?;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue_url = devserver::provision::ensure_queues(&sqs, "agentctl-usage").await?;
+    let sync_queue_url = devserver::provision::ensure_queues(&sqs, "agentctl-sync").await?;
 
-    let config = Config { kms_key_id: Some(key_id.clone()), ..Config::for_table(&table, Some(digest(&platform_key))) };
+    let config = Config {
+        kms_key_id: Some(key_id.clone()),
+        sync_queue_url: Some(sync_queue_url.clone()),
+        ..Config::for_table(&table, Some(digest(&platform_key)))
+    };
     let state = AppState::new(config, &sdk);
     let demo = devserver::seed::demo(&state).await?;
+    devserver::consumers::spawn(state.clone());
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -35,6 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("  OpenAPI        {url}/v1/openapi.json");
     println!("  table          {table}   KMS key {key_id}");
     println!("  usage queue    {queue_url}");
+    println!("  sync queue     {sync_queue_url}   (recorded by the sync recorder, in this process)");
     println!("  platform key   {platform_key}");
     match &demo {
         Some(demo) => {
@@ -49,6 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 "  curl -s -X POST {url}/v1/sessions -H 'Content-Type: application/json' -d '{{\"code\":\"{}\"}}'",
                 demo.member_code
             );
+            println!("  curl -s {url}/v1/me/sync -H 'Authorization: Bearer <the token it returns>'");
         }
         None => println!("  demo org       already seeded (earlier tokens stay valid)"),
     }

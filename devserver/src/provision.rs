@@ -95,8 +95,8 @@ pub async fn ensure_key(client: &aws_sdk_kms::Client, alias: &str) -> Result<Str
     Ok(id)
 }
 
-/// The usage queue and its dead-letter queue (5 receives, then dead-lettered).
-/// Returns the usage queue's URL.
+/// A queue and its dead-letter queue `<name>-dlq` (5 receives, then dead-lettered), as
+/// template.yaml declares the usage and sync queues. Returns the queue's URL.
 pub async fn ensure_queues(client: &aws_sdk_sqs::Client, name: &str) -> Result<String, ProvisionError> {
     use aws_sdk_sqs::types::QueueAttributeName;
     let dlq = client
@@ -124,6 +124,6 @@ pub async fn ensure_queues(client: &aws_sdk_sqs::Client, name: &str) -> Result<S
         .attributes(QueueAttributeName::VisibilityTimeout, "60")
         .send()
         .await
-        .map_err(|e| fail("usage queue")(e.into()))?;
+        .map_err(|e| fail("queue")(e.into()))?;
     Ok(queue.queue_url.unwrap_or_default())
 }

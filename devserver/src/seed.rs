@@ -1,9 +1,18 @@
 //! The demo organization of the local stack: a subscription, three teams, the five
-//! roles, an owner, an admin and a few employees. Written through the domain logic, so
+//! roles, an owner, an admin and a few employees; approved MCP servers, an org-wide and
+//! a team policy, and a developer with agents and MCP servers to sync. Written through the domain logic, so
 //! the demo data obeys the same rules (and leaves the same activity) as real data.
 
 use agentctl_shared::AppState;
-use agentctl_shared::auth::Caller;
+use agentctl_shared::auth::{Caller, Principal};
+use agentctl_shared::domain::catalog;
+use agentctl_shared::domain::configs::{self, CredentialsUpdate, NewAgentConfig, NewMcpConfig};
+use agentctl_shared::domain::policies::{self, AttachRequest, NewPolicy, PolicySpec, Target};
+use agentctl_shared::ids::{EmployeeId, TeamId};
+use agentctl_shared::policy::{PolicyType, Severity};
+use serde_json::json;
+
+use crate::catalog::Seeded;
 use agentctl_shared::domain::employees::{self, Employee, NewEmployee};
 use agentctl_shared::domain::mcp;
 use agentctl_shared::domain::organizations::{self, NewOrganization, NewOwner, Plan};
@@ -44,7 +53,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         Err(agentctl_shared::Error::Conflict { code: "slug_taken", .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let servers = crate::catalog::seed(state).await?;
+    let catalog = crate::catalog::seed(state).await?;
     let owner = Caller {
         org_id: created.organization.id,
         employee_id: created.owner.id,
@@ -77,11 +86,16 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         staff.push(employees::create(state, &owner, request).await?);
     }
     // The organization approves the servers it allows its employees.
-    for server in
-        servers.iter().filter(|s| ["filesystem", "github", "fetch", "git", "context7"].contains(&s.name.as_str()))
+    for server in catalog
+        .servers
+        .iter()
+        .filter(|s| ["filesystem", "github", "fetch", "git", "context7"].contains(&s.name.as_str()))
     {
         mcp::approve(state, &owner, server.id).await?;
     }
+    let developer = &staff[3];
+    policies(state, &owner, team_ids[0]).await?;
+    configurations(state, &owner, developer.id, &catalog).await?;
     let admin = &staff[0];
     let code = sessions::issue_enrollment(state, &owner, admin.id).await?;
     let admin_session = sessions::exchange(state, SessionRequest { code: code.code }, Some("127.0.0.1".into())).await?;
@@ -94,4 +108,55 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         member_code: member_code.code,
         member_email: member.email.clone(),
     }))
+}
+
+/// An org-wide policy (keep agents out of SSH keys and cloud credentials) and one for
+/// the Platform team (no destructive shell commands).
+async fn policies(state: &AppState, owner: &Caller, platform_team: TeamId) -> Result<()> {
+    let by = Principal::Employee(owner.clone());
+    let rules = [
+        ("Protect credentials", PolicyType::Filesystem, json!({ "deny": ["~/.ssh/**", "~/.aws/**"] }), Target::Org),
+        (
+            "No destructive shell",
+            PolicyType::Shell,
+            json!({ "deny": ["rm -rf /", "git push --force"] }),
+            Target::Team(platform_team),
+        ),
+    ];
+    for (name, policy_type, rules, target) in rules {
+        let new = NewPolicy {
+            name: name.into(),
+            description: None,
+            is_public: None,
+            policy_type,
+            rules,
+            severity: Severity::Block,
+        };
+        let policy = catalog::create::<PolicySpec>(state, &by, new).await?;
+        policies::attach(state, &by, target, policy.id, AttachRequest::default()).await?;
+    }
+    Ok(())
+}
+
+/// The developer's agents (Claude Code, Codex) and MCP servers (filesystem, fetch, and
+/// github with a demo token in the vault).
+async fn configurations(state: &AppState, owner: &Caller, developer: EmployeeId, catalog: &Seeded) -> Result<()> {
+    for agent in catalog.agents.iter().filter(|a| ["Claude Code", "Codex"].contains(&a.name.as_str())) {
+        let new = NewAgentConfig { agent_id: agent.id, name: None, status: None, config_override: None };
+        configs::create_agent_config(state, owner, developer, new).await?;
+    }
+    let connections = [
+        ("filesystem", json!({ "root": "~/src" }), None),
+        ("fetch", json!({}), None),
+        ("github", json!({}), Some(json!({ "token": "ghp_demo_not_a_real_token" }))),
+    ];
+    for (name, connection, credentials) in connections {
+        let Some(server) = catalog.servers.iter().find(|s| s.name == name) else { continue };
+        let new = NewMcpConfig { server_id: server.id, status: None, connection_config: Some(connection) };
+        let config = configs::create_mcp_config(state, owner, developer, new).await?;
+        if let Some(credentials) = credentials {
+            configs::set_credentials(state, owner, developer, config.id, CredentialsUpdate { credentials }).await?;
+        }
+    }
+    Ok(())
 }

@@ -24,6 +24,9 @@ pub struct Config {
     /// A sync bundle read this soon after its newest change gets no ETag (see
     /// `domain::sync`): longer than a write transaction takes to commit.
     pub sync_settle: Duration,
+    /// Where the sync function puts the syncs to record (the sync recorder consumes it);
+    /// `None` in functions that do not sync.
+    pub sync_queue_url: Option<String>,
 }
 
 impl Config {
@@ -36,6 +39,7 @@ impl Config {
             activity_retention_days: number("ACTIVITY_RETENTION_DAYS", 400)?,
             kms_key_id: std::env::var("KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
             sync_settle: Duration::seconds(number("SYNC_SETTLE_SECONDS", 5)?),
+            sync_queue_url: std::env::var("SYNC_QUEUE_URL").ok().filter(|v| !v.is_empty()),
         })
     }
 
@@ -49,6 +53,7 @@ impl Config {
             activity_retention_days: 400,
             kms_key_id: None,
             sync_settle: Duration::seconds(5),
+            sync_queue_url: None,
         }
     }
 }

@@ -32,7 +32,7 @@ pub enum Error {
     Forbidden(String),
     /// A dependency is throttling or briefly unavailable: the client may retry.
     #[error("the service is busy, retry shortly")]
-    Unavailable(#[source] StoreError),
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -54,7 +54,7 @@ impl Error {
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Throttled(_) => Self::Unavailable(e),
+            StoreError::Throttled(_) => Self::Unavailable(Box::new(e)),
             StoreError::InvalidCursor => Self::BadRequest("the cursor is invalid".into()),
             other => Self::Internal(Box::new(other)),
         }

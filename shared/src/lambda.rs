@@ -1,5 +1,6 @@
 //! Process setup shared by every function binary and the dev server.
 
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
@@ -44,4 +45,40 @@ pub async fn run_http(router: OpenApiRouter<AppState>) -> Result<(), lambda_http
     }
     let (router, _) = router.split_for_parts();
     lambda_http::run(finish(router, state)).await
+}
+
+/// Runs a queue consumer as a Lambda with an SQS event source that reports batch item
+/// failures: `handle` runs once per message; a failed message alone is retried (and
+/// dead-lettered by the queue's redrive policy), the rest of the batch is done.
+pub async fn run_sqs<F>(handle: F) -> Result<(), lambda_runtime::Error>
+where
+    F: AsyncFn(&AppState, &str) -> crate::Result<()>,
+{
+    init_tracing();
+    let state = AppState::from_env().await?;
+    let handle = &handle;
+    let state = &state;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<SqsEvent>| async move {
+        Ok::<_, lambda_runtime::Error>(process_batch(state, event.payload, handle).await)
+    }))
+    .await
+}
+
+/// One batch of queue messages, as Lambda or the dev server's poller delivers it.
+pub async fn process_batch<F>(state: &AppState, event: SqsEvent, handle: &F) -> SqsBatchResponse
+where
+    F: AsyncFn(&AppState, &str) -> crate::Result<()>,
+{
+    let mut response = SqsBatchResponse::default();
+    for message in event.records {
+        let id = message.message_id.unwrap_or_default();
+        if let Err(e) = handle(state, message.body.as_deref().unwrap_or_default()).await {
+            // The error, never the body: messages may name people.
+            tracing::warn!(message_id = %id, error = %e, "message failed; it will be retried");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
 }

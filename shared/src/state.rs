@@ -13,6 +13,7 @@ pub struct AppState {
     pub repo: Repository,
     pub roles: RoleCache,
     pub vault: Vault,
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 impl AppState {
@@ -25,7 +26,8 @@ impl AppState {
     pub fn with_dynamodb(config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_sdk_dynamodb::Client) -> Self {
         let repo = Repository::new(dynamodb, config.table_name.as_str());
         let vault = Vault::new(aws_sdk_kms::Client::new(sdk), config.kms_key_id.clone());
-        Self { config: Arc::new(config), repo, roles: RoleCache::default(), vault }
+        let sqs = aws_sdk_sqs::Client::new(sdk);
+        Self { config: Arc::new(config), repo, roles: RoleCache::default(), vault, sqs }
     }
 
     /// Configuration and clients from the environment (`AWS_ENDPOINT_URL` is honoured).

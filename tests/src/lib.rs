@@ -78,9 +78,12 @@ impl TestApp {
         let kms = aws_sdk_kms::Client::new(sdk);
         let key_id = devserver::provision::ensure_key(&kms, &format!("alias/{table}")).await.expect("kms key");
         let platform_key = new_secret(PLATFORM_KEY_PREFIX);
+        let sqs = aws_sdk_sqs::Client::new(sdk);
+        let sync_queue = devserver::provision::ensure_queues(&sqs, &table).await.expect("sync queue");
         // Sync ETags right after a change: tests that check the settling window set it.
         let mut config = Config {
             kms_key_id: Some(key_id),
+            sync_queue_url: Some(sync_queue),
             sync_settle: chrono::Duration::zero(),
             ..Config::for_table(&table, Some(digest(&platform_key)))
         };
@@ -89,11 +92,14 @@ impl TestApp {
         let dynamodb = aws_sdk_dynamodb::Client::from_conf(
             aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(requests.clone()).build(),
         );
-        let authorizer = AppState::with_dynamodb(config.clone(), sdk, aws_sdk_dynamodb::Client::new(sdk));
+        // The authorizer and the queue consumers are functions of their own, with clients
+        // of their own: `requests` counts only the HTTP functions'.
+        let uncounted = AppState::with_dynamodb(config.clone(), sdk, aws_sdk_dynamodb::Client::new(sdk));
+        devserver::consumers::spawn(uncounted.clone());
         let state = AppState::with_dynamodb(config, sdk, dynamodb);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = devserver::app_with_authorizer(state.clone(), authorizer)
+        let app = devserver::app_with_authorizer(state.clone(), uncounted)
             .into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
         Self { url, platform_key, state, requests, client: reqwest::Client::new() }
@@ -202,6 +208,17 @@ impl TestApp {
 
     /// The activity entries of an organization (read straight from the table: the
     /// activity API arrives in a later issue), oldest first.
+    /// Waits (up to 10 s) until `check` holds, for what queue consumers do in the background.
+    pub async fn eventually<F: AsyncFn() -> bool>(&self, what: &str, check: F) {
+        for _ in 0..100 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{what}: not within 10 s");
+    }
+
     pub async fn activity(&self, org_id: &str) -> Vec<Value> {
         let client = aws_sdk_dynamodb::Client::new(sdk().await);
         let month = chrono_month();

@@ -26,8 +26,7 @@ fn template_routes(template: &Yaml) -> BTreeSet<(String, String, String, bool)> 
         let Some(events) = resource["Properties"]["Events"].as_mapping() else {
             continue;
         };
-        for event in events.values() {
-            assert_eq!(event["Type"], "HttpApi", "{name:?}: only HTTP API events are expected");
+        for event in events.values().filter(|e| e["Type"] == "HttpApi") {
             let props = &event["Properties"];
             let public = props["Auth"]["Authorizer"] == "NONE";
             routes.insert((
@@ -85,6 +84,26 @@ fn every_function_builds_its_own_binary_with_cargo_lambda() {
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
     assert_eq!(globals["Architectures"][0], "arm64");
+}
+
+#[test]
+fn queue_consumers_report_partial_failures_and_their_queues_dead_letter() {
+    let template = template();
+    let mut consumers = 0;
+    for (name, resource) in resources(&template) {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+        for event in events.values().filter(|e| e["Type"] == "SQS") {
+            consumers += 1;
+            let props = &event["Properties"];
+            assert_eq!(props["FunctionResponseTypes"][0], "ReportBatchItemFailures", "{name:?}");
+            // `Queue: !GetAtt <Queue>.Arn`
+            let Yaml::Tagged(get_att) = &props["Queue"] else { panic!("{name:?}: Queue is not a !GetAtt") };
+            let queue = get_att.value.as_str().expect("!GetAtt target").trim_end_matches(".Arn");
+            let redrive = &resources(&template)[queue]["Properties"]["RedrivePolicy"];
+            assert!(redrive["maxReceiveCount"].as_u64().is_some(), "{queue}: no dead-letter queue");
+        }
+    }
+    assert!(consumers >= 1, "the sync recorder consumes the sync queue");
 }
 
 #[test]

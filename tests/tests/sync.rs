@@ -95,12 +95,16 @@ async fn the_bundle_holds_active_configs_merged_settings_and_own_credentials() {
     assert_eq!(server["credential_fields"], json!(["token"]));
     assert_eq!(server["connection_config"], json!({ "org": "acme" }));
 
-    // The sync is recorded; the admin still never sees the credentials.
+    // The sync is recorded (by the sync recorder, from the queue); the admin still never
+    // sees the credentials.
+    app.eventually("last_sync_at set", async || app.get(&mcp_path, t).await.1["last_sync_at"].is_string()).await;
     let (_, config) = app.get(&mcp_path, t).await;
-    assert!(config["last_sync_at"].is_string());
     assert!(!config.to_string().contains("ghp_secret"));
-    let synced = app.activity(&s.org.id).await.iter().filter(|e| e["event_type"] == "config.synced").count();
-    assert_eq!(synced, 1);
+    let (_, synced) = app.get("/v1/activity?event_type=config.synced", t).await;
+    let synced = synced["items"].as_array().unwrap();
+    assert_eq!(synced.len(), 1);
+    assert_eq!(synced[0]["payload"], json!({ "employee_id": s.employee_id, "agents": 1, "mcp_servers": 1 }));
+    assert_eq!(synced[0]["employee_id"], s.employee_id.as_str());
 
     // Another employee's bundle has none of it.
     let (_, colleague) = app.add_signed_in(&s.org, "other@sync.example", "member").await;
@@ -124,8 +128,10 @@ async fn the_etag_changes_exactly_when_the_bundle_does() {
     let (status, same, body) = sync(&app, &s.token, Some(&first)).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED, "{body}");
     assert_eq!(same.as_deref(), Some(first.as_str()));
-    let synced = app.activity(&s.org.id).await.iter().filter(|e| e["event_type"] == "config.synced").count();
-    assert_eq!(synced, 1, "a 304 writes nothing");
+    let synced = async || app.activity(&s.org.id).await.iter().filter(|e| e["event_type"] == "config.synced").count();
+    app.eventually("the first sync recorded", async || synced().await == 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(synced().await, 1, "a 304 records nothing");
 
     // Each of these changes the bundle, hence the ETag.
     let shell = {
@@ -222,4 +228,69 @@ async fn a_bundle_read_right_after_a_change_gets_no_etag_until_it_settles() {
     // A client without an ETag asks in full again, and gets a full bundle.
     let (status, _, bundle) = sync(&app, &s.token, None).await;
     assert_eq!((status, bundle["format"].as_u64()), (StatusCode::OK, Some(1)));
+}
+
+fn record(s: &Setup, agent_configs: &[&str], id: &str) -> String {
+    json!({
+        "v": 1,
+        "id": id,
+        "org_id": s.org.id,
+        "employee_id": s.employee_id,
+        "agent_config_ids": agent_configs,
+        "mcp_config_ids": [],
+        "synced_at": "2026-11-25T10:00:00.000000Z",
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn the_recorder_writes_once_per_sync_skips_deleted_configs_and_refuses_garbage() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let t = &s.org.owner_token;
+    let base = format!("/v1/employees/{}", s.employee_id);
+    let (_, kept) = app.post(&format!("{base}/agent-configs"), t, json!({ "agent_id": s.agent_id })).await;
+    let kept = kept["id"].as_str().unwrap();
+    let (_, gone) =
+        app.post(&format!("{base}/agent-configs"), t, json!({ "agent_id": s.agent_id, "name": "gone" })).await;
+    let gone = gone["id"].as_str().unwrap();
+    app.delete(&format!("{base}/agent-configs/{gone}"), t).await;
+
+    // A record naming a deleted configuration, delivered twice.
+    let message = record(&s, &[kept, gone], &uuid::Uuid::now_v7().to_string());
+    for _ in 0..2 {
+        agentctl_shared::domain::sync::record_message(&app.state, &message).await.expect("recorded");
+    }
+    let (_, config) = app.get(&format!("{base}/agent-configs/{kept}"), t).await;
+    assert_eq!(config["last_sync_at"], "2026-11-25T10:00:00Z");
+    let (status, _) = app.get(&format!("{base}/agent-configs/{gone}"), t).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "marking a deleted configuration must not recreate it");
+    let entries = app.activity(&s.org.id).await;
+    assert_eq!(entries.iter().filter(|e| e["event_type"] == "config.synced").count(), 1, "redelivery writes nothing");
+
+    // Poison fails (the queue retries it, then dead-letters it).
+    for garbage in ["not json", r#"{"v": 2}"#, &record(&s, &[kept], "x").replace(r#""v":1"#, r#""v":9"#)] {
+        assert!(agentctl_shared::domain::sync::record_message(&app.state, garbage).await.is_err(), "{garbage}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_reports_only_its_failed_messages() {
+    use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let message = |id: &str, body: String| {
+        let mut m = SqsMessage::default();
+        m.message_id = Some(id.into());
+        m.body = Some(body);
+        m
+    };
+    let mut event = SqsEvent::default();
+    event.records =
+        vec![message("good", record(&s, &[], &uuid::Uuid::now_v7().to_string())), message("poison", "{}".into())];
+    let handle = agentctl_shared::domain::sync::record_message;
+    let response = agentctl_shared::lambda::process_batch(&app.state, event, &handle).await;
+    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["poison"]);
+    assert_eq!(app.activity(&s.org.id).await.iter().filter(|e| e["event_type"] == "config.synced").count(), 1);
 }

@@ -26,13 +26,13 @@
 //! [`crate::config::Config::sync_settle`] after its newest change gets no ETag: the next
 //! sync reads it in full again.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::activity::EventType;
-use crate::auth::{Caller, Principal};
+use crate::activity::{ActivityEntry, Actor, EventType};
+use crate::auth::Caller;
 use crate::domain::agents::{AgentSpec, AgentType};
 use crate::domain::catalog::{self, Entry};
 use crate::domain::configs::{self, AgentConfig, ConfigStatus, StoredMcpConfig};
@@ -41,9 +41,10 @@ use crate::domain::mcp::{McpServerSpec, Transport};
 use crate::domain::organizations::Organization;
 use crate::domain::policies::{EffectivePolicies, Subject};
 use crate::error::{Error, Result};
-use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::ids::{ActivityId, EmployeeId, OrgId, TeamId};
 use crate::repo;
 use crate::repo::syncsets::{self, Scope, Stamp};
+use crate::time::Timestamp;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -241,7 +242,7 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
     };
     let settled_before = crate::time::now() - state.config.sync_settle;
     let settled = stamps.iter().all(|s| s.changed_at.is_none_or(|at| at < settled_before));
-    record(state, caller, &bundle).await?;
+    enqueue(state, caller, &bundle).await?;
     Ok(Sync::Bundle { etag: settled.then(|| etag(caller, &stamps)), bundle: Box::new(bundle) })
 }
 
@@ -258,35 +259,116 @@ fn visible<S: catalog::Spec>(items: &[repo::Item], key: &crate::keys::Key, org: 
     }))
 }
 
-/// Marks the delivered configurations synced and logs `config.synced`.
-async fn record(state: &AppState, caller: &Caller, bundle: &Bundle) -> Result<()> {
-    let now = crate::time::now();
-    let delivered: Vec<(&str, Uuid)> = bundle
-        .agents
+/// A sync to record, as the sync function puts it on the sync queue after a 200 and the
+/// sync recorder reads it: `last_sync_at` of the delivered configurations and a
+/// `config.synced` activity entry. Recording off the request path keeps a sync at its two
+/// reads; the record's own id and time make a redelivered message write nothing twice.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRecord {
+    /// Message format version.
+    pub v: u32,
+    pub id: ActivityId,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    pub agent_config_ids: Vec<Uuid>,
+    pub mcp_config_ids: Vec<Uuid>,
+    pub synced_at: Timestamp,
+}
+
+const RECORD_VERSION: u32 = 1;
+
+/// Queues the record of a delivered bundle.
+async fn enqueue(state: &AppState, caller: &Caller, bundle: &Bundle) -> Result<()> {
+    let url = state.config.sync_queue_url.as_deref().ok_or_else(|| Error::internal("SYNC_QUEUE_URL is not set"))?;
+    let record = SyncRecord {
+        v: RECORD_VERSION,
+        id: ActivityId::new(),
+        org_id: caller.org_id,
+        employee_id: caller.employee_id,
+        agent_config_ids: bundle.agents.iter().map(|a| a.config_id).collect(),
+        mcp_config_ids: bundle.mcp_servers.iter().map(|m| m.config_id).collect(),
+        synced_at: crate::time::now(),
+    };
+    let body = serde_json::to_string(&record).expect("records serialize");
+    // Not recorded, not delivered: the client retries (503) rather than a sync going unrecorded.
+    state
+        .sqs
+        .send_message()
+        .queue_url(url)
+        .message_body(body)
+        .send()
+        .await
+        .map_err(|e| Error::Unavailable(e.into()))?;
+    Ok(())
+}
+
+/// The sync recorder's work for one queue message.
+pub async fn record_message(state: &AppState, body: &str) -> Result<()> {
+    let record: SyncRecord =
+        serde_json::from_str(body).map_err(|e| Error::BadRequest(format!("not a sync record: {e}")))?;
+    if record.v != RECORD_VERSION {
+        return Err(Error::BadRequest(format!("sync record version {} is unknown", record.v)));
+    }
+    record_sync(state, &record).await
+}
+
+/// Writes a sync record: one transaction per ~100 configurations (the first holds the
+/// activity entry, put only if absent). A configuration deleted meanwhile fails its
+/// condition; the marks are then written one by one, skipping it.
+pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
+    let (org, employee, at) = (record.org_id, record.employee_id, &record.synced_at);
+    let delivered: Vec<(&str, Uuid)> = record
+        .agent_config_ids
         .iter()
-        .map(|a| (repo::configs::AGENT_PREFIX, a.config_id))
-        .chain(bundle.mcp_servers.iter().map(|m| (repo::configs::MCP_PREFIX, m.config_id)))
+        .map(|id| (repo::configs::AGENT_PREFIX, *id))
+        .chain(record.mcp_config_ids.iter().map(|id| (repo::configs::MCP_PREFIX, *id)))
         .collect();
-    // Each transaction holds its activity entry too; bundles above ~98 configs span several.
+    let payload = json!({
+        "employee_id": employee,
+        "agents": record.agent_config_ids.len(),
+        "mcp_servers": record.mcp_config_ids.len(),
+    });
+    let entry = ActivityEntry {
+        id: record.id,
+        created_at: record.synced_at,
+        ..ActivityEntry::by(org, Actor::Employee, Some(employee), EventType::ConfigSynced, payload)
+    };
+    let retention = state.config.activity_retention_days;
     let chunks: Vec<&[(&str, Uuid)]> =
-        if delivered.is_empty() { vec![&[]] } else { delivered.chunks(repo::transaction::MAX_ITEMS - 2).collect() };
-    for chunk in chunks {
+        if delivered.is_empty() { vec![&[]] } else { delivered.chunks(repo::transaction::MAX_ITEMS - 1).collect() };
+    for (i, chunk) in chunks.into_iter().enumerate() {
         let mut tx = state.repo.transaction();
-        for (prefix, id) in chunk {
-            repo::configs::mark_synced(&mut tx, caller.org_id, caller.employee_id, prefix, *id, &now);
+        if i == 0 {
+            repo::activity::record_once(&mut tx, &entry, retention)?;
         }
-        let payload = json!({
-            "employee_id": caller.employee_id,
-            "agents": bundle.agents.len(),
-            "mcp_servers": bundle.mcp_servers.len(),
-        });
-        let by = Principal::Employee(caller.clone());
-        crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::ConfigSynced, payload)?;
-        // A configuration removed meanwhile cancels this chunk's marks; the next sync marks again.
+        for (prefix, id) in chunk {
+            repo::configs::mark_synced(&mut tx, org, employee, prefix, *id, at);
+        }
         match state.repo.transact(tx).await {
-            Ok(()) | Err(repo::StoreError::ConditionFailed(_)) => {}
+            Ok(()) | Err(repo::StoreError::ConditionFailed(repo::activity::RECORDED)) => {}
+            Err(repo::StoreError::ConditionFailed(_)) => {
+                if i == 0 {
+                    let mut tx = state.repo.transaction();
+                    repo::activity::record_once(&mut tx, &entry, retention)?;
+                    ignore_condition(state.repo.transact(tx).await)?;
+                }
+                for (prefix, id) in chunk {
+                    let mut tx = state.repo.transaction();
+                    repo::configs::mark_synced(&mut tx, org, employee, prefix, *id, at);
+                    ignore_condition(state.repo.transact(tx).await)?;
+                }
+            }
             Err(e) => return Err(e.into()),
         }
     }
     Ok(())
+}
+
+/// A failed condition here means the write was done already or is moot.
+fn ignore_condition(result: std::result::Result<(), repo::StoreError>) -> Result<()> {
+    match result {
+        Ok(()) | Err(repo::StoreError::ConditionFailed(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }

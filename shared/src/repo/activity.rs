@@ -8,8 +8,18 @@ use crate::activity::ActivityEntry;
 use crate::keys::{self, Key};
 use crate::time::sortable;
 
+/// The tag of an entry written already (see [`record_once`]).
+pub const RECORDED: &str = "activity_recorded";
+
 pub fn record(tx: &mut Transaction, entry: &ActivityEntry, retention_days: i64) -> Result<(), StoreError> {
     tx.put(item(entry, retention_days)?);
+    Ok(())
+}
+
+/// Records an entry whose id and time come from a message that may be delivered again:
+/// the second delivery fails with [`RECORDED`].
+pub fn record_once(tx: &mut Transaction, entry: &ActivityEntry, retention_days: i64) -> Result<(), StoreError> {
+    tx.put_new(item(entry, retention_days)?, RECORDED);
     Ok(())
 }
 

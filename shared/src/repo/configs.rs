@@ -166,7 +166,8 @@ pub fn delete_partition_rest(tx: &mut Transaction, org: OrgId, employee: Employe
     tx.delete(&Scope::Employee(org, employee).key(), None, CHANGED);
 }
 
-/// Sets `last_sync_at` of a configuration that still exists.
+/// Sets `last_sync_at` of a configuration that still exists (an update would otherwise
+/// create a stub of a deleted one).
 pub fn mark_synced(
     tx: &mut Transaction,
     org: OrgId,
