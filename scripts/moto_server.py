@@ -7,16 +7,83 @@ employee creations with the same email left the seat counter off by one). Dynamo
 every request atomic; this wrapper does too, by running one request at a time, while
 connections stay concurrent (threaded server, keep-alive).
 
+Second, moto rolls a failed transaction back by deep-copying every table it touches,
+once per item of the transaction, before applying it: O(table size) per transaction,
+which made a few thousand usage events take minutes and tens of GB. The patch below
+snapshots only the items the transaction touches and restores those (the same
+all-or-nothing outcome, in O(transaction)).
+
 Usage: python moto_server.py HOST PORT
 """
 
+import copy
 import os
 import signal
 import sys
 import threading
 
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
+
+
+class _TablesByReference:
+    """The `copy` module as moto's DynamoDB backend sees it: tables are not deep-copied."""
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+
+def _key(table, attributes):
+    if table.hash_key_attr not in attributes:
+        return None
+    range_key = None
+    if table.range_key_attr is not None:
+        if table.range_key_attr not in attributes:
+            return None
+        range_key = DynamoType(attributes[table.range_key_attr])
+    return DynamoType(attributes[table.hash_key_attr]), range_key
+
+
+def _restore(table, hash_key, range_key, item):
+    if range_key is None:
+        if item is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = item
+    elif item is None:
+        table.items.get(hash_key, {}).pop(range_key, None)
+    else:
+        table.items[hash_key][range_key] = item
+
+
+def _patch_transactions():
+    dynamodb_models.copy = _TablesByReference()
+    apply = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        snapshots = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            key = table and _key(table, op.get("Key") or op.get("Item") or {})
+            if key:
+                snapshots.append((table, *key, copy.deepcopy(table.get_item(*key))))
+        try:
+            apply(self, transact_items)
+        except Exception:
+            for snapshot in reversed(snapshots):
+                _restore(*snapshot)
+            raise
+
+    DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def main() -> None:
@@ -25,6 +92,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
+    _patch_transactions()
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()
 

@@ -18,7 +18,10 @@ const IDLE: Duration = Duration::from_millis(150);
 /// Starts the consumers of the queues the configuration names.
 pub fn spawn(state: AppState) {
     if let Some(url) = state.config.sync_queue_url.clone() {
-        tokio::spawn(poll(state, url, agentctl_shared::domain::sync::record_message));
+        tokio::spawn(poll(state.clone(), url, agentctl_shared::domain::sync::record_message));
+    }
+    if let Some(url) = state.config.usage_queue_url.clone() {
+        tokio::spawn(poll(state, url, agentctl_shared::domain::usage::handle_message));
     }
 }
 

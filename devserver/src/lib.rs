@@ -36,6 +36,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("PoliciesFunction", fn_policies::router()),
         ("ConfigsFunction", fn_configs::router()),
         ("SyncFunction", fn_sync::router()),
+        ("UsageFunction", fn_usage::router()),
     ]
 }
 

@@ -22,12 +22,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
     let key_id = devserver::provision::ensure_key(&aws_sdk_kms::Client::new(&sdk), "alias/agentctl-local").await?;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let queue_url = devserver::provision::ensure_queues(&sqs, "agentctl-usage").await?;
-    let sync_queue_url = devserver::provision::ensure_queues(&sqs, "agentctl-sync").await?;
+    let usage = devserver::provision::ensure_queues(&sqs, "agentctl-usage").await?;
+    let sync = devserver::provision::ensure_queues(&sqs, "agentctl-sync").await?;
 
     let config = Config {
         kms_key_id: Some(key_id.clone()),
-        sync_queue_url: Some(sync_queue_url.clone()),
+        sync_queue_url: Some(sync.url.clone()),
+        usage_queue_url: Some(usage.url.clone()),
+        usage_dlq_url: Some(usage.dead_letter_url.clone()),
         ..Config::for_table(&table, Some(digest(&platform_key)))
     };
     let state = AppState::new(config, &sdk);
@@ -41,8 +43,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("  API            {url}/v1");
     println!("  OpenAPI        {url}/v1/openapi.json");
     println!("  table          {table}   KMS key {key_id}");
-    println!("  usage queue    {queue_url}");
-    println!("  sync queue     {sync_queue_url}   (recorded by the sync recorder, in this process)");
+    println!("  usage queue    {}   (processed in this process; rejects in {})", usage.url, usage.dead_letter_url);
+    println!("  sync queue     {}   (recorded in this process)", sync.url);
     println!("  platform key   {platform_key}");
     match &demo {
         Some(demo) => {

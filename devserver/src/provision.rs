@@ -96,8 +96,8 @@ pub async fn ensure_key(client: &aws_sdk_kms::Client, alias: &str) -> Result<Str
 }
 
 /// A queue and its dead-letter queue `<name>-dlq` (5 receives, then dead-lettered), as
-/// template.yaml declares the usage and sync queues. Returns the queue's URL.
-pub async fn ensure_queues(client: &aws_sdk_sqs::Client, name: &str) -> Result<String, ProvisionError> {
+/// template.yaml declares the usage and sync queues.
+pub async fn ensure_queues(client: &aws_sdk_sqs::Client, name: &str) -> Result<Queues, ProvisionError> {
     use aws_sdk_sqs::types::QueueAttributeName;
     let dlq = client
         .create_queue()
@@ -125,5 +125,11 @@ pub async fn ensure_queues(client: &aws_sdk_sqs::Client, name: &str) -> Result<S
         .send()
         .await
         .map_err(|e| fail("queue")(e.into()))?;
-    Ok(queue.queue_url.unwrap_or_default())
+    Ok(Queues { url: queue.queue_url.unwrap_or_default(), dead_letter_url: dlq_url })
+}
+
+/// The URLs of a queue and of its dead-letter queue.
+pub struct Queues {
+    pub url: String,
+    pub dead_letter_url: String,
 }

@@ -69,6 +69,12 @@ pub enum EventType {
     McpCredentialsRemoved,
     #[serde(rename = "config.synced")]
     ConfigSynced,
+    /// A usage event that can never be applied (its reason in the payload).
+    #[serde(rename = "usage.rejected")]
+    UsageRejected,
+    /// Spending crossed 50, 80 or 100% of the monthly budget (once per period each).
+    #[serde(rename = "budget.threshold_crossed")]
+    BudgetThresholdCrossed,
 }
 
 impl EventType {
@@ -90,6 +96,7 @@ impl EventType {
             | McpCredentialsRotated
             | McpCredentialsRemoved
             | ConfigSynced => "config",
+            UsageRejected | BudgetThresholdCrossed => "usage",
         }
     }
 }

@@ -27,19 +27,25 @@ pub struct Config {
     /// Where the sync function puts the syncs to record (the sync recorder consumes it);
     /// `None` in functions that do not sync.
     pub sync_queue_url: Option<String>,
+    /// The usage queue (`POST /v1/usage` enqueues there) and its dead-letter queue (the
+    /// usage processor moves rejected events there).
+    pub usage_queue_url: Option<String>,
+    pub usage_dlq_url: Option<String>,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: required("TABLE_NAME")?,
-            platform_key_sha256: std::env::var("PLATFORM_KEY_SHA256").ok().filter(|v| !v.is_empty()),
+            platform_key_sha256: optional("PLATFORM_KEY_SHA256"),
             session_ttl: Duration::hours(number("SESSION_TTL_HOURS", 24 * 30)?),
             enrollment_ttl: Duration::hours(number("ENROLLMENT_TTL_HOURS", 72)?),
             activity_retention_days: number("ACTIVITY_RETENTION_DAYS", 400)?,
-            kms_key_id: std::env::var("KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
+            kms_key_id: optional("KMS_KEY_ID"),
             sync_settle: Duration::seconds(number("SYNC_SETTLE_SECONDS", 5)?),
-            sync_queue_url: std::env::var("SYNC_QUEUE_URL").ok().filter(|v| !v.is_empty()),
+            sync_queue_url: optional("SYNC_QUEUE_URL"),
+            usage_queue_url: optional("USAGE_QUEUE_URL"),
+            usage_dlq_url: optional("USAGE_DLQ_URL"),
         })
     }
 
@@ -54,8 +60,14 @@ impl Config {
             kms_key_id: None,
             sync_settle: Duration::seconds(5),
             sync_queue_url: None,
+            usage_queue_url: None,
+            usage_dlq_url: None,
         }
     }
+}
+
+fn optional(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 fn required(name: &str) -> Result<String, ConfigError> {

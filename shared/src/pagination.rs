@@ -73,6 +73,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// One page of a list computed in memory.
+    pub fn of(mut items: Vec<T>, page: &PageRequest) -> Result<Self, StoreError> {
+        let start = page.cursor.as_ref().map(Cursor::as_offset).transpose()?.unwrap_or(0).min(items.len());
+        let end = start.saturating_add(page.limit as usize).min(items.len());
+        let next_cursor = (end < items.len()).then(|| Cursor::offset(end).encode());
+        items.truncate(end);
+        Ok(Page { items: items.split_off(start), next_cursor })
+    }
+
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
         Ok(Page { items: self.items.into_iter().map(f).collect::<Result<_, _>>()?, next_cursor: self.next_cursor })
     }
@@ -80,6 +89,7 @@ impl<T> Page<T> {
 
 /// The cursor entry naming which of several chained queries it continues.
 const PART: &str = "~part";
+const OFFSET: &str = "~offset";
 
 /// A decoded cursor: the string attributes of a LastEvaluatedKey.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +113,16 @@ impl Cursor {
         let part = map.remove(PART).ok_or(StoreError::InvalidCursor)?;
         let part = part.parse().map_err(|_| StoreError::InvalidCursor)?;
         Ok((part, (!map.is_empty()).then_some(Cursor(map))))
+    }
+
+    /// A cursor into a list computed in memory (e.g. sorted aggregates).
+    pub fn offset(offset: usize) -> Self {
+        Self(BTreeMap::from([(OFFSET.to_string(), offset.to_string())]))
+    }
+
+    pub fn as_offset(&self) -> Result<usize, StoreError> {
+        let offset = self.0.get(OFFSET).filter(|_| self.0.len() == 1).ok_or(StoreError::InvalidCursor)?;
+        offset.parse().map_err(|_| StoreError::InvalidCursor)
     }
 
     pub fn encode(&self) -> String {

@@ -15,7 +15,7 @@ use tokio::sync::RwLock;
 use crate::repo::{Repository, StoreError};
 
 /// Bump when the default permissions change, so deployed tables get them.
-pub const DEFAULTS_VERSION: u32 = 3;
+pub const DEFAULTS_VERSION: u32 = 4;
 
 /// How long a process trusts its copy of the role table.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -60,8 +60,10 @@ impl RoleName {
         match self {
             Self::Owner => Permission::ALL.into_iter().collect(),
             Self::Admin => Permission::ALL.into_iter().filter(|p| *p != OwnersManage).collect(),
-            Self::Billing => read.into_iter().chain([SubscriptionRead, SubscriptionWrite, EmployeesRead]).collect(),
-            Self::Manager => read.into_iter().chain([EmployeesRead, PoliciesRead]).collect(),
+            Self::Billing => {
+                read.into_iter().chain([SubscriptionRead, SubscriptionWrite, EmployeesRead, UsageRead]).collect()
+            }
+            Self::Manager => read.into_iter().chain([EmployeesRead, PoliciesRead, UsageRead]).collect(),
             Self::Member => read.into_iter().collect(),
         }
     }
@@ -126,10 +128,16 @@ pub enum Permission {
     /// Read the organization's activity log (audit trail).
     #[serde(rename = "activity:read")]
     ActivityRead,
+    /// Read usage analytics (spending by team, employee, agent, ...).
+    #[serde(rename = "usage:read")]
+    UsageRead,
+    /// Report usage on behalf of any employee (gateways); everyone reports their own.
+    #[serde(rename = "usage:write")]
+    UsageWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 19] = [
         Self::OrgRead,
         Self::OrgWrite,
         Self::SubscriptionRead,
@@ -147,6 +155,8 @@ impl Permission {
         Self::PoliciesRead,
         Self::PoliciesWrite,
         Self::ActivityRead,
+        Self::UsageRead,
+        Self::UsageWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -168,6 +178,8 @@ impl Permission {
             Self::PoliciesRead => "policies:read",
             Self::PoliciesWrite => "policies:write",
             Self::ActivityRead => "activity:read",
+            Self::UsageRead => "usage:read",
+            Self::UsageWrite => "usage:write",
         }
     }
 

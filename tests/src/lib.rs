@@ -79,11 +79,14 @@ impl TestApp {
         let key_id = devserver::provision::ensure_key(&kms, &format!("alias/{table}")).await.expect("kms key");
         let platform_key = new_secret(PLATFORM_KEY_PREFIX);
         let sqs = aws_sdk_sqs::Client::new(sdk);
-        let sync_queue = devserver::provision::ensure_queues(&sqs, &table).await.expect("sync queue");
+        let sync = devserver::provision::ensure_queues(&sqs, &format!("{table}-sync")).await.expect("sync queue");
+        let usage = devserver::provision::ensure_queues(&sqs, &format!("{table}-usage")).await.expect("usage queue");
         // Sync ETags right after a change: tests that check the settling window set it.
         let mut config = Config {
             kms_key_id: Some(key_id),
-            sync_queue_url: Some(sync_queue),
+            sync_queue_url: Some(sync.url),
+            usage_queue_url: Some(usage.url),
+            usage_dlq_url: Some(usage.dead_letter_url),
             sync_settle: chrono::Duration::zero(),
             ..Config::for_table(&table, Some(digest(&platform_key)))
         };

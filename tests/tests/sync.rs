@@ -294,3 +294,24 @@ async fn a_batch_reports_only_its_failed_messages() {
     assert_eq!(failed, ["poison"]);
     assert_eq!(app.activity(&s.org.id).await.iter().filter(|e| e["event_type"] == "config.synced").count(), 1);
 }
+
+#[tokio::test]
+async fn suspended_employees_and_disabled_configs_get_nothing() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let t = &s.org.owner_token;
+    let base = format!("/v1/employees/{}", s.employee_id);
+    app.post(&format!("{base}/agent-configs"), t, json!({ "agent_id": s.agent_id, "status": "disabled" })).await;
+    let (_, _, bundle) = sync(&app, &s.token, None).await;
+    assert_eq!(bundle["agents"], json!([]), "disabled configurations are not delivered");
+
+    app.patch(&base, t, json!({ "status": "suspended" })).await;
+    let response = app.request(Method::GET, "/v1/me/sync", Some(&s.token)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "a suspended employee gets no bundle");
+    app.patch(&base, t, json!({ "status": "active" })).await;
+    let (status, _, _) = sync(&app, &s.token, None).await;
+    assert_eq!(status, StatusCode::OK, "reactivated");
+    app.patch(&base, t, json!({ "status": "deactivated" })).await;
+    let response = app.request(Method::GET, "/v1/me/sync", Some(&s.token)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "a deactivated employee gets no bundle");
+}

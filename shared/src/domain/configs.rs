@@ -228,10 +228,14 @@ pub async fn create_agent_config(
         json!({ "employee_id": employee_id, "config_id": config.id, "agent_id": agent.id, "agent": agent.name });
     crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::AgentInstalled, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::configs::AGENT_LIMIT) => Error::conflict(
-            "agent_limit_reached",
-            format!("the employee has the organization's maximum of {} agents", org.max_agents_per_employee),
-        ),
+        StoreError::ConditionFailed(repo::configs::AGENT_LIMIT)
+            if employee.agent_config_count + 1 >= org.max_agents_per_employee =>
+        {
+            Error::conflict(
+                "agent_limit_reached",
+                format!("the employee has the organization's maximum of {} agents", org.max_agents_per_employee),
+            )
+        }
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })?;

@@ -66,6 +66,9 @@ pub struct Employee {
     pub status: EmployeeStatus,
     /// The employee's own settings (free-form JSON object).
     pub preferences: Value,
+    /// Agent configurations the employee has. Server-owned.
+    #[serde(default)]
+    pub agent_config_count: u32,
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -90,6 +93,7 @@ impl Employee {
             full_name,
             status: EmployeeStatus::Active,
             preferences: json!({}),
+            agent_config_count: 0,
             last_login_at: None,
             created_at: now,
             updated_at: now,
@@ -197,7 +201,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
     repo::employees::create(&mut tx, &employee)?;
     repo::organizations::adjust_seats(&mut tx, caller.org_id, 1);
     if let Some(team) = employee.team_id {
-        repo::teams::adjust_members(&mut tx, caller.org_id, team, 1);
+        repo::teams::adjust_members(&mut tx, caller.org_id, team, 1, 0);
     }
     crate::domain::log(
         state,
@@ -318,11 +322,13 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         }
     }
     if let Some(team) = team {
+        // The employee's agent configurations count on their team (usage analytics).
+        let agents = before.agent_config_count as i32;
         if let Some(old) = before.team_id {
-            repo::teams::adjust_members(&mut tx, caller.org_id, old, -1);
+            repo::teams::adjust_members(&mut tx, caller.org_id, old, -1, -agents);
         }
         if let Some(new) = team {
-            repo::teams::adjust_members(&mut tx, caller.org_id, new, 1);
+            repo::teams::adjust_members(&mut tx, caller.org_id, new, 1, agents);
         }
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
@@ -358,7 +364,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     repo::employees::delete(&mut tx, &before);
     repo::configs::delete_partition_rest(&mut tx, caller.org_id, id);
     if let Some(team) = before.team_id {
-        repo::teams::adjust_members(&mut tx, caller.org_id, team, -1);
+        repo::teams::adjust_members(&mut tx, caller.org_id, team, -1, 0);
     }
     crate::domain::log(
         state,

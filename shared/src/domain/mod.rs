@@ -3,6 +3,7 @@
 //! repository. Handlers only map HTTP to these calls and back.
 
 pub mod agents;
+pub mod analytics;
 pub mod audit;
 pub mod catalog;
 pub mod configs;
@@ -16,6 +17,7 @@ pub mod subscriptions;
 pub mod sync;
 pub mod teams;
 pub mod tools;
+pub mod usage;
 
 use serde_json::Value;
 

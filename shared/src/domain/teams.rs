@@ -25,6 +25,9 @@ pub struct Team {
     pub description: String,
     /// Employees assigned to the team. Server-owned.
     pub member_count: u32,
+    /// The members' agent configurations. Server-owned.
+    #[serde(default)]
+    pub agent_config_count: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -66,6 +69,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Resu
         name,
         description,
         member_count: 0,
+        agent_config_count: 0,
         created_at: now,
         updated_at: now,
     };

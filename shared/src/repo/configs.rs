@@ -5,7 +5,7 @@
 //! the employee's sync set version (the sync's ETag).
 
 use super::syncsets::{Change, SK as SYNCSET_SK, Scope};
-use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, to_item, ts, with_key};
+use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
 use crate::domain::configs::{AgentConfig, StoredMcpConfig};
 use crate::domain::employees::Employee;
 use crate::domain::policies::PolicyLink;
@@ -20,6 +20,10 @@ pub const MCP_PREFIX: &str = "MCPCFG#";
 
 fn key(org: OrgId, employee: EmployeeId, prefix: &str, id: uuid::Uuid) -> Key {
     Key { pk: keys::employee_partition(org, employee), sk: format!("{prefix}{id}") }
+}
+
+pub fn agent_key(org: OrgId, employee: EmployeeId, id: uuid::Uuid) -> Key {
+    key(org, employee, AGENT_PREFIX, id)
 }
 
 /// Every configuration write changes what the employee's next sync delivers.
@@ -38,18 +42,38 @@ pub fn create_agent(tx: &mut Transaction, config: &AgentConfig) -> Result<(), St
     Ok(())
 }
 
-/// Counts one more agent on the employee, failing with [`AGENT_LIMIT`] at `max`.
+/// Counts one more agent on the employee (and their team), failing with [`AGENT_LIMIT`]
+/// at `max` or when the employee changed teams since read.
 pub fn take_agent_slot(tx: &mut Transaction, employee: &Employee, max: u32) {
     let update = Expr::new("ADD agent_config_count :one").value(":one", n(1));
-    let condition =
+    let condition = same_team(
         Expr::new("attribute_exists(PK) AND (attribute_not_exists(agent_config_count) OR agent_config_count < :max)")
-            .value(":max", n(max));
+            .value(":max", n(max)),
+        employee,
+    );
     tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), AGENT_LIMIT);
+    if let Some(team) = employee.team_id {
+        super::teams::adjust_members(tx, employee.org_id, team, 0, 1);
+    }
 }
 
 pub fn release_agent_slot(tx: &mut Transaction, employee: &Employee) {
     let update = Expr::new("ADD agent_config_count :minus").value(":minus", n(-1));
-    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(Expr::new("attribute_exists(PK)")), CHANGED);
+    let condition = same_team(Expr::new("attribute_exists(PK)"), employee);
+    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), CHANGED);
+    if let Some(team) = employee.team_id {
+        super::teams::adjust_members(tx, employee.org_id, team, 0, -1);
+    }
+}
+
+/// Adds "the employee is still in the team read" to a condition.
+fn same_team(condition: Expr, employee: &Employee) -> Expr {
+    match employee.team_id {
+        Some(team) => condition.and_key("team_id = :team").value(":team", s(team.to_string())),
+        None => condition
+            .and_key("(attribute_not_exists(team_id) OR attribute_type(team_id, :null))")
+            .value(":null", s("NULL")),
+    }
 }
 
 pub async fn get_agent(

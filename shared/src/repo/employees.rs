@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_item, ts, with_key};
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
 use crate::domain::employees::{Employee, EmployeeStatus};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys;
@@ -110,7 +110,23 @@ pub fn update(
         }
         None => {}
     }
-    tx.update(&keys::employee(before.org_id, before.id), update, Some(unchanged(before)), STALE);
+    let mut condition = unchanged(before);
+    if team.is_some() {
+        // The agent configurations moved to the new team are the ones read.
+        condition = condition
+            .and_key(&same_agent_count(before.agent_config_count))
+            .value(":agents", n(before.agent_config_count));
+    }
+    tx.update(&keys::employee(before.org_id, before.id), update, Some(condition), STALE);
+}
+
+/// A condition: the employee still has `count` agent configurations.
+fn same_agent_count(count: u32) -> String {
+    if count == 0 {
+        "(attribute_not_exists(agent_config_count) OR agent_config_count = :agents)".into()
+    } else {
+        "agent_config_count = :agents".into()
+    }
 }
 
 /// Moves the email guard from the old address to the new one.

@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod subscriptions;
 pub mod syncsets;
 pub mod teams;
+pub mod usage;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -46,7 +46,7 @@ fn item(sub: &Subscription) -> Result<Item, StoreError> {
     Ok(item)
 }
 
-fn parse(item: Item) -> Result<Subscription, StoreError> {
+pub fn parse(item: Item) -> Result<Subscription, StoreError> {
     let budget = money::from_item(&item, BUDGET)?;
     let spending = money::from_item(&item, SPENDING)?;
     let r: SubscriptionRecord = from_item(item)?;

@@ -1,5 +1,7 @@
 //! Team items: PK `ORG#o`, SK `TEAM#t`; name guard `TEAMNAME#<lowercase name>`.
-//! `member_count` is kept by the employee writes, so a team with members cannot be deleted.
+//! `member_count` is kept by the employee writes, so a team with members cannot be deleted;
+//! `agent_config_count` (the members' agent configurations) by them and the configuration
+//! writes, for usage analytics.
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
 use crate::domain::teams::Team;
@@ -51,8 +53,8 @@ pub fn delete(tx: &mut Transaction, team: &Team) {
     tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, NAME_TAKEN);
 }
 
-/// Adds `delta` members to a team that must exist.
-pub fn adjust_members(tx: &mut Transaction, org: OrgId, team: TeamId, delta: i32) {
-    let update = Expr::new("ADD member_count :d").value(":d", n(delta));
+/// Adds `members` members with `agents` agent configurations to a team that must exist.
+pub fn adjust_members(tx: &mut Transaction, org: OrgId, team: TeamId, members: i32, agents: i32) {
+    let update = Expr::new("ADD member_count :m, agent_config_count :a").value(":m", n(members)).value(":a", n(agents));
     tx.update(&keys::team(org, team), update, Some(Expr::new("attribute_exists(PK)")), MISSING);
 }

@@ -1,0 +1,90 @@
+//! The usage function: usage reports over HTTPS (queued for the usage processor) and
+//! usage analytics read from rollups.
+
+use agentctl_shared::auth::Caller;
+use agentctl_shared::domain::analytics::{
+    self, BreakdownBy, BreakdownQuery, DailyUsage, RangeQuery, TeamUsage, UsageLine,
+};
+use agentctl_shared::domain::usage::{self, Accepted, UsageBatch};
+use agentctl_shared::http::openapi::Problems;
+use agentctl_shared::http::{Json, Query};
+use agentctl_shared::pagination::Page;
+use agentctl_shared::{AppState, Result};
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(report_usage))
+        .routes(routes!(team_usage))
+        .routes(routes!(usage_breakdown))
+        .routes(routes!(top_spenders))
+        .routes(routes!(daily_usage))
+}
+
+/// Report usage events (format version 1; at most 100). `org_id` and `employee_id`
+/// default to the caller's; another employee's usage needs `usage:write`. Events are
+/// queued and counted once per event id.
+#[utoipa::path(post, path = "/v1/usage", tag = "usage", request_body = UsageBatch,
+    responses((status = 202, body = Accepted), Problems), security(("session" = [])))]
+async fn report_usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(batch): Json<UsageBatch>,
+) -> Result<(StatusCode, Json<Accepted>)> {
+    Ok((StatusCode::ACCEPTED, Json(usage::submit(&state, &caller, batch).await?)))
+}
+
+/// Every team's usage in a date range, most expensive first: members, their agent
+/// configurations and the cost (teams without usage included).
+#[utoipa::path(get, path = "/v1/usage/teams", tag = "usage", params(RangeQuery),
+    responses((status = 200, body = Page<TeamUsage>), Problems), security(("session" = [])))]
+async fn team_usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<RangeQuery>,
+) -> Result<Json<Page<TeamUsage>>> {
+    Ok(Json(analytics::teams(&state, &caller, &query).await?))
+}
+
+/// Usage by employee, agent, agent configuration or resource type, most expensive first.
+#[utoipa::path(get, path = "/v1/usage/breakdown", tag = "usage", params(BreakdownQuery),
+    responses((status = 200, body = Page<UsageLine>), Problems), security(("session" = [])))]
+async fn usage_breakdown(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<BreakdownQuery>,
+) -> Result<Json<Page<UsageLine>>> {
+    Ok(Json(analytics::breakdown(&state, &caller, &query).await?))
+}
+
+/// The employees who spent most in a date range (the employee breakdown, 10 a page).
+#[utoipa::path(get, path = "/v1/usage/top-spenders", tag = "usage", params(RangeQuery),
+    responses((status = 200, body = Page<UsageLine>), Problems), security(("session" = [])))]
+async fn top_spenders(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<RangeQuery>,
+) -> Result<Json<Page<UsageLine>>> {
+    let query = BreakdownQuery {
+        by: BreakdownBy::Employee,
+        from: query.from,
+        to: query.to,
+        limit: query.limit.or(Some(10)),
+        cursor: query.cursor,
+    };
+    Ok(Json(analytics::breakdown(&state, &caller, &query).await?))
+}
+
+/// The organization's usage per day, days without usage included.
+#[utoipa::path(get, path = "/v1/usage/daily", tag = "usage", params(RangeQuery),
+    responses((status = 200, body = Page<DailyUsage>), Problems), security(("session" = [])))]
+async fn daily_usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<RangeQuery>,
+) -> Result<Json<Page<DailyUsage>>> {
+    Ok(Json(analytics::daily(&state, &caller, &query).await?))
+}

@@ -1,0 +1,262 @@
+//! Usage analytics, read from rollups only (never from usage records): team usage for a
+//! date range (the seed's "team usage analytics", without its over-count), breakdowns by
+//! employee, agent, agent configuration and resource type, top spenders, and a daily
+//! time series. A range of whole calendar months reads month rollups, any other range day
+//! rollups: one Query of O(ids x periods) items either way.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::domain::employees::Employee;
+use crate::domain::teams::Team;
+use crate::domain::usage::{Dimension, Granularity, UsageTotals};
+use crate::error::{Error, Result};
+use crate::ids::TeamId;
+use crate::keys;
+use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::repo::{self, QuerySpec};
+use crate::roles::Permission;
+
+/// Longest range one request may span.
+const MAX_RANGE_DAYS: i64 = 400;
+
+/// `?from=&to=` (dates, inclusive, UTC) with paging.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// First day (`YYYY-MM-DD`); default: the first of this month.
+    pub from: Option<NaiveDate>,
+    /// Last day (`YYYY-MM-DD`); default: today.
+    pub to: Option<NaiveDate>,
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// What a breakdown groups by.
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakdownBy {
+    Employee,
+    Agent,
+    AgentConfig,
+    ResourceType,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BreakdownQuery {
+    /// `employee`, `agent`, `agent_config` or `resource_type`.
+    pub by: BreakdownBy,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// A validated range and the rollups that cover it.
+struct Range {
+    from: NaiveDate,
+    to: NaiveDate,
+    granularity: Granularity,
+}
+
+impl Range {
+    fn parse(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Self> {
+        let today = Utc::now().date_naive();
+        let to = to.unwrap_or(today);
+        let from = from.unwrap_or_else(|| to.with_day(1).expect("the first exists"));
+        if from > to {
+            return Err(Error::invalid("from", "must not be after to"));
+        }
+        if (to - from).num_days() >= MAX_RANGE_DAYS {
+            return Err(Error::invalid("to", format!("a range spans at most {MAX_RANGE_DAYS} days")));
+        }
+        let whole_months = from.day() == 1 && (to + Duration::days(1)).day() == 1;
+        let granularity = if whole_months { Granularity::Month } else { Granularity::Day };
+        Ok(Self { from, to, granularity })
+    }
+
+    fn periods(&self) -> (String, String) {
+        let format = match self.granularity {
+            Granularity::Month => "%Y-%m",
+            Granularity::Day => "%Y-%m-%d",
+        };
+        (self.from.format(format).to_string(), self.to.format(format).to_string())
+    }
+
+    fn spec(&self, caller: &Caller, dimension: Dimension) -> QuerySpec {
+        let (from, to) = self.periods();
+        repo::usage::rollups_spec(caller.org_id, dimension, self.granularity, &from, &to)
+    }
+}
+
+/// The totals of one dimension's ids over a range, most expensive first.
+async fn totals_by_id(
+    state: &AppState,
+    caller: &Caller,
+    range: &Range,
+    dimension: Dimension,
+) -> Result<Vec<(String, UsageTotals)>> {
+    let mut by_id: BTreeMap<String, UsageTotals> = BTreeMap::new();
+    for rollup in repo::usage::rollups(&state.repo, range.spec(caller, dimension)).await? {
+        by_id.entry(rollup.id).or_default().add(&rollup.totals);
+    }
+    let mut totals: Vec<(String, UsageTotals)> = by_id.into_iter().collect();
+    totals.sort_by(|a, b| b.1.cost_usd.cmp(&a.1.cost_usd).then_with(|| a.0.cmp(&b.0)));
+    Ok(totals)
+}
+
+/// One team's usage in a range (the seed's team usage analytics).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TeamUsage {
+    pub team_id: TeamId,
+    pub team_name: String,
+    /// Members of the team now.
+    pub employee_count: u32,
+    /// The members' agent configurations now.
+    pub agent_count: u32,
+    #[schema(value_type = String)]
+    pub total_cost_usd: rust_decimal::Decimal,
+    pub usage: UsageTotals,
+}
+
+/// Every team with its usage in the range (zero when it had none), most expensive first.
+pub async fn teams(state: &AppState, caller: &Caller, query: &RangeQuery) -> Result<Page<TeamUsage>> {
+    caller.require(Permission::UsageRead)?;
+    let range = Range::parse(query.from, query.to)?;
+    let page = page_request(query.limit, &query.cursor)?;
+    let teams = state.repo.query_all(QuerySpec::table(keys::org_pk(caller.org_id), keys::TEAM_PREFIX)).await?;
+    let mut totals: BTreeMap<String, UsageTotals> =
+        totals_by_id(state, caller, &range, Dimension::Team).await?.into_iter().collect();
+    let mut usage: Vec<TeamUsage> = teams
+        .into_iter()
+        .map(repo::from_item::<Team>)
+        .map(|team| {
+            let team = team?;
+            let usage = totals.remove(&team.id.to_string()).unwrap_or_default();
+            Ok(TeamUsage {
+                team_id: team.id,
+                team_name: team.name,
+                employee_count: team.member_count,
+                agent_count: team.agent_config_count,
+                total_cost_usd: usage.cost_usd,
+                usage,
+            })
+        })
+        .collect::<Result<_, repo::StoreError>>()?;
+    usage.sort_by(|a, b| b.total_cost_usd.cmp(&a.total_cost_usd).then_with(|| a.team_name.cmp(&b.team_name)));
+    Ok(Page::of(usage, &page)?)
+}
+
+/// One line of a breakdown.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UsageLine {
+    /// The employee, agent or agent configuration id, or the resource type.
+    pub id: String,
+    /// Employees: their name (absent once deleted).
+    pub name: Option<String>,
+    pub usage: UsageTotals,
+}
+
+/// Usage grouped by `by`, most expensive first.
+pub async fn breakdown(state: &AppState, caller: &Caller, query: &BreakdownQuery) -> Result<Page<UsageLine>> {
+    caller.require(Permission::UsageRead)?;
+    let range = Range::parse(query.from, query.to)?;
+    let page = page_request(query.limit, &query.cursor)?;
+    let dimension = match query.by {
+        BreakdownBy::Employee => Dimension::Employee,
+        BreakdownBy::Agent => Dimension::Agent,
+        BreakdownBy::AgentConfig => Dimension::AgentConfig,
+        BreakdownBy::ResourceType => Dimension::ResourceType,
+    };
+    let totals = totals_by_id(state, caller, &range, dimension).await?;
+    let page = Page::of(totals, &page)?;
+    let names = match query.by {
+        BreakdownBy::Employee => employee_names(state, caller, page.items.iter().map(|(id, _)| id.as_str())).await?,
+        _ => BTreeMap::new(),
+    };
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|(id, usage)| UsageLine { name: names.get(&id).cloned(), id, usage })
+            .collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
+async fn employee_names<'a>(
+    state: &AppState,
+    caller: &Caller,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<BTreeMap<String, String>> {
+    let keys: Vec<keys::Key> = ids
+        .filter_map(|id| id.parse().ok())
+        .map(|id| keys::employee(caller.org_id, crate::ids::EmployeeId(id)))
+        .collect();
+    let mut names = BTreeMap::new();
+    for item in state.repo.batch_get(&keys).await? {
+        let employee: Employee = repo::from_item(item)?;
+        names.insert(employee.id.to_string(), employee.full_name);
+    }
+    Ok(names)
+}
+
+/// One day of the organization's usage.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DailyUsage {
+    pub date: NaiveDate,
+    #[serde(flatten)]
+    pub usage: UsageTotals,
+}
+
+/// The organization's usage per day over the range, days without usage included.
+pub async fn daily(state: &AppState, caller: &Caller, query: &RangeQuery) -> Result<Page<DailyUsage>> {
+    caller.require(Permission::UsageRead)?;
+    let range = Range { granularity: Granularity::Day, ..Range::parse(query.from, query.to)? };
+    let page = page_request(query.limit, &query.cursor)?;
+    let mut by_day: BTreeMap<String, UsageTotals> = BTreeMap::new();
+    for rollup in repo::usage::rollups(&state.repo, range.spec(caller, Dimension::Org)).await? {
+        by_day.entry(rollup.period).or_default().add(&rollup.totals);
+    }
+    let days: Vec<DailyUsage> = range
+        .from
+        .iter_days()
+        .take_while(|d| *d <= range.to)
+        .map(|date| DailyUsage { usage: by_day.remove(&date.to_string()).unwrap_or_default(), date })
+        .collect();
+    Ok(Page::of(days, &page)?)
+}
+
+fn page_request(limit: Option<u32>, cursor: &Option<String>) -> Result<PageRequest> {
+    PageRequest::try_from(&PageQuery { limit, cursor: cursor.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> Option<NaiveDate> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn whole_months_read_month_rollups_other_ranges_day_rollups() {
+        let months = Range::parse(date("2026-10-01"), date("2026-11-30")).unwrap();
+        assert_eq!(months.granularity, Granularity::Month);
+        assert_eq!(months.periods(), ("2026-10".into(), "2026-11".into()));
+        let days = Range::parse(date("2026-11-03"), date("2026-11-30")).unwrap();
+        assert_eq!(days.granularity, Granularity::Day);
+        assert_eq!(days.periods(), ("2026-11-03".into(), "2026-11-30".into()));
+        assert!(Range::parse(date("2026-11-05"), date("2026-11-04")).is_err());
+        assert!(Range::parse(date("2024-01-01"), date("2026-11-04")).is_err());
+    }
+}

@@ -1,0 +1,178 @@
+//! Usage storage.
+//!
+//! - event guard `ORG#o#USAGEEVT#<event id>` / `EVENT`: put only if absent, in the same
+//!   transaction as everything an event changes (exactly-once effect under redelivery);
+//!   TTL 60 days, well past SQS's 14-day retention.
+//! - usage record `ORG#o#USAGE#<yyyy-mm-dd>` / `<period_start>#<event id>` (TTL none).
+//! - rollups `ORG#o#ROLLUP#<DIM>` / `<day|month>#<period>#<id>`, DIM one of `ORG`, `TEAM`,
+//!   `EMP`, `AGENT` (catalog agent), `CFG` (agent configuration), `RES` (resource type):
+//!   `cost`, `quantity`, `events`, `tokens`, `calls`, all kept with `ADD`. One partition
+//!   per dimension: a month's team analytics is one Query of O(teams) items, a date range
+//!   one Query of O(teams x days); writes spread over six partitions.
+//! - spending of a closed billing period `ORG#o` / `SUB#<yyyy-mm>` (`spending`, ADD).
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Duration;
+use rust_decimal::Decimal;
+
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, n, s, to_item, ts, with_key};
+use crate::domain::usage::{Dimension, Granularity, Rollup, UsageEvent, UsageTotals};
+use crate::ids::OrgId;
+use crate::keys::{self, Key};
+use crate::money;
+use crate::time::{Timestamp, sortable};
+
+/// The tag of an event processed before.
+pub const DUPLICATE: &str = "usage_duplicate";
+/// The tag of a subscription whose billing period moved meanwhile.
+pub const PERIOD_MOVED: &str = "billing_period_moved";
+
+const GUARD_TTL_DAYS: i64 = 60;
+
+pub fn guard_key(org: OrgId, event_id: &str) -> Key {
+    Key { pk: format!("{}#USAGEEVT#{event_id}", keys::org_pk(org)), sk: "EVENT".into() }
+}
+
+fn record_key(event: &UsageEvent) -> Key {
+    let day = event.period_start.format("%Y-%m-%d");
+    Key {
+        pk: format!("{}#USAGE#{day}", keys::org_pk(event.org_id)),
+        sk: format!("{}#{}", sortable(&event.period_start), event.event_id),
+    }
+}
+
+pub fn rollup_pk(org: OrgId, dimension: Dimension) -> String {
+    format!("{}#ROLLUP#{}", keys::org_pk(org), dimension.as_str())
+}
+
+fn rollup_sk(granularity: Granularity, period: &str, id: &str) -> String {
+    format!("{}#{period}#{id}", granularity.as_str())
+}
+
+/// The guard and the record of an event (the guard fails the transaction with
+/// [`DUPLICATE`] when the event was processed before).
+pub fn record(tx: &mut Transaction, event: &UsageEvent, now: &Timestamp) -> Result<(), StoreError> {
+    let expires = *now + Duration::days(GUARD_TTL_DAYS);
+    let guard = Item::from([("processed_at".to_string(), ts(now)), (keys::TTL.to_string(), n(expires.timestamp()))]);
+    tx.put_new(with_key(guard, &guard_key(event.org_id, &event.event_id), "usage_guard"), DUPLICATE);
+    let mut item = with_key(to_item(event)?, &record_key(event), "usage_record");
+    item.insert("cost_usd".into(), money::to_attr(&event.cost_usd));
+    tx.put(item);
+    Ok(())
+}
+
+/// Adds an event to one rollup (created on first use).
+pub fn add_to_rollup(
+    tx: &mut Transaction,
+    org: OrgId,
+    rollup: (Dimension, Granularity, &str, &str),
+    totals: &UsageTotals,
+) {
+    let (dimension, granularity, period, id) = rollup;
+    let key = Key { pk: rollup_pk(org, dimension), sk: rollup_sk(granularity, period, id) };
+    let update = Expr::set(vec![
+        ("dimension", s(dimension.as_str())),
+        ("granularity", s(granularity.as_str())),
+        ("period", s(period)),
+        ("id", s(id)),
+    ])
+    .then("ADD #cost :cost, #quantity :quantity, #events :events, #tokens :tokens, #calls :calls")
+    .name("#cost", "cost")
+    .name("#quantity", "quantity")
+    .name("#events", "events")
+    .name("#tokens", "tokens")
+    .name("#calls", "calls")
+    .value(":cost", money::to_attr(&totals.cost_usd))
+    .value(":quantity", n(totals.quantity))
+    .value(":events", n(totals.events))
+    .value(":tokens", n(totals.tokens))
+    .value(":calls", n(totals.calls));
+    tx.update(&key, update, None, "rollup");
+}
+
+/// Adds to the current period's spending, if the subscription is still in the period
+/// that starts at `period_start` (else [`PERIOD_MOVED`]).
+pub fn add_to_current(tx: &mut Transaction, org: OrgId, period_start: &Timestamp, cost: &Decimal) {
+    let update = Expr::new("ADD current_spending_usd :cost").value(":cost", money::to_attr(cost));
+    let condition = Expr::new("billing_period_start = :period").value(":period", ts(period_start));
+    tx.update(&keys::subscription(org), update, Some(condition), PERIOD_MOVED);
+}
+
+fn closed_key(org: OrgId, period_start: &Timestamp) -> Key {
+    Key { pk: keys::org_pk(org), sk: format!("SUB#{}", period_start.format("%Y-%m")) }
+}
+
+/// Adds to the spending of a closed billing period (a late event).
+pub fn add_to_closed(tx: &mut Transaction, org: OrgId, period: (&Timestamp, &Timestamp), cost: &Decimal) {
+    let update = Expr::set(vec![("billing_period_start", ts(period.0)), ("billing_period_end", ts(period.1))])
+        .then("ADD spending :cost")
+        .value(":cost", money::to_attr(cost));
+    tx.update(&closed_key(org, period.0), update, None, "closed_period");
+}
+
+/// Closes the current period (`current` and `spending` as read, else [`PERIOD_MOVED`])
+/// and opens `next` with `cost` spent: the rollover, done by the first event of a period.
+pub fn roll_over(
+    tx: &mut Transaction,
+    org: OrgId,
+    current: (&Timestamp, &Timestamp, &Decimal),
+    next: (&Timestamp, &Timestamp),
+    cost: &Decimal,
+) {
+    let (start, end, spending) = current;
+    let closed = Item::from([
+        ("billing_period_start".to_string(), ts(start)),
+        ("billing_period_end".to_string(), ts(end)),
+        ("spending".to_string(), money::to_attr(spending)),
+    ]);
+    tx.put_new(with_key(closed, &closed_key(org, start), "closed_period"), PERIOD_MOVED);
+    let update = Expr::set(vec![
+        ("billing_period_start", ts(next.0)),
+        ("billing_period_end", ts(next.1)),
+        ("current_spending_usd", money::to_attr(cost)),
+    ])
+    .then("REMOVE budget_alerted");
+    let condition = Expr::new("billing_period_start = :period AND current_spending_usd = :spending")
+        .value(":period", ts(start))
+        .value(":spending", money::to_attr(spending));
+    tx.update(&keys::subscription(org), update, Some(condition), PERIOD_MOVED);
+}
+
+/// The spending of a closed period (zero when nothing was spent).
+pub async fn closed_spending(repo: &Repository, org: OrgId, period_start: &Timestamp) -> Result<Decimal, StoreError> {
+    match repo.get(&closed_key(org, period_start)).await? {
+        Some(item) => money::from_item(&item, "spending"),
+        None => Ok(Decimal::ZERO),
+    }
+}
+
+/// The query of one dimension's rollups of one granularity from `from` to `to`
+/// (periods as `yyyy-mm-dd` or `yyyy-mm`, inclusive).
+pub fn rollups_spec(org: OrgId, dimension: Dimension, granularity: Granularity, from: &str, to: &str) -> QuerySpec {
+    let g = granularity.as_str();
+    QuerySpec::table(rollup_pk(org, dimension), "").between(format!("{g}#{from}#"), format!("{g}#{to}#~"), false)
+}
+
+pub fn parse_rollup(item: &Item) -> Result<Rollup, StoreError> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    let number = |name: &str| match item.get(name) {
+        Some(AttributeValue::N(v)) => v.parse::<u64>().map_err(|_| StoreError::Corrupt(format!("rollup {name}"))),
+        _ => Ok(0),
+    };
+    Ok(Rollup {
+        id: text("id"),
+        period: text("period"),
+        totals: UsageTotals {
+            cost_usd: money::from_item(item, "cost")?,
+            quantity: number("quantity")?,
+            events: number("events")?,
+            tokens: number("tokens")?,
+            calls: number("calls")?,
+        },
+    })
+}
+
+/// Every rollup a query returns (bounded by the caller: O(ids x periods)).
+pub async fn rollups(repo: &Repository, spec: QuerySpec) -> Result<Vec<Rollup>, StoreError> {
+    repo.query_all(spec).await?.iter().map(parse_rollup).collect()
+}

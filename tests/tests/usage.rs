@@ -1,0 +1,370 @@
+//! The usage pipeline: events processed exactly once under redelivery, poison
+//! dead-lettered, spending exact, rollups and records agreeing, billing periods rolling
+//! over without losing an event.
+
+use std::str::FromStr;
+
+use agentctl_shared::domain::usage::handle_message;
+use agentctl_shared::lambda::process_batch;
+use agentctl_tests::{Org, TestApp, slug};
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+/// A small deterministic generator (the same shuffles on every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % bound
+    }
+}
+
+struct Staff {
+    org: Org,
+    /// (employee id, agent config id)
+    people: Vec<(String, String)>,
+}
+
+async fn staff(app: &TestApp, people: usize) -> Staff {
+    let org = app.create_org(&slug("usage")).await;
+    let t = &org.owner_token;
+    let teams = [app.create_team(&org, "Platform").await, app.create_team(&org, "Data").await];
+    let (_, agent) = app
+        .post("/v1/catalog/agents", t, json!({ "name": "Claude Code", "type": "claude-code", "provider": "Anthropic" }))
+        .await;
+    let mut staff = Vec::new();
+    for i in 0..people {
+        let team = teams[i % 2]["id"].as_str();
+        let employee = app.add_employee(&org, &format!("dev{i}@usage.example"), "member", team).await;
+        let id = employee["id"].as_str().unwrap().to_string();
+        let (_, config) =
+            app.post(&format!("/v1/employees/{id}/agent-configs"), t, json!({ "agent_id": agent["id"] })).await;
+        staff.push((id, config["id"].as_str().unwrap().to_string()));
+    }
+    Staff { org, people: staff }
+}
+
+fn event(staff: &Staff, i: usize, cost: &str, at: &str) -> Value {
+    let (employee, config) = &staff.people[i % staff.people.len()];
+    let kinds = ["llm_tokens_input", "llm_tokens_output", "llm_call", "api_call", "mcp_call"];
+    json!({
+        "v": 1, "event_id": format!("evt-{i}"), "org_id": staff.org.id, "employee_id": employee,
+        "agent_config_id": config, "resource_type": kinds[i % kinds.len()], "quantity": 100 + i,
+        "cost_usd": cost, "period_start": at, "period_end": at, "metadata": { "model": "claude-sonnet-4-5" }
+    })
+}
+
+/// Delivers messages in batches of 10 through the Lambda handler, `workers` at a time.
+async fn deliver(app: &TestApp, bodies: Vec<String>, workers: usize) -> Vec<String> {
+    let batches: Vec<Vec<String>> = bodies.chunks(10).map(<[String]>::to_vec).collect();
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(batches.into_iter().enumerate().collect::<Vec<_>>()));
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let (queue, state) = (queue.clone(), app.state.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut failed = Vec::new();
+            loop {
+                let Some((n, batch)) = queue.lock().unwrap().pop() else { return failed };
+                let mut event = SqsEvent::default();
+                event.records = batch
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, body)| {
+                        let mut message = SqsMessage::default();
+                        message.message_id = Some(format!("{n}-{i}"));
+                        message.body = Some(body);
+                        message
+                    })
+                    .collect();
+                let response = process_batch(&state, event, &handle_message).await;
+                failed.extend(response.batch_item_failures.into_iter().map(|f| f.item_identifier));
+            }
+        }));
+    }
+    let mut failed = Vec::new();
+    for task in tasks {
+        failed.extend(task.await.unwrap());
+    }
+    failed
+}
+
+fn money(value: &Value) -> Decimal {
+    Decimal::from_str(value.as_str().unwrap_or_else(|| panic!("not a money string: {value}"))).unwrap()
+}
+
+async fn dead_letters(app: &TestApp) -> usize {
+    let sqs = aws_sdk_sqs::Client::new(agentctl_tests::sdk().await);
+    let url = app.state.config.usage_dlq_url.clone().unwrap();
+    let attribute = aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages;
+    let out = sqs.get_queue_attributes().queue_url(url).attribute_names(attribute.clone()).send().await.unwrap();
+    out.attributes.unwrap()[&attribute].parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_thousand_events_delivered_three_times_with_poison_count_exactly_once() {
+    let app = TestApp::spawn().await;
+    let staff = staff(&app, 6).await;
+    assert_eq!(staff.people.len(), 6, "the poison below names person 0 as 5004 % 6 and 5010 % 6");
+    let t = &staff.org.owner_token;
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    let now = chrono::Utc::now().to_rfc3339();
+    let at = subscription["billing_period_start"].as_str().unwrap().max(now.as_str()).to_string();
+
+    let mut rng = Lcg(7);
+    let mut expected = Decimal::ZERO;
+    let mut bodies = Vec::new();
+    for i in 0..1000 {
+        // Amounts with up to 6 decimal places, some large: the sum must be exact.
+        let cost = format!("{}.{:06}", rng.next(5) * 1000 + rng.next(10), rng.next(1_000_000));
+        expected += Decimal::from_str(&cost).unwrap();
+        let body = event(&staff, i, &cost, &at).to_string();
+        bodies.extend([body.clone(), body.clone(), body]);
+    }
+    let stranger = uuid::Uuid::now_v7().to_string();
+    let poison = [
+        "not json".to_string(),
+        json!({ "v": 1 }).to_string(),
+        event(&staff, 5000, "-1.00", &at).to_string(),
+        event(&staff, 5001, "0.1234567", &at).to_string(),
+        event(&staff, 5002, "1.00", &at).to_string().replace(r#""v":1"#, r#""v":2"#),
+        event(&staff, 5010, "1.00", &at).to_string().replace(&staff.people[0].0, &stranger),
+        event(&staff, 5004, "1.00", &at).to_string().replace(&staff.people[0].1, &stranger),
+    ];
+    bodies.extend(poison.iter().cloned());
+    for i in (1..bodies.len()).rev() {
+        bodies.swap(i, rng.next(i + 1));
+    }
+
+    let started = std::time::Instant::now();
+    let failed = deliver(&app, bodies, 4).await;
+    println!("3007 messages in {:?}", started.elapsed());
+    assert_eq!(failed, Vec::<String>::new(), "poison is rejected, not retried; nothing else fails");
+
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    assert_eq!(money(&subscription["current_spending_usd"]), expected, "spending is exact");
+    let month = &at[..7];
+    let (status, teams) = app.get(&format!("/v1/usage/teams?from={month}-01&to={}", &at[..10]), t).await;
+    assert_eq!(status, StatusCode::OK, "{teams}");
+    let by_team: Decimal = teams["items"].as_array().unwrap().iter().map(|t| money(&t["total_cost_usd"])).sum();
+    assert_eq!(by_team, expected, "the teams' rollups add up to the spending");
+    let (_, daily) = app.get(&format!("/v1/usage/daily?from={}&to={}", &at[..10], &at[..10]), t).await;
+    assert_eq!(money(&daily["items"][0]["cost_usd"]), expected);
+    assert_eq!(daily["items"][0]["events"], 1000);
+    assert_eq!(records_total(&app, &staff.org.id, &at[..10]).await, (1000, expected), "the records agree");
+
+    assert_eq!(dead_letters(&app).await, poison.len(), "every poison message is dead-lettered once");
+    let rejected = app.activity(&staff.org.id).await;
+    let rejected = rejected.iter().filter(|e| e["event_type"] == "usage.rejected").count();
+    assert_eq!(rejected, poison.len() - 2, "rejections of the organization's events are on its activity log");
+}
+
+/// (count, sum of cost_usd) of the usage records of one day, read from the table.
+async fn records_total(app: &TestApp, org: &str, day: &str) -> (usize, Decimal) {
+    let client = aws_sdk_dynamodb::Client::new(agentctl_tests::sdk().await);
+    let mut start = None;
+    let (mut count, mut sum) = (0, Decimal::ZERO);
+    loop {
+        let out = client
+            .query()
+            .table_name(app.state.repo.table())
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{org}#USAGE#{day}")),
+            )
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for item in out.items.unwrap_or_default() {
+            count += 1;
+            sum += Decimal::from_str(item["cost_usd"].as_n().unwrap()).unwrap();
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return (count, sum);
+        }
+    }
+}
+
+#[tokio::test]
+async fn team_usage_counts_members_their_agents_and_the_true_cost() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("teams")).await;
+    let t = &org.owner_token;
+    let (a, b) = (app.create_team(&org, "Alpha").await, app.create_team(&org, "Beta").await);
+    let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let (_, agent) =
+        app.post("/v1/catalog/agents", t, json!({ "name": "Codex", "type": "codex", "provider": "OpenAI" })).await;
+    let mut people = Vec::new();
+    for (name, team, configs) in [("a1", Some(a_id), 2), ("a2", Some(a_id), 1), ("b1", Some(b_id), 0), ("x", None, 1)] {
+        let employee = app.add_employee(&org, &format!("{name}@teams.example"), "member", team).await;
+        let id = employee["id"].as_str().unwrap().to_string();
+        let mut config_ids = Vec::new();
+        for i in 0..configs {
+            let body = json!({ "agent_id": agent["id"], "name": format!("codex {i}") });
+            let (_, config) = app.post(&format!("/v1/employees/{id}/agent-configs"), t, body).await;
+            config_ids.push(config["id"].as_str().unwrap().to_string());
+        }
+        people.push((id, config_ids));
+    }
+    // a1 has two configurations and three events: the seed's join would count each event
+    // twice; the rollups count it once.
+    let now = chrono::Utc::now().to_rfc3339();
+    let mut bodies = Vec::new();
+    for (i, (person, cost)) in [(0, "1.50"), (0, "1.50"), (0, "1.50"), (1, "2.25"), (3, "9.00")].into_iter().enumerate()
+    {
+        let (employee, configs) = &people[person];
+        bodies.push(
+            json!({ "v": 1, "event_id": format!("t-{i}"), "org_id": org.id, "employee_id": employee,
+            "agent_config_id": configs[0], "resource_type": "llm_call", "quantity": 1, "cost_usd": cost,
+            "period_start": now, "period_end": now })
+            .to_string(),
+        );
+    }
+    assert!(deliver(&app, bodies, 2).await.is_empty());
+
+    let (status, teams) = app.get("/v1/usage/teams", t).await;
+    assert_eq!(status, StatusCode::OK, "{teams}");
+    let rows: Vec<(String, u64, u64, String)> = teams["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let count = |f: &str| t[f].as_u64().unwrap();
+            (
+                t["team_name"].as_str().unwrap().into(),
+                count("employee_count"),
+                count("agent_count"),
+                money(&t["total_cost_usd"]).to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, [("Alpha".into(), 2, 3, "6.75".into()), ("Beta".into(), 1, 0, "0".into())]);
+
+    // Moving a member moves their configurations' count; past cost stays with the team it
+    // was spent in.
+    app.patch(&format!("/v1/employees/{}", people[1].0), t, json!({ "team_id": b_id })).await;
+    let (_, teams) = app.get("/v1/usage/teams", t).await;
+    let counts: Vec<(u64, u64)> = teams["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["employee_count"].as_u64().unwrap(), t["agent_count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(counts, [(1, 2), (2, 1)]);
+
+    let (_, top) = app.get("/v1/usage/top-spenders?limit=2", t).await;
+    let top: Vec<(&str, Decimal)> = top["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["name"].as_str().unwrap(), money(&l["usage"]["cost_usd"])))
+        .collect();
+    assert_eq!(
+        top,
+        [("Employee x@teams.example", Decimal::new(900, 2)), ("Employee a1@teams.example", Decimal::new(450, 2))]
+    );
+    let (_, page) = app.get("/v1/usage/top-spenders?limit=2", t).await;
+    let (_, rest) =
+        app.get(&format!("/v1/usage/top-spenders?limit=2&cursor={}", page["next_cursor"].as_str().unwrap()), t).await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1, "three spenders, pages of two");
+    let (_, by_type) = app.get("/v1/usage/breakdown?by=resource_type", t).await;
+    assert_eq!(by_type["items"][0]["id"], "llm_call");
+    assert_eq!(by_type["items"][0]["usage"]["calls"], 5);
+    let (_, by_agent) = app.get("/v1/usage/breakdown?by=agent", t).await;
+    assert_eq!(by_agent["items"][0]["id"], agent["id"]);
+    assert_eq!(money(&by_agent["items"][0]["usage"]["cost_usd"]).to_string(), "15.75");
+
+    let (status, body) = app.get("/v1/usage/teams?from=2026-11-05&to=2026-11-01", t).await;
+    agentctl_tests::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let (status, _) = app.get("/v1/usage/breakdown?by=planet", t).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn usage_reported_over_https_is_validated_queued_and_processed() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("https")).await;
+    let (employee, token) = app.add_signed_in(&org, "dev@https.example", "member").await;
+    let employee_id = employee["id"].as_str().unwrap();
+    let now = chrono::Utc::now().to_rfc3339();
+    let event = |id: &str, cost: &str| json!({ "v": 1, "event_id": id, "resource_type": "llm_tokens_output", "quantity": 800, "cost_usd": cost, "period_start": now, "period_end": now });
+
+    let (status, body) =
+        app.post("/v1/usage", &token, json!({ "events": [event("ok", "0.5"), event("bad id", "x")] })).await;
+    agentctl_tests::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["events[1].event_id", "events[1].cost_usd"]);
+
+    let mut theirs = event("theirs", "1");
+    theirs["employee_id"] = json!(org.owner_id);
+    let (status, _) = app.post("/v1/usage", &token, json!({ "events": [theirs] })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another employee's usage needs usage:write");
+
+    let batch = json!({ "events": [event("e-1", "0.000125"), event("e-2", "0.5"), event("e-1", "0.000125")] });
+    let (status, accepted) = app.post("/v1/usage", &token, batch.clone()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    assert_eq!(accepted["accepted"], 3);
+    app.post("/v1/usage", &token, batch).await;
+
+    let spent = async || {
+        let (_, subscription) = app.get("/v1/org/subscription", &org.owner_token).await;
+        money(&subscription["current_spending_usd"])
+    };
+    app.eventually("the events are processed", async || spent().await == Decimal::from_str("0.500125").unwrap()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(spent().await.to_string(), "0.500125", "each event id counts once");
+    let (_, breakdown) = app.get("/v1/usage/breakdown?by=employee", &org.owner_token).await;
+    assert_eq!(breakdown["items"][0]["id"], employee_id);
+    assert_eq!(breakdown["items"][0]["usage"]["tokens"], 1600);
+}
+
+#[tokio::test]
+async fn the_billing_period_rolls_over_without_losing_an_event() {
+    let app = TestApp::spawn().await;
+    let staff = staff(&app, 2).await;
+    let t = &staff.org.owner_token;
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    let current: chrono::DateTime<chrono::Utc> =
+        subscription["billing_period_start"].as_str().unwrap().parse().unwrap();
+    let previous = current - chrono::Months::new(1);
+    // The stored subscription is still in last month's period, with 10.00 spent.
+    let client = aws_sdk_dynamodb::Client::new(agentctl_tests::sdk().await);
+    let s = |v: String| aws_sdk_dynamodb::types::AttributeValue::S(v);
+    client
+        .update_item()
+        .table_name(app.state.repo.table())
+        .key("PK", s(format!("ORG#{}", staff.org.id)))
+        .key("SK", s("SUB#CURRENT".into()))
+        .update_expression("SET billing_period_start = :s, billing_period_end = :e, current_spending_usd = :c")
+        .expression_attribute_values(":s", s(previous.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
+        .expression_attribute_values(":e", s(current.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
+        .expression_attribute_values(":c", aws_sdk_dynamodb::types::AttributeValue::N("10".into()))
+        .send()
+        .await
+        .unwrap();
+
+    // Late events of last month and the first events of this one, interleaved.
+    let late = (previous + chrono::Duration::days(3)).to_rfc3339();
+    let fresh = (current + chrono::Duration::minutes(1)).min(chrono::Utc::now()).to_rfc3339();
+    let mut bodies = Vec::new();
+    for i in 0..20 {
+        let (cost, at) = if i % 2 == 0 { ("1.10", &late) } else { ("2.25", &fresh) };
+        bodies.push(event(&staff, i, cost, at).to_string());
+    }
+    assert!(deliver(&app, bodies, 4).await.is_empty());
+
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    assert_eq!(
+        subscription["billing_period_start"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(),
+        current
+    );
+    assert_eq!(money(&subscription["current_spending_usd"]).to_string(), "22.50", "this period: its own events only");
+    let org = agentctl_shared::ids::OrgId(staff.org.id.parse().unwrap());
+    let closed = agentctl_shared::repo::usage::closed_spending(&app.state.repo, org, &previous).await.unwrap();
+    assert_eq!(closed.to_string(), "21.0", "last period: 10.00 plus its ten late events");
+}
