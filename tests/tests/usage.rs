@@ -368,3 +368,60 @@ async fn the_billing_period_rolls_over_without_losing_an_event() {
     let closed = agentctl_shared::repo::usage::closed_spending(&app.state.repo, org, &previous).await.unwrap();
     assert_eq!(closed.to_string(), "21.0", "last period: 10.00 plus its ten late events");
 }
+
+#[tokio::test]
+async fn budget_thresholds_are_recorded_once_and_reach_the_sync_bundle() {
+    let app = TestApp::spawn().await;
+    let staff = staff(&app, 3).await;
+    let t = &staff.org.owner_token;
+    let (status, _) = app.patch("/v1/org/subscription", t, json!({ "monthly_budget_usd": "100" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = app.enroll_and_login(&staff.org, &staff.people[0].0).await;
+    let sync = async || {
+        let response = app.request(reqwest::Method::GET, "/v1/me/sync", Some(&token)).send().await.unwrap();
+        let etag = response.headers()["etag"].to_str().unwrap().to_string();
+        (etag, response.json::<Value>().await.unwrap()["budget"].clone())
+    };
+    let (etag_before, budget) = sync().await;
+    assert_eq!(budget, json!({ "state": "ok", "threshold_pct": 0 }));
+
+    let now = chrono::Utc::now().to_rfc3339();
+    let crossed = async || {
+        let entries = app.activity(&staff.org.id).await;
+        let mut pcts: Vec<String> = entries
+            .iter()
+            .filter(|e| e["event_type"] == "budget.threshold_crossed")
+            .map(|e| e["payload"]["threshold_pct"].to_string())
+            .collect();
+        pcts.sort();
+        pcts
+    };
+    assert!(deliver(&app, vec![event(&staff, 0, "49.99", &now).to_string()], 1).await.is_empty());
+    assert_eq!(crossed().await, Vec::<String>::new());
+    // Many small events from several workers cross 50 and 80 %: each is recorded once.
+    let bodies: Vec<String> = (1..=40).map(|i| event(&staff, i, "0.80", &now).to_string()).collect();
+    assert!(deliver(&app, bodies, 4).await.is_empty());
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    assert_eq!(money(&subscription["current_spending_usd"]), Decimal::from_str("81.99").unwrap());
+    assert_eq!(
+        (subscription["budget_state"].as_str(), subscription["over_budget"].as_bool()),
+        (Some("warning"), Some(false))
+    );
+    assert_eq!(crossed().await.len(), 2, "50 and 80 %, once each: {:?}", crossed().await);
+
+    assert!(deliver(&app, vec![event(&staff, 99, "18.01", &now).to_string()], 1).await.is_empty());
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    assert_eq!(
+        (subscription["budget_state"].as_str(), subscription["over_budget"].as_bool()),
+        (Some("exceeded"), Some(true))
+    );
+    assert_eq!(crossed().await.len(), 3);
+    let (etag_after, budget) = sync().await;
+    assert_eq!(budget, json!({ "state": "exceeded", "threshold_pct": 100 }));
+    assert_ne!(etag_before, etag_after, "the budget state is part of the bundle");
+
+    // A larger budget puts the organization back under it.
+    app.patch("/v1/org/subscription", t, json!({ "monthly_budget_usd": "1000" })).await;
+    let (_, budget) = sync().await;
+    assert_eq!(budget["state"], "ok");
+}

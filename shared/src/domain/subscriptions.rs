@@ -13,7 +13,7 @@ use crate::domain::organizations::Plan;
 use crate::error::{Error, Result};
 use crate::ids::OrgId;
 use crate::money::MAX_SCALE;
-use crate::repo::{self, StoreError};
+use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::Validator;
 use chrono::DateTime;
@@ -44,11 +44,51 @@ pub struct Subscription {
     /// Spending as a percentage of the budget (absent when the budget is zero).
     #[schema(value_type = Option<String>, example = "24.69")]
     pub usage_pct: Option<Decimal>,
+    /// Spending has reached the budget (a zero budget is never exceeded).
+    pub over_budget: bool,
+    /// The highest budget threshold (50, 80, 100 %) crossed in this period and recorded
+    /// (activity `budget.threshold_crossed`); what sync bundles report.
+    pub budget_threshold_pct: u8,
+    pub budget_state: BudgetState,
     pub billing_period_start: DateTime<Utc>,
     pub billing_period_end: DateTime<Utc>,
     pub status: SubscriptionStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Where spending stands against the budget, as clients and gateways act on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetState {
+    /// Below 50 %.
+    Ok,
+    /// 50 % or 80 % crossed.
+    Warning,
+    /// 100 % crossed: over budget.
+    Exceeded,
+}
+
+/// The budget thresholds that record an activity entry once per billing period.
+pub const THRESHOLDS: [u8; 3] = [50, 80, 100];
+
+impl BudgetState {
+    pub fn of(threshold_pct: u8) -> Self {
+        match threshold_pct {
+            100.. => Self::Exceeded,
+            50.. => Self::Warning,
+            _ => Self::Ok,
+        }
+    }
+}
+
+/// The highest threshold `spending` reaches (0: none; a zero budget has none).
+pub fn threshold_reached(spending: &Decimal, budget: &Decimal) -> u8 {
+    if budget.is_zero() {
+        return 0;
+    }
+    let reached = |pct: &&u8| *spending * Decimal::ONE_HUNDRED >= *budget * Decimal::from(**pct);
+    THRESHOLDS.iter().rev().find(reached).copied().unwrap_or(0)
 }
 
 /// `current_spending / budget * 100`, rounded to two places.
@@ -75,6 +115,9 @@ impl Subscription {
             org_id,
             plan_type: plan,
             usage_pct: usage_pct(&Decimal::ZERO, &budget),
+            over_budget: false,
+            budget_threshold_pct: 0,
+            budget_state: BudgetState::Ok,
             monthly_budget_usd: budget,
             current_spending_usd: Decimal::ZERO,
             billing_period_start: start,
@@ -121,7 +164,11 @@ pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpda
     let before = get(state, caller).await?;
     let now = crate::time::now();
     let mut tx = state.repo.transaction();
-    repo::subscriptions::set_budget(&mut tx, caller.org_id, &budget, &now);
+    // Under the new budget the recorded threshold may be too high; raising it (with its
+    // activity entries) is `record_thresholds`' work below.
+    let threshold = before.budget_threshold_pct.min(threshold_reached(&before.current_spending_usd, &budget));
+    repo::subscriptions::set_budget(&mut tx, caller.org_id, &budget, threshold, &now);
+    syncsets::Change::new(syncsets::Scope::Org(caller.org_id)).apply(&mut tx, &now);
     crate::domain::log(
         state,
         &mut tx,
@@ -134,7 +181,45 @@ pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpda
         StoreError::ConditionFailed(_) => Error::NotFound("subscription"),
         e => e.into(),
     })?;
+    record_thresholds(state, caller.org_id, get(state, caller).await?).await?;
     get(state, caller).await
+}
+
+/// Records the budget thresholds `subscription`'s spending has crossed and that are not
+/// recorded yet in its period: one `budget.threshold_crossed` entry each, the new
+/// threshold on the subscription, and a new sync version for the organization (bundles
+/// carry the budget state). Concurrent recorders agree through a condition on the
+/// threshold read; the loser re-reads and records only what is left.
+pub async fn record_thresholds(state: &AppState, org: OrgId, mut subscription: Subscription) -> Result<()> {
+    for _ in 0..3 {
+        let reached = threshold_reached(&subscription.current_spending_usd, &subscription.monthly_budget_usd);
+        let recorded = subscription.budget_threshold_pct;
+        if reached <= recorded {
+            return Ok(());
+        }
+        let now = crate::time::now();
+        let mut tx = state.repo.transaction();
+        repo::subscriptions::raise_threshold(&mut tx, &subscription, reached, &now);
+        syncsets::Change::new(syncsets::Scope::Org(org)).apply(&mut tx, &now);
+        for pct in THRESHOLDS.into_iter().filter(|t| (recorded + 1..=reached).contains(t)) {
+            let payload = json!({
+                "threshold_pct": pct,
+                "monthly_budget_usd": subscription.monthly_budget_usd,
+                "current_spending_usd": subscription.current_spending_usd,
+                "billing_period_start": subscription.billing_period_start,
+            });
+            crate::domain::log(state, &mut tx, org, &Principal::Platform, EventType::BudgetThresholdCrossed, payload)?;
+        }
+        match state.repo.transact(tx).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::ConditionFailed(_)) => {
+                subscription =
+                    repo::subscriptions::get(&state.repo, org).await?.ok_or(Error::NotFound("subscription"))?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Unavailable("the budget threshold kept changing; retry".into()))
 }
 
 #[cfg(test)]
@@ -147,6 +232,18 @@ mod tests {
         let pct = usage_pct(&Decimal::from_str("1234.567").unwrap(), &Decimal::from(5000)).unwrap();
         assert_eq!(pct.to_string(), "24.69");
         assert_eq!(usage_pct(&Decimal::ONE, &Decimal::ZERO), None);
+    }
+
+    #[test]
+    fn thresholds_are_exact() {
+        let budget = Decimal::from(1000);
+        let at = |s: &str| threshold_reached(&Decimal::from_str(s).unwrap(), &budget);
+        assert_eq!(
+            (at("499.999999"), at("500"), at("799.99"), at("800"), at("999.999999"), at("1000")),
+            (0, 50, 50, 80, 80, 100)
+        );
+        assert_eq!(threshold_reached(&Decimal::from(5), &Decimal::ZERO), 0);
+        assert_eq!(BudgetState::of(80), BudgetState::Warning);
     }
 
     #[test]

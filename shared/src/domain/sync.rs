@@ -10,7 +10,9 @@
 //!   `args`, `env`, `url`, `headers`, where `${field}` names a connection or credential
 //!   field), the `connection_config`, and the decrypted `credentials` — the only place
 //!   they ever leave the vault, and only to their owner;
-//! - `policies`: the employee's effective policies without an agent.
+//! - `policies`: the employee's effective policies without an agent;
+//! - `budget`: the organization's budget state (`ok`, `warning` past 50 or 80 %,
+//!   `exceeded` past 100 %) and the threshold crossed this billing period.
 //!
 //! Disabled and pending-approval configurations are not delivered.
 //!
@@ -40,6 +42,7 @@ use crate::domain::employees::Employee;
 use crate::domain::mcp::{McpServerSpec, Transport};
 use crate::domain::organizations::Organization;
 use crate::domain::policies::{EffectivePolicies, Subject};
+use crate::domain::subscriptions::BudgetState;
 use crate::error::{Error, Result};
 use crate::ids::{ActivityId, EmployeeId, OrgId, TeamId};
 use crate::repo;
@@ -57,6 +60,15 @@ pub struct Bundle {
     pub mcp_servers: Vec<BundleMcpServer>,
     /// The employee's effective policies regardless of agent.
     pub policies: EffectivePolicies,
+    /// The organization's budget: clients and gateways may hold back at `exceeded`.
+    pub budget: BundleBudget,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BundleBudget {
+    pub state: BudgetState,
+    /// The highest threshold (50, 80, 100 %) crossed this billing period; 0 for none.
+    pub threshold_pct: u8,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -159,7 +171,11 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
         partition.agents.iter().filter(|c| c.status == ConfigStatus::Active).collect();
     let mcp_configs: Vec<&StoredMcpConfig> =
         partition.mcp.iter().filter(|c| c.config.status == ConfigStatus::Active).collect();
-    let mut keys = vec![crate::keys::employee(org_id, employee_id), crate::keys::organization(org_id)];
+    let mut keys = vec![
+        crate::keys::employee(org_id, employee_id),
+        crate::keys::organization(org_id),
+        crate::keys::subscription(org_id),
+    ];
     keys.extend(scopes[1..].iter().map(|s| s.key()));
     keys.extend(agent_configs.iter().map(|c| repo::catalog::key::<AgentSpec>(c.agent_org_id, c.agent_id)));
     keys.extend(
@@ -176,6 +192,8 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
 
     let employee: Employee = found(&items, &keys[0])?.ok_or(Error::NotFound("employee"))?;
     let org: Organization = found(&items, &keys[1])?.ok_or(Error::NotFound("organization"))?;
+    let subscription = repo::by_key(&items, &keys[2]).cloned().map(repo::subscriptions::parse).transpose()?;
+    let threshold_pct = subscription.map_or(0, |s| s.budget_threshold_pct);
     let org_set = syncsets::find(&items, scopes[1])?;
     let platform_set = syncsets::find(&items, scopes[2])?;
     let stamps = [partition.stamp, org_set.stamp, platform_set.stamp];
@@ -239,6 +257,7 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
         agents,
         mcp_servers: servers,
         policies: subject.resolve(None)?,
+        budget: BundleBudget { state: BudgetState::of(threshold_pct), threshold_pct },
     };
     let settled_before = crate::time::now() - state.config.sync_settle;
     let settled = stamps.iter().all(|s| s.changed_at.is_none_or(|at| at < settled_before));

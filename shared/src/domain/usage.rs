@@ -33,7 +33,7 @@ use crate::AppState;
 use crate::activity::{ActivityEntry, Actor, EventType};
 use crate::domain::configs::AgentConfig;
 use crate::domain::employees::Employee;
-use crate::domain::subscriptions::{Subscription, billing_period};
+use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
 use crate::error::{Error, Result};
 use crate::ids::{ActivityId, EmployeeId, OrgId};
 use crate::keys;
@@ -460,16 +460,32 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
             }
         }
         let current = subscription.billing_period_start;
+        // Whether the event may cross a budget threshold (it is in the current period, and
+        // a budget with a threshold left to cross).
+        let thresholds_left =
+            |recorded: u8| !subscription.monthly_budget_usd.is_zero() && recorded < *THRESHOLDS.last().unwrap();
+        let mut may_cross = false;
         if period_start == current {
             repo::usage::add_to_current(&mut tx, org, &current, &event.cost_usd);
+            may_cross = thresholds_left(subscription.budget_threshold_pct);
         } else if period_start < current {
             repo::usage::add_to_closed(&mut tx, org, (&period_start, &period_end), &event.cost_usd);
         } else {
             let read = (&current, &subscription.billing_period_end, &subscription.current_spending_usd);
             repo::usage::roll_over(&mut tx, org, read, (&period_start, &period_end), &event.cost_usd);
+            may_cross = thresholds_left(0);
         }
         match state.repo.transact(tx).await {
-            Ok(()) => return Ok(Outcome::Applied),
+            Ok(()) => {
+                // The spending is read again once committed (with concurrent events, "read
+                // + this event" would underestimate it): every crossing is then seen by the
+                // event that completes it.
+                if may_cross {
+                    let fresh = current_subscription(state, org).await?;
+                    crate::domain::subscriptions::record_thresholds(state, org, fresh).await?;
+                }
+                return Ok(Outcome::Applied);
+            }
             Err(StoreError::ConditionFailed(repo::usage::DUPLICATE)) => return Ok(Outcome::Duplicate),
             Err(StoreError::ConditionFailed(repo::usage::PERIOD_MOVED)) if attempt < PERIOD_ATTEMPTS => {
                 subscription = current_subscription(state, org).await?;

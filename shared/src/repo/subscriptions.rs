@@ -15,6 +15,24 @@ pub const MISSING: &str = "subscription";
 
 const BUDGET: &str = "monthly_budget_usd";
 const SPENDING: &str = "current_spending_usd";
+const ALERTED: &str = "budget_alerted";
+/// The tag of a threshold or period that moved since read.
+pub const THRESHOLD_MOVED: &str = "budget_threshold_moved";
+
+/// Records `threshold` as crossed, if the period and the recorded threshold are still
+/// those read (else [`THRESHOLD_MOVED`]).
+pub fn raise_threshold(tx: &mut Transaction, read: &Subscription, threshold: u8, now: &Timestamp) {
+    let update = Expr::set(vec![(ALERTED, super::n(threshold)), ("updated_at", super::ts(now))]);
+    let recorded = if read.budget_threshold_pct == 0 {
+        "(attribute_not_exists(budget_alerted) OR budget_alerted = :recorded)"
+    } else {
+        "budget_alerted = :recorded"
+    };
+    let condition = Expr::new(format!("billing_period_start = :period AND {recorded}"))
+        .value(":period", super::ts(&read.billing_period_start))
+        .value(":recorded", super::n(read.budget_threshold_pct));
+    tx.update(&keys::subscription(read.org_id), update, Some(condition), THRESHOLD_MOVED);
+}
 
 /// Everything but the money.
 #[derive(Serialize, Deserialize)]
@@ -25,6 +43,9 @@ struct SubscriptionRecord {
     billing_period_start: Timestamp,
     billing_period_end: Timestamp,
     status: SubscriptionStatus,
+    /// The budget threshold recorded in this period (absent: none).
+    #[serde(default)]
+    budget_alerted: u8,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
@@ -37,6 +58,7 @@ fn item(sub: &Subscription) -> Result<Item, StoreError> {
         billing_period_start: sub.billing_period_start,
         billing_period_end: sub.billing_period_end,
         status: sub.status,
+        budget_alerted: sub.budget_threshold_pct,
         created_at: sub.created_at,
         updated_at: sub.updated_at,
     };
@@ -55,6 +77,9 @@ pub fn parse(item: Item) -> Result<Subscription, StoreError> {
         org_id: r.org_id,
         plan_type: r.plan_type,
         usage_pct: crate::domain::subscriptions::usage_pct(&spending, &budget),
+        over_budget: !budget.is_zero() && spending >= budget,
+        budget_threshold_pct: r.budget_alerted,
+        budget_state: crate::domain::subscriptions::BudgetState::of(r.budget_alerted),
         monthly_budget_usd: budget,
         current_spending_usd: spending,
         billing_period_start: r.billing_period_start,
@@ -74,8 +99,12 @@ pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Subscription>, 
     repo.get(&keys::subscription(org)).await?.map(parse).transpose()
 }
 
-pub fn set_budget(tx: &mut Transaction, org: OrgId, budget: &rust_decimal::Decimal, now: &Timestamp) {
-    let update = Expr::set(vec![(BUDGET, money::to_attr(budget)), ("updated_at", super::ts(now))]);
+pub fn set_budget(tx: &mut Transaction, org: OrgId, budget: &rust_decimal::Decimal, threshold: u8, now: &Timestamp) {
+    let update = Expr::set(vec![
+        (BUDGET, money::to_attr(budget)),
+        (ALERTED, super::n(threshold)),
+        ("updated_at", super::ts(now)),
+    ]);
     tx.update(&keys::subscription(org), update, Some(Expr::new("attribute_exists(PK)")), MISSING);
 }
 
