@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod consumers;
 pub mod provision;
+pub mod request_log;
 pub mod seed;
 
 use std::collections::HashSet;

@@ -35,35 +35,7 @@ pub struct TestApp {
     client: reqwest::Client,
 }
 
-/// An SDK interceptor that records the name of every DynamoDB operation sent.
-#[derive(Clone, Debug, Default)]
-pub struct RequestLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl RequestLog {
-    /// The operations sent since the last call (and forgets them).
-    pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-impl aws_sdk_dynamodb::config::Intercept for RequestLog {
-    fn name(&self) -> &'static str {
-        "RequestLog"
-    }
-
-    /// Called once per attempt actually sent (retries count).
-    fn read_before_transmit(
-        &self,
-        _: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
-        _: &aws_sdk_dynamodb::config::RuntimeComponents,
-        cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
-    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        if let Some(metadata) = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>() {
-            self.0.lock().unwrap().push(metadata.name().to_string());
-        }
-        Ok(())
-    }
-}
+pub use devserver::request_log::RequestLog;
 
 impl TestApp {
     pub async fn spawn() -> Self {

@@ -64,6 +64,7 @@ fn cases() -> Vec<Case> {
         c(M::GET, "/v1/me/sync", "/v1/me/sync", None, ALL, OK, FORBIDDEN),
         // Usage: everyone reports their own; analytics for those who manage money or teams.
         c(M::POST, "/v1/usage", "/v1/usage", Some(r#"{"events":[{"v":1,"event_id":"%unique%","resource_type":"llm_call","quantity":1,"cost_usd":"0.01","period_start":"2026-01-01T00:00:00Z","period_end":"2026-01-01T00:00:00Z"}]}"#), ALL, StatusCode::ACCEPTED, FORBIDDEN),
+        c(M::POST, "/v1/otlp/v1/metrics", "/v1/otlp/v1/metrics", Some(r#"{"resourceMetrics":[]}"#), ALL, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/teams", "/v1/usage/teams", None, READERS, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/breakdown", "/v1/usage/breakdown?by=employee", None, READERS, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/top-spenders", "/v1/usage/top-spenders", None, READERS, OK, FORBIDDEN),

@@ -425,3 +425,65 @@ async fn budget_thresholds_are_recorded_once_and_reach_the_sync_bundle() {
     let (_, budget) = sync().await;
     assert_eq!(budget["state"], "ok");
 }
+
+#[tokio::test]
+async fn claude_code_telemetry_over_otlp_becomes_usage_once() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("otlp")).await;
+    let (_, token) = app.add_signed_in(&org, "dev@otlp.example", "member").await;
+    let end = chrono::Utc::now().timestamp_nanos_opt().unwrap();
+    let start = end - 60_000_000_000;
+    let point = |attributes: Value, value: f64| {
+        json!({
+            "attributes": attributes, "startTimeUnixNano": start.to_string(), "timeUnixNano": end.to_string(), "asDouble": value
+        })
+    };
+    let attr = |k: &str, v: &str| json!({ "key": k, "value": { "stringValue": v } });
+    let export = |temporality: u8| {
+        json!({ "resourceMetrics": [{
+        "resource": { "attributes": [attr("service.name", "claude-code")] },
+        "scopeMetrics": [{ "scope": { "name": "com.anthropic.claude_code" }, "metrics": [
+            { "name": "claude_code.cost.usage", "unit": "USD", "sum": { "aggregationTemporality": temporality, "isMonotonic": true,
+              "dataPoints": [point(json!([attr("model", "claude-sonnet-4-5")]), 0.0123)] } },
+            { "name": "claude_code.token.usage", "unit": "tokens", "sum": { "aggregationTemporality": temporality, "isMonotonic": true,
+              "dataPoints": [
+                point(json!([attr("model", "claude-sonnet-4-5"), attr("type", "input")]), 1200.0),
+                point(json!([attr("model", "claude-sonnet-4-5"), attr("type", "output")]), 350.0),
+                point(json!([attr("model", "claude-sonnet-4-5"), attr("type", "cacheRead")]), 0.0)
+              ] } },
+            { "name": "claude_code.session.count", "unit": "count", "sum": { "aggregationTemporality": temporality, "dataPoints": [point(json!([]), 1.0)] } }
+        ] }]
+    }] })
+    };
+
+    let (status, body) = app.post("/v1/otlp/v1/metrics", &token, export(2)).await;
+    agentctl_tests::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    for _ in 0..2 {
+        let (status, body) = app.post("/v1/otlp/v1/metrics", &token, export(1)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, json!({ "partialSuccess": {} }));
+    }
+    let t = &org.owner_token;
+    let by_type = async || app.get("/v1/usage/breakdown?by=resource_type", t).await.1;
+    app.eventually("the export is processed", async || by_type().await["items"].as_array().unwrap().len() == 3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let lines = by_type().await;
+    let quantity = |kind: &str| {
+        lines["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == kind)
+            .map(|l| l["usage"]["quantity"].as_u64().unwrap())
+    };
+    assert_eq!(
+        (quantity("llm_tokens_input"), quantity("llm_tokens_output"), quantity("llm_call")),
+        (Some(1200), Some(350), Some(0))
+    );
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    assert_eq!(
+        money(&subscription["current_spending_usd"]),
+        Decimal::from_str("0.0123").unwrap(),
+        "the re-sent export counted once"
+    );
+}

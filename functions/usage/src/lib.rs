@@ -5,6 +5,7 @@ use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::analytics::{
     self, BreakdownBy, BreakdownQuery, DailyUsage, RangeQuery, TeamUsage, UsageLine,
 };
+use agentctl_shared::domain::otlp::{self, ExportMetrics, ExportResult};
 use agentctl_shared::domain::usage::{self, Accepted, UsageBatch};
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Query};
@@ -18,6 +19,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(report_usage))
+        .routes(routes!(export_metrics))
         .routes(routes!(team_usage))
         .routes(routes!(usage_breakdown))
         .routes(routes!(top_spenders))
@@ -35,6 +37,20 @@ async fn report_usage(
     Json(batch): Json<UsageBatch>,
 ) -> Result<(StatusCode, Json<Accepted>)> {
     Ok((StatusCode::ACCEPTED, Json(usage::submit(&state, &caller, batch).await?)))
+}
+
+/// OTLP/HTTP metrics endpoint (JSON encoding) for Claude Code's telemetry: point
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` at `<api>/v1/otlp` with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`
+/// and `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer <session token>`. Cost and token
+/// metrics become the caller's usage events.
+#[utoipa::path(post, path = "/v1/otlp/v1/metrics", tag = "usage", request_body = ExportMetrics,
+    responses((status = 200, body = ExportResult), Problems), security(("session" = [])))]
+async fn export_metrics(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(request): Json<ExportMetrics>,
+) -> Result<Json<ExportResult>> {
+    Ok(Json(otlp::export(&state, &caller, request).await?))
 }
 
 /// Every team's usage in a date range, most expensive first: members, their agent

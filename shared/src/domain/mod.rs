@@ -10,6 +10,7 @@ pub mod configs;
 pub mod employees;
 pub mod mcp;
 pub mod organizations;
+pub mod otlp;
 pub mod policies;
 pub mod roles;
 pub mod sessions;

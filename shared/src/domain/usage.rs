@@ -35,7 +35,7 @@ use crate::domain::configs::AgentConfig;
 use crate::domain::employees::Employee;
 use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
 use crate::error::{Error, Result};
-use crate::ids::{ActivityId, EmployeeId, OrgId};
+use crate::ids::{ActivityId, EmployeeId, OrgId, TeamId};
 use crate::keys;
 use crate::money::MAX_SCALE;
 use crate::repo::{self, StoreError};
@@ -201,7 +201,7 @@ pub struct UsageTotals {
 }
 
 impl UsageTotals {
-    fn of(event: &UsageEvent) -> Self {
+    pub fn of(event: &UsageEvent) -> Self {
         let kind = event.resource_type;
         Self {
             cost_usd: event.cost_usd,
@@ -267,14 +267,21 @@ pub async fn submit(state: &AppState, caller: &crate::auth::Caller, batch: Usage
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
+    enqueue(state, &events).await?;
+    Ok(Accepted { accepted: events.len(), event_ids: events.into_iter().map(|e| e.event_id).collect() })
+}
+
+/// Puts valid events on the usage queue, 10 per SendMessageBatch. A failure fails the
+/// whole call: retrying it is safe, events count once per event id.
+pub async fn enqueue(state: &AppState, events: &[UsageEvent]) -> Result<()> {
     let url = state.config.usage_queue_url.as_deref().ok_or_else(|| Error::internal("USAGE_QUEUE_URL is not set"))?;
-    for (chunk_index, chunk) in events.chunks(10).enumerate() {
+    for chunk in events.chunks(10) {
         let entries = chunk
             .iter()
             .enumerate()
             .map(|(i, event)| {
                 aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-                    .id(format!("{chunk_index}-{i}"))
+                    .id(i.to_string())
                     .message_body(wire(event).to_string())
                     .build()
                     .map_err(Error::internal)
@@ -288,12 +295,11 @@ pub async fn submit(state: &AppState, caller: &crate::auth::Caller, batch: Usage
             .send()
             .await
             .map_err(|e| Error::Unavailable(e.into()))?;
-        // Retrying the whole batch is safe: events count once per event id.
         if !out.failed.is_empty() {
             return Err(Error::Unavailable(format!("{} events could not be queued; retry", out.failed.len()).into()));
         }
     }
-    Ok(Accepted { accepted: events.len(), event_ids: events.into_iter().map(|e| e.event_id).collect() })
+    Ok(())
 }
 
 /// The queue message of a valid event (format version 1).
@@ -314,7 +320,7 @@ fn wire(event: &UsageEvent) -> Value {
 }
 
 /// What a rollup aggregates over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     Org,
@@ -340,7 +346,7 @@ impl Dimension {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Granularity {
     Day,
     Month,
@@ -368,6 +374,22 @@ pub struct Rollup {
     pub id: String,
     pub period: String,
     pub totals: UsageTotals,
+}
+
+/// The rollups (dimension, id) an event counts in: the organization, the employee,
+/// their team, the resource type, and the agent and agent configuration it came from.
+pub fn attribution(event: &UsageEvent, team: Option<TeamId>, agent: Option<(Uuid, Uuid)>) -> Vec<(Dimension, String)> {
+    let mut rollups = vec![
+        (Dimension::Org, "all".to_string()),
+        (Dimension::Employee, event.employee_id.to_string()),
+        (Dimension::ResourceType, event.resource_type.as_str().to_string()),
+    ];
+    rollups.extend(team.map(|t| (Dimension::Team, t.to_string())));
+    if let Some((agent, config)) = agent {
+        rollups.push((Dimension::Agent, agent.to_string()));
+        rollups.push((Dimension::AgentConfig, config.to_string()));
+    }
+    rollups
 }
 
 /// What became of a message.
@@ -438,16 +460,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     };
 
     let totals = UsageTotals::of(event);
-    let mut rollups: Vec<(Dimension, String)> = vec![
-        (Dimension::Org, "all".into()),
-        (Dimension::Employee, employee.id.to_string()),
-        (Dimension::ResourceType, event.resource_type.as_str().into()),
-    ];
-    rollups.extend(employee.team_id.map(|t| (Dimension::Team, t.to_string())));
-    if let Some(config) = &config {
-        rollups.push((Dimension::Agent, config.agent_id.to_string()));
-        rollups.push((Dimension::AgentConfig, config.id.to_string()));
-    }
+    let rollups = attribution(event, employee.team_id, config.as_ref().map(|c| (c.agent_id, c.id)));
     let now = crate::time::now();
     let (period_start, period_end) = billing_period(&event.period_start);
     for attempt in 1..=PERIOD_ATTEMPTS {

@@ -371,6 +371,39 @@ impl Repository {
         }
     }
 
+    /// Unconditional puts, 25 per BatchWriteItem (bulk loads: benchmarks, imports).
+    pub async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        for chunk in items.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    let put = PutRequest::builder().set_item(Some(item.clone())).build();
+                    put.map(|p| WriteRequest::builder().put_request(p).build())
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| StoreError::Backend(Box::new(e)))?;
+            for attempt in 0.. {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(self.table.as_ref(), pending)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                pending = out.unprocessed_items.and_then(|mut u| u.remove(self.table.as_ref())).unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt >= 5 {
+                    return Err(StoreError::Throttled("unprocessed items after 5 attempts".into()));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+        }
+        Ok(())
+    }
+
     pub fn transaction(&self) -> Transaction {
         Transaction::new(self.table.clone())
     }

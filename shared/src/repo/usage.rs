@@ -55,10 +55,33 @@ pub fn record(tx: &mut Transaction, event: &UsageEvent, now: &Timestamp) -> Resu
     let expires = *now + Duration::days(GUARD_TTL_DAYS);
     let guard = Item::from([("processed_at".to_string(), ts(now)), (keys::TTL.to_string(), n(expires.timestamp()))]);
     tx.put_new(with_key(guard, &guard_key(event.org_id, &event.event_id), "usage_guard"), DUPLICATE);
+    tx.put(record_item(event)?);
+    Ok(())
+}
+
+/// The usage record item of an event (also what bulk loads write).
+pub fn record_item(event: &UsageEvent) -> Result<Item, StoreError> {
     let mut item = with_key(to_item(event)?, &record_key(event), "usage_record");
     item.insert("cost_usd".into(), money::to_attr(&event.cost_usd));
-    tx.put(item);
-    Ok(())
+    Ok(item)
+}
+
+/// A whole rollup item (what bulk loads write; the processor adds with [`add_to_rollup`]).
+pub fn rollup_item(org: OrgId, rollup: (Dimension, Granularity, &str, &str), totals: &UsageTotals) -> Item {
+    let (dimension, granularity, period, id) = rollup;
+    let key = Key { pk: rollup_pk(org, dimension), sk: rollup_sk(granularity, period, id) };
+    let item = Item::from([
+        ("dimension".to_string(), s(dimension.as_str())),
+        ("granularity".to_string(), s(granularity.as_str())),
+        ("period".to_string(), s(period)),
+        ("id".to_string(), s(id)),
+        ("cost".to_string(), money::to_attr(&totals.cost_usd)),
+        ("quantity".to_string(), n(totals.quantity)),
+        ("events".to_string(), n(totals.events)),
+        ("tokens".to_string(), n(totals.tokens)),
+        ("calls".to_string(), n(totals.calls)),
+    ]);
+    with_key(item, &key, "rollup")
 }
 
 /// Adds an event to one rollup (created on first use).
