@@ -75,6 +75,9 @@ pub enum EventType {
     /// Spending crossed 50, 80 or 100% of the monthly budget (once per period each).
     #[serde(rename = "budget.threshold_crossed")]
     BudgetThresholdCrossed,
+    /// An employee's spending reached their policies' monthly spend cap (once a month).
+    #[serde(rename = "budget.spend_cap_reached")]
+    SpendCapReached,
 }
 
 impl EventType {
@@ -96,7 +99,7 @@ impl EventType {
             | McpCredentialsRotated
             | McpCredentialsRemoved
             | ConfigSynced => "config",
-            UsageRejected | BudgetThresholdCrossed => "usage",
+            UsageRejected | BudgetThresholdCrossed | SpendCapReached => "usage",
         }
     }
 }

@@ -383,7 +383,7 @@ async fn budget_thresholds_are_recorded_once_and_reach_the_sync_bundle() {
         (etag, response.json::<Value>().await.unwrap()["budget"].clone())
     };
     let (etag_before, budget) = sync().await;
-    assert_eq!(budget, json!({ "state": "ok", "threshold_pct": 0 }));
+    assert_eq!(budget, json!({ "state": "ok", "threshold_pct": 0, "spend_cap": null }));
 
     let now = chrono::Utc::now().to_rfc3339();
     let crossed = async || {
@@ -417,7 +417,7 @@ async fn budget_thresholds_are_recorded_once_and_reach_the_sync_bundle() {
     );
     assert_eq!(crossed().await.len(), 3);
     let (etag_after, budget) = sync().await;
-    assert_eq!(budget, json!({ "state": "exceeded", "threshold_pct": 100 }));
+    assert_eq!(budget, json!({ "state": "exceeded", "threshold_pct": 100, "spend_cap": null }));
     assert_ne!(etag_before, etag_after, "the budget state is part of the bundle");
 
     // A larger budget puts the organization back under it.
@@ -486,4 +486,34 @@ async fn claude_code_telemetry_over_otlp_becomes_usage_once() {
         Decimal::from_str("0.0123").unwrap(),
         "the re-sent export counted once"
     );
+}
+
+#[tokio::test]
+async fn an_employees_spend_cap_is_recorded_once_and_reaches_their_bundle() {
+    let app = TestApp::spawn().await;
+    let staff = staff(&app, 2).await;
+    let t = &staff.org.owner_token;
+    let (capped, _) = &staff.people[0];
+    let body =
+        json!({ "name": "Cap", "policy_type": "spend_cap", "rules": { "monthly_usd": "5" }, "severity": "block" });
+    let (_, policy) = app.post("/v1/policies", t, body).await;
+    let path = format!("/v1/employees/{capped}/policies/{}", policy["id"].as_str().unwrap());
+    let (status, body) = app.call(reqwest::Method::PUT, &path, Some(t), Some(json!({}))).await;
+    assert!(status.is_success(), "{body}");
+    let token = app.enroll_and_login(&staff.org, capped).await;
+    let spend_cap = async || {
+        let (_, bundle) = app.get("/v1/me/sync", &token).await;
+        bundle["budget"]["spend_cap"].clone()
+    };
+    assert_eq!(spend_cap().await, json!({ "monthly_usd": "5", "reached": false }));
+
+    let now = chrono::Utc::now().to_rfc3339();
+    // Person 0's events (even numbers) reach the cap at the second one; person 1 has none.
+    let bodies: Vec<String> = (0..8).map(|i| event(&staff, i, "3.00", &now).to_string()).collect();
+    assert!(deliver(&app, bodies, 2).await.is_empty());
+    assert_eq!(spend_cap().await, json!({ "monthly_usd": "5", "reached": true }));
+    let entries = app.activity(&staff.org.id).await;
+    let reached: Vec<&Value> = entries.iter().filter(|e| e["event_type"] == "budget.spend_cap_reached").collect();
+    assert_eq!(reached.len(), 1, "once a month");
+    assert_eq!(reached[0]["payload"]["employee_id"], capped.as_str());
 }

@@ -508,9 +508,16 @@ pub async fn effective(
     if let Some(agent) = agent_id {
         catalog::visible_to::<AgentSpec>(state, Some(org), agent).await?;
     }
+    subject_of(state, &employee).await?.resolve(agent_id)
+}
+
+/// Loads what applies to an employee (a Query of their attachments, a BatchGetItem of
+/// the two scope sets).
+pub async fn subject_of(state: &AppState, employee: &employees::Employee) -> Result<Subject> {
+    let (org, employee_id) = (employee.org_id, employee.id);
     let own = repo::policies::links(&state.repo, Some(org), Target::Employee(employee_id)).await?;
     let (org_scope, platform) = (syncsets::Scope::Org(org), syncsets::Scope::Catalog);
     let sets = state.repo.batch_get(&[org_scope.key(), platform.key()]).await?;
     let own = own.into_iter().map(|link| link.policy_id).collect();
-    Subject::new(&employee, own, syncsets::find(&sets, org_scope)?, syncsets::find(&sets, platform)?).resolve(agent_id)
+    Ok(Subject::new(employee, own, syncsets::find(&sets, org_scope)?, syncsets::find(&sets, platform)?))
 }

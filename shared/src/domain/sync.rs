@@ -69,6 +69,16 @@ pub struct BundleBudget {
     pub state: BudgetState,
     /// The highest threshold (50, 80, 100 %) crossed this billing period; 0 for none.
     pub threshold_pct: u8,
+    /// The employee's own monthly spend cap from their policies, if any.
+    pub spend_cap: Option<BundleSpendCap>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BundleSpendCap {
+    #[schema(value_type = String)]
+    pub monthly_usd: rust_decimal::Decimal,
+    /// The employee's spending reached it this billing period.
+    pub reached: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -139,9 +149,11 @@ fn scopes(caller: &Caller) -> [Scope; 3] {
     [Scope::Employee(caller.org_id, caller.employee_id), Scope::Org(caller.org_id), Scope::Catalog]
 }
 
+/// The ETag of the versions, in the billing month (spend caps start over each month).
 fn etag(caller: &Caller, stamps: &[Stamp; 3]) -> String {
     let versions: Vec<String> = stamps.iter().map(|s| s.version.to_string()).collect();
-    let text = format!("{FORMAT_VERSION}:{}:{}:{}", caller.org_id, caller.employee_id, versions.join(":"));
+    let month = crate::time::now().format("%Y-%m");
+    let text = format!("{FORMAT_VERSION}:{month}:{}:{}:{}", caller.org_id, caller.employee_id, versions.join(":"));
     format!("\"{}\"", &crate::auth::digest(&text)[..32])
 }
 
@@ -244,6 +256,7 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
         });
     }
 
+    let policies = subject.resolve(None)?;
     let bundle = Bundle {
         format: FORMAT_VERSION,
         employee: BundleEmployee {
@@ -256,8 +269,15 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
         },
         agents,
         mcp_servers: servers,
-        policies: subject.resolve(None)?,
-        budget: BundleBudget { state: BudgetState::of(threshold_pct), threshold_pct },
+        budget: BundleBudget {
+            state: BudgetState::of(threshold_pct),
+            threshold_pct,
+            spend_cap: policies.effective.spend_cap_usd.as_ref().map(|cap| BundleSpendCap {
+                monthly_usd: cap.value,
+                reached: partition.spend_cap_reached.contains(&crate::time::now().format("%Y-%m").to_string()),
+            }),
+        },
+        policies,
     };
     let settled_before = crate::time::now() - state.config.sync_settle;
     let settled = stamps.iter().all(|s| s.changed_at.is_none_or(|at| at < settled_before));

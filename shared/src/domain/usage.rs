@@ -23,6 +23,10 @@
 //! when its organization exists, and moved to the dead-letter queue with its reason —
 //! not retried. Anything else that fails (throttling) is retried by the queue.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::Instant;
+
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -432,7 +436,15 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     let employee_key = keys::employee(org, employee_id);
     let config_key = event.agent_config_id.map(|c| repo::configs::agent_key(org, employee_id, c));
     let guard_key = repo::usage::guard_key(org, &event.event_id);
-    let mut read_keys = vec![keys::organization(org), employee_key.clone(), keys::subscription(org), guard_key.clone()];
+    let month = Granularity::Month.period(&event.period_start);
+    let cap_key = repo::usage::cap_marker_key(org, employee_id, &month);
+    let mut read_keys = vec![
+        keys::organization(org),
+        employee_key.clone(),
+        keys::subscription(org),
+        guard_key.clone(),
+        cap_key.clone(),
+    ];
     read_keys.extend(config_key.clone());
     let items = state.repo.batch_get(&read_keys).await?;
     // A redelivery is recognised by the read (a failed transaction costs its writes too);
@@ -440,6 +452,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     if repo::by_key(&items, &guard_key).is_some() {
         return Ok(Outcome::Duplicate);
     }
+    let cap_recorded = repo::by_key(&items, &cap_key).is_some();
     if repo::by_key(&items, &read_keys[0]).is_none() {
         return Ok(Outcome::Rejected("unknown organization".into()));
     }
@@ -497,6 +510,9 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
                     let fresh = current_subscription(state, org).await?;
                     crate::domain::subscriptions::record_thresholds(state, org, fresh).await?;
                 }
+                if period_start >= current && !cap_recorded {
+                    check_spend_cap(state, &employee, &month).await?;
+                }
                 return Ok(Outcome::Applied);
             }
             Err(StoreError::ConditionFailed(repo::usage::DUPLICATE)) => return Ok(Outcome::Duplicate),
@@ -507,6 +523,48 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
         }
     }
     Err(Error::Unavailable("the billing period kept changing; retry".into()))
+}
+
+/// Employees' monthly spend caps, resolved from their policies at most once a minute per
+/// process: caps change rarely, and resolving one costs a Query and a BatchGetItem.
+static SPEND_CAPS: LazyLock<Mutex<HashMap<(OrgId, EmployeeId), (Instant, Option<Decimal>)>>> =
+    LazyLock::new(Default::default);
+const SPEND_CAP_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a spend cap marker is kept (past its month, so the month's bundles see it).
+const SPEND_CAP_MARKER_DAYS: i64 = 40;
+
+async fn spend_cap(state: &AppState, employee: &Employee) -> Result<Option<Decimal>> {
+    let key = (employee.org_id, employee.id);
+    if let Some((at, cap)) = SPEND_CAPS.lock().expect("cap cache").get(&key)
+        && at.elapsed() < SPEND_CAP_TTL
+    {
+        return Ok(*cap);
+    }
+    let subject = crate::domain::policies::subject_of(state, employee).await?;
+    let cap = subject.resolve(None)?.effective.spend_cap_usd.map(|limit| limit.value);
+    SPEND_CAPS.lock().expect("cap cache").insert(key, (Instant::now(), cap));
+    Ok(cap)
+}
+
+/// Records (once a month) that an employee's spending reached their spend cap: an
+/// activity entry, a marker in their partition (their sync bundle reports it) and a new
+/// version of their sync set.
+async fn check_spend_cap(state: &AppState, employee: &Employee, period: &str) -> Result<()> {
+    let Some(cap) = spend_cap(state, employee).await? else { return Ok(()) };
+    let (org, id) = (employee.org_id, employee.id);
+    let spent = repo::usage::employee_month(&state.repo, org, id, period).await?.map(|r| r.totals.cost_usd);
+    let Some(spent) = spent.filter(|spent| *spent >= cap) else { return Ok(()) };
+    let now = crate::time::now();
+    let mut tx = state.repo.transaction();
+    repo::usage::mark_cap_reached(&mut tx, org, id, period, Duration::days(SPEND_CAP_MARKER_DAYS), &now);
+    repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, id)).apply(&mut tx, &now);
+    let payload = json!({ "employee_id": id, "spend_cap_usd": cap, "spent_usd": spent, "period": period });
+    let entry = ActivityEntry::by(org, Actor::Platform, None, EventType::SpendCapReached, payload);
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    match state.repo.transact(tx).await {
+        Ok(()) | Err(StoreError::ConditionFailed(repo::usage::CAP_RECORDED)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn current_subscription(state: &AppState, org: OrgId) -> Result<Subscription> {

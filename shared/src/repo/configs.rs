@@ -156,11 +156,18 @@ pub struct Partition {
     pub mcp: Vec<StoredMcpConfig>,
     /// The policies attached to the employee.
     pub policies: Vec<PolicyLink>,
+    /// The billing periods (`yyyy-mm`) in which the employee reached their spend cap.
+    pub spend_cap_reached: Vec<String>,
 }
 
 pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Partition, StoreError> {
-    let mut partition =
-        Partition { stamp: Default::default(), agents: Vec::new(), mcp: Vec::new(), policies: Vec::new() };
+    let mut partition = Partition {
+        stamp: Default::default(),
+        agents: Vec::new(),
+        mcp: Vec::new(),
+        policies: Vec::new(),
+        spend_cap_reached: Vec::new(),
+    };
     for item in repo.query_partition(&keys::employee_partition(org, employee)).await? {
         let sk = item.get(keys::SK).and_then(|sk| sk.as_s().ok()).cloned().unwrap_or_default();
         if sk.starts_with(AGENT_PREFIX) {
@@ -171,18 +178,22 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
             partition.policies.push(from_item(item)?);
         } else if sk == SYNCSET_SK {
             partition.stamp = super::syncsets::stamp(&item)?;
+        } else if let Some(period) = sk.strip_prefix(super::usage::SPEND_CAP_PREFIX) {
+            partition.spend_cap_reached.push(period.to_string());
         }
     }
     Ok(partition)
 }
 
 /// Whether anything (configurations, personal policies) remains in the employee's
-/// partition besides its sync set (which sorts after all of them).
+/// partition (their content sorts before the sync set and the spend cap markers).
 pub async fn partition_in_use(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<bool, StoreError> {
     let spec = QuerySpec { sk_prefix: None, ..QuerySpec::table(keys::employee_partition(org, employee), "") };
     let first = repo.query(spec, &PageRequest::first(1)).await?.items.into_iter().next();
-    Ok(first
-        .is_some_and(|item| item.get(keys::SK).and_then(|sk| sk.as_s().ok()).map(String::as_str) != Some(SYNCSET_SK)))
+    let sk = first.as_ref().and_then(|item| item.get(keys::SK)).and_then(|sk| sk.as_s().ok());
+    Ok(sk.is_some_and(|sk| {
+        [AGENT_PREFIX, MCP_PREFIX, super::policies::EMPLOYEE_PREFIX].iter().any(|p| sk.starts_with(p))
+    }))
 }
 
 /// Deletes what stays in an unused employee partition (the sync set), with the employee.

@@ -161,6 +161,45 @@ pub fn roll_over(
     tx.update(&keys::subscription(org), update, Some(condition), PERIOD_MOVED);
 }
 
+/// The tag of a spend cap recorded before.
+pub const CAP_RECORDED: &str = "spend_cap_recorded";
+/// Sort key prefix of the spend cap markers in an employee's partition (after the sync
+/// set: not "content" of the partition).
+pub const SPEND_CAP_PREFIX: &str = "~SPENDCAP#";
+
+/// Marks an employee's spend cap reached in a billing period (`yyyy-mm`), once; the
+/// marker expires `keep` after it was written.
+pub fn mark_cap_reached(
+    tx: &mut Transaction,
+    org: OrgId,
+    employee: crate::ids::EmployeeId,
+    period: &str,
+    keep: Duration,
+    now: &Timestamp,
+) {
+    let key = cap_marker_key(org, employee, period);
+    let item = Item::from([("reached_at".to_string(), ts(now)), (keys::TTL.to_string(), n((*now + keep).timestamp()))]);
+    tx.put_new(with_key(item, &key, "spend_cap_marker"), CAP_RECORDED);
+}
+
+pub fn cap_marker_key(org: OrgId, employee: crate::ids::EmployeeId, period: &str) -> Key {
+    Key { pk: keys::employee_partition(org, employee), sk: format!("{SPEND_CAP_PREFIX}{period}") }
+}
+
+/// One employee's month rollup, if any.
+pub async fn employee_month(
+    repo: &Repository,
+    org: OrgId,
+    employee: crate::ids::EmployeeId,
+    period: &str,
+) -> Result<Option<Rollup>, StoreError> {
+    let key = Key {
+        pk: rollup_pk(org, Dimension::Employee),
+        sk: rollup_sk(Granularity::Month, period, &employee.to_string()),
+    };
+    repo.get(&key).await?.as_ref().map(parse_rollup).transpose()
+}
+
 /// The spending of a closed period (zero when nothing was spent).
 pub async fn closed_spending(repo: &Repository, org: OrgId, period_start: &Timestamp) -> Result<Decimal, StoreError> {
     match repo.get(&closed_key(org, period_start)).await? {
