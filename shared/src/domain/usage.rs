@@ -527,8 +527,9 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
 
 /// Employees' monthly spend caps, resolved from their policies at most once a minute per
 /// process: caps change rarely, and resolving one costs a Query and a BatchGetItem.
-static SPEND_CAPS: LazyLock<Mutex<HashMap<(OrgId, EmployeeId), (Instant, Option<Decimal>)>>> =
-    LazyLock::new(Default::default);
+static SPEND_CAPS: LazyLock<Mutex<HashMap<(OrgId, EmployeeId), CachedCap>>> = LazyLock::new(Default::default);
+/// When a cap was resolved, and the cap (`None`: the employee has none).
+type CachedCap = (Instant, Option<Decimal>);
 const SPEND_CAP_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 /// How long a spend cap marker is kept (past its month, so the month's bundles see it).
 const SPEND_CAP_MARKER_DAYS: i64 = 40;
