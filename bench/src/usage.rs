@@ -23,7 +23,7 @@ use agentctl_shared::domain::employees::{self, NewEmployee};
 use agentctl_shared::domain::organizations::{self, NewOrganization, NewOwner, Plan};
 use agentctl_shared::domain::teams::{self, NewTeam};
 use agentctl_shared::domain::usage::{self, Granularity, NewUsageEvent, ResourceType, UsageEvent, UsageTotals};
-use agentctl_shared::ids::{EmployeeId, OrgId, SessionId, TeamId};
+use agentctl_shared::ids::{EmployeeId, OrgId, TeamId};
 use agentctl_shared::repo::{self, Item};
 use agentctl_shared::roles::RoleName;
 use chrono::{Datelike, Utc};
@@ -115,13 +115,7 @@ async fn main() -> Result<(), BoxError> {
         written as f64 / sample as f64
     );
 
-    let caller = Caller {
-        org_id: org,
-        employee_id: people[0].id,
-        session_id: SessionId::new(),
-        role: RoleName::Owner,
-        permissions: RoleName::Owner.default_permissions(),
-    };
+    let caller = Caller::acting_as(org, people[0].id, RoleName::Owner);
     let month_end = (month_start + chrono::Months::new(1)).pred_opt().expect("a day before");
     let query = RangeQuery { from: Some(month_start), to: Some(month_end), limit: Some(100), cursor: None };
     let month = month_start.format("%Y-%m").to_string();
@@ -165,13 +159,7 @@ async fn organization(state: &AppState, employees: usize) -> Result<(OrgId, Vec<
         },
     };
     let created = organizations::create(state, request).await?;
-    let owner = Caller {
-        org_id: created.organization.id,
-        employee_id: created.owner.id,
-        session_id: SessionId::new(),
-        role: RoleName::Owner,
-        permissions: RoleName::Owner.default_permissions(),
-    };
+    let owner = Caller::acting_as(created.organization.id, created.owner.id, RoleName::Owner);
     let platform = agentctl_shared::auth::Principal::Platform;
     let mut agents = Vec::new();
     for (name, kind) in [("Claude Code", "claude-code"), ("Cursor", "cursor"), ("Codex", "codex")] {

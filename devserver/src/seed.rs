@@ -19,7 +19,6 @@ use agentctl_shared::domain::organizations::{self, NewOrganization, NewOwner, Pl
 use agentctl_shared::domain::sessions::{self, SessionRequest};
 use agentctl_shared::domain::teams::{self, NewTeam};
 use agentctl_shared::error::Result;
-use agentctl_shared::ids::SessionId;
 use agentctl_shared::roles::RoleName;
 
 pub const DEMO_SLUG: &str = "acme";
@@ -54,13 +53,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         Err(e) => return Err(e),
     };
     let catalog = crate::catalog::seed(state).await?;
-    let owner = Caller {
-        org_id: created.organization.id,
-        employee_id: created.owner.id,
-        session_id: SessionId::new(),
-        role: RoleName::Owner,
-        permissions: RoleName::Owner.default_permissions(),
-    };
+    let owner = Caller::acting_as(created.organization.id, created.owner.id, RoleName::Owner);
     let mut team_ids = Vec::new();
     for (name, description) in [
         ("Platform", "Infrastructure and developer platform"),

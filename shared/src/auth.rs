@@ -51,6 +51,12 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// An employee acting with their role's default permissions outside a session (the
+    /// demo seed, benchmarks).
+    pub fn acting_as(org_id: OrgId, employee_id: EmployeeId, role: RoleName) -> Self {
+        Self { org_id, employee_id, session_id: SessionId::new(), role, permissions: role.default_permissions() }
+    }
+
     pub fn can(&self, permission: Permission) -> bool {
         self.permissions.contains(&permission)
     }

@@ -194,25 +194,16 @@ impl TestApp {
         panic!("{what}: not within 10 s");
     }
 
-    pub async fn activity(&self, org_id: &str) -> Vec<Value> {
+    /// Every item of a partition, read straight from the table (outside the request log).
+    pub async fn partition(&self, pk: &str) -> Vec<agentctl_shared::repo::Item> {
         let client = aws_sdk_dynamodb::Client::new(sdk().await);
-        let month = chrono_month();
-        let out = client
-            .query()
-            .table_name(self.state.repo.table())
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(
-                ":pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{org_id}#ACT#{month}")),
-            )
-            .send()
-            .await
-            .expect("activity query");
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| serde_json::to_value(serde_dynamo_item(item)).unwrap())
-            .collect()
+        let repo = agentctl_shared::repo::Repository::new(client, self.state.repo.table());
+        repo.query_partition(pk).await.expect("partition query")
+    }
+
+    pub async fn activity(&self, org_id: &str) -> Vec<Value> {
+        let items = self.partition(&format!("ORG#{org_id}#ACT#{}", chrono_month())).await;
+        items.into_iter().map(|item| serde_json::to_value(serde_dynamo_item(item)).unwrap()).collect()
     }
 }
 

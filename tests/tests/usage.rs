@@ -163,31 +163,8 @@ async fn a_thousand_events_delivered_three_times_with_poison_count_exactly_once(
 
 /// (count, sum of cost_usd) of the usage records of one day, read from the table.
 async fn records_total(app: &TestApp, org: &str, day: &str) -> (usize, Decimal) {
-    let client = aws_sdk_dynamodb::Client::new(agentctl_tests::sdk().await);
-    let mut start = None;
-    let (mut count, mut sum) = (0, Decimal::ZERO);
-    loop {
-        let out = client
-            .query()
-            .table_name(app.state.repo.table())
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(
-                ":pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{org}#USAGE#{day}")),
-            )
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for item in out.items.unwrap_or_default() {
-            count += 1;
-            sum += Decimal::from_str(item["cost_usd"].as_n().unwrap()).unwrap();
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return (count, sum);
-        }
-    }
+    let records = app.partition(&format!("ORG#{org}#USAGE#{day}")).await;
+    (records.len(), records.iter().map(|r| Decimal::from_str(r["cost_usd"].as_n().unwrap()).unwrap()).sum())
 }
 
 #[tokio::test]
