@@ -159,6 +159,11 @@ async fn a_thousand_events_delivered_three_times_with_poison_count_exactly_once(
     let rejected = app.activity(&staff.org.id).await;
     let rejected = rejected.iter().filter(|e| e["event_type"] == "usage.rejected").count();
     assert_eq!(rejected, poison.len() - 2, "rejections of the organization's events are on its activity log");
+
+    // The same poison delivered again is dead-lettered again, but recorded once.
+    assert!(deliver(&app, poison.to_vec(), 2).await.is_empty());
+    let entries = app.activity(&staff.org.id).await;
+    assert_eq!(entries.iter().filter(|e| e["event_type"] == "usage.rejected").count(), poison.len() - 2);
 }
 
 /// (count, sum of cost_usd) of the usage records of one day, read from the table.

@@ -39,7 +39,7 @@ use crate::domain::configs::AgentConfig;
 use crate::domain::employees::Employee;
 use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
 use crate::error::{Error, Result};
-use crate::ids::{ActivityId, EmployeeId, OrgId, TeamId};
+use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys;
 use crate::money::MAX_SCALE;
 use crate::repo::{self, StoreError};
@@ -583,14 +583,13 @@ async fn reject(state: &AppState, body: &str, reason: &str) -> Result<()> {
         && state.repo.get(&keys::organization(org)).await?.is_some()
     {
         let event_id = field("event_id").unwrap_or_default();
-        // One entry per rejected message, however often it is delivered.
-        let id = ActivityId(Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{org}/{body}").as_bytes()));
         let payload = json!({ "event_id": event_id, "reason": reason });
-        let mut entry = ActivityEntry::by(org, Actor::Platform, None, EventType::UsageRejected, payload);
-        entry.id = id;
-        entry.created_at = crate::time::now();
+        let entry = ActivityEntry::by(org, Actor::Platform, None, EventType::UsageRejected, payload);
         let mut tx = state.repo.transaction();
-        repo::activity::record_once(&mut tx, &entry, state.config.activity_retention_days)?;
+        // One entry per rejected message, however often it is delivered: a guard keyed by
+        // the message's hash goes in with it.
+        repo::usage::guard_rejection(&mut tx, org, &crate::auth::digest(body), &entry.created_at);
+        repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
         match state.repo.transact(tx).await {
             Ok(()) | Err(StoreError::ConditionFailed(_)) => {}
             Err(e) => return Err(e.into()),

@@ -3,6 +3,7 @@
 //! - event guard `ORG#o#USAGEEVT#<event id>` / `EVENT`: put only if absent, in the same
 //!   transaction as everything an event changes (exactly-once effect under redelivery);
 //!   TTL 60 days, well past SQS's 14-day retention.
+//! - rejection guard `ORG#o#USAGEREJ#<sha256 of the message>` / `REJECTED` (TTL 60 days).
 //! - usage record `ORG#o#USAGE#<yyyy-mm-dd>` / `<period_start>#<event id>` (TTL none).
 //! - rollups `ORG#o#ROLLUP#<DIM>` / `<day|month>#<period>#<id>`, DIM one of `ORG`, `TEAM`,
 //!   `EMP`, `AGENT` (catalog agent), `CFG` (agent configuration), `RES` (resource type):
@@ -47,6 +48,15 @@ pub fn rollup_pk(org: OrgId, dimension: Dimension) -> String {
 
 fn rollup_sk(granularity: Granularity, period: &str, id: &str) -> String {
     format!("{}#{period}#{id}", granularity.as_str())
+}
+
+/// Guards the record of a rejected message (by the hash of its body): fails with
+/// [`DUPLICATE`] when it was recorded before.
+pub fn guard_rejection(tx: &mut Transaction, org: OrgId, body_hash: &str, now: &Timestamp) {
+    let key = Key { pk: format!("{}#USAGEREJ#{body_hash}", keys::org_pk(org)), sk: "REJECTED".into() };
+    let expires = *now + Duration::days(GUARD_TTL_DAYS);
+    let guard = Item::from([(keys::TTL.to_string(), n(expires.timestamp()))]);
+    tx.put_new(with_key(guard, &key, "usage_rejection_guard"), DUPLICATE);
 }
 
 /// The guard and the record of an event (the guard fails the transaction with
