@@ -63,7 +63,7 @@ fn cases() -> Vec<Case> {
         c(M::PATCH, "/v1/me", "/v1/me", Some(r#"{"preferences":{"a":1}}"#), ALL, OK, FORBIDDEN),
         c(M::GET, "/v1/me/sync", "/v1/me/sync", None, ALL, OK, FORBIDDEN),
         // Usage: everyone reports their own; analytics for those who manage money or teams.
-        c(M::POST, "/v1/usage", "/v1/usage", Some(r#"{"events":[{"v":1,"event_id":"%unique%","resource_type":"llm_call","quantity":1,"cost_usd":"0.01","period_start":"2026-01-01T00:00:00Z","period_end":"2026-01-01T00:00:00Z"}]}"#), ALL, StatusCode::ACCEPTED, FORBIDDEN),
+        c(M::POST, "/v1/usage", "/v1/usage", Some(r#"{"events":[{"v":1,"event_id":"%unique%","resource_type":"llm_call","quantity":1,"cost_usd":"0.01","period_start":"%now%","period_end":"%now%"}]}"#), ALL, StatusCode::ACCEPTED, FORBIDDEN),
         c(M::POST, "/v1/otlp/v1/metrics", "/v1/otlp/v1/metrics", Some(r#"{"resourceMetrics":[]}"#), ALL, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/teams", "/v1/usage/teams", None, READERS, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/breakdown", "/v1/usage/breakdown?by=employee", None, READERS, OK, FORBIDDEN),
@@ -142,6 +142,7 @@ async fn targets(app: &TestApp, org: &Org, tag: &str) -> HashMap<&'static str, S
     let t = &org.owner_token;
     let mut targets = HashMap::new();
     targets.insert("org", org.id.clone());
+    targets.insert("now", chrono::Utc::now().to_rfc3339());
     targets.insert("team", id(&app.create_team(org, &format!("team-{tag}")).await));
     targets.insert("spare_team", id(&app.create_team(org, &format!("spare-{tag}")).await));
     let member = app.add_employee(org, &format!("member-{tag}@{}.example", org.slug), "member", None).await;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -79,7 +79,7 @@ impl Range {
         if (to - from).num_days() >= MAX_RANGE_DAYS {
             return Err(Error::invalid("to", format!("a range spans at most {MAX_RANGE_DAYS} days")));
         }
-        let whole_months = from.day() == 1 && (to + Duration::days(1)).day() == 1;
+        let whole_months = from.day() == 1 && to.succ_opt().is_some_and(|next| next.day() == 1);
         let granularity = if whole_months { Granularity::Month } else { Granularity::Day };
         Ok(Self { from, to, granularity })
     }
@@ -258,5 +258,6 @@ mod tests {
         assert_eq!(days.periods(), ("2026-11-03".into(), "2026-11-30".into()));
         assert!(Range::parse(date("2026-11-05"), date("2026-11-04")).is_err());
         assert!(Range::parse(date("2024-01-01"), date("2026-11-04")).is_err());
+        assert!(Range::parse(None, Some(NaiveDate::MAX)).is_ok(), "no overflow at the end of time");
     }
 }

@@ -16,7 +16,8 @@
 //! - `cost_usd`: an exact decimal **string**, 0 to 1,000,000, at most 6 decimal places.
 //! - `quantity`: a whole number (tokens or calls), at most 10^12.
 //! - `agent_config_id`: optional; the employee's agent configuration the usage came from.
-//! - The event belongs to the billing period (calendar month, UTC) of `period_start`.
+//! - The event belongs to the billing period (calendar month, UTC) of `period_start`,
+//!   which may be at most 15 minutes ahead and 400 days behind the processor's clock.
 //!
 //! An event that can never succeed (malformed, unknown organization, employee or
 //! configuration) is **rejected**: logged, recorded as a `usage.rejected` activity entry
@@ -52,6 +53,8 @@ const MAX_QUANTITY: u64 = 1_000_000_000_000;
 const METADATA_MAX_BYTES: usize = 4096;
 /// How far ahead of the processor's clock a usage period may start (clock skew).
 const FUTURE_SKEW_MINUTES: i64 = 15;
+/// The oldest usage accepted (a year of closed periods, and then some).
+const MAX_AGE_DAYS: i64 = 400;
 /// How many times a changing billing period is re-read before the message is retried.
 const PERIOD_ATTEMPTS: usize = 5;
 
@@ -147,6 +150,8 @@ impl NewUsageEvent {
         }
         if self.period_start > *now + Duration::minutes(FUTURE_SKEW_MINUTES) {
             v.error("period_start", "is in the future");
+        } else if self.period_start < *now - Duration::days(MAX_AGE_DAYS) {
+            v.error("period_start", format!("is more than {MAX_AGE_DAYS} days ago"));
         }
         let metadata = v.check(
             "metadata",
@@ -489,7 +494,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
         // Whether the event may cross a budget threshold (it is in the current period, and
         // a budget with a threshold left to cross).
         let thresholds_left =
-            |recorded: u8| !subscription.monthly_budget_usd.is_zero() && recorded < *THRESHOLDS.last().unwrap();
+            |recorded: u8| !subscription.monthly_budget_usd.is_zero() && recorded < THRESHOLDS[THRESHOLDS.len() - 1];
         let mut may_cross = false;
         if period_start == current {
             repo::usage::add_to_current(&mut tx, org, &current, &event.cost_usd);
