@@ -531,24 +531,54 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
 }
 
 /// Employees' monthly spend caps, resolved from their policies at most once a minute per
-/// process: caps change rarely, and resolving one costs a Query and a BatchGetItem.
-static SPEND_CAPS: LazyLock<Mutex<HashMap<(OrgId, EmployeeId), CachedCap>>> = LazyLock::new(Default::default);
-/// When a cap was resolved, and the cap (`None`: the employee has none).
+/// process (caps change rarely, and resolving one costs a Query and a BatchGetItem), and
+/// only in organizations that have a spend cap policy at all (checked at most once a
+/// minute with one BatchGetItem of the two scope sets).
+static SPEND_CAPS: LazyLock<Mutex<HashMap<CapKey, CachedCap>>> = LazyLock::new(Default::default);
+/// An employee's cap, or (no employee) whether their organization has any.
+type CapKey = (OrgId, Option<EmployeeId>);
+/// When a cap was resolved, and the cap (`None`: none). With no employee: whether the
+/// organization has any spend cap policy (`Some(0)`) or not.
 type CachedCap = (Instant, Option<Decimal>);
 const SPEND_CAP_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 /// How long a spend cap marker is kept (past its month, so the month's bundles see it).
 const SPEND_CAP_MARKER_DAYS: i64 = 40;
 
+fn cached(key: &CapKey) -> Option<Option<Decimal>> {
+    let cache = SPEND_CAPS.lock().expect("cap cache");
+    cache.get(key).filter(|(at, _)| at.elapsed() < SPEND_CAP_TTL).map(|(_, cap)| *cap)
+}
+
+fn remember(key: CapKey, cap: Option<Decimal>) {
+    SPEND_CAPS.lock().expect("cap cache").insert(key, (Instant::now(), cap));
+}
+
+async fn org_has_spend_caps(state: &AppState, org: OrgId) -> Result<bool> {
+    if let Some(any) = cached(&(org, None)) {
+        return Ok(any.is_some());
+    }
+    let scopes = [repo::syncsets::Scope::Org(org), repo::syncsets::Scope::Catalog];
+    let items = state.repo.batch_get(&scopes.map(repo::syncsets::Scope::key)).await?;
+    let mut any = false;
+    for scope in scopes {
+        let set = repo::syncsets::find(&items, scope)?;
+        any |= set.policies.values().any(|p| p.policy_type == crate::policy::PolicyType::SpendCap);
+    }
+    remember((org, None), any.then_some(Decimal::ZERO));
+    Ok(any)
+}
+
 async fn spend_cap(state: &AppState, employee: &Employee) -> Result<Option<Decimal>> {
-    let key = (employee.org_id, employee.id);
-    if let Some((at, cap)) = SPEND_CAPS.lock().expect("cap cache").get(&key)
-        && at.elapsed() < SPEND_CAP_TTL
-    {
-        return Ok(*cap);
+    let key = (employee.org_id, Some(employee.id));
+    if let Some(cap) = cached(&key) {
+        return Ok(cap);
+    }
+    if !org_has_spend_caps(state, employee.org_id).await? {
+        return Ok(None);
     }
     let subject = crate::domain::policies::subject_of(state, employee).await?;
     let cap = subject.resolve(None)?.effective.spend_cap_usd.map(|limit| limit.value);
-    SPEND_CAPS.lock().expect("cap cache").insert(key, (Instant::now(), cap));
+    remember(key, cap);
     Ok(cap)
 }
 
