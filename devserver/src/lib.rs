@@ -38,6 +38,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("ConfigsFunction", fn_configs::router()),
         ("SyncFunction", fn_sync::router()),
         ("UsageFunction", fn_usage::router()),
+        ("RequestsFunction", fn_requests::router()),
     ]
 }
 

@@ -78,6 +78,19 @@ pub enum EventType {
     /// An employee's spending reached their policies' monthly spend cap (once a month).
     #[serde(rename = "budget.spend_cap_reached")]
     SpendCapReached,
+    /// An employee filed a request (agent, MCP server, budget).
+    #[serde(rename = "request.submitted")]
+    RequestSubmitted,
+    /// An approver approved a request that needs more approvals.
+    #[serde(rename = "request.approval_recorded")]
+    RequestApprovalRecorded,
+    /// The last approval needed: the request is approved and what it asked is provisioned.
+    #[serde(rename = "request.approved")]
+    RequestApproved,
+    #[serde(rename = "request.rejected")]
+    RequestRejected,
+    #[serde(rename = "request.cancelled")]
+    RequestCancelled,
 }
 
 impl EventType {
@@ -100,6 +113,9 @@ impl EventType {
             | McpCredentialsRemoved
             | ConfigSynced => "config",
             UsageRejected | BudgetThresholdCrossed | SpendCapReached => "usage",
+            RequestSubmitted | RequestApprovalRecorded | RequestApproved | RequestRejected | RequestCancelled => {
+                "approval"
+            }
         }
     }
 }

@@ -126,3 +126,31 @@ pub fn activity_pk(org: OrgId, year_month: &str) -> String {
 pub fn employee_activity_pk(org: OrgId, employee: EmployeeId) -> String {
     format!("ORG#{org}#EMP#{employee}")
 }
+
+pub const REQUEST_PREFIX: &str = "REQ#";
+
+/// An approval request; its approvals follow it in the partition (`REQ#r#APPROVAL#e`),
+/// so one Query on the `REQ#r` prefix reads both.
+pub fn request(org: OrgId, request: uuid::Uuid) -> Key {
+    Key::new(org_pk(org), format!("{REQUEST_PREFIX}{request}"))
+}
+
+/// One approver's decision on a request (an approver decides once).
+pub fn request_approval(org: OrgId, request: uuid::Uuid, approver: EmployeeId) -> Key {
+    Key::new(org_pk(org), format!("{REQUEST_PREFIX}{request}#APPROVAL#{approver}"))
+}
+
+/// Guard item of an open request: one per employee and thing asked for (`subject`).
+pub fn open_request_guard(org: OrgId, employee: EmployeeId, subject: &str) -> Key {
+    Key::new(org_pk(org), format!("REQOPEN#{employee}#{subject}"))
+}
+
+/// GSI2 partition of the organization's pending requests (sparse: only while pending).
+pub fn pending_requests_pk(org: OrgId) -> String {
+    format!("ORG#{org}#REQ#PENDING")
+}
+
+/// GSI1 partition of one employee's requests.
+pub fn employee_requests_pk(org: OrgId, employee: EmployeeId) -> String {
+    format!("ORG#{org}#EMP#{employee}#REQ")
+}

@@ -15,7 +15,7 @@ use tokio::sync::RwLock;
 use crate::repo::{Repository, StoreError};
 
 /// Bump when the default permissions change, so deployed tables get them.
-pub const DEFAULTS_VERSION: u32 = 4;
+pub const DEFAULTS_VERSION: u32 = 5;
 
 /// How long a process trusts its copy of the role table.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -56,14 +56,15 @@ impl RoleName {
     /// Default permissions of the role.
     pub fn default_permissions(self) -> BTreeSet<Permission> {
         use Permission::*;
-        let read = [OrgRead, TeamsRead, RolesRead, CatalogRead];
+        let read = [OrgRead, TeamsRead, RolesRead, CatalogRead, RequestsSubmit];
         match self {
             Self::Owner => Permission::ALL.into_iter().collect(),
             Self::Admin => Permission::ALL.into_iter().filter(|p| *p != OwnersManage).collect(),
-            Self::Billing => {
-                read.into_iter().chain([SubscriptionRead, SubscriptionWrite, EmployeesRead, UsageRead]).collect()
-            }
-            Self::Manager => read.into_iter().chain([EmployeesRead, PoliciesRead, UsageRead]).collect(),
+            Self::Billing => read
+                .into_iter()
+                .chain([SubscriptionRead, SubscriptionWrite, EmployeesRead, UsageRead, RequestsDecide])
+                .collect(),
+            Self::Manager => read.into_iter().chain([EmployeesRead, PoliciesRead, UsageRead, RequestsDecide]).collect(),
             Self::Member => read.into_iter().collect(),
         }
     }
@@ -134,10 +135,17 @@ pub enum Permission {
     /// Report usage on behalf of any employee (gateways); everyone reports their own.
     #[serde(rename = "usage:write")]
     UsageWrite,
+    /// File requests for agents, MCP servers and budget (one's own).
+    #[serde(rename = "requests:submit")]
+    RequestsSubmit,
+    /// See and decide the requests the organization's approval rules give the role
+    /// (managers: their own team's).
+    #[serde(rename = "requests:decide")]
+    RequestsDecide,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Self::OrgRead,
         Self::OrgWrite,
         Self::SubscriptionRead,
@@ -157,6 +165,8 @@ impl Permission {
         Self::ActivityRead,
         Self::UsageRead,
         Self::UsageWrite,
+        Self::RequestsSubmit,
+        Self::RequestsDecide,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -180,6 +190,8 @@ impl Permission {
             Self::ActivityRead => "activity:read",
             Self::UsageRead => "usage:read",
             Self::UsageWrite => "usage:write",
+            Self::RequestsSubmit => "requests:submit",
+            Self::RequestsDecide => "requests:decide",
         }
     }
 

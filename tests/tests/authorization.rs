@@ -34,13 +34,17 @@ struct Case {
     body: Option<&'static str>,
     allowed: &'static [&'static str],
     success: StatusCode,
+    /// What the roles not allowed get: 403, or 404 where the resource is only visible to
+    /// those who may act on it.
+    denied: StatusCode,
     platform: StatusCode,
 }
 
 #[rustfmt::skip]
 fn cases() -> Vec<Case> {
     use Method as M;
-    let c = |method, route, path, body, allowed, success, platform| Case { method, route, path, body, allowed, success, platform };
+    let c = |method, route, path, body, allowed, success, platform| Case { method, route, path, body, allowed, success, denied: FORBIDDEN, platform };
+    let hidden = |method, route, path, body, allowed, success| Case { method, route, path, body, allowed, success, denied: NOT_FOUND, platform: FORBIDDEN };
     vec![
         c(M::GET, "/v1/org", "/v1/org", None, ALL, OK, FORBIDDEN),
         c(M::PATCH, "/v1/org", "/v1/org", Some(r#"{"settings":{"k":"%unique%"}}"#), ADMINS, OK, FORBIDDEN),
@@ -133,6 +137,14 @@ fn cases() -> Vec<Case> {
         c(M::PUT, "/v1/employees/{employee_id}/mcp-configs/{config_id}/credentials", "/v1/employees/{member}/mcp-configs/{mcp_config}/credentials", Some(r#"{"credentials":{"token":"secret-%unique%"}}"#), ADMINS, OK, FORBIDDEN),
         c(M::DELETE, "/v1/employees/{employee_id}/mcp-configs/{config_id}/credentials", "/v1/employees/{member}/mcp-configs/{mcp_config}/credentials", None, ADMINS, OK, FORBIDDEN),
         c(M::DELETE, "/v1/employees/{employee_id}/mcp-configs/{config_id}", "/v1/employees/{member}/mcp-configs/{mcp_config}", None, ADMINS, GONE, FORBIDDEN),
+        // Requests: everyone files and cancels their own; deciders (by the default rules, a
+        // teamless member's agent request is the admins' and owners') see and decide it.
+        c(M::POST, "/v1/requests", "/v1/requests", Some(r#"{"request_type":"increase_budget","request_data":{"amount_usd":"5"},"reason":"%unique%"}"#), ALL, CREATED, FORBIDDEN),
+        c(M::GET, "/v1/me/requests", "/v1/me/requests", None, ALL, OK, FORBIDDEN),
+        c(M::GET, "/v1/requests/pending", "/v1/requests/pending", None, READERS, OK, FORBIDDEN),
+        hidden(M::GET, "/v1/requests/{request_id}", "/v1/requests/{request}", None, ADMINS, OK),
+        hidden(M::POST, "/v1/requests/{request_id}/decisions", "/v1/requests/{request}/decisions", Some(r#"{"decision":"approve"}"#), ADMINS, OK),
+        c(M::POST, "/v1/requests/{request_id}/cancel", "/v1/requests/{my_request}/cancel", Some("{}"), ALL, OK, FORBIDDEN),
     ]
 }
 
@@ -193,7 +205,18 @@ async fn targets(app: &TestApp, org: &Org, tag: &str) -> HashMap<&'static str, S
         app.post(&format!("{member_path}/mcp-configs"), t, json!({ "server_id": id(&server) })).await;
     assert_eq!(status, CREATED, "{mcp_config}");
     targets.insert("mcp_config", id(&mcp_config));
+    let member_token = app.enroll_and_login(org, &targets["member"]).await;
+    targets.insert("request", file_agent_request(app, &member_token, &targets["agent"]).await);
+    targets.insert("my_request", file_agent_request(app, t, &targets["spare_agent"]).await);
     targets
+}
+
+/// Files a request for `agent` as the holder of `token`; its id.
+async fn file_agent_request(app: &TestApp, token: &str, agent: &str) -> String {
+    let body = json!({ "request_type": "new_agent", "request_data": { "agent_id": agent }, "reason": "matrix" });
+    let (status, request) = app.post("/v1/requests", token, body).await;
+    assert_eq!(status, CREATED, "{request}");
+    request["id"].as_str().unwrap().to_string()
 }
 
 fn fill(template: &str, targets: &HashMap<&'static str, String>) -> String {
@@ -248,18 +271,19 @@ async fn every_route_for_every_role_in_own_and_other_org() {
         } else {
             app.add_signed_in(&org, &format!("{role}@{}.example", org.slug), role).await.1
         };
-        let own = targets(&app, &org, role).await;
+        let mut own = targets(&app, &org, role).await;
+        own.insert("my_request", file_agent_request(&app, &token, &own["agent"]).await);
         for case in cases() {
             let permitted = case.allowed.contains(&role);
             let (status, body) = send(&app, &case, &own, &token).await;
-            let expected = if permitted { case.success } else { FORBIDDEN };
+            let expected = if permitted { case.success } else { case.denied };
             if status != expected {
                 failures
                     .push(format!("{role} {} {} own: {status} (expected {expected}) {body}", case.method, case.path));
             }
             if case.path.contains('{') && !case.path.contains("{org}") {
                 let (status, body) = send(&app, &case, &foreign, &token).await;
-                let expected = if permitted { NOT_FOUND } else { FORBIDDEN };
+                let expected = if permitted { NOT_FOUND } else { case.denied };
                 if status != expected {
                     failures.push(format!(
                         "{role} {} {} other org: {status} (expected {expected}) {body}",

@@ -188,6 +188,69 @@ fn check_override(v: &mut Validator, agent: &Entry<AgentSpec>, config_override: 
     Some(config_override)
 }
 
+/// A new agent configuration of `employee_id`, validated against the agent's schema.
+pub fn new_agent_config(
+    org: OrgId,
+    employee_id: EmployeeId,
+    agent: &Entry<AgentSpec>,
+    name: Option<String>,
+    status: Option<ConfigStatus>,
+    config_override: Option<Value>,
+) -> Result<AgentConfig> {
+    let mut v = Validator::new();
+    let name = v.check("name", name.unwrap_or_else(|| agent.name.clone()), validate::name(100));
+    let config_override = check_override(&mut v, agent, config_override.unwrap_or_else(|| json!({})));
+    let (name, config_override) = v.finish(|| Some((name?, config_override?)))?;
+    let now = crate::time::now();
+    Ok(AgentConfig {
+        id: Uuid::now_v7(),
+        org_id: org,
+        employee_id,
+        agent_id: agent.id,
+        agent_org_id: agent.org_id,
+        name,
+        status: status.unwrap_or(ConfigStatus::Active),
+        config_override,
+        sync_token: new_sync_token(),
+        last_sync_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Adds a new agent configuration to `tx`: the item, the employee's (and team's) agent
+/// count, the activity entry. The agent's `ref_count` is the caller's to adjust (a
+/// transaction writes an item once, and callers may reference the entry otherwise too).
+pub(crate) fn stage_agent_config(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    by: &Principal,
+    employee: &employees::Employee,
+    max_agents: u32,
+    config: &AgentConfig,
+    agent_name: &str,
+) -> Result<()> {
+    repo::configs::create_agent(tx, config)?;
+    repo::configs::take_agent_slot(tx, employee, max_agents);
+    let payload =
+        json!({ "employee_id": employee.id, "config_id": config.id, "agent_id": config.agent_id, "agent": agent_name });
+    crate::domain::log(state, tx, config.org_id, by, EventType::AgentInstalled, payload)
+}
+
+/// The error of a transaction that staged an agent configuration.
+pub(crate) fn agent_config_error(e: StoreError, employee: &employees::Employee, max_agents: u32) -> Error {
+    match e {
+        StoreError::ConditionFailed(repo::configs::AGENT_LIMIT) if employee.agent_config_count + 1 >= max_agents => {
+            Error::conflict(
+                "agent_limit_reached",
+                format!("the employee has the organization's maximum of {max_agents} agents"),
+            )
+        }
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    }
+}
+
 pub async fn create_agent_config(
     state: &AppState,
     caller: &Caller,
@@ -201,44 +264,20 @@ pub async fn create_agent_config(
         Err(Error::NotFound(_)) => return Err(Error::invalid("agent_id", "no such agent in the catalog")),
         Err(e) => return Err(e),
     };
-    let mut v = Validator::new();
-    let name = v.check("name", request.name.unwrap_or_else(|| agent.name.clone()), validate::name(100));
-    let config_override = check_override(&mut v, &agent, request.config_override.unwrap_or_else(|| json!({})));
-    let (name, config_override) = v.finish(|| Some((name?, config_override?)))?;
-    let now = crate::time::now();
-    let config = AgentConfig {
-        id: Uuid::now_v7(),
-        org_id: caller.org_id,
-        employee_id,
-        agent_id: agent.id,
-        agent_org_id: agent.org_id,
-        name,
-        status: request.status.unwrap_or(ConfigStatus::Active),
-        config_override,
-        sync_token: new_sync_token(),
-        last_sync_at: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let config =
+        new_agent_config(caller.org_id, employee_id, &agent, request.name, request.status, request.config_override)?;
     let mut tx = state.repo.transaction();
-    repo::configs::create_agent(&mut tx, &config)?;
-    repo::configs::take_agent_slot(&mut tx, &employee, org.max_agents_per_employee);
+    stage_agent_config(
+        state,
+        &mut tx,
+        &principal(caller),
+        &employee,
+        org.max_agents_per_employee,
+        &config,
+        &agent.name,
+    )?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
-    let payload =
-        json!({ "employee_id": employee_id, "config_id": config.id, "agent_id": agent.id, "agent": agent.name });
-    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::AgentInstalled, payload)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::configs::AGENT_LIMIT)
-            if employee.agent_config_count + 1 >= org.max_agents_per_employee =>
-        {
-            Error::conflict(
-                "agent_limit_reached",
-                format!("the employee has the organization's maximum of {} agents", org.max_agents_per_employee),
-            )
-        }
-        StoreError::ConditionFailed(_) => stale(),
-        e => e.into(),
-    })?;
+    state.repo.transact(tx).await.map_err(|e| agent_config_error(e, &employee, org.max_agents_per_employee))?;
     Ok(config)
 }
 
@@ -359,6 +398,60 @@ pub struct StoredMcpConfig {
     pub credentials_encrypted: Option<String>,
 }
 
+/// A new MCP configuration of `employee_id` (without credentials), its connection
+/// validated against the server's schema.
+pub fn new_mcp_config(
+    org: OrgId,
+    employee_id: EmployeeId,
+    server: &Entry<McpServerSpec>,
+    status: Option<ConfigStatus>,
+    connection_config: Option<Value>,
+) -> Result<StoredMcpConfig> {
+    let mut v = Validator::new();
+    let connection = check_connection(&mut v, server, connection_config.unwrap_or_else(|| json!({})));
+    let connection = v.finish(|| connection)?;
+    let now = crate::time::now();
+    Ok(StoredMcpConfig {
+        config: McpConfig {
+            id: Uuid::now_v7(),
+            org_id: org,
+            employee_id,
+            server_id: server.id,
+            server_org_id: server.org_id,
+            server_name: server.name.clone(),
+            status: status.unwrap_or(ConfigStatus::Active),
+            connection_config: connection,
+            credentials_set: false,
+            credentials_rotated_at: None,
+            sync_token: new_sync_token(),
+            last_sync_at: None,
+            created_at: now,
+            updated_at: now,
+        },
+        credentials_encrypted: None,
+    })
+}
+
+/// Adds a new MCP configuration to `tx` with its activity entry. Unless the same
+/// transaction approves the server (`approved_here`), it also requires the organization's
+/// approval to stand. The server's `ref_count` is the caller's to adjust.
+pub(crate) fn stage_mcp_config(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    by: &Principal,
+    stored: &StoredMcpConfig,
+    approved_here: bool,
+) -> Result<()> {
+    let c = &stored.config;
+    repo::configs::create_mcp(tx, stored)?;
+    if !approved_here {
+        repo::mcp::require_approval(tx, c.org_id, c.server_id);
+    }
+    let payload =
+        json!({ "employee_id": c.employee_id, "config_id": c.id, "server_id": c.server_id, "server": c.server_name });
+    crate::domain::log(state, tx, c.org_id, by, EventType::McpConfigured, payload)
+}
+
 pub async fn create_mcp_config(
     state: &AppState,
     caller: &Caller,
@@ -371,35 +464,10 @@ pub async fn create_mcp_config(
         Err(Error::NotFound(_)) => return Err(Error::invalid("server_id", "no such MCP server in the catalog")),
         Err(e) => return Err(e),
     };
-    let mut v = Validator::new();
-    let connection = check_connection(&mut v, &server, request.connection_config.unwrap_or_else(|| json!({})));
-    let connection = v.finish(|| connection)?;
-    let now = crate::time::now();
-    let stored = StoredMcpConfig {
-        config: McpConfig {
-            id: Uuid::now_v7(),
-            org_id: caller.org_id,
-            employee_id,
-            server_id: server.id,
-            server_org_id: server.org_id,
-            server_name: server.name.clone(),
-            status: request.status.unwrap_or(ConfigStatus::Active),
-            connection_config: connection,
-            credentials_set: false,
-            credentials_rotated_at: None,
-            sync_token: new_sync_token(),
-            last_sync_at: None,
-            created_at: now,
-            updated_at: now,
-        },
-        credentials_encrypted: None,
-    };
+    let stored = new_mcp_config(caller.org_id, employee_id, &server, request.status, request.connection_config)?;
     let mut tx = state.repo.transaction();
-    repo::configs::create_mcp(&mut tx, &stored)?;
-    repo::mcp::require_approval(&mut tx, caller.org_id, server.id);
+    stage_mcp_config(state, &mut tx, &principal(caller), &stored, false)?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
-    let payload = json!({ "employee_id": employee_id, "config_id": stored.config.id, "server_id": server.id, "server": server.name });
-    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::McpConfigured, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::mcp::NOT_APPROVED) => {
             Error::invalid("server_id", "the MCP server is not approved for this organization")

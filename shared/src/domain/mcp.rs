@@ -300,6 +300,39 @@ pub async fn list(state: &AppState, principal: &Principal, query: &CatalogQuery)
     Ok(Page { items, next_cursor: page.next_cursor })
 }
 
+/// Adds the organization's approval of `server` to `tx`: the approval, the new sync
+/// version of the organization, the activity entry. The server's `ref_count` is the
+/// caller's to adjust (a transaction writes an item once).
+pub(crate) fn stage_approval(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    approver: &Caller,
+    server: &Entry<McpServerSpec>,
+) -> Result<McpApproval> {
+    let org = approver.org_id;
+    let approval = McpApproval {
+        server_id: server.id,
+        org_id: org,
+        server_org_id: server.org_id,
+        approved_by: approver.employee_id,
+        approved_at: crate::time::now(),
+    };
+    repo::mcp::put_approval(tx, &approval)?;
+    let mut change = syncsets::Change::new(syncsets::Scope::Org(org));
+    change.approve(server.id);
+    change.apply(tx, &approval.approved_at);
+    let by = Principal::Employee(approver.clone());
+    crate::domain::log(
+        state,
+        tx,
+        org,
+        &by,
+        EventType::McpApproved,
+        json!({ "server_id": server.id, "name": server.name }),
+    )?;
+    Ok(approval)
+}
+
 /// Approves a visible server for the caller's organization (idempotent).
 pub async fn approve(state: &AppState, caller: &Caller, id: Uuid) -> Result<McpApproval> {
     caller.require(Permission::McpApprove)?;
@@ -307,27 +340,9 @@ pub async fn approve(state: &AppState, caller: &Caller, id: Uuid) -> Result<McpA
     if let Some(existing) = repo::mcp::approval(&state.repo, caller.org_id, id).await? {
         return Ok(existing);
     }
-    let approval = McpApproval {
-        server_id: server.id,
-        org_id: caller.org_id,
-        server_org_id: server.org_id,
-        approved_by: caller.employee_id,
-        approved_at: crate::time::now(),
-    };
     let mut tx = state.repo.transaction();
-    repo::mcp::put_approval(&mut tx, &approval)?;
+    let approval = stage_approval(state, &mut tx, caller, &server)?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
-    let mut change = syncsets::Change::new(syncsets::Scope::Org(caller.org_id));
-    change.approve(server.id);
-    change.apply(&mut tx, &approval.approved_at);
-    crate::domain::log(
-        state,
-        &mut tx,
-        caller.org_id,
-        &Principal::Employee(caller.clone()),
-        EventType::McpApproved,
-        json!({ "server_id": server.id, "name": server.name }),
-    )?;
     match state.repo.transact(tx).await {
         Ok(()) => Ok(approval),
         // A concurrent approval won: the server is approved either way.

@@ -12,6 +12,7 @@ pub mod mcp;
 pub mod organizations;
 pub mod otlp;
 pub mod policies;
+pub mod requests;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;

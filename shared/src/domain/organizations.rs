@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::activity::{ActivityEntry, EventType};
 use crate::auth::{Caller, Principal};
 use crate::domain::employees::{self, Employee};
+use crate::domain::requests;
 use crate::domain::sessions::{self, EnrollmentCode};
 use crate::domain::subscriptions::{self, Subscription};
 use crate::error::{Error, Result};
@@ -126,11 +127,18 @@ pub struct OrganizationPatch {
     pub settings: Option<Value>,
 }
 
+/// Organization settings: a JSON object whose `approval_rules`, if present, are valid.
+fn settings(raw: Value) -> Result<Value, String> {
+    let settings = validate::json_object(SETTINGS_MAX_BYTES)(raw)?;
+    requests::ApprovalRules::from_settings(&settings)?;
+    Ok(settings)
+}
+
 pub async fn create(state: &AppState, request: NewOrganization) -> Result<CreatedOrganization> {
     let mut v = Validator::new();
     let name = v.check("name", request.name, validate::name(NAME_MAX));
     let slug = v.check("slug", request.slug, validate::slug);
-    let settings = v.check_opt("settings", request.settings, validate::json_object(SETTINGS_MAX_BYTES));
+    let settings = v.check_opt("settings", request.settings, settings);
     let (default_seats, default_agents) = request.plan.default_limits();
     let max_employees =
         v.check("max_employees", request.max_employees.unwrap_or(default_seats), validate::count(MAX_EMPLOYEES_LIMIT));
@@ -209,7 +217,7 @@ pub async fn update_by_platform(
 ) -> Result<Organization> {
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
-    let settings = v.check_opt("settings", patch.settings, validate::json_object(SETTINGS_MAX_BYTES));
+    let settings = v.check_opt("settings", patch.settings, settings);
     let max_employees = v.check_opt("max_employees", patch.max_employees, validate::count(MAX_EMPLOYEES_LIMIT));
     let max_agents =
         v.check_opt("max_agents_per_employee", patch.max_agents_per_employee, validate::count(MAX_AGENTS_LIMIT));
@@ -235,7 +243,7 @@ pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPa
     caller.require(Permission::OrgWrite)?;
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
-    let settings = v.check_opt("settings", patch.settings, validate::json_object(SETTINGS_MAX_BYTES));
+    let settings = v.check_opt("settings", patch.settings, settings);
     let (name, settings) = v.finish(|| Some((name?, settings?)))?;
     let fields = named_fields(name, settings)?;
     apply(state, caller.org_id, &Principal::Employee(caller.clone()), fields, None, None).await

@@ -156,29 +156,37 @@ pub async fn get(state: &AppState, caller: &Caller) -> Result<Subscription> {
     repo::subscriptions::get(&state.repo, caller.org_id).await?.ok_or(Error::NotFound("subscription"))
 }
 
+/// Adds a new monthly budget to `tx` (conditional on the budget read in `before`), with
+/// the organization's new sync version (bundles carry the budget state) and the activity.
+pub(crate) fn stage_budget(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    by: &Principal,
+    before: &Subscription,
+    budget: Decimal,
+) -> Result<()> {
+    let now = crate::time::now();
+    // Under the new budget the recorded threshold may be too high; raising it (with its
+    // activity entries) is `record_thresholds`' work.
+    let threshold = before.budget_threshold_pct.min(threshold_reached(&before.current_spending_usd, &budget));
+    repo::subscriptions::set_budget(tx, before, &budget, threshold, &now);
+    syncsets::Change::new(syncsets::Scope::Org(before.org_id)).apply(tx, &now);
+    let payload = json!({ "monthly_budget_usd": { "from": before.monthly_budget_usd, "to": budget } });
+    crate::domain::log(state, tx, before.org_id, by, EventType::SubscriptionUpdated, payload)
+}
+
 pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpdate) -> Result<Subscription> {
     caller.require(Permission::SubscriptionWrite)?;
     let mut v = Validator::new();
     let budget = v.check("monthly_budget_usd", update.monthly_budget_usd, parse_budget);
     let budget = v.finish(|| budget)?;
     let before = get(state, caller).await?;
-    let now = crate::time::now();
     let mut tx = state.repo.transaction();
-    // Under the new budget the recorded threshold may be too high; raising it (with its
-    // activity entries) is `record_thresholds`' work below.
-    let threshold = before.budget_threshold_pct.min(threshold_reached(&before.current_spending_usd, &budget));
-    repo::subscriptions::set_budget(&mut tx, caller.org_id, &budget, threshold, &now);
-    syncsets::Change::new(syncsets::Scope::Org(caller.org_id)).apply(&mut tx, &now);
-    crate::domain::log(
-        state,
-        &mut tx,
-        caller.org_id,
-        &Principal::Employee(caller.clone()),
-        EventType::SubscriptionUpdated,
-        json!({ "monthly_budget_usd": { "from": before.monthly_budget_usd, "to": budget } }),
-    )?;
+    stage_budget(state, &mut tx, &Principal::Employee(caller.clone()), &before, budget)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(_) => Error::NotFound("subscription"),
+        StoreError::ConditionFailed(_) => {
+            Error::conflict("concurrent_update", "the budget changed while this request ran; retry")
+        }
         e => e.into(),
     })?;
     record_thresholds(state, caller.org_id, get(state, caller).await?).await?;

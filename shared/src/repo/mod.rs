@@ -12,6 +12,7 @@ pub mod employees;
 pub mod mcp;
 pub mod organizations;
 pub mod policies;
+pub mod requests;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;
@@ -129,6 +130,8 @@ pub struct QuerySpec {
     pub sk_between: Option<(String, String)>,
     pub forward: bool,
     pub filter: Option<Expr>,
+    /// A strongly consistent read (tables only: indexes are eventually consistent).
+    pub consistent: bool,
 }
 
 impl QuerySpec {
@@ -143,21 +146,29 @@ impl QuerySpec {
             sk_between: None,
             forward: true,
             filter: None,
+            consistent: false,
         }
     }
 
     /// A query on GSI1, sort keys beginning with `prefix`.
     pub fn gsi1(pk: String, prefix: &str) -> Self {
-        Self {
-            index: Some(keys::GSI1),
-            pk_attr: keys::GSI1PK,
-            pk,
-            sk_attr: keys::GSI1SK,
-            sk_prefix: Some(prefix.to_string()),
-            sk_between: None,
-            forward: true,
-            filter: None,
-        }
+        Self { index: Some(keys::GSI1), pk_attr: keys::GSI1PK, sk_attr: keys::GSI1SK, ..Self::table(pk, prefix) }
+    }
+
+    /// A query on GSI2, sort keys beginning with `prefix`.
+    pub fn gsi2(pk: String, prefix: &str) -> Self {
+        Self { index: Some(keys::GSI2), pk_attr: keys::GSI2PK, sk_attr: keys::GSI2SK, ..Self::table(pk, prefix) }
+    }
+
+    /// Newest first.
+    pub fn backwards(mut self) -> Self {
+        self.forward = false;
+        self
+    }
+
+    pub fn consistent(mut self) -> Self {
+        self.consistent = true;
+        self
     }
 
     /// Sort keys between `from` and `to` (inclusive), newest first when `backwards`.
@@ -313,6 +324,7 @@ impl Repository {
             .table_name(self.table.as_ref())
             .set_index_name(spec.index.map(str::to_string))
             .scan_index_forward(spec.forward)
+            .consistent_read(spec.consistent)
             .limit(limit as i32)
             .set_exclusive_start_key(start);
         let key_condition = expr.text.clone();

@@ -99,13 +99,28 @@ pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Subscription>, 
     repo.get(&keys::subscription(org)).await?.map(parse).transpose()
 }
 
-pub fn set_budget(tx: &mut Transaction, org: OrgId, budget: &rust_decimal::Decimal, threshold: u8, now: &Timestamp) {
+/// The tag of a budget that changed since read.
+pub const BUDGET_CHANGED: &str = "budget_changed";
+
+/// Sets the monthly budget (and the recorded threshold that goes with it), if the budget
+/// is still the one read (else [`BUDGET_CHANGED`]): two admins raising it at once must
+/// not lose one raise.
+pub fn set_budget(
+    tx: &mut Transaction,
+    read: &Subscription,
+    budget: &rust_decimal::Decimal,
+    threshold: u8,
+    now: &Timestamp,
+) {
     let update = Expr::set(vec![
         (BUDGET, money::to_attr(budget)),
         (ALERTED, super::n(threshold)),
         ("updated_at", super::ts(now)),
     ]);
-    tx.update(&keys::subscription(org), update, Some(Expr::new("attribute_exists(PK)")), MISSING);
+    let condition = Expr::new("#read_budget = :read_budget")
+        .name("#read_budget", BUDGET)
+        .value(":read_budget", money::to_attr(&read.monthly_budget_usd));
+    tx.update(&keys::subscription(read.org_id), update, Some(condition), BUDGET_CHANGED);
 }
 
 pub fn set_plan(tx: &mut Transaction, org: OrgId, plan: Plan, now: &Timestamp) {

@@ -1,0 +1,104 @@
+//! Approval requests and their approvals, in the organization's partition: the request
+//! `REQ#r`, one item per approver's decision `REQ#r#APPROVAL#e` (read together by one
+//! Query), and a guard `REQOPEN#e#<subject>` while the request is open, so an employee
+//! cannot ask twice for the same thing.
+//!
+//! Indexes: GSI1 `ORG#o#EMP#e#REQ` / request id lists an employee's requests; GSI2
+//! `ORG#o#REQ#PENDING` / request id is the sparse pending queue (the keys are removed
+//! when the request is decided). Request ids are UUID v7, so both sort by creation.
+
+use std::collections::HashMap;
+
+use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
+use crate::domain::requests::{AgentRequest, Approval, RequestStatus};
+use crate::ids::{EmployeeId, OrgId};
+use crate::keys;
+use crate::pagination::{Page, PageRequest};
+
+/// The employee has an open request for the same thing.
+pub const OPEN_ALREADY: &str = "request_open";
+/// The request changed since read (another decision, a cancellation).
+pub const CHANGED: &str = "request_changed";
+/// The approver decided this request before.
+pub const DECIDED_ALREADY: &str = "approver_decided";
+
+fn item(request: &AgentRequest) -> Result<super::Item, StoreError> {
+    let id = request.id.to_string();
+    let mut item = with_key(to_item(request)?, &keys::request(request.org_id, request.id), "request");
+    item.insert(keys::GSI1PK.into(), s(keys::employee_requests_pk(request.org_id, request.employee_id)));
+    item.insert(keys::GSI1SK.into(), s(&id));
+    if request.status == RequestStatus::Pending {
+        item.insert(keys::GSI2PK.into(), s(keys::pending_requests_pk(request.org_id)));
+        item.insert(keys::GSI2SK.into(), s(&id));
+    }
+    Ok(item)
+}
+
+/// A new pending request and its open-request guard for `subject`.
+pub fn create(tx: &mut Transaction, request: &AgentRequest, subject: &str) -> Result<(), StoreError> {
+    tx.put_new(item(request)?, CHANGED);
+    let guard = HashMap::from([("request_id".to_string(), s(request.id.to_string()))]);
+    let key = keys::open_request_guard(request.org_id, request.employee_id, subject);
+    tx.put_new(with_key(guard, &key, "request_guard"), OPEN_ALREADY);
+    Ok(())
+}
+
+/// Writes `after` if the request is still at `read_version`; a decided request also
+/// leaves the pending index and drops its guard.
+pub fn replace(tx: &mut Transaction, after: &AgentRequest, read_version: u32, subject: &str) -> Result<(), StoreError> {
+    let unchanged =
+        Expr::new("#version = :read_version").name("#version", "version").value(":read_version", n(read_version));
+    tx.put_if(item(after)?, unchanged, CHANGED);
+    if after.status != RequestStatus::Pending {
+        tx.delete(&keys::open_request_guard(after.org_id, after.employee_id, subject), None, "request_guard");
+    }
+    Ok(())
+}
+
+/// One approver's decision; fails with [`DECIDED_ALREADY`] if they decided before.
+pub fn record_approval(tx: &mut Transaction, approval: &Approval) -> Result<(), StoreError> {
+    let key = keys::request_approval(approval.org_id, approval.request_id, approval.approver_id);
+    tx.put_new(with_key(to_item(approval)?, &key, "approval"), DECIDED_ALREADY);
+    Ok(())
+}
+
+/// The request and its approvals (oldest first), strongly consistent: one Query.
+pub async fn get(
+    repo: &Repository,
+    org: OrgId,
+    id: uuid::Uuid,
+) -> Result<Option<(AgentRequest, Vec<Approval>)>, StoreError> {
+    let key = keys::request(org, id);
+    let mut items = repo.query_all(QuerySpec::table(key.pk, &key.sk).consistent()).await?.into_iter();
+    let Some(first) = items.next() else { return Ok(None) };
+    let request: AgentRequest = from_item(first)?;
+    let mut approvals: Vec<Approval> = items.map(from_item).collect::<Result<_, _>>()?;
+    approvals.sort_by_key(|a| a.created_at);
+    Ok(Some((request, approvals)))
+}
+
+/// An employee's requests, newest first, optionally of one status.
+pub async fn list_for_employee(
+    repo: &Repository,
+    org: OrgId,
+    employee: EmployeeId,
+    status: Option<RequestStatus>,
+    page: &PageRequest,
+) -> Result<Page<AgentRequest>, StoreError> {
+    let filter = status
+        .map(|status| Expr::new("#status = :status").name("#status", "status").value(":status", s(status.as_str())));
+    let spec = QuerySpec { sk_prefix: None, ..QuerySpec::gsi1(keys::employee_requests_pk(org, employee), "") };
+    let spec = spec.backwards().filter(filter);
+    repo.query(spec, page).await?.try_map(from_item)
+}
+
+/// The pending queue, oldest first, narrowed by `filter` (types, team).
+pub async fn pending(
+    repo: &Repository,
+    org: OrgId,
+    filter: Option<Expr>,
+    page: &PageRequest,
+) -> Result<Page<AgentRequest>, StoreError> {
+    let spec = QuerySpec { sk_prefix: None, ..QuerySpec::gsi2(keys::pending_requests_pk(org), "") };
+    repo.query(spec.filter(filter), page).await?.try_map(from_item)
+}
