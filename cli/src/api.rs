@@ -62,7 +62,21 @@ impl Api {
         self.send(Method::DELETE, path, None).await.map(drop)
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
+    /// The sync bundle, unless it still has `etag`.
+    pub async fn get_bundle(&self, etag: Option<&str>) -> Result<Fetched, CliError> {
+        let mut request = self.request(Method::GET, "/v1/me/sync", None);
+        if let Some(etag) = etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        let response = self.dispatch(request).await?;
+        if response.status() == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
+        Ok(Fetched::Body { body: self.read(response).await?, etag })
+    }
+
+    fn request(&self, method: Method, path: &str, body: Option<&Value>) -> reqwest::RequestBuilder {
         let mut request = self.client.request(method, format!("{}{path}", self.server));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
@@ -70,10 +84,19 @@ impl Api {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| CliError::Unreachable { server: self.server.clone(), reason: e.to_string() })?;
+        request
+    }
+
+    async fn dispatch(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, CliError> {
+        request.send().await.map_err(|e| CliError::Unreachable { server: self.server.clone(), reason: e.to_string() })
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
+        let response = self.dispatch(self.request(method, path, body)).await?;
+        self.read(response).await
+    }
+
+    async fn read(&self, response: reqwest::Response) -> Result<Value, CliError> {
         let status = response.status();
         let text = response.text().await.map_err(|e| CliError::Protocol(e.to_string()))?;
         let body: Value =
@@ -88,6 +111,12 @@ impl Api {
             _ => Err(CliError::Refused(problem(status, &body))),
         }
     }
+}
+
+/// A conditional read's outcome.
+pub enum Fetched {
+    NotModified,
+    Body { body: Value, etag: Option<String> },
 }
 
 /// A problem+json answer as one line: its detail and the fields at fault.

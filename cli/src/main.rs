@@ -1,18 +1,29 @@
-//! `agentctl`: the employee CLI. This slice: `login`, `logout`, `whoami`.
+//! `agentctl`: the employee CLI. It logs in with an enrollment code, syncs the managed
+//! configuration into the local agent tools, reports drift, files requests, and covers
+//! the common admin tasks.
 //!
 //! Exit codes: 0 success; 1 the server refused the request; 2 bad usage; 3 the server
 //! cannot be reached; 4 not logged in, or the session expired or was revoked; 5 a local
 //! file is corrupt (it is left as it is).
 
 mod api;
+mod apply;
+mod bundle;
+mod clients;
+mod files;
+mod jsonfile;
+mod render;
 mod session;
+mod state;
+mod sync;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::api::{Api, CliError};
+use crate::clients::Client;
 use crate::session::Session;
 
 #[derive(Parser)]
@@ -40,6 +51,105 @@ enum Command {
     Logout,
     /// Who you are logged in as.
     Whoami,
+    /// Write your managed agents' configuration into their local files.
+    Sync {
+        /// Show what would change (a diff) without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only these tools (claude-code, cursor, vscode, windsurf, gemini-cli, codex).
+        #[arg(long = "client", value_parser = parse_client)]
+        clients: Vec<Client>,
+        /// Write the admin-enforced tier (/etc/...) instead: run as root or by device management.
+        #[arg(long)]
+        system: bool,
+    },
+    /// Local files against the managed state, tools installed, last sync, budget.
+    Status {
+        /// The admin-enforced tier written by `sync --system`.
+        #[arg(long)]
+        system: bool,
+    },
+    /// Ask for an agent, an MCP server or more budget.
+    Request {
+        #[command(subcommand)]
+        what: RequestCommand,
+    },
+    /// Your requests and their status.
+    Requests {
+        /// pending, approved, rejected or cancelled.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Admin tasks: employees, enrollment codes, approvals, spending.
+    Admin {
+        #[command(subcommand)]
+        task: AdminCommand,
+    },
+    /// Start an MCP server with its credentials (what synced tool configs run).
+    #[command(hide = true)]
+    McpExec { name: String },
+    /// Print an MCP server's credential headers as JSON (Claude Code's headersHelper).
+    #[command(hide = true)]
+    McpHeaders { name: String },
+}
+
+#[derive(Subcommand)]
+enum RequestCommand {
+    /// An agent of the catalog, by name or id.
+    Agent {
+        agent: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// An MCP server of the catalog, by name or id.
+    Mcp {
+        server: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// More monthly budget, in USD (an exact decimal such as 250.00).
+    Budget {
+        amount_usd: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Withdraw one of your pending requests.
+    Cancel { id: String },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// The organization's employees.
+    Employees,
+    /// A one-time enrollment code for an employee (shown once).
+    Enroll { employee_id: String },
+    /// The requests waiting for your decision, oldest first.
+    Pending {
+        #[arg(long = "type")]
+        request_type: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+    },
+    /// Approve a request.
+    Approve {
+        id: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Reject a request.
+    Reject {
+        id: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Spending against the monthly budget.
+    Spending,
+}
+
+fn parse_client(name: &str) -> Result<Client, String> {
+    Client::parse(name).ok_or_else(|| {
+        format!("unknown client {name:?}: one of {}", Client::ALL.map(Client::name).join(", "))
+    })
 }
 
 #[tokio::main]
@@ -71,11 +181,15 @@ fn print(cli: &Cli, output: &Output) {
     }
 }
 
+fn api() -> Result<Api, CliError> {
+    Ok(Api::with(&Session::load()?))
+}
+
 async fn run(cli: &Cli) -> Result<Output, CliError> {
     match &cli.command {
         Command::Login { server, code } => {
             let server = server.trim_end_matches('/').to_string();
-            let created = Api::anonymous(&server).post("/v1/sessions", &serde_json::json!({ "code": code })).await?;
+            let created = Api::anonymous(&server).post("/v1/sessions", &json!({ "code": code })).await?;
             let token = created["token"].as_str().ok_or_else(|| CliError::Protocol("no token in the answer".into()))?;
             let session = Session { server, token: token.to_string() };
             session.save()?;
@@ -90,11 +204,28 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
                 Err(e) => return Err(e),
             }
             Session::forget()?;
-            Ok(Output { text: "Logged out".into(), json: serde_json::json!({ "logged_out": true }) })
+            Ok(Output { text: "Logged out".into(), json: json!({ "logged_out": true }) })
         }
         Command::Whoami => {
-            let me = Api::with(&Session::load()?).get("/v1/me").await?;
+            let me = api()?.get("/v1/me").await?;
             Ok(Output { text: describe(&me), json: me })
+        }
+        Command::Sync { dry_run, clients, system } => {
+            let options = sync::Options { dry_run: *dry_run, clients: clients.clone(), system: *system };
+            Ok(sync_output(&sync::sync(&options).await?))
+        }
+        Command::Status { system } => Ok(status_output(&sync::status(*system)?)),
+        Command::Request { what } => request(what).await,
+        Command::Requests { status } => {
+            let query = status.as_ref().map(|s| format!("?status={s}")).unwrap_or_default();
+            let page = api()?.get(&format!("/v1/me/requests{query}")).await?;
+            Ok(Output { text: request_lines(&page["items"]), json: page })
+        }
+        Command::Admin { task } => admin(task).await,
+        Command::McpExec { name } => exec(name),
+        Command::McpHeaders { name } => {
+            let headers = sync::secret_entry(name)?["headers"].clone();
+            Ok(Output { text: headers.to_string(), json: headers })
         }
     }
 }
@@ -108,4 +239,248 @@ fn describe(me: &Value) -> String {
         me["organization"]["name"].as_str().unwrap_or("?"),
         me["organization"]["slug"].as_str().unwrap_or("?"),
     )
+}
+
+fn budget_line(budget: Option<&Value>) -> String {
+    match budget {
+        Some(b) => {
+            let mut line = format!("budget: {}", b["state"].as_str().unwrap_or("unknown"));
+            if b["threshold_pct"].as_u64().is_some_and(|t| t > 0) {
+                line.push_str(&format!(" ({}% of the monthly budget reached)", b["threshold_pct"]));
+            }
+            if b["spend_cap"]["reached"] == json!(true) {
+                line.push_str("; your monthly spend cap is reached");
+            }
+            line
+        }
+        None => "budget: unknown (never synced)".into(),
+    }
+}
+
+fn sync_output(report: &sync::Report) -> Output {
+    if report.not_modified {
+        return Output {
+            text: format!("Up to date (nothing changed since the last sync). {}", budget_line(report.budget.as_ref())),
+            json: json!({ "status": "not_modified", "budget": report.budget }),
+        };
+    }
+    let mut lines = Vec::new();
+    for file in &report.files {
+        lines.push(format!("{:<12} {:<11} {}", file.client.name(), file.action, file.path.display()));
+        if let Some(diff) = &file.diff {
+            lines.push(diff.trim_end().to_string());
+        }
+    }
+    if report.files.is_empty() {
+        lines.push("No managed agent tools: nothing to write.".into());
+    }
+    lines.extend(report.conflicts.iter().map(|c| format!("note: {c}")));
+    lines.extend(report.warnings.iter().map(|w| format!("warning: {w}")));
+    if report.env_secrets {
+        lines.push(format!(
+            "Credentials for tools that read them from the environment: `source {}` in your shell profile.",
+            files::config_dir().map(|d| d.join("secrets.env").display().to_string()).unwrap_or_default()
+        ));
+    }
+    lines.push(budget_line(report.budget.as_ref()));
+    let files: Vec<Value> = report
+        .files
+        .iter()
+        .map(|f| json!({ "client": f.client.name(), "path": f.path, "action": f.action, "diff": f.diff }))
+        .collect();
+    Output {
+        text: lines.join("\n"),
+        json: json!({ "status": "synced", "files": files, "conflicts": report.conflicts, "warnings": report.warnings, "budget": report.budget }),
+    }
+}
+
+fn status_output(status: &sync::Status) -> Output {
+    let mut lines = vec![format!("last sync: {}", status.synced_at.as_deref().unwrap_or("never"))];
+    let mut clients = Vec::new();
+    for c in &status.clients {
+        let installed = if c.installed { "installed" } else { "not installed" };
+        let managed = if c.files.is_empty() { "not managed".to_string() } else { format!("{} managed file(s)", c.files.len()) };
+        lines.push(format!("{:<12} {installed}, {managed}", c.client.name()));
+        for (path, drift) in &c.files {
+            if drift.is_empty() {
+                lines.push(format!("  {path}: as synced"));
+            } else {
+                lines.push(format!("  {path}: changed locally: {}", drift.join(", ")));
+            }
+        }
+        let files: Vec<Value> = c.files.iter().map(|(path, drift)| json!({ "path": path, "drift": drift })).collect();
+        clients.push(json!({ "client": c.client.name(), "installed": c.installed, "files": files }));
+    }
+    lines.push(budget_line(status.budget.as_ref()));
+    Output {
+        text: lines.join("\n"),
+        json: json!({ "synced_at": status.synced_at, "budget": status.budget, "clients": clients }),
+    }
+}
+
+/// A catalog entry's id from a name or an id.
+async fn catalog_id(api: &Api, kind: &str, wanted: &str) -> Result<String, CliError> {
+    if uuid_like(wanted) {
+        return Ok(wanted.to_string());
+    }
+    let mut cursor: Option<String> = None;
+    loop {
+        let after = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let page = api.get(&format!("/v1/catalog/{kind}?limit=100{after}")).await?;
+        let found = page["items"].as_array().into_iter().flatten().find(|e| {
+            e["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+        });
+        if let Some(entry) = found {
+            return Ok(entry["id"].as_str().unwrap_or_default().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return Err(CliError::Refused(format!("no {wanted:?} in the catalog"))),
+        }
+    }
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+async fn request(what: &RequestCommand) -> Result<Output, CliError> {
+    let api = api()?;
+    let body = match what {
+        RequestCommand::Agent { agent, reason } => {
+            let id = catalog_id(&api, "agents", agent).await?;
+            json!({ "request_type": "new_agent", "request_data": { "agent_id": id }, "reason": reason })
+        }
+        RequestCommand::Mcp { server, reason } => {
+            let id = catalog_id(&api, "mcp-servers", server).await?;
+            json!({ "request_type": "new_mcp", "request_data": { "server_id": id }, "reason": reason })
+        }
+        RequestCommand::Budget { amount_usd, reason } => {
+            json!({ "request_type": "increase_budget", "request_data": { "amount_usd": amount_usd }, "reason": reason })
+        }
+        RequestCommand::Cancel { id } => {
+            let cancelled = api.post(&format!("/v1/requests/{id}/cancel"), &json!({})).await?;
+            return Ok(Output { text: format!("Cancelled request {id}"), json: cancelled });
+        }
+    };
+    let created = api.post("/v1/requests", &body).await?;
+    let text = format!(
+        "Requested ({}): {} approval(s) needed. Follow it with `agentctl requests`.",
+        created["id"].as_str().unwrap_or("?"),
+        created["required_approvals"].as_array().map_or(0, Vec::len)
+    );
+    Ok(Output { text, json: created })
+}
+
+fn request_lines(items: &Value) -> String {
+    let lines: Vec<String> = items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            format!(
+                "{}  {:<15} {:<9} {}/{} approvals  {}  {}",
+                r["id"].as_str().unwrap_or("?"),
+                r["request_type"].as_str().unwrap_or("?"),
+                r["status"].as_str().unwrap_or("?"),
+                r["approval_count"],
+                r["required_approvals"].as_array().map_or(0, Vec::len),
+                r["requester_name"].as_str().unwrap_or("?"),
+                r["reason"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    if lines.is_empty() { "No requests.".into() } else { lines.join("\n") }
+}
+
+async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
+    let api = api()?;
+    match task {
+        AdminCommand::Employees => {
+            let page = api.get("/v1/employees?limit=100").await?;
+            let lines: Vec<String> = page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    format!(
+                        "{}  {:<9} {:<11} {} <{}>",
+                        e["id"].as_str().unwrap_or("?"),
+                        e["role"].as_str().unwrap_or("?"),
+                        e["status"].as_str().unwrap_or("?"),
+                        e["full_name"].as_str().unwrap_or("?"),
+                        e["email"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            Ok(Output { text: lines.join("\n"), json: page })
+        }
+        AdminCommand::Enroll { employee_id } => {
+            let code = api.post(&format!("/v1/employees/{employee_id}/enrollment-codes"), &json!({})).await?;
+            let text = format!(
+                "Enrollment code (shown once, expires {}): {}\nThe employee runs: agentctl login --server <URL> --code {}",
+                code["expires_at"].as_str().unwrap_or("?"),
+                code["code"].as_str().unwrap_or("?"),
+                code["code"].as_str().unwrap_or("?")
+            );
+            Ok(Output { text, json: code })
+        }
+        AdminCommand::Pending { request_type, team } => {
+            let mut query = vec!["limit=100".to_string()];
+            query.extend(request_type.iter().map(|t| format!("request_type={t}")));
+            query.extend(team.iter().map(|t| format!("team_id={t}")));
+            let page = api.get(&format!("/v1/requests/pending?{}", query.join("&"))).await?;
+            Ok(Output { text: request_lines(&page["items"]), json: page })
+        }
+        AdminCommand::Approve { id, comment } | AdminCommand::Reject { id, comment } => {
+            let decision = if matches!(task, AdminCommand::Approve { .. }) { "approve" } else { "reject" };
+            let view = api
+                .post(&format!("/v1/requests/{id}/decisions"), &json!({ "decision": decision, "comment": comment }))
+                .await?;
+            let text = format!(
+                "Request {id}: {} ({}/{} approvals)",
+                view["status"].as_str().unwrap_or("?"),
+                view["approval_count"],
+                view["required_approvals"].as_array().map_or(0, Vec::len)
+            );
+            Ok(Output { text, json: view })
+        }
+        AdminCommand::Spending => {
+            let sub = api.get("/v1/org/subscription").await?;
+            let text = format!(
+                "{} of {} USD spent this period ({}%), budget {}",
+                sub["current_spending_usd"].as_str().unwrap_or("?"),
+                sub["monthly_budget_usd"].as_str().unwrap_or("?"),
+                sub["usage_pct"].as_str().unwrap_or("-"),
+                sub["budget_state"].as_str().unwrap_or("?")
+            );
+            Ok(Output { text, json: sub })
+        }
+    }
+}
+
+/// Replaces this process with the MCP server, its credentials in its arguments and
+/// environment (they never touch the tool's configuration file).
+fn exec(name: &str) -> Result<Output, CliError> {
+    let launch = sync::secret_entry(name)?;
+    let command = launch["command"].as_str().filter(|c| !c.is_empty()).ok_or_else(|| {
+        CliError::Refused(format!("{name} is not a local (stdio) server"))
+    })?;
+    let args: Vec<&str> = launch["args"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let mut process = std::process::Command::new(command);
+    process.args(args);
+    for (key, value) in launch["env"].as_object().into_iter().flatten() {
+        process.env(key, value.as_str().unwrap_or_default());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = process.exec();
+        Err(CliError::Io { path: command.to_string(), reason: e.to_string() })
+    }
+    #[cfg(not(unix))]
+    {
+        let status = process.status().map_err(|e| CliError::Io { path: command.to_string(), reason: e.to_string() })?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
 }

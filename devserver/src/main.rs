@@ -55,6 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             println!("Try:");
             println!("  curl -s {url}/v1/me -H 'Authorization: Bearer {}'", demo.admin_token);
             println!("  curl -s {url}/v1/employees -H 'Authorization: Bearer {}'", demo.admin_token);
+            println!("  curl -s {url}/v1/requests/pending -H 'Authorization: Bearer {}'", demo.admin_token);
             println!(
                 "  curl -s -X POST {url}/v1/sessions -H 'Content-Type: application/json' -d '{{\"code\":\"{}\"}}'",
                 demo.member_code

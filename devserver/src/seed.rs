@@ -1,6 +1,6 @@
 //! The demo organization of the local stack: a subscription, three teams, the five
 //! roles, an owner, an admin and a few employees; approved MCP servers, an org-wide and
-//! a team policy, and a developer with agents and MCP servers to sync. Written through the domain logic, so
+//! a team policy, a developer with agents and MCP servers to sync, and open requests. Written through the domain logic, so
 //! the demo data obeys the same rules (and leaves the same activity) as real data.
 
 use agentctl_shared::AppState;
@@ -8,6 +8,7 @@ use agentctl_shared::auth::{Caller, Principal};
 use agentctl_shared::domain::catalog;
 use agentctl_shared::domain::configs::{self, CredentialsUpdate, NewAgentConfig, NewMcpConfig};
 use agentctl_shared::domain::policies::{self, AttachRequest, NewPolicy, PolicySpec, Target};
+use agentctl_shared::domain::requests::{self, NewRequest, RequestType};
 use agentctl_shared::ids::{EmployeeId, TeamId};
 use agentctl_shared::policy::{PolicyType, Severity};
 use serde_json::json;
@@ -89,6 +90,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
     let developer = &staff[3];
     policies(state, &owner, team_ids[0]).await?;
     configurations(state, &owner, developer.id, &catalog).await?;
+    open_requests(state, &staff, &catalog).await?;
     let admin = &staff[0];
     let code = sessions::issue_enrollment(state, &owner, admin.id).await?;
     let admin_session = sessions::exchange(state, SessionRequest { code: code.code }, Some("127.0.0.1".into())).await?;
@@ -133,6 +135,35 @@ async fn policies(state: &AppState, owner: &Caller, platform_team: TeamId) -> Re
 
 /// The developer's agents (Claude Code, Codex) and MCP servers (filesystem, fetch, and
 /// github with a demo token in the vault).
+/// Requests waiting in the approval queue: a developer wants an MCP server the
+/// organization has not approved, another an agent, a third more budget.
+async fn open_requests(state: &AppState, staff: &[Employee], catalog: &Seeded) -> Result<()> {
+    let server = |name: &str| catalog.servers.iter().find(|s| s.name == name).map(|s| s.id);
+    let agent = |name: &str| catalog.agents.iter().find(|a| a.name == name).map(|a| a.id);
+    let wanted = [
+        (
+            &staff[3],
+            RequestType::NewMcp,
+            server("memory").map(|id| json!({ "server_id": id })),
+            "Keep context between sessions",
+        ),
+        (
+            &staff[4],
+            RequestType::NewAgent,
+            agent("Cursor").map(|id| json!({ "agent_id": id })),
+            "Pairing on the web app",
+        ),
+        (&staff[5], RequestType::IncreaseBudget, Some(json!({ "amount_usd": "500.00" })), "Model evaluation sprint"),
+    ];
+    for (employee, request_type, request_data, reason) in wanted {
+        let Some(request_data) = request_data else { continue };
+        let caller = Caller::acting_as(employee.org_id, employee.id, employee.role);
+        let request = NewRequest { request_type, request_data, reason: Some(reason.into()) };
+        requests::submit(state, &caller, request).await?;
+    }
+    Ok(())
+}
+
 async fn configurations(state: &AppState, owner: &Caller, developer: EmployeeId, catalog: &Seeded) -> Result<()> {
     for agent in catalog.agents.iter().filter(|a| ["Claude Code", "Codex"].contains(&a.name.as_str())) {
         let new = NewAgentConfig { agent_id: agent.id, name: None, status: None, config_override: None };

@@ -29,4 +29,11 @@ async fn the_demo_developer_can_log_in_and_sync_a_full_bundle() {
     assert_eq!(github["credentials"], json!({ "token": "ghp_demo_not_a_real_token" }));
     let denied = bundle["policies"]["effective"].to_string();
     assert!(denied.contains("~/.ssh/**") && denied.contains("git push --force"), "org and team policies: {denied}");
+
+    // The admin's queue holds the demo's open agent and MCP requests, oldest first.
+    let (status, queue) = app.get("/v1/requests/pending", &demo.admin_token).await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    let waiting: Vec<&str> =
+        queue["items"].as_array().unwrap().iter().map(|r| r["request_type"].as_str().unwrap()).collect();
+    assert_eq!(waiting, ["new_mcp", "new_agent"], "{queue}");
 }

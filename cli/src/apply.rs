@@ -1,0 +1,244 @@
+//! Turning a [`FileSpec`] into the file's new text, given its current text and what
+//! agentctl managed in it before.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use toml_edit::{DocumentMut, Item, Table};
+
+use crate::api::CliError;
+use crate::clients::{FileSpec, Format, Op};
+use crate::jsonfile::JsonFile;
+use crate::state::{FileState, digest};
+
+/// The part name of a file agentctl owns entirely.
+pub const WHOLE: &str = "*";
+
+/// A file's new text (`None`: agentctl's file is no longer wanted), the managed state
+/// that goes with it, and the user's entries that kept an entry from being written.
+pub struct Planned {
+    pub after: Option<String>,
+    pub state: FileState,
+    pub conflicts: Vec<String>,
+}
+
+pub fn plan(spec: &FileSpec, before: Option<&str>, previous: Option<&FileState>, remove: bool) -> Result<Planned, CliError> {
+    let path = spec.path.display().to_string();
+    let managed = |part: &str| -> BTreeSet<String> {
+        previous.and_then(|p| p.parts.get(part)).map(|keys| keys.keys().cloned().collect()).unwrap_or_default()
+    };
+    let mut state = FileState { client: spec.client.name().to_string(), parts: BTreeMap::new() };
+    let mut conflicts = Vec::new();
+    let after = match &spec.format {
+        Format::Whole(_) if remove => None,
+        Format::Whole(value) => {
+            state.parts.insert(WHOLE.into(), BTreeMap::from([(String::new(), digest(value))]));
+            Some(format!("{}\n", serde_json::to_string_pretty(value).expect("JSON serializes")))
+        }
+        Format::Json(ops) => {
+            let file = JsonFile::parse(&path, before)?;
+            for (at, op) in ops {
+                let part = at.join(".");
+                let keys = match op {
+                    Op::Entries(desired) => {
+                        let now = file.merge_entries(at, desired, &managed(&part), &mut conflicts);
+                        now.into_iter().map(|k| (digest(&desired[&k]), k)).map(|(d, k)| (k, d)).collect()
+                    }
+                    Op::Strings(desired) => {
+                        let now = file.merge_strings(at, desired, &managed(&part));
+                        now.into_iter().map(|s| (s, String::new())).collect::<BTreeMap<_, _>>()
+                    }
+                };
+                if !keys.is_empty() {
+                    state.parts.insert(part, keys);
+                }
+            }
+            Some(file.text())
+        }
+        Format::Toml { table, entries, root_keys } => {
+            let mut doc: DocumentMut = before
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e: toml_edit::TomlError| CliError::CorruptFile { path: path.clone(), reason: e.to_string() })?;
+            let now = merge_toml_table(&mut doc, table, entries, &managed(table), &mut conflicts);
+            if !now.is_empty() {
+                state.parts.insert(table.to_string(), now);
+            }
+            let now = merge_toml_root(&mut doc, root_keys, &managed(""), &mut conflicts);
+            if !now.is_empty() {
+                state.parts.insert(String::new(), now);
+            }
+            Some(doc.to_string())
+        }
+    };
+    Ok(Planned { after, state, conflicts })
+}
+
+/// A JSON value as TOML (objects become inline tables inside arrays and values).
+fn toml_value(value: &Value) -> Option<toml_edit::Value> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.into(),
+            None => n.as_f64()?.into(),
+        },
+        Value::String(s) => s.as_str().into(),
+        Value::Array(items) => toml_edit::Value::Array(items.iter().filter_map(toml_value).collect()),
+        Value::Object(map) => {
+            let mut table = toml_edit::InlineTable::new();
+            for (k, v) in map {
+                if let Some(v) = toml_value(v) {
+                    table.insert(k, v);
+                }
+            }
+            toml_edit::Value::InlineTable(table)
+        }
+    })
+}
+
+/// A server entry as a `[table.NAME]` table: nested objects of one level become
+/// sub-tables (`[mcp_servers.x.identity]`), maps of strings inline tables (`env`).
+fn toml_table(entry: &Value) -> Table {
+    let mut table = Table::new();
+    table.decor_mut().set_prefix("# managed by agentctl (agentctl sync)\n");
+    for (key, value) in entry.as_object().into_iter().flatten() {
+        match value {
+            Value::Object(inner) if inner.values().any(Value::is_object) || key == "identity" => {
+                let mut sub = Table::new();
+                for (k, v) in inner {
+                    if let Some(v) = toml_value(v) {
+                        sub.insert(k, Item::Value(v));
+                    }
+                }
+                table.insert(key, Item::Table(sub));
+            }
+            other => {
+                if let Some(v) = toml_value(other) {
+                    table.insert(key, Item::Value(v));
+                }
+            }
+        }
+    }
+    table
+}
+
+fn merge_toml_table(
+    doc: &mut DocumentMut,
+    name: &str,
+    desired: &BTreeMap<String, Value>,
+    managed: &BTreeSet<String>,
+    conflicts: &mut Vec<String>,
+) -> BTreeMap<String, String> {
+    if doc.get(name).is_none() {
+        if desired.is_empty() {
+            return BTreeMap::new();
+        }
+        let mut parent = Table::new();
+        parent.set_implicit(true);
+        doc.insert(name, Item::Table(parent));
+    }
+    let Some(parent) = doc[name].as_table_mut() else {
+        conflicts.push(format!("{name} (not a table)"));
+        return BTreeMap::new();
+    };
+    for stale in managed.iter().filter(|k| !desired.contains_key(*k)) {
+        parent.remove(stale);
+    }
+    let mut now = BTreeMap::new();
+    for (key, value) in desired {
+        if parent.contains_key(key) && !managed.contains(key) {
+            conflicts.push(format!("{name}.{key}"));
+            continue;
+        }
+        parent.insert(key, Item::Table(toml_table(value)));
+        now.insert(key.clone(), digest(value));
+    }
+    now
+}
+
+fn merge_toml_root(
+    doc: &mut DocumentMut,
+    desired: &BTreeMap<String, Value>,
+    managed: &BTreeSet<String>,
+    conflicts: &mut Vec<String>,
+) -> BTreeMap<String, String> {
+    for stale in managed.iter().filter(|k| !desired.contains_key(*k)) {
+        doc.remove(stale);
+    }
+    let mut now = BTreeMap::new();
+    for (key, value) in desired {
+        if doc.contains_key(key) && !managed.contains(key) {
+            conflicts.push(key.clone());
+            continue;
+        }
+        if let Some(v) = toml_value(value) {
+            doc.insert(key, Item::Value(v));
+            now.insert(key.clone(), digest(value));
+        }
+    }
+    now
+}
+
+/// The managed entries of `previous` whose value in the file differs from what agentctl
+/// wrote (`edited`) or that are gone (`missing`), as `part.key: edited|missing`.
+pub fn drift(spec_format_is_toml: bool, text: Option<&str>, previous: &FileState) -> Vec<String> {
+    let Some(text) = text else { return vec!["the file is gone".into()] };
+    let mut found = Vec::new();
+    let current = |part: &str, key: &str| -> Option<Value> {
+        if part == WHOLE {
+            return serde_json::from_str(text).ok();
+        }
+        if spec_format_is_toml {
+            let doc: toml_edit::DocumentMut = text.parse().ok()?;
+            let item = if part.is_empty() { doc.get(key)? } else { doc.get(part)?.get(key)? };
+            return Some(crate::apply::item_json(item));
+        }
+        let file = JsonFile::parse("", Some(text)).ok()?;
+        let mut path: Vec<&str> = if part.is_empty() { vec![] } else { part.split('.').collect() };
+        path.push(key);
+        file.get(&path)
+    };
+    for (part, keys) in &previous.parts {
+        for (key, written) in keys {
+            let state = if written.is_empty() {
+                // A string of a list: present or not.
+                let file = JsonFile::parse("", Some(text)).ok();
+                let list = file.and_then(|f| f.get(&part.split('.').collect::<Vec<_>>()));
+                if list.as_ref().and_then(Value::as_array).is_some_and(|l| l.iter().any(|v| v == key)) { None } else { Some("missing") }
+            } else {
+                match current(part, key) {
+                    None => Some("missing"),
+                    Some(value) if digest(&value) != *written => Some("edited"),
+                    Some(_) => None,
+                }
+            };
+            if let Some(state) = state {
+                let at = if part.is_empty() || part == WHOLE { key.clone() } else { format!("{part}.{key}") };
+                found.push(format!("{at}: {state}"));
+            }
+        }
+    }
+    found
+}
+
+/// A TOML item as JSON, the way [`toml_table`] built it (for drift digests).
+pub fn item_json(item: &Item) -> Value {
+    fn value(v: &toml_edit::Value) -> Value {
+        match v {
+            toml_edit::Value::String(s) => Value::String(s.value().clone()),
+            toml_edit::Value::Integer(i) => Value::from(*i.value()),
+            toml_edit::Value::Float(f) => Value::from(*f.value()),
+            toml_edit::Value::Boolean(b) => Value::Bool(*b.value()),
+            toml_edit::Value::Datetime(d) => Value::String(d.value().to_string()),
+            toml_edit::Value::Array(a) => Value::Array(a.iter().map(value).collect()),
+            toml_edit::Value::InlineTable(t) => Value::Object(t.iter().map(|(k, v)| (k.to_string(), value(v))).collect()),
+        }
+    }
+    match item {
+        Item::Value(v) => value(v),
+        Item::Table(t) => Value::Object(t.iter().map(|(k, v)| (k.to_string(), item_json(v))).collect()),
+        Item::ArrayOfTables(a) => Value::Array(a.iter().map(|t| item_json(&Item::Table(t.clone()))).collect()),
+        Item::None => Value::Null,
+    }
+}

@@ -1,0 +1,396 @@
+//! What `agentctl sync` writes for each agent tool: the files, and in them the entries
+//! agentctl manages. Formats follow each client's documentation (summarized in the
+//! handbook's CLIENTS.md); the choices are documented in docs/CLI.md.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::bundle::{Agent, Effective, Entry, Severity};
+use crate::render::{Launch, Rendered, Template};
+
+/// The agent tools agentctl configures (the bundle's `agent_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Client {
+    ClaudeCode,
+    Cursor,
+    Vscode,
+    Windsurf,
+    GeminiCli,
+    Codex,
+}
+
+impl Client {
+    pub const ALL: [Client; 6] =
+        [Self::ClaudeCode, Self::Cursor, Self::Vscode, Self::Windsurf, Self::GeminiCli, Self::Codex];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClaudeCode => "claude-code",
+            Self::Cursor => "cursor",
+            Self::Vscode => "vscode",
+            Self::Windsurf => "windsurf",
+            Self::GeminiCli => "gemini-cli",
+            Self::Codex => "codex",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Commands and folders that tell the tool is installed.
+    pub fn traces(self, home: &Path) -> (&'static str, PathBuf) {
+        match self {
+            Self::ClaudeCode => ("claude", home.join(".claude")),
+            Self::Cursor => ("cursor", home.join(".cursor")),
+            Self::Vscode => ("code", home.join(".config/Code")),
+            Self::Windsurf => ("windsurf", home.join(".codeium/windsurf")),
+            Self::GeminiCli => ("gemini", home.join(".gemini")),
+            Self::Codex => ("codex", home.join(".codex")),
+        }
+    }
+}
+
+/// An edit of one managed part of a file.
+#[derive(Debug)]
+pub enum Op {
+    /// Keys of the object at the path (servers, settings): agentctl's keys only.
+    Entries(BTreeMap<String, Value>),
+    /// Strings of the list at the path (permission rules): agentctl's strings only.
+    Strings(Vec<String>),
+}
+
+#[derive(Debug)]
+pub enum Format {
+    /// JSON or JSONC, edited in place; each op at its path of keys.
+    Json(Vec<(Vec<&'static str>, Op)>),
+    /// TOML, edited in place: `[mcp_servers.NAME]` tables (`entries`) and top-level keys.
+    Toml { table: &'static str, entries: BTreeMap<String, Value>, root_keys: BTreeMap<String, Value> },
+    /// A file agentctl owns entirely (admin-tier drop-ins).
+    Whole(Value),
+}
+
+/// One file to write for one client.
+#[derive(Debug)]
+pub struct FileSpec {
+    pub client: Client,
+    pub path: PathBuf,
+    pub format: Format,
+    /// Created with mode 0600 (its tool keeps private state in it).
+    pub private: bool,
+}
+
+/// What the organization manages for one client: its agent's settings and policies and
+/// the MCP servers those policies allow (`None`: the agent was removed).
+pub struct Desired<'a> {
+    pub agent: Option<&'a Agent>,
+    pub servers: Vec<&'a Rendered>,
+}
+
+/// Where the tier's files go: the user's home, or (`--system`) the admin-managed paths
+/// under `root` (`/` outside tests).
+pub enum Tier<'a> {
+    User { home: &'a Path },
+    System { root: &'a Path },
+}
+
+/// The command clients run to get secrets from the agentctl secret store.
+const EXEC: &str = "agentctl";
+
+pub fn files(client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<String>) -> Vec<FileSpec> {
+    let effective = desired.agent.map(|a| &a.policies.effective);
+    let settings = || desired.agent.map(|a| settings_of(&a.settings)).unwrap_or_default();
+    let servers = |entry: &dyn Fn(&Rendered, &mut Vec<String>) -> Option<Value>, warnings: &mut Vec<String>| {
+        desired.servers.iter().filter_map(|s| entry(s, warnings).map(|v| (s.name.clone(), v))).collect::<BTreeMap<_, _>>()
+    };
+    let spec = |path: PathBuf, format: Format, private: bool| FileSpec { client, path, format, private };
+    match (client, tier) {
+        (Client::ClaudeCode, Tier::User { home }) => {
+            let rules = effective.map(claude_rules).unwrap_or_default();
+            vec![
+                spec(home.join(".claude.json"), Format::Json(vec![(vec!["mcpServers"], Op::Entries(servers(&claude_entry, warnings)))]), true),
+                spec(
+                    home.join(".claude/settings.json"),
+                    Format::Json(vec![
+                        (vec![], Op::Entries(settings())),
+                        (vec!["permissions", "allow"], Op::Strings(rules.allow)),
+                        (vec!["permissions", "ask"], Op::Strings(rules.ask)),
+                        (vec!["permissions", "deny"], Op::Strings(rules.deny)),
+                    ]),
+                    false,
+                ),
+            ]
+        }
+        (Client::ClaudeCode, Tier::System { root }) => {
+            let rules = effective.map(claude_rules).unwrap_or_default();
+            let mut managed = json!({ "permissions": { "allow": rules.allow, "ask": rules.ask, "deny": rules.deny } });
+            if let Some(e) = effective {
+                let names = |entries: Vec<String>| entries.into_iter().map(|name| json!({ "serverName": name })).collect::<Vec<_>>();
+                if let Some(allow) = &e.mcp_servers.allow {
+                    managed["allowedMcpServers"] = json!(names(values(allow)));
+                }
+                managed["deniedMcpServers"] = json!(names(values(blocking(&e.mcp_servers.deny))));
+            }
+            let dir = root.join("etc/claude-code");
+            vec![
+                spec(dir.join("managed-settings.d/agentctl.json"), Format::Whole(managed), false),
+                spec(dir.join("managed-mcp.json"), Format::Whole(json!({ "mcpServers": servers(&claude_entry, warnings) })), false),
+            ]
+        }
+        (Client::Cursor, Tier::User { home }) => vec![spec(
+            home.join(".cursor/mcp.json"),
+            Format::Json(vec![(vec!["mcpServers"], Op::Entries(servers(&|s, w| editor_entry(s, w, "url", false), warnings)))]),
+            false,
+        )],
+        (Client::Vscode, Tier::User { home }) => vec![spec(
+            home.join(".config/Code/User/mcp.json"),
+            Format::Json(vec![(vec!["servers"], Op::Entries(servers(&|s, w| editor_entry(s, w, "url", true), warnings)))]),
+            false,
+        )],
+        (Client::Windsurf, Tier::User { home }) => vec![spec(
+            home.join(".codeium/windsurf/mcp_config.json"),
+            Format::Json(vec![(vec!["mcpServers"], Op::Entries(servers(&|s, w| editor_entry(s, w, "serverUrl", false), warnings)))]),
+            false,
+        )],
+        (Client::GeminiCli, tier) => {
+            let (path, with_settings) = match tier {
+                Tier::User { home } => (home.join(".gemini/settings.json"), true),
+                Tier::System { root } => (root.join("etc/gemini-cli/settings.json"), false),
+            };
+            let mut ops = vec![(vec!["mcpServers"], Op::Entries(servers(&gemini_entry, warnings)))];
+            if with_settings {
+                ops.push((vec![], Op::Entries(settings())));
+            }
+            let excluded_tools = effective.map(gemini_excluded_tools).unwrap_or_default();
+            ops.push((vec!["tools", "exclude"], Op::Strings(excluded_tools)));
+            let excluded = effective.map(|e| values(blocking(&e.mcp_servers.deny))).unwrap_or_default();
+            ops.push((vec!["mcp", "excluded"], Op::Strings(excluded)));
+            let allowed = effective.and_then(|e| e.mcp_servers.allow.as_deref().map(|allow| values(allow))).unwrap_or_default();
+            ops.push((vec!["mcp", "allowed"], Op::Strings(allowed)));
+            vec![spec(path, Format::Json(ops), false)]
+        }
+        (Client::Codex, Tier::User { home }) => {
+            let entries = servers(&codex_entry, warnings);
+            vec![spec(home.join(".codex/config.toml"), Format::Toml { table: "mcp_servers", entries, root_keys: settings() }, false)]
+        }
+        (Client::Codex, Tier::System { root }) => {
+            // The allowlist pins each server's identity (command or URL), not just its name.
+            let identities = desired
+                .servers
+                .iter()
+                .filter_map(|s| codex_entry(s, &mut Vec::new()).map(|entry| (s.name.clone(), codex_identity(&entry))))
+                .collect();
+            vec![spec(
+                root.join("etc/codex/requirements.toml"),
+                Format::Toml { table: "mcp_servers", entries: identities, root_keys: BTreeMap::new() },
+                false,
+            )]
+        }
+        // Editors have no admin tier agentctl can write (their policies are the org's MDM).
+        (Client::Cursor | Client::Vscode | Client::Windsurf, Tier::System { .. }) => vec![],
+    }
+}
+
+/// The agent's settings as top-level keys (objects of objects are written whole).
+fn settings_of(settings: &Value) -> BTreeMap<String, Value> {
+    settings.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+}
+
+fn values<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<String> {
+    entries.into_iter().map(|e| e.value.clone()).collect()
+}
+
+/// The entries that bind: `block` and `warn` (an `info` rule is only recorded).
+fn blocking(entries: &[Entry]) -> Vec<&Entry> {
+    entries.iter().filter(|e| e.severity != Severity::Info).collect()
+}
+
+#[derive(Debug, Default)]
+struct ClaudeRules {
+    allow: Vec<String>,
+    ask: Vec<String>,
+    deny: Vec<String>,
+}
+
+/// Claude Code permission rules. A path rule needs `//` to be absolute (`/etc/**` would be
+/// relative to the settings file); `warn` severity becomes `ask`.
+fn claude_rules(e: &Effective) -> ClaudeRules {
+    let mut rules = ClaudeRules::default();
+    let mut add = |entry: &Entry, rule: String| match entry.severity {
+        Severity::Block => rules.deny.push(rule),
+        Severity::Warn => rules.ask.push(rule),
+        Severity::Info => {}
+    };
+    for entry in &e.filesystem.deny {
+        let path = if entry.value.starts_with('/') { format!("/{}", entry.value) } else { entry.value.clone() };
+        add(entry, format!("Read({path})"));
+        add(entry, format!("Edit({path})"));
+    }
+    for entry in &e.shell {
+        add(entry, format!("Bash({})", entry.value));
+    }
+    for entry in &e.network.deny {
+        add(entry, format!("WebFetch(domain:{})", entry.value));
+    }
+    for entry in &e.tools.deny {
+        add(entry, entry.value.clone());
+    }
+    for entry in &e.mcp_servers.deny {
+        add(entry, format!("mcp__{}", entry.value));
+    }
+    rules.ask.extend(e.tools.require_approval.iter().map(|t| t.value.clone()));
+    if let Some(allow) = &e.tools.allow {
+        rules.allow.extend(allow.iter().map(|t| t.value.clone()));
+    }
+    for list in [&mut rules.allow, &mut rules.ask, &mut rules.deny] {
+        list.dedup();
+    }
+    rules
+}
+
+fn gemini_excluded_tools(e: &Effective) -> Vec<String> {
+    let shell = blocking(&e.shell).into_iter().map(|s| format!("ShellTool({})", s.value));
+    shell.chain(blocking(&e.tools.deny).into_iter().map(|t| t.value.clone())).collect()
+}
+
+fn stdio_parts(s: &Rendered) -> Option<(Value, Value, Value)> {
+    let Launch::Stdio { command, args, env } = &s.launch else { return None };
+    if s.stdio_needs_secrets() {
+        // The secret store starts the server with its secrets (never written here).
+        return Some((json!(EXEC), json!(["mcp-exec", s.name]), json!({})));
+    }
+    let plain = |t: &Template| t.with(|_| unreachable!("no secrets"));
+    let env: BTreeMap<&String, String> = env.iter().map(|(k, v)| (k, plain(v))).collect();
+    Some((json!(command), json!(args.iter().map(plain).collect::<Vec<_>>()), json!(env)))
+}
+
+fn stdio_entry(s: &Rendered, typed: bool) -> Option<Value> {
+    let (command, args, env) = stdio_parts(s)?;
+    let mut entry = json!({ "command": command, "args": args });
+    if env.as_object().is_some_and(|e| !e.is_empty()) {
+        entry["env"] = env;
+    }
+    if typed {
+        entry["type"] = json!("stdio");
+    }
+    Some(entry)
+}
+
+/// Claude Code: `type` is required with `url`; secret headers come from `headersHelper`.
+fn claude_entry(s: &Rendered, warnings: &mut Vec<String>) -> Option<Value> {
+    match &s.launch {
+        Launch::Stdio { .. } => stdio_entry(s, true),
+        Launch::Remote { sse, url, headers } => {
+            if url.has_secret() {
+                warnings.push(format!("claude-code: {} has a credential in its URL; not written", s.name));
+                return None;
+            }
+            let plain: BTreeMap<&String, String> =
+                headers.iter().filter(|(_, v)| !v.has_secret()).map(|(k, v)| (k, v.with(|_| String::new()))).collect();
+            let mut entry = json!({ "type": if *sse { "sse" } else { "http" }, "url": url.with(|_| String::new()) });
+            if !plain.is_empty() {
+                entry["headers"] = json!(plain);
+            }
+            if headers.values().any(Template::has_secret) {
+                entry["headersHelper"] = json!(format!("{EXEC} mcp-headers {}", s.name));
+            }
+            Some(entry)
+        }
+    }
+}
+
+/// Cursor, VS Code, Windsurf: secrets as `${env:VAR}` (set by sourcing agentctl's
+/// 0600 env file); Windsurf names the URL `serverUrl`; VS Code types every entry.
+fn editor_entry(s: &Rendered, _: &mut Vec<String>, url_key: &str, typed: bool) -> Option<Value> {
+    match &s.launch {
+        Launch::Stdio { .. } => stdio_entry(s, typed),
+        Launch::Remote { sse, url, headers } => {
+            let reference = |field: &str| format!("${{env:{}}}", s.env_var(field));
+            let mut entry = json!({ url_key: url.with(reference) });
+            if !headers.is_empty() {
+                entry["headers"] = json!(headers.iter().map(|(k, v)| (k, v.with(reference))).collect::<BTreeMap<_, _>>());
+            }
+            if typed {
+                entry["type"] = json!(if *sse { "sse" } else { "http" });
+            }
+            Some(entry)
+        }
+    }
+}
+
+/// Gemini CLI: streamable HTTP is `httpUrl`, SSE `url`; settings expand `${VAR}`.
+fn gemini_entry(s: &Rendered, _: &mut Vec<String>) -> Option<Value> {
+    match &s.launch {
+        Launch::Stdio { .. } => stdio_entry(s, false),
+        Launch::Remote { sse, url, headers } => {
+            let reference = |field: &str| format!("${{{}}}", s.env_var(field));
+            let mut entry = json!({ if *sse { "url" } else { "httpUrl" }: url.with(reference) });
+            if !headers.is_empty() {
+                entry["headers"] = json!(headers.iter().map(|(k, v)| (k, v.with(reference))).collect::<BTreeMap<_, _>>());
+            }
+            Some(entry)
+        }
+    }
+}
+
+/// Codex: no SSE; a bearer token by `bearer_token_env_var`, other secret headers by
+/// `env_http_headers` (the whole value must be the secret: Codex takes names only).
+fn codex_entry(s: &Rendered, warnings: &mut Vec<String>) -> Option<Value> {
+    match &s.launch {
+        Launch::Stdio { .. } => {
+            let (command, args, env) = stdio_parts(s)?;
+            let mut entry = json!({ "command": command, "args": args });
+            if env.as_object().is_some_and(|e| !e.is_empty()) {
+                entry["env"] = env;
+            }
+            Some(entry)
+        }
+        Launch::Remote { sse: true, .. } => {
+            warnings.push(format!("codex: {} is an SSE server, which Codex does not support; not written", s.name));
+            None
+        }
+        Launch::Remote { sse: false, url, headers } => {
+            if url.has_secret() {
+                warnings.push(format!("codex: {} has a credential in its URL; not written", s.name));
+                return None;
+            }
+            let mut entry = json!({ "url": url.with(|_| String::new()) });
+            let mut plain = BTreeMap::new();
+            let mut from_env = BTreeMap::new();
+            for (name, value) in headers {
+                match (value.has_secret(), value.trailing_secret()) {
+                    (false, _) => {
+                        plain.insert(name.clone(), value.with(|_| String::new()));
+                    }
+                    (true, Some(("Bearer ", field))) if name.eq_ignore_ascii_case("authorization") => {
+                        entry["bearer_token_env_var"] = json!(s.env_var(field));
+                    }
+                    (true, Some(("", field))) => {
+                        from_env.insert(name.clone(), s.env_var(field));
+                    }
+                    (true, _) => {
+                        warnings.push(format!("codex: {} header {name} mixes text and a credential; not written", s.name));
+                        return None;
+                    }
+                }
+            }
+            if !plain.is_empty() {
+                entry["http_headers"] = json!(plain);
+            }
+            if !from_env.is_empty() {
+                entry["env_http_headers"] = json!(from_env);
+            }
+            Some(entry)
+        }
+    }
+}
+
+/// A Codex requirements entry: the server's identity (its command or its URL).
+fn codex_identity(entry: &Value) -> Value {
+    match entry.get("url") {
+        Some(url) => json!({ "identity": { "url": url } }),
+        None => json!({ "identity": { "command": entry["command"] } }),
+    }
+}

@@ -1,0 +1,93 @@
+//! Local files: where they are, and writing them safely (temporary file + rename, the
+//! previous version kept as `<name>.agentctl-backup`, private files mode 0600).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::api::CliError;
+
+pub fn home() -> Result<PathBuf, CliError> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| CliError::Io { path: "~".into(), reason: "HOME is not set".into() })
+}
+
+/// `$XDG_CONFIG_HOME/agentctl`, else `$HOME/.config/agentctl`.
+pub fn config_dir() -> Result<PathBuf, CliError> {
+    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => home()?.join(".config"),
+    };
+    Ok(base.join("agentctl"))
+}
+
+/// Where `--system` writes: `/`, or `AGENTCTL_SYSTEM_ROOT` (a staging directory for
+/// device management images, and for tests).
+pub fn system_root() -> PathBuf {
+    std::env::var_os("AGENTCTL_SYSTEM_ROOT").filter(|v| !v.is_empty()).map_or_else(|| PathBuf::from("/"), PathBuf::from)
+}
+
+pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
+    move |e| CliError::Io { path: path.display().to_string(), reason: e.to_string() }
+}
+
+/// The file's text, `None` when it does not exist.
+pub fn read(path: &Path) -> Result<Option<String>, CliError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Err(CliError::CorruptFile { path: path.display().to_string(), reason: "it is not UTF-8 text".into() })
+        }
+        Err(e) => Err(io(path)(e)),
+    }
+}
+
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".agentctl-backup");
+    path.with_file_name(name)
+}
+
+/// Replaces `path` with `text` atomically (copying the old file to its backup first when
+/// `backup`). Private files are 0600; others keep their mode (new ones 0644).
+pub fn write(path: &Path, text: &str, private: bool, backup: bool) -> Result<(), CliError> {
+    let dir = path.parent().expect("a file in a directory");
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let existing = std::fs::metadata(path).ok();
+    if backup && existing.is_some() {
+        let backup = backup_path(path);
+        std::fs::copy(path, &backup).map_err(io(&backup))?;
+    }
+    let temporary = dir.join(format!(".{}.agentctl-tmp", path.file_name().unwrap_or_default().to_string_lossy()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let mode = match (&existing, private) {
+            (_, true) => 0o600,
+            (Some(m), false) => m.permissions().mode() & 0o777,
+            (None, false) => 0o644,
+        };
+        options.mode(mode);
+        let mut file = options.open(&temporary).map_err(io(&temporary))?;
+        // `mode` at creation is filtered by the umask; set it exactly.
+        file.set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io(&temporary))?;
+        file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(io(&temporary))?;
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(&temporary).map_err(io(&temporary))?;
+        file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(io(&temporary))?;
+    }
+    std::fs::rename(&temporary, path).map_err(io(path))
+}
+
+pub fn remove(path: &Path) -> Result<(), CliError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),
+        _ => Ok(()),
+    }
+}

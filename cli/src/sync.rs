@@ -1,0 +1,237 @@
+//! `agentctl sync` and `agentctl status`: the bundle into each managed tool's files, and
+//! how the files compare with what was written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::api::{Api, CliError, Fetched};
+use crate::apply::{self, Planned};
+use crate::bundle::{self, Bundle};
+use crate::clients::{self, Client, Desired, Format, Tier};
+use crate::files;
+use crate::render::Rendered;
+use crate::session::Session;
+use crate::state::State;
+
+pub struct Options {
+    pub dry_run: bool,
+    /// Only these clients (all when empty).
+    pub clients: Vec<Client>,
+    pub system: bool,
+}
+
+/// What one file went through.
+pub struct FileOutcome {
+    pub client: Client,
+    pub path: PathBuf,
+    /// `written`, `unchanged`, `removed` (or `would write`, ... in a dry run).
+    pub action: &'static str,
+    /// A unified diff (dry runs).
+    pub diff: Option<String>,
+}
+
+pub struct Report {
+    pub not_modified: bool,
+    pub files: Vec<FileOutcome>,
+    pub conflicts: Vec<String>,
+    pub warnings: Vec<String>,
+    pub budget: Option<Value>,
+    /// Whether secrets are referenced through environment variables (the env file must
+    /// be sourced by the shell that starts those tools).
+    pub env_secrets: bool,
+}
+
+fn secrets_paths() -> Result<(PathBuf, PathBuf), CliError> {
+    let dir = files::config_dir()?;
+    Ok((dir.join("secrets.json"), dir.join("secrets.env")))
+}
+
+pub async fn sync(options: &Options) -> Result<Report, CliError> {
+    let session = Session::load()?;
+    let mut state = State::load(options.system)?;
+    let complete = options.clients.is_empty() && !options.dry_run;
+    let known = if complete { state.etag.clone() } else { None };
+    let (body, etag) = match Api::with(&session).get_bundle(known.as_deref()).await? {
+        Fetched::NotModified => {
+            return Ok(Report {
+                not_modified: true,
+                files: vec![],
+                conflicts: vec![],
+                warnings: vec![],
+                budget: state.budget.clone(),
+                env_secrets: false,
+            });
+        }
+        Fetched::Body { body, etag } => (body, etag),
+    };
+    let bundle: Bundle =
+        serde_json::from_value(body).map_err(|e| CliError::Protocol(format!("the sync bundle: {e}")))?;
+    if bundle.format != bundle::FORMAT {
+        return Err(CliError::Protocol(format!(
+            "sync bundle format {} is newer than this agentctl understands ({}): update agentctl",
+            bundle.format,
+            bundle::FORMAT
+        )));
+    }
+    let rendered: Vec<Rendered> = bundle.mcp_servers.iter().map(Rendered::of).collect();
+    let (home, root) = (files::home()?, files::system_root());
+    let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
+
+    let mut report = Report {
+        not_modified: false,
+        files: vec![],
+        conflicts: vec![],
+        warnings: vec![],
+        budget: Some(bundle.budget.clone()),
+        env_secrets: false,
+    };
+    let mut planned: Vec<(clients::FileSpec, Option<String>, Planned)> = Vec::new();
+    for client in Client::ALL {
+        if !options.clients.is_empty() && !options.clients.contains(&client) {
+            continue;
+        }
+        let agent = bundle.agents.iter().find(|a| a.agent_type == client.name());
+        let had_files = state.files.values().any(|f| f.client == client.name());
+        if agent.is_none() && !had_files {
+            continue;
+        }
+        let servers = match agent {
+            Some(agent) => {
+                rendered.iter().filter(|s| agent.policies.effective.allows_server(&s.name)).collect::<Vec<_>>()
+            }
+            None => vec![],
+        };
+        let desired = Desired { agent, servers };
+        for spec in clients::files(client, &tier, &desired, &mut report.warnings) {
+            let key = spec.path.display().to_string();
+            let before = files::read(&spec.path)?;
+            let previous = state.files.get(&key);
+            if agent.is_none() && matches!(spec.format, Format::Whole(_)) && previous.is_none() {
+                continue;
+            }
+            let plan = apply::plan(&spec, before.as_deref(), previous, agent.is_none())?;
+            report.conflicts.extend(plan.conflicts.iter().map(|c| format!("{key}: {c} is yours, left as it is")));
+            planned.push((spec, before, plan));
+        }
+    }
+    report.env_secrets = rendered.iter().any(|s| !s.env_secrets().is_empty());
+
+    for (spec, before, plan) in planned {
+        let key = spec.path.display().to_string();
+        let unchanged = plan.after == before;
+        let action = match (&plan.after, unchanged, options.dry_run) {
+            (_, true, _) => "unchanged",
+            (Some(_), false, false) => "written",
+            (Some(_), false, true) => "would write",
+            (None, false, false) => "removed",
+            (None, false, true) => "would remove",
+        };
+        let diff = (options.dry_run && !unchanged).then(|| {
+            let (old, new) = (before.as_deref().unwrap_or(""), plan.after.as_deref().unwrap_or(""));
+            similar::TextDiff::from_lines(old, new).unified_diff().header(&key, &key).to_string()
+        });
+        if !options.dry_run && !unchanged {
+            match &plan.after {
+                Some(text) => files::write(&spec.path, text, spec.private, true)?,
+                None => files::remove(&spec.path)?,
+            }
+        }
+        if plan.state.parts.is_empty() {
+            state.files.remove(&key);
+        } else {
+            state.files.insert(key, plan.state);
+        }
+        report.files.push(FileOutcome { client: spec.client, path: spec.path, action, diff });
+    }
+    if options.dry_run {
+        return Ok(report);
+    }
+    write_secrets(&rendered)?;
+    if complete {
+        state.etag = etag;
+    }
+    state.synced_at = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    state.budget = report.budget.clone();
+    state.save(options.system)?;
+    Ok(report)
+}
+
+/// The secret store (0600): every server's launch with its credentials filled in, read
+/// by `agentctl mcp-exec` / `mcp-headers`, and an env file for tools that read
+/// credentials from environment variables.
+fn write_secrets(rendered: &[Rendered]) -> Result<(), CliError> {
+    let (json_path, env_path) = secrets_paths()?;
+    let with_secrets: Vec<&Rendered> = rendered.iter().filter(|s| !s.env_secrets().is_empty()).collect();
+    if with_secrets.is_empty() {
+        files::remove(&json_path)?;
+        return files::remove(&env_path);
+    }
+    let servers: BTreeMap<&str, Value> = with_secrets.iter().map(|s| (s.name.as_str(), s.resolved())).collect();
+    let text = serde_json::to_string_pretty(&json!({ "servers": servers })).expect("JSON serializes");
+    files::write(&json_path, &text, true, false)?;
+    let mut env = String::from("# Written by agentctl sync: credentials of your MCP servers. Private (0600).\n");
+    for server in with_secrets {
+        for (var, value) in server.env_secrets() {
+            env.push_str(&format!("export {var}='{}'\n", value.replace('\'', r"'\''")));
+        }
+    }
+    files::write(&env_path, &env, true, false)
+}
+
+/// The launch (`command`, `args`, `env`) or the `headers` of a server from the secret store.
+pub fn secret_entry(name: &str) -> Result<Value, CliError> {
+    let (path, _) = secrets_paths()?;
+    let text = files::read(&path)?.ok_or_else(|| CliError::Refused(format!("no credentials synced for {name}: run `agentctl sync`")))?;
+    let store: Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::CorruptFile { path: path.display().to_string(), reason: e.to_string() })?;
+    store["servers"]
+        .get(name)
+        .cloned()
+        .ok_or_else(|| CliError::Refused(format!("no credentials synced for {name}: run `agentctl sync`")))
+}
+
+/// One tool as `agentctl status` sees it.
+pub struct ClientStatus {
+    pub client: Client,
+    pub installed: bool,
+    /// Managed files and what changed in them since the last sync.
+    pub files: Vec<(String, Vec<String>)>,
+}
+
+pub struct Status {
+    pub synced_at: Option<String>,
+    pub budget: Option<Value>,
+    pub clients: Vec<ClientStatus>,
+}
+
+fn on_path(command: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| is_executable(&dir.join(command))))
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    path.is_file()
+}
+
+pub fn status(system: bool) -> Result<Status, CliError> {
+    let state = State::load(system)?;
+    let home = files::home()?;
+    let mut clients = Vec::new();
+    for client in Client::ALL {
+        let (command, folder) = client.traces(&home);
+        let mut managed = Vec::new();
+        for (path, file) in state.files.iter().filter(|(_, f)| f.client == client.name()) {
+            let text = files::read(Path::new(path))?;
+            managed.push((path.clone(), apply::drift(path.ends_with(".toml"), text.as_deref(), file)));
+        }
+        clients.push(ClientStatus { client, installed: on_path(command) || folder.is_dir(), files: managed });
+    }
+    Ok(Status { synced_at: state.synced_at, budget: state.budget, clients })
+}
