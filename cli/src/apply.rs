@@ -22,7 +22,12 @@ pub struct Planned {
     pub conflicts: Vec<String>,
 }
 
-pub fn plan(spec: &FileSpec, before: Option<&str>, previous: Option<&FileState>, remove: bool) -> Result<Planned, CliError> {
+pub fn plan(
+    spec: &FileSpec,
+    before: Option<&str>,
+    previous: Option<&FileState>,
+    remove: bool,
+) -> Result<Planned, CliError> {
     let path = spec.path.display().to_string();
     let managed = |part: &str| -> BTreeSet<String> {
         previous.and_then(|p| p.parts.get(part)).map(|keys| keys.keys().cloned().collect()).unwrap_or_default()
@@ -33,7 +38,7 @@ pub fn plan(spec: &FileSpec, before: Option<&str>, previous: Option<&FileState>,
         Format::Whole(_) if remove => None,
         Format::Whole(value) => {
             state.parts.insert(WHOLE.into(), BTreeMap::from([(String::new(), digest(value))]));
-            Some(format!("{}\n", serde_json::to_string_pretty(value).expect("JSON serializes")))
+            Some(JsonFile::whole(value).text())
         }
         Format::Json(ops) => {
             let file = JsonFile::parse(&path, before)?;
@@ -56,10 +61,9 @@ pub fn plan(spec: &FileSpec, before: Option<&str>, previous: Option<&FileState>,
             Some(file.text())
         }
         Format::Toml { table, entries, root_keys } => {
-            let mut doc: DocumentMut = before
-                .unwrap_or_default()
-                .parse()
-                .map_err(|e: toml_edit::TomlError| CliError::CorruptFile { path: path.clone(), reason: e.to_string() })?;
+            let mut doc: DocumentMut = before.unwrap_or_default().parse().map_err(|e: toml_edit::TomlError| {
+                CliError::CorruptFile { path: path.clone(), reason: e.to_string() }
+            })?;
             let now = merge_toml_table(&mut doc, table, entries, &managed(table), &mut conflicts);
             if !now.is_empty() {
                 state.parts.insert(table.to_string(), now);
@@ -97,14 +101,19 @@ fn toml_value(value: &Value) -> Option<toml_edit::Value> {
     })
 }
 
-/// A server entry as a `[table.NAME]` table: nested objects of one level become
-/// sub-tables (`[mcp_servers.x.identity]`), maps of strings inline tables (`env`).
+const MANAGED_COMMENT: &str = "\n# managed by agentctl (agentctl sync)\n";
+
+/// A server entry as a `[table.NAME]` table, keys in the order JSON entries use;
+/// objects holding objects (`identity`) become sub-tables, maps of strings (`env`,
+/// headers) inline tables. The table says who manages it.
 fn toml_table(entry: &Value) -> Table {
     let mut table = Table::new();
-    table.decor_mut().set_prefix("# managed by agentctl (agentctl sync)\n");
-    for (key, value) in entry.as_object().into_iter().flatten() {
-        match value {
-            Value::Object(inner) if inner.values().any(Value::is_object) || key == "identity" => {
+    let map = entry.as_object().cloned().unwrap_or_default();
+    let mut keys: Vec<&String> = map.keys().collect();
+    keys.sort_by_key(|k| (crate::jsonfile::rank(k), (*k).clone()));
+    for key in keys {
+        match &map[key] {
+            Value::Object(inner) if key == "identity" => {
                 let mut sub = Table::new();
                 for (k, v) in inner {
                     if let Some(v) = toml_value(v) {
@@ -119,6 +128,15 @@ fn toml_table(entry: &Value) -> Table {
                 }
             }
         }
+    }
+    if table.iter().all(|(_, item)| item.is_table()) {
+        // Only sub-tables: no empty `[parent]` header; the comment goes on the first.
+        table.set_implicit(true);
+        if let Some((_, Item::Table(first))) = table.iter_mut().next() {
+            first.decor_mut().set_prefix(MANAGED_COMMENT);
+        }
+    } else {
+        table.decor_mut().set_prefix(MANAGED_COMMENT);
     }
     table
 }
@@ -205,7 +223,11 @@ pub fn drift(spec_format_is_toml: bool, text: Option<&str>, previous: &FileState
                 // A string of a list: present or not.
                 let file = JsonFile::parse("", Some(text)).ok();
                 let list = file.and_then(|f| f.get(&part.split('.').collect::<Vec<_>>()));
-                if list.as_ref().and_then(Value::as_array).is_some_and(|l| l.iter().any(|v| v == key)) { None } else { Some("missing") }
+                if list.as_ref().and_then(Value::as_array).is_some_and(|l| l.iter().any(|v| v == key)) {
+                    None
+                } else {
+                    Some("missing")
+                }
             } else {
                 match current(part, key) {
                     None => Some("missing"),
@@ -232,7 +254,9 @@ pub fn item_json(item: &Item) -> Value {
             toml_edit::Value::Boolean(b) => Value::Bool(*b.value()),
             toml_edit::Value::Datetime(d) => Value::String(d.value().to_string()),
             toml_edit::Value::Array(a) => Value::Array(a.iter().map(value).collect()),
-            toml_edit::Value::InlineTable(t) => Value::Object(t.iter().map(|(k, v)| (k.to_string(), value(v))).collect()),
+            toml_edit::Value::InlineTable(t) => {
+                Value::Object(t.iter().map(|(k, v)| (k.to_string(), value(v))).collect())
+            }
         }
     }
     match item {

@@ -18,6 +18,7 @@ pub struct Bundle {
 
 #[derive(Debug, Deserialize)]
 pub struct Agent {
+    #[serde(rename = "type")]
     pub agent_type: String,
     /// The agent's `default_config` merged with the employee's override.
     pub settings: Value,

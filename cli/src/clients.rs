@@ -103,14 +103,22 @@ pub fn files(client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<
     let effective = desired.agent.map(|a| &a.policies.effective);
     let settings = || desired.agent.map(|a| settings_of(&a.settings)).unwrap_or_default();
     let servers = |entry: &dyn Fn(&Rendered, &mut Vec<String>) -> Option<Value>, warnings: &mut Vec<String>| {
-        desired.servers.iter().filter_map(|s| entry(s, warnings).map(|v| (s.name.clone(), v))).collect::<BTreeMap<_, _>>()
+        desired
+            .servers
+            .iter()
+            .filter_map(|s| entry(s, warnings).map(|v| (s.name.clone(), v)))
+            .collect::<BTreeMap<_, _>>()
     };
     let spec = |path: PathBuf, format: Format, private: bool| FileSpec { client, path, format, private };
     match (client, tier) {
         (Client::ClaudeCode, Tier::User { home }) => {
             let rules = effective.map(claude_rules).unwrap_or_default();
             vec![
-                spec(home.join(".claude.json"), Format::Json(vec![(vec!["mcpServers"], Op::Entries(servers(&claude_entry, warnings)))]), true),
+                spec(
+                    home.join(".claude.json"),
+                    Format::Json(vec![(vec!["mcpServers"], Op::Entries(servers(&claude_entry, warnings)))]),
+                    true,
+                ),
                 spec(
                     home.join(".claude/settings.json"),
                     Format::Json(vec![
@@ -125,33 +133,57 @@ pub fn files(client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<
         }
         (Client::ClaudeCode, Tier::System { root }) => {
             let rules = effective.map(claude_rules).unwrap_or_default();
-            let mut managed = json!({ "permissions": { "allow": rules.allow, "ask": rules.ask, "deny": rules.deny } });
+            let mut permissions = serde_json::Map::new();
+            for (kind, list) in [("allow", rules.allow), ("ask", rules.ask), ("deny", rules.deny)] {
+                if !list.is_empty() {
+                    permissions.insert(kind.into(), json!(list));
+                }
+            }
+            let mut managed = json!({ "permissions": permissions });
             if let Some(e) = effective {
-                let names = |entries: Vec<String>| entries.into_iter().map(|name| json!({ "serverName": name })).collect::<Vec<_>>();
+                let names = |entries: Vec<String>| {
+                    entries.into_iter().map(|name| json!({ "serverName": name })).collect::<Vec<_>>()
+                };
                 if let Some(allow) = &e.mcp_servers.allow {
                     managed["allowedMcpServers"] = json!(names(values(allow)));
                 }
-                managed["deniedMcpServers"] = json!(names(values(blocking(&e.mcp_servers.deny))));
+                let denied = values(blocking(&e.mcp_servers.deny));
+                if !denied.is_empty() {
+                    managed["deniedMcpServers"] = json!(names(denied));
+                }
             }
             let dir = root.join("etc/claude-code");
             vec![
                 spec(dir.join("managed-settings.d/agentctl.json"), Format::Whole(managed), false),
-                spec(dir.join("managed-mcp.json"), Format::Whole(json!({ "mcpServers": servers(&claude_entry, warnings) })), false),
+                spec(
+                    dir.join("managed-mcp.json"),
+                    Format::Whole(json!({ "mcpServers": servers(&claude_entry, warnings) })),
+                    false,
+                ),
             ]
         }
         (Client::Cursor, Tier::User { home }) => vec![spec(
             home.join(".cursor/mcp.json"),
-            Format::Json(vec![(vec!["mcpServers"], Op::Entries(servers(&|s, w| editor_entry(s, w, "url", false), warnings)))]),
+            Format::Json(vec![(
+                vec!["mcpServers"],
+                Op::Entries(servers(&|s, w| editor_entry(s, w, "url", false), warnings)),
+            )]),
             false,
         )],
         (Client::Vscode, Tier::User { home }) => vec![spec(
             home.join(".config/Code/User/mcp.json"),
-            Format::Json(vec![(vec!["servers"], Op::Entries(servers(&|s, w| editor_entry(s, w, "url", true), warnings)))]),
+            Format::Json(vec![(
+                vec!["servers"],
+                Op::Entries(servers(&|s, w| editor_entry(s, w, "url", true), warnings)),
+            )]),
             false,
         )],
         (Client::Windsurf, Tier::User { home }) => vec![spec(
             home.join(".codeium/windsurf/mcp_config.json"),
-            Format::Json(vec![(vec!["mcpServers"], Op::Entries(servers(&|s, w| editor_entry(s, w, "serverUrl", false), warnings)))]),
+            Format::Json(vec![(
+                vec!["mcpServers"],
+                Op::Entries(servers(&|s, w| editor_entry(s, w, "serverUrl", false), warnings)),
+            )]),
             false,
         )],
         (Client::GeminiCli, tier) => {
@@ -167,13 +199,18 @@ pub fn files(client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<
             ops.push((vec!["tools", "exclude"], Op::Strings(excluded_tools)));
             let excluded = effective.map(|e| values(blocking(&e.mcp_servers.deny))).unwrap_or_default();
             ops.push((vec!["mcp", "excluded"], Op::Strings(excluded)));
-            let allowed = effective.and_then(|e| e.mcp_servers.allow.as_deref().map(|allow| values(allow))).unwrap_or_default();
+            let allowed =
+                effective.and_then(|e| e.mcp_servers.allow.as_deref().map(values)).unwrap_or_default();
             ops.push((vec!["mcp", "allowed"], Op::Strings(allowed)));
             vec![spec(path, Format::Json(ops), false)]
         }
         (Client::Codex, Tier::User { home }) => {
             let entries = servers(&codex_entry, warnings);
-            vec![spec(home.join(".codex/config.toml"), Format::Toml { table: "mcp_servers", entries, root_keys: settings() }, false)]
+            vec![spec(
+                home.join(".codex/config.toml"),
+                Format::Toml { table: "mcp_servers", entries, root_keys: settings() },
+                false,
+            )]
         }
         (Client::Codex, Tier::System { root }) => {
             // The allowlist pins each server's identity (command or URL), not just its name.
@@ -310,7 +347,8 @@ fn editor_entry(s: &Rendered, _: &mut Vec<String>, url_key: &str, typed: bool) -
             let reference = |field: &str| format!("${{env:{}}}", s.env_var(field));
             let mut entry = json!({ url_key: url.with(reference) });
             if !headers.is_empty() {
-                entry["headers"] = json!(headers.iter().map(|(k, v)| (k, v.with(reference))).collect::<BTreeMap<_, _>>());
+                entry["headers"] =
+                    json!(headers.iter().map(|(k, v)| (k, v.with(reference))).collect::<BTreeMap<_, _>>());
             }
             if typed {
                 entry["type"] = json!(if *sse { "sse" } else { "http" });
@@ -328,7 +366,8 @@ fn gemini_entry(s: &Rendered, _: &mut Vec<String>) -> Option<Value> {
             let reference = |field: &str| format!("${{{}}}", s.env_var(field));
             let mut entry = json!({ if *sse { "url" } else { "httpUrl" }: url.with(reference) });
             if !headers.is_empty() {
-                entry["headers"] = json!(headers.iter().map(|(k, v)| (k, v.with(reference))).collect::<BTreeMap<_, _>>());
+                entry["headers"] =
+                    json!(headers.iter().map(|(k, v)| (k, v.with(reference))).collect::<BTreeMap<_, _>>());
             }
             Some(entry)
         }
@@ -371,7 +410,8 @@ fn codex_entry(s: &Rendered, warnings: &mut Vec<String>) -> Option<Value> {
                         from_env.insert(name.clone(), s.env_var(field));
                     }
                     (true, _) => {
-                        warnings.push(format!("codex: {} header {name} mixes text and a credential; not written", s.name));
+                        warnings
+                            .push(format!("codex: {} header {name} mixes text and a credential; not written", s.name));
                         return None;
                     }
                 }

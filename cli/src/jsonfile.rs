@@ -13,6 +13,11 @@ use crate::api::CliError;
 const LEADING_KEYS: [&str; 10] =
     ["type", "command", "args", "env", "url", "serverUrl", "httpUrl", "headers", "headersHelper", "inputs"];
 
+/// Where a key goes among an entry's keys (then by name).
+pub fn rank(key: &str) -> usize {
+    LEADING_KEYS.iter().position(|l| *l == key).unwrap_or(LEADING_KEYS.len())
+}
+
 fn input(value: &Value) -> CstInputValue {
     match value {
         Value::Null => CstInputValue::Null,
@@ -21,7 +26,6 @@ fn input(value: &Value) -> CstInputValue {
         Value::String(s) => CstInputValue::String(s.clone()),
         Value::Array(items) => CstInputValue::Array(items.iter().map(input).collect()),
         Value::Object(map) => {
-            let rank = |k: &str| LEADING_KEYS.iter().position(|l| *l == k).unwrap_or(LEADING_KEYS.len());
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
             CstInputValue::Object(keys.into_iter().map(|k| (k.clone(), input(&map[k]))).collect())
@@ -45,6 +49,16 @@ impl JsonFile {
         }
         root.object_value_or_set();
         Ok(Self { root })
+    }
+
+    /// A file holding exactly `value` (an object), formatted like edited files.
+    pub fn whole(value: &Value) -> Self {
+        let file = Self::parse("", None).expect("an empty object parses");
+        let object = file.root.object_value_or_set();
+        for (key, value) in value.as_object().into_iter().flatten() {
+            object.append(key, input(value));
+        }
+        file
     }
 
     pub fn text(&self) -> String {
@@ -117,7 +131,8 @@ impl JsonFile {
             None if desired.is_empty() => return BTreeSet::new(),
             None => object.array_value_or_set(last),
         };
-        let text = |node: &jsonc_parser::cst::CstNode| node.to_serde_value().and_then(|v| v.as_str().map(str::to_string));
+        let text =
+            |node: &jsonc_parser::cst::CstNode| node.to_serde_value().and_then(|v| v.as_str().map(str::to_string));
         let mut present = BTreeSet::new();
         for element in array.elements() {
             match text(&element) {

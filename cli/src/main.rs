@@ -147,9 +147,8 @@ enum AdminCommand {
 }
 
 fn parse_client(name: &str) -> Result<Client, String> {
-    Client::parse(name).ok_or_else(|| {
-        format!("unknown client {name:?}: one of {}", Client::ALL.map(Client::name).join(", "))
-    })
+    Client::parse(name)
+        .ok_or_else(|| format!("unknown client {name:?}: one of {}", Client::ALL.map(Client::name).join(", ")))
 }
 
 #[tokio::main]
@@ -299,7 +298,8 @@ fn status_output(status: &sync::Status) -> Output {
     let mut clients = Vec::new();
     for c in &status.clients {
         let installed = if c.installed { "installed" } else { "not installed" };
-        let managed = if c.files.is_empty() { "not managed".to_string() } else { format!("{} managed file(s)", c.files.len()) };
+        let managed =
+            if c.files.is_empty() { "not managed".to_string() } else { format!("{} managed file(s)", c.files.len()) };
         lines.push(format!("{:<12} {installed}, {managed}", c.client.name()));
         for (path, drift) in &c.files {
             if drift.is_empty() {
@@ -327,9 +327,11 @@ async fn catalog_id(api: &Api, kind: &str, wanted: &str) -> Result<String, CliEr
     loop {
         let after = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
         let page = api.get(&format!("/v1/catalog/{kind}?limit=100{after}")).await?;
-        let found = page["items"].as_array().into_iter().flatten().find(|e| {
-            e["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(wanted))
-        });
+        let found = page["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(wanted)));
         if let Some(entry) = found {
             return Ok(entry["id"].as_str().unwrap_or_default().to_string());
         }
@@ -463,9 +465,10 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
 /// environment (they never touch the tool's configuration file).
 fn exec(name: &str) -> Result<Output, CliError> {
     let launch = sync::secret_entry(name)?;
-    let command = launch["command"].as_str().filter(|c| !c.is_empty()).ok_or_else(|| {
-        CliError::Refused(format!("{name} is not a local (stdio) server"))
-    })?;
+    let command = launch["command"]
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| CliError::Refused(format!("{name} is not a local (stdio) server")))?;
     let args: Vec<&str> = launch["args"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let mut process = std::process::Command::new(command);
     process.args(args);

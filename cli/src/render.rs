@@ -105,7 +105,9 @@ impl Rendered {
             .credentials
             .as_ref()
             .and_then(Value::as_object)
-            .map(|c| c.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
+            .map(|c| {
+                c.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect()
+            })
             .unwrap_or_default();
         Self { name: server.name.clone(), launch, credentials }
     }
@@ -122,7 +124,9 @@ impl Rendered {
     /// The environment variable that carries credential `field` (for clients that read
     /// secrets from their environment): `AGENTCTL_<SERVER>_<FIELD>`.
     pub fn env_var(&self, field: &str) -> String {
-        let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>();
+        let clean = |s: &str| {
+            s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
+        };
         format!("AGENTCTL_{}_{}", clean(&self.name), clean(field))
     }
 

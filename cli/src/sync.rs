@@ -183,7 +183,8 @@ fn write_secrets(rendered: &[Rendered]) -> Result<(), CliError> {
 /// The launch (`command`, `args`, `env`) or the `headers` of a server from the secret store.
 pub fn secret_entry(name: &str) -> Result<Value, CliError> {
     let (path, _) = secrets_paths()?;
-    let text = files::read(&path)?.ok_or_else(|| CliError::Refused(format!("no credentials synced for {name}: run `agentctl sync`")))?;
+    let text = files::read(&path)?
+        .ok_or_else(|| CliError::Refused(format!("no credentials synced for {name}: run `agentctl sync`")))?;
     let store: Value = serde_json::from_str(&text)
         .map_err(|e| CliError::CorruptFile { path: path.display().to_string(), reason: e.to_string() })?;
     store["servers"]
@@ -207,7 +208,8 @@ pub struct Status {
 }
 
 fn on_path(command: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| is_executable(&dir.join(command))))
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| is_executable(&dir.join(command))))
 }
 
 fn is_executable(path: &Path) -> bool {

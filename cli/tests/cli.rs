@@ -22,17 +22,37 @@ impl Home {
     /// Runs `agentctl args...` with this HOME (off the test's runtime thread: the app
     /// answers on it).
     async fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[]).await
+    }
+
+    async fn run_with(&self, args: &[&str], envs: &[(&str, &Path)]) -> Output {
         let (home, args): (PathBuf, Vec<String>) = (self.0.clone(), args.iter().map(|a| a.to_string()).collect());
+        let envs: Vec<(String, PathBuf)> = envs.iter().map(|(k, v)| (k.to_string(), v.to_path_buf())).collect();
         tokio::task::spawn_blocking(move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_agentctl"))
                 .args(&args)
                 .env("HOME", &home)
                 .env_remove("XDG_CONFIG_HOME")
+                .envs(envs)
                 .output()
                 .expect("agentctl runs")
         })
         .await
         .unwrap()
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.0.join(relative)
+    }
+
+    fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
 }
 
@@ -107,4 +127,239 @@ async fn login_whoami_logout_with_clear_errors_and_exit_codes() {
     let out = home.run(&["login", "--server", "http://127.0.0.1:9", "--code", "x"]).await;
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("cannot reach http://127.0.0.1:9"));
+}
+
+/// Compares a written file with `tests/fixtures/<name>` byte for byte
+/// (`UPDATE_FIXTURES=1` rewrites the fixtures, to be reviewed in the diff).
+fn assert_fixture(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    assert_eq!(actual, expected, "{name} differs from its fixture");
+}
+
+const GITHUB_TOKEN: &str = "ghp_secret_value_123";
+const DB_PASSWORD: &str = "pw-secret-456";
+
+/// An employee of a fresh organization with one agent of every tool, four MCP servers
+/// (stdio; stdio with a secret in its environment; HTTP with a bearer token; SSE) and
+/// org-wide policies. Returns the org, the employee's id and an enrollment code.
+async fn managed_employee(app: &TestApp) -> (agentctl_tests::Org, String, String) {
+    use serde_json::json;
+    let org = app.create_org(&slug("sync")).await;
+    let t = org.owner_token.clone();
+    let id = |v: &serde_json::Value| v["id"].as_str().unwrap().to_string();
+    let (status, body) =
+        app.patch(&format!("/v1/orgs/{}", org.id), &app.platform_key, json!({ "max_agents_per_employee": 10 })).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let employee = app.add_employee(&org, "dev@sync.example", "member", None).await;
+    let employee_id = id(&employee);
+    let agents = [
+        ("Claude Code", "claude-code", json!({ "model": "opus" })),
+        ("Cursor", "cursor", json!({})),
+        ("VS Code", "vscode", json!({})),
+        ("Windsurf", "windsurf", json!({})),
+        ("Gemini CLI", "gemini-cli", json!({})),
+        ("Codex", "codex", json!({ "model": "gpt-5-codex" })),
+    ];
+    for (name, kind, default_config) in agents {
+        let body = json!({ "name": name, "type": kind, "provider": "p", "default_config": default_config });
+        let (status, agent) = app.post("/v1/catalog/agents", &t, body).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{agent}");
+        let path = format!("/v1/employees/{employee_id}/agent-configs");
+        let (status, config) = app.post(&path, &t, json!({ "agent_id": id(&agent) })).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{config}");
+    }
+    let secret = |field: &str| json!({ "type": "object", "required": [field], "properties": { field: { "type": "string", "writeOnly": true } } });
+    let servers = [
+        (
+            json!({ "name": "files", "provider": "p", "version": "1", "transport": "stdio", "command": "npx",
+                "args": ["-y", "@modelcontextprotocol/server-filesystem", "${root}"],
+                "connection_schema": { "type": "object", "required": ["root"], "properties": { "root": { "type": "string" } } } }),
+            json!({ "root": "/srv/code" }),
+            None,
+        ),
+        (
+            json!({ "name": "db", "provider": "p", "version": "1", "transport": "stdio", "command": "uvx",
+                "args": ["mcp-db"], "env": { "DB_PASSWORD": "${password}" }, "connection_schema": secret("password") }),
+            json!({}),
+            Some(json!({ "password": DB_PASSWORD })),
+        ),
+        (
+            json!({ "name": "github", "provider": "GitHub", "version": "1", "transport": "http",
+                "url": "https://api.githubcopilot.com/mcp/", "headers": { "Authorization": "Bearer ${token}" },
+                "connection_schema": secret("token") }),
+            json!({}),
+            Some(json!({ "token": GITHUB_TOKEN })),
+        ),
+        (
+            json!({ "name": "events", "provider": "p", "version": "1", "transport": "sse", "url": "https://events.example.com/sse" }),
+            json!({}),
+            None,
+        ),
+    ];
+    for (server, connection, credentials) in servers {
+        let (status, server) = app.post("/v1/catalog/mcp-servers", &t, server).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{server}");
+        let approval = format!("/v1/catalog/mcp-servers/{}/approval", id(&server));
+        assert_eq!(app.call(reqwest::Method::PUT, &approval, Some(&t), None).await.0, reqwest::StatusCode::OK);
+        let path = format!("/v1/employees/{employee_id}/mcp-configs");
+        let body = json!({ "server_id": id(&server), "connection_config": connection });
+        let (status, config) = app.post(&path, &t, body).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{config}");
+        if let Some(credentials) = credentials {
+            let path = format!("{path}/{}/credentials", id(&config));
+            let response =
+                app.call(reqwest::Method::PUT, &path, Some(&t), Some(json!({ "credentials": credentials }))).await;
+            assert_eq!(response.0, reqwest::StatusCode::OK, "{}", response.1);
+        }
+    }
+    let policies = [
+        json!({ "name": "no-secrets", "policy_type": "filesystem", "rules": { "deny": ["/etc/**", "~/.ssh/**"] }, "severity": "block" }),
+        json!({ "name": "no-wipe", "policy_type": "shell", "rules": { "deny": ["rm -rf *"] }, "severity": "block" }),
+        json!({ "name": "no-paste", "policy_type": "network", "rules": { "deny_domains": ["pastebin.com"] }, "severity": "warn" }),
+    ];
+    for policy in policies {
+        let (status, created) = app.post("/v1/policies", &t, policy).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{created}");
+        let attach = format!("/v1/org/policies/{}", id(&created));
+        let (status, body) = app.call(reqwest::Method::PUT, &attach, Some(&t), Some(json!({}))).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    }
+    let code = app.issue_code(&org, &employee_id).await;
+    (org, employee_id, code)
+}
+
+const USER_FILES: [(&str, &str); 7] = [
+    (".claude.json", "claude.json"),
+    (".claude/settings.json", "claude-settings.json"),
+    (".cursor/mcp.json", "cursor-mcp.json"),
+    (".config/Code/User/mcp.json", "vscode-mcp.json"),
+    (".codeium/windsurf/mcp_config.json", "windsurf-mcp_config.json"),
+    (".gemini/settings.json", "gemini-settings.json"),
+    (".codex/config.toml", "codex-config.toml"),
+];
+
+#[tokio::test]
+async fn sync_writes_every_tool_merging_with_the_users_files_and_keeps_secrets_out() {
+    let app = TestApp::spawn().await;
+    let (org, employee_id, code) = managed_employee(&app).await;
+    let home = Home::new();
+    // What the user had before: their own servers, settings and rules stay.
+    home.write(".claude.json", "{\n  \"numStartups\": 3,\n  \"mcpServers\": {\n    \"mine\": {\n      \"type\": \"stdio\",\n      \"command\": \"my-server\"\n    }\n  }\n}\n");
+    home.write(".claude/settings.json", "{\n  \"permissions\": {\n    \"deny\": [\"Bash(curl *)\"]\n  }\n}\n");
+    home.write(
+        ".cursor/mcp.json",
+        "{\n  // my own servers\n  \"mcpServers\": {\n    \"local\": { \"command\": \"local-mcp\" }\n  }\n}\n",
+    );
+    home.write(
+        ".codex/config.toml",
+        "# my Codex settings\napproval_policy = \"on-request\"\n\n[mcp_servers.mine]\ncommand = \"my-server\"\n",
+    );
+    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // A dry run shows the diff and writes nothing.
+    let before = home.read(".claude.json");
+    let out = home.run(&["sync", "--dry-run"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("would write") && stdout.contains("+    \"github\": {"), "{stdout}");
+    assert_eq!(home.read(".claude.json"), before);
+    assert!(!home.path(".gemini/settings.json").exists());
+
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("source ") && stdout.contains("secrets.env"), "{stdout}");
+    for (file, fixture) in USER_FILES {
+        let written = home.read(file);
+        assert_fixture(fixture, &written);
+        assert!(!written.contains(GITHUB_TOKEN) && !written.contains(DB_PASSWORD), "{file} holds a secret");
+    }
+    assert_eq!(home.read(".claude.json.agentctl-backup"), before, "the previous file is kept");
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&home.path(".claude.json")), 0o600);
+        assert_eq!(mode(&home.path(".config/agentctl/secrets.json")), 0o600);
+        assert_eq!(mode(&home.path(".config/agentctl/secrets.env")), 0o600);
+    }
+    assert!(
+        home.read(".config/agentctl/secrets.env").contains(&format!("export AGENTCTL_GITHUB_TOKEN='{GITHUB_TOKEN}'"))
+    );
+
+    // What synced tools run for their secrets.
+    let out = home.run(&["mcp-headers", "github"]).await;
+    assert_eq!(text(&out.stdout).trim(), format!(r#"{{"Authorization":"Bearer {GITHUB_TOKEN}"}}"#));
+
+    // Nothing changed on the server: nothing to do.
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("Up to date"), "{}", text(&out.stdout));
+
+    // Status: as synced; then a local edit of a managed entry is drift.
+    let out = home.run(&["status", "--json"]).await;
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cursor = status["clients"].as_array().unwrap().iter().find(|c| c["client"] == "cursor").unwrap().clone();
+    assert_eq!(cursor["files"][0]["drift"], serde_json::json!([]), "{status}");
+    assert_eq!(status["budget"]["state"], "ok");
+    let edited =
+        home.read(".cursor/mcp.json").replace("https://events.example.com/sse", "https://evil.example.com/sse");
+    home.write(".cursor/mcp.json", &edited);
+    let out = home.run(&["status"]).await;
+    assert!(text(&out.stdout).contains("changed locally: mcpServers.events: edited"), "{}", text(&out.stdout));
+
+    // The admin removes a server: it leaves every file; the user's entries stay.
+    let t = &org.owner_token;
+    let (_, configs) = app.get(&format!("/v1/employees/{employee_id}/mcp-configs"), t).await;
+    let github = configs["items"].as_array().unwrap().iter().find(|c| c["server_name"] == "github").unwrap();
+    let path = format!("/v1/employees/{employee_id}/mcp-configs/{}", github["id"].as_str().unwrap());
+    assert_eq!(app.delete(&path, t).await.0, reqwest::StatusCode::NO_CONTENT);
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for (file, _) in USER_FILES {
+        assert!(!home.read(file).contains("githubcopilot"), "{file} still has the removed server");
+    }
+    assert!(home.read(".claude.json").contains("\"mine\"") && home.read(".claude.json").contains("\"numStartups\": 3"));
+    assert!(home.read(".cursor/mcp.json").contains("// my own servers"));
+    assert!(home.read(".codex/config.toml").contains("[mcp_servers.mine]"));
+    assert!(home.read(".cursor/mcp.json").contains("https://events.example.com/sse"), "the managed state is restored");
+    assert!(!home.read(".config/agentctl/secrets.env").contains(GITHUB_TOKEN));
+
+    // A corrupt file is reported and left as it is; --client limits the tools.
+    home.write(".gemini/settings.json", "{ not json");
+    let out = home.run(&["sync", "--client", "gemini-cli"]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert_eq!(home.read(".gemini/settings.json"), "{ not json");
+    let out = home.run(&["sync", "--client", "cursor"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = home.run(&["sync", "--client", "nope"]).await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn sync_system_writes_the_admin_enforced_tier() {
+    let app = TestApp::spawn().await;
+    let (_, _, code) = managed_employee(&app).await;
+    let home = Home::new();
+    let root = home.path("system-root");
+    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = home.run_with(&["sync", "--system"], &[("AGENTCTL_SYSTEM_ROOT", &root)]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for (file, fixture) in [
+        ("etc/claude-code/managed-settings.d/agentctl.json", "system-claude-managed-settings.json"),
+        ("etc/claude-code/managed-mcp.json", "system-claude-managed-mcp.json"),
+        ("etc/gemini-cli/settings.json", "system-gemini-settings.json"),
+        ("etc/codex/requirements.toml", "system-codex-requirements.toml"),
+    ] {
+        let written = std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_fixture(fixture, &written);
+        assert!(!written.contains(GITHUB_TOKEN) && !written.contains(DB_PASSWORD), "{file} holds a secret");
+    }
+    assert!(!home.path(".claude.json").exists(), "the user tier is untouched");
 }
