@@ -7,6 +7,9 @@ VENV="$ROOT/.venv"
 # Pinned so every machine emulates the same AWS behaviour.
 MOTO_VERSION="5.2.5"
 CFN_LINT_VERSION="1.58.0"
+# The agent tools whose own listing commands check what `agentctl sync` writes.
+CLIENTS_DIR="$ROOT/.clients"
+CLIENT_PACKAGES=("@anthropic-ai/claude-code@2.1.197" "@google/gemini-cli@0.61.0" "@openai/codex@0.169.0")
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -19,6 +22,28 @@ ensure_venv() {
   "$VENV/bin/pip" install --quiet --disable-pip-version-check \
     "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
   touch "$stamp"
+}
+
+# Installs the npm-distributed agent tools into .clients (once per version set) and
+# exports AGENTCTL_CLIENTS_BIN. Without npm or the registry the tests that need them
+# skip and say why.
+ensure_clients() {
+  local stamp
+  stamp="$CLIENTS_DIR/.installed-$(echo "${CLIENT_PACKAGES[*]}" | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    if ! command -v npm >/dev/null; then
+      log "npm not found: the real-client tests will be skipped"
+      return 0
+    fi
+    log "installing ${CLIENT_PACKAGES[*]} into $CLIENTS_DIR"
+    mkdir -p "$CLIENTS_DIR"
+    if ! npm install --prefix "$CLIENTS_DIR" --no-audit --no-fund --loglevel=error "${CLIENT_PACKAGES[@]}" >&2; then
+      log "npm install failed: the real-client tests will be skipped"
+      return 0
+    fi
+    touch "$stamp"
+  fi
+  export AGENTCTL_CLIENTS_BIN="$CLIENTS_DIR/node_modules/.bin"
 }
 
 free_port() {

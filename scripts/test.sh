@@ -13,6 +13,7 @@ else
   start_moto
   trap stop_moto EXIT
 fi
+ensure_clients
 # cargo-nextest (part of the machine image) runs each test in its own process and ends
 # with one summary line; plain cargo test is the fallback.
 if cargo nextest --version >/dev/null 2>&1; then

@@ -199,8 +199,7 @@ pub fn files(client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<
             ops.push((vec!["tools", "exclude"], Op::Strings(excluded_tools)));
             let excluded = effective.map(|e| values(blocking(&e.mcp_servers.deny))).unwrap_or_default();
             ops.push((vec!["mcp", "excluded"], Op::Strings(excluded)));
-            let allowed =
-                effective.and_then(|e| e.mcp_servers.allow.as_deref().map(values)).unwrap_or_default();
+            let allowed = effective.and_then(|e| e.mcp_servers.allow.as_deref().map(values)).unwrap_or_default();
             ops.push((vec!["mcp", "allowed"], Op::Strings(allowed)));
             vec![spec(path, Format::Json(ops), false)]
         }

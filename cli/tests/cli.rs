@@ -363,3 +363,69 @@ async fn sync_system_writes_the_admin_enforced_tier() {
     }
     assert!(!home.path(".claude.json").exists(), "the user tier is untouched");
 }
+
+/// The real tools, installed from npm by scripts/test.sh (`AGENTCTL_CLIENTS_BIN`), read
+/// what `agentctl sync` wrote: each one's own listing command shows the managed servers
+/// next to the user's own.
+#[tokio::test]
+async fn the_real_clients_list_what_sync_wrote() {
+    let Some(bin) = std::env::var_os("AGENTCTL_CLIENTS_BIN").map(PathBuf::from) else {
+        println!("skipped: AGENTCTL_CLIENTS_BIN is not set (scripts/test.sh installs the clients with npm)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let (_, _, code) = managed_employee(&app).await;
+    let home = Home::new();
+    home.write(".claude.json", r#"{"mcpServers":{"mine":{"type":"stdio","command":"my-server"}}}"#);
+    home.write(".codex/config.toml", "[mcp_servers.mine]\ncommand = \"my-server\"\n");
+    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let listing = |tool: &'static str, args: &'static [&'static str]| {
+        let (bin, home) = (bin.join(tool), home.0.clone());
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new(&bin)
+                .args(args)
+                .env("HOME", &home)
+                .env_remove("XDG_CONFIG_HOME")
+                .output()
+                .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+            // Some tools list on stderr.
+            let listed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(out.status.success(), "{tool}: {listed}");
+            listed
+        })
+    };
+    let claude = listing("claude", &["mcp", "list"]).await.unwrap();
+    for line in [
+        "mine: my-server",
+        "db: agentctl mcp-exec db",
+        "events: https://events.example.com/sse (SSE)",
+        "files: npx -y @modelcontextprotocol/server-filesystem /srv/code",
+        "github: https://api.githubcopilot.com/mcp/ (HTTP)",
+    ] {
+        assert!(claude.contains(line), "claude mcp list lacks {line:?}:\n{claude}");
+    }
+    let gemini = listing("gemini", &["mcp", "list"]).await.unwrap();
+    for line in [
+        "db: agentctl mcp-exec db (stdio)",
+        "events: https://events.example.com/sse",
+        "files: npx -y @modelcontextprotocol/server-filesystem /srv/code (stdio)",
+        "github: https://api.githubcopilot.com/mcp/ (http)",
+    ] {
+        assert!(gemini.contains(line), "gemini mcp list lacks {line:?}:\n{gemini}");
+    }
+    let codex = listing("codex", &["mcp", "list"]).await.unwrap();
+    let rows: Vec<Vec<&str>> = codex.lines().map(|l| l.split_whitespace().collect()).collect();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r.first() == Some(&name))
+            .unwrap_or_else(|| panic!("codex mcp list lacks {name}:\n{codex}"))
+    };
+    assert_eq!(row("mine")[1], "my-server");
+    assert_eq!(row("db")[1..4], ["agentctl", "mcp-exec", "db"]);
+    assert_eq!(row("github")[1..3], ["https://api.githubcopilot.com/mcp/", "AGENTCTL_GITHUB_TOKEN"]);
+    assert!(!codex.contains("events"), "Codex has no SSE: not written:\n{codex}");
+}
