@@ -429,3 +429,60 @@ async fn the_real_clients_list_what_sync_wrote() {
     assert_eq!(row("github")[1..3], ["https://api.githubcopilot.com/mcp/", "AGENTCTL_GITHUB_TOKEN"]);
     assert!(!codex.contains("events"), "Codex has no SSE: not written:\n{codex}");
 }
+
+#[tokio::test]
+async fn requests_and_admin_tasks_from_the_cli() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("cli-req")).await;
+    let t = &org.owner_token;
+    let (status, agent) = app
+        .post("/v1/catalog/agents", t, json!({ "name": "Coder", "type": "claude-code", "provider": "anthropic" }))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{agent}");
+    let member = app.add_employee(&org, "dev@req.example", "member", None).await;
+    let admin = app.add_employee(&org, "admin@req.example", "admin", None).await;
+    let (dev, boss) = (Home::new(), Home::new());
+    for (home, employee) in [(&dev, &member), (&boss, &admin)] {
+        let code = app.issue_code(&org, employee["id"].as_str().unwrap()).await;
+        let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+
+    // The employee asks by catalog name, and for budget.
+    let out = dev.run(&["request", "agent", "coder", "--reason", "to ship faster", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let request: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rid = request["id"].as_str().unwrap().to_string();
+    let out = dev.run(&["request", "agent", "coder"]).await;
+    assert_eq!(out.status.code(), Some(1), "a duplicate is refused");
+    assert!(text(&out.stderr).contains("open new_agent request"), "{}", text(&out.stderr));
+    let out = dev.run(&["request", "budget", "100.00", "--reason", "launch", "--json"]).await;
+    let budget: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = dev.run(&["request", "cancel", budget["id"].as_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = dev.run(&["requests"]).await;
+    let listed = text(&out.stdout);
+    assert!(listed.contains("increase_budget cancelled") && listed.contains("new_agent       pending"), "{listed}");
+    let out = dev.run(&["request", "agent", "no-such-agent"]).await;
+    assert_eq!(out.status.code(), Some(1));
+
+    // The admin decides from the CLI; the employee's next sync writes the new agent.
+    let out = boss.run(&["admin", "pending"]).await;
+    assert!(text(&out.stdout).contains(&rid), "{}", text(&out.stdout));
+    let out = dev.run(&["admin", "pending"]).await;
+    assert_eq!(out.status.code(), Some(1), "members decide nothing");
+    let out = boss.run(&["admin", "approve", &rid, "--comment", "go"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("approved (1/1 approvals)"), "{}", text(&out.stdout));
+    let out = dev.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("claude-code  written"), "{}", text(&out.stdout));
+
+    let out = boss.run(&["admin", "employees"]).await;
+    assert!(text(&out.stdout).contains("dev@req.example"), "{}", text(&out.stdout));
+    let out = boss.run(&["admin", "enroll", member["id"].as_str().unwrap()]).await;
+    assert!(text(&out.stdout).contains("agentctl login --server <URL> --code ace_"), "{}", text(&out.stdout));
+    let out = boss.run(&["admin", "spending"]).await;
+    assert!(text(&out.stdout).starts_with("0 of 1000 USD spent this period"), "{}", text(&out.stdout));
+}
