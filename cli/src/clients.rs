@@ -40,15 +40,15 @@ impl Client {
         Self::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    /// Commands and folders that tell the tool is installed.
-    pub fn traces(self, home: &Path) -> (&'static str, PathBuf) {
+    /// The tool's command: found on PATH means installed.
+    pub fn command(self) -> &'static str {
         match self {
-            Self::ClaudeCode => ("claude", home.join(".claude")),
-            Self::Cursor => ("cursor", home.join(".cursor")),
-            Self::Vscode => ("code", home.join(".config/Code")),
-            Self::Windsurf => ("windsurf", home.join(".codeium/windsurf")),
-            Self::GeminiCli => ("gemini", home.join(".gemini")),
-            Self::Codex => ("codex", home.join(".codex")),
+            Self::ClaudeCode => "claude",
+            Self::Cursor => "cursor",
+            Self::Vscode => "code",
+            Self::Windsurf => "windsurf",
+            Self::GeminiCli => "gemini",
+            Self::Codex => "codex",
         }
     }
 }

@@ -297,7 +297,7 @@ fn status_output(status: &sync::Status) -> Output {
     let mut lines = vec![format!("last sync: {}", status.synced_at.as_deref().unwrap_or("never"))];
     let mut clients = Vec::new();
     for c in &status.clients {
-        let installed = if c.installed { "installed" } else { "not installed" };
+        let installed = if c.installed { "installed" } else { "not found on PATH" };
         let managed =
             if c.files.is_empty() { "not managed".to_string() } else { format!("{} managed file(s)", c.files.len()) };
         lines.push(format!("{:<12} {installed}, {managed}", c.client.name()));

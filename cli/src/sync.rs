@@ -224,16 +224,14 @@ fn is_executable(path: &Path) -> bool {
 
 pub fn status(system: bool) -> Result<Status, CliError> {
     let state = State::load(system)?;
-    let home = files::home()?;
     let mut clients = Vec::new();
     for client in Client::ALL {
-        let (command, folder) = client.traces(&home);
         let mut managed = Vec::new();
         for (path, file) in state.files.iter().filter(|(_, f)| f.client == client.name()) {
             let text = files::read(Path::new(path))?;
             managed.push((path.clone(), apply::drift(path.ends_with(".toml"), text.as_deref(), file)));
         }
-        clients.push(ClientStatus { client, installed: on_path(command) || folder.is_dir(), files: managed });
+        clients.push(ClientStatus { client, installed: on_path(client.command()), files: managed });
     }
     Ok(Status { synced_at: state.synced_at, budget: state.budget, clients })
 }
