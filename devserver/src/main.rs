@@ -7,6 +7,15 @@ use agentctl_shared::AppState;
 use agentctl_shared::auth::{PLATFORM_KEY_PREFIX, digest, new_secret};
 use agentctl_shared::config::Config;
 
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
@@ -34,6 +43,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     };
     let state = AppState::new(config, &sdk);
     let demo = devserver::seed::demo(&state).await?;
+    // For tools that act as every role (scripts/fuzz.sh): the demo sessions, 0600.
+    if let (Some(path), Some(demo)) = (std::env::var_os("DEMO_SESSIONS_FILE"), &demo) {
+        let sessions: serde_json::Map<String, serde_json::Value> =
+            demo.sessions.iter().map(|(role, token)| (role.to_string(), token.clone().into())).collect();
+        write_private(std::path::Path::new(&path), &serde_json::Value::Object(sessions).to_string())?;
+    }
     devserver::consumers::spawn(state.clone());
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

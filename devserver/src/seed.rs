@@ -33,6 +33,8 @@ pub struct Demo {
     /// An unused enrollment code of a demo member (to try `agentctl login`).
     pub member_code: String,
     pub member_email: String,
+    /// A session token of one employee of every role (the admin's is `admin_token`).
+    pub sessions: Vec<(RoleName, String)>,
 }
 
 /// Seeds the demo organization. Returns `None` when the slug exists already (a dev
@@ -91,17 +93,29 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
     policies(state, &owner, team_ids[0]).await?;
     configurations(state, &owner, developer.id, &catalog).await?;
     open_requests(state, &staff, &catalog).await?;
+    // Sessions for the owner, Alice (admin), Bob (billing), Carol (manager), Erin (member).
+    let mut signed_in = Vec::new();
+    for (role, employee) in [
+        (RoleName::Owner, created.owner.id),
+        (RoleName::Admin, staff[0].id),
+        (RoleName::Billing, staff[1].id),
+        (RoleName::Manager, staff[2].id),
+        (RoleName::Member, staff[4].id),
+    ] {
+        let code = sessions::issue_enrollment(state, &owner, employee).await?;
+        let session = sessions::exchange(state, SessionRequest { code: code.code }, Some("127.0.0.1".into())).await?;
+        signed_in.push((role, session.token));
+    }
     let admin = &staff[0];
-    let code = sessions::issue_enrollment(state, &owner, admin.id).await?;
-    let admin_session = sessions::exchange(state, SessionRequest { code: code.code }, Some("127.0.0.1".into())).await?;
     let member = &staff[3];
     let member_code = sessions::issue_enrollment(state, &owner, member.id).await?;
     Ok(Some(Demo {
         org_name: created.organization.name,
-        admin_token: admin_session.token,
+        admin_token: signed_in[1].1.clone(),
         admin_email: admin.email.clone(),
         member_code: member_code.code,
         member_email: member.email.clone(),
+        sessions: signed_in,
     }))
 }
 

@@ -112,15 +112,37 @@ pub fn email(raw: String) -> Result<String, String> {
     if valid { Ok(email) } else { Err("must be an email address".into()) }
 }
 
-/// A JSON object of at most `max_bytes` serialized bytes (settings, preferences).
+/// How deeply free-form JSON may nest. DynamoDB stores at most 32 levels per item and
+/// these values sit a few levels down in theirs; deeper input would fail in storage.
+pub const MAX_JSON_DEPTH: usize = 16;
+
+fn depth(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        serde_json::Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Bounded size and nesting of a free-form JSON value.
+fn bounded(value: &serde_json::Value, max_bytes: usize) -> Result<(), String> {
+    if value.to_string().len() > max_bytes {
+        return Err(format!("must be at most {max_bytes} bytes of JSON"));
+    }
+    if depth(value) > MAX_JSON_DEPTH {
+        return Err(format!("must not nest deeper than {MAX_JSON_DEPTH} levels"));
+    }
+    Ok(())
+}
+
+/// A JSON object of at most `max_bytes` serialized bytes and [`MAX_JSON_DEPTH`] levels
+/// (settings, preferences).
 pub fn json_object(max_bytes: usize) -> impl FnOnce(serde_json::Value) -> Result<serde_json::Value, String> {
     move |value| {
         if !value.is_object() {
             return Err("must be a JSON object".into());
         }
-        if value.to_string().len() > max_bytes {
-            return Err(format!("must be at most {max_bytes} bytes of JSON"));
-        }
+        bounded(&value, max_bytes)?;
         Ok(value)
     }
 }
@@ -161,6 +183,16 @@ mod tests {
     }
 
     #[test]
+    fn deep_json_is_refused() {
+        let mut deep = serde_json::json!({});
+        for _ in 0..MAX_JSON_DEPTH {
+            deep = serde_json::json!({ "a": deep });
+        }
+        assert!(json_object(10_000)(deep.clone()).is_err());
+        assert!(json_object(10_000)(deep["a"].clone()).is_ok());
+    }
+
+    #[test]
     fn validator_collects_every_error() {
         let mut v = Validator::new();
         v.check("a", String::new(), name(3));
@@ -177,9 +209,7 @@ pub fn json_schema(max_bytes: usize) -> impl FnOnce(serde_json::Value) -> Result
         if !schema.is_object() {
             return Err("must be a JSON Schema object".into());
         }
-        if schema.to_string().len() > max_bytes {
-            return Err(format!("must be at most {max_bytes} bytes of JSON"));
-        }
+        bounded(&schema, max_bytes)?;
         jsonschema::meta::validate(&schema).map_err(|e| format!("is not a valid JSON Schema: {e}"))?;
         jsonschema::validator_for(&schema).map_err(|e| format!("is not a usable JSON Schema: {e}"))?;
         Ok(schema)

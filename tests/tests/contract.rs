@@ -186,3 +186,30 @@ async fn the_served_openapi_document_describes_every_route() {
         }
     }
 }
+
+#[test]
+fn every_schema_reference_in_the_openapi_document_resolves() {
+    fn refs(value: &serde_json::Value, found: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    found.insert(target.clone());
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    let api = serde_json::to_value(devserver::openapi()).unwrap();
+    let mut found = BTreeSet::new();
+    refs(&api, &mut found);
+    let missing: Vec<&String> = found
+        .iter()
+        .filter(|target| {
+            let name = target.trim_start_matches("#/components/schemas/");
+            api["components"]["schemas"].get(name).is_none()
+        })
+        .collect();
+    assert!(missing.is_empty(), "unresolvable references (fuzzers and clients cannot use these): {missing:?}");
+}

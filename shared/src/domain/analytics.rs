@@ -54,6 +54,7 @@ pub enum BreakdownBy {
 #[into_params(parameter_in = Query)]
 pub struct BreakdownQuery {
     /// `employee`, `agent`, `agent_config` or `resource_type`.
+    #[param(inline)]
     pub by: BreakdownBy,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Property-based API fuzzing: schemathesis generates requests from the served OpenAPI
+# document and checks every answer (no 5xx; status codes, content types and bodies as
+# documented), once per role of the demo organization and once with the platform key.
+# FUZZ_EXAMPLES bounds the examples per operation (default 50; CI runs 5), FUZZ_SEED
+# makes a run reproducible, FUZZ_ROLES picks who runs (default all). Installs
+# schemathesis into .venv-fuzz; the dev server's log is kept in target/fuzz/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+SCHEMATHESIS_VERSION="4.32.5"
+FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-50}"
+FUZZ_SEED="${FUZZ_SEED:-20261125}"
+FUZZ_ROLES="${FUZZ_ROLES:-owner admin billing manager member platform}"
+FUZZ_VENV="$ROOT/.venv-fuzz"
+if [ ! -f "$FUZZ_VENV/.installed-$SCHEMATHESIS_VERSION" ]; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION into $FUZZ_VENV"
+  python3 -m venv "$FUZZ_VENV"
+  "$FUZZ_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  touch "$FUZZ_VENV/.installed-$SCHEMATHESIS_VERSION"
+fi
+
+ensure_venv
+cargo build --quiet -p devserver
+start_moto
+WORK="$ROOT/target/fuzz"
+rm -rf "$WORK" && mkdir -p "$WORK"
+cleanup() {
+  [ -n "${DEVSERVER_PID:-}" ] && kill "$DEVSERVER_PID" 2>/dev/null || true
+  stop_moto
+}
+trap cleanup EXIT
+PORT="$(free_port)"
+URL="http://127.0.0.1:$PORT"
+PLATFORM_KEY="acp_fuzz$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+PLATFORM_KEY="$PLATFORM_KEY" DEMO_SESSIONS_FILE="$WORK/sessions.json" PORT="$PORT" TABLE_NAME="agentctl-fuzz" \
+  RUST_LOG=warn "$ROOT/target/debug/devserver" >"$WORK/devserver.log" 2>&1 &
+DEVSERVER_PID=$!
+for _ in $(seq 1 120); do
+  curl -fs "$URL/v1/openapi.json" >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -fs "$URL/v1/openapi.json" >/dev/null || { cat "$WORK/devserver.log" >&2; exit 1; }
+
+token() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/sessions.json" "$1"; }
+failed=0
+for who in $FUZZ_ROLES; do
+  if [ "$who" = platform ]; then credential="$PLATFORM_KEY"; else credential="$(token "$who")"; fi
+  log "schemathesis as $who ($FUZZ_EXAMPLES examples per operation)"
+  # Logging out would end the run's own session.
+  if ! "$FUZZ_VENV/bin/schemathesis" run "$URL/v1/openapi.json" --url "$URL" \
+      -H "Authorization: Bearer $credential" \
+      --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+      --exclude-path /v1/sessions/current \
+      --max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 2 --no-color \
+      --suppress-health-check all --warnings off; then
+    failed=1
+  fi
+done
+if grep -q "request failed" "$WORK/devserver.log"; then
+  log "the dev server logged internal errors:"
+  grep "request failed" "$WORK/devserver.log" | sort | uniq -c | sort -rn | head -20 >&2
+  failed=1
+fi
+exit "$failed"

@@ -1,0 +1,106 @@
+//! Bad input and abuse: every malformed, oversized, deep, mistyped or forged request is
+//! answered with its 4xx problem, and none of them stores anything.
+
+use agentctl_tests::{TestApp, assert_problem, slug};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A request and the problem it must get: method, path, content type, body, status, code.
+type Case = (Method, &'static str, &'static str, Vec<u8>, StatusCode, &'static str);
+
+/// Sends raw bytes with a content type.
+async fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let response = app
+        .request(method, path, Some(token))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("the dev server answers");
+    agentctl_tests::read(response).await
+}
+
+fn nested(levels: usize) -> String {
+    format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels))
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_deep_requests_get_4xx_and_store_nothing() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("abuse")).await;
+    let t = org.owner_token.clone();
+    let pk = format!("ORG#{}", org.id);
+    let before = app.partition(&pk).await.len();
+    let activity_before = app.activity(&org.id).await.len();
+
+    let json_body = |text: String| text.into_bytes();
+    let cases: Vec<Case> = vec![
+        // Not JSON at all, invalid UTF-8, truncated.
+        (Method::POST, "/v1/teams", "application/json", b"{\"name\": \"\xff\xfe\"}".to_vec(), StatusCode::BAD_REQUEST, "bad_request"),
+        (Method::POST, "/v1/teams", "application/json", b"{\"name\": ".to_vec(), StatusCode::BAD_REQUEST, "bad_request"),
+        (Method::POST, "/v1/teams", "text/plain", b"name=x".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        // Nesting beyond the parser's limit, and beyond what storage takes.
+        (Method::PATCH, "/v1/org", "application/json", json_body(format!("{{\"settings\":{}}}", nested(200))), StatusCode::BAD_REQUEST, "bad_request"),
+        (Method::PATCH, "/v1/org", "application/json", json_body(format!("{{\"settings\":{}}}", nested(40))), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        (Method::PATCH, "/v1/me", "application/json", json_body(format!("{{\"preferences\":{}}}", nested(20))), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        // Unknown and mistyped fields (no mass assignment of server-owned fields).
+        (Method::POST, "/v1/teams", "application/json", json_body(json!({ "name": "x", "member_count": 99 }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        (Method::PATCH, "/v1/org", "application/json", json_body(json!({ "id": "01a2136d-5b1b-77fd-9adf-890578435302" }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        (Method::POST, "/v1/teams", "application/json", json_body(json!({ "name": 42 }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        (Method::PATCH, "/v1/org/subscription", "application/json", json_body(json!({ "monthly_budget_usd": "1e400" }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        // Too big.
+        (Method::POST, "/v1/requests", "application/json", json_body(json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "1" }, "reason": "x".repeat(300 * 1024) }).to_string()), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+        (Method::POST, "/v1/requests", "application/json", json_body(json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "1" }, "reason": "x".repeat(3000) }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+    ];
+    for (method, path, content_type, body, status, code) in cases {
+        let (got, problem) = raw(&app, method.clone(), path, &t, content_type, body).await;
+        assert_eq!(problem["status"], got.as_u16(), "{method} {path}: not problem+json: {problem}");
+        assert_problem(got, &problem, status, code);
+    }
+
+    // Page sizes and cursors out of bounds.
+    for query in ["limit=100000", "limit=0", "limit=-1", "limit=abc", "cursor=not-a-cursor", "unknown=1"] {
+        let (status, problem) = app.get(&format!("/v1/teams?{query}"), &t).await;
+        assert!(
+            status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {status} {problem}"
+        );
+    }
+
+    // Forged, malformed and missing credentials.
+    for token in
+        ["acs_forged0000000000000000000000000000000000000", "acp_not-the-platform-key", "", "x".repeat(5000).as_str()]
+    {
+        let response = app
+            .request(Method::GET, "/v1/me", None)
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert!(status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN, "{token:.20}: {status}");
+    }
+    let response = app
+        .request(Method::GET, "/v1/me", None)
+        .header("authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error());
+
+    // Ids that are not ids, and ids of nothing.
+    for path in ["/v1/teams/not-a-uuid", "/v1/teams/00000000-0000-0000-0000-000000000000", "/v1/requests/%00"] {
+        let (status, _) = app.get(path, &t).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    assert_eq!(app.partition(&pk).await.len(), before, "nothing was stored");
+    assert_eq!(app.activity(&org.id).await.len(), activity_before, "nothing was logged as a change");
+}
