@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod consumers;
+pub mod faults;
 pub mod provision;
 pub mod request_log;
 pub mod seed;

@@ -32,9 +32,12 @@ pub struct TestApp {
     pub state: AppState,
     /// Every DynamoDB operation the functions sent (not the authorizer), in order.
     pub requests: RequestLog,
+    /// Failures to inject into the DynamoDB and KMS clients of every function.
+    pub faults: Faults,
     client: reqwest::Client,
 }
 
+pub use devserver::faults::{Faults, When};
 pub use devserver::request_log::RequestLog;
 
 impl TestApp {
@@ -64,20 +67,31 @@ impl TestApp {
         };
         adjust(&mut config);
         let requests = RequestLog::default();
-        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(requests.clone()).build(),
-        );
+        let faults = Faults::default();
+        let dynamodb = |counted: bool| {
+            let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(faults.clone());
+            if counted {
+                builder = builder.interceptor(requests.clone());
+            }
+            aws_sdk_dynamodb::Client::from_conf(builder.build())
+        };
+        let faulty_kms =
+            aws_sdk_kms::Client::from_conf(aws_sdk_kms::config::Builder::from(sdk).interceptor(faults.clone()).build());
+        let with_faults = |mut state: AppState| {
+            state.vault = agentctl_shared::vault::Vault::new(faulty_kms.clone(), state.config.kms_key_id.clone());
+            state
+        };
         // The authorizer and the queue consumers are functions of their own, with clients
         // of their own: `requests` counts only the HTTP functions'.
-        let uncounted = AppState::with_dynamodb(config.clone(), sdk, aws_sdk_dynamodb::Client::new(sdk));
+        let uncounted = with_faults(AppState::with_dynamodb(config.clone(), sdk, dynamodb(false)));
         devserver::consumers::spawn(uncounted.clone());
-        let state = AppState::with_dynamodb(config, sdk, dynamodb);
+        let state = with_faults(AppState::with_dynamodb(config, sdk, dynamodb(true)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let app = devserver::app_with_authorizer(state.clone(), uncounted)
             .into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
-        Self { url, platform_key, state, requests, client: reqwest::Client::new() }
+        Self { url, platform_key, state, requests, faults, client: reqwest::Client::new() }
     }
 
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {

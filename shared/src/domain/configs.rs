@@ -610,7 +610,9 @@ fn check_credentials(server: &Entry<McpServerSpec>, credentials: &Value) -> Resu
 fn vault_error(e: VaultError) -> Error {
     match e {
         VaultError::TooLarge => Error::invalid("credentials", e.to_string()),
-        VaultError::Unavailable(_) | VaultError::NoKey | VaultError::Undecryptable(_) => Error::internal(e),
+        // KMS throttling or an outage: worth retrying (503), like DynamoDB's.
+        VaultError::Unavailable(_) => Error::Unavailable(Box::new(e)),
+        VaultError::NoKey | VaultError::Undecryptable(_) => Error::internal(e),
     }
 }
 
