@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The benchmarks of docs/BENCHMARKS.md, against the emulator (started like scripts/test.sh
 # does, unless AWS_ENDPOINT_URL points at a running one). Release build.
-# Sizes: BENCH_EMPLOYEES (1000), BENCH_RECORDS (1000000), BENCH_SAMPLE (20000).
+#   scripts/bench.sh [usage]     the usage pipeline; sizes: BENCH_EMPLOYEES (1000),
+#                                BENCH_RECORDS (1000000), BENCH_SAMPLE (20000)
+#   scripts/bench.sh coldstart   every function binary's cold start, memory and size
+#   scripts/bench.sh load        load test of the dev server and DynamoDB requests per route;
+#                                BENCH_REQUESTS (400) per scenario, BENCH_CONCURRENCY (8)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -12,4 +16,13 @@ else
   start_moto
   trap stop_moto EXIT
 fi
-cargo run --release --quiet -p agentctl-bench --bin usage-bench
+case "${1:-usage}" in
+  usage) cargo run --release --quiet -p agentctl-bench --bin usage-bench ;;
+  coldstart)
+    log "building every function (release)"
+    cargo build --release --quiet --bins $(sed -n 's/^    "functions\/\(.*\)",$/-p fn-\1/p' Cargo.toml)
+    cargo run --release --quiet -p agentctl-bench --bin coldstart-bench -- "${BENCH_RUNS:-5}"
+    ;;
+  load) cargo run --release --quiet -p agentctl-bench --bin load-bench -- "${BENCH_REQUESTS:-400}" "${BENCH_CONCURRENCY:-8}" ;;
+  *) echo "usage: scripts/bench.sh [usage|coldstart|load]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,311 @@
+//! A bounded load test of the dev server (every function's routes in one process, the
+//! authorizer in front, the emulator behind), on localhost: throughput and latency
+//! percentiles for syncs with and without an ETag, admin reads and usage ingest, and the
+//! DynamoDB requests each API call makes, for every read route and the main writes.
+//!
+//! Usage: load-bench [REQUESTS] [CONCURRENCY] (defaults 400 and 8); `scripts/bench.sh load`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use agentctl_shared::AppState;
+use agentctl_shared::auth::{PLATFORM_KEY_PREFIX, digest, new_secret};
+use agentctl_shared::config::Config;
+use agentctl_shared::roles::RoleName;
+use devserver::request_log::RequestLog;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+struct Server {
+    url: String,
+    http: reqwest::Client,
+    requests: RequestLog,
+}
+
+impl Server {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, Value), BoxError> {
+        let mut request = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    }
+}
+
+/// Runs `total` requests made by `make(i)` over `concurrency` workers: throughput and
+/// latency percentiles, and the functions' DynamoDB requests per call.
+async fn scenario<F, Fut>(
+    server: &Server,
+    name: &str,
+    total: usize,
+    concurrency: usize,
+    make: F,
+) -> Result<(), BoxError>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<StatusCode, BoxError>> + Send,
+{
+    server.requests.take();
+    let make = Arc::new(make);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (make, next) = (make.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total {
+                    return Ok::<_, BoxError>(latencies);
+                }
+                let t = Instant::now();
+                let status = make(i).await?;
+                if !status.is_success() && status != StatusCode::NOT_MODIFIED {
+                    return Err(format!("request {i} answered {status}").into());
+                }
+                latencies.push(t.elapsed());
+            }
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::new();
+    for worker in workers {
+        latencies.extend(worker.await??);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let pct =
+        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64() * 1000.0;
+    let dynamodb = server.requests.take().len() as f64 / total as f64;
+    println!(
+        "{name:<28} {total:>6} {:>9.0}/s {:>8.1}ms {:>8.1}ms {:>10.2}",
+        total as f64 / elapsed.as_secs_f64(),
+        pct(0.50),
+        pct(0.99),
+        dynamodb
+    );
+    Ok(())
+}
+
+/// The DynamoDB requests of one call, by operation (e.g. `Query 1, BatchGetItem 1`).
+async fn cost(
+    server: &Server,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Result<(StatusCode, String), BoxError> {
+    server.requests.take();
+    let (status, _) = server.call(method, path, token, body.as_ref()).await?;
+    let mut by_op: BTreeMap<String, usize> = BTreeMap::new();
+    for op in server.requests.take() {
+        *by_op.entry(op).or_default() += 1;
+    }
+    let text = if by_op.is_empty() {
+        "none".to_string()
+    } else {
+        by_op.iter().map(|(op, n)| format!("{op} {n}")).collect::<Vec<_>>().join(", ")
+    };
+    Ok((status, text))
+}
+
+fn first_id(page: &Value) -> Option<String> {
+    page["items"][0]["id"].as_str().map(str::to_string)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let total: usize = std::env::args().nth(1).map(|v| v.parse()).transpose()?.unwrap_or(400);
+    let concurrency: usize = std::env::args().nth(2).map(|v| v.parse()).transpose()?.unwrap_or(8);
+    let sdk = aws_config::load_from_env().await;
+    let table = format!("load-{}", uuid::Uuid::new_v4());
+    devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
+    let key_id = devserver::provision::ensure_key(&aws_sdk_kms::Client::new(&sdk), &format!("alias/{table}")).await?;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let usage = devserver::provision::ensure_queues(&sqs, &format!("{table}-usage")).await?;
+    let sync = devserver::provision::ensure_queues(&sqs, &format!("{table}-sync")).await?;
+    let config = Config {
+        kms_key_id: Some(key_id),
+        sync_queue_url: Some(sync.url),
+        usage_queue_url: Some(usage.url),
+        usage_dlq_url: Some(usage.dead_letter_url),
+        sync_settle: chrono::Duration::zero(),
+        ..Config::for_table(&table, Some(digest(&new_secret(PLATFORM_KEY_PREFIX))))
+    };
+    let requests = RequestLog::default();
+    let counted = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(requests.clone()).build(),
+    );
+    let state = AppState::with_dynamodb(config.clone(), &sdk, counted);
+    let authorizer = AppState::new(config, &sdk);
+    devserver::consumers::spawn(authorizer.clone());
+    let demo = devserver::seed::demo(&state).await?.ok_or("a fresh table holds no demo")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let app = devserver::app_with_authorizer(state, authorizer).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = Arc::new(Server { url, http: reqwest::Client::new(), requests });
+
+    let (status, session) =
+        server.call(Method::POST, "/v1/sessions", "", Some(&json!({ "code": demo.member_code }))).await?;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let developer = session["token"].as_str().ok_or("no token")?.to_string();
+    let admin = demo.admin_token.clone();
+    let owner = demo.sessions.iter().find(|(r, _)| *r == RoleName::Owner).map(|(_, t)| t.clone()).ok_or("no owner")?;
+
+    println!(
+        "load test of the dev server: {total} requests per scenario, {concurrency} concurrent clients, debug-free release build, emulator-backed"
+    );
+    println!("{:<28} {:>6} {:>11} {:>10} {:>10} {:>10}", "scenario", "calls", "throughput", "p50", "p99", "DDB/call");
+    let s = server.clone();
+    let token = developer.clone();
+    scenario(&server, "sync, full bundle", total, concurrency, move |_| {
+        let (s, token) = (s.clone(), token.clone());
+        async move {
+            let response = s.http.get(format!("{}/v1/me/sync", s.url)).bearer_auth(&token).send().await?;
+            Ok(response.status())
+        }
+    })
+    .await?;
+    let etag = server
+        .http
+        .get(format!("{}/v1/me/sync", server.url))
+        .bearer_auth(&developer)
+        .send()
+        .await?
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .ok_or("no ETag")?
+        .to_string();
+    let (s, token) = (server.clone(), developer.clone());
+    scenario(&server, "sync, If-None-Match (304)", total, concurrency, move |_| {
+        let (s, token, etag) = (s.clone(), token.clone(), etag.clone());
+        async move {
+            let response = s
+                .http
+                .get(format!("{}/v1/me/sync", s.url))
+                .bearer_auth(&token)
+                .header("if-none-match", etag)
+                .send()
+                .await?;
+            Ok(response.status())
+        }
+    })
+    .await?;
+    let reads =
+        ["/v1/employees", "/v1/teams", "/v1/org/subscription", "/v1/requests/pending", "/v1/catalog/mcp-servers"];
+    let (s, token) = (server.clone(), admin.clone());
+    scenario(&server, "admin reads (5 routes)", total, concurrency, move |i| {
+        let (s, token) = (s.clone(), token.clone());
+        async move { Ok(s.call(Method::GET, reads[i % reads.len()], &token, None).await?.0) }
+    })
+    .await?;
+    let (s, token) = (server.clone(), developer.clone());
+    let now = chrono::Utc::now().to_rfc3339();
+    scenario(&server, "usage ingest (10 events)", total, concurrency, move |i| {
+        let (s, token, now) = (s.clone(), token.clone(), now.clone());
+        async move {
+            let events: Vec<Value> = (0..10)
+                .map(|j| json!({ "v": 1, "event_id": format!("load-{i}-{j}"), "resource_type": "llm_call", "quantity": 1, "cost_usd": "0.0123", "period_start": now, "period_end": now }))
+                .collect();
+            Ok(s.call(Method::POST, "/v1/usage", &token, Some(&json!({ "events": events }))).await?.0)
+        }
+    })
+    .await?;
+
+    // DynamoDB requests per call, route by route (the authorizer adds 2 GetItems to each).
+    let mut ids: BTreeMap<&str, String> = BTreeMap::new();
+    for (param, list) in [
+        ("team_id", "/v1/teams"),
+        ("employee_id", "/v1/employees"),
+        ("agent", "/v1/catalog/agents"),
+        ("tool", "/v1/catalog/tools"),
+        ("category", "/v1/catalog/mcp-categories"),
+        ("server", "/v1/catalog/mcp-servers"),
+        ("policy_id", "/v1/policies"),
+        ("request_id", "/v1/requests/pending"),
+    ] {
+        if let Some(id) = first_id(&server.call(Method::GET, list, &owner, None).await?.1) {
+            ids.insert(param, id);
+        }
+    }
+    let (_, me) = server.call(Method::GET, "/v1/me", &developer, None).await?;
+    let dave = me["employee"]["id"].as_str().unwrap_or_default().to_string();
+    let (_, configs) = server.call(Method::GET, &format!("/v1/employees/{dave}/agent-configs"), &owner, None).await?;
+    let (_, mcp_configs) = server.call(Method::GET, &format!("/v1/employees/{dave}/mcp-configs"), &owner, None).await?;
+    let api: Value = server.http.get(format!("{}/v1/openapi.json", server.url)).send().await?.json().await?;
+    println!();
+    println!(
+        "DynamoDB requests per API call (the functions' own; the authorizer adds 2 GetItem to every authenticated call)"
+    );
+    println!("{:<6} {:<58} {:<6} requests", "method", "route", "status");
+    for (route, item) in api["paths"].as_object().ok_or("no paths")? {
+        if item.get("get").is_none() || route.starts_with("/v1/orgs") || route.contains("openapi") {
+            continue;
+        }
+        let employee =
+            if route.contains("-configs/") { dave.as_str() } else { ids.get("employee_id").map_or("", String::as_str) };
+        let mut path = route
+            .replace("{employee_id}", employee)
+            .replace("{team_id}", ids.get("team_id").map_or("", String::as_str));
+        for (param, value) in [("{policy_id}", ids.get("policy_id")), ("{request_id}", ids.get("request_id"))] {
+            path = path.replace(param, value.map_or("", String::as_str));
+        }
+        if path.contains("/agent-configs/{config_id}") {
+            path = path.replace("{config_id}", first_id(&configs).as_deref().unwrap_or(""));
+        }
+        if path.contains("/mcp-configs/{config_id}") {
+            path = path.replace("{config_id}", first_id(&mcp_configs).as_deref().unwrap_or(""));
+        }
+        for (prefix, key) in [
+            ("/v1/catalog/agents/", "agent"),
+            ("/v1/catalog/tools/", "tool"),
+            ("/v1/catalog/mcp-categories/", "category"),
+            ("/v1/catalog/mcp-servers/", "server"),
+        ] {
+            if path.starts_with(prefix) {
+                path = path.replace("{id}", ids.get(key).map_or("", String::as_str));
+            }
+        }
+        if path.contains("/v1/usage/breakdown") {
+            path.push_str("?by=employee");
+        }
+        let token = if path.starts_with("/v1/me") { &developer } else { &owner };
+        let (status, text) = cost(&server, Method::GET, &path, token, None).await?;
+        println!("{:<6} {route:<58} {:<6} {text}", "GET", status.as_u16());
+    }
+    let writes: Vec<(Method, String, Value)> = vec![
+        (Method::POST, "/v1/teams".into(), json!({ "name": "Load" })),
+        (Method::POST, "/v1/employees".into(), json!({ "email": "load@acme.example", "full_name": "Load" })),
+        (Method::PATCH, "/v1/org/subscription".into(), json!({ "monthly_budget_usd": "6000.00" })),
+        (
+            Method::POST,
+            "/v1/requests".into(),
+            json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "10" }, "reason": "load" }),
+        ),
+    ];
+    for (method, path, body) in writes {
+        let (status, text) = cost(&server, method.clone(), &path, &owner, Some(body)).await?;
+        println!("{:<6} {path:<58} {:<6} {text}", method.as_str(), status.as_u16());
+    }
+    if let Some(request) = ids.get("request_id") {
+        let path = format!("/v1/requests/{request}/decisions");
+        let (status, text) = cost(&server, Method::POST, &path, &admin, Some(json!({ "decision": "reject" }))).await?;
+        println!("{:<6} {:<58} {:<6} {text}", "POST", "/v1/requests/{request_id}/decisions", status.as_u16());
+    }
+    Ok(())
+}
