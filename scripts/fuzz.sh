@@ -53,7 +53,7 @@ for who in $FUZZ_ROLES; do
       -H "Authorization: Bearer $credential" \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
       --exclude-path /v1/sessions/current \
-      --max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 2 --no-color \
+      --max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 1 --no-color \
       --suppress-health-check all --warnings off; then
     failed=1
   fi

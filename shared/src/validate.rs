@@ -124,13 +124,25 @@ fn depth(value: &serde_json::Value) -> usize {
     }
 }
 
-/// Bounded size and nesting of a free-form JSON value.
+/// Whether some object in `value` has an empty key (storage keeps map keys non-empty).
+fn has_empty_key(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Array(items) => items.iter().any(has_empty_key),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.is_empty() || has_empty_key(v)),
+        _ => false,
+    }
+}
+
+/// Bounded size and nesting of a free-form JSON value, and no empty object keys.
 fn bounded(value: &serde_json::Value, max_bytes: usize) -> Result<(), String> {
     if value.to_string().len() > max_bytes {
         return Err(format!("must be at most {max_bytes} bytes of JSON"));
     }
     if depth(value) > MAX_JSON_DEPTH {
         return Err(format!("must not nest deeper than {MAX_JSON_DEPTH} levels"));
+    }
+    if has_empty_key(value) {
+        return Err("object keys must not be empty".into());
     }
     Ok(())
 }
@@ -190,6 +202,7 @@ mod tests {
         }
         assert!(json_object(10_000)(deep.clone()).is_err());
         assert!(json_object(10_000)(deep["a"].clone()).is_ok());
+        assert!(json_object(100)(serde_json::json!({ "a": [{ "": 1 }] })).is_err());
     }
 
     #[test]

@@ -50,6 +50,8 @@ async fn malformed_oversized_and_deep_requests_get_4xx_and_store_nothing() {
         (Method::PATCH, "/v1/org", "application/json", json_body(format!("{{\"settings\":{}}}", nested(200))), StatusCode::BAD_REQUEST, "bad_request"),
         (Method::PATCH, "/v1/org", "application/json", json_body(format!("{{\"settings\":{}}}", nested(40))), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
         (Method::PATCH, "/v1/me", "application/json", json_body(format!("{{\"preferences\":{}}}", nested(20))), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        (Method::PATCH, "/v1/me", "application/json", json_body(json!({ "preferences": { "a": { "": 1 } } }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        (Method::POST, "/v1/catalog/tools", "application/json", json_body(json!({ "name": "t", "type": "http", "schema": { "": 1 } }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
         // Unknown and mistyped fields (no mass assignment of server-owned fields).
         (Method::POST, "/v1/teams", "application/json", json_body(json!({ "name": "x", "member_count": 99 }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
         (Method::PATCH, "/v1/org", "application/json", json_body(json!({ "id": "01a2136d-5b1b-77fd-9adf-890578435302" }).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
