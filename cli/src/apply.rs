@@ -202,36 +202,30 @@ fn merge_toml_root(
 /// wrote (`edited`) or that are gone (`missing`), as `part.key: edited|missing`.
 pub fn drift(spec_format_is_toml: bool, text: Option<&str>, previous: &FileState) -> Vec<String> {
     let Some(text) = text else { return vec!["the file is gone".into()] };
-    let mut found = Vec::new();
-    let current = |part: &str, key: &str| -> Option<Value> {
-        if part == WHOLE {
-            return serde_json::from_str(text).ok();
-        }
-        if spec_format_is_toml {
-            let doc: toml_edit::DocumentMut = text.parse().ok()?;
-            let item = if part.is_empty() { doc.get(key)? } else { doc.get(part)?.get(key)? };
-            return Some(crate::apply::item_json(item));
-        }
-        let file = JsonFile::parse("", Some(text)).ok()?;
-        let mut path: Vec<&str> = if part.is_empty() { vec![] } else { part.split('.').collect() };
-        path.push(key);
-        file.get(&path)
+    // The file as one JSON value, parsed once: TOML the way `toml_table` built it.
+    let document = if spec_format_is_toml {
+        text.parse::<DocumentMut>().ok().map(|doc| item_json(doc.as_item()))
+    } else {
+        JsonFile::parse("", Some(text)).ok().and_then(|file| file.value())
     };
+    let at = |part: &str| -> Option<&Value> {
+        if part.is_empty() || part == WHOLE {
+            return document.as_ref();
+        }
+        part.split('.').try_fold(document.as_ref()?, |value, key| value.get(key))
+    };
+    let mut found = Vec::new();
     for (part, keys) in &previous.parts {
         for (key, written) in keys {
             let state = if written.is_empty() {
                 // A string of a list: present or not.
-                let file = JsonFile::parse("", Some(text)).ok();
-                let list = file.and_then(|f| f.get(&part.split('.').collect::<Vec<_>>()));
-                if list.as_ref().and_then(Value::as_array).is_some_and(|l| l.iter().any(|v| v == key)) {
-                    None
-                } else {
-                    Some("missing")
-                }
+                let listed = at(part).and_then(Value::as_array).is_some_and(|l| l.iter().any(|v| v == key));
+                (!listed).then_some("missing")
             } else {
-                match current(part, key) {
+                let current = if part == WHOLE { at(part) } else { at(part).and_then(|v| v.get(key)) };
+                match current {
                     None => Some("missing"),
-                    Some(value) if digest(&value) != *written => Some("edited"),
+                    Some(value) if digest(value) != *written => Some("edited"),
                     Some(_) => None,
                 }
             };

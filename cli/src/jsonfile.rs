@@ -78,10 +78,9 @@ impl JsonFile {
         Some(object)
     }
 
-    /// The value at `path`, if any.
-    pub fn get(&self, path: &[&str]) -> Option<Value> {
-        let (last, parent) = path.split_last()?;
-        self.object(parent, false)?.get(last)?.value()?.to_serde_value()
+    /// The whole document.
+    pub fn value(&self) -> Option<Value> {
+        self.root.value()?.to_serde_value()
     }
 
     /// Makes the object at `path` hold `desired` for agentctl's keys: keys managed before
@@ -177,7 +176,7 @@ mod tests {
         let desired = BTreeMap::from([("mine".to_string(), json!({ "command": "admin" }))]);
         file.merge_entries(&["mcpServers"], &desired, &now, &mut conflicts);
         assert_eq!(conflicts, ["mcpServers.mine"]);
-        assert_eq!(file.get(&["mcpServers", "mine"]), Some(json!({ "command": "x" })));
+        assert_eq!(file.value().unwrap()["mcpServers"]["mine"], json!({ "command": "x" }));
     }
 
     #[test]
@@ -187,7 +186,7 @@ mod tests {
         let desired = vec!["Bash(x)".to_string(), "Read(//etc/**)".to_string()];
         let now = file.merge_strings(&["permissions", "deny"], &desired, &managed);
         assert_eq!(now, BTreeSet::from(["Read(//etc/**)".to_string()]), "Bash(x) stays the user's");
-        assert_eq!(file.get(&["permissions", "deny"]), Some(json!(["Bash(x)", "Read(//etc/**)"])));
+        assert_eq!(file.value().unwrap()["permissions"]["deny"], json!(["Bash(x)", "Read(//etc/**)"]));
     }
 
     #[test]

@@ -563,8 +563,7 @@ pub async fn pending(state: &AppState, caller: &Caller, query: &PendingQuery) ->
         filter = filter.value(placeholder, s(kind.as_str()));
     }
     if let Some(team) = team {
-        filter =
-            Expr::new(format!("{} AND team_id = :team", filter.text)).merge(filter).value(":team", s(team.to_string()));
+        filter = filter.and_key("team_id = :team").value(":team", s(team.to_string()));
     }
     let found = repo::requests::pending(&state.repo, caller.org_id, Some(filter), &page).await?;
     // The index filter follows today's rules; a request keeps the rules it was filed under.

@@ -27,7 +27,7 @@ impl Expr {
         self
     }
 
-    /// Appends ` AND <clause>` to a key condition.
+    /// Appends ` AND <clause>` (to a key condition or a filter).
     pub fn and_key(mut self, clause: &str) -> Self {
         self.text = format!("{} AND {clause}", self.text);
         self
