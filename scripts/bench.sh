@@ -4,8 +4,9 @@
 #   scripts/bench.sh [usage]     the usage pipeline; sizes: BENCH_EMPLOYEES (1000),
 #                                BENCH_RECORDS (1000000), BENCH_SAMPLE (20000)
 #   scripts/bench.sh coldstart   every function binary's cold start, memory and size
-#   scripts/bench.sh load        load test of the dev server and DynamoDB requests per route;
+#   scripts/bench.sh load        load test of the dev server: throughput, p50/p99;
 #                                BENCH_REQUESTS (400) per scenario, BENCH_CONCURRENCY (8)
+#   scripts/bench.sh routes      DynamoDB requests per API call, every route
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -24,5 +25,6 @@ case "${1:-usage}" in
     cargo run --release --quiet -p agentctl-bench --bin coldstart-bench -- "${BENCH_RUNS:-5}"
     ;;
   load) cargo run --release --quiet -p agentctl-bench --bin load-bench -- "${BENCH_REQUESTS:-400}" "${BENCH_CONCURRENCY:-8}" ;;
-  *) echo "usage: scripts/bench.sh [usage|coldstart|load]" >&2; exit 2 ;;
+  routes) cargo run --release --quiet -p agentctl-bench --bin route-costs ;;
+  *) echo "usage: scripts/bench.sh [usage|coldstart|load|routes]" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 # Property-based API fuzzing: schemathesis generates requests from the served OpenAPI
 # document and checks every answer (no 5xx; status codes, content types and bodies as
 # documented), once per role of the demo organization and once with the platform key.
-# FUZZ_EXAMPLES bounds the examples per operation (default 50; CI runs 5), FUZZ_SEED
+# FUZZ_EXAMPLES bounds the examples per operation (default 50; CI runs 3), FUZZ_SEED
 # makes a run reproducible, FUZZ_ROLES picks who runs (default all). Installs
 # schemathesis into .venv-fuzz; the dev server's log is kept in target/fuzz/.
 set -euo pipefail

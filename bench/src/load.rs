@@ -1,11 +1,10 @@
 //! A bounded load test of the dev server (every function's routes in one process, the
 //! authorizer in front, the emulator behind), on localhost: throughput and latency
 //! percentiles for syncs with and without an ETag, admin reads and usage ingest, and the
-//! DynamoDB requests each API call makes, for every read route and the main writes.
+//! DynamoDB requests per call of each (route by route: `route-costs`).
 //!
 //! Usage: load-bench [REQUESTS] [CONCURRENCY] (defaults 400 and 8); `scripts/bench.sh load`.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +12,6 @@ use std::time::{Duration, Instant};
 use agentctl_shared::AppState;
 use agentctl_shared::auth::{PLATFORM_KEY_PREFIX, digest, new_secret};
 use agentctl_shared::config::Config;
-use agentctl_shared::roles::RoleName;
 use devserver::request_log::RequestLog;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -100,32 +98,6 @@ where
     Ok(())
 }
 
-/// The DynamoDB requests of one call, by operation (e.g. `Query 1, BatchGetItem 1`).
-async fn cost(
-    server: &Server,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> Result<(StatusCode, String), BoxError> {
-    server.requests.take();
-    let (status, _) = server.call(method, path, token, body.as_ref()).await?;
-    let mut by_op: BTreeMap<String, usize> = BTreeMap::new();
-    for op in server.requests.take() {
-        *by_op.entry(op).or_default() += 1;
-    }
-    let text = if by_op.is_empty() {
-        "none".to_string()
-    } else {
-        by_op.iter().map(|(op, n)| format!("{op} {n}")).collect::<Vec<_>>().join(", ")
-    };
-    Ok((status, text))
-}
-
-fn first_id(page: &Value) -> Option<String> {
-    page["items"][0]["id"].as_str().map(str::to_string)
-}
-
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let total: usize = std::env::args().nth(1).map(|v| v.parse()).transpose()?.unwrap_or(400);
@@ -165,7 +137,6 @@ async fn main() -> Result<(), BoxError> {
     assert_eq!(status, StatusCode::CREATED, "{session}");
     let developer = session["token"].as_str().ok_or("no token")?.to_string();
     let admin = demo.admin_token.clone();
-    let owner = demo.sessions.iter().find(|(r, _)| *r == RoleName::Owner).map(|(_, t)| t.clone()).ok_or("no owner")?;
 
     println!(
         "load test of the dev server: {total} requests per scenario, {concurrency} concurrent clients, release build, emulator-backed"
@@ -228,85 +199,5 @@ async fn main() -> Result<(), BoxError> {
     })
     .await?;
 
-    // DynamoDB requests per call, route by route (the authorizer adds 2 GetItems to each).
-    let mut ids: BTreeMap<&str, String> = BTreeMap::new();
-    for (param, list) in [
-        ("team_id", "/v1/teams"),
-        ("employee_id", "/v1/employees"),
-        ("agent", "/v1/catalog/agents"),
-        ("tool", "/v1/catalog/tools"),
-        ("category", "/v1/catalog/mcp-categories"),
-        ("server", "/v1/catalog/mcp-servers"),
-        ("policy_id", "/v1/policies"),
-        ("request_id", "/v1/requests/pending"),
-    ] {
-        if let Some(id) = first_id(&server.call(Method::GET, list, &owner, None).await?.1) {
-            ids.insert(param, id);
-        }
-    }
-    let (_, me) = server.call(Method::GET, "/v1/me", &developer, None).await?;
-    let dave = me["employee"]["id"].as_str().unwrap_or_default().to_string();
-    let (_, configs) = server.call(Method::GET, &format!("/v1/employees/{dave}/agent-configs"), &owner, None).await?;
-    let (_, mcp_configs) = server.call(Method::GET, &format!("/v1/employees/{dave}/mcp-configs"), &owner, None).await?;
-    let api: Value = server.http.get(format!("{}/v1/openapi.json", server.url)).send().await?.json().await?;
-    println!();
-    println!(
-        "DynamoDB requests per API call (the functions' own; the authorizer adds 2 GetItem to every authenticated call)"
-    );
-    println!("{:<6} {:<58} {:<6} requests", "method", "route", "status");
-    for (route, item) in api["paths"].as_object().ok_or("no paths")? {
-        if item.get("get").is_none() || route.starts_with("/v1/orgs") || route.contains("openapi") {
-            continue;
-        }
-        let employee =
-            if route.contains("-configs/") { dave.as_str() } else { ids.get("employee_id").map_or("", String::as_str) };
-        let mut path = route
-            .replace("{employee_id}", employee)
-            .replace("{team_id}", ids.get("team_id").map_or("", String::as_str));
-        for (param, value) in [("{policy_id}", ids.get("policy_id")), ("{request_id}", ids.get("request_id"))] {
-            path = path.replace(param, value.map_or("", String::as_str));
-        }
-        if path.contains("/agent-configs/{config_id}") {
-            path = path.replace("{config_id}", first_id(&configs).as_deref().unwrap_or(""));
-        }
-        if path.contains("/mcp-configs/{config_id}") {
-            path = path.replace("{config_id}", first_id(&mcp_configs).as_deref().unwrap_or(""));
-        }
-        for (prefix, key) in [
-            ("/v1/catalog/agents/", "agent"),
-            ("/v1/catalog/tools/", "tool"),
-            ("/v1/catalog/mcp-categories/", "category"),
-            ("/v1/catalog/mcp-servers/", "server"),
-        ] {
-            if path.starts_with(prefix) {
-                path = path.replace("{id}", ids.get(key).map_or("", String::as_str));
-            }
-        }
-        if path.contains("/v1/usage/breakdown") {
-            path.push_str("?by=employee");
-        }
-        let token = if path.starts_with("/v1/me") { &developer } else { &owner };
-        let (status, text) = cost(&server, Method::GET, &path, token, None).await?;
-        println!("{:<6} {route:<58} {:<6} {text}", "GET", status.as_u16());
-    }
-    let writes: Vec<(Method, String, Value)> = vec![
-        (Method::POST, "/v1/teams".into(), json!({ "name": "Load" })),
-        (Method::POST, "/v1/employees".into(), json!({ "email": "load@acme.example", "full_name": "Load" })),
-        (Method::PATCH, "/v1/org/subscription".into(), json!({ "monthly_budget_usd": "6000.00" })),
-        (
-            Method::POST,
-            "/v1/requests".into(),
-            json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "10" }, "reason": "load" }),
-        ),
-    ];
-    for (method, path, body) in writes {
-        let (status, text) = cost(&server, method.clone(), &path, &owner, Some(body)).await?;
-        println!("{:<6} {path:<58} {:<6} {text}", method.as_str(), status.as_u16());
-    }
-    if let Some(request) = ids.get("request_id") {
-        let path = format!("/v1/requests/{request}/decisions");
-        let (status, text) = cost(&server, Method::POST, &path, &admin, Some(json!({ "decision": "reject" }))).await?;
-        println!("{:<6} {:<58} {:<6} {text}", "POST", "/v1/requests/{request_id}/decisions", status.as_u16());
-    }
     Ok(())
 }

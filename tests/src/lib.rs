@@ -12,6 +12,8 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
+pub mod routes;
+
 static SDK: OnceCell<aws_config::SdkConfig> = OnceCell::const_new();
 
 /// The SDK configuration for the emulator that `scripts/test.sh` started.
@@ -195,8 +197,6 @@ impl TestApp {
         team
     }
 
-    /// The activity entries of an organization (read straight from the table: the
-    /// activity API arrives in a later issue), oldest first.
     /// Waits (up to 10 s) until `check` holds, for what queue consumers do in the background.
     pub async fn eventually<F: AsyncFn() -> bool>(&self, what: &str, check: F) {
         for _ in 0..100 {
@@ -215,6 +215,7 @@ impl TestApp {
         repo.query_partition(pk).await.expect("partition query")
     }
 
+    /// The activity entries of an organization this month, read straight from the table.
     pub async fn activity(&self, org_id: &str) -> Vec<Value> {
         let items = self.partition(&format!("ORG#{org_id}#ACT#{}", chrono_month())).await;
         items.into_iter().map(|item| serde_json::to_value(serde_dynamo_item(item)).unwrap()).collect()
