@@ -4,6 +4,8 @@
 #   scripts/bench.sh [usage]     the usage pipeline; sizes: BENCH_EMPLOYEES (1000),
 #                                BENCH_RECORDS (1000000), BENCH_SAMPLE (20000)
 #   scripts/bench.sh coldstart   every function binary's cold start, memory and size
+#   scripts/bench.sh profiles    one function (BENCH_FUNCTION, catalog) built with cargo's
+#                                defaults, fat LTO, opt-level "s" and ours, side by side
 #   scripts/bench.sh load        load test of the dev server: throughput, p50/p99;
 #                                BENCH_REQUESTS (400) per scenario, BENCH_CONCURRENCY (8)
 #   scripts/bench.sh routes      DynamoDB requests per API call, every route
@@ -24,7 +26,31 @@ case "${1:-usage}" in
     cargo build --release --quiet --bins $(sed -n 's/^    "functions\/\(.*\)",$/-p fn-\1/p' Cargo.toml)
     cargo run --release --quiet -p agentctl-bench --bin coldstart-bench -- "${BENCH_RUNS:-5}"
     ;;
+  profiles)
+    # One function under the release profile's alternatives, to show what each setting
+    # buys: binaries in target/profiles/bin/VARIANT, then their cold starts.
+    function="${BENCH_FUNCTION:-catalog}"
+    out="$ROOT/target/profiles"
+    variant() { # name, then profile.release overrides
+      local name="$1" dir="$out" overrides=()
+      shift
+      for setting in "$@"; do overrides+=(--config "profile.release.$setting"); done
+      [ "$name" = ours ] && dir="$ROOT/target"
+      log "building $function: $name ${*:-(the release profile of Cargo.toml)}"
+      CARGO_TARGET_DIR="$dir" cargo build --release --quiet -p "fn-$function" "${overrides[@]}"
+      mkdir -p "$out/bin/$name" && cp "$dir/release/$function" "$out/bin/$name/"
+    }
+    variant cargo-defaults lto=false codegen-units=16 strip=false
+    variant cargo-defaults-stripped lto=false codegen-units=16
+    variant ours
+    variant fat-lto 'lto="fat"' codegen-units=1
+    variant opt-size 'opt-level="s"'
+    for name in cargo-defaults cargo-defaults-stripped ours fat-lto opt-size; do
+      log "$name"
+      cargo run --release --quiet -p agentctl-bench --bin coldstart-bench -- "${BENCH_RUNS:-5}" "$out/bin/$name" "$function"
+    done
+    ;;
   load) cargo run --release --quiet -p agentctl-bench --bin load-bench -- "${BENCH_REQUESTS:-400}" "${BENCH_CONCURRENCY:-8}" ;;
   routes) cargo run --release --quiet -p agentctl-bench --bin route-costs ;;
-  *) echo "usage: scripts/bench.sh [usage|coldstart|load|routes]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [usage|coldstart|profiles|load|routes]" >&2; exit 2 ;;
 esac

@@ -4,7 +4,8 @@
 //! memory at that point, and the binary's size. A fake Runtime API on localhost stands in
 //! for Lambda's; DynamoDB is the emulator (`scripts/bench.sh coldstart` starts it).
 //!
-//! Usage: coldstart-bench [RUNS] (default 5); binaries are read from target/release.
+//! Usage: coldstart-bench [RUNS [DIR [FUNCTION...]]]: RUNS starts per function (5), the
+//! binaries from DIR (target/release), every function unless some are named.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -80,17 +81,22 @@ async fn start_once(binary: &Path, table: &str) -> Result<(Duration, u64), BoxEr
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let runs: usize = std::env::args().nth(1).map(|r| r.parse()).transpose()?.unwrap_or(5);
-    let release = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release");
+    let mut args = std::env::args().skip(1);
+    let runs: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(5);
+    let dir =
+        args.next().map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release"), PathBuf::from);
+    let named: Vec<String> = args.collect();
+    let functions: Vec<&str> =
+        if named.is_empty() { FUNCTIONS.to_vec() } else { named.iter().map(String::as_str).collect() };
     let sdk = aws_config::load_from_env().await;
     let table = format!("coldstart-{}", uuid::Uuid::new_v4());
     devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
 
-    println!("cold start of each function, {runs} runs (process start to first Runtime API poll), release build");
+    println!("cold start of each function, {runs} runs (process start to first Runtime API poll), {}", dir.display());
     println!("{:<16} {:>10} {:>10} {:>10} {:>12}", "function", "median", "max", "peak RSS", "binary");
     let mut heaviest = 0;
-    for name in FUNCTIONS {
-        let binary = release.join(name);
+    for name in functions {
+        let binary = dir.join(name);
         let size = std::fs::metadata(&binary)
             .map_err(|e| format!("{}: {e} (build with scripts/bench.sh coldstart)", binary.display()))?
             .len();
