@@ -5,7 +5,7 @@
 #                                BENCH_RECORDS (1000000), BENCH_SAMPLE (20000)
 #   scripts/bench.sh coldstart   every function binary's cold start, memory and size
 #   scripts/bench.sh profiles    one function (BENCH_FUNCTION, catalog) built with cargo's
-#                                defaults, fat LTO, opt-level "s" and ours, side by side
+#                                defaults, thin LTO, opt-level "s" and ours, side by side
 #   scripts/bench.sh load        load test of the dev server: throughput, p50/p99;
 #                                BENCH_REQUESTS (400) per scenario, BENCH_CONCURRENCY (8)
 #   scripts/bench.sh routes      DynamoDB requests per API call, every route
@@ -42,10 +42,10 @@ case "${1:-usage}" in
     }
     variant cargo-defaults lto=false codegen-units=16 strip=false
     variant cargo-defaults-stripped lto=false codegen-units=16
+    variant thin-lto 'lto="thin"' codegen-units=4
+    variant thin-lto-opt-size 'lto="thin"' codegen-units=4 'opt-level="s"'
     variant ours
-    variant fat-lto 'lto="fat"' codegen-units=1
-    variant opt-size 'opt-level="s"'
-    for name in cargo-defaults cargo-defaults-stripped ours fat-lto opt-size; do
+    for name in cargo-defaults cargo-defaults-stripped thin-lto thin-lto-opt-size ours; do
       log "$name"
       cargo run --release --quiet -p agentctl-bench --bin coldstart-bench -- "${BENCH_RUNS:-5}" "$out/bin/$name" "$function"
     done
