@@ -1,4 +1,4 @@
-//! Bad input and abuse: every malformed, oversized, deep, mistyped or forged request is
+//! Bad input and abuse: every malformed, oversized, deep or mistyped request is
 //! answered with its 4xx problem, and none of them stores anything.
 
 use agentctl_tests::{TestApp, assert_problem, slug};
@@ -75,27 +75,6 @@ async fn malformed_oversized_and_deep_requests_get_4xx_and_store_nothing() {
             "{query}: {status} {problem}"
         );
     }
-
-    // Forged, malformed and missing credentials.
-    for token in
-        ["acs_forged0000000000000000000000000000000000000", "acp_not-the-platform-key", "", "x".repeat(5000).as_str()]
-    {
-        let response = app
-            .request(Method::GET, "/v1/me", None)
-            .header("authorization", format!("Bearer {token}"))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        assert!(status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN, "{token:.20}: {status}");
-    }
-    let response = app
-        .request(Method::GET, "/v1/me", None)
-        .header("authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l")
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_client_error());
 
     // Ids that are not ids, and ids of nothing.
     for path in ["/v1/teams/not-a-uuid", "/v1/teams/00000000-0000-0000-0000-000000000000", "/v1/requests/%00"] {

@@ -129,7 +129,9 @@ async fn the_authorizer_rejects_what_it_should() {
     let org = app.create_org(&slug("authz")).await;
     let (status, body) = app.call(Method::GET, "/v1/me", None, None).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
-    for token in ["acs_forged", "garbage", "acp_not-the-platform-key", ""] {
+    let oversized = "x".repeat(5000);
+    let well_formed_forgery = "acs_forged0000000000000000000000000000000000000";
+    for token in ["acs_forged", well_formed_forgery, "garbage", "acp_not-the-platform-key", "", &oversized] {
         let response = app
             .request(Method::GET, "/v1/me", None)
             .header("authorization", format!("Bearer {token}"))
@@ -137,8 +139,15 @@ async fn the_authorizer_rejects_what_it_should() {
             .await
             .unwrap();
         let (status, _) = agentctl_tests::read(response).await;
-        assert!(status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED, "{token}: {status}");
+        assert!(status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED, "{token:.20}: {status}");
     }
+    let response = app
+        .request(Method::GET, "/v1/me", None)
+        .header("authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error(), "another scheme: {}", response.status());
     // The platform key opens no employee route, a session token no platform route.
     let (status, body) = app.get("/v1/me", &app.platform_key).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
