@@ -10,14 +10,7 @@ cd "$ROOT"
 SAM_VENV="${SAM_VENV:-$ROOT/.venv-sam}"
 SAM_CLI_VERSION="1.170.0"
 CARGO_LAMBDA_VERSION="1.9.2"
-stamp="$SAM_VENV/.installed-sam-$SAM_CLI_VERSION-cargo-lambda-$CARGO_LAMBDA_VERSION"
-if [ ! -f "$stamp" ]; then
-  log "installing aws-sam-cli $SAM_CLI_VERSION and cargo-lambda $CARGO_LAMBDA_VERSION into $SAM_VENV"
-  python3 -m venv "$SAM_VENV"
-  "$SAM_VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "aws-sam-cli==$SAM_CLI_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"
-  touch "$stamp"
-fi
+ensure_pip_venv "$SAM_VENV" "aws-sam-cli==$SAM_CLI_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"
 export PATH="$SAM_VENV/bin:$PATH"
 rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' || rustup target add aarch64-unknown-linux-gnu
 

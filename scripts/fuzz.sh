@@ -14,12 +14,7 @@ FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-50}"
 FUZZ_SEED="${FUZZ_SEED:-20261125}"
 FUZZ_ROLES="${FUZZ_ROLES:-owner admin billing manager member platform}"
 FUZZ_VENV="$ROOT/.venv-fuzz"
-if [ ! -f "$FUZZ_VENV/.installed-$SCHEMATHESIS_VERSION" ]; then
-  log "installing schemathesis $SCHEMATHESIS_VERSION into $FUZZ_VENV"
-  python3 -m venv "$FUZZ_VENV"
-  "$FUZZ_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-  touch "$FUZZ_VENV/.installed-$SCHEMATHESIS_VERSION"
-fi
+ensure_pip_venv "$FUZZ_VENV" "schemathesis==$SCHEMATHESIS_VERSION"
 
 ensure_venv
 cargo build --quiet -p devserver

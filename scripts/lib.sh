@@ -13,16 +13,21 @@ CLIENT_PACKAGES=("@anthropic-ai/claude-code@2.1.197" "@google/gemini-cli@0.61.0"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-ensure_venv() {
-  local stamp="$VENV/.installed-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION"
+# A virtualenv at DIR with the pinned PACKAGES, installed once per package set (a stamp
+# file named after them marks it done).
+ensure_pip_venv() {
+  local dir="$1" stamp
+  shift
+  stamp="$dir/.installed-$(echo "$*" | sha256sum | cut -c1-16)"
   [ -f "$stamp" ] && return 0
-  log "installing moto[server] $MOTO_VERSION and cfn-lint into $VENV"
+  log "installing $* into $dir"
   command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
   touch "$stamp"
 }
+
+ensure_venv() { ensure_pip_venv "$VENV" "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"; }
 
 # Installs the npm-distributed agent tools into .clients (once per version set) and
 # exports AGENTCTL_CLIENTS_BIN. Without npm or the registry the tests that need them
