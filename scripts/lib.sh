@@ -1,5 +1,6 @@
-# Shared by dev.sh and test.sh: a project-local virtualenv with the AWS emulator
-# (moto) and cfn-lint, and helpers to start and stop the emulator.
+# Shared by the scripts and .ci/run: pinned project-local virtualenvs (the AWS emulator
+# (moto) and cfn-lint in .venv), the agent tools from npm, and starting and stopping the
+# emulator.
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
