@@ -152,7 +152,7 @@ async fn organization(state: &AppState, employees: usize) -> Result<(OrgId, Vec<
         settings: None,
         max_employees: Some(employees as u32 + 10),
         max_agents_per_employee: Some(5),
-        monthly_budget_usd: Some(Decimal::from(10_000_000)),
+        monthly_budget_usd: Some("10000000".into()),
         owner: NewOwner {
             email: format!("owner-{}@bench.example", Uuid::new_v4().simple()),
             full_name: "Owner".into(),

@@ -10,6 +10,8 @@ mod api;
 mod apply;
 mod bundle;
 mod clients;
+#[cfg(test)]
+mod enforcement;
 mod files;
 mod jsonfile;
 mod render;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::api::{Api, CliError, Fetched};
 use crate::apply::{self, Planned};
-use crate::bundle::{self, Bundle};
+use crate::bundle::{self, Agent, Bundle};
 use crate::clients::{self, Client, Desired, Format, Tier};
 use crate::files;
 use crate::render::Rendered;
@@ -97,14 +97,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
         if agent.is_none() && !had_files {
             continue;
         }
-        let servers = match agent {
-            Some(agent) => {
-                rendered.iter().filter(|s| agent.policies.effective.allows_server(&s.name)).collect::<Vec<_>>()
-            }
-            None => vec![],
-        };
-        let desired = Desired { agent, servers };
-        for spec in clients::files(client, &tier, &desired, &mut report.warnings) {
+        for spec in client_files(client, agent, &rendered, &tier, &mut report.warnings) {
             let key = spec.path.display().to_string();
             let before = files::read(&spec.path)?;
             let previous = state.files.get(&key);
@@ -156,6 +149,22 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     state.budget = report.budget.clone();
     state.save(options.system)?;
     Ok(report)
+}
+
+/// The files `client` gets from a bundle: its agent's settings and policies and the MCP
+/// servers those policies allow (`agent` absent: the organization removed it).
+pub fn client_files(
+    client: Client,
+    agent: Option<&Agent>,
+    rendered: &[Rendered],
+    tier: &Tier,
+    warnings: &mut Vec<String>,
+) -> Vec<clients::FileSpec> {
+    let servers = match agent {
+        Some(agent) => rendered.iter().filter(|s| agent.policies.effective.allows_server(&s.name)).collect(),
+        None => vec![],
+    };
+    clients::files(client, tier, &Desired { agent, servers }, warnings)
 }
 
 /// The secret store (0600): every server's launch with its credentials filled in, read

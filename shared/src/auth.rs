@@ -167,6 +167,9 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<
     if !employee.status.may_log_in() {
         return Err(AuthError::Denied("employee not active"));
     }
+    if employee.sessions_revoked_at.is_some_and(|revoked| session.created_at <= revoked) {
+        return Err(AuthError::Denied("revoked session"));
+    }
     let permissions = state.roles.permissions(&state.repo, employee.role).await?;
     Ok(Principal::Employee(Caller {
         org_id: employee.org_id,

@@ -95,9 +95,10 @@ pub fn employee_partition(org: OrgId, employee: EmployeeId) -> String {
     format!("ORG#{org}#EMP#{employee}")
 }
 
-/// Guard item that makes an email unique across all organizations.
-pub fn email_guard(lowercase_email: &str) -> Key {
-    Key::new(format!("EMAIL#{lowercase_email}"), "EMAIL")
+/// Guard item that makes an email unique inside its organization (one person may work
+/// in two; no organization can learn whether an address exists in another).
+pub fn email_guard(org: OrgId, lowercase_email: &str) -> Key {
+    Key::new(org_pk(org), format!("EMAIL#{lowercase_email}"))
 }
 
 /// A session, addressed by the SHA-256 of its token.

@@ -2,7 +2,9 @@
 //!
 //! A cursor is DynamoDB's LastEvaluatedKey, base64url-encoded JSON. It is only ever used
 //! as the start key of a query on the same partition as the caller's own, so a cursor
-//! forged with another org's key is refused rather than followed.
+//! forged with another org's key is refused rather than followed. Lists computed in
+//! memory (sorted aggregates) page by offset; their cursors name the list they belong to
+//! (the caller's organization and the query), and any other list refuses them.
 
 use std::collections::BTreeMap;
 
@@ -73,11 +75,12 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// One page of a list computed in memory.
-    pub fn of(mut items: Vec<T>, page: &PageRequest) -> Result<Self, StoreError> {
-        let start = page.cursor.as_ref().map(Cursor::as_offset).transpose()?.unwrap_or(0).min(items.len());
+    /// One page of a list computed in memory; `list` names it (the caller's organization
+    /// and everything that selects its items), so a cursor serves that list alone.
+    pub fn of(mut items: Vec<T>, page: &PageRequest, list: &str) -> Result<Self, StoreError> {
+        let start = page.cursor.as_ref().map(|c| c.as_offset(list)).transpose()?.unwrap_or(0).min(items.len());
         let end = start.saturating_add(page.limit as usize).min(items.len());
-        let next_cursor = (end < items.len()).then(|| Cursor::offset(end).encode());
+        let next_cursor = (end < items.len()).then(|| Cursor::offset(end, list).encode());
         items.truncate(end);
         Ok(Page { items: items.split_off(start), next_cursor })
     }
@@ -90,6 +93,8 @@ impl<T> Page<T> {
 /// The cursor entry naming which of several chained queries it continues.
 const PART: &str = "~part";
 const OFFSET: &str = "~offset";
+/// The cursor entry naming the in-memory list an offset belongs to.
+const LIST: &str = "~list";
 
 /// A decoded cursor: the string attributes of a LastEvaluatedKey.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,13 +120,17 @@ impl Cursor {
         Ok((part, (!map.is_empty()).then_some(Cursor(map))))
     }
 
-    /// A cursor into a list computed in memory (e.g. sorted aggregates).
-    pub fn offset(offset: usize) -> Self {
-        Self(BTreeMap::from([(OFFSET.to_string(), offset.to_string())]))
+    /// A cursor into the list computed in memory that `list` names.
+    pub fn offset(offset: usize, list: &str) -> Self {
+        Self(BTreeMap::from([(OFFSET.to_string(), offset.to_string()), (LIST.to_string(), list.to_string())]))
     }
 
-    pub fn as_offset(&self) -> Result<usize, StoreError> {
-        let offset = self.0.get(OFFSET).filter(|_| self.0.len() == 1).ok_or(StoreError::InvalidCursor)?;
+    /// The offset of a cursor of the list `list`; a cursor of any other is refused.
+    pub fn as_offset(&self, list: &str) -> Result<usize, StoreError> {
+        if self.0.len() != 2 || self.0.get(LIST).map(String::as_str) != Some(list) {
+            return Err(StoreError::InvalidCursor);
+        }
+        let offset = self.0.get(OFFSET).ok_or(StoreError::InvalidCursor)?;
         offset.parse().map_err(|_| StoreError::InvalidCursor)
     }
 
@@ -175,6 +184,17 @@ mod tests {
     fn cursor_of_another_index_is_refused() {
         let cursor = Cursor::from_key(&key("ORG#a", "TEAM#1"));
         assert!(cursor.start_key(&["PK", "SK", "GSI1PK", "GSI1SK"], "PK", "ORG#a").is_err());
+    }
+
+    #[test]
+    fn offset_cursors_serve_their_own_list_only() {
+        let page = |cursor: Option<Cursor>| PageRequest { limit: 2, cursor };
+        let first = Page::of(vec![1, 2, 3, 4, 5], &page(None), "ORG#a#teams").unwrap();
+        let next = Cursor::decode(first.next_cursor.as_deref().unwrap()).unwrap();
+        assert_eq!(Page::of(vec![1, 2, 3, 4, 5], &page(Some(next.clone())), "ORG#a#teams").unwrap().items, [3, 4]);
+        assert!(Page::of(vec![1, 2, 3], &page(Some(next)), "ORG#b#teams").is_err(), "another org's list");
+        let bare = Cursor(BTreeMap::from([(OFFSET.to_string(), "1".to_string())]));
+        assert!(Page::of(vec![1, 2, 3], &page(Some(bare)), "ORG#a#teams").is_err(), "a bare offset");
     }
 
     #[test]

@@ -59,27 +59,77 @@ impl Validator {
     }
 }
 
-/// A display name: trimmed, 1..=max characters, no control characters.
+/// Unicode's bidirectional formatting characters: they reorder what a terminal or a page
+/// shows (U+202E makes `exe.txt` read `txt.exe`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing: whitespace, zero-width and filler characters.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+        )
+}
+
+/// Text that is safe to print on one line of a terminal or a page: no control
+/// characters (ESC, NUL, BEL, newlines, ...) and no bidirectional formatting.
+pub fn clean_line(text: &str) -> Result<(), String> {
+    clean(text, false)
+}
+
+fn clean(text: &str, multi_line: bool) -> Result<(), String> {
+    let allowed = |c: char| multi_line && matches!(c, '\t' | '\n');
+    if text.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err(if multi_line {
+            "must not contain control characters (tab and newline are allowed)".into()
+        } else {
+            "must not contain control characters".into()
+        });
+    }
+    if text.chars().any(is_bidi_control) {
+        return Err("must not contain bidirectional formatting characters (U+202A-U+202E, U+2066-U+2069, ...)".into());
+    }
+    Ok(())
+}
+
+/// A display name: trimmed, 1..=max characters, something visible, no control or
+/// bidirectional formatting characters.
 pub fn name(max: usize) -> impl FnOnce(String) -> Result<String, String> {
     move |raw| {
         let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err("must not be empty".into());
+        if trimmed.chars().all(is_invisible) {
+            return Err("must not be empty (or only invisible characters)".into());
         }
         if trimmed.chars().count() > max {
             return Err(format!("must be at most {max} characters"));
         }
-        if trimmed.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
+        clean_line(trimmed)?;
         Ok(trimmed.to_string())
     }
 }
 
-/// Optional free text: at most `max` characters.
+/// Optional multi-line free text (descriptions, reasons, comments): at most `max`
+/// characters, no control characters but tab and newline, no bidirectional formatting.
 pub fn text(max: usize) -> impl FnOnce(String) -> Result<String, String> {
     move |raw| {
-        if raw.chars().count() > max { Err(format!("must be at most {max} characters")) } else { Ok(raw) }
+        if raw.chars().count() > max {
+            return Err(format!("must be at most {max} characters"));
+        }
+        clean(&raw, true)?;
+        Ok(raw)
     }
 }
 
@@ -195,6 +245,29 @@ mod tests {
     }
 
     #[test]
+    fn names_refuse_bidi_controls_and_invisible_only_values() {
+        assert_eq!(name(50)("Caf\u{e9} \u{1F600}".into()).unwrap(), "Caf\u{e9} \u{1F600}");
+        for bad in [
+            "evil\u{202E}txt.exe",
+            "\u{200B}\u{200B}",
+            "\u{2066}x\u{2069}",
+            "\u{FEFF} \u{2060}",
+            "a\u{1b}[31mb",
+            "a\nb",
+        ] {
+            assert!(name(50)(bad.into()).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn free_text_keeps_tabs_and_newlines_only() {
+        assert!(text(100)("line one\n\tline two".into()).is_ok());
+        for bad in ["nul\0", "esc\u{1b}[2J", "bell\u{7}", "cr\roverwrite", "bidi\u{202E}", "c1\u{9b}"] {
+            assert!(text(100)(bad.into()).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
     fn deep_json_is_refused() {
         let mut deep = serde_json::json!({});
         for _ in 0..MAX_JSON_DEPTH {
@@ -235,8 +308,10 @@ pub fn labels(max: usize) -> impl FnOnce(Vec<String>) -> Result<Vec<String>, Str
         if labels.len() > max {
             return Err(format!("at most {max} entries"));
         }
-        if labels.iter().any(|l| l.trim().is_empty() || l.len() > 100 || l.chars().any(char::is_control)) {
-            return Err("entries must be 1 to 100 characters without control characters".into());
+        if labels.iter().any(|l| l.trim().is_empty() || l.len() > 100 || clean_line(l).is_err()) {
+            return Err(
+                "entries must be 1 to 100 characters without control or bidirectional formatting characters".into()
+            );
         }
         Ok(labels)
     }

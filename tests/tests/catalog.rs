@@ -234,6 +234,13 @@ async fn mcp_servers_reference_categories_and_are_approved_per_org() {
     assert_eq!(seen_by_a["is_approved"], true);
     let (_, seen_by_b) = app.get(&server_path, &b.owner_token).await;
     assert_eq!(seen_by_b["is_approved"], false);
+    // A's approval counts on the global entry, but B learns nothing of it: no
+    // organization reads a global entry's count (the platform operator does).
+    assert!(seen_by_b.get("ref_count").is_none(), "{seen_by_b}");
+    let (_, listed_by_b) = app.get("/v1/catalog/mcp-servers", &b.owner_token).await;
+    assert!(listed_by_b["items"].as_array().unwrap().iter().all(|e| e.get("ref_count").is_none()), "{listed_by_b}");
+    let (_, seen_by_platform) = app.get(&server_path, &key).await;
+    assert_eq!(seen_by_platform["ref_count"], 1, "the operator sees every reference");
     let (_, approved_for_b) = app.get("/v1/catalog/mcp-servers?approved=true", &b.owner_token).await;
     assert_eq!(approved_for_b["items"], json!([]));
     let (_, approved_for_a) = app.get("/v1/catalog/mcp-servers?approved=true", &a.owner_token).await;

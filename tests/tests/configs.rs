@@ -65,6 +65,25 @@ async fn agent_configs_are_validated_limited_and_versioned() {
     let (_, listed) = app.get(&base, t).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
 
+    // The seed's query in one call: active configurations with their agent's type and
+    // provider.
+    app.patch(&format!("{base}/{}", listed["items"][0]["id"].as_str().unwrap()), t, json!({ "status": "disabled" }))
+        .await;
+    let (status, active) = app.get(&format!("{base}?status=active"), t).await;
+    assert_eq!(status, StatusCode::OK, "{active}");
+    let items = active["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{active}");
+    assert_eq!(items[0]["status"], "active");
+    assert_eq!(
+        (&items[0]["agent_name"], &items[0]["agent_type"], &items[0]["provider"]),
+        (&json!("Claude Code"), &json!("claude-code"), &json!("Anthropic"))
+    );
+    assert!(items[0].get("last_sync_at").is_some(), "{active}");
+    let (_, disabled) = app.get(&format!("{base}?status=disabled"), t).await;
+    assert_eq!(disabled["items"].as_array().unwrap().len(), 1);
+    let (status, _) = app.get(&format!("{base}?status=gone"), t).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     let types: Vec<String> =
         app.activity(&org.id).await.iter().map(|e| e["event_type"].as_str().unwrap().to_string()).collect();
     for expected in ["agent.installed", "agent.updated", "agent.removed"] {
@@ -104,6 +123,14 @@ async fn mcp_configs_need_approval_and_valid_connections() {
     assert_eq!(status, StatusCode::CREATED, "{config}");
     assert_eq!(config["credentials_set"], false);
     assert_eq!(config["server_name"], "files");
+
+    // The seed's sync query: active configurations with the server's name and provider.
+    let (status, active) = app.get(&format!("{base}?status=active"), t).await;
+    assert_eq!(status, StatusCode::OK, "{active}");
+    assert_eq!((&active["items"][0]["server_name"], &active["items"][0]["provider"]), (&json!("files"), &json!("p")));
+    assert!(active["items"][0].get("sync_token").is_some());
+    let (_, pending) = app.get(&format!("{base}?status=pending_approval"), t).await;
+    assert_eq!(pending["items"], json!([]));
 }
 
 #[tokio::test]

@@ -98,14 +98,15 @@ async fn employee_validation_errors() {
 }
 
 #[tokio::test]
-async fn twenty_concurrent_creations_of_one_email_make_exactly_one_employee() {
+async fn twenty_concurrent_creations_of_one_email_make_one_employee_per_organization() {
     let app = Arc::new(TestApp::spawn().await);
     let first = app.create_org(&slug("race-a")).await;
     let second = app.create_org(&slug("race-b")).await;
     let mut tasks = Vec::new();
     for i in 0..20 {
         let app = app.clone();
-        // Half in each organization, in mixed case: emails are unique across orgs.
+        // Half in each organization, in mixed case: emails are unique per organization,
+        // and one person may work in two.
         let org = if i % 2 == 0 { first.clone() } else { second.clone() };
         let email = if i % 3 == 0 { "Same.Person@Race.Example" } else { "same.person@race.example" };
         tasks.push(tokio::spawn(async move {
@@ -121,11 +122,32 @@ async fn twenty_concurrent_creations_of_one_email_make_exactly_one_employee() {
             assert_problem(status, &body, StatusCode::CONFLICT, "email_taken");
         }
     }
-    assert_eq!(created, 1);
+    assert_eq!(created, 2, "one in each organization");
     let (_, a) = app.get("/v1/org", &first.owner_token).await;
     let (_, b) = app.get("/v1/org", &second.owner_token).await;
-    let count = a["employee_count"].as_u64().unwrap() + b["employee_count"].as_u64().unwrap();
-    assert_eq!(count, 3, "two owners and the one winner: seats match");
+    assert_eq!(a["employee_count"], 2, "the owner and the one winner: seats match");
+    assert_eq!(b["employee_count"], 2);
+}
+
+#[tokio::test]
+async fn no_organization_learns_which_emails_exist_elsewhere() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (app.create_org(&slug("oracle-a")).await, app.create_org(&slug("oracle-b")).await);
+    app.add_employee(&a, "known@oracle.example", "member", None).await;
+    let probe = app.add_employee(&b, "probe@oracle.example", "member", None).await;
+
+    // Creating and renaming to an address taken in another organization both succeed,
+    // exactly as for an address that exists nowhere.
+    let (status, body) =
+        app.post("/v1/employees", &b.owner_token, json!({ "email": "KNOWN@oracle.example", "full_name": "K" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let path = format!("/v1/employees/{}", probe["id"].as_str().unwrap());
+    let (status, body) = app.patch(&path, &b.owner_token, json!({ "email": "known@oracle.example" })).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "email_taken");
+    let (status, body) = app.patch(&path, &a.owner_token, json!({ "email": "other@oracle.example" })).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (_, a_org) = app.get("/v1/org", &a.owner_token).await;
+    assert_eq!(a_org["employee_count"], 2, "organization A is untouched");
 }
 
 #[tokio::test]

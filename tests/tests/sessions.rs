@@ -105,6 +105,45 @@ async fn deactivation_revokes_every_session_and_suspension_blocks_login() {
 }
 
 #[tokio::test]
+async fn suspension_ends_every_session_for_good() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("suspend")).await;
+    let (member, token) = app.add_signed_in(&org, "m@suspend.example", "member").await;
+    let id = member["id"].as_str().unwrap();
+    let path = format!("/v1/employees/{id}");
+
+    let (status, _) = app.patch(&path, &org.owner_token, json!({ "status": "suspended" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.patch(&path, &org.owner_token, json!({ "status": "active" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app.get("/v1/me", &token).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
+
+    let (_, activity) = app.get("/v1/activity?event_type=session.revoked", &org.owner_token).await;
+    assert_eq!(activity["items"][0]["payload"]["reason"], "suspended", "{activity}");
+
+    // A session whose own revocation was lost (the employee item's stamp alone was
+    // written) is still refused: the authorizer compares it with sessions_revoked_at.
+    let client = aws_sdk_dynamodb::Client::new(agentctl_tests::sdk().await);
+    let key = agentctl_shared::keys::session(&agentctl_shared::auth::digest(&token));
+    client
+        .update_item()
+        .table_name(app.state.repo.table())
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+        .update_expression("REMOVE revoked_at")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = app.get("/v1/me", &token).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
+
+    let fresh = app.enroll_and_login(&org, id).await;
+    let (status, _) = app.get("/v1/me", &fresh).await;
+    assert_eq!(status, StatusCode::OK, "coming back takes a new sign-in");
+}
+
+#[tokio::test]
 async fn expired_sessions_and_codes_are_rejected() {
     let app = TestApp::spawn_with(|config| {
         config.session_ttl = chrono::Duration::seconds(1);

@@ -89,7 +89,10 @@ async fn the_bundle_holds_active_configs_merged_settings_and_own_credentials() {
     assert_eq!(agents.len(), 1, "pending configs are not delivered");
     assert_eq!(agents[0]["settings"], json!({ "model": "opus", "theme": "dark" }));
     assert_eq!(agents[0]["type"], "claude-code");
+    assert_eq!(agents[0]["status"], "active");
+    assert!(agents[0]["last_sync_at"].is_null(), "never synced before");
     let server = &bundle["mcp_servers"][0];
+    assert!(server["provider"].is_string(), "{server}");
     assert_eq!(server["credentials"], json!({ "token": "ghp_secret" }), "decrypted for their owner");
     assert_eq!(server["headers"]["Authorization"], "Bearer ${token}");
     assert_eq!(server["credential_fields"], json!(["token"]));
@@ -105,6 +108,8 @@ async fn the_bundle_holds_active_configs_merged_settings_and_own_credentials() {
     assert_eq!(synced.len(), 1);
     assert_eq!(synced[0]["payload"], json!({ "employee_id": s.employee_id, "agents": 1, "mcp_servers": 1 }));
     assert_eq!(synced[0]["employee_id"], s.employee_id.as_str());
+    let (_, again) = app.call(Method::GET, "/v1/me/sync", Some(&s.token), None).await;
+    assert!(again["agents"][0]["last_sync_at"].is_string(), "the recorded sync shows in the next bundle: {again}");
 
     // Another employee's bundle has none of it.
     let (_, colleague) = app.add_signed_in(&s.org, "other@sync.example", "member").await;
@@ -309,9 +314,12 @@ async fn suspended_employees_and_disabled_configs_get_nothing() {
     let response = app.request(Method::GET, "/v1/me/sync", Some(&s.token)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN, "a suspended employee gets no bundle");
     app.patch(&base, t, json!({ "status": "active" })).await;
-    let (status, _, _) = sync(&app, &s.token, None).await;
-    assert_eq!(status, StatusCode::OK, "reactivated");
-    app.patch(&base, t, json!({ "status": "deactivated" })).await;
     let response = app.request(Method::GET, "/v1/me/sync", Some(&s.token)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "suspension ended the session for good");
+    let token = app.enroll_and_login(&s.org, &s.employee_id).await;
+    let (status, _, _) = sync(&app, &token, None).await;
+    assert_eq!(status, StatusCode::OK, "reactivated, signed in again");
+    app.patch(&base, t, json!({ "status": "deactivated" })).await;
+    let response = app.request(Method::GET, "/v1/me/sync", Some(&token)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN, "a deactivated employee gets no bundle");
 }

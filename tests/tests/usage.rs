@@ -117,8 +117,8 @@ async fn a_thousand_events_delivered_three_times_with_poison_count_exactly_once(
     let mut expected = Decimal::ZERO;
     let mut bodies = Vec::new();
     for i in 0..1000 {
-        // Amounts with up to 6 decimal places, some large: the sum must be exact.
-        let cost = format!("{}.{:06}", rng.next(5) * 1000 + rng.next(10), rng.next(1_000_000));
+        // Amounts with up to 10 decimal places, some large: the sum must be exact.
+        let cost = format!("{}.{:010}", rng.next(5) * 1000 + rng.next(10), rng.next(10_000_000_000));
         expected += Decimal::from_str(&cost).unwrap();
         let body = event(&staff, i, &cost, &at).to_string();
         bodies.extend([body.clone(), body.clone(), body]);
@@ -128,7 +128,7 @@ async fn a_thousand_events_delivered_three_times_with_poison_count_exactly_once(
         "not json".to_string(),
         json!({ "v": 1 }).to_string(),
         event(&staff, 5000, "-1.00", &at).to_string(),
-        event(&staff, 5001, "0.1234567", &at).to_string(),
+        event(&staff, 5001, "0.12345678901", &at).to_string(),
         event(&staff, 5002, "1.00", &at).to_string().replace(r#""v":1"#, r#""v":2"#),
         event(&staff, 5010, "1.00", &at).to_string().replace(&staff.people[0].0, &stranger),
         event(&staff, 5004, "1.00", &at).to_string().replace(&staff.people[0].1, &stranger),
@@ -254,6 +254,16 @@ async fn team_usage_counts_members_their_agents_and_the_true_cost() {
     let (_, rest) =
         app.get(&format!("/v1/usage/top-spenders?limit=2&cursor={}", page["next_cursor"].as_str().unwrap()), t).await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1, "three spenders, pages of two");
+    // The cursor serves that list of that organization only; a bare offset serves none.
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (status, _) = app.get(&format!("/v1/usage/breakdown?by=resource_type&cursor={cursor}"), t).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "another list");
+    let other = app.create_org(&slug("teams-other")).await;
+    let (status, _) = app.get(&format!("/v1/usage/top-spenders?limit=2&cursor={cursor}"), &other.owner_token).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "another organization");
+    let bare = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"~offset":"1"}"#);
+    let (status, _) = app.get(&format!("/v1/usage/top-spenders?cursor={bare}"), t).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a bare offset");
     let (_, by_type) = app.get("/v1/usage/breakdown?by=resource_type", t).await;
     assert_eq!(by_type["items"][0]["id"], "llm_call");
     assert_eq!(by_type["items"][0]["usage"]["calls"], 5);

@@ -3,12 +3,13 @@
 
 use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::configs::{
-    self, AgentConfig, AgentConfigPatch, CredentialsUpdate, McpConfig, McpConfigPatch, NewAgentConfig, NewMcpConfig,
+    self, AgentConfig, AgentConfigPatch, ConfigQuery, CredentialsUpdate, ListedAgentConfig, ListedMcpConfig, McpConfig,
+    McpConfigPatch, NewAgentConfig, NewMcpConfig,
 };
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};
 use agentctl_shared::ids::EmployeeId;
-use agentctl_shared::pagination::{Page, PageQuery};
+use agentctl_shared::pagination::Page;
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -42,14 +43,14 @@ async fn create_agent_config(
 
 /// An employee's agent configurations.
 #[utoipa::path(get, path = "/v1/employees/{employee_id}/agent-configs", tag = "configs",
-    params(("employee_id" = EmployeeId, Path), PageQuery),
-    responses((status = 200, body = Page<AgentConfig>), Problems), security(("session" = [])))]
+    params(("employee_id" = EmployeeId, Path), ConfigQuery),
+    responses((status = 200, body = Page<ListedAgentConfig>), Problems), security(("session" = [])))]
 async fn list_agent_configs(
     State(state): State<AppState>,
     caller: Caller,
     Path(employee): Path<EmployeeId>,
-    Query(query): Query<PageQuery>,
-) -> Result<Json<Page<AgentConfig>>> {
+    Query(query): Query<ConfigQuery>,
+) -> Result<Json<Page<ListedAgentConfig>>> {
     Ok(Json(configs::list_agent_configs(&state, &caller, employee, &query).await?))
 }
 
@@ -106,14 +107,14 @@ async fn create_mcp_config(
 
 /// An employee's MCP configurations (credentials never included).
 #[utoipa::path(get, path = "/v1/employees/{employee_id}/mcp-configs", tag = "configs",
-    params(("employee_id" = EmployeeId, Path), PageQuery),
-    responses((status = 200, body = Page<McpConfig>), Problems), security(("session" = [])))]
+    params(("employee_id" = EmployeeId, Path), ConfigQuery),
+    responses((status = 200, body = Page<ListedMcpConfig>), Problems), security(("session" = [])))]
 async fn list_mcp_configs(
     State(state): State<AppState>,
     caller: Caller,
     Path(employee): Path<EmployeeId>,
-    Query(query): Query<PageQuery>,
-) -> Result<Json<Page<McpConfig>>> {
+    Query(query): Query<ConfigQuery>,
+) -> Result<Json<Page<ListedMcpConfig>>> {
     Ok(Json(configs::list_mcp_configs(&state, &caller, employee, &query).await?))
 }
 

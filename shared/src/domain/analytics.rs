@@ -93,6 +93,11 @@ impl Range {
         (self.from.format(format).to_string(), self.to.format(format).to_string())
     }
 
+    /// Names one of the caller's lists over this range, which its cursors serve alone.
+    fn list_name(&self, caller: &Caller, list: &str) -> String {
+        format!("{}:{list}:{}:{}", caller.org_id, self.from, self.to)
+    }
+
     fn spec(&self, caller: &Caller, dimension: Dimension) -> QuerySpec {
         let (from, to) = self.periods();
         repo::usage::rollups_spec(caller.org_id, dimension, self.granularity, &from, &to)
@@ -154,7 +159,7 @@ pub async fn teams(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
         })
         .collect::<Result<_, repo::StoreError>>()?;
     usage.sort_by(|a, b| b.total_cost_usd.cmp(&a.total_cost_usd).then_with(|| a.team_name.cmp(&b.team_name)));
-    Ok(Page::of(usage, &page)?)
+    Ok(Page::of(usage, &page, &range.list_name(caller, "teams"))?)
 }
 
 /// One line of a breakdown.
@@ -179,7 +184,7 @@ pub async fn breakdown(state: &AppState, caller: &Caller, query: &BreakdownQuery
         BreakdownBy::ResourceType => Dimension::ResourceType,
     };
     let totals = totals_by_id(state, caller, &range, dimension).await?;
-    let page = Page::of(totals, &page)?;
+    let page = Page::of(totals, &page, &range.list_name(caller, &format!("breakdown-{dimension:?}")))?;
     let names = match query.by {
         BreakdownBy::Employee => employee_names(state, caller, page.items.iter().map(|(id, _)| id.as_str())).await?,
         _ => BTreeMap::new(),
@@ -234,7 +239,7 @@ pub async fn daily(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
         .take_while(|d| *d <= range.to)
         .map(|date| DailyUsage { usage: by_day.remove(&date.to_string()).unwrap_or_default(), date })
         .collect();
-    Ok(Page::of(days, &page)?)
+    Ok(Page::of(days, &page, &range.list_name(caller, "daily"))?)
 }
 
 fn page_request(limit: Option<u32>, cursor: &Option<String>) -> Result<PageRequest> {

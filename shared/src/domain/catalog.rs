@@ -51,8 +51,10 @@ pub struct Entry<S> {
     /// Global entries: visible to organizations only when true. Always true in org scope.
     pub is_public: bool,
     /// References from other items (links, attachments, configs). Server-owned; an entry
-    /// is deleted only when unreferenced.
-    pub ref_count: u32,
+    /// is deleted only when unreferenced. Absent on global entries read by an
+    /// organization: their count includes other organizations' use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_count: Option<u32>,
     #[serde(flatten)]
     pub spec: S,
     pub created_at: DateTime<Utc>,
@@ -236,7 +238,7 @@ pub async fn create<S: Spec>(state: &AppState, principal: &Principal, new: S::Ne
         name: common.name,
         description: common.description,
         is_public: common.is_public || access.write.is_some(),
-        ref_count: 0,
+        ref_count: Some(0),
         spec,
         created_at: now,
         updated_at: now,
@@ -279,9 +281,21 @@ pub async fn get<S: Spec>(state: &AppState, principal: &Principal, id: Uuid) -> 
 }
 
 async fn find<S: Spec>(state: &AppState, scopes: &[Option<OrgId>], sees_hidden: bool, id: Uuid) -> Result<Entry<S>> {
-    let mut entry = repo::catalog::get::<S>(&state.repo, scopes, id).await?.ok_or_else(not_found::<S>)?;
-    entry.spec.refresh();
-    if entry.is_public || sees_hidden { Ok(entry) } else { Err(not_found::<S>()) }
+    let entry = repo::catalog::get::<S>(&state.repo, scopes, id).await?.ok_or_else(not_found::<S>)?;
+    if entry.is_public || sees_hidden { Ok(entry.seen_by(sees_hidden)) } else { Err(not_found::<S>()) }
+}
+
+impl<S: Spec> Entry<S> {
+    /// The entry as a reader sees it: derived fields filled in, and for an organization
+    /// (`platform` false) no count of a global entry's references, which would tell it
+    /// what other organizations use.
+    fn seen_by(mut self, platform: bool) -> Self {
+        self.spec.refresh();
+        if !platform && self.scope == Scope::Global {
+            self.ref_count = None;
+        }
+        self
+    }
 }
 
 /// An entry visible to `org` (own or public global), for references from other items.
@@ -324,12 +338,7 @@ pub async fn list<S: Spec>(state: &AppState, principal: &Principal, query: &Cata
         })
         .collect();
     let page = state.repo.query_chain(&specs, &page).await?;
-    Ok(page.try_map(|item| {
-        repo::from_item::<Entry<S>>(item).map(|mut entry| {
-            entry.spec.refresh();
-            entry
-        })
-    })?)
+    Ok(page.try_map(|item| repo::from_item::<Entry<S>>(item).map(|entry| entry.seen_by(access.sees_hidden)))?)
 }
 
 /// Applies a JSON merge patch (RFC 7396) to the entry's fields and validates the result

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
-use crate::domain::agents::AgentSpec;
+use crate::domain::agents::{AgentSpec, AgentType};
 use crate::domain::catalog::{self, Entry};
 use crate::domain::mcp::{McpServerSpec, credential_fields};
 use crate::domain::{employees, organizations};
@@ -128,6 +128,46 @@ pub struct McpConfigPatch {
 pub struct CredentialsUpdate {
     /// The server's credential fields (its connection schema's `writeOnly` properties).
     pub credentials: Value,
+}
+
+/// `GET .../agent-configs` and `.../mcp-configs`: an optional status, and the page.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConfigQuery {
+    /// Only configurations in this status (the seed's queries ask for `active`).
+    pub status: Option<ConfigStatus>,
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ConfigQuery {
+    fn page(&self) -> Result<PageRequest> {
+        PageRequest::try_from(&PageQuery { limit: self.limit, cursor: self.cursor.clone() })
+    }
+}
+
+/// An agent configuration in a list, with what the seed's query joins from the catalog.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListedAgentConfig {
+    #[serde(flatten)]
+    pub config: AgentConfig,
+    /// The catalog agent's name.
+    pub agent_name: String,
+    pub agent_type: AgentType,
+    /// The catalog agent's provider.
+    pub provider: String,
+}
+
+/// An MCP configuration in a list, with its server's provider.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListedMcpConfig {
+    #[serde(flatten)]
+    pub config: McpConfig,
+    /// The catalog server's provider.
+    pub provider: String,
 }
 
 fn new_sync_token() -> String {
@@ -281,14 +321,32 @@ pub async fn create_agent_config(
     Ok(config)
 }
 
+/// One page of an employee's agent configurations, each with its catalog agent's name,
+/// type and provider (one Query and one BatchGetItem).
 pub async fn list_agent_configs(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
-    query: &PageQuery,
-) -> Result<Page<AgentConfig>> {
+    query: &ConfigQuery,
+) -> Result<Page<ListedAgentConfig>> {
     employee_for(state, caller, employee_id, false).await?;
-    Ok(repo::configs::list_agents(&state.repo, caller.org_id, employee_id, &PageRequest::try_from(query)?).await?)
+    let page =
+        repo::configs::list_agents(&state.repo, caller.org_id, employee_id, query.status, &query.page()?).await?;
+    let agents =
+        repo::catalog::get_many::<AgentSpec>(&state.repo, page.items.iter().map(|c| (c.agent_org_id, c.agent_id)))
+            .await?;
+    page.try_map(|config| {
+        // An agent is not deleted while configurations reference it.
+        let agent = agents.iter().find(|a| a.id == config.agent_id).ok_or_else(|| {
+            Error::internal(format!("agent {} of configuration {} is missing", config.agent_id, config.id))
+        })?;
+        Ok(ListedAgentConfig {
+            agent_name: agent.name.clone(),
+            agent_type: agent.spec.agent_type,
+            provider: agent.spec.provider.clone(),
+            config,
+        })
+    })
 }
 
 pub async fn get_agent_config(
@@ -482,15 +540,28 @@ async fn stored_mcp(state: &AppState, caller: &Caller, employee_id: EmployeeId, 
     repo::configs::get_mcp(&state.repo, caller.org_id, employee_id, id).await?.ok_or(Error::NotFound("mcp_config"))
 }
 
+/// One page of an employee's MCP configurations, each with its server's provider (one
+/// Query and one BatchGetItem).
 pub async fn list_mcp_configs(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
-    query: &PageQuery,
-) -> Result<Page<McpConfig>> {
+    query: &ConfigQuery,
+) -> Result<Page<ListedMcpConfig>> {
     employee_for(state, caller, employee_id, false).await?;
-    let page = repo::configs::list_mcp(&state.repo, caller.org_id, employee_id, &PageRequest::try_from(query)?).await?;
-    Ok(Page { items: page.items.into_iter().map(|s| s.config).collect(), next_cursor: page.next_cursor })
+    let page = repo::configs::list_mcp(&state.repo, caller.org_id, employee_id, query.status, &query.page()?).await?;
+    let refs = page.items.iter().map(|s| (s.config.server_org_id, s.config.server_id));
+    let servers = repo::catalog::get_many::<McpServerSpec>(&state.repo, refs).await?;
+    page.try_map(|stored| {
+        // A server is not deleted while configurations reference it (through its approval).
+        let server = servers.iter().find(|s| s.id == stored.config.server_id).ok_or_else(|| {
+            Error::internal(format!(
+                "MCP server {} of configuration {} is missing",
+                stored.config.server_id, stored.config.id
+            ))
+        })?;
+        Ok(ListedMcpConfig { provider: server.spec.provider.clone(), config: stored.config })
+    })
 }
 
 pub async fn get_mcp_config(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<McpConfig> {

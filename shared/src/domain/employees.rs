@@ -1,12 +1,16 @@
 //! Employees: the people of an organization, their team, role and status.
 //!
 //! Rules beyond field validation:
-//! - emails are unique across all organizations, case-insensitively (guard item);
+//! - emails are unique within an organization, case-insensitively (guard item); the
+//!   same address may belong to employees of two organizations;
 //! - every employee but a deactivated one holds a seat, and seats are capped by the
 //!   organization's `max_employees` (a conditional counter in the same transaction);
 //! - only callers with `owners:manage` may grant the owner role or change an owner;
 //! - nobody changes their own role or status (no self-lockout, no self-promotion);
-//! - deactivation revokes every session; only a deactivated employee can be deleted.
+//! - suspension and deactivation end every session (the employee item's
+//!   `sessions_revoked_at`, written in the same transaction, makes the authorizer refuse
+//!   older sessions even if revoking them one by one is interrupted); coming back needs
+//!   a new sign-in; only a deactivated employee can be deleted.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
@@ -51,6 +55,11 @@ impl EmployeeStatus {
     pub fn holds_seat(self) -> bool {
         self != Self::Deactivated
     }
+
+    /// Moving into this status ends the employee's sessions.
+    pub fn ends_sessions(self) -> bool {
+        self != Self::Active
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -60,7 +69,7 @@ pub struct Employee {
     pub team_id: Option<TeamId>,
     pub role: RoleName,
     pub role_id: RoleId,
-    /// Lower-cased; unique across all organizations.
+    /// Lower-cased; unique within the organization.
     pub email: String,
     pub full_name: String,
     pub status: EmployeeStatus,
@@ -70,6 +79,10 @@ pub struct Employee {
     #[serde(default)]
     pub agent_config_count: u32,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Sessions created at or before this time are refused (set when the employee is
+    /// suspended or deactivated). Server-owned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -95,6 +108,7 @@ impl Employee {
             preferences: json!({}),
             agent_config_count: 0,
             last_login_at: None,
+            sessions_revoked_at: None,
             created_at: now,
             updated_at: now,
         }
@@ -161,7 +175,7 @@ fn principal(caller: &Caller) -> Principal {
 }
 
 fn email_taken(email: &str) -> Error {
-    Error::conflict("email_taken", format!("{email} already belongs to an employee"))
+    Error::conflict("email_taken", format!("{email} already belongs to an employee of this organization"))
 }
 
 fn no_seat() -> Error {
@@ -277,8 +291,12 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         fields.push(("role", s(role.as_str())));
         fields.push(("role_id", s(role_id(role).to_string())));
     }
+    let now = crate::time::now();
     if let Some(status) = status {
         fields.push(("status", s(status.as_str())));
+        if status.ends_sessions() {
+            fields.push(("sessions_revoked_at", repo::ts(&now)));
+        }
     }
     if let Some(team) = team {
         fields
@@ -290,7 +308,8 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
     if fields.is_empty() {
         return Ok(before);
     }
-    let changed: Vec<&str> = fields.iter().map(|(f, _)| *f).filter(|f| *f != "role_id").collect();
+    let changed: Vec<&str> =
+        fields.iter().map(|(f, _)| *f).filter(|f| !matches!(*f, "role_id" | "sessions_revoked_at")).collect();
     let event = if status == Some(EmployeeStatus::Deactivated) {
         EventType::EmployeeDeactivated
     } else {
@@ -304,7 +323,6 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
     );
     // The sync bundle names the employee and their team's policies apply.
     let shapes_bundle = changed.iter().any(|f| matches!(*f, "email" | "full_name" | "team_id"));
-    let now = crate::time::now();
     fields.push(("updated_at", repo::ts(&now)));
 
     let mut tx = state.repo.transaction();
@@ -339,8 +357,8 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })?;
-    if status == Some(EmployeeStatus::Deactivated) {
-        sessions::revoke_all(state, caller, id).await?;
+    if let Some(status) = status.filter(|s| s.ends_sessions()) {
+        sessions::revoke_all(state, caller, id, status).await?;
     }
     find(state, caller.org_id, id).await
 }

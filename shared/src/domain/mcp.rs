@@ -134,16 +134,26 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 fn string_map(map: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
     let ok = map.len() <= 50
         && map.iter().all(|(k, v)| {
-            !k.is_empty() && k.len() <= 200 && v.len() <= 2000 && !k.chars().chain(v.chars()).any(char::is_control)
+            !k.is_empty()
+                && k.len() <= 200
+                && v.len() <= 2000
+                && validate::clean_line(k).is_ok()
+                && validate::clean_line(v).is_ok()
         });
-    if ok { Ok(map) } else { Err("at most 50 entries of short names and values without control characters".into()) }
+    if ok {
+        Ok(map)
+    } else {
+        Err("at most 50 entries of short names and values without control or bidirectional formatting characters"
+            .into())
+    }
 }
 
 fn url(raw: String) -> Result<String, String> {
     let ok =
         (raw.starts_with("https://") || raw.starts_with("http://localhost") || raw.starts_with("http://127.0.0.1"))
             && raw.len() <= 2000
-            && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !raw.chars().any(char::is_whitespace)
+            && validate::clean_line(&raw).is_ok();
     if ok { Ok(raw) } else { Err("must be an https:// URL (http:// only for localhost)".into()) }
 }
 

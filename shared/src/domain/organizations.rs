@@ -1,7 +1,6 @@
 //! Organizations (tenants). Created by the platform operator together with their
 //! subscription and first owner; afterwards their admins manage name and settings.
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -84,10 +83,10 @@ pub struct NewOrganization {
     /// Defaults to the plan's agents per employee.
     #[serde(default)]
     pub max_agents_per_employee: Option<u32>,
-    /// Exact decimal string; defaults to "0".
+    /// A plain decimal string, at most 6 decimal places; defaults to "0".
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "5000.00")]
-    pub monthly_budget_usd: Option<Decimal>,
+    #[schema(example = "5000.00", pattern = r"^[0-9]+(\.[0-9]+)?$")]
+    pub monthly_budget_usd: Option<String>,
     /// The organization's first owner, who receives an enrollment code.
     pub owner: NewOwner,
 }
@@ -147,8 +146,11 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
         request.max_agents_per_employee.unwrap_or(default_agents),
         validate::count(MAX_AGENTS_LIMIT),
     );
-    let budget =
-        v.check("monthly_budget_usd", request.monthly_budget_usd.unwrap_or(Decimal::ZERO), subscriptions::parse_budget);
+    let budget = v.check(
+        "monthly_budget_usd",
+        request.monthly_budget_usd.unwrap_or_else(|| "0".into()),
+        subscriptions::parse_budget,
+    );
     let owner_fields = employees::parse_identity(&mut v, "owner.", request.owner.email, request.owner.full_name);
     let (name, slug, settings, max_employees, max_agents, budget, (email, full_name)) =
         v.finish(|| Some((name?, slug?, settings?, max_employees?, max_agents?, budget?, owner_fields?)))?;

@@ -228,6 +228,7 @@ struct McpWanted {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BudgetWanted {
+    #[serde(deserialize_with = "crate::money::plain")]
     amount_usd: Decimal,
 }
 
@@ -241,7 +242,7 @@ enum Wanted {
 impl Wanted {
     fn parse(kind: RequestType, data: Value) -> Result<Self> {
         fn read<T: serde::de::DeserializeOwned>(data: Value) -> Result<T> {
-            serde_json::from_value(data).map_err(|e| Error::invalid("request_data", e.to_string()))
+            crate::http::strict_json::from_value(&data, "request_data")
         }
         Ok(match kind {
             RequestType::NewAgent => Self::Agent(read(data)?),
@@ -302,7 +303,7 @@ fn parse_amount(amount: Decimal) -> std::result::Result<Decimal, String> {
     if amount <= Decimal::ZERO {
         return Err("must be positive".into());
     }
-    subscriptions::parse_budget(amount)
+    subscriptions::check_budget(amount)
 }
 
 /// Checks that what is asked for exists and is valid (again at approval: the catalog
@@ -770,7 +771,7 @@ async fn provision(
         }
         Wanted::Budget(b) => {
             let before = repo::subscriptions::get(&state.repo, org).await?.ok_or(Error::NotFound("subscription"))?;
-            let budget = subscriptions::parse_budget(before.monthly_budget_usd + b.amount_usd)
+            let budget = subscriptions::check_budget(before.monthly_budget_usd + b.amount_usd)
                 .map_err(|message| cannot_provision(format!("the raised budget {message}")))?;
             subscriptions::stage_budget(state, tx, &by, &before, budget)?;
             Ok(json!({ "monthly_budget_usd": budget }))

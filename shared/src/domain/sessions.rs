@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::activity::{ActivityEntry, Actor, EventType};
 use crate::auth::{self, Caller, Principal};
-use crate::domain::employees::{self, Employee};
+use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::organizations;
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, SessionId};
@@ -211,8 +211,8 @@ pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
     Ok(state.repo.transact(tx).await?)
 }
 
-/// Revokes every live session of an employee (deactivation by `by`).
-pub async fn revoke_all(state: &AppState, by: &Caller, employee: EmployeeId) -> Result<()> {
+/// Revokes every live session of an employee (suspension or deactivation by `by`).
+pub async fn revoke_all(state: &AppState, by: &Caller, employee: EmployeeId, reason: EmployeeStatus) -> Result<()> {
     let keys = repo::sessions::live_keys(&state.repo, employee, None).await?;
     let now = crate::time::now();
     for chunk in keys.chunks(repo::transaction::MAX_ITEMS - 1) {
@@ -226,7 +226,7 @@ pub async fn revoke_all(state: &AppState, by: &Caller, employee: EmployeeId) -> 
             by.org_id,
             &Principal::Employee(by.clone()),
             EventType::SessionRevoked,
-            json!({ "employee_id": employee, "sessions": chunk.len(), "reason": "deactivated" }),
+            json!({ "employee_id": employee, "sessions": chunk.len(), "reason": reason.as_str() }),
         )?;
         state.repo.transact(tx).await?;
     }

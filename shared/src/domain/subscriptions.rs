@@ -129,8 +129,13 @@ impl Subscription {
     }
 }
 
-/// Parses a budget: non-negative, at most [`MAX_SCALE`] decimal places, bounded.
-pub fn parse_budget(raw: Decimal) -> Result<Decimal, String> {
+/// Parses a budget written as a plain decimal string (`money::parse_plain`).
+pub fn parse_budget(raw: String) -> Result<Decimal, String> {
+    check_budget(crate::money::parse_plain(&raw)?)
+}
+
+/// Checks a budget: non-negative, at most [`MAX_SCALE`] decimal places, bounded.
+pub fn check_budget(raw: Decimal) -> Result<Decimal, String> {
     if raw.is_sign_negative() {
         return Err("must not be negative".into());
     }
@@ -146,9 +151,10 @@ pub fn parse_budget(raw: Decimal) -> Result<Decimal, String> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetUpdate {
-    /// New monthly budget in USD, an exact decimal string such as `"7500.00"`.
-    #[schema(value_type = String, example = "7500.00")]
-    pub monthly_budget_usd: Decimal,
+    /// New monthly budget in USD, a plain decimal string such as `"7500.00"`, at most 6
+    /// decimal places.
+    #[schema(example = "7500.00", pattern = r"^[0-9]+(\.[0-9]+)?$")]
+    pub monthly_budget_usd: String,
 }
 
 pub async fn get(state: &AppState, caller: &Caller) -> Result<Subscription> {
@@ -264,9 +270,10 @@ mod tests {
 
     #[test]
     fn budgets_are_checked() {
-        assert_eq!(parse_budget(Decimal::from_str("100.50").unwrap()).unwrap().to_string(), "100.5");
-        assert!(parse_budget(Decimal::from_str("-1").unwrap()).is_err());
-        assert!(parse_budget(Decimal::from_str("1.0000001").unwrap()).is_err());
-        assert!(parse_budget(Decimal::from(2_000_000_000i64)).is_err());
+        assert_eq!(parse_budget("100.50".into()).unwrap().to_string(), "100.5");
+        assert!(parse_budget("-1".into()).is_err());
+        assert!(parse_budget("1_000".into()).is_err());
+        assert!(parse_budget("1.0000001".into()).is_err());
+        assert!(check_budget(Decimal::from(2_000_000_000i64)).is_err());
     }
 }

@@ -4,9 +4,10 @@
 //! Format version 1:
 //! - `agents`: the employee's **active** agent configurations, with the catalog entry's
 //!   `default_config` merged with the configuration's `config_override` (RFC 7396) as
-//!   `settings`, and the effective policies for that agent;
+//!   `settings`, its `status` and `last_sync_at`, and the effective policies for that
+//!   agent;
 //! - `mcp_servers`: the employee's **active** MCP configurations of servers **still
-//!   approved** for the organization, with the server's launch template (`command`,
+//!   approved** for the organization, with the server's name, provider, launch template (`command`,
 //!   `args`, `env`, `url`, `headers`, where `${field}` names a connection or credential
 //!   field), the `connection_config`, and the decrypted `credentials` — the only place
 //!   they ever leave the vault, and only to their owner;
@@ -106,6 +107,10 @@ pub struct BundleAgent {
     pub llm_model: Option<String>,
     /// `default_config` with `config_override` merged in.
     pub settings: Value,
+    /// Always `active`: disabled and pending configurations are not delivered.
+    pub status: ConfigStatus,
+    /// The last sync recorded before this one (recording trails a sync by the queue).
+    pub last_sync_at: Option<chrono::DateTime<chrono::Utc>>,
     pub sync_token: String,
     pub policies: EffectivePolicies,
 }
@@ -118,6 +123,8 @@ pub struct BundleMcpServer {
     pub server_id: Uuid,
     /// The catalog name (what policies' MCP allow/deny lists name).
     pub name: String,
+    /// The catalog server's provider.
+    pub provider: String,
     pub transport: Transport,
     pub command: Option<String>,
     pub args: Vec<String>,
@@ -229,6 +236,8 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
             llm_provider: agent.spec.llm_provider.clone(),
             llm_model: agent.spec.llm_model.clone(),
             settings,
+            status: config.status,
+            last_sync_at: config.last_sync_at,
             sync_token: config.sync_token.clone(),
             policies: subject.resolve(Some(agent.id))?,
         });
@@ -243,6 +252,7 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
             config_id: stored.config.id,
             server_id: server.id,
             name: server.name.clone(),
+            provider: spec.provider.clone(),
             transport: spec.transport,
             command: spec.command.clone(),
             args: spec.args.clone(),

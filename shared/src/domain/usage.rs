@@ -13,7 +13,8 @@
 //!
 //! - `event_id`: the producer's id, 1-128 characters `[A-Za-z0-9._:-]`; an event id is
 //!   counted once per organization, however often it is delivered.
-//! - `cost_usd`: an exact decimal **string**, 0 to 1,000,000, at most 6 decimal places.
+//! - `cost_usd`: a plain decimal **string** (`digits[.digits]`), 0 to 1,000,000, at most
+//!   10 decimal places (a few tokens of a cheap model cost less than a micro-dollar).
 //! - `quantity`: a whole number (tokens or calls), at most 10^12.
 //! - `agent_config_id`: optional; the employee's agent configuration the usage came from.
 //! - The event belongs to the billing period (calendar month, UTC) of `period_start`,
@@ -42,13 +43,14 @@ use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys;
-use crate::money::MAX_SCALE;
 use crate::repo::{self, StoreError};
 use crate::validate::Validator;
 
 pub const FORMAT_VERSION: u32 = 1;
 const EVENT_ID_MAX: usize = 128;
 const MAX_COST: i64 = 1_000_000;
+/// Decimal places of an event's cost, kept exactly through records, rollups and spending.
+pub const COST_MAX_SCALE: u32 = 10;
 const MAX_QUANTITY: u64 = 1_000_000_000_000;
 const METADATA_MAX_BYTES: usize = 4096;
 /// How far ahead of the processor's clock a usage period may start (clock skew).
@@ -94,14 +96,20 @@ impl ResourceType {
 pub struct NewUsageEvent {
     /// Format version: 1.
     pub v: u32,
+    /// The producer's id: counted once per organization however often it is delivered.
+    #[schema(pattern = r"^[A-Za-z0-9._:-]{1,128}$", min_length = 1, max_length = 128)]
     pub event_id: String,
     pub org_id: Option<OrgId>,
     pub employee_id: Option<EmployeeId>,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub agent_config_id: Option<Uuid>,
     pub resource_type: ResourceType,
+    /// Tokens or calls, at most 10^12.
+    #[schema(maximum = 1_000_000_000_000_u64)]
     pub quantity: u64,
-    /// Exact decimal string, e.g. `"0.0036"`.
+    /// A plain decimal string (`digits[.digits]`), at most 1000000 and at most 10 decimal
+    /// places, e.g. `"0.0036"`.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", example = "0.0036")]
     pub cost_usd: String,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
@@ -183,12 +191,9 @@ fn event_id(raw: String) -> Result<String, String> {
 }
 
 fn cost(raw: String) -> Result<Decimal, String> {
-    let amount = Decimal::from_str_exact(raw.trim()).map_err(|_| "must be a decimal number as a string".to_string())?;
-    if amount.is_sign_negative() && !amount.is_zero() {
-        return Err("must not be negative".into());
-    }
-    if amount.normalize().scale() > MAX_SCALE {
-        return Err(format!("must have at most {MAX_SCALE} decimal places"));
+    let amount = crate::money::parse_plain(&raw)?;
+    if amount.normalize().scale() > COST_MAX_SCALE {
+        return Err(format!("must have at most {COST_MAX_SCALE} decimal places"));
     }
     if amount > Decimal::from(MAX_COST) {
         return Err(format!("must be at most {MAX_COST}"));
@@ -682,14 +687,31 @@ mod tests {
         let mut bad = new_event();
         bad.v = 2;
         bad.event_id = "has space".into();
-        bad.cost_usd = "0.1234567".into();
+        bad.cost_usd = "0.12345678901".into();
         bad.org_id = None;
         bad.period_end = bad.period_start - Duration::seconds(1);
         let errors = fields(bad.validate(None, &Utc::now()).unwrap_err());
         assert_eq!(errors, ["v", "event_id", "org_id", "cost_usd", "period_end"]);
-        for raw in ["-1", "1e3", "", "abc", "2000000"] {
+        for raw in ["-1", "1e3", "", "abc", "2000000", "1_000", " 5 ", "+5", ".5"] {
             assert!(cost(raw.into()).is_err(), "{raw}");
         }
+    }
+
+    #[test]
+    fn costs_below_a_micro_dollar_are_kept_exactly() {
+        assert_eq!(cost("0.0000000375".into()).unwrap().to_string(), "0.0000000375");
+        assert_eq!(cost("0.12345678900000".into()).unwrap().to_string(), "0.123456789", "trailing zeros");
+    }
+
+    #[test]
+    fn the_published_limits_are_the_enforced_ones() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(NewUsageEvent::schema()).unwrap();
+        assert_eq!(schema["properties"]["cost_usd"]["pattern"], crate::money::PLAIN_PATTERN);
+        assert_eq!(schema["properties"]["event_id"]["maxLength"], EVENT_ID_MAX);
+        assert_eq!(schema["properties"]["quantity"]["maximum"], MAX_QUANTITY);
+        let cost_doc = schema["properties"]["cost_usd"]["description"].as_str().unwrap();
+        assert!(cost_doc.contains(&format!("{COST_MAX_SCALE} decimal")) && cost_doc.contains(&MAX_COST.to_string()));
     }
 
     #[test]

@@ -41,21 +41,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
-/// Parses a JSON document into `T`: syntax errors are 400, shape errors 422 with the path.
+/// Parses a JSON document into `T` strictly (`super::strict_json`): syntax errors are
+/// 400, shape errors 422 with the path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_data() {
-            let field = if path == "." { "(body)".to_string() } else { path };
-            Error::invalid(&field, inner.to_string())
-        } else {
-            Error::BadRequest(format!("the request body is not valid JSON: {inner}"))
-        }
-    })?;
-    deserializer.end().map_err(|e| Error::BadRequest(format!("the request body is not valid JSON: {e}")))?;
-    Ok(value)
+    super::strict_json::from_slice(bytes)
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

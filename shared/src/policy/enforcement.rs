@@ -1,7 +1,11 @@
-//! Who can enforce a policy type: the agent's own configuration (per client), a
-//! gateway in front of the LLM, or only monitoring of usage events. Derived from the
-//! type, never claimed by an admin, so nobody believes a rule is enforced where it is
-//! only watched. Sources: the clients' documentation (handbook CLIENTS.md).
+//! Who enforces a policy type: the agent's own configuration as `agentctl sync` writes
+//! it (per client), a gateway in front of the LLM, or monitoring of usage events.
+//! Derived from the type, never claimed by an admin, so nobody believes a rule is
+//! enforced where it is only watched. Every cell states what the code does today: the
+//! CLI's test `enforcement_table_matches_the_files_sync_writes` writes a bundle with
+//! each rule and checks that a client marked `enforced` changes its files for every part
+//! of the rule, `partial` for some, `none` for none; `monitored` is claimed only where
+//! the usage processor checks the rule.
 
 use serde::Serialize;
 
@@ -79,13 +83,9 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
     };
     let (mechanisms, clients, note) = match policy_type {
         PolicyType::Filesystem => (
-            vec![Mechanism::ClientConfig, Mechanism::Monitored],
-            support(&[
-                (ClaudeCode, Enforced, "permissions Read(//path) / Edit(//path) rules"),
-                (Vscode, Enforced, "per-server sandbox.filesystem.denyRead / denyWrite"),
-                (Codex, Partial, "sandbox_mode = workspace-write limits writes"),
-            ]),
-            "Enforced by clients that support it; elsewhere only monitored.",
+            vec![Mechanism::ClientConfig],
+            support(&[(ClaudeCode, Partial, "deny list as permissions Read(//path) / Edit(//path) rules")]),
+            "Claude Code refuses reading and editing denied paths; allow lists are not written to any client.",
         ),
         PolicyType::Shell => (
             vec![Mechanism::ClientConfig],
@@ -97,37 +97,41 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
         ),
         PolicyType::Network => (
             vec![Mechanism::ClientConfig, Mechanism::Gateway],
-            support(&[
-                (ClaudeCode, Partial, "WebFetch(domain:...) rules cover the fetch tool, not shell commands"),
-                (Vscode, Enforced, "per-server sandbox.network.deniedDomains"),
-            ]),
-            "Complete enforcement needs a network egress gateway.",
+            support(&[(
+                ClaudeCode,
+                Partial,
+                "deny list as WebFetch(domain:...) rules: the fetch tool, not shell commands",
+            )]),
+            "Allow lists are not written to any client; complete enforcement needs a network egress gateway.",
         ),
         PolicyType::RateLimit => (
-            vec![Mechanism::Gateway, Mechanism::Monitored],
+            vec![Mechanism::Gateway],
             support(&[]),
-            "No client config can cap calls per hour: a gateway enforces it, usage monitoring detects it.",
+            "No client config can cap calls per hour and agentctl does not count calls per window yet: only a gateway enforces it.",
         ),
         PolicyType::Models => (
-            vec![Mechanism::Gateway, Mechanism::Monitored],
-            support(&[(ClaudeCode, Partial, "model setting in managed settings pins the default model")]),
-            "A gateway enforces the model list; otherwise usage events reveal other models.",
+            vec![Mechanism::Gateway],
+            support(&[]),
+            "Not written to any client and not checked against usage yet: only a gateway enforces a model list.",
         ),
         PolicyType::Tools => (
             vec![Mechanism::ClientConfig],
             support(&[
                 (ClaudeCode, Enforced, "permissions allow / ask / deny by tool name"),
-                (GeminiCli, Enforced, "tools.exclude and per-server includeTools / excludeTools"),
-                (Codex, Partial, "per-server enabled_tools / disabled_tools for MCP tools"),
+                (GeminiCli, Partial, "deny list as tools.exclude; allow and approval lists are not expressible"),
             ]),
             "Enforced by the clients that name tools in their permissions.",
         ),
         PolicyType::McpServers => (
             vec![Mechanism::ClientConfig],
             support(&[
-                (ClaudeCode, Enforced, "managed-mcp.json and allowedMcpServers / deniedMcpServers (admin tier)"),
-                (GeminiCli, Enforced, "mcp.allowed / mcp.excluded"),
-                (Codex, Enforced, "requirements.toml MCP allowlist (admin tier)"),
+                (
+                    ClaudeCode,
+                    Enforced,
+                    "only allowed servers written; allowedMcpServers / deniedMcpServers (admin tier)",
+                ),
+                (GeminiCli, Enforced, "only allowed servers written; mcp.allowed / mcp.excluded"),
+                (Codex, Enforced, "only allowed servers written; requirements.toml MCP allowlist (admin tier)"),
                 (Cursor, Partial, "agentctl sync writes only allowed servers; the user can add others"),
                 (Vscode, Partial, "agentctl sync writes only allowed servers; the user can add others"),
                 (Windsurf, Partial, "agentctl sync writes only allowed servers; the user can add others"),
@@ -137,7 +141,7 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
         PolicyType::SpendCap => (
             vec![Mechanism::Monitored],
             support(&[]),
-            "Monitored from usage events; the sync bundle carries the budget state for clients and gateways.",
+            "Monitored from usage events (recorded once a month when reached); the sync bundle carries it for clients and gateways.",
         ),
     };
     Enforcement { mechanisms, clients, note }

@@ -28,6 +28,19 @@ pub enum PolicyType {
     SpendCap,
 }
 
+impl PolicyType {
+    pub const ALL: [PolicyType; 8] = [
+        Self::Filesystem,
+        Self::Shell,
+        Self::Network,
+        Self::RateLimit,
+        Self::Models,
+        Self::Tools,
+        Self::McpServers,
+        Self::SpendCap,
+    ];
+}
+
 /// What happens when a rule matches. Combined rules take the highest severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -124,8 +137,9 @@ pub struct McpServerRules {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpendCapRules {
-    /// Exact decimal string, e.g. `"200.00"`.
-    #[schema(value_type = String)]
+    /// A plain decimal string, e.g. `"200.00"`.
+    #[serde(deserialize_with = "crate::money::plain")]
+    #[schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub monthly_usd: Decimal,
 }
 
@@ -232,8 +246,13 @@ impl Rules {
                 });
             }
             for (i, v) in values.iter().enumerate() {
-                let result = if v.trim().is_empty() || v.len() > MAX_ENTRY_LEN || v.chars().any(char::is_control) {
-                    Err(format!("must be 1 to {MAX_ENTRY_LEN} characters without control characters"))
+                let result = if v.trim().is_empty()
+                    || v.len() > MAX_ENTRY_LEN
+                    || crate::validate::clean_line(v).is_err()
+                {
+                    Err(format!(
+                        "must be 1 to {MAX_ENTRY_LEN} characters without control or bidirectional formatting characters"
+                    ))
                 } else {
                     item(v)
                 };
@@ -300,7 +319,7 @@ impl Rules {
                 }
             }
             Rules::SpendCap(r) => {
-                if let Err(message) = crate::domain::subscriptions::parse_budget(r.monthly_usd) {
+                if let Err(message) = crate::domain::subscriptions::check_budget(r.monthly_usd) {
                     errors.push(FieldError { field: "rules.monthly_usd".into(), message });
                 }
             }

@@ -56,6 +56,25 @@ pub async fn get<S: Spec>(
     Ok(None)
 }
 
+/// The entries at these (owner, id) references that exist, each read once (one
+/// BatchGetItem for up to 100 distinct entries).
+pub async fn get_many<S: Spec>(
+    repo: &Repository,
+    refs: impl IntoIterator<Item = (Option<OrgId>, uuid::Uuid)>,
+) -> Result<Vec<Entry<S>>, StoreError> {
+    let mut keys: Vec<Key> = Vec::new();
+    for (owner, id) in refs {
+        let key = key::<S>(owner, id);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
+}
+
 /// The query listing one scope's entries, with optional filters.
 pub fn list_spec<S: Spec>(owner: Option<OrgId>, filter: Option<Expr>) -> QuerySpec {
     QuerySpec::table(partition(owner), S::PREFIX).filter(filter)

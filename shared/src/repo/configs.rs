@@ -6,7 +6,7 @@
 
 use super::syncsets::{Change, SK as SYNCSET_SK, Scope};
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
-use crate::domain::configs::{AgentConfig, StoredMcpConfig};
+use crate::domain::configs::{AgentConfig, ConfigStatus, StoredMcpConfig};
 use crate::domain::employees::Employee;
 use crate::domain::policies::PolicyLink;
 use crate::ids::{EmployeeId, OrgId};
@@ -85,13 +85,24 @@ pub async fn get_agent(
     repo.get_as(&key(org, employee, AGENT_PREFIX, id)).await
 }
 
+/// A filter on configurations' status (none: every status).
+fn with_status(spec: QuerySpec, status: Option<ConfigStatus>) -> QuerySpec {
+    spec.filter(
+        status.map(|status| {
+            Expr::new("#status = :status").name("#status", "status").value(":status", s(status.as_str()))
+        }),
+    )
+}
+
 pub async fn list_agents(
     repo: &Repository,
     org: OrgId,
     employee: EmployeeId,
+    status: Option<ConfigStatus>,
     page: &PageRequest,
 ) -> Result<Page<AgentConfig>, StoreError> {
-    repo.query(QuerySpec::table(keys::employee_partition(org, employee), AGENT_PREFIX), page).await?.try_map(from_item)
+    let spec = with_status(QuerySpec::table(keys::employee_partition(org, employee), AGENT_PREFIX), status);
+    repo.query(spec, page).await?.try_map(from_item)
 }
 
 pub fn replace_agent(tx: &mut Transaction, after: &AgentConfig, before: &AgentConfig) -> Result<(), StoreError> {
@@ -130,9 +141,11 @@ pub async fn list_mcp(
     repo: &Repository,
     org: OrgId,
     employee: EmployeeId,
+    status: Option<ConfigStatus>,
     page: &PageRequest,
 ) -> Result<Page<StoredMcpConfig>, StoreError> {
-    repo.query(QuerySpec::table(keys::employee_partition(org, employee), MCP_PREFIX), page).await?.try_map(from_item)
+    let spec = with_status(QuerySpec::table(keys::employee_partition(org, employee), MCP_PREFIX), status);
+    repo.query(spec, page).await?.try_map(from_item)
 }
 
 pub fn replace_mcp(tx: &mut Transaction, after: &StoredMcpConfig, before: &StoredMcpConfig) -> Result<(), StoreError> {

@@ -1,5 +1,5 @@
 //! Employee items: PK `ORG#o`, SK `EMP#e`; GSI1 `ORG#o#TEAM#t` / `EMP#e` while in a team
-//! (sparse); email guard `EMAIL#<lowercase email>` unique across all organizations.
+//! (sparse); email guard `ORG#o` / `EMAIL#<lowercase email>`, unique per organization.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -27,7 +27,7 @@ fn email_guard(employee: &Employee, email: &str) -> Item {
         ("org_id".into(), s(employee.org_id.to_string())),
         ("employee_id".into(), s(employee.id.to_string())),
     ]);
-    with_key(owner, &keys::email_guard(email), "email")
+    with_key(owner, &keys::email_guard(employee.org_id, email), "email")
 }
 
 /// Adds the employee and its email guard (seat and team counters are the caller's).
@@ -131,12 +131,12 @@ fn same_agent_count(count: u32) -> String {
 
 /// Moves the email guard from the old address to the new one.
 pub fn change_email(tx: &mut Transaction, before: &Employee, new_email: &str) {
-    tx.delete(&keys::email_guard(&before.email), None, EMAIL_TAKEN);
+    tx.delete(&keys::email_guard(before.org_id, &before.email), None, EMAIL_TAKEN);
     tx.put_new(email_guard(before, new_email), EMAIL_TAKEN);
 }
 
 /// Deletes an employee read earlier (unchanged since) and frees its email.
 pub fn delete(tx: &mut Transaction, before: &Employee) {
     tx.delete(&keys::employee(before.org_id, before.id), Some(unchanged(before)), STALE);
-    tx.delete(&keys::email_guard(&before.email), None, EMAIL_TAKEN);
+    tx.delete(&keys::email_guard(before.org_id, &before.email), None, EMAIL_TAKEN);
 }
