@@ -1,15 +1,72 @@
 //! The agentctl API as the CLI sees it: JSON over HTTPS, problem+json errors turned into
 //! messages a person can act on.
 
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::session::Session;
 
+/// How long a connection may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole request may take, unless `AGENTCTL_TIMEOUT_SECS` says otherwise.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Attempts of a request the server answers with 429 or 503 (busy).
+const ATTEMPTS: u32 = 4;
+/// The longest wait between attempts, whatever `Retry-After` asks.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// Whether network steps show a progress line (a terminal, not `--json`).
+static PROGRESS: AtomicBool = AtomicBool::new(false);
+
+/// Shows a progress line on stderr during network steps when it is a terminal and the
+/// output is for people.
+pub fn show_progress(json_output: bool) {
+    PROGRESS.store(!json_output && std::io::stderr().is_terminal(), Ordering::Relaxed);
+}
+
+fn progress(line: Option<&str>) {
+    if PROGRESS.load(Ordering::Relaxed) {
+        match line {
+            Some(line) => eprint!("\r\x1b[2K{line}"),
+            None => eprint!("\r\x1b[2K"),
+        }
+    }
+}
+
+fn request_timeout() -> Duration {
+    std::env::var("AGENTCTL_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .map_or(REQUEST_TIMEOUT, Duration::from_secs)
+}
+
+/// The server's base URL from what a person typed: `https://host`, with or without a
+/// trailing `/` or `/v1` (what the dev server prints).
+pub fn server_url(raw: &str) -> Result<String, CliError> {
+    let usage = || {
+        CliError::Usage(format!(
+            "--server {raw:?} is not a server URL: give its address with the scheme, e.g. https://agentctl.example.com"
+        ))
+    };
+    let url = reqwest::Url::parse(raw.trim()).map_err(|_| usage())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.query().is_some() {
+        return Err(usage());
+    }
+    let text = url.as_str().trim_end_matches('/');
+    Ok(text.strip_suffix("/v1").unwrap_or(text).trim_end_matches('/').to_string())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("cannot reach {server}: {reason}")]
     Unreachable { server: String, reason: String },
+    #[error("{0}")]
+    Usage(String),
     #[error("not logged in: run `agentctl login --server URL --code CODE`")]
     NotLoggedIn,
     #[error("your session has expired or was revoked: run `agentctl login` again")]
@@ -24,13 +81,17 @@ pub enum CliError {
     Io { path: String, reason: String },
 }
 
+/// Exit code of a corrupt local file (left as it is).
+pub const EXIT_CORRUPT: u8 = 5;
+
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Refused(_) | Self::Protocol(_) | Self::Io { .. } => 1,
+            Self::Usage(_) => 2,
             Self::Unreachable { .. } => 3,
             Self::NotLoggedIn | Self::SessionExpired => 4,
-            Self::CorruptFile { .. } => 5,
+            Self::CorruptFile { .. } => EXIT_CORRUPT,
         }
     }
 }
@@ -43,7 +104,12 @@ pub struct Api {
 
 impl Api {
     pub fn anonymous(server: &str) -> Self {
-        Self { server: server.to_string(), token: None, client: reqwest::Client::new() }
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(request_timeout())
+            .build()
+            .expect("the HTTP client builds");
+        Self { server: server.to_string(), token: None, client }
     }
 
     pub fn with(session: &Session) -> Self {
@@ -87,8 +153,43 @@ impl Api {
         request
     }
 
+    /// Sends the request, again after a wait when the server is busy (429, 503: its
+    /// `Retry-After`, else a doubling backoff), and gives up with [`CliError::Unreachable`].
     async fn dispatch(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, CliError> {
-        request.send().await.map_err(|e| CliError::Unreachable { server: self.server.clone(), reason: e.to_string() })
+        let unreachable = |reason: String| CliError::Unreachable { server: self.server.clone(), reason };
+        for attempt in 1..=ATTEMPTS {
+            progress(Some(&format!("Contacting {}…", self.server)));
+            let sent = request.try_clone().expect("request bodies are buffered").send().await;
+            progress(None);
+            let response = sent.map_err(|e| {
+                if e.is_timeout() {
+                    unreachable(format!("no answer within {} s", request_timeout().as_secs()))
+                } else if e.is_connect() {
+                    unreachable("the connection failed (is the server running, and the URL right?)".into())
+                } else {
+                    unreachable(e.to_string())
+                }
+            })?;
+            let status = response.status();
+            if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
+                return Ok(response);
+            }
+            if attempt == ATTEMPTS {
+                return Err(unreachable(format!(
+                    "the server is busy ({status}) after {ATTEMPTS} attempts; try again later"
+                )));
+            }
+            let asked = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let wait = asked.unwrap_or(Duration::from_millis(500 * 2u64.pow(attempt - 1))).min(MAX_WAIT);
+            progress(Some(&format!("The server is busy ({status}); trying again in {} s…", wait.as_secs().max(1))));
+            tokio::time::sleep(wait).await;
+        }
+        unreachable!("the last attempt returns")
     }
 
     async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, CliError> {

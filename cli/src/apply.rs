@@ -32,7 +32,12 @@ pub fn plan(
     let managed = |part: &str| -> BTreeSet<String> {
         previous.and_then(|p| p.parts.get(part)).map(|keys| keys.keys().cloned().collect()).unwrap_or_default()
     };
-    let mut state = FileState { client: spec.client.name().to_string(), parts: BTreeMap::new() };
+    let created = previous.map_or(before.is_none_or(|text| text.trim().is_empty()), |p| p.created);
+    // agentctl's entries were all removed from a file it created: the file goes too.
+    let emptied_out = |parts: &BTreeMap<String, BTreeMap<String, String>>| {
+        created && previous.is_some_and(|p| !p.parts.is_empty()) && parts.is_empty()
+    };
+    let mut state = FileState { client: spec.client.name().to_string(), created, parts: BTreeMap::new() };
     let mut conflicts = Vec::new();
     let after = match &spec.format {
         Format::Whole(_) if remove => None,
@@ -58,12 +63,14 @@ pub fn plan(
                     state.parts.insert(part, keys);
                 }
             }
-            Some(file.text())
+            let emptied = emptied_out(&state.parts) && file.value() == Some(Value::Object(Default::default()));
+            (!emptied).then(|| file.text())
         }
         Format::Toml { table, entries, root_keys } => {
             let mut doc: DocumentMut = before.unwrap_or_default().parse().map_err(|e: toml_edit::TomlError| {
                 CliError::CorruptFile { path: path.clone(), reason: e.to_string() }
             })?;
+            let fresh = doc.is_empty();
             let now = merge_toml_table(&mut doc, table, entries, &managed(table), &mut conflicts);
             if !now.is_empty() {
                 state.parts.insert(table.to_string(), now);
@@ -72,7 +79,10 @@ pub fn plan(
             if !now.is_empty() {
                 state.parts.insert(String::new(), now);
             }
-            Some(doc.to_string())
+            let text = doc.to_string();
+            let emptied = emptied_out(&state.parts) && text.trim().is_empty();
+            // A new file starts with agentctl's comment, not the blank line before it.
+            (!emptied).then(|| if fresh { format!("{}\n", text.trim()) } else { text })
         }
     };
     Ok(Planned { after, state, conflicts })
@@ -160,8 +170,14 @@ fn merge_toml_table(
         conflicts.push(format!("{name} (not a table)"));
         return BTreeMap::new();
     };
+    let mut removed = false;
     for stale in managed.iter().filter(|k| !desired.contains_key(*k)) {
-        parent.remove(stale);
+        removed |= parent.remove(stale).is_some();
+    }
+    if removed && parent.is_empty() {
+        // The parent agentctl created for its tables goes with the last of them.
+        doc.remove(name);
+        return BTreeMap::new();
     }
     let mut now = BTreeMap::new();
     for (key, value) in desired {
@@ -200,14 +216,23 @@ fn merge_toml_root(
 
 /// The managed entries of `previous` whose value in the file differs from what agentctl
 /// wrote (`edited`) or that are gone (`missing`), as `part.key: edited|missing`.
-pub fn drift(spec_format_is_toml: bool, text: Option<&str>, previous: &FileState) -> Vec<String> {
-    let Some(text) = text else { return vec!["the file is gone".into()] };
+/// What changed in a managed file since it was written: each managed entry `edited` or
+/// `missing`, or the whole file gone; `Err` when the file no longer parses (corrupt).
+pub fn drift(spec_format_is_toml: bool, text: Option<&str>, previous: &FileState) -> Result<Vec<String>, String> {
+    let Some(text) = text else { return Ok(vec!["the file is gone".into()]) };
     // The file as one JSON value, parsed once: TOML the way `toml_table` built it.
     let document = if spec_format_is_toml {
-        text.parse::<DocumentMut>().ok().map(|doc| item_json(doc.as_item()))
+        text.parse::<DocumentMut>().map(|doc| item_json(doc.as_item())).map_err(|e| e.to_string())?
     } else {
-        JsonFile::parse("", Some(text)).ok().and_then(|file| file.value())
+        JsonFile::parse("", Some(text))
+            .map_err(|e| match e {
+                CliError::CorruptFile { reason, .. } => reason,
+                other => other.to_string(),
+            })?
+            .value()
+            .unwrap_or(Value::Null)
     };
+    let document = Some(document);
     let at = |part: &str| -> Option<&Value> {
         if part.is_empty() || part == WHOLE {
             return document.as_ref();
@@ -235,7 +260,7 @@ pub fn drift(spec_format_is_toml: bool, text: Option<&str>, previous: &FileState
             }
         }
     }
-    found
+    Ok(found)
 }
 
 /// A TOML item as JSON, the way [`toml_table`] built it (for drift digests).

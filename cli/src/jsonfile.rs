@@ -95,10 +95,15 @@ impl JsonFile {
         conflicts: &mut Vec<String>,
     ) -> BTreeSet<String> {
         let Some(object) = self.object(path, !desired.is_empty()) else { return BTreeSet::new() };
+        let mut removed = false;
         for name in managed.iter().filter(|n| !desired.contains_key(*n)) {
             if let Some(prop) = object.get(name) {
                 prop.remove();
+                removed = true;
             }
+        }
+        if removed && desired.is_empty() {
+            self.prune(path);
         }
         let mut now = BTreeSet::new();
         for (name, value) in desired {
@@ -119,6 +124,25 @@ impl JsonFile {
         now
     }
 
+    /// Removes the object or list at `path` once agentctl's removals left it empty, and
+    /// then each parent left empty: the containers agentctl created for its entries
+    /// (`"mcpServers": {}`, `"tools": {"exclude": []}`) go with them.
+    fn prune(&self, path: &[&str]) {
+        let is_empty = |value: Value| match value {
+            Value::Object(map) => map.is_empty(),
+            Value::Array(items) => items.is_empty(),
+            _ => false,
+        };
+        for depth in (1..=path.len()).rev() {
+            let Some((last, parent)) = path[..depth].split_last() else { return };
+            let Some(prop) = self.object(parent, false).and_then(|object| object.get(last)) else { return };
+            if !prop.value().and_then(|v| v.to_serde_value()).is_some_and(is_empty) {
+                return;
+            }
+            prop.remove();
+        }
+    }
+
     /// Makes the string list at `path` hold `desired` among its values: strings agentctl
     /// added before and no longer wants are removed, the user's own stay. Returns the
     /// strings agentctl manages now (a string the user had already is theirs).
@@ -133,14 +157,21 @@ impl JsonFile {
         let text =
             |node: &jsonc_parser::cst::CstNode| node.to_serde_value().and_then(|v| v.as_str().map(str::to_string));
         let mut present = BTreeSet::new();
+        let mut removed = false;
         for element in array.elements() {
             match text(&element) {
-                Some(s) if managed.contains(&s) && !desired.contains(&s) => element.remove(),
+                Some(s) if managed.contains(&s) && !desired.contains(&s) => {
+                    element.remove();
+                    removed = true;
+                }
                 Some(s) => {
                     present.insert(s);
                 }
                 None => {}
             }
+        }
+        if removed && desired.is_empty() {
+            self.prune(path);
         }
         let mut now = BTreeSet::new();
         for value in desired {
@@ -187,6 +218,19 @@ mod tests {
         let now = file.merge_strings(&["permissions", "deny"], &desired, &managed);
         assert_eq!(now, BTreeSet::from(["Read(//etc/**)".to_string()]), "Bash(x) stays the user's");
         assert_eq!(file.value().unwrap()["permissions"]["deny"], json!(["Bash(x)", "Read(//etc/**)"]));
+    }
+
+    #[test]
+    fn removing_the_last_managed_entry_removes_the_containers_left_empty() {
+        let file =
+            JsonFile::parse("f", Some(r#"{"theme":"dark","tools":{"exclude":["X"]},"mcpServers":{"a":{}}}"#)).unwrap();
+        file.merge_strings(&["tools", "exclude"], &[], &BTreeSet::from(["X".to_string()]));
+        file.merge_entries(&["mcpServers"], &BTreeMap::new(), &BTreeSet::from(["a".to_string()]), &mut Vec::new());
+        assert_eq!(file.value().unwrap(), json!({ "theme": "dark" }));
+
+        let users = JsonFile::parse("f", Some(r#"{"mcpServers":{}}"#)).unwrap();
+        users.merge_entries(&["mcpServers"], &BTreeMap::new(), &BTreeSet::new(), &mut Vec::new());
+        assert_eq!(users.value().unwrap(), json!({ "mcpServers": {} }), "the user's own empty object stays");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! the common admin tasks.
 //!
 //! Exit codes: 0 success; 1 the server refused the request; 2 bad usage; 3 the server
-//! cannot be reached; 4 not logged in, or the session expired or was revoked; 5 a local
-//! file is corrupt (it is left as it is).
+//! cannot be reached (or stayed busy); 4 not logged in, or the session expired or was
+//! revoked; 5 a local file is corrupt (it is left as it is); 6 (`status`) managed files
+//! changed locally since the last sync.
 
 mod api;
 mod apply;
@@ -42,7 +43,7 @@ struct Cli {
 enum Command {
     /// Exchange an enrollment code from your admin for a session on this machine.
     Login {
-        /// The agentctl API, e.g. https://agentctl.example.com
+        /// The agentctl server, e.g. https://agentctl.example.com (a trailing /v1 is fine)
         #[arg(long)]
         server: String,
         /// The one-time enrollment code.
@@ -156,30 +157,55 @@ fn parse_client(name: &str) -> Result<Client, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    api::show_progress(cli.json);
     match run(&cli).await {
         Ok(output) => {
             print(&cli, &output);
-            ExitCode::SUCCESS
+            ExitCode::from(output.exit_code)
         }
         Err(e) => {
-            eprintln!("agentctl: {e}");
+            eprintln!("agentctl: {}", terminal_safe(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// What a command reports: text for people, JSON for scripts.
+/// What a command reports: text for people, JSON for scripts, and its exit code.
 struct Output {
     text: String,
     json: Value,
+    exit_code: u8,
+}
+
+impl Output {
+    fn new(text: impl Into<String>, json: Value) -> Self {
+        Self { text: text.into(), json, exit_code: 0 }
+    }
 }
 
 fn print(cli: &Cli, output: &Output) {
     if cli.json {
         println!("{}", output.json);
     } else if !output.text.is_empty() {
-        println!("{}", output.text);
+        println!("{}", terminal_safe(&output.text));
     }
+}
+
+/// Text as a terminal may show it: control characters other than newline and tab, and
+/// bidirectional formatting characters, become visible escapes (`\u{1b}`), so nothing
+/// the server or a file holds can move the cursor, recolour, retitle or reorder output.
+fn terminal_safe(text: &str) -> String {
+    let bidi =
+        |c: char| matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    text.chars()
+        .map(|c| {
+            if (c.is_control() && c != '\n' && c != '\t') || bidi(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn api() -> Result<Api, CliError> {
@@ -189,46 +215,62 @@ fn api() -> Result<Api, CliError> {
 async fn run(cli: &Cli) -> Result<Output, CliError> {
     match &cli.command {
         Command::Login { server, code } => {
-            let server = server.trim_end_matches('/').to_string();
+            let server = api::server_url(server)?;
             let created = Api::anonymous(&server).post("/v1/sessions", &json!({ "code": code })).await?;
             let token = created["token"].as_str().ok_or_else(|| CliError::Protocol("no token in the answer".into()))?;
-            let session = Session { server, token: token.to_string() };
-            session.save()?;
+            let mut session = Session { server, token: token.to_string(), who: None };
             let me = Api::with(&session).get("/v1/me").await?;
-            Ok(Output { text: format!("Logged in as {}", describe(&me)), json: me })
+            session.who = Some(describe(&me));
+            session.save()?;
+            Ok(Output::new(format!("Logged in as {}", describe(&me)), me))
         }
-        Command::Logout => {
-            let session = Session::load()?;
-            match Api::with(&session).delete("/v1/sessions/current").await {
-                // Already over on the server: forget it here all the same.
-                Ok(()) | Err(CliError::SessionExpired) => {}
-                Err(e) => return Err(e),
-            }
-            Session::forget()?;
-            Ok(Output { text: "Logged out".into(), json: json!({ "logged_out": true }) })
-        }
+        Command::Logout => logout().await,
         Command::Whoami => {
             let me = api()?.get("/v1/me").await?;
-            Ok(Output { text: describe(&me), json: me })
+            Ok(Output::new(describe(&me), me))
         }
         Command::Sync { dry_run, clients, system } => {
             let options = sync::Options { dry_run: *dry_run, clients: clients.clone(), system: *system };
             Ok(sync_output(&sync::sync(&options).await?))
         }
-        Command::Status { system } => Ok(status_output(&sync::status(*system)?)),
+        Command::Status { system } => Ok(status_output(&sync::status(*system)?, Session::find()?.as_ref())),
         Command::Request { what } => request(what).await,
         Command::Requests { status } => {
             let query = status.as_ref().map(|s| format!("?status={s}")).unwrap_or_default();
             let page = api()?.get(&format!("/v1/me/requests{query}")).await?;
-            Ok(Output { text: request_lines(&page["items"]), json: page })
+            Ok(Output::new(request_lines(&page["items"]), page))
         }
         Command::Admin { task } => admin(task).await,
         Command::McpExec { name } => exec(name),
         Command::McpHeaders { name } => {
             let headers = sync::secret_entry(name)?["headers"].clone();
-            Ok(Output { text: headers.to_string(), json: headers })
+            Ok(Output::new(headers.to_string(), headers))
         }
     }
+}
+
+/// Ends the session on the server (if it can be told) and forgets it here, with the
+/// secrets the syncs wrote.
+async fn logout() -> Result<Output, CliError> {
+    let session = Session::load()?;
+    let told = match Api::with(&session).delete("/v1/sessions/current").await {
+        // Already over on the server: forget it here all the same.
+        Ok(()) | Err(CliError::SessionExpired) => Ok(()),
+        Err(e @ CliError::Unreachable { .. }) => Err(e),
+        Err(e) => return Err(e),
+    };
+    Session::forget()?;
+    let removed = sync::forget_secrets()?;
+    let mut lines = vec!["Logged out".to_string()];
+    if !removed.is_empty() {
+        let names: Vec<String> = removed.iter().map(|p| p.display().to_string()).collect();
+        lines.push(format!("Removed the synced credentials: {}", names.join(", ")));
+    }
+    if let Err(e) = &told {
+        lines.push(format!("The server could not be told ({e}): the session ends there when it expires."));
+    }
+    let json = json!({ "logged_out": true, "server_told": told.is_ok(), "removed": removed });
+    Ok(Output::new(lines.join("\n"), json))
 }
 
 fn describe(me: &Value) -> String {
@@ -259,20 +301,21 @@ fn budget_line(budget: Option<&Value>) -> String {
 }
 
 fn sync_output(report: &sync::Report) -> Output {
-    if report.not_modified {
-        return Output {
-            text: format!("Up to date (nothing changed since the last sync). {}", budget_line(report.budget.as_ref())),
-            json: json!({ "status": "not_modified", "budget": report.budget }),
-        };
-    }
+    // After a 304 only what the reconciliation changed is worth a line.
+    let shown: Vec<&sync::FileOutcome> =
+        report.files.iter().filter(|f| !report.not_modified || f.action != "unchanged").collect();
     let mut lines = Vec::new();
-    for file in &report.files {
+    for file in &shown {
         lines.push(format!("{:<12} {:<11} {}", file.client.name(), file.action, file.path.display()));
         if let Some(diff) = &file.diff {
             lines.push(diff.trim_end().to_string());
         }
     }
-    if report.files.is_empty() {
+    if report.not_modified && shown.is_empty() {
+        lines.push("Up to date: nothing changed on the server, and every managed file is as synced.".into());
+    } else if report.not_modified {
+        lines.push("Nothing changed on the server; the managed entries changed locally were put back.".into());
+    } else if report.files.is_empty() {
         lines.push("No managed agent tools: nothing to write.".into());
     }
     lines.extend(report.conflicts.iter().map(|c| format!("note: {c}")));
@@ -289,35 +332,66 @@ fn sync_output(report: &sync::Report) -> Output {
         .iter()
         .map(|f| json!({ "client": f.client.name(), "path": f.path, "action": f.action, "diff": f.diff }))
         .collect();
-    Output {
-        text: lines.join("\n"),
-        json: json!({ "status": "synced", "files": files, "conflicts": report.conflicts, "warnings": report.warnings, "budget": report.budget }),
-    }
+    let status = if report.not_modified { "not_modified" } else { "synced" };
+    Output::new(
+        lines.join("\n"),
+        json!({ "status": status, "files": files, "conflicts": report.conflicts, "warnings": report.warnings, "budget": report.budget }),
+    )
 }
 
-fn status_output(status: &sync::Status) -> Output {
-    let mut lines = vec![format!("last sync: {}", status.synced_at.as_deref().unwrap_or("never"))];
+/// Exit code of `status` when a managed file changed locally (corrupt files exit 5).
+const EXIT_DRIFT: u8 = 6;
+
+fn status_output(status: &sync::Status, session: Option<&Session>) -> Output {
+    let signed_in = match session {
+        Some(s) => format!("signed in to {} as {}", s.server, s.who.as_deref().unwrap_or("(run `agentctl whoami`)")),
+        None => "not signed in: run `agentctl login --server URL --code CODE`".into(),
+    };
+    let mut lines = vec![signed_in, format!("last sync: {}", status.synced_at.as_deref().unwrap_or("never"))];
+    let (mut drifted, mut corrupt) = (false, false);
     let mut clients = Vec::new();
     for c in &status.clients {
         let installed = if c.installed { "installed" } else { "not found on PATH" };
         let managed =
             if c.files.is_empty() { "not managed".to_string() } else { format!("{} managed file(s)", c.files.len()) };
         lines.push(format!("{:<12} {installed}, {managed}", c.client.name()));
-        for (path, drift) in &c.files {
-            if drift.is_empty() {
-                lines.push(format!("  {path}: as synced"));
-            } else {
-                lines.push(format!("  {path}: changed locally: {}", drift.join(", ")));
+        let mut files = Vec::new();
+        for (path, check) in &c.files {
+            match check {
+                Ok(drift) if drift.is_empty() => lines.push(format!("  {path}: as synced")),
+                Ok(drift) => {
+                    drifted = true;
+                    lines.push(format!("  {path}: changed locally: {}", drift.join(", ")));
+                }
+                Err(reason) => {
+                    corrupt = true;
+                    lines.push(format!("  {path}: corrupt ({reason}): fix or remove it, then sync"));
+                }
             }
+            files.push(match check {
+                Ok(drift) => json!({ "path": path, "drift": drift }),
+                Err(reason) => json!({ "path": path, "corrupt": reason }),
+            });
         }
-        let files: Vec<Value> = c.files.iter().map(|(path, drift)| json!({ "path": path, "drift": drift })).collect();
         clients.push(json!({ "client": c.client.name(), "installed": c.installed, "files": files }));
     }
-    lines.push(budget_line(status.budget.as_ref()));
-    Output {
-        text: lines.join("\n"),
-        json: json!({ "synced_at": status.synced_at, "budget": status.budget, "clients": clients }),
+    if drifted || corrupt {
+        lines.push("`agentctl sync` restores the managed entries.".into());
     }
+    lines.push(budget_line(status.budget.as_ref()));
+    let json = json!({
+        "server": session.map(|s| &s.server), "signed_in_as": session.and_then(|s| s.who.as_ref()),
+        "synced_at": status.synced_at, "budget": status.budget, "clients": clients,
+        "drifted": drifted, "corrupt": corrupt,
+    });
+    let exit_code = if corrupt {
+        api::EXIT_CORRUPT
+    } else if drifted {
+        EXIT_DRIFT
+    } else {
+        0
+    };
+    Output { text: lines.join("\n"), json, exit_code }
 }
 
 /// A catalog entry's id from a name or an id.
@@ -364,16 +438,45 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
         }
         RequestCommand::Cancel { id } => {
             let cancelled = api.post(&format!("/v1/requests/{id}/cancel"), &json!({})).await?;
-            return Ok(Output { text: format!("Cancelled request {id}"), json: cancelled });
+            return Ok(Output::new(format!("Cancelled request {id}"), cancelled));
         }
     };
     let created = api.post("/v1/requests", &body).await?;
     let text = format!(
-        "Requested ({}): {} approval(s) needed. Follow it with `agentctl requests`.",
+        "Requested ({}). It needs {}. Follow it with `agentctl requests`.",
         created["id"].as_str().unwrap_or("?"),
-        created["required_approvals"].as_array().map_or(0, Vec::len)
+        deciders(&created["required_approvals"])
     );
-    Ok(Output { text, json: created })
+    Ok(Output::new(text, created))
+}
+
+/// Who decides a request, from its `required_approvals` (one list of roles per approval
+/// needed): "an approval by a manager of your team, an admin or an owner, then ...".
+fn deciders(required: &Value) -> String {
+    let role = |r: &Value| match r.as_str().unwrap_or("?") {
+        "manager" => "a manager of your team".to_string(),
+        "admin" => "an admin".to_string(),
+        "owner" => "an owner".to_string(),
+        other => format!("someone with the {other} role"),
+    };
+    let steps: Vec<String> = required
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|step| {
+            let roles: Vec<String> = step.as_array().into_iter().flatten().map(role).collect();
+            match roles.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => "?".into(),
+            }
+        })
+        .collect();
+    match steps.as_slice() {
+        [] => "no approval".into(),
+        [one] => format!("an approval by {one}"),
+        many => format!("{} approvals: by {}", many.len(), many.join(", then by ")),
+    }
 }
 
 fn request_lines(items: &Value) -> String {
@@ -417,7 +520,7 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
                     )
                 })
                 .collect();
-            Ok(Output { text: lines.join("\n"), json: page })
+            Ok(Output::new(lines.join("\n"), page))
         }
         AdminCommand::Enroll { employee_id } => {
             let code = api.post(&format!("/v1/employees/{employee_id}/enrollment-codes"), &json!({})).await?;
@@ -427,14 +530,14 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
                 code["code"].as_str().unwrap_or("?"),
                 code["code"].as_str().unwrap_or("?")
             );
-            Ok(Output { text, json: code })
+            Ok(Output::new(text, code))
         }
         AdminCommand::Pending { request_type, team } => {
             let mut query = vec!["limit=100".to_string()];
             query.extend(request_type.iter().map(|t| format!("request_type={t}")));
             query.extend(team.iter().map(|t| format!("team_id={t}")));
             let page = api.get(&format!("/v1/requests/pending?{}", query.join("&"))).await?;
-            Ok(Output { text: request_lines(&page["items"]), json: page })
+            Ok(Output::new(request_lines(&page["items"]), page))
         }
         AdminCommand::Approve { id, comment } | AdminCommand::Reject { id, comment } => {
             let decision = if matches!(task, AdminCommand::Approve { .. }) { "approve" } else { "reject" };
@@ -447,7 +550,7 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
                 view["approval_count"],
                 view["required_approvals"].as_array().map_or(0, Vec::len)
             );
-            Ok(Output { text, json: view })
+            Ok(Output::new(text, view))
         }
         AdminCommand::Spending => {
             let sub = api.get("/v1/org/subscription").await?;
@@ -458,7 +561,7 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
                 sub["usage_pct"].as_str().unwrap_or("-"),
                 sub["budget_state"].as_str().unwrap_or("?")
             );
-            Ok(Output { text, json: sub })
+            Ok(Output::new(text, sub))
         }
     }
 }
@@ -487,5 +590,31 @@ fn exec(name: &str) -> Result<Output, CliError> {
     {
         let status = process.status().map_err(|e| CliError::Io { path: command.to_string(), reason: e.to_string() })?;
         std::process::exit(status.code().unwrap_or(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        let hostile = "ok\u{1b}]0;owned\u{7}\u{1b}[2J \u{202e}gnp.exe\r\u{0}\u{9b}";
+        let safe = terminal_safe(hostile);
+        assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
+        assert!(safe.contains("\\u{1b}]0;owned\\u{7}") && safe.contains("\\u{202e}"), "{safe}");
+        assert_eq!(terminal_safe("two\n\tlines"), "two\n\tlines");
+    }
+
+    #[test]
+    fn deciders_are_named_by_role() {
+        assert_eq!(
+            deciders(&json!([["manager", "admin", "owner"]])),
+            "an approval by a manager of your team, an admin or an owner"
+        );
+        assert_eq!(
+            deciders(&json!([["manager"], ["admin", "owner"]])),
+            "2 approvals: by a manager of your team, then by an admin or an owner"
+        );
     }
 }

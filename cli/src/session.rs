@@ -10,6 +10,9 @@ use crate::files;
 pub struct Session {
     pub server: String,
     pub token: String,
+    /// Who signed in (name, email, role, organization), as `/v1/me` said at login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
 }
 
 fn path() -> Result<std::path::PathBuf, CliError> {
@@ -18,9 +21,15 @@ fn path() -> Result<std::path::PathBuf, CliError> {
 
 impl Session {
     pub fn load() -> Result<Self, CliError> {
+        Self::find()?.ok_or(CliError::NotLoggedIn)
+    }
+
+    /// The session, if this machine has one.
+    pub fn find() -> Result<Option<Self>, CliError> {
         let path = path()?;
-        let text = files::read(&path)?.ok_or(CliError::NotLoggedIn)?;
+        let Some(text) = files::read(&path)? else { return Ok(None) };
         serde_json::from_str(&text)
+            .map(Some)
             .map_err(|e| CliError::CorruptFile { path: path.display().to_string(), reason: e.to_string() })
     }
 

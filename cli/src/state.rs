@@ -27,6 +27,10 @@ pub struct State {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileState {
     pub client: String,
+    /// agentctl created the file: it removes it again once nothing in it is managed and
+    /// nothing else was added.
+    #[serde(default)]
+    pub created: bool,
     /// By managed part (a key path such as `mcpServers` or `permissions.deny`, or `*`
     /// for a file agentctl owns), each managed key or string with the digest of its
     /// value (empty for strings).

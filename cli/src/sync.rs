@@ -26,13 +26,15 @@ pub struct Options {
 pub struct FileOutcome {
     pub client: Client,
     pub path: PathBuf,
-    /// `written`, `unchanged`, `removed` (or `would write`, ... in a dry run).
+    /// `written`, `restored` (a 304's reconciliation put back what the last bundle asked
+    /// for), `unchanged`, `removed` (or `would write`, ... in a dry run).
     pub action: &'static str,
     /// A unified diff (dry runs).
     pub diff: Option<String>,
 }
 
 pub struct Report {
+    /// The server had nothing new (304): the files were reconciled with the last bundle.
     pub not_modified: bool,
     pub files: Vec<FileOutcome>,
     pub conflicts: Vec<String>,
@@ -48,26 +50,46 @@ fn secrets_paths() -> Result<(PathBuf, PathBuf), CliError> {
     Ok((dir.join("secrets.json"), dir.join("secrets.env")))
 }
 
+/// The last bundle fetched (0600: it holds credentials, like the secret store): what a
+/// sync reconciles the files with when the server answers 304.
+fn last_bundle_path() -> Result<PathBuf, CliError> {
+    Ok(files::config_dir()?.join("bundle.json"))
+}
+
+fn last_bundle() -> Result<Option<Value>, CliError> {
+    let path = last_bundle_path()?;
+    let Some(text) = files::read(&path)? else { return Ok(None) };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| CliError::CorruptFile { path: path.display().to_string(), reason: e.to_string() })
+}
+
+/// The bundle to apply: a new one from the server, or on 304 the last one kept here
+/// (read again from the server only if it is gone), and whether it is new.
+async fn fetch(api: &Api, known: Option<&str>) -> Result<(Value, Option<String>, bool), CliError> {
+    if let Fetched::Body { body, etag } = api.get_bundle(known).await? {
+        return Ok((body, etag, true));
+    }
+    if let Some(kept) = last_bundle()? {
+        return Ok((kept, known.map(str::to_string), false));
+    }
+    match api.get_bundle(None).await? {
+        Fetched::Body { body, etag } => Ok((body, etag, true)),
+        Fetched::NotModified => Err(CliError::Protocol("304 without If-None-Match".into())),
+    }
+}
+
+/// Fetches the bundle (or, on 304, takes the last one) and makes every managed file
+/// hold what it asks for: a sync always reconciles, so local edits and removals of
+/// managed entries are restored even when nothing changed on the server.
 pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let session = Session::load()?;
     let mut state = State::load(options.system)?;
     let complete = options.clients.is_empty() && !options.dry_run;
     let known = if complete { state.etag.clone() } else { None };
-    let (body, etag) = match Api::with(&session).get_bundle(known.as_deref()).await? {
-        Fetched::NotModified => {
-            return Ok(Report {
-                not_modified: true,
-                files: vec![],
-                conflicts: vec![],
-                warnings: vec![],
-                budget: state.budget.clone(),
-                env_secrets: false,
-            });
-        }
-        Fetched::Body { body, etag } => (body, etag),
-    };
+    let (body, etag, fresh) = fetch(&Api::with(&session), known.as_deref()).await?;
     let bundle: Bundle =
-        serde_json::from_value(body).map_err(|e| CliError::Protocol(format!("the sync bundle: {e}")))?;
+        serde_json::from_value(body.clone()).map_err(|e| CliError::Protocol(format!("the sync bundle: {e}")))?;
     if bundle.format != bundle::FORMAT {
         return Err(CliError::Protocol(format!(
             "sync bundle format {} is newer than this agentctl understands ({}): update agentctl",
@@ -80,7 +102,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
 
     let mut report = Report {
-        not_modified: false,
+        not_modified: !fresh,
         files: vec![],
         conflicts: vec![],
         warnings: vec![],
@@ -116,6 +138,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
         let unchanged = plan.after == before;
         let action = match (&plan.after, unchanged, options.dry_run) {
             (_, true, _) => "unchanged",
+            (Some(_), false, false) if !fresh => "restored",
             (Some(_), false, false) => "written",
             (Some(_), false, true) => "would write",
             (None, false, false) => "removed",
@@ -142,6 +165,9 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
         return Ok(report);
     }
     write_secrets(&rendered)?;
+    if fresh {
+        files::write(&last_bundle_path()?, &body.to_string(), true, false)?;
+    }
     if complete {
         state.etag = etag;
     }
@@ -189,6 +215,19 @@ fn write_secrets(rendered: &[Rendered]) -> Result<(), CliError> {
     files::write(&env_path, &env, true, false)
 }
 
+/// Removes the secret store and the env file (logout); returns the files removed.
+pub fn forget_secrets() -> Result<Vec<PathBuf>, CliError> {
+    let (json_path, env_path) = secrets_paths()?;
+    let mut removed = Vec::new();
+    for path in [json_path, env_path, last_bundle_path()?] {
+        if path.exists() {
+            files::remove(&path)?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
+}
+
 /// The launch (`command`, `args`, `env`) or the `headers` of a server from the secret store.
 pub fn secret_entry(name: &str) -> Result<Value, CliError> {
     let (path, _) = secrets_paths()?;
@@ -206,8 +245,9 @@ pub fn secret_entry(name: &str) -> Result<Value, CliError> {
 pub struct ClientStatus {
     pub client: Client,
     pub installed: bool,
-    /// Managed files and what changed in them since the last sync.
-    pub files: Vec<(String, Vec<String>)>,
+    /// Managed files and what changed in them since the last sync (`Err`: the file no
+    /// longer parses).
+    pub files: Vec<(String, Result<Vec<String>, String>)>,
 }
 
 pub struct Status {

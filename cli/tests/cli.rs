@@ -301,17 +301,46 @@ async fn sync_writes_every_tool_merging_with_the_users_files_and_keeps_secrets_o
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("Up to date"), "{}", text(&out.stdout));
 
-    // Status: as synced; then a local edit of a managed entry is drift.
+    // Status: who, where, as synced (exit 0); a local edit of a managed entry is drift
+    // (exit 6), which the next sync restores although the server answers 304.
     let out = home.run(&["status", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let cursor = status["clients"].as_array().unwrap().iter().find(|c| c["client"] == "cursor").unwrap().clone();
     assert_eq!(cursor["files"][0]["drift"], serde_json::json!([]), "{status}");
     assert_eq!(status["budget"]["state"], "ok");
-    let edited =
-        home.read(".cursor/mcp.json").replace("https://events.example.com/sse", "https://evil.example.com/sse");
+    assert_eq!(status["server"], app.url.as_str());
+    assert!(status["signed_in_as"].as_str().unwrap().contains("dev@sync.example"), "{status}");
+    let synced_cursor = home.read(".cursor/mcp.json");
+    let edited = synced_cursor.replace("https://events.example.com/sse", "https://evil.example.com/sse");
     home.write(".cursor/mcp.json", &edited);
     let out = home.run(&["status"]).await;
-    assert!(text(&out.stdout).contains("changed locally: mcpServers.events: edited"), "{}", text(&out.stdout));
+    assert_eq!(out.status.code(), Some(6), "drift is a documented exit code");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("changed locally: mcpServers.events: edited"), "{stdout}");
+    assert!(stdout.starts_with(&format!("signed in to {} as Employee dev@sync.example", app.url)), "{stdout}");
+    let claude_settings = home.read(".claude/settings.json");
+    home.write(".claude/settings.json", &claude_settings.replace(", \"Bash(rm -rf *)\"", ""));
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("cursor       restored") && stdout.contains("claude-code  restored"), "{stdout}");
+    assert_eq!(home.read(".cursor/mcp.json"), synced_cursor, "the managed entry is back");
+    assert_eq!(home.read(".claude/settings.json"), claude_settings, "the removed rule is back");
+    let out = home.run(&["status"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+
+    // A corrupt file is reported by status (exit 5) and by a 304 sync, and left as it is.
+    let claude_json = home.read(".claude.json");
+    home.write(".claude.json", "{ broken");
+    let out = home.run(&["status"]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains(".claude.json: corrupt"), "{}", text(&out.stdout));
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert_eq!(home.read(".claude.json"), "{ broken");
+    home.write(".claude.json", &claude_json);
+    home.write(".cursor/mcp.json", &edited);
 
     // The admin removes a server: it leaves every file; the user's entries stay.
     let t = &org.owner_token;
@@ -450,6 +479,16 @@ async fn requests_and_admin_tasks_from_the_cli() {
     }
 
     // The employee asks by catalog name, and for budget.
+    let out = dev.run(&["request", "mcp", "no-such-server"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let out = dev.run(&["request", "budget", "5", "--reason", "tokens"]).await;
+    assert!(
+        text(&out.stdout).contains("It needs an approval by someone with the billing role or an owner."),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = dev.run(&["request", "cancel", text(&out.stdout).split(['(', ')']).nth(1).unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = dev.run(&["request", "agent", "coder", "--reason", "to ship faster", "--json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let request: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -485,4 +524,113 @@ async fn requests_and_admin_tasks_from_the_cli() {
     assert!(text(&out.stdout).contains("agentctl login --server <URL> --code ace_"), "{}", text(&out.stdout));
     let out = boss.run(&["admin", "spending"]).await;
     assert!(text(&out.stdout).starts_with("0 of 1000 USD spent this period"), "{}", text(&out.stdout));
+}
+
+#[tokio::test]
+async fn removing_agents_removes_their_entries_and_the_containers_and_files_sync_created() {
+    let app = TestApp::spawn().await;
+    let (org, employee_id, code) = managed_employee(&app).await;
+    let home = Home::new();
+    home.write(".claude/settings.json", "{\n  \"theme\": \"dark\"\n}\n");
+    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(home.path(".gemini/settings.json").exists());
+
+    let t = &org.owner_token;
+    let (_, configs) = app.get(&format!("/v1/employees/{employee_id}/agent-configs"), t).await;
+    for config in configs["items"].as_array().unwrap() {
+        if ["Claude Code", "Gemini CLI", "Codex"].contains(&config["name"].as_str().unwrap()) {
+            let path = format!("/v1/employees/{employee_id}/agent-configs/{}", config["id"].as_str().unwrap());
+            assert_eq!(app.delete(&path, t).await.0, reqwest::StatusCode::NO_CONTENT);
+        }
+    }
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for line in ["gemini-cli   removed", "codex        removed", "claude-code  removed"] {
+        assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
+    }
+    assert!(!home.path(".gemini/settings.json").exists(), "agentctl created it: it goes");
+    assert!(!home.path(".codex/config.toml").exists());
+    assert!(!home.path(".claude.json").exists());
+    // The user's own file stays, without the empty containers agentctl made in it.
+    assert_eq!(home.read(".claude/settings.json"), "{\n  \"theme\": \"dark\"\n}\n");
+    assert!(stdout.contains("claude-code  written     ") && stdout.contains(".claude/settings.json"), "{stdout}");
+}
+
+/// A server on loopback that accepts connections and then does `answer` with each.
+fn fake_server(answer: fn(std::net::TcpStream)) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::spawn(move || answer(stream));
+        }
+    });
+    (url, count)
+}
+
+#[tokio::test]
+async fn servers_that_hang_or_stay_busy_end_in_a_clear_exit_3() {
+    let home = Home::new();
+    let one_second = [("AGENTCTL_TIMEOUT_SECS", Path::new("1"))];
+    let (silent, _) = fake_server(|stream| {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(stream);
+    });
+    let started = std::time::Instant::now();
+    let out = home.run_with(&["login", "--server", &silent, "--code", "x"], &one_second).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no answer within 1 s"), "{}", text(&out.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "it gave up on time");
+
+    let (busy, requests) = fake_server(|mut stream| {
+        use std::io::{Read, Write};
+        let mut buffer = [0u8; 4096];
+        let _ = stream.read(&mut buffer);
+        let _ = stream.write_all(
+            b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+    });
+    let out = home.run_with(&["login", "--server", &busy, "--code", "x"], &one_second).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("busy (503 Service Unavailable) after 4 attempts"), "{}", text(&out.stderr));
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 4, "retried, honouring Retry-After: 0");
+}
+
+#[tokio::test]
+async fn login_takes_the_url_the_dev_server_prints_and_logout_works_offline() {
+    let app = TestApp::spawn().await;
+    let (_, _, code) = managed_employee(&app).await;
+    let home = Home::new();
+    for bad in ["127.0.0.1:8080", "localhost", "ftp://example.com", "not a url"] {
+        let out = home.run(&["login", "--server", bad, "--code", &code]).await;
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("with the scheme"), "{}", text(&out.stderr));
+    }
+    let out = home.run(&["login", "--server", &format!("{}/v1/", app.url), "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let session: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.session_file()).unwrap()).unwrap();
+    assert_eq!(session["server"], app.url.as_str());
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(home.path(".config/agentctl/secrets.json").exists() && home.path(".config/agentctl/secrets.env").exists());
+
+    // The server is gone: logout still forgets the session and the secrets, and says so.
+    let offline = session.to_string().replace(&app.url, "http://127.0.0.1:9");
+    std::fs::write(home.session_file(), offline).unwrap();
+    let out = home.run(&["logout"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("could not be told") && stdout.contains("secrets.env"), "{stdout}");
+    assert!(!home.session_file().exists());
+    for file in ["secrets.json", "secrets.env", "bundle.json"] {
+        assert!(!home.path(&format!(".config/agentctl/{file}")).exists(), "{file} is left");
+    }
 }
