@@ -90,6 +90,7 @@ async fn login_whoami_logout_with_clear_errors_and_exit_codes() {
 
     let out = home.run(&["login", "--server", &format!("{}/", app.url), "--code", &code]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "", "no progress line when stderr is not a terminal");
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("Logged in as Employee dev@cli.example <dev@cli.example>, member of"), "{stdout}");
     let stored: serde_json::Value =
