@@ -119,8 +119,9 @@ async fn main() -> Result<(), BoxError> {
     let month_end = (month_start + chrono::Months::new(1)).pred_opt().expect("a day before");
     let query = RangeQuery { from: Some(month_start), to: Some(month_end), limit: Some(100), cursor: None };
     let month = month_start.format("%Y-%m").to_string();
-    let spec = repo::usage::rollups_spec(org, usage::Dimension::Team, Granularity::Month, &month, &month);
-    let rollups = repo::usage::rollups(&state.repo, spec).await?.len();
+    let rollups = repo::usage::rollups(&state.repo, org, usage::Dimension::Team, Granularity::Month, (&month, &month))
+        .await?
+        .len();
     let mut latencies = Vec::new();
     let mut queries = 0;
     for _ in 0..20 {
@@ -213,7 +214,7 @@ async fn organization(state: &AppState, employees: usize) -> Result<(OrgId, Vec<
 
 fn new_agent(name: &str, kind: &str) -> agentctl_shared::domain::agents::NewAgent {
     let body = format!(r#"{{"name":"{name}","type":"{kind}","provider":"Bench"}}"#);
-    agentctl_shared::http::extract::parse_json(body.as_bytes()).expect("a valid agent")
+    agentctl_shared::strict_json::from_slice(body.as_bytes()).expect("a valid agent")
 }
 
 /// A generated event of this month.

@@ -117,20 +117,25 @@ impl Api {
     }
 
     pub async fn get(&self, path: &str) -> Result<Value, CliError> {
-        self.send(Method::GET, path, None).await
+        self.send(Method::GET, path, &[], None).await
+    }
+
+    /// A GET with query parameters (URL-encoded by reqwest).
+    pub async fn get_query(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, CliError> {
+        self.send(Method::GET, path, query, None).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, CliError> {
-        self.send(Method::POST, path, Some(body)).await
+        self.send(Method::POST, path, &[], Some(body)).await
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), CliError> {
-        self.send(Method::DELETE, path, None).await.map(drop)
+        self.send(Method::DELETE, path, &[], None).await.map(drop)
     }
 
     /// The sync bundle, unless it still has `etag`.
     pub async fn get_bundle(&self, etag: Option<&str>) -> Result<Fetched, CliError> {
-        let mut request = self.request(Method::GET, "/v1/me/sync", None);
+        let mut request = self.request(Method::GET, "/v1/me/sync", &[], None);
         if let Some(etag) = etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
         }
@@ -142,8 +147,14 @@ impl Api {
         Ok(Fetched::Body { body: self.read(response).await?, etag })
     }
 
-    fn request(&self, method: Method, path: &str, body: Option<&Value>) -> reqwest::RequestBuilder {
-        let mut request = self.client.request(method, format!("{}{path}", self.server));
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = self.client.request(method, format!("{}{path}", self.server)).query(query);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -192,8 +203,14 @@ impl Api {
         unreachable!("the last attempt returns")
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
-        let response = self.dispatch(self.request(method, path, body)).await?;
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, CliError> {
+        let response = self.dispatch(self.request(method, path, query, body)).await?;
         self.read(response).await
     }
 

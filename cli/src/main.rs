@@ -236,8 +236,8 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Status { system } => Ok(status_output(&sync::status(*system)?, Session::find()?.as_ref())),
         Command::Request { what } => request(what).await,
         Command::Requests { status } => {
-            let query = status.as_ref().map(|s| format!("?status={s}")).unwrap_or_default();
-            let page = api()?.get(&format!("/v1/me/requests{query}")).await?;
+            let query: Vec<(&str, &str)> = status.iter().map(|s| ("status", s.as_str())).collect();
+            let page = api()?.get_query("/v1/me/requests", &query).await?;
             Ok(Output::new(request_lines(&page["items"]), page))
         }
         Command::Admin { task } => admin(task).await,
@@ -401,8 +401,9 @@ async fn catalog_id(api: &Api, kind: &str, wanted: &str) -> Result<String, CliEr
     }
     let mut cursor: Option<String> = None;
     loop {
-        let after = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
-        let page = api.get(&format!("/v1/catalog/{kind}?limit=100{after}")).await?;
+        let mut query = vec![("limit", "100")];
+        query.extend(cursor.as_deref().map(|c| ("cursor", c)));
+        let page = api.get_query(&format!("/v1/catalog/{kind}"), &query).await?;
         let found = page["items"]
             .as_array()
             .into_iter()
@@ -422,6 +423,11 @@ fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
+/// An id given on the command line, checked before it becomes part of a URL path.
+fn id_arg<'a>(kind: &str, id: &'a str) -> Result<&'a str, CliError> {
+    if uuid_like(id) { Ok(id) } else { Err(CliError::Usage(format!("{id:?} is not a {kind} id (a UUID)"))) }
+}
+
 async fn request(what: &RequestCommand) -> Result<Output, CliError> {
     let api = api()?;
     let body = match what {
@@ -437,6 +443,7 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
             json!({ "request_type": "increase_budget", "request_data": { "amount_usd": amount_usd }, "reason": reason })
         }
         RequestCommand::Cancel { id } => {
+            let id = id_arg("request", id)?;
             let cancelled = api.post(&format!("/v1/requests/{id}/cancel"), &json!({})).await?;
             return Ok(Output::new(format!("Cancelled request {id}"), cancelled));
         }
@@ -523,6 +530,7 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
             Ok(Output::new(lines.join("\n"), page))
         }
         AdminCommand::Enroll { employee_id } => {
+            let employee_id = id_arg("employee", employee_id)?;
             let code = api.post(&format!("/v1/employees/{employee_id}/enrollment-codes"), &json!({})).await?;
             let text = format!(
                 "Enrollment code (shown once, expires {}): {}\nThe employee runs: agentctl login --server <URL> --code {}",
@@ -533,13 +541,14 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
             Ok(Output::new(text, code))
         }
         AdminCommand::Pending { request_type, team } => {
-            let mut query = vec!["limit=100".to_string()];
-            query.extend(request_type.iter().map(|t| format!("request_type={t}")));
-            query.extend(team.iter().map(|t| format!("team_id={t}")));
-            let page = api.get(&format!("/v1/requests/pending?{}", query.join("&"))).await?;
+            let mut query = vec![("limit", "100")];
+            query.extend(request_type.as_deref().map(|t| ("request_type", t)));
+            query.extend(team.as_deref().map(|t| ("team_id", t)));
+            let page = api.get_query("/v1/requests/pending", &query).await?;
             Ok(Output::new(request_lines(&page["items"]), page))
         }
         AdminCommand::Approve { id, comment } | AdminCommand::Reject { id, comment } => {
+            let id = id_arg("request", id)?;
             let decision = if matches!(task, AdminCommand::Approve { .. }) { "approve" } else { "reject" };
             let view = api
                 .post(&format!("/v1/requests/{id}/decisions"), &json!({ "decision": decision, "comment": comment }))

@@ -36,10 +36,6 @@ pub fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// An authenticated employee: everything a handler needs to scope and check a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
@@ -145,7 +141,7 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<
     let hash = digest(token);
     if token.starts_with(PLATFORM_KEY_PREFIX) {
         let expected = state.config.platform_key_sha256.as_deref().ok_or(AuthError::Denied("platform key"))?;
-        return if constant_time_eq(hash.as_bytes(), expected.as_bytes()) {
+        return if bool::from(subtle::ConstantTimeEq::ct_eq(hash.as_bytes(), expected.as_bytes())) {
             Ok(Principal::Platform)
         } else {
             Err(AuthError::Denied("platform key"))

@@ -59,9 +59,20 @@ where
     let handle = &handle;
     let state = &state;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<SqsEvent>| async move {
-        Ok::<_, lambda_runtime::Error>(process_batch(state, event.payload, handle).await)
+        let count = event.payload.records.len();
+        batch_outcome(process_batch(state, event.payload, handle).await, count)
     }))
     .await
+}
+
+/// What Lambda is told of a batch: its failed messages, or an error when every one
+/// failed (Powertools' rule: the event source then backs off instead of counting a
+/// partial success, as when the table is down).
+fn batch_outcome(response: SqsBatchResponse, count: usize) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    if count > 0 && response.batch_item_failures.len() == count {
+        return Err(format!("every message of the batch failed ({count})").into());
+    }
+    Ok(response)
 }
 
 /// One batch of queue messages, as Lambda or the dev server's poller delivers it.
@@ -81,4 +92,26 @@ where
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(ids: &[&str]) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        for id in ids {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id.to_string();
+            response.batch_item_failures.push(failure);
+        }
+        response
+    }
+
+    #[test]
+    fn a_batch_that_failed_whole_is_an_error() {
+        assert!(batch_outcome(failed(&["a", "b"]), 2).is_err());
+        assert_eq!(batch_outcome(failed(&["a"]), 2).unwrap().batch_item_failures.len(), 1, "partial: reported");
+        assert!(batch_outcome(failed(&[]), 0).is_ok(), "an empty batch is no failure");
+    }
 }

@@ -23,6 +23,7 @@ pub mod policy;
 pub mod repo;
 pub mod roles;
 pub mod state;
+pub mod strict_json;
 pub mod time;
 pub mod validate;
 pub mod vault;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError};
+use crate::domain::usage::SpendCapCache;
 use crate::repo::Repository;
 use crate::roles::RoleCache;
 use crate::vault::Vault;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub roles: RoleCache,
     pub vault: Vault,
     pub sqs: aws_sdk_sqs::Client,
+    /// The usage processor's spend caps, cached for a minute.
+    pub spend_caps: SpendCapCache,
 }
 
 impl AppState {
@@ -27,7 +30,14 @@ impl AppState {
         let repo = Repository::new(dynamodb, config.table_name.as_str());
         let vault = Vault::new(aws_sdk_kms::Client::new(sdk), config.kms_key_id.clone());
         let sqs = aws_sdk_sqs::Client::new(sdk);
-        Self { config: Arc::new(config), repo, roles: RoleCache::default(), vault, sqs }
+        Self {
+            config: Arc::new(config),
+            repo,
+            roles: RoleCache::default(),
+            vault,
+            sqs,
+            spend_caps: SpendCapCache::default(),
+        }
     }
 
     /// Configuration and clients from the environment (`AWS_ENDPOINT_URL` is honoured).

@@ -11,14 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::domain::employees::Employee;
-use crate::domain::teams::Team;
-use crate::domain::usage::{Dimension, Granularity, UsageTotals};
+use crate::domain::usage::{Dimension, Granularity, Rollup, UsageTotals};
 use crate::error::{Error, Result};
 use crate::ids::TeamId;
-use crate::keys;
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::repo::{self, QuerySpec};
+use crate::repo;
 use crate::roles::Permission;
 
 /// Longest range one request may span.
@@ -98,9 +95,10 @@ impl Range {
         format!("{}:{list}:{}:{}", caller.org_id, self.from, self.to)
     }
 
-    fn spec(&self, caller: &Caller, dimension: Dimension) -> QuerySpec {
+    /// The rollups of `dimension` over the range.
+    async fn rollups(&self, state: &AppState, caller: &Caller, dimension: Dimension) -> Result<Vec<Rollup>> {
         let (from, to) = self.periods();
-        repo::usage::rollups_spec(caller.org_id, dimension, self.granularity, &from, &to)
+        Ok(repo::usage::rollups(&state.repo, caller.org_id, dimension, self.granularity, (&from, &to)).await?)
     }
 }
 
@@ -112,7 +110,7 @@ async fn totals_by_id(
     dimension: Dimension,
 ) -> Result<Vec<(String, UsageTotals)>> {
     let mut by_id: BTreeMap<String, UsageTotals> = BTreeMap::new();
-    for rollup in repo::usage::rollups(&state.repo, range.spec(caller, dimension)).await? {
+    for rollup in range.rollups(state, caller, dimension).await? {
         by_id.entry(rollup.id).or_default().add(&rollup.totals);
     }
     let mut totals: Vec<(String, UsageTotals)> = by_id.into_iter().collect();
@@ -139,25 +137,23 @@ pub async fn teams(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
     caller.require(Permission::UsageRead)?;
     let range = Range::parse(query.from, query.to)?;
     let page = page_request(query.limit, &query.cursor)?;
-    let teams = state.repo.query_all(QuerySpec::table(keys::org_pk(caller.org_id), keys::TEAM_PREFIX)).await?;
+    let teams = repo::teams::all(&state.repo, caller.org_id).await?;
     let mut totals: BTreeMap<String, UsageTotals> =
         totals_by_id(state, caller, &range, Dimension::Team).await?.into_iter().collect();
     let mut usage: Vec<TeamUsage> = teams
         .into_iter()
-        .map(repo::from_item::<Team>)
         .map(|team| {
-            let team = team?;
             let usage = totals.remove(&team.id.to_string()).unwrap_or_default();
-            Ok(TeamUsage {
+            TeamUsage {
                 team_id: team.id,
                 team_name: team.name,
                 employee_count: team.member_count,
                 agent_count: team.agent_config_count,
                 total_cost_usd: usage.cost_usd,
                 usage,
-            })
+            }
         })
-        .collect::<Result<_, repo::StoreError>>()?;
+        .collect();
     usage.sort_by(|a, b| b.total_cost_usd.cmp(&a.total_cost_usd).then_with(|| a.team_name.cmp(&b.team_name)));
     Ok(Page::of(usage, &page, &range.list_name(caller, "teams"))?)
 }
@@ -204,16 +200,9 @@ async fn employee_names<'a>(
     caller: &Caller,
     ids: impl Iterator<Item = &'a str>,
 ) -> Result<BTreeMap<String, String>> {
-    let keys: Vec<keys::Key> = ids
-        .filter_map(|id| id.parse().ok())
-        .map(|id| keys::employee(caller.org_id, crate::ids::EmployeeId(id)))
-        .collect();
-    let mut names = BTreeMap::new();
-    for item in state.repo.batch_get(&keys).await? {
-        let employee: Employee = repo::from_item(item)?;
-        names.insert(employee.id.to_string(), employee.full_name);
-    }
-    Ok(names)
+    let ids: Vec<crate::ids::EmployeeId> = ids.filter_map(|id| id.parse().ok()).map(crate::ids::EmployeeId).collect();
+    let employees = repo::employees::get_many(&state.repo, caller.org_id, &ids).await?;
+    Ok(employees.into_iter().map(|e| (e.id.to_string(), e.full_name)).collect())
 }
 
 /// One day of the organization's usage.
@@ -230,7 +219,7 @@ pub async fn daily(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
     let range = Range { granularity: Granularity::Day, ..Range::parse(query.from, query.to)? };
     let page = page_request(query.limit, &query.cursor)?;
     let mut by_day: BTreeMap<String, UsageTotals> = BTreeMap::new();
-    for rollup in repo::usage::rollups(&state.repo, range.spec(caller, Dimension::Org)).await? {
+    for rollup in range.rollups(state, caller, Dimension::Org).await? {
         by_day.entry(rollup.period).or_default().add(&rollup.totals);
     }
     let days: Vec<DailyUsage> = range

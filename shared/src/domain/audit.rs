@@ -3,7 +3,7 @@
 //! (`ORG#o#ACT#yyyy-mm`); a range reads its months newest first, one after the other.
 //! One employee's entries come from GSI1 (`ORG#o#EMP#e`), a single partition.
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -11,11 +11,9 @@ use crate::activity::{ActivityEntry, EventType};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::ids::EmployeeId;
-use crate::keys;
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::repo::{self, Expr, QuerySpec, s};
+use crate::repo;
 use crate::roles::Permission;
-use crate::time::sortable;
 
 /// Longest range one request may span (the retention period).
 const MAX_RANGE_DAYS: i64 = 400;
@@ -39,25 +37,6 @@ pub struct ActivityQuery {
     pub cursor: Option<String>,
 }
 
-/// The months (`yyyy-mm`) from `to` back to `from`.
-fn months_backwards(from: &DateTime<Utc>, to: &DateTime<Utc>) -> Vec<String> {
-    let mut months = Vec::new();
-    let (mut year, mut month) = (to.year(), to.month());
-    let end = (from.year(), from.month());
-    loop {
-        months.push(format!("{year:04}-{month:02}"));
-        if (year, month) <= end {
-            return months;
-        }
-        if month == 1 {
-            year -= 1;
-            month = 12;
-        } else {
-            month -= 1;
-        }
-    }
-}
-
 pub async fn list(state: &AppState, caller: &Caller, query: ActivityQuery) -> Result<Page<ActivityEntry>> {
     caller.require(Permission::ActivityRead)?;
     let page = PageRequest::try_from(&PageQuery { limit: query.limit, cursor: query.cursor })?;
@@ -69,42 +48,6 @@ pub async fn list(state: &AppState, caller: &Caller, query: ActivityQuery) -> Re
     if to - from > Duration::days(MAX_RANGE_DAYS) {
         return Err(Error::invalid("from", format!("the range may span at most {MAX_RANGE_DAYS} days")));
     }
-    // Sort keys are `<timestamp>#<id>`: the range covers every id at its ends.
-    let (low, high) = (sortable(&from), format!("{}#~", sortable(&to)));
-    let filter = query.event_type.map(|t| {
-        Expr::new("event_type = :event_type")
-            .value(":event_type", s(serde_json::to_value(t).unwrap().as_str().unwrap()))
-    });
-    let specs: Vec<QuerySpec> = match query.employee_id {
-        Some(employee) => {
-            vec![
-                QuerySpec::gsi1(keys::employee_activity_pk(caller.org_id, employee), "")
-                    .between(low, high, true)
-                    .filter(filter),
-            ]
-        }
-        None => months_backwards(&from, &to)
-            .iter()
-            .map(|month| {
-                QuerySpec::table(keys::activity_pk(caller.org_id, month), "")
-                    .between(low.clone(), high.clone(), true)
-                    .filter(filter.clone())
-            })
-            .collect(),
-    };
-    Ok(state.repo.query_chain(&specs, &page).await?.try_map(repo::from_item)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn months_run_backwards_across_years() {
-        let from = Utc.with_ymd_and_hms(2025, 11, 20, 0, 0, 0).unwrap();
-        let to = Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap();
-        assert_eq!(months_backwards(&from, &to), ["2026-02", "2026-01", "2025-12", "2025-11"]);
-        assert_eq!(months_backwards(&to, &to), ["2026-02"]);
-    }
+    let filter = repo::activity::ActivityFilter { employee: query.employee_id, event_type: query.event_type, from, to };
+    Ok(repo::activity::list(&state.repo, caller.org_id, &filter, &page).await?)
 }

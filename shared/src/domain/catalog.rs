@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::ids::OrgId;
 use crate::keys::Key;
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::repo::{self, Expr, StoreError, s, syncsets};
+use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
@@ -309,16 +309,14 @@ pub async fn visible_to<S: Spec>(state: &AppState, org: Option<OrgId>, id: Uuid)
 pub async fn list<S: Spec>(state: &AppState, principal: &Principal, query: &CatalogQuery) -> Result<Page<Entry<S>>> {
     let access = access::<S>(principal, false)?;
     let page = PageRequest::try_from(&PageQuery { limit: query.limit, cursor: query.cursor.clone() })?;
-    let mut clauses = Vec::new();
-    let mut filter = Expr::default();
-    for (i, (param, value)) in query.filters().into_iter().enumerate() {
+    let mut equal = Vec::new();
+    for (param, value) in query.filters() {
         let Some((_, attribute)) = S::FILTERS.iter().find(|(p, _)| *p == param) else {
             return Err(Error::BadRequest(format!("the {} list cannot be filtered by {param}", S::KIND)));
         };
-        clauses.push(format!("#f{i} = :f{i}"));
-        filter = filter.name(&format!("#f{i}"), attribute).value(&format!(":f{i}"), s(value));
+        equal.push((*attribute, value));
     }
-    let specs: Vec<repo::QuerySpec> = access
+    let scopes: Vec<repo::catalog::ListScope> = access
         .read
         .iter()
         .filter(|owner| match query.scope {
@@ -326,19 +324,10 @@ pub async fn list<S: Spec>(state: &AppState, principal: &Principal, query: &Cata
             Some(Scope::Global) => owner.is_none(),
             None => true,
         })
-        .map(|owner| {
-            let mut expr = filter.clone();
-            let mut all = clauses.clone();
-            if owner.is_none() && !access.sees_hidden {
-                all.push("is_public = :public".into());
-                expr = expr.value(":public", aws_sdk_dynamodb::types::AttributeValue::Bool(true));
-            }
-            expr.text = all.join(" AND ");
-            repo::catalog::list_spec::<S>(*owner, (!all.is_empty()).then_some(expr))
-        })
+        .map(|owner| repo::catalog::ListScope { owner: *owner, public_only: owner.is_none() && !access.sees_hidden })
         .collect();
-    let page = state.repo.query_chain(&specs, &page).await?;
-    Ok(page.try_map(|item| repo::from_item::<Entry<S>>(item).map(|entry| entry.seen_by(access.sees_hidden)))?)
+    let page = repo::catalog::list::<S>(&state.repo, &scopes, &equal, &page).await?;
+    Ok(page.map(|entry| entry.seen_by(access.sees_hidden)))
 }
 
 /// Applies a JSON merge patch (RFC 7396) to the entry's fields and validates the result
@@ -350,8 +339,8 @@ pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: Uuid, 
         return Err(Error::invalid("(body)", "must be a JSON object (a merge patch)"));
     }
     let mut merged = S::as_new(&before);
-    merge_patch(&mut merged, &patch);
-    let new: S::New = crate::http::extract::parse_json(merged.to_string().as_bytes())?;
+    json_patch::merge(&mut merged, &patch);
+    let new: S::New = crate::strict_json::from_value(&merged, "")?;
     let (common, spec) = S::parse(state, access.write, new).await?;
     let after = Entry {
         name: common.name,
@@ -409,35 +398,4 @@ async fn writable<S: Spec>(state: &AppState, access: &Access, id: Uuid) -> Resul
 /// deleting it changes its scope's version; creating it changes no bundle yet.
 pub fn delivered_entry_change<S: Spec>(before: Option<&Entry<S>>) -> Option<syncsets::Change> {
     before.map(|entry| syncsets::Change::new(syncsets::Scope::of(entry.org_id)))
-}
-
-/// RFC 7396: objects merge recursively, `null` removes, anything else replaces.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let Some(patch) = patch.as_object() else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = json!({});
-    }
-    let object = target.as_object_mut().expect("made an object");
-    for (key, value) in patch {
-        if value.is_null() {
-            object.remove(key);
-        } else {
-            merge_patch(object.entry(key.clone()).or_insert(Value::Null), value);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn merge_patch_follows_rfc_7396() {
-        let mut doc = json!({ "a": "b", "c": { "d": "e", "f": "g" }, "keep": 1 });
-        merge_patch(&mut doc, &json!({ "a": "z", "c": { "f": null }, "new": [1] }));
-        assert_eq!(doc, json!({ "a": "z", "c": { "d": "e" }, "keep": 1, "new": [1] }));
-    }
 }

@@ -220,7 +220,7 @@ fn check_override(v: &mut Validator, agent: &Entry<AgentSpec>, config_override: 
     let config_override = v.check("config_override", config_override, validate::json_object(32 * 1024))?;
     if let Some(schema) = &agent.spec.config_schema {
         let mut merged = agent.spec.default_config.clone();
-        catalog::merge_patch(&mut merged, &config_override);
+        json_patch::merge(&mut merged, &config_override);
         for e in schema_errors(schema, &merged, "config_override") {
             v.error(&e.field, e.message);
         }

@@ -23,7 +23,7 @@ use crate::domain::sessions;
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, RoleId, TeamId};
 use crate::pagination::{Page, PageRequest};
-use crate::repo::{self, StoreError, s, syncsets};
+use crate::repo::{self, StoreError, syncsets};
 use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
@@ -280,36 +280,21 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         return Err(Error::Forbidden("you cannot change your own role or status".into()));
     }
 
-    let mut fields = Vec::new();
-    if let Some(email) = &email {
-        fields.push(("email", s(email)));
-    }
-    if let Some(full_name) = full_name.filter(|n| *n != before.full_name) {
-        fields.push(("full_name", s(full_name)));
-    }
-    if let Some(role) = role {
-        fields.push(("role", s(role.as_str())));
-        fields.push(("role_id", s(role_id(role).to_string())));
-    }
     let now = crate::time::now();
-    if let Some(status) = status {
-        fields.push(("status", s(status.as_str())));
-        if status.ends_sessions() {
-            fields.push(("sessions_revoked_at", repo::ts(&now)));
-        }
-    }
-    if let Some(team) = team {
-        fields
-            .push(("team_id", team.map_or(aws_sdk_dynamodb::types::AttributeValue::Null(true), |t| s(t.to_string()))));
-    }
-    if let Some(preferences) = preferences {
-        fields.push(("preferences", serde_dynamo::to_attribute_value(preferences).map_err(Error::internal)?));
-    }
-    if fields.is_empty() {
+    let changes = repo::employees::EmployeeChanges {
+        email: email.clone(),
+        full_name: full_name.filter(|n| *n != before.full_name),
+        role,
+        status,
+        sessions_revoked_at: status.filter(|s| s.ends_sessions()).map(|_| now),
+        team,
+        preferences,
+        last_login_at: None,
+    };
+    let changed = changes.changed();
+    if changed.is_empty() {
         return Ok(before);
     }
-    let changed: Vec<&str> =
-        fields.iter().map(|(f, _)| *f).filter(|f| !matches!(*f, "role_id" | "sessions_revoked_at")).collect();
     let event = if status == Some(EmployeeStatus::Deactivated) {
         EventType::EmployeeDeactivated
     } else {
@@ -323,10 +308,9 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
     );
     // The sync bundle names the employee and their team's policies apply.
     let shapes_bundle = changed.iter().any(|f| matches!(*f, "email" | "full_name" | "team_id"));
-    fields.push(("updated_at", repo::ts(&now)));
 
     let mut tx = state.repo.transaction();
-    repo::employees::update(&mut tx, &before, fields, team);
+    repo::employees::update(&mut tx, &before, &changes, &now)?;
     if shapes_bundle {
         syncsets::Change::new(syncsets::Scope::Employee(caller.org_id, id)).apply(&mut tx, &now);
     }
@@ -410,18 +394,15 @@ pub async fn update_own_preferences(state: &AppState, caller: &Caller, request: 
     let preferences = v.check("preferences", request.preferences, validate::json_object(PREFERENCES_MAX_BYTES));
     let preferences = v.finish(|| preferences)?;
     let before = find(state, caller.org_id, caller.employee_id).await?;
-    let fields = vec![
-        ("preferences", serde_dynamo::to_attribute_value(preferences).map_err(Error::internal)?),
-        ("updated_at", repo::ts(&crate::time::now())),
-    ];
+    let changes = repo::employees::EmployeeChanges { preferences: Some(preferences), ..Default::default() };
     let entry = ActivityEntry::new(
         caller.org_id,
         &principal(caller),
         EventType::EmployeeUpdated,
-        json!({ "employee_id": caller.employee_id, "changed": ["preferences"] }),
+        json!({ "employee_id": caller.employee_id, "changed": changes.changed() }),
     );
     let mut tx = state.repo.transaction();
-    repo::employees::update(&mut tx, &before, fields, None);
+    repo::employees::update(&mut tx, &before, &changes, &crate::time::now())?;
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),

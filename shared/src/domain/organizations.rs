@@ -14,7 +14,7 @@ use crate::domain::subscriptions::{self, Subscription};
 use crate::error::{Error, Result};
 use crate::ids::OrgId;
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::repo::{self, StoreError, s};
+use crate::repo::{self, StoreError};
 use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
@@ -228,17 +228,14 @@ pub async fn update_by_platform(
     // The platform addresses organizations by id: make "no such org" a 404 before a
     // failed seat condition could be mistaken for it.
     get(state, org).await?;
-    let mut fields = named_fields(name, settings)?;
-    if let Some(plan) = patch.plan {
-        fields.push(("plan", s(plan.as_str())));
-    }
-    if let Some(max) = max_employees {
-        fields.push(("max_employees", repo::n(max)));
-    }
-    if let Some(max) = max_agents {
-        fields.push(("max_agents_per_employee", repo::n(max)));
-    }
-    apply(state, org, &Principal::Platform, fields, max_employees, patch.plan).await
+    let changes = repo::organizations::OrganizationChanges {
+        name,
+        settings,
+        plan: patch.plan,
+        max_employees,
+        max_agents_per_employee: max_agents,
+    };
+    apply(state, org, &Principal::Platform, changes).await
 }
 
 pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPatch) -> Result<Organization> {
@@ -247,42 +244,25 @@ pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPa
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
     let settings = v.check_opt("settings", patch.settings, settings);
     let (name, settings) = v.finish(|| Some((name?, settings?)))?;
-    let fields = named_fields(name, settings)?;
-    apply(state, caller.org_id, &Principal::Employee(caller.clone()), fields, None, None).await
-}
-
-fn named_fields(
-    name: Option<String>,
-    settings: Option<Value>,
-) -> Result<Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>> {
-    let mut fields = Vec::new();
-    if let Some(name) = name {
-        fields.push(("name", s(name)));
-    }
-    if let Some(settings) = settings {
-        fields.push(("settings", serde_dynamo::to_attribute_value(settings).map_err(Error::internal)?));
-    }
-    Ok(fields)
+    let changes = repo::organizations::OrganizationChanges { name, settings, ..Default::default() };
+    apply(state, caller.org_id, &Principal::Employee(caller.clone()), changes).await
 }
 
 async fn apply(
     state: &AppState,
     org: OrgId,
     by: &Principal,
-    mut fields: Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>,
-    new_max_employees: Option<u32>,
-    new_plan: Option<Plan>,
+    changes: repo::organizations::OrganizationChanges,
 ) -> Result<Organization> {
-    if fields.is_empty() {
+    let changed = changes.changed();
+    if changed.is_empty() {
         return get(state, org).await;
     }
     let now = crate::time::now();
-    let changed: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
     let entry = ActivityEntry::new(org, by, EventType::OrgUpdated, json!({ "changed": changed }));
-    fields.push(("updated_at", repo::ts(&now)));
     let mut tx = state.repo.transaction();
-    repo::organizations::update(&mut tx, org, fields, new_max_employees);
-    if let Some(plan) = new_plan {
+    repo::organizations::update(&mut tx, org, &changes, &now)?;
+    if let Some(plan) = changes.plan {
         repo::subscriptions::set_plan(&mut tx, org, plan, &now);
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;

@@ -29,7 +29,7 @@ use crate::domain::{configs, employees, organizations, subscriptions};
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::repo::{self, Expr, StoreError, s};
+use crate::repo::{self, StoreError};
 use crate::roles::{Permission, RoleName};
 use crate::validate::{self, FieldError, Validator};
 
@@ -242,7 +242,7 @@ enum Wanted {
 impl Wanted {
     fn parse(kind: RequestType, data: Value) -> Result<Self> {
         fn read<T: serde::de::DeserializeOwned>(data: Value) -> Result<T> {
-            crate::http::strict_json::from_value(&data, "request_data")
+            crate::strict_json::from_value(&data, "request_data")
         }
         Ok(match kind {
             RequestType::NewAgent => Self::Agent(read(data)?),
@@ -558,15 +558,7 @@ pub async fn pending(state: &AppState, caller: &Caller, query: &PendingQuery) ->
     if types.is_empty() || (decider.role == RoleName::Manager && team.is_none()) {
         return Ok(Page { items: vec![], next_cursor: None });
     }
-    let placeholders: Vec<String> = (0..types.len()).map(|i| format!(":type{i}")).collect();
-    let mut filter = Expr::new(format!("request_type IN ({})", placeholders.join(", ")));
-    for (placeholder, kind) in placeholders.iter().zip(&types) {
-        filter = filter.value(placeholder, s(kind.as_str()));
-    }
-    if let Some(team) = team {
-        filter = filter.and_key("team_id = :team").value(":team", s(team.to_string()));
-    }
-    let found = repo::requests::pending(&state.repo, caller.org_id, Some(filter), &page).await?;
+    let found = repo::requests::pending(&state.repo, caller.org_id, &types, team, &page).await?;
     // The index filter follows today's rules; a request keeps the rules it was filed under.
     let items = found.items.into_iter().filter(|r| decider.decides(r)).collect();
     Ok(Page { items, next_cursor: found.next_cursor })

@@ -167,12 +167,8 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
     let mut tx = state.repo.transaction();
     repo::sessions::consume_enrollment(&mut tx, &code_hash);
     repo::sessions::create(&mut tx, &auth::digest(&token), &session)?;
-    repo::employees::update(
-        &mut tx,
-        &employee,
-        vec![("last_login_at", repo::ts(&now)), ("updated_at", repo::ts(&now))],
-        None,
-    );
+    let login = repo::employees::EmployeeChanges { last_login_at: Some(now), ..Default::default() };
+    repo::employees::update(&mut tx, &employee, &login, &now)?;
     let entry = ActivityEntry::by(
         employee.org_id,
         Actor::Employee,

@@ -225,7 +225,7 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
         let key = repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id);
         let Some(agent) = visible::<AgentSpec>(&items, &key, org_id)? else { continue };
         let mut settings = agent.spec.default_config.clone();
-        catalog::merge_patch(&mut settings, &config.config_override);
+        json_patch::merge(&mut settings, &config.config_override);
         agents.push(BundleAgent {
             config_id: config.id,
             name: config.name.clone(),

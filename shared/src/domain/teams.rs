@@ -9,7 +9,7 @@ use crate::auth::{Caller, Principal};
 use crate::error::{Error, Result};
 use crate::ids::{OrgId, TeamId};
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::repo::{self, StoreError, s};
+use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
@@ -112,26 +112,19 @@ pub async fn update(state: &AppState, caller: &Caller, team_id: TeamId, patch: T
     let description = v.check_opt("description", patch.description, validate::text(DESCRIPTION_MAX));
     let (name, description) = v.finish(|| Some((name?, description?)))?;
     let team = find(state, caller.org_id, team_id).await?;
-    let mut fields = Vec::new();
-    if let Some(name) = &name {
-        fields.push(("name", s(name)));
-    }
-    if let Some(description) = description {
-        fields.push(("description", s(description)));
-    }
-    if fields.is_empty() {
+    let changes = repo::teams::TeamChanges { name: name.clone(), description };
+    let changed = changes.changed();
+    if changed.is_empty() {
         return Ok(team);
     }
-    let changed: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
     let entry = ActivityEntry::new(
         caller.org_id,
         &principal(caller),
         EventType::TeamUpdated,
         json!({ "team_id": team.id, "changed": changed }),
     );
-    fields.push(("updated_at", repo::ts(&crate::time::now())));
     let mut tx = state.repo.transaction();
-    repo::teams::update(&mut tx, &team, name.as_deref(), fields);
+    repo::teams::update(&mut tx, &team, &changes, &crate::time::now());
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::teams::NAME_TAKEN) => name_taken(name.as_deref().unwrap_or_default()),

@@ -25,10 +25,6 @@
 //! when its organization exists, and moved to the dead-letter queue with its reason —
 //! not retried. Anything else that fails (throttling) is retried by the queue.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
-use std::time::Instant;
-
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -538,28 +534,26 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
 /// Employees' monthly spend caps, resolved from their policies at most once a minute per
 /// process (caps change rarely, and resolving one costs a Query and a BatchGetItem), and
 /// only in organizations that have a spend cap policy at all (checked at most once a
-/// minute with one BatchGetItem of the two scope sets).
-static SPEND_CAPS: LazyLock<Mutex<HashMap<CapKey, CachedCap>>> = LazyLock::new(Default::default);
+/// minute with one BatchGetItem of the two scope sets). Held by the [`AppState`].
+#[derive(Clone)]
+pub struct SpendCapCache(moka::sync::Cache<CapKey, Option<Decimal>>);
+
 /// An employee's cap, or (no employee) whether their organization has any.
 type CapKey = (OrgId, Option<EmployeeId>);
-/// When a cap was resolved, and the cap (`None`: none). With no employee: whether the
-/// organization has any spend cap policy (`Some(0)`) or not.
-type CachedCap = (Instant, Option<Decimal>);
 const SPEND_CAP_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+/// Bounds the cache's memory (a processor sees a few organizations' employees).
+const SPEND_CAP_ENTRIES: u64 = 100_000;
 /// How long a spend cap marker is kept (past its month, so the month's bundles see it).
 const SPEND_CAP_MARKER_DAYS: i64 = 40;
 
-fn cached(key: &CapKey) -> Option<Option<Decimal>> {
-    let cache = SPEND_CAPS.lock().expect("cap cache");
-    cache.get(key).filter(|(at, _)| at.elapsed() < SPEND_CAP_TTL).map(|(_, cap)| *cap)
-}
-
-fn remember(key: CapKey, cap: Option<Decimal>) {
-    SPEND_CAPS.lock().expect("cap cache").insert(key, (Instant::now(), cap));
+impl Default for SpendCapCache {
+    fn default() -> Self {
+        Self(moka::sync::Cache::builder().time_to_live(SPEND_CAP_TTL).max_capacity(SPEND_CAP_ENTRIES).build())
+    }
 }
 
 async fn org_has_spend_caps(state: &AppState, org: OrgId) -> Result<bool> {
-    if let Some(any) = cached(&(org, None)) {
+    if let Some(any) = state.spend_caps.0.get(&(org, None)) {
         return Ok(any.is_some());
     }
     let scopes = [repo::syncsets::Scope::Org(org), repo::syncsets::Scope::Catalog];
@@ -569,13 +563,13 @@ async fn org_has_spend_caps(state: &AppState, org: OrgId) -> Result<bool> {
         let set = repo::syncsets::find(&items, scope)?;
         any |= set.policies.values().any(|p| p.policy_type == crate::policy::PolicyType::SpendCap);
     }
-    remember((org, None), any.then_some(Decimal::ZERO));
+    state.spend_caps.0.insert((org, None), any.then_some(Decimal::ZERO));
     Ok(any)
 }
 
 async fn spend_cap(state: &AppState, employee: &Employee) -> Result<Option<Decimal>> {
     let key = (employee.org_id, Some(employee.id));
-    if let Some(cap) = cached(&key) {
+    if let Some(cap) = state.spend_caps.0.get(&key) {
         return Ok(cap);
     }
     if !org_has_spend_caps(state, employee.org_id).await? {
@@ -583,7 +577,7 @@ async fn spend_cap(state: &AppState, employee: &Employee) -> Result<Option<Decim
     }
     let subject = crate::domain::policies::subject_of(state, employee).await?;
     let cap = subject.resolve(None)?.effective.spend_cap_usd.map(|limit| limit.value);
-    remember(key, cap);
+    state.spend_caps.0.insert(key, cap);
     Ok(cap)
 }
 

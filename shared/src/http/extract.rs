@@ -37,14 +37,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 Error::BadRequest(rejection.body_text())
             }
         })?;
-        parse_json(&bytes).map(Json)
+        crate::strict_json::from_slice(&bytes).map(Json)
     }
-}
-
-/// Parses a JSON document into `T` strictly (`super::strict_json`): syntax errors are
-/// 400, shape errors 422 with the path.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    super::strict_json::from_slice(bytes)
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

@@ -4,7 +4,6 @@ pub mod catalog_routes;
 pub mod extract;
 pub mod openapi;
 pub mod problem;
-pub mod strict_json;
 
 pub use extract::{ClientIp, Json, Path, Platform, Query};
 pub use problem::Problem;

@@ -1,11 +1,13 @@
 //! Activity log items. PK `ORG#o#ACT#<yyyy-mm>`, SK `<ts>#<id>` (newest-first by querying
 //! backwards), GSI1 `ORG#o#EMP#e` / `<ts>#<id>` for one employee's actions; TTL set.
 
-use chrono::Duration;
+use chrono::{DateTime, Datelike, Duration, Utc};
 
-use super::{Item, StoreError, Transaction, s, to_item, with_key};
-use crate::activity::ActivityEntry;
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_attr, to_item, with_key};
+use crate::activity::{ActivityEntry, EventType};
+use crate::ids::{EmployeeId, OrgId};
 use crate::keys::{self, Key};
+use crate::pagination::{Page, PageRequest};
 use crate::time::sortable;
 
 /// The tag of an entry written already (see [`record_once`]).
@@ -35,4 +37,76 @@ fn item(entry: &ActivityEntry, retention_days: i64) -> Result<Item, StoreError> 
     let expires = entry.created_at + Duration::days(retention_days);
     item.insert(keys::TTL.into(), super::n(expires.timestamp()));
     Ok(item)
+}
+
+/// What a read of the activity log selects.
+pub struct ActivityFilter {
+    /// Only what this employee did (GSI1, one partition).
+    pub employee: Option<EmployeeId>,
+    pub event_type: Option<EventType>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// One page of an organization's activity in a range, newest first: the months'
+/// partitions read newest first one after the other, or one employee's GSI1 partition.
+pub async fn list(
+    repo: &Repository,
+    org: OrgId,
+    filter: &ActivityFilter,
+    page: &PageRequest,
+) -> Result<Page<ActivityEntry>, StoreError> {
+    // Sort keys are `<timestamp>#<id>`: the range covers every id at its ends.
+    let (low, high) = (sortable(&filter.from), format!("{}#~", sortable(&filter.to)));
+    let by_type = match filter.event_type {
+        Some(t) => Some(Expr::new("event_type = :event_type").value(":event_type", to_attr(&t)?)),
+        None => None,
+    };
+    let specs: Vec<QuerySpec> = match filter.employee {
+        Some(employee) => vec![
+            QuerySpec::gsi1(keys::employee_activity_pk(org, employee), "").between(low, high, true).filter(by_type),
+        ],
+        None => months_backwards(&filter.from, &filter.to)
+            .iter()
+            .map(|month| {
+                QuerySpec::table(keys::activity_pk(org, month), "")
+                    .between(low.clone(), high.clone(), true)
+                    .filter(by_type.clone())
+            })
+            .collect(),
+    };
+    repo.query_chain(&specs, page).await?.try_map(from_item)
+}
+
+/// The months (`yyyy-mm`) from `to` back to `from`: the partitions of the range.
+fn months_backwards(from: &DateTime<Utc>, to: &DateTime<Utc>) -> Vec<String> {
+    let mut months = Vec::new();
+    let (mut year, mut month) = (to.year(), to.month());
+    let end = (from.year(), from.month());
+    loop {
+        months.push(format!("{year:04}-{month:02}"));
+        if (year, month) <= end {
+            return months;
+        }
+        if month == 1 {
+            year -= 1;
+            month = 12;
+        } else {
+            month -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn months_run_backwards_across_years() {
+        let from = Utc.with_ymd_and_hms(2025, 11, 20, 0, 0, 0).unwrap();
+        let to = Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap();
+        assert_eq!(months_backwards(&from, &to), ["2026-02", "2026-01", "2025-12", "2025-11"]);
+        assert_eq!(months_backwards(&to, &to), ["2026-02"]);
+    }
 }

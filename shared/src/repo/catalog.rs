@@ -10,6 +10,7 @@ use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_ite
 use crate::domain::catalog::{Entry, Spec};
 use crate::ids::OrgId;
 use crate::keys::{self, Key};
+use crate::pagination::{Page, PageRequest};
 
 pub const NAME_TAKEN: &str = "catalog_name";
 pub const MISSING: &str = "catalog_entry";
@@ -75,9 +76,39 @@ pub async fn get_many<S: Spec>(
     repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
 }
 
-/// The query listing one scope's entries, with optional filters.
-pub fn list_spec<S: Spec>(owner: Option<OrgId>, filter: Option<Expr>) -> QuerySpec {
-    QuerySpec::table(partition(owner), S::PREFIX).filter(filter)
+/// One scope a catalog list reads: its owner (`None`: the global catalog), and whether
+/// only public entries count there.
+pub struct ListScope {
+    pub owner: Option<OrgId>,
+    pub public_only: bool,
+}
+
+/// One page of entries over several scopes read one after the other, those whose
+/// `attribute`s equal the given values.
+pub async fn list<S: Spec>(
+    repo: &Repository,
+    scopes: &[ListScope],
+    equal: &[(&str, String)],
+    page: &PageRequest,
+) -> Result<Page<Entry<S>>, StoreError> {
+    let specs: Vec<QuerySpec> = scopes
+        .iter()
+        .map(|scope| {
+            let mut clauses = Vec::new();
+            let mut filter = Expr::default();
+            for (i, (attribute, value)) in equal.iter().enumerate() {
+                clauses.push(format!("#f{i} = :f{i}"));
+                filter = filter.name(&format!("#f{i}"), attribute).value(&format!(":f{i}"), s(value.as_str()));
+            }
+            if scope.public_only {
+                clauses.push("is_public = :public".into());
+                filter = filter.value(":public", AttributeValue::Bool(true));
+            }
+            filter.text = clauses.join(" AND ");
+            QuerySpec::table(partition(scope.owner), S::PREFIX).filter((!clauses.is_empty()).then_some(filter))
+        })
+        .collect();
+    repo.query_chain(&specs, page).await?.try_map(from_item)
 }
 
 /// Writes every field of `after` but the counters, if the entry is unchanged since

@@ -41,6 +41,12 @@ pub async fn get(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<
     repo.get_as(&keys::employee(org, employee)).await
 }
 
+/// The employees of the organization with these ids that exist (one BatchGetItem).
+pub async fn get_many(repo: &Repository, org: OrgId, ids: &[EmployeeId]) -> Result<Vec<Employee>, StoreError> {
+    let keys: Vec<keys::Key> = ids.iter().map(|id| keys::employee(org, *id)).collect();
+    repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
+}
+
 /// Optional list filters, applied after the key condition.
 #[derive(Default)]
 pub struct ListFilter {
@@ -87,16 +93,76 @@ fn unchanged(employee: &Employee) -> Expr {
     Expr::new("updated_at = :read_at").value(":read_at", ts(&employee.updated_at))
 }
 
-/// Writes changed fields of an employee read earlier; fails with [`STALE`] if it changed
-/// meanwhile. `team` is `Some(new)` when the team assignment changes.
+/// What an update of an employee changes (`None`: left as it is).
+#[derive(Default)]
+pub struct EmployeeChanges {
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub role: Option<crate::roles::RoleName>,
+    pub status: Option<EmployeeStatus>,
+    /// Sessions created until then are refused (suspension, deactivation).
+    pub sessions_revoked_at: Option<crate::time::Timestamp>,
+    /// `Some(None)`: out of their team.
+    pub team: Option<Option<TeamId>>,
+    pub preferences: Option<serde_json::Value>,
+    /// A sign-in (not a change of the employee's own fields).
+    pub last_login_at: Option<crate::time::Timestamp>,
+}
+
+impl EmployeeChanges {
+    /// The employee's fields this changes, by their API names.
+    pub fn changed(&self) -> Vec<&'static str> {
+        [
+            ("email", self.email.is_some()),
+            ("full_name", self.full_name.is_some()),
+            ("role", self.role.is_some()),
+            ("status", self.status.is_some()),
+            ("team_id", self.team.is_some()),
+            ("preferences", self.preferences.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, changes)| changes.then_some(name))
+        .collect()
+    }
+}
+
+/// Writes the changes of an employee read earlier, stamped `updated_at`; fails with
+/// [`STALE`] if it changed meanwhile. A team change moves the employee's GSI1 entry.
 pub fn update(
     tx: &mut Transaction,
     before: &Employee,
-    fields: Vec<(&str, AttributeValue)>,
-    team: Option<Option<TeamId>>,
-) {
+    changes: &EmployeeChanges,
+    updated_at: &crate::time::Timestamp,
+) -> Result<(), StoreError> {
+    let mut fields = Vec::new();
+    if let Some(email) = &changes.email {
+        fields.push(("email", s(email)));
+    }
+    if let Some(full_name) = &changes.full_name {
+        fields.push(("full_name", s(full_name)));
+    }
+    if let Some(role) = changes.role {
+        fields.push(("role", s(role.as_str())));
+        fields.push(("role_id", s(crate::domain::roles::role_id(role).to_string())));
+    }
+    if let Some(status) = changes.status {
+        fields.push(("status", s(status.as_str())));
+    }
+    if let Some(at) = &changes.sessions_revoked_at {
+        fields.push(("sessions_revoked_at", ts(at)));
+    }
+    if let Some(team) = changes.team {
+        fields.push(("team_id", team.map_or(AttributeValue::Null(true), |t| s(t.to_string()))));
+    }
+    if let Some(preferences) = &changes.preferences {
+        fields.push(("preferences", super::to_attr(preferences)?));
+    }
+    if let Some(at) = &changes.last_login_at {
+        fields.push(("last_login_at", ts(at)));
+    }
+    fields.push(("updated_at", ts(updated_at)));
     let mut update = Expr::set(fields);
-    match team {
+    match changes.team {
         Some(Some(team)) => {
             update = update
                 .then(", #g1pk = :g1pk, #g1sk = :g1sk")
@@ -111,13 +177,14 @@ pub fn update(
         None => {}
     }
     let mut condition = unchanged(before);
-    if team.is_some() {
+    if changes.team.is_some() {
         // The agent configurations moved to the new team are the ones read.
         condition = condition
             .and_key(&same_agent_count(before.agent_config_count))
             .value(":agents", n(before.agent_config_count));
     }
     tx.update(&keys::employee(before.org_id, before.id), update, Some(condition), STALE);
+    Ok(())
 }
 
 /// A condition: the employee still has `count` agent configurations.

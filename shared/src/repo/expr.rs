@@ -11,6 +11,16 @@ pub struct Expr {
     values: HashMap<String, AttributeValue>,
 }
 
+/// Defines a placeholder. One placeholder meaning two things would make one of the
+/// expressions sharing it test the wrong thing: a programming error, refused loudly.
+fn define<V: PartialEq + std::fmt::Debug>(map: &mut HashMap<String, V>, placeholder: &str, meaning: V) {
+    if let Some(existing) = map.get(placeholder) {
+        assert_eq!(*existing, meaning, "placeholder {placeholder} defined twice with different meanings");
+        return;
+    }
+    map.insert(placeholder.to_string(), meaning);
+}
+
 impl Expr {
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into(), ..Self::default() }
@@ -18,12 +28,12 @@ impl Expr {
 
     /// `#placeholder` for an attribute name (needed for reserved words like `status`).
     pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
-        self.names.insert(placeholder.into(), attribute.into());
+        define(&mut self.names, placeholder, attribute.to_string());
         self
     }
 
     pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
-        self.values.insert(placeholder.into(), value);
+        define(&mut self.values, placeholder, value);
         self
     }
 
@@ -35,8 +45,12 @@ impl Expr {
 
     /// Takes over the other expression's placeholders (the texts stay separate).
     pub fn merge(mut self, other: Expr) -> Self {
-        self.names.extend(other.names);
-        self.values.extend(other.values);
+        for (placeholder, attribute) in other.names {
+            define(&mut self.names, &placeholder, attribute);
+        }
+        for (placeholder, value) in other.values {
+            define(&mut self.values, &placeholder, value);
+        }
         self
     }
 
@@ -80,5 +94,18 @@ mod tests {
         assert_eq!(e.text, "SET #u0 = :u0, #u1 = :u1");
         assert_eq!(e.names().unwrap()["#u1"], "status");
         assert_eq!(e.values().unwrap()[":u0"], AttributeValue::S("x".into()));
+    }
+
+    #[test]
+    fn a_placeholder_means_one_thing() {
+        let zero = || AttributeValue::N("0".into());
+        let same = Expr::new("a = :z").value(":z", zero()).merge(Expr::new("b = :z").value(":z", zero()));
+        assert_eq!(same.values().unwrap().len(), 1, "the same meaning twice is one placeholder");
+        let clash = std::panic::catch_unwind(|| {
+            Expr::new("a = :v")
+                .value(":v", zero())
+                .merge(Expr::new("b = :v").value(":v", AttributeValue::N("1".into())))
+        });
+        assert!(clash.is_err(), "a second meaning is refused, not silently taken");
     }
 }

@@ -1,7 +1,5 @@
 //! Organization items: PK `ORG#o`, SK `ORG`; listed on GSI1 `ORGS`; slug guard `SLUG#slug`.
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
 use crate::domain::organizations::Organization;
 use crate::ids::OrgId;
@@ -40,13 +38,64 @@ pub async fn list(repo: &Repository, page: &PageRequest) -> Result<Page<Organiza
 
 /// Sets fields of an existing organization. `max_employees`, when set, may not go
 /// below the current employee count.
-pub fn update(tx: &mut Transaction, org: OrgId, fields: Vec<(&str, AttributeValue)>, new_max_employees: Option<u32>) {
+/// What an update of an organization changes (`None`: left as it is).
+#[derive(Default)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub settings: Option<serde_json::Value>,
+    pub plan: Option<crate::domain::organizations::Plan>,
+    /// Refused ([`LIMIT_BELOW_COUNT`]) below the seats held.
+    pub max_employees: Option<u32>,
+    pub max_agents_per_employee: Option<u32>,
+}
+
+impl OrganizationChanges {
+    /// The organization's fields this changes, by their API names.
+    pub fn changed(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_some()),
+            ("settings", self.settings.is_some()),
+            ("plan", self.plan.is_some()),
+            ("max_employees", self.max_employees.is_some()),
+            ("max_agents_per_employee", self.max_agents_per_employee.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, changes)| changes.then_some(name))
+        .collect()
+    }
+}
+
+/// Writes the changes, stamped `updated_at`.
+pub fn update(
+    tx: &mut Transaction,
+    org: OrgId,
+    changes: &OrganizationChanges,
+    updated_at: &crate::time::Timestamp,
+) -> Result<(), StoreError> {
+    let mut fields = Vec::new();
+    if let Some(name) = &changes.name {
+        fields.push(("name", s(name)));
+    }
+    if let Some(settings) = &changes.settings {
+        fields.push(("settings", super::to_attr(settings)?));
+    }
+    if let Some(plan) = changes.plan {
+        fields.push(("plan", s(plan.as_str())));
+    }
+    if let Some(max) = changes.max_employees {
+        fields.push(("max_employees", n(max)));
+    }
+    if let Some(max) = changes.max_agents_per_employee {
+        fields.push(("max_agents_per_employee", n(max)));
+    }
+    fields.push(("updated_at", super::ts(updated_at)));
     let mut condition = Expr::new("attribute_exists(PK)");
-    if let Some(max) = new_max_employees {
+    if let Some(max) = changes.max_employees {
         condition = Expr::new("attribute_exists(PK) AND employee_count <= :max").value(":max", n(max));
     }
-    let tag = if new_max_employees.is_some() { LIMIT_BELOW_COUNT } else { ORG_EXISTS };
+    let tag = if changes.max_employees.is_some() { LIMIT_BELOW_COUNT } else { ORG_EXISTS };
     tx.update(&keys::organization(org), Expr::set(fields), Some(condition), tag);
+    Ok(())
 }
 
 /// Changes the count of employees that hold a seat (all but deactivated ones). Taking

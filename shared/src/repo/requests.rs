@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
-use crate::domain::requests::{AgentRequest, Approval, RequestStatus};
-use crate::ids::{EmployeeId, OrgId};
+use crate::domain::requests::{AgentRequest, Approval, RequestStatus, RequestType};
+use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
 
@@ -93,12 +93,23 @@ pub async fn list_for_employee(
 }
 
 /// The pending queue, oldest first, narrowed by `filter` (types, team).
+/// One page of the organization's pending requests (oldest first, the sparse GSI2) of
+/// these types, and of this team's members when a team is given.
 pub async fn pending(
     repo: &Repository,
     org: OrgId,
-    filter: Option<Expr>,
+    types: &[RequestType],
+    team: Option<TeamId>,
     page: &PageRequest,
 ) -> Result<Page<AgentRequest>, StoreError> {
+    let placeholders: Vec<String> = (0..types.len()).map(|i| format!(":type{i}")).collect();
+    let mut filter = Expr::new(format!("request_type IN ({})", placeholders.join(", ")));
+    for (placeholder, kind) in placeholders.iter().zip(types) {
+        filter = filter.value(placeholder, s(kind.as_str()));
+    }
+    if let Some(team) = team {
+        filter = filter.and_key("team_id = :team").value(":team", s(team.to_string()));
+    }
     let spec = QuerySpec { sk_prefix: None, ..QuerySpec::gsi2(keys::pending_requests_pk(org), "") };
-    repo.query(spec.filter(filter), page).await?.try_map(from_item)
+    repo.query(spec.filter(Some(filter)), page).await?.try_map(from_item)
 }

@@ -32,15 +32,40 @@ pub async fn list(repo: &Repository, org: OrgId, page: &PageRequest) -> Result<P
     repo.query(QuerySpec::table(keys::org_pk(org), keys::TEAM_PREFIX), page).await?.try_map(from_item)
 }
 
-/// Sets fields of the team; a new name moves the name guard.
-pub fn update(
-    tx: &mut Transaction,
-    team: &Team,
-    new_name: Option<&str>,
-    fields: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
-) {
+/// Every team of the organization (usage analytics lists teams without usage too).
+pub async fn all(repo: &Repository, org: OrgId) -> Result<Vec<Team>, StoreError> {
+    repo.query_all(QuerySpec::table(keys::org_pk(org), keys::TEAM_PREFIX)).await?.into_iter().map(from_item).collect()
+}
+
+/// What an update of a team changes (`None`: left as it is).
+#[derive(Default)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+impl TeamChanges {
+    /// The team's fields this changes, by their API names.
+    pub fn changed(&self) -> Vec<&'static str> {
+        [("name", self.name.is_some()), ("description", self.description.is_some())]
+            .into_iter()
+            .filter_map(|(name, changes)| changes.then_some(name))
+            .collect()
+    }
+}
+
+/// Writes the changes, stamped `updated_at`; a new name moves the name guard.
+pub fn update(tx: &mut Transaction, team: &Team, changes: &TeamChanges, updated_at: &crate::time::Timestamp) {
+    let mut fields = Vec::new();
+    if let Some(name) = &changes.name {
+        fields.push(("name", s(name)));
+    }
+    if let Some(description) = &changes.description {
+        fields.push(("description", s(description)));
+    }
+    fields.push(("updated_at", super::ts(updated_at)));
     tx.update(&keys::team(team.org_id, team.id), Expr::set(fields), Some(Expr::new("attribute_exists(PK)")), MISSING);
-    if let Some(name) = new_name.filter(|n| n.to_lowercase() != team.name.to_lowercase()) {
+    if let Some(name) = changes.name.as_deref().filter(|n| n.to_lowercase() != team.name.to_lowercase()) {
         tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, NAME_TAKEN);
         tx.put_new(name_guard(team.org_id, name, team.id), NAME_TAKEN);
     }

@@ -220,7 +220,7 @@ pub async fn closed_spending(repo: &Repository, org: OrgId, period_start: &Times
 
 /// The query of one dimension's rollups of one granularity from `from` to `to`
 /// (periods as `yyyy-mm-dd` or `yyyy-mm`, inclusive).
-pub fn rollups_spec(org: OrgId, dimension: Dimension, granularity: Granularity, from: &str, to: &str) -> QuerySpec {
+fn rollups_spec(org: OrgId, dimension: Dimension, granularity: Granularity, from: &str, to: &str) -> QuerySpec {
     let g = granularity.as_str();
     QuerySpec::table(rollup_pk(org, dimension), "").between(format!("{g}#{from}#"), format!("{g}#{to}#~"), false)
 }
@@ -245,6 +245,14 @@ pub fn parse_rollup(item: &Item) -> Result<Rollup, StoreError> {
 }
 
 /// Every rollup a query returns (bounded by the caller: O(ids x periods)).
-pub async fn rollups(repo: &Repository, spec: QuerySpec) -> Result<Vec<Rollup>, StoreError> {
-    repo.query_all(spec).await?.iter().map(parse_rollup).collect()
+/// Every rollup of one dimension and granularity whose period lies in `from..=to`
+/// (periods as the granularity writes them: `yyyy-mm` or `yyyy-mm-dd`).
+pub async fn rollups(
+    repo: &Repository,
+    org: OrgId,
+    dimension: Dimension,
+    granularity: Granularity,
+    (from, to): (&str, &str),
+) -> Result<Vec<Rollup>, StoreError> {
+    repo.query_all(rollups_spec(org, dimension, granularity, from, to)).await?.iter().map(parse_rollup).collect()
 }

@@ -90,12 +90,17 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, crate::Error> 
     serde_path_to_error::deserialize(Strict(&value)).map_err(problem)
 }
 
-/// Reads a part of a request already parsed (a `request_data` object) like a body:
-/// strictly, with errors named under `field`.
+/// Reads a request already parsed (a merge-patched entry, a `request_data` object) like
+/// a body: strictly, with errors named under `field` (`""`: the body itself).
 pub fn from_value<T: DeserializeOwned>(value: &Value, field: &str) -> Result<T, crate::Error> {
     serde_path_to_error::deserialize(Strict(value)).map_err(|e| {
         let path = e.path().to_string();
-        let name = if path == "." { field.to_string() } else { format!("{field}.{path}") };
+        let name = match (field.is_empty(), path == ".") {
+            (true, true) => "(body)".to_string(),
+            (true, false) => path,
+            (false, true) => field.to_string(),
+            (false, false) => format!("{field}.{path}"),
+        };
         crate::Error::invalid(&name, e.into_inner().to_string())
     })
 }
