@@ -39,15 +39,13 @@ use crate::auth::Caller;
 use crate::domain::agents::{AgentSpec, AgentType};
 use crate::domain::catalog::{self, Entry};
 use crate::domain::configs::{self, AgentConfig, ConfigStatus, StoredMcpConfig};
-use crate::domain::employees::Employee;
 use crate::domain::mcp::{McpServerSpec, Transport};
-use crate::domain::organizations::Organization;
 use crate::domain::policies::{EffectivePolicies, Subject};
 use crate::domain::subscriptions::BudgetState;
 use crate::error::{Error, Result};
 use crate::ids::{ActivityId, EmployeeId, OrgId, TeamId};
 use crate::repo;
-use crate::repo::syncsets::{self, Scope, Stamp};
+use crate::repo::syncsets::{Scope, Stamp};
 use crate::time::Timestamp;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -170,63 +168,85 @@ fn matches(if_none_match: &str, etag: &str) -> bool {
 
 /// The caller's bundle, or [`Sync::NotModified`] when `if_none_match` holds its ETag.
 pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>) -> Result<Sync> {
-    let scopes = scopes(caller);
     if let Some(tags) = if_none_match {
-        let keys = scopes.map(Scope::key);
-        let items = state.repo.batch_get_projected(&keys, &syncsets::STAMP_ATTRIBUTES).await?;
-        let mut stamps = [Stamp::default(); 3];
-        for (stamp, scope) in stamps.iter_mut().zip(scopes) {
-            *stamp = syncsets::find_stamp(&items, scope)?;
-        }
-        let etag = etag(caller, &stamps);
+        let etag = etag(caller, &repo::bundles::stamps(&state.repo, scopes(caller)).await?);
         if matches(tags, &etag) {
             return Ok(Sync::NotModified { etag });
         }
     }
+    let (bundle, stamps) = read_bundle(state, caller).await?;
+    let settled_before = crate::time::now() - state.config.sync_settle;
+    let settled = stamps.iter().all(|s| s.changed_at.is_none_or(|at| at < settled_before));
+    enqueue(state, caller, &bundle).await?;
+    Ok(Sync::Bundle { etag: settled.then(|| etag(caller, &stamps)), bundle: Box::new(bundle) })
+}
 
+/// Reads and assembles the caller's bundle (one Query and one BatchGetItem), with the
+/// stamps of the sync sets it reflects.
+async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stamp; 3])> {
     let (org_id, employee_id) = (caller.org_id, caller.employee_id);
     let partition = repo::configs::read_partition(&state.repo, org_id, employee_id).await?;
     let agent_configs: Vec<&AgentConfig> =
         partition.agents.iter().filter(|c| c.status == ConfigStatus::Active).collect();
     let mcp_configs: Vec<&StoredMcpConfig> =
         partition.mcp.iter().filter(|c| c.config.status == ConfigStatus::Active).collect();
-    let mut keys = vec![
-        crate::keys::employee(org_id, employee_id),
-        crate::keys::organization(org_id),
-        crate::keys::subscription(org_id),
-    ];
-    keys.extend(scopes[1..].iter().map(|s| s.key()));
-    keys.extend(agent_configs.iter().map(|c| repo::catalog::key::<AgentSpec>(c.agent_org_id, c.agent_id)));
-    keys.extend(
-        mcp_configs.iter().map(|c| repo::catalog::key::<McpServerSpec>(c.config.server_org_id, c.config.server_id)),
-    );
-    let mut unique = Vec::with_capacity(keys.len());
-    keys.into_iter().for_each(|key| {
-        if !unique.contains(&key) {
-            unique.push(key)
-        }
-    });
-    let keys = unique;
-    let items = state.repo.batch_get(&keys).await?;
+    let agent_refs: Vec<_> = agent_configs.iter().map(|c| (c.agent_org_id, c.agent_id)).collect();
+    let server_refs: Vec<_> = mcp_configs.iter().map(|c| (c.config.server_org_id, c.config.server_id)).collect();
+    let inputs = repo::bundles::inputs(&state.repo, org_id, employee_id, &agent_refs, &server_refs).await?;
 
-    let employee: Employee = found(&items, &keys[0])?.ok_or(Error::NotFound("employee"))?;
-    let org: Organization = found(&items, &keys[1])?.ok_or(Error::NotFound("organization"))?;
-    let subscription = repo::by_key(&items, &keys[2]).cloned().map(repo::subscriptions::parse).transpose()?;
-    let threshold_pct = subscription.map_or(0, |s| s.budget_threshold_pct);
-    let org_set = syncsets::find(&items, scopes[1])?;
-    let platform_set = syncsets::find(&items, scopes[2])?;
-    let stamps = [partition.stamp, org_set.stamp, platform_set.stamp];
-    let approved = org_set.approved.clone();
+    let employee = inputs.employee.ok_or(Error::NotFound("employee"))?;
+    let org = inputs.organization.ok_or(Error::NotFound("organization"))?;
+    let threshold_pct = inputs.subscription.map_or(0, |s| s.budget_threshold_pct);
+    let stamps = [partition.stamp, inputs.org_set.stamp, inputs.platform_set.stamp];
+    let approved = inputs.org_set.approved.clone();
     let own = partition.policies.iter().map(|link| link.policy_id).collect();
-    let subject = Subject::new(&employee, own, org_set, platform_set);
+    let subject = Subject::new(&employee, own, inputs.org_set, inputs.platform_set);
+    let agents = bundle_agents(&agent_configs, &inputs.agents, org_id, &subject)?;
+    let approved_configs = mcp_configs.into_iter().filter(|c| approved.contains(&c.config.server_id));
+    let servers = bundle_servers(state, approved_configs, &inputs.servers, org_id).await?;
 
-    let mut agents = Vec::new();
-    for config in agent_configs {
-        let key = repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id);
-        let Some(agent) = visible::<AgentSpec>(&items, &key, org_id)? else { continue };
+    let policies = subject.resolve(None)?;
+    let spend_cap_reached = partition.spend_cap_reached.contains(&crate::time::now().format("%Y-%m").to_string());
+    let bundle = Bundle {
+        format: FORMAT_VERSION,
+        employee: BundleEmployee {
+            id: employee.id,
+            email: employee.email.clone(),
+            full_name: employee.full_name.clone(),
+            org_id: org.id,
+            org_slug: org.slug.clone(),
+            team_id: employee.team_id,
+        },
+        agents,
+        mcp_servers: servers,
+        budget: BundleBudget {
+            state: BudgetState::of(threshold_pct),
+            threshold_pct,
+            spend_cap: policies
+                .effective
+                .spend_cap_usd
+                .as_ref()
+                .map(|cap| BundleSpendCap { monthly_usd: cap.value, reached: spend_cap_reached }),
+        },
+        policies,
+    };
+    Ok((bundle, stamps))
+}
+
+/// The active agent configurations whose agent the organization still sees, with the
+/// agent's defaults merged with the configuration's overrides and their policies.
+fn bundle_agents(
+    configs: &[&AgentConfig],
+    agents: &[Entry<AgentSpec>],
+    org: OrgId,
+    subject: &Subject,
+) -> Result<Vec<BundleAgent>> {
+    let mut delivered = Vec::new();
+    for config in configs {
+        let Some(agent) = visible(agents, (config.agent_org_id, config.agent_id), org) else { continue };
         let mut settings = agent.spec.default_config.clone();
         json_patch::merge(&mut settings, &config.config_override);
-        agents.push(BundleAgent {
+        delivered.push(BundleAgent {
             config_id: config.id,
             name: config.name.clone(),
             agent_id: agent.id,
@@ -242,13 +262,24 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
             policies: subject.resolve(Some(agent.id))?,
         });
     }
+    Ok(delivered)
+}
 
-    let mut servers = Vec::new();
-    for stored in mcp_configs.into_iter().filter(|c| approved.contains(&c.config.server_id)) {
-        let key = repo::catalog::key::<McpServerSpec>(stored.config.server_org_id, stored.config.server_id);
-        let Some(server) = visible::<McpServerSpec>(&items, &key, org_id)? else { continue };
+/// The MCP configurations of approved servers the organization still sees, with their
+/// launch templates and decrypted credentials.
+async fn bundle_servers<'a>(
+    state: &AppState,
+    configs: impl Iterator<Item = &'a StoredMcpConfig>,
+    servers: &[Entry<McpServerSpec>],
+    org: OrgId,
+) -> Result<Vec<BundleMcpServer>> {
+    let mut delivered = Vec::new();
+    for stored in configs {
+        let Some(server) = visible(servers, (stored.config.server_org_id, stored.config.server_id), org) else {
+            continue;
+        };
         let spec = &server.spec;
-        servers.push(BundleMcpServer {
+        delivered.push(BundleMcpServer {
             config_id: stored.config.id,
             server_id: server.id,
             name: server.name.clone(),
@@ -265,47 +296,21 @@ pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>
             sync_token: stored.config.sync_token.clone(),
         });
     }
-
-    let policies = subject.resolve(None)?;
-    let bundle = Bundle {
-        format: FORMAT_VERSION,
-        employee: BundleEmployee {
-            id: employee.id,
-            email: employee.email.clone(),
-            full_name: employee.full_name.clone(),
-            org_id: org.id,
-            org_slug: org.slug.clone(),
-            team_id: employee.team_id,
-        },
-        agents,
-        mcp_servers: servers,
-        budget: BundleBudget {
-            state: BudgetState::of(threshold_pct),
-            threshold_pct,
-            spend_cap: policies.effective.spend_cap_usd.as_ref().map(|cap| BundleSpendCap {
-                monthly_usd: cap.value,
-                reached: partition.spend_cap_reached.contains(&crate::time::now().format("%Y-%m").to_string()),
-            }),
-        },
-        policies,
-    };
-    let settled_before = crate::time::now() - state.config.sync_settle;
-    let settled = stamps.iter().all(|s| s.changed_at.is_none_or(|at| at < settled_before));
-    enqueue(state, caller, &bundle).await?;
-    Ok(Sync::Bundle { etag: settled.then(|| etag(caller, &stamps)), bundle: Box::new(bundle) })
-}
-
-fn found<T: serde::de::DeserializeOwned>(items: &[repo::Item], key: &crate::keys::Key) -> Result<Option<T>> {
-    Ok(repo::by_key(items, key).cloned().map(repo::from_item).transpose()?)
+    Ok(delivered)
 }
 
 /// A catalog entry read for the bundle, if it still exists and the organization sees it.
-fn visible<S: catalog::Spec>(items: &[repo::Item], key: &crate::keys::Key, org: OrgId) -> Result<Option<Entry<S>>> {
-    let entry: Option<Entry<S>> = found(items, key)?;
-    Ok(entry.filter(|e| e.is_public || e.org_id == Some(org)).map(|mut e| {
-        e.spec.refresh();
-        e
-    }))
+fn visible<S: catalog::Spec>(
+    entries: &[Entry<S>],
+    (owner, id): repo::bundles::EntryRef,
+    org: OrgId,
+) -> Option<Entry<S>> {
+    let entry = entries.iter().find(|e| e.id == id && e.org_id == owner)?;
+    (entry.is_public || entry.org_id == Some(org)).then(|| {
+        let mut entry = entry.clone();
+        entry.spec.refresh();
+        entry
+    })
 }
 
 /// A sync to record, as the sync function puts it on the sync queue after a 200 and the

@@ -33,12 +33,10 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::activity::{ActivityEntry, Actor, EventType};
-use crate::domain::configs::AgentConfig;
 use crate::domain::employees::Employee;
 use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
-use crate::keys;
 use crate::repo::{self, StoreError};
 use crate::validate::Validator;
 
@@ -438,46 +436,29 @@ pub async fn process_message(state: &AppState, body: &str) -> Result<Outcome> {
 
 /// Applies a valid event: record, rollups and spending in one transaction.
 pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
-    let (org, employee_id) = (event.org_id, event.employee_id);
-    let employee_key = keys::employee(org, employee_id);
-    let config_key = event.agent_config_id.map(|c| repo::configs::agent_key(org, employee_id, c));
-    let guard_key = repo::usage::guard_key(org, &event.event_id);
-    let month = Granularity::Month.period(&event.period_start);
-    let cap_key = repo::usage::cap_marker_key(org, employee_id, &month);
-    let mut read_keys = vec![
-        keys::organization(org),
-        employee_key.clone(),
-        keys::subscription(org),
-        guard_key.clone(),
-        cap_key.clone(),
-    ];
-    read_keys.extend(config_key.clone());
-    let items = state.repo.batch_get(&read_keys).await?;
+    let org = event.org_id;
+    let inputs = repo::usage::event_inputs(&state.repo, event).await?;
     // A redelivery is recognised by the read (a failed transaction costs its writes too);
     // the guard in the transaction covers two deliveries racing each other.
-    if repo::by_key(&items, &guard_key).is_some() {
+    if inputs.duplicate {
         return Ok(Outcome::Duplicate);
     }
-    let cap_recorded = repo::by_key(&items, &cap_key).is_some();
-    if repo::by_key(&items, &read_keys[0]).is_none() {
+    let cap_recorded = inputs.cap_recorded;
+    let month = Granularity::Month.period(&event.period_start);
+    if !inputs.organization_exists {
         return Ok(Outcome::Rejected("unknown organization".into()));
     }
-    let Some(employee) = repo::by_key(&items, &employee_key) else {
+    let Some(employee) = inputs.employee else {
         return Ok(Outcome::Rejected("unknown employee".into()));
     };
-    let employee: Employee = repo::from_item(employee.clone())?;
-    let config: Option<AgentConfig> = match &config_key {
-        Some(key) => match repo::by_key(&items, key) {
-            Some(item) => Some(repo::from_item(item.clone())?),
-            None => return Ok(Outcome::Rejected("unknown agent configuration of this employee".into())),
-        },
+    let config = match inputs.config {
+        Some(None) => return Ok(Outcome::Rejected("unknown agent configuration of this employee".into())),
+        Some(config) => config,
         None => None,
     };
-    let mut subscription = match repo::by_key(&items, &read_keys[2]) {
-        Some(item) => repo::subscriptions::parse(item.clone())?,
-        None => return Ok(Outcome::Rejected("the organization has no subscription".into())),
+    let Some(mut subscription) = inputs.subscription else {
+        return Ok(Outcome::Rejected("the organization has no subscription".into()));
     };
-
     let totals = UsageTotals::of(event);
     let rollups = attribution(event, employee.team_id, config.as_ref().map(|c| (c.agent_id, c.id)));
     let now = crate::time::now();
@@ -614,7 +595,7 @@ async fn reject(state: &AppState, body: &str, reason: &str) -> Result<()> {
     let field = |name: &str| parsed.as_ref().and_then(|p| p.get(name)).and_then(Value::as_str).map(str::to_string);
     let org = field("org_id").and_then(|o| o.parse::<Uuid>().ok()).map(OrgId);
     if let Some(org) = org
-        && state.repo.get(&keys::organization(org)).await?.is_some()
+        && repo::organizations::get(&state.repo, org).await?.is_some()
     {
         let event_id = field("event_id").unwrap_or_default();
         let payload = json!({ "event_id": event_id, "reason": reason });

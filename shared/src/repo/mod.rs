@@ -6,6 +6,7 @@ pub mod transaction;
 
 pub mod activity;
 pub mod agent_tools;
+pub mod bundles;
 pub mod catalog;
 pub mod configs;
 pub mod employees;

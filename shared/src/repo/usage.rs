@@ -256,3 +256,41 @@ pub async fn rollups(
 ) -> Result<Vec<Rollup>, StoreError> {
     repo.query_all(rollups_spec(org, dimension, granularity, from, to)).await?.iter().map(parse_rollup).collect()
 }
+
+/// What applying a usage event needs, read with one BatchGetItem.
+pub struct EventInputs {
+    /// The event was applied already (its guard exists).
+    pub duplicate: bool,
+    /// The employee's spend cap was recorded as reached in the event's month.
+    pub cap_recorded: bool,
+    pub organization_exists: bool,
+    pub employee: Option<crate::domain::employees::Employee>,
+    /// The agent configuration the event names: `None` when it names none, `Some(None)`
+    /// when it names one the employee does not have.
+    pub config: Option<Option<crate::domain::configs::AgentConfig>>,
+    pub subscription: Option<crate::domain::subscriptions::Subscription>,
+}
+
+/// Reads the organization, the employee, their named configuration, the subscription,
+/// the event guard and the month's spend-cap marker in one BatchGetItem.
+pub async fn event_inputs(repo: &Repository, event: &UsageEvent) -> Result<EventInputs, StoreError> {
+    let (org, employee) = (event.org_id, event.employee_id);
+    let organization = keys::organization(org);
+    let employee_key = keys::employee(org, employee);
+    let subscription = keys::subscription(org);
+    let guard = guard_key(org, &event.event_id);
+    let cap = cap_marker_key(org, employee, &Granularity::Month.period(&event.period_start));
+    let config = event.agent_config_id.map(|c| super::configs::agent_key(org, employee, c));
+    let mut read = vec![organization.clone(), employee_key.clone(), subscription.clone(), guard.clone(), cap.clone()];
+    read.extend(config.clone());
+    let items = repo.batch_get(&read).await?;
+    let found = |key: &Key| super::by_key(&items, key).cloned();
+    Ok(EventInputs {
+        duplicate: found(&guard).is_some(),
+        cap_recorded: found(&cap).is_some(),
+        organization_exists: found(&organization).is_some(),
+        employee: found(&employee_key).map(super::from_item).transpose()?,
+        config: config.map(|key| found(&key).map(super::from_item).transpose()).transpose()?,
+        subscription: found(&subscription).map(super::subscriptions::parse).transpose()?,
+    })
+}
