@@ -123,6 +123,11 @@ pub fn activity_pk(org: OrgId, year_month: &str) -> String {
     format!("ORG#{org}#ACT#{year_month}")
 }
 
+/// An activity entry: its month's partition, sorted by time and id.
+pub fn activity_entry(org: OrgId, year_month: &str, sort: &str) -> Key {
+    Key::new(activity_pk(org, year_month), sort)
+}
+
 /// GSI1 partition of the activity of one employee (as actor).
 pub fn employee_activity_pk(org: OrgId, employee: EmployeeId) -> String {
     format!("ORG#{org}#EMP#{employee}")
@@ -154,4 +159,116 @@ pub fn pending_requests_pk(org: OrgId) -> String {
 /// GSI1 partition of one employee's requests.
 pub fn employee_requests_pk(org: OrgId, employee: EmployeeId) -> String {
     format!("ORG#{org}#EMP#{employee}#REQ")
+}
+
+/// Guard of a usage event: put only if absent (exactly-once per organization and id).
+pub fn usage_event_guard(org: OrgId, event_id: &str) -> Key {
+    Key::new(format!("{}#USAGEEVT#{event_id}", org_pk(org)), "EVENT")
+}
+
+/// Guard of a rejected usage message, by the hash of its body.
+pub fn usage_rejection_guard(org: OrgId, body_hash: &str) -> Key {
+    Key::new(format!("{}#USAGEREJ#{body_hash}", org_pk(org)), "REJECTED")
+}
+
+/// A usage record: its day's partition, sorted by period start and event id.
+pub fn usage_record(org: OrgId, day: &str, period_start_sortable: &str, event_id: &str) -> Key {
+    Key::new(format!("{}#USAGE#{day}", org_pk(org)), format!("{period_start_sortable}#{event_id}"))
+}
+
+/// The partition of one dimension's rollups (`ORG`, `TEAM`, `EMP`, `AGENT`, `CFG`, `RES`).
+pub fn rollup_pk(org: OrgId, dimension: &str) -> String {
+    format!("{}#ROLLUP#{dimension}", org_pk(org))
+}
+
+/// The sort key of a rollup: `<day|month>#<period>#<id>`.
+pub fn rollup_sk(granularity: &str, period: &str, id: &str) -> String {
+    format!("{granularity}#{period}#{id}")
+}
+
+pub fn rollup(org: OrgId, dimension: &str, granularity: &str, period: &str, id: &str) -> Key {
+    Key::new(rollup_pk(org, dimension), rollup_sk(granularity, period, id))
+}
+
+/// The spending of a closed billing period (`yyyy-mm`).
+pub fn closed_period(org: OrgId, year_month: &str) -> Key {
+    Key::new(org_pk(org), format!("SUB#{year_month}"))
+}
+
+/// Sorts after everything else of an employee's partition, so it never blocks deleting it.
+pub const SPEND_CAP_PREFIX: &str = "~SPENDCAP#";
+
+/// The marker of an employee's spend cap reached in a month.
+pub fn spend_cap_marker(org: OrgId, employee: EmployeeId, year_month: &str) -> Key {
+    Key::new(employee_partition(org, employee), format!("{SPEND_CAP_PREFIX}{year_month}"))
+}
+
+/// The partition of a catalog scope: the platform's (`None`) or an organization's.
+pub fn catalog_partition(owner: Option<OrgId>) -> String {
+    owner.map_or_else(|| CATALOG_PK.to_string(), org_pk)
+}
+
+/// A catalog entry of the kind whose sort keys start with `prefix` (`AGENT#`, ...).
+pub fn catalog_entry(owner: Option<OrgId>, prefix: &str, id: uuid::Uuid) -> Key {
+    Key::new(catalog_partition(owner), format!("{prefix}{id}"))
+}
+
+/// Guard item that makes a catalog name unique in its scope.
+pub fn catalog_name_guard(owner: Option<OrgId>, name_prefix: &str, lowercase_name: &str) -> Key {
+    Key::new(catalog_partition(owner), format!("{name_prefix}{lowercase_name}"))
+}
+
+pub const AGENT_CONFIG_PREFIX: &str = "AGENTCFG#";
+pub const MCP_CONFIG_PREFIX: &str = "MCPCFG#";
+
+pub fn agent_config(org: OrgId, employee: EmployeeId, id: uuid::Uuid) -> Key {
+    Key::new(employee_partition(org, employee), format!("{AGENT_CONFIG_PREFIX}{id}"))
+}
+
+pub fn mcp_config(org: OrgId, employee: EmployeeId, id: uuid::Uuid) -> Key {
+    Key::new(employee_partition(org, employee), format!("{MCP_CONFIG_PREFIX}{id}"))
+}
+
+pub const MCP_APPROVAL_PREFIX: &str = "MCPAPPROVAL#";
+
+/// An organization's approval of an MCP server.
+pub fn mcp_approval(org: OrgId, server: uuid::Uuid) -> Key {
+    Key::new(org_pk(org), format!("{MCP_APPROVAL_PREFIX}{server}"))
+}
+
+/// Sort key prefix of one agent's tool links.
+pub fn agent_tools_prefix(agent: uuid::Uuid) -> String {
+    format!("AGENTTOOL#{agent}#")
+}
+
+/// A tool linked to an agent, in the linking scope's partition.
+pub fn agent_tool(owner: Option<OrgId>, agent: uuid::Uuid, tool: uuid::Uuid) -> Key {
+    Key::new(catalog_partition(owner), format!("{}{tool}", agent_tools_prefix(agent)))
+}
+
+/// Sort key prefixes of policy attachments: to an agent, the organization, a team (in
+/// the organization's or the platform's partition), an employee (in theirs).
+pub fn agent_policies_prefix(agent: uuid::Uuid) -> String {
+    format!("AGENTPOL#{agent}#")
+}
+
+pub const ORG_POLICIES_PREFIX: &str = "ORGPOL#";
+
+pub fn team_policies_prefix(team: TeamId) -> String {
+    format!("TEAMPOL#{team}#")
+}
+
+pub const EMPLOYEE_POLICIES_PREFIX: &str = "POLICY#";
+
+/// A policy attachment: the partition and prefix of its target, and the policy.
+pub fn policy_link(partition: String, prefix: &str, policy: uuid::Uuid) -> Key {
+    Key::new(partition, format!("{prefix}{policy}"))
+}
+
+/// The sort key of a scope's sync set (in the platform's, an organization's or an
+/// employee's partition).
+pub const SYNC_SET_SK: &str = "SYNCSET";
+
+pub fn sync_set(partition: String) -> Key {
+    Key::new(partition, SYNC_SET_SK)
 }

@@ -14,9 +14,9 @@ use crate::domain::catalog::{self, Common, Entry, Spec};
 use crate::domain::{employees, teams};
 use crate::error::{Error, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
-use crate::keys::Key;
 use crate::policy::enforcement::{Enforcement, enforcement};
 use crate::policy::{self, Attachment, Effective, Level, PolicyType, Rules, Severity};
+use crate::repo::policies::AttachedTo;
 use crate::repo::syncsets::{self, SyncSet};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
@@ -178,12 +178,11 @@ pub struct AttachRequest {
     pub overrides: Option<Value>,
 }
 
-/// What an attachment hangs on: the partition owner, and the target's own item, which
-/// must still exist when the attachment is written (agents also count the reference).
+/// What an attachment hangs on: the partition owner, and the target that must still
+/// exist when the attachment is written (none for the organization itself).
 struct Anchor {
     owner: Option<OrgId>,
-    item: Option<Key>,
-    counted: bool,
+    target: Option<AttachedTo>,
 }
 
 /// Checks the target exists for the caller.
@@ -195,30 +194,25 @@ async fn check_target(state: &AppState, principal: &Principal, target: Target) -
     match (target, org) {
         (Target::Agent(agent), _) => {
             let agent = catalog::visible_to::<AgentSpec>(state, org, agent).await?;
-            let item = repo::catalog::key::<AgentSpec>(agent.org_id, agent.id);
-            Ok(Anchor { owner: org, item: Some(item), counted: true })
+            Ok(Anchor { owner: org, target: Some(AttachedTo::Agent(agent.org_id, agent.id)) })
         }
         (Target::Team(team), Some(org)) => {
             teams::find(state, org, team).await?;
-            Ok(Anchor { owner: Some(org), item: Some(crate::keys::team(org, team)), counted: false })
+            Ok(Anchor { owner: Some(org), target: Some(AttachedTo::Team(org, team)) })
         }
         (Target::Employee(employee), Some(org)) => {
             employees::find(state, org, employee).await?;
-            Ok(Anchor { owner: Some(org), item: Some(crate::keys::employee(org, employee)), counted: false })
+            Ok(Anchor { owner: Some(org), target: Some(AttachedTo::Employee(org, employee)) })
         }
-        (Target::Org, Some(org)) => Ok(Anchor { owner: Some(org), item: None, counted: false }),
+        (Target::Org, Some(org)) => Ok(Anchor { owner: Some(org), target: None }),
         (_, None) => Err(Error::Forbidden("the platform attaches policies to global agents only".into())),
     }
 }
 
 /// Keeps the target alive while the attachment is written (and counts agent references).
 fn anchor(tx: &mut repo::Transaction, anchor: &Anchor, delta: i32) {
-    match (&anchor.item, anchor.counted) {
-        (Some(item), true) => repo::catalog::adjust_refs_at(tx, item, delta),
-        (Some(item), false) if delta > 0 => {
-            tx.check(item, repo::Expr::new("attribute_exists(PK)"), repo::catalog::REFERENCE_MISSING);
-        }
-        _ => {}
+    if let Some(target) = &anchor.target {
+        repo::policies::hold_target(tx, target, delta);
     }
 }
 

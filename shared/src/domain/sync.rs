@@ -372,11 +372,12 @@ pub async fn record_message(state: &AppState, body: &str) -> Result<()> {
 /// condition; the marks are then written one by one, skipping it.
 pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
     let (org, employee, at) = (record.org_id, record.employee_id, &record.synced_at);
-    let delivered: Vec<(&str, Uuid)> = record
+    use repo::configs::ConfigKind;
+    let delivered: Vec<(ConfigKind, Uuid)> = record
         .agent_config_ids
         .iter()
-        .map(|id| (repo::configs::AGENT_PREFIX, *id))
-        .chain(record.mcp_config_ids.iter().map(|id| (repo::configs::MCP_PREFIX, *id)))
+        .map(|id| (ConfigKind::Agent, *id))
+        .chain(record.mcp_config_ids.iter().map(|id| (ConfigKind::Mcp, *id)))
         .collect();
     let payload = json!({
         "employee_id": employee,
@@ -389,15 +390,15 @@ pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
         ..ActivityEntry::by(org, Actor::Employee, Some(employee), EventType::ConfigSynced, payload)
     };
     let retention = state.config.activity_retention_days;
-    let chunks: Vec<&[(&str, Uuid)]> =
+    let chunks: Vec<&[(ConfigKind, Uuid)]> =
         if delivered.is_empty() { vec![&[]] } else { delivered.chunks(repo::transaction::MAX_ITEMS - 1).collect() };
     for (i, chunk) in chunks.into_iter().enumerate() {
         let mut tx = state.repo.transaction();
         if i == 0 {
             repo::activity::record_once(&mut tx, &entry, retention)?;
         }
-        for (prefix, id) in chunk {
-            repo::configs::mark_synced(&mut tx, org, employee, prefix, *id, at);
+        for (kind, id) in chunk {
+            repo::configs::mark_synced(&mut tx, org, employee, *kind, *id, at);
         }
         match state.repo.transact(tx).await {
             Ok(()) | Err(repo::StoreError::ConditionFailed(repo::activity::RECORDED)) => {}
@@ -407,9 +408,9 @@ pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
                     repo::activity::record_once(&mut tx, &entry, retention)?;
                     ignore_condition(state.repo.transact(tx).await)?;
                 }
-                for (prefix, id) in chunk {
+                for (kind, id) in chunk {
                     let mut tx = state.repo.transaction();
-                    repo::configs::mark_synced(&mut tx, org, employee, prefix, *id, at);
+                    repo::configs::mark_synced(&mut tx, org, employee, *kind, *id, at);
                     ignore_condition(state.repo.transact(tx).await)?;
                 }
             }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_attr, to_item, with_key};
 use crate::activity::{ActivityEntry, EventType};
 use crate::ids::{EmployeeId, OrgId};
-use crate::keys::{self, Key};
+use crate::keys;
 use crate::pagination::{Page, PageRequest};
 use crate::time::sortable;
 
@@ -27,8 +27,7 @@ pub fn record_once(tx: &mut Transaction, entry: &ActivityEntry, retention_days: 
 
 fn item(entry: &ActivityEntry, retention_days: i64) -> Result<Item, StoreError> {
     let sort = format!("{}#{}", sortable(&entry.created_at), entry.id);
-    let key =
-        Key { pk: keys::activity_pk(entry.org_id, &entry.created_at.format("%Y-%m").to_string()), sk: sort.clone() };
+    let key = keys::activity_entry(entry.org_id, &entry.created_at.format("%Y-%m").to_string(), &sort);
     let mut item = with_key(to_item(entry)?, &key, "activity");
     if let Some(employee) = entry.employee_id {
         item.insert(keys::GSI1PK.into(), s(keys::employee_activity_pk(entry.org_id, employee)));

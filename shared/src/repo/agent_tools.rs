@@ -3,16 +3,16 @@
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
 use crate::domain::agents::AgentTool;
 use crate::ids::OrgId;
-use crate::keys::Key;
+use crate::keys::{self, Key};
 
 pub const LINKED: &str = "agent_tool";
 
 fn prefix(agent: uuid::Uuid) -> String {
-    format!("AGENTTOOL#{agent}#")
+    keys::agent_tools_prefix(agent)
 }
 
 fn key(owner: Option<OrgId>, agent: uuid::Uuid, tool: uuid::Uuid) -> Key {
-    Key { pk: super::catalog::partition(owner), sk: format!("{}{tool}", prefix(agent)) }
+    keys::agent_tool(owner, agent, tool)
 }
 
 pub async fn get(
@@ -25,7 +25,7 @@ pub async fn get(
 }
 
 pub async fn list(repo: &Repository, owner: Option<OrgId>, agent: uuid::Uuid) -> Result<Vec<AgentTool>, StoreError> {
-    let spec = QuerySpec::table(super::catalog::partition(owner), &prefix(agent));
+    let spec = QuerySpec::table(keys::catalog_partition(owner), &prefix(agent));
     repo.query_all(spec).await?.into_iter().map(from_item).collect()
 }
 

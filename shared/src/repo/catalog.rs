@@ -17,17 +17,16 @@ pub const MISSING: &str = "catalog_entry";
 pub const REFERENCED: &str = "catalog_referenced";
 pub const REFERENCE_MISSING: &str = "catalog_reference_missing";
 
-/// The partition of a scope: `None` is the global catalog.
-pub fn partition(owner: Option<OrgId>) -> String {
-    owner.map_or_else(|| keys::CATALOG_PK.to_string(), keys::org_pk)
+fn partition(owner: Option<OrgId>) -> String {
+    keys::catalog_partition(owner)
 }
 
 pub fn key<S: Spec>(owner: Option<OrgId>, id: uuid::Uuid) -> Key {
-    Key { pk: partition(owner), sk: format!("{}{id}", S::PREFIX) }
+    keys::catalog_entry(owner, S::PREFIX, id)
 }
 
 fn name_guard_key<S: Spec>(owner: Option<OrgId>, name: &str) -> Key {
-    Key { pk: partition(owner), sk: format!("{}{}", S::NAME_PREFIX, name.to_lowercase()) }
+    keys::catalog_name_guard(owner, S::NAME_PREFIX, &name.to_lowercase())
 }
 
 fn item<S: Spec>(entry: &Entry<S>) -> Result<Item, StoreError> {

@@ -4,7 +4,7 @@
 //! that `max_agents_per_employee` holds under concurrent writes. Every write also moves
 //! the employee's sync set version (the sync's ETag).
 
-use super::syncsets::{Change, SK as SYNCSET_SK, Scope};
+use super::syncsets::{Change, Scope};
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
 use crate::domain::configs::{AgentConfig, ConfigStatus, StoredMcpConfig};
 use crate::domain::employees::Employee;
@@ -15,15 +15,25 @@ use crate::pagination::{Page, PageRequest};
 
 pub const AGENT_LIMIT: &str = "agent_limit";
 pub const CHANGED: &str = "config_changed";
-pub const AGENT_PREFIX: &str = "AGENTCFG#";
-pub const MCP_PREFIX: &str = "MCPCFG#";
 
-fn key(org: OrgId, employee: EmployeeId, prefix: &str, id: uuid::Uuid) -> Key {
-    Key { pk: keys::employee_partition(org, employee), sk: format!("{prefix}{id}") }
+use keys::{AGENT_CONFIG_PREFIX as AGENT_PREFIX, MCP_CONFIG_PREFIX as MCP_PREFIX};
+
+/// Which of an employee's configurations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigKind {
+    Agent,
+    Mcp,
+}
+
+fn key(org: OrgId, employee: EmployeeId, kind: ConfigKind, id: uuid::Uuid) -> Key {
+    match kind {
+        ConfigKind::Agent => keys::agent_config(org, employee, id),
+        ConfigKind::Mcp => keys::mcp_config(org, employee, id),
+    }
 }
 
 pub fn agent_key(org: OrgId, employee: EmployeeId, id: uuid::Uuid) -> Key {
-    key(org, employee, AGENT_PREFIX, id)
+    keys::agent_config(org, employee, id)
 }
 
 /// Every configuration write changes what the employee's next sync delivers.
@@ -36,7 +46,7 @@ fn unchanged(updated_at: &crate::time::Timestamp) -> Expr {
 }
 
 pub fn create_agent(tx: &mut Transaction, config: &AgentConfig) -> Result<(), StoreError> {
-    let key = key(config.org_id, config.employee_id, AGENT_PREFIX, config.id);
+    let key = keys::agent_config(config.org_id, config.employee_id, config.id);
     tx.put_new(with_key(to_item(config)?, &key, "agent_config"), CHANGED);
     touch(tx, config.org_id, config.employee_id, &config.updated_at);
     Ok(())
@@ -82,7 +92,7 @@ pub async fn get_agent(
     employee: EmployeeId,
     id: uuid::Uuid,
 ) -> Result<Option<AgentConfig>, StoreError> {
-    repo.get_as(&key(org, employee, AGENT_PREFIX, id)).await
+    repo.get_as(&keys::agent_config(org, employee, id)).await
 }
 
 /// A filter on configurations' status (none: every status).
@@ -106,7 +116,7 @@ pub async fn list_agents(
 }
 
 pub fn replace_agent(tx: &mut Transaction, after: &AgentConfig, before: &AgentConfig) -> Result<(), StoreError> {
-    let key = key(after.org_id, after.employee_id, AGENT_PREFIX, after.id);
+    let key = keys::agent_config(after.org_id, after.employee_id, after.id);
     tx.put_if(with_key(to_item(after)?, &key, "agent_config"), unchanged(&before.updated_at), CHANGED);
     touch(tx, after.org_id, after.employee_id, &after.updated_at);
     Ok(())
@@ -114,7 +124,7 @@ pub fn replace_agent(tx: &mut Transaction, after: &AgentConfig, before: &AgentCo
 
 pub fn delete_agent(tx: &mut Transaction, config: &AgentConfig) {
     tx.delete(
-        &key(config.org_id, config.employee_id, AGENT_PREFIX, config.id),
+        &keys::agent_config(config.org_id, config.employee_id, config.id),
         Some(unchanged(&config.updated_at)),
         CHANGED,
     );
@@ -123,7 +133,7 @@ pub fn delete_agent(tx: &mut Transaction, config: &AgentConfig) {
 
 pub fn create_mcp(tx: &mut Transaction, stored: &StoredMcpConfig) -> Result<(), StoreError> {
     let c = &stored.config;
-    tx.put_new(with_key(to_item(stored)?, &key(c.org_id, c.employee_id, MCP_PREFIX, c.id), "mcp_config"), CHANGED);
+    tx.put_new(with_key(to_item(stored)?, &keys::mcp_config(c.org_id, c.employee_id, c.id), "mcp_config"), CHANGED);
     touch(tx, c.org_id, c.employee_id, &c.updated_at);
     Ok(())
 }
@@ -134,7 +144,7 @@ pub async fn get_mcp(
     employee: EmployeeId,
     id: uuid::Uuid,
 ) -> Result<Option<StoredMcpConfig>, StoreError> {
-    repo.get_as(&key(org, employee, MCP_PREFIX, id)).await
+    repo.get_as(&keys::mcp_config(org, employee, id)).await
 }
 
 pub async fn list_mcp(
@@ -150,7 +160,7 @@ pub async fn list_mcp(
 
 pub fn replace_mcp(tx: &mut Transaction, after: &StoredMcpConfig, before: &StoredMcpConfig) -> Result<(), StoreError> {
     let c = &after.config;
-    let item = with_key(to_item(after)?, &key(c.org_id, c.employee_id, MCP_PREFIX, c.id), "mcp_config");
+    let item = with_key(to_item(after)?, &keys::mcp_config(c.org_id, c.employee_id, c.id), "mcp_config");
     tx.put_if(item, unchanged(&before.config.updated_at), CHANGED);
     touch(tx, c.org_id, c.employee_id, &c.updated_at);
     Ok(())
@@ -158,7 +168,7 @@ pub fn replace_mcp(tx: &mut Transaction, after: &StoredMcpConfig, before: &Store
 
 pub fn delete_mcp(tx: &mut Transaction, stored: &StoredMcpConfig) {
     let c = &stored.config;
-    tx.delete(&key(c.org_id, c.employee_id, MCP_PREFIX, c.id), Some(unchanged(&c.updated_at)), CHANGED);
+    tx.delete(&keys::mcp_config(c.org_id, c.employee_id, c.id), Some(unchanged(&c.updated_at)), CHANGED);
     touch(tx, c.org_id, c.employee_id, &crate::time::now());
 }
 
@@ -189,9 +199,9 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
             partition.mcp.push(from_item(item)?);
         } else if sk.starts_with(super::policies::EMPLOYEE_PREFIX) {
             partition.policies.push(from_item(item)?);
-        } else if sk == SYNCSET_SK {
+        } else if sk == keys::SYNC_SET_SK {
             partition.stamp = super::syncsets::stamp(&item)?;
-        } else if let Some(period) = sk.strip_prefix(super::usage::SPEND_CAP_PREFIX) {
+        } else if let Some(period) = sk.strip_prefix(keys::SPEND_CAP_PREFIX) {
             partition.spend_cap_reached.push(period.to_string());
         }
     }
@@ -220,10 +230,10 @@ pub fn mark_synced(
     tx: &mut Transaction,
     org: OrgId,
     employee: EmployeeId,
-    prefix: &str,
+    kind: ConfigKind,
     id: uuid::Uuid,
     at: &crate::time::Timestamp,
 ) {
     let update = Expr::set(vec![("last_sync_at", ts(at))]);
-    tx.update(&key(org, employee, prefix, id), update, Some(Expr::new("attribute_exists(PK)")), CHANGED);
+    tx.update(&key(org, employee, kind, id), update, Some(Expr::new("attribute_exists(PK)")), CHANGED);
 }

@@ -7,10 +7,10 @@ use crate::keys::{self, Key};
 
 pub const ALREADY_APPROVED: &str = "mcp_approved";
 pub const NOT_APPROVED: &str = "mcp_not_approved";
-const PREFIX: &str = "MCPAPPROVAL#";
+const PREFIX: &str = keys::MCP_APPROVAL_PREFIX;
 
 fn key(org: OrgId, server: uuid::Uuid) -> Key {
-    Key { pk: keys::org_pk(org), sk: format!("{PREFIX}{server}") }
+    keys::mcp_approval(org, server)
 }
 
 pub async fn approvals(repo: &Repository, org: OrgId) -> Result<Vec<McpApproval>, StoreError> {

@@ -1,5 +1,9 @@
 //! DynamoDB access. One [`Repository`] per process (cheap to clone); each access pattern
-//! is one named function in the entity's module; keys come from [`crate::keys`].
+//! is one named function in the entity's module (`repo::requests::pending`,
+//! `repo::bundles::inputs`, `repo::usage::event_inputs`, ...), which takes and returns
+//! domain types: the domain names no attribute, builds no expression and reads no item
+//! by position. Keys come from [`crate::keys`]; the repository makes no product decision
+//! (who may, what is valid), the domain does.
 
 mod expr;
 pub mod transaction;

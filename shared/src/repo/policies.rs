@@ -11,26 +11,26 @@ use crate::keys::{self, Key};
 
 pub const LINKED: &str = "policy_link";
 /// Sort key prefix of the attachments in an employee's partition.
-pub const EMPLOYEE_PREFIX: &str = "POLICY#";
+pub const EMPLOYEE_PREFIX: &str = keys::EMPLOYEE_POLICIES_PREFIX;
 
 fn partition(owner: Option<OrgId>, target: Target) -> String {
     match (target, owner) {
         (Target::Employee(employee), Some(org)) => keys::employee_partition(org, employee),
-        _ => super::catalog::partition(owner),
+        _ => keys::catalog_partition(owner),
     }
 }
 
 fn prefix(target: Target) -> String {
     match target {
-        Target::Agent(agent) => format!("AGENTPOL#{agent}#"),
-        Target::Org => "ORGPOL#".into(),
-        Target::Team(team) => format!("TEAMPOL#{team}#"),
+        Target::Agent(agent) => keys::agent_policies_prefix(agent),
+        Target::Org => keys::ORG_POLICIES_PREFIX.into(),
+        Target::Team(team) => keys::team_policies_prefix(team),
         Target::Employee(_) => EMPLOYEE_PREFIX.into(),
     }
 }
 
 fn key(owner: Option<OrgId>, target: Target, policy: uuid::Uuid) -> Key {
-    Key { pk: partition(owner, target), sk: format!("{}{policy}", prefix(target)) }
+    keys::policy_link(partition(owner, target), &prefix(target), policy)
 }
 
 pub async fn get_link(
@@ -67,4 +67,29 @@ pub fn replace_link(
 
 pub fn delete_link(tx: &mut Transaction, owner: Option<OrgId>, target: Target, policy: uuid::Uuid) {
     tx.delete(&key(owner, target, policy), Some(Expr::new("attribute_exists(PK)")), LINKED);
+}
+
+/// What an attachment hangs on, which must exist while the attachment is written.
+pub enum AttachedTo {
+    /// An agent of the catalog (owner, id): the attachment counts as its reference.
+    Agent(Option<OrgId>, uuid::Uuid),
+    Team(OrgId, crate::ids::TeamId),
+    Employee(OrgId, crate::ids::EmployeeId),
+}
+
+/// Keeps the target alive in the attachment's transaction: an agent counts the
+/// reference (`delta`); a team or an employee must still exist when attaching.
+pub fn hold_target(tx: &mut Transaction, target: &AttachedTo, delta: i32) {
+    let exists = |tx: &mut Transaction, key: &Key| {
+        tx.check(key, Expr::new("attribute_exists(PK)"), super::catalog::REFERENCE_MISSING);
+    };
+    match *target {
+        AttachedTo::Agent(owner, id) => {
+            let key = super::catalog::key::<crate::domain::agents::AgentSpec>(owner, id);
+            super::catalog::adjust_refs_at(tx, &key, delta);
+        }
+        AttachedTo::Team(org, team) if delta > 0 => exists(tx, &keys::team(org, team)),
+        AttachedTo::Employee(org, employee) if delta > 0 => exists(tx, &keys::employee(org, employee)),
+        AttachedTo::Team(..) | AttachedTo::Employee(..) => {}
+    }
 }

@@ -27,7 +27,7 @@ use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys::{self, Key};
 use crate::time::Timestamp;
 
-pub const SK: &str = "SYNCSET";
+pub const SK: &str = keys::SYNC_SET_SK;
 /// The tag of a change that would take a scope's policies over [`POLICY_BYTES_MAX`].
 pub const POLICY_SPACE: &str = "policy_space";
 /// The most policy content (JSON bytes) one scope keeps: the set must stay well inside
@@ -59,12 +59,11 @@ impl Scope {
     }
 
     pub fn key(self) -> Key {
-        let pk = match self {
+        keys::sync_set(match self {
             Scope::Catalog => keys::CATALOG_PK.to_string(),
             Scope::Org(org) => keys::org_pk(org),
             Scope::Employee(org, employee) => keys::employee_partition(org, employee),
-        };
-        Key { pk, sk: SK.into() }
+        })
     }
 }
 

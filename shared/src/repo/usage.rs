@@ -30,30 +30,23 @@ pub const PERIOD_MOVED: &str = "billing_period_moved";
 
 const GUARD_TTL_DAYS: i64 = 60;
 
-pub fn guard_key(org: OrgId, event_id: &str) -> Key {
-    Key { pk: format!("{}#USAGEEVT#{event_id}", keys::org_pk(org)), sk: "EVENT".into() }
+fn guard_key(org: OrgId, event_id: &str) -> Key {
+    keys::usage_event_guard(org, event_id)
 }
 
 fn record_key(event: &UsageEvent) -> Key {
-    let day = event.period_start.format("%Y-%m-%d");
-    Key {
-        pk: format!("{}#USAGE#{day}", keys::org_pk(event.org_id)),
-        sk: format!("{}#{}", sortable(&event.period_start), event.event_id),
-    }
+    let day = event.period_start.format("%Y-%m-%d").to_string();
+    keys::usage_record(event.org_id, &day, &sortable(&event.period_start), &event.event_id)
 }
 
-pub fn rollup_pk(org: OrgId, dimension: Dimension) -> String {
-    format!("{}#ROLLUP#{}", keys::org_pk(org), dimension.as_str())
-}
-
-fn rollup_sk(granularity: Granularity, period: &str, id: &str) -> String {
-    format!("{}#{period}#{id}", granularity.as_str())
+fn rollup_key(org: OrgId, (dimension, granularity, period, id): (Dimension, Granularity, &str, &str)) -> Key {
+    keys::rollup(org, dimension.as_str(), granularity.as_str(), period, id)
 }
 
 /// Guards the record of a rejected message (by the hash of its body): fails with
 /// [`DUPLICATE`] when it was recorded before.
 pub fn guard_rejection(tx: &mut Transaction, org: OrgId, body_hash: &str, now: &Timestamp) {
-    let key = Key { pk: format!("{}#USAGEREJ#{body_hash}", keys::org_pk(org)), sk: "REJECTED".into() };
+    let key = keys::usage_rejection_guard(org, body_hash);
     let expires = *now + Duration::days(GUARD_TTL_DAYS);
     let guard = Item::from([(keys::TTL.to_string(), n(expires.timestamp()))]);
     tx.put_new(with_key(guard, &key, "usage_rejection_guard"), DUPLICATE);
@@ -79,7 +72,7 @@ pub fn record_item(event: &UsageEvent) -> Result<Item, StoreError> {
 /// A whole rollup item (what bulk loads write; the processor adds with [`add_to_rollup`]).
 pub fn rollup_item(org: OrgId, rollup: (Dimension, Granularity, &str, &str), totals: &UsageTotals) -> Item {
     let (dimension, granularity, period, id) = rollup;
-    let key = Key { pk: rollup_pk(org, dimension), sk: rollup_sk(granularity, period, id) };
+    let key = rollup_key(org, rollup);
     let item = Item::from([
         ("dimension".to_string(), s(dimension.as_str())),
         ("granularity".to_string(), s(granularity.as_str())),
@@ -102,7 +95,7 @@ pub fn add_to_rollup(
     totals: &UsageTotals,
 ) {
     let (dimension, granularity, period, id) = rollup;
-    let key = Key { pk: rollup_pk(org, dimension), sk: rollup_sk(granularity, period, id) };
+    let key = rollup_key(org, rollup);
     let update = Expr::set(vec![
         ("dimension", s(dimension.as_str())),
         ("granularity", s(granularity.as_str())),
@@ -132,7 +125,7 @@ pub fn add_to_current(tx: &mut Transaction, org: OrgId, period_start: &Timestamp
 }
 
 fn closed_key(org: OrgId, period_start: &Timestamp) -> Key {
-    Key { pk: keys::org_pk(org), sk: format!("SUB#{}", period_start.format("%Y-%m")) }
+    keys::closed_period(org, &period_start.format("%Y-%m").to_string())
 }
 
 /// Adds to the spending of a closed billing period (a late event).
@@ -173,9 +166,6 @@ pub fn roll_over(
 
 /// The tag of a spend cap recorded before.
 pub const CAP_RECORDED: &str = "spend_cap_recorded";
-/// Sort key prefix of the spend cap markers in an employee's partition (after the sync
-/// set: not "content" of the partition).
-pub const SPEND_CAP_PREFIX: &str = "~SPENDCAP#";
 
 /// Marks an employee's spend cap reached in a billing period (`yyyy-mm`), once; the
 /// marker expires `keep` after it was written.
@@ -192,8 +182,8 @@ pub fn mark_cap_reached(
     tx.put_new(with_key(item, &key, "spend_cap_marker"), CAP_RECORDED);
 }
 
-pub fn cap_marker_key(org: OrgId, employee: crate::ids::EmployeeId, period: &str) -> Key {
-    Key { pk: keys::employee_partition(org, employee), sk: format!("{SPEND_CAP_PREFIX}{period}") }
+fn cap_marker_key(org: OrgId, employee: crate::ids::EmployeeId, period: &str) -> Key {
+    keys::spend_cap_marker(org, employee, period)
 }
 
 /// One employee's month rollup, if any.
@@ -203,10 +193,7 @@ pub async fn employee_month(
     employee: crate::ids::EmployeeId,
     period: &str,
 ) -> Result<Option<Rollup>, StoreError> {
-    let key = Key {
-        pk: rollup_pk(org, Dimension::Employee),
-        sk: rollup_sk(Granularity::Month, period, &employee.to_string()),
-    };
+    let key = rollup_key(org, (Dimension::Employee, Granularity::Month, period, &employee.to_string()));
     repo.get(&key).await?.as_ref().map(parse_rollup).transpose()
 }
 
@@ -222,7 +209,8 @@ pub async fn closed_spending(repo: &Repository, org: OrgId, period_start: &Times
 /// (periods as `yyyy-mm-dd` or `yyyy-mm`, inclusive).
 fn rollups_spec(org: OrgId, dimension: Dimension, granularity: Granularity, from: &str, to: &str) -> QuerySpec {
     let g = granularity.as_str();
-    QuerySpec::table(rollup_pk(org, dimension), "").between(format!("{g}#{from}#"), format!("{g}#{to}#~"), false)
+    let (low, high) = (keys::rollup_sk(g, from, ""), format!("{}~", keys::rollup_sk(g, to, "")));
+    QuerySpec::table(keys::rollup_pk(org, dimension.as_str()), "").between(low, high, false)
 }
 
 pub fn parse_rollup(item: &Item) -> Result<Rollup, StoreError> {
