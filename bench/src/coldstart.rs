@@ -49,6 +49,11 @@ async fn start_once(binary: &Path, table: &str) -> Result<(Duration, u64), BoxEr
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true")
         .env("TABLE_NAME", table)
+        // What functions check at cold start; the start itself calls none of them.
+        .env("KMS_KEY_ID", "alias/bench")
+        .env("SYNC_QUEUE_URL", "http://127.0.0.1:1/sync")
+        .env("USAGE_QUEUE_URL", "http://127.0.0.1:1/usage")
+        .env("USAGE_DLQ_URL", "http://127.0.0.1:1/usage-dlq")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

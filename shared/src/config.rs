@@ -33,7 +33,36 @@ pub struct Config {
     pub usage_dlq_url: Option<String>,
 }
 
+/// A resource a function cannot work without: checked at cold start
+/// ([`Config::require`]), so a deployment that forgot one fails to start instead of
+/// answering 500 on the first request that needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// `KMS_KEY_ID`: the key that encrypts MCP credentials.
+    VaultKey,
+    /// `SYNC_QUEUE_URL`: where syncs are queued for recording.
+    SyncQueue,
+    /// `USAGE_QUEUE_URL`: where `POST /v1/usage` queues events.
+    UsageQueue,
+    /// `USAGE_DLQ_URL`: where the usage processor moves rejected events.
+    UsageDeadLetterQueue,
+}
+
 impl Config {
+    /// Fails naming every resource of `needs` that is not configured.
+    pub fn require(&self, needs: &[Resource]) -> Result<(), ConfigError> {
+        let missing: Vec<&str> = needs
+            .iter()
+            .filter_map(|need| match need {
+                Resource::VaultKey => self.kms_key_id.is_none().then_some("KMS_KEY_ID"),
+                Resource::SyncQueue => self.sync_queue_url.is_none().then_some("SYNC_QUEUE_URL"),
+                Resource::UsageQueue => self.usage_queue_url.is_none().then_some("USAGE_QUEUE_URL"),
+                Resource::UsageDeadLetterQueue => self.usage_dlq_url.is_none().then_some("USAGE_DLQ_URL"),
+            })
+            .collect();
+        if missing.is_empty() { Ok(()) } else { Err(ConfigError(format!("{} not set", missing.join(", ")))) }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: required("TABLE_NAME")?,
@@ -78,5 +107,20 @@ fn number(name: &str, default: i64) -> Result<i64, ConfigError> {
     match std::env::var(name) {
         Err(_) => Ok(default),
         Ok(v) => v.parse().map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_resources_are_named() {
+        let mut config = Config::for_table("t", None);
+        assert!(config.require(&[]).is_ok());
+        let error = config.require(&[Resource::SyncQueue, Resource::VaultKey]).unwrap_err().to_string();
+        assert!(error.contains("SYNC_QUEUE_URL") && error.contains("KMS_KEY_ID"), "{error}");
+        config.sync_queue_url = Some("https://queue".into());
+        assert!(config.require(&[Resource::SyncQueue]).is_ok());
     }
 }

@@ -6,6 +6,7 @@ use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
+use crate::config::Resource;
 use crate::error::Error;
 
 /// Largest request body accepted (API Gateway allows 10 MB; nothing here needs more).
@@ -34,10 +35,12 @@ pub fn finish(router: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Runs one function's router as a Lambda behind API Gateway (HTTP API, payload 2.0).
-pub async fn run_http(router: OpenApiRouter<AppState>) -> Result<(), lambda_http::Error> {
+/// Runs one function's router as a Lambda behind API Gateway (HTTP API, payload 2.0),
+/// once the resources it `needs` are configured.
+pub async fn run_http(router: OpenApiRouter<AppState>, needs: &[Resource]) -> Result<(), lambda_http::Error> {
     init_tracing();
     let state = AppState::from_env().await?;
+    state.config.require(needs)?;
     // Roll out new default role permissions with the deployment that brings them (the
     // first cold start of any function writes them; a no-op when they are current).
     if let Err(e) = crate::domain::roles::ensure_defaults(&state).await {
@@ -50,12 +53,13 @@ pub async fn run_http(router: OpenApiRouter<AppState>) -> Result<(), lambda_http
 /// Runs a queue consumer as a Lambda with an SQS event source that reports batch item
 /// failures: `handle` runs once per message; a failed message alone is retried (and
 /// dead-lettered by the queue's redrive policy), the rest of the batch is done.
-pub async fn run_sqs<F>(handle: F) -> Result<(), lambda_runtime::Error>
+pub async fn run_sqs<F>(handle: F, needs: &[Resource]) -> Result<(), lambda_runtime::Error>
 where
     F: AsyncFn(&AppState, &str) -> crate::Result<()>,
 {
     init_tracing();
     let state = AppState::from_env().await?;
+    state.config.require(needs)?;
     let handle = &handle;
     let state = &state;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<SqsEvent>| async move {

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    agentctl_shared::lambda::run_http(fn_requests::router()).await
+    agentctl_shared::lambda::run_http(fn_requests::router(), &[]).await
 }

@@ -6,5 +6,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    agentctl_shared::lambda::run_sqs(agentctl_shared::domain::sync::record_message).await
+    agentctl_shared::lambda::run_sqs(agentctl_shared::domain::sync::record_message, &[]).await
 }

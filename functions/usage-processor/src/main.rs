@@ -4,7 +4,10 @@
 // The processor's future nests the SDK's, the runtime's and the domain's state machines.
 #![recursion_limit = "256"]
 
+use agentctl_shared::config::Resource;
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    agentctl_shared::lambda::run_sqs(agentctl_shared::domain::usage::handle_message).await
+    agentctl_shared::lambda::run_sqs(agentctl_shared::domain::usage::handle_message, &[Resource::UsageDeadLetterQueue])
+        .await
 }
