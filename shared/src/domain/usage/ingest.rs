@@ -1,0 +1,106 @@
+//! `POST /v1/usage`: validated batches put on the usage queue.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::AppState;
+use crate::error::{Error, Result};
+
+/// `POST /v1/usage`: up to 100 events.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageBatch {
+    pub events: Vec<NewUsageEvent>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Accepted {
+    /// Events queued for processing (each counted once per event id).
+    pub accepted: usize,
+    pub event_ids: Vec<String>,
+}
+
+const BATCH_MAX: usize = 100;
+
+/// Validates a batch (every event: the caller's organization; another employee's usage
+/// only with `usage:write`) and queues it for the usage processor.
+pub async fn submit(state: &AppState, caller: &crate::auth::Caller, batch: UsageBatch) -> Result<Accepted> {
+    if batch.events.is_empty() || batch.events.len() > BATCH_MAX {
+        return Err(Error::invalid("events", format!("must hold 1 to {BATCH_MAX} events")));
+    }
+    let now = crate::time::now();
+    let mut errors = Vec::new();
+    let mut events = Vec::new();
+    for (i, new) in batch.events.into_iter().enumerate() {
+        let at = |field: &str| format!("events[{i}].{field}");
+        if new.org_id.is_some_and(|org| org != caller.org_id) {
+            errors
+                .push(crate::validate::FieldError { field: at("org_id"), message: "must be your organization".into() });
+            continue;
+        }
+        if new.employee_id.is_some_and(|e| e != caller.employee_id) {
+            caller.require(crate::roles::Permission::UsageWrite)?;
+        }
+        match new.validate(Some((caller.org_id, caller.employee_id)), &now) {
+            Ok(event) => events.push(event),
+            Err(Error::Validation(found)) => errors.extend(
+                found.into_iter().map(|e| crate::validate::FieldError { field: at(&e.field), message: e.message }),
+            ),
+            Err(e) => return Err(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    enqueue(state, &events).await?;
+    Ok(Accepted { accepted: events.len(), event_ids: events.into_iter().map(|e| e.event_id).collect() })
+}
+
+/// Puts valid events on the usage queue, 10 per SendMessageBatch. A failure fails the
+/// whole call: retrying it is safe, events count once per event id.
+pub async fn enqueue(state: &AppState, events: &[UsageEvent]) -> Result<()> {
+    let url = state.config.usage_queue_url.as_deref().ok_or_else(|| Error::internal("USAGE_QUEUE_URL is not set"))?;
+    for chunk in events.chunks(10) {
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, event)| {
+                aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(wire(event).to_string())
+                    .build()
+                    .map_err(Error::internal)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = state
+            .sqs
+            .send_message_batch()
+            .queue_url(url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| Error::Unavailable(e.into()))?;
+        if !out.failed.is_empty() {
+            return Err(Error::Unavailable(format!("{} events could not be queued; retry", out.failed.len()).into()));
+        }
+    }
+    Ok(())
+}
+
+/// The queue message of a valid event (format version 1).
+fn wire(event: &UsageEvent) -> Value {
+    json!({
+        "v": FORMAT_VERSION,
+        "event_id": event.event_id,
+        "org_id": event.org_id,
+        "employee_id": event.employee_id,
+        "agent_config_id": event.agent_config_id,
+        "resource_type": event.resource_type,
+        "quantity": event.quantity,
+        "cost_usd": event.cost_usd.to_string(),
+        "period_start": event.period_start,
+        "period_end": event.period_end,
+        "metadata": event.metadata,
+    })
+}

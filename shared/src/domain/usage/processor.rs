@@ -1,0 +1,176 @@
+//! The usage processor: each message applied exactly once (record, rollups and
+//! spending in one transaction), or rejected to the dead-letter queue.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::spend_caps::check_spend_cap;
+use super::*;
+use crate::AppState;
+use crate::activity::{ActivityEntry, Actor, EventType};
+use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
+use crate::error::{Error, Result};
+use crate::ids::OrgId;
+use crate::repo::{self, StoreError};
+
+/// How many times a changing billing period is re-read before the message is retried.
+const PERIOD_ATTEMPTS: usize = 5;
+
+/// What became of a message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// Processed before (a redelivery): nothing changed.
+    Duplicate,
+    /// Can never succeed: recorded and dead-lettered.
+    Rejected(String),
+}
+
+/// The usage processor's handler of one queue message: an error means "retry it".
+pub async fn handle_message(state: &AppState, body: &str) -> Result<()> {
+    process_message(state, body).await.map(drop)
+}
+
+/// The usage processor's work for one queue message.
+pub async fn process_message(state: &AppState, body: &str) -> Result<Outcome> {
+    let outcome = match serde_json::from_str::<NewUsageEvent>(body) {
+        Err(e) => Outcome::Rejected(format!("not a usage event: {e}")),
+        Ok(new) => match new.clone().validate(None, &crate::time::now()) {
+            Err(Error::Validation(errors)) => {
+                let reasons: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+                Outcome::Rejected(reasons.join("; "))
+            }
+            Err(e) => return Err(e),
+            Ok(event) => apply(state, &event).await?,
+        },
+    };
+    if let Outcome::Rejected(reason) = &outcome {
+        reject(state, body, reason).await?;
+    }
+    Ok(outcome)
+}
+
+/// Applies a valid event: record, rollups and spending in one transaction.
+pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
+    let org = event.org_id;
+    let inputs = repo::usage::event_inputs(&state.repo, event).await?;
+    // A redelivery is recognised by the read (a failed transaction costs its writes too);
+    // the guard in the transaction covers two deliveries racing each other.
+    if inputs.duplicate {
+        return Ok(Outcome::Duplicate);
+    }
+    let cap_recorded = inputs.cap_recorded;
+    let month = Granularity::Month.period(&event.period_start);
+    if !inputs.organization_exists {
+        return Ok(Outcome::Rejected("unknown organization".into()));
+    }
+    let Some(employee) = inputs.employee else {
+        return Ok(Outcome::Rejected("unknown employee".into()));
+    };
+    let config = match inputs.config {
+        Some(None) => return Ok(Outcome::Rejected("unknown agent configuration of this employee".into())),
+        Some(config) => config,
+        None => None,
+    };
+    let Some(mut subscription) = inputs.subscription else {
+        return Ok(Outcome::Rejected("the organization has no subscription".into()));
+    };
+    let totals = UsageTotals::of(event);
+    let rollups = attribution(event, employee.team_id, config.as_ref().map(|c| (c.agent_id, c.id)));
+    let now = crate::time::now();
+    let (period_start, period_end) = billing_period(&event.period_start);
+    for attempt in 1..=PERIOD_ATTEMPTS {
+        let mut tx = state.repo.transaction();
+        repo::usage::record(&mut tx, event, &now)?;
+        for granularity in [Granularity::Day, Granularity::Month] {
+            let period = granularity.period(&event.period_start);
+            for (dimension, id) in &rollups {
+                repo::usage::add_to_rollup(&mut tx, org, (*dimension, granularity, &period, id), &totals);
+            }
+        }
+        let current = subscription.billing_period_start;
+        // Whether the event may cross a budget threshold (it is in the current period, and
+        // a budget with a threshold left to cross).
+        let thresholds_left =
+            |recorded: u8| !subscription.monthly_budget_usd.is_zero() && recorded < THRESHOLDS[THRESHOLDS.len() - 1];
+        let mut may_cross = false;
+        if period_start == current {
+            repo::usage::add_to_current(&mut tx, org, &current, &event.cost_usd);
+            may_cross = thresholds_left(subscription.budget_threshold_pct);
+        } else if period_start < current {
+            repo::usage::add_to_closed(&mut tx, org, (&period_start, &period_end), &event.cost_usd);
+        } else {
+            let read = (&current, &subscription.billing_period_end, &subscription.current_spending_usd);
+            repo::usage::roll_over(&mut tx, org, read, (&period_start, &period_end), &event.cost_usd);
+            may_cross = thresholds_left(0);
+        }
+        match state.repo.transact(tx).await {
+            Ok(()) => {
+                // The spending is read again once committed (with concurrent events, "read
+                // + this event" would underestimate it): every crossing is then seen by the
+                // event that completes it.
+                if may_cross {
+                    let fresh = current_subscription(state, org).await?;
+                    crate::domain::subscriptions::record_thresholds(state, org, fresh).await?;
+                }
+                if period_start >= current && !cap_recorded {
+                    check_spend_cap(state, &employee, &month).await?;
+                }
+                return Ok(Outcome::Applied);
+            }
+            Err(StoreError::ConditionFailed(repo::usage::DUPLICATE)) => return Ok(Outcome::Duplicate),
+            Err(StoreError::ConditionFailed(repo::usage::PERIOD_MOVED)) if attempt < PERIOD_ATTEMPTS => {
+                subscription = current_subscription(state, org).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Unavailable("the billing period kept changing; retry".into()))
+}
+
+async fn current_subscription(state: &AppState, org: OrgId) -> Result<Subscription> {
+    repo::subscriptions::get(&state.repo, org).await?.ok_or(Error::NotFound("subscription"))
+}
+
+/// Records a rejected message: a log line, a `usage.rejected` activity entry (once per
+/// event, when the organization exists) and the message on the dead-letter queue.
+async fn reject(state: &AppState, body: &str, reason: &str) -> Result<()> {
+    tracing::warn!(reason, "usage event rejected");
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let field = |name: &str| parsed.as_ref().and_then(|p| p.get(name)).and_then(Value::as_str).map(str::to_string);
+    let org = field("org_id").and_then(|o| o.parse::<Uuid>().ok()).map(OrgId);
+    if let Some(org) = org
+        && repo::organizations::get(&state.repo, org).await?.is_some()
+    {
+        let event_id = field("event_id").unwrap_or_default();
+        let payload = json!({ "event_id": event_id, "reason": reason });
+        let entry = ActivityEntry::by(org, Actor::Platform, None, EventType::UsageRejected, payload);
+        let mut tx = state.repo.transaction();
+        // One entry per rejected message, however often it is delivered: a guard keyed by
+        // the message's hash goes in with it.
+        repo::usage::guard_rejection(&mut tx, org, &crate::auth::digest(body), &entry.created_at);
+        repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+        match state.repo.transact(tx).await {
+            Ok(()) | Err(StoreError::ConditionFailed(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let Some(dlq) = state.config.usage_dlq_url.as_deref() else {
+        return Err(Error::internal("USAGE_DLQ_URL is not set"));
+    };
+    let reason_attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(reason.chars().take(1000).collect::<String>())
+        .build()
+        .map_err(Error::internal)?;
+    state
+        .sqs
+        .send_message()
+        .queue_url(dlq)
+        .message_body(body)
+        .message_attributes("rejection_reason", reason_attribute)
+        .send()
+        .await
+        .map_err(|e| Error::Unavailable(e.into()))?;
+    Ok(())
+}
