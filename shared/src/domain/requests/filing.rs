@@ -1,0 +1,110 @@
+//! Filing requests and reading them: one's own, one, and the queue of those one decides.
+
+use uuid::Uuid;
+
+use super::*;
+use crate::AppState;
+use crate::activity::EventType;
+use crate::auth::{Caller, Principal};
+use crate::domain::{employees, organizations};
+use crate::error::{Error, Result};
+use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::repo::{self, StoreError};
+use crate::roles::{Permission, RoleName};
+use crate::validate::Validator;
+
+// --- filing, reading ---------------------------------------------------------------------
+
+pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Result<AgentRequest> {
+    caller.require(Permission::RequestsSubmit)?;
+    let mut v = Validator::new();
+    let reason = optional_text(&mut v, "reason", body.reason, REASON_MAX);
+    if body.request_type == RequestType::IncreaseBudget && reason.as_ref().is_some_and(Option::is_none) {
+        v.error("reason", "a budget request needs a reason");
+    }
+    let reason = v.finish(|| reason)?.unwrap_or_default();
+    let wanted = Wanted::parse(body.request_type, body.request_data)?;
+    let requester = employees::find(state, caller.org_id, caller.employee_id).await?;
+    check_wanted(state, caller.org_id, requester.id, &wanted).await?;
+    let org = organizations::get(state, caller.org_id).await?;
+    let rules = ApprovalRules::from_settings(&org.settings).map_err(Error::internal)?;
+    let request = AgentRequest {
+        id: Uuid::now_v7(),
+        org_id: caller.org_id,
+        employee_id: requester.id,
+        requester_name: requester.full_name.clone(),
+        team_id: requester.team_id,
+        request_type: body.request_type,
+        request_data: wanted.to_value()?,
+        reason,
+        status: RequestStatus::Pending,
+        required_approvals: rules.required(body.request_type, requester.team_id),
+        approval_count: 0,
+        provisioned: None,
+        decided_by: None,
+        resolution_comment: None,
+        version: 0,
+        created_at: crate::time::now(),
+        resolved_at: None,
+    };
+    let mut tx = state.repo.transaction();
+    repo::requests::create(&mut tx, &request, &wanted.subject())?;
+    let by = Principal::Employee(caller.clone());
+    crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestSubmitted, event(&request, None))?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::requests::OPEN_ALREADY) => Error::conflict(
+            "duplicate_request",
+            format!(
+                "you have an open {} request for this already; cancel it or wait for its decision",
+                request.request_type.as_str()
+            ),
+        ),
+        e => e.into(),
+    })?;
+    Ok(request)
+}
+
+/// The caller's own requests, newest first.
+pub async fn list_mine(state: &AppState, caller: &Caller, query: &MyRequestsQuery) -> Result<Page<AgentRequest>> {
+    let page = PageRequest::try_from(&PageQuery { limit: query.limit, cursor: query.cursor.clone() })?;
+    Ok(repo::requests::list_for_employee(&state.repo, caller.org_id, caller.employee_id, query.status, &page).await?)
+}
+
+/// A request, for its requester and for those who decide it; 404 for everyone else.
+pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> Result<RequestView> {
+    let (request, approvals) =
+        repo::requests::get(&state.repo, caller.org_id, id).await?.ok_or(Error::NotFound("request"))?;
+    if request.employee_id != caller.employee_id {
+        let decider = Decider::of(state, caller).await?;
+        if !caller.can(Permission::RequestsDecide) || !decider.decides(&request) {
+            return Err(Error::NotFound("request"));
+        }
+    }
+    Ok(RequestView { request, approvals })
+}
+
+/// The pending requests the caller decides, oldest first: one Query on the sparse
+/// pending index, narrowed to the types their role decides (and a manager's team).
+pub async fn pending(state: &AppState, caller: &Caller, query: &PendingQuery) -> Result<Page<AgentRequest>> {
+    caller.require(Permission::RequestsDecide)?;
+    let page = PageRequest::try_from(&PageQuery { limit: query.limit, cursor: query.cursor.clone() })?;
+    let decider = Decider::of(state, caller).await?;
+    let org = organizations::get(state, caller.org_id).await?;
+    let rules = ApprovalRules::from_settings(&org.settings).map_err(Error::internal)?;
+    let mut types = rules.types_for(decider.role);
+    types.retain(|t| query.request_type.is_none_or(|wanted| wanted == *t));
+    let team = match (decider.role, query.team_id) {
+        (RoleName::Manager, Some(team)) if Some(team) != decider.team => {
+            return Err(Error::Forbidden("managers see their own team's requests".into()));
+        }
+        (RoleName::Manager, _) => decider.team,
+        (_, team) => team,
+    };
+    if types.is_empty() || (decider.role == RoleName::Manager && team.is_none()) {
+        return Ok(Page { items: vec![], next_cursor: None });
+    }
+    let found = repo::requests::pending(&state.repo, caller.org_id, &types, team, &page).await?;
+    // The index filter follows today's rules; a request keeps the rules it was filed under.
+    let items = found.items.into_iter().filter(|r| decider.decides(r)).collect();
+    Ok(Page { items, next_cursor: found.next_cursor })
+}

@@ -1,0 +1,78 @@
+//! What the last approval creates, in the decision's transaction.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::AppState;
+use crate::auth::{Caller, Principal};
+use crate::domain::agents::AgentSpec;
+use crate::domain::mcp::{self, McpServerSpec, credential_fields};
+use crate::domain::{configs, employees, organizations, subscriptions};
+use crate::error::{Error, Result};
+use crate::repo;
+
+/// Stages what an approved request asked for into `tx`; returns what it provisioned.
+/// Anything that no longer holds (the agent left the catalog, the requester left) is a
+/// conflict: the request stays pending and the approver may reject it.
+pub(super) async fn provision(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    approver: &Caller,
+    request: &AgentRequest,
+    wanted: &Wanted,
+) -> Result<Value> {
+    let org = approver.org_id;
+    let by = Principal::Employee(approver.clone());
+    let requester = employees::find(state, org, request.employee_id).await?;
+    if requester.status != employees::EmployeeStatus::Active {
+        return Err(cannot_provision("the requester is no longer active; reject the request"));
+    }
+    let invalid_now = |e: Error| match e {
+        Error::Validation(errors) => cannot_provision(format!(
+            "the request no longer fits the catalog ({}); reject it",
+            errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+        )),
+        e => e,
+    };
+    match wanted {
+        Wanted::Agent(a) => {
+            let agent = agent_of(state, org, a.agent_id)
+                .await?
+                .ok_or_else(|| cannot_provision("the agent is no longer in the catalog; reject the request"))?;
+            let max = organizations::get(state, org).await?.max_agents_per_employee;
+            let config =
+                configs::new_agent_config(org, requester.id, &agent, a.name.clone(), None, a.config_override.clone())
+                    .map_err(invalid_now)?;
+            configs::stage_agent_config(state, tx, &by, &requester, max, &config, &agent.name)?;
+            repo::catalog::adjust_refs_at(tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
+            Ok(json!({ "agent_config_id": config.id }))
+        }
+        Wanted::Mcp(m) => {
+            let server = server_of(state, org, m.server_id)
+                .await?
+                .ok_or_else(|| cannot_provision("the MCP server is no longer in the catalog; reject the request"))?;
+            let config = configs::new_mcp_config(org, requester.id, &server, None, m.connection_config.clone())
+                .map_err(invalid_now)?;
+            let approve_here = repo::mcp::approval(&state.repo, org, server.id).await?.is_none();
+            if approve_here {
+                mcp::stage_approval(state, tx, approver, &server)?;
+            }
+            configs::stage_mcp_config(state, tx, &by, &config, approve_here)?;
+            let refs = if approve_here { 2 } else { 1 };
+            repo::catalog::adjust_refs_at(tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), refs);
+            let awaiting_credentials = credential_fields(&server.spec.connection_schema).1;
+            Ok(json!({
+                "mcp_config_id": config.config.id,
+                "server_approved_for_org": approve_here,
+                "awaiting_credentials": awaiting_credentials,
+            }))
+        }
+        Wanted::Budget(b) => {
+            let before = repo::subscriptions::get(&state.repo, org).await?.ok_or(Error::NotFound("subscription"))?;
+            let budget = subscriptions::check_budget(before.monthly_budget_usd + b.amount_usd)
+                .map_err(|message| cannot_provision(format!("the raised budget {message}")))?;
+            subscriptions::stage_budget(state, tx, &by, &before, budget)?;
+            Ok(json!({ "monthly_budget_usd": budget }))
+        }
+    }
+}

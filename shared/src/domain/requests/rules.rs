@@ -1,0 +1,260 @@
+//! Who decides: the organization's approval rules and the decider they make of an
+//! employee. Pure logic, unit-tested here.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::domain::employees;
+use crate::error::Result;
+use crate::ids::{EmployeeId, TeamId};
+use crate::roles::RoleName;
+use crate::validate::{self, Validator};
+
+// --- who decides -------------------------------------------------------------------------
+
+/// Per request type, the approvals needed, each as the roles that may give it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApprovalRules(BTreeMap<RequestType, Vec<Vec<RoleName>>>);
+
+impl ApprovalRules {
+    /// A team's manager or an admin adds an agent; an MCP server needs the team's
+    /// manager and an admin; budget is billing's (or the owner's) call.
+    pub fn defaults() -> Self {
+        use RoleName::*;
+        Self(BTreeMap::from([
+            (RequestType::NewAgent, vec![vec![Manager, Admin, Owner]]),
+            (RequestType::NewMcp, vec![vec![Manager], vec![Admin, Owner]]),
+            (RequestType::IncreaseBudget, vec![vec![Billing, Owner]]),
+        ]))
+    }
+
+    /// The rules of an organization's settings: `approval_rules` maps request types to
+    /// lists of role lists, e.g. `{"new_mcp": [["manager"], ["admin", "owner"]]}`.
+    /// Types left out keep their defaults.
+    pub fn from_settings(settings: &Value) -> std::result::Result<Self, String> {
+        let mut rules = Self::defaults();
+        let Some(raw) = settings.get(RULES_SETTING) else { return Ok(rules) };
+        let raw = raw.as_object().ok_or_else(|| format!("{RULES_SETTING} must be an object"))?;
+        for (kind, steps) in raw {
+            let at = format!("{RULES_SETTING}.{kind}");
+            let kind = RequestType::ALL.into_iter().find(|t| t.as_str() == kind).ok_or_else(|| {
+                format!("{at}: unknown request type (one of {})", RequestType::ALL.map(RequestType::as_str).join(", "))
+            })?;
+            let steps = steps
+                .as_array()
+                .filter(|s| (1..=MAX_STEPS).contains(&s.len()))
+                .ok_or_else(|| format!("{at} must list 1 to {MAX_STEPS} approvals, each a list of roles"))?;
+            let mut parsed = Vec::with_capacity(steps.len());
+            for (i, step) in steps.iter().enumerate() {
+                let roles = step
+                    .as_array()
+                    .filter(|r| !r.is_empty())
+                    .ok_or_else(|| format!("{at}[{i}] must be a non-empty list of roles"))?;
+                let mut step_roles = Vec::with_capacity(roles.len());
+                for role in roles {
+                    let role = role
+                        .as_str()
+                        .ok_or_else(|| format!("{at}[{i}]: roles are strings"))
+                        .and_then(|r| RoleName::from_str(r).map_err(|e| format!("{at}[{i}]: {r:?} {e}")))?;
+                    if !step_roles.contains(&role) {
+                        step_roles.push(role);
+                    }
+                }
+                parsed.push(step_roles);
+            }
+            rules.0.insert(kind, parsed);
+        }
+        Ok(rules)
+    }
+
+    /// The approvals a request of `kind` by someone in `team` needs. Without a team there
+    /// is no team manager: an admin gives the approval a manager would.
+    pub(super) fn required(&self, kind: RequestType, team: Option<TeamId>) -> Vec<Vec<RoleName>> {
+        let mut steps = self.0.get(&kind).cloned().unwrap_or_default();
+        if team.is_none() {
+            for step in &mut steps {
+                if let Some(i) = step.iter().position(|r| *r == RoleName::Manager) {
+                    step.remove(i);
+                    if !step.contains(&RoleName::Admin) {
+                        step.push(RoleName::Admin);
+                    }
+                }
+            }
+        }
+        steps
+    }
+
+    /// The request types someone of `role` may decide.
+    pub(super) fn types_for(&self, role: RoleName) -> Vec<RequestType> {
+        self.0.iter().filter(|(_, steps)| steps.iter().any(|s| s.contains(&role))).map(|(t, _)| *t).collect()
+    }
+}
+
+/// A decider as the rules see them: their role, and the team they manage (managers).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Decider {
+    pub(super) id: EmployeeId,
+    pub(super) role: RoleName,
+    pub(super) team: Option<TeamId>,
+}
+
+impl Decider {
+    pub(super) async fn of(state: &AppState, caller: &Caller) -> Result<Self> {
+        let team = match caller.role {
+            RoleName::Manager => employees::find(state, caller.org_id, caller.employee_id).await?.team_id,
+            _ => None,
+        };
+        Ok(Self { id: caller.employee_id, role: caller.role, team })
+    }
+
+    /// Whether they may give an approval of `roles` on `request`.
+    pub(super) fn fits(&self, roles: &[RoleName], request: &AgentRequest) -> bool {
+        roles.contains(&self.role)
+            && (self.role != RoleName::Manager || (self.team.is_some() && self.team == request.team_id))
+    }
+
+    /// Whether the request is theirs to decide at all (and so to see).
+    pub(super) fn decides(&self, request: &AgentRequest) -> bool {
+        request.employee_id != self.id && request.required_approvals.iter().any(|step| self.fits(step, request))
+    }
+
+    /// The first required approval they can give that nobody gave yet.
+    pub(super) fn open_step(&self, request: &AgentRequest, approvals: &[Approval]) -> Option<usize> {
+        let given =
+            |i: usize| approvals.iter().any(|a| a.status == ApprovalStatus::Approved && a.step == Some(i as u32));
+        request.required_approvals.iter().enumerate().position(|(i, step)| !given(i) && self.fits(step, request))
+    }
+}
+
+/// The shape of every request event (activity entries of category `approval`), as an
+/// organization would route it to chat or email. Documented in docs/ARCHITECTURE.md.
+pub(super) fn event(request: &AgentRequest, comment: Option<&str>) -> Value {
+    json!({
+        "request_id": request.id,
+        "request_type": request.request_type,
+        "requester_id": request.employee_id,
+        "requester_name": request.requester_name,
+        "team_id": request.team_id,
+        "status": request.status,
+        "approvals": request.approval_count,
+        "required": request.required_approvals.len(),
+        "decided_by": request.decided_by,
+        "comment": comment,
+    })
+}
+
+pub(super) fn optional_text(
+    v: &mut Validator,
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Option<Option<String>> {
+    v.check_opt(field, value, validate::text(max)).map(|t| t.filter(|t| !t.trim().is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::OrgId;
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    fn request(team: Option<TeamId>, required: Vec<Vec<RoleName>>) -> AgentRequest {
+        AgentRequest {
+            id: Uuid::now_v7(),
+            org_id: OrgId::new(),
+            employee_id: EmployeeId::new(),
+            requester_name: "R".into(),
+            team_id: team,
+            request_type: RequestType::NewMcp,
+            request_data: json!({}),
+            reason: String::new(),
+            status: RequestStatus::Pending,
+            required_approvals: required,
+            approval_count: 0,
+            provisioned: None,
+            decided_by: None,
+            resolution_comment: None,
+            version: 0,
+            created_at: Utc::now(),
+            resolved_at: None,
+        }
+    }
+
+    fn approved(step: u32) -> Approval {
+        let now = Utc::now();
+        Approval {
+            id: Uuid::now_v7(),
+            org_id: OrgId::new(),
+            request_id: Uuid::now_v7(),
+            approver_id: EmployeeId::new(),
+            approver_role: RoleName::Admin,
+            status: ApprovalStatus::Approved,
+            step: Some(step),
+            comment: None,
+            created_at: now,
+            resolved_at: now,
+        }
+    }
+
+    #[test]
+    fn settings_override_defaults_per_type_and_are_checked() {
+        let rules =
+            ApprovalRules::from_settings(&json!({ "approval_rules": { "new_agent": [["admin"], ["billing"]] } }))
+                .unwrap();
+        assert_eq!(rules.0[&RequestType::NewAgent], vec![vec![RoleName::Admin], vec![RoleName::Billing]]);
+        assert_eq!(rules.0[&RequestType::NewMcp], ApprovalRules::defaults().0[&RequestType::NewMcp]);
+        for bad in [
+            json!({ "approval_rules": [] }),
+            json!({ "approval_rules": { "new_pony": [["admin"]] } }),
+            json!({ "approval_rules": { "new_agent": [] } }),
+            json!({ "approval_rules": { "new_agent": [[]] } }),
+            json!({ "approval_rules": { "new_agent": [["boss"]] } }),
+            json!({ "approval_rules": { "new_agent": [["admin"], ["admin"], ["admin"], ["admin"], ["admin"], ["admin"]] } }),
+        ] {
+            assert!(ApprovalRules::from_settings(&bad).is_err(), "{bad}");
+        }
+        assert_eq!(ApprovalRules::from_settings(&json!({})).unwrap(), ApprovalRules::defaults());
+    }
+
+    #[test]
+    fn without_a_team_an_admin_stands_in_for_the_manager() {
+        let rules = ApprovalRules::defaults();
+        assert_eq!(
+            rules.required(RequestType::NewMcp, None),
+            vec![vec![RoleName::Admin], vec![RoleName::Admin, RoleName::Owner]]
+        );
+        assert_eq!(rules.required(RequestType::NewMcp, Some(TeamId::new()))[0], vec![RoleName::Manager]);
+    }
+
+    #[test]
+    fn managers_decide_for_their_own_team_only() {
+        let team = TeamId::new();
+        let r = request(Some(team), vec![vec![RoleName::Manager], vec![RoleName::Admin]]);
+        let manager = |team| Decider { id: EmployeeId::new(), role: RoleName::Manager, team };
+        assert!(manager(Some(team)).decides(&r));
+        assert!(!manager(Some(TeamId::new())).decides(&r));
+        assert!(!manager(None).decides(&r));
+        let billing = Decider { id: EmployeeId::new(), role: RoleName::Billing, team: None };
+        assert!(!billing.decides(&r));
+        let requester = Decider { id: r.employee_id, role: RoleName::Admin, team: None };
+        assert!(!requester.decides(&r));
+    }
+
+    #[test]
+    fn an_approval_fills_the_first_open_step_of_the_role() {
+        let r = request(None, vec![vec![RoleName::Admin], vec![RoleName::Admin, RoleName::Owner]]);
+        let admin = Decider { id: EmployeeId::new(), role: RoleName::Admin, team: None };
+        assert_eq!(admin.open_step(&r, &[]), Some(0));
+        assert_eq!(admin.open_step(&r, &[approved(0)]), Some(1));
+        assert_eq!(admin.open_step(&r, &[approved(0), approved(1)]), None);
+        let owner = Decider { id: EmployeeId::new(), role: RoleName::Owner, team: None };
+        assert_eq!(owner.open_step(&r, &[]), Some(1));
+        assert_eq!(owner.open_step(&r, &[approved(1)]), None);
+    }
+}
