@@ -99,133 +99,163 @@ pub enum Tier<'a> {
 /// The command clients run to get secrets from the agentctl secret store.
 const EXEC: &str = "agentctl";
 
+/// The files `client` gets in `tier` for what the organization manages for it.
 pub fn files(client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<String>) -> Vec<FileSpec> {
-    let effective = desired.agent.map(|a| &a.policies.effective);
-    let settings = || desired.agent.map(|a| settings_of(&a.settings)).unwrap_or_default();
-    let servers = |entry: &dyn Fn(&Rendered, &mut Vec<String>) -> Option<Value>, warnings: &mut Vec<String>| {
-        desired
-            .servers
-            .iter()
-            .filter_map(|s| entry(s, warnings).map(|v| (s.name.clone(), v)))
-            .collect::<BTreeMap<_, _>>()
-    };
-    let spec = |path: PathBuf, format: Format, private: bool| FileSpec { client, path, format, private };
+    let plan = Plan { client, desired };
     match (client, tier) {
-        (Client::ClaudeCode, Tier::User { home }) => {
-            let rules = effective.map(claude_rules).unwrap_or_default();
-            vec![
-                spec(
-                    home.join(".claude.json"),
-                    Format::Json(vec![(vec!["mcpServers"], Op::Entries(servers(&claude_entry, warnings)))]),
-                    true,
-                ),
-                spec(
-                    home.join(".claude/settings.json"),
-                    Format::Json(vec![
-                        (vec![], Op::Entries(settings())),
-                        (vec!["permissions", "allow"], Op::Strings(rules.allow)),
-                        (vec!["permissions", "ask"], Op::Strings(rules.ask)),
-                        (vec!["permissions", "deny"], Op::Strings(rules.deny)),
-                    ]),
-                    false,
-                ),
-            ]
+        (Client::ClaudeCode, Tier::User { home }) => plan.claude_user(home, warnings),
+        (Client::ClaudeCode, Tier::System { root }) => plan.claude_system(root, warnings),
+        (Client::Cursor, Tier::User { home }) => {
+            vec![plan.editor(home.join(".cursor/mcp.json"), "mcpServers", "url", false, warnings)]
         }
-        (Client::ClaudeCode, Tier::System { root }) => {
-            let rules = effective.map(claude_rules).unwrap_or_default();
-            let mut permissions = serde_json::Map::new();
-            for (kind, list) in [("allow", rules.allow), ("ask", rules.ask), ("deny", rules.deny)] {
-                if !list.is_empty() {
-                    permissions.insert(kind.into(), json!(list));
-                }
-            }
-            let mut managed = json!({ "permissions": permissions });
-            if let Some(e) = effective {
-                let names = |entries: Vec<String>| {
-                    entries.into_iter().map(|name| json!({ "serverName": name })).collect::<Vec<_>>()
-                };
-                if let Some(allow) = &e.mcp_servers.allow {
-                    managed["allowedMcpServers"] = json!(names(values(allow)));
-                }
-                let denied = values(blocking(&e.mcp_servers.deny));
-                if !denied.is_empty() {
-                    managed["deniedMcpServers"] = json!(names(denied));
-                }
-            }
-            let dir = root.join("etc/claude-code");
-            vec![
-                spec(dir.join("managed-settings.d/agentctl.json"), Format::Whole(managed), false),
-                spec(
-                    dir.join("managed-mcp.json"),
-                    Format::Whole(json!({ "mcpServers": servers(&claude_entry, warnings) })),
-                    false,
-                ),
-            ]
+        (Client::Vscode, Tier::User { home }) => {
+            vec![plan.editor(home.join(".config/Code/User/mcp.json"), "servers", "url", true, warnings)]
         }
-        (Client::Cursor, Tier::User { home }) => vec![spec(
-            home.join(".cursor/mcp.json"),
-            Format::Json(vec![(
-                vec!["mcpServers"],
-                Op::Entries(servers(&|s, w| editor_entry(s, w, "url", false), warnings)),
-            )]),
-            false,
-        )],
-        (Client::Vscode, Tier::User { home }) => vec![spec(
-            home.join(".config/Code/User/mcp.json"),
-            Format::Json(vec![(
-                vec!["servers"],
-                Op::Entries(servers(&|s, w| editor_entry(s, w, "url", true), warnings)),
-            )]),
-            false,
-        )],
-        (Client::Windsurf, Tier::User { home }) => vec![spec(
-            home.join(".codeium/windsurf/mcp_config.json"),
-            Format::Json(vec![(
-                vec!["mcpServers"],
-                Op::Entries(servers(&|s, w| editor_entry(s, w, "serverUrl", false), warnings)),
-            )]),
-            false,
-        )],
-        (Client::GeminiCli, tier) => {
-            let (path, with_settings) = match tier {
-                Tier::User { home } => (home.join(".gemini/settings.json"), true),
-                Tier::System { root } => (root.join("etc/gemini-cli/settings.json"), false),
-            };
-            let mut ops = vec![(vec!["mcpServers"], Op::Entries(servers(&gemini_entry, warnings)))];
-            if with_settings {
-                ops.push((vec![], Op::Entries(settings())));
-            }
-            let excluded_tools = effective.map(gemini_excluded_tools).unwrap_or_default();
-            ops.push((vec!["tools", "exclude"], Op::Strings(excluded_tools)));
-            let excluded = effective.map(|e| values(blocking(&e.mcp_servers.deny))).unwrap_or_default();
-            ops.push((vec!["mcp", "excluded"], Op::Strings(excluded)));
-            let allowed = effective.and_then(|e| e.mcp_servers.allow.as_deref().map(values)).unwrap_or_default();
-            ops.push((vec!["mcp", "allowed"], Op::Strings(allowed)));
-            vec![spec(path, Format::Json(ops), false)]
-        }
-        (Client::Codex, Tier::User { home }) => {
-            let entries = servers(&codex_entry, warnings);
-            vec![spec(
-                home.join(".codex/config.toml"),
-                Format::Toml { table: "mcp_servers", entries, root_keys: settings() },
+        (Client::Windsurf, Tier::User { home }) => {
+            vec![plan.editor(
+                home.join(".codeium/windsurf/mcp_config.json"),
+                "mcpServers",
+                "serverUrl",
                 false,
+                warnings,
             )]
         }
-        (Client::Codex, Tier::System { root }) => {
-            // The allowlist pins each server's identity (command or URL), not just its name.
-            let identities = desired
-                .servers
-                .iter()
-                .filter_map(|s| codex_entry(s, &mut Vec::new()).map(|entry| (s.name.clone(), codex_identity(&entry))))
-                .collect();
-            vec![spec(
-                root.join("etc/codex/requirements.toml"),
-                Format::Toml { table: "mcp_servers", entries: identities, root_keys: BTreeMap::new() },
-                false,
-            )]
+        (Client::GeminiCli, Tier::User { home }) => {
+            vec![plan.gemini(home.join(".gemini/settings.json"), true, warnings)]
         }
+        (Client::GeminiCli, Tier::System { root }) => {
+            vec![plan.gemini(root.join("etc/gemini-cli/settings.json"), false, warnings)]
+        }
+        (Client::Codex, Tier::User { home }) => plan.codex_user(home, warnings),
+        (Client::Codex, Tier::System { root }) => plan.codex_system(root),
         // Editors have no admin tier agentctl can write (their policies are the org's MDM).
         (Client::Cursor | Client::Vscode | Client::Windsurf, Tier::System { .. }) => vec![],
+    }
+}
+
+/// One client's files being planned.
+struct Plan<'a> {
+    client: Client,
+    desired: &'a Desired<'a>,
+}
+
+type EntryFn<'f> = &'f dyn Fn(&Rendered, &mut Vec<String>) -> Option<Value>;
+
+impl Plan<'_> {
+    fn spec(&self, path: PathBuf, format: Format, private: bool) -> FileSpec {
+        FileSpec { client: self.client, path, format, private }
+    }
+
+    fn effective(&self) -> Option<&Effective> {
+        self.desired.agent.map(|a| &a.policies.effective)
+    }
+
+    fn settings(&self) -> BTreeMap<String, Value> {
+        self.desired.agent.map(|a| settings_of(&a.settings)).unwrap_or_default()
+    }
+
+    /// The allowed servers as this client's entries, by name.
+    fn servers(&self, entry: EntryFn, warnings: &mut Vec<String>) -> BTreeMap<String, Value> {
+        self.desired.servers.iter().filter_map(|s| entry(s, warnings).map(|v| (s.name.clone(), v))).collect()
+    }
+
+    fn claude_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
+        let rules = self.effective().map(claude_rules).unwrap_or_default();
+        vec![
+            self.spec(
+                home.join(".claude.json"),
+                Format::Json(vec![(vec!["mcpServers"], Op::Entries(self.servers(&claude_entry, warnings)))]),
+                true,
+            ),
+            self.spec(
+                home.join(".claude/settings.json"),
+                Format::Json(vec![
+                    (vec![], Op::Entries(self.settings())),
+                    (vec!["permissions", "allow"], Op::Strings(rules.allow)),
+                    (vec!["permissions", "ask"], Op::Strings(rules.ask)),
+                    (vec!["permissions", "deny"], Op::Strings(rules.deny)),
+                ]),
+                false,
+            ),
+        ]
+    }
+
+    fn claude_system(&self, root: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
+        let rules = self.effective().map(claude_rules).unwrap_or_default();
+        let mut permissions = serde_json::Map::new();
+        for (kind, list) in [("allow", rules.allow), ("ask", rules.ask), ("deny", rules.deny)] {
+            if !list.is_empty() {
+                permissions.insert(kind.into(), json!(list));
+            }
+        }
+        let mut managed = json!({ "permissions": permissions });
+        if let Some(e) = self.effective() {
+            let names = |entries: Vec<String>| {
+                entries.into_iter().map(|name| json!({ "serverName": name })).collect::<Vec<_>>()
+            };
+            if let Some(allow) = &e.mcp_servers.allow {
+                managed["allowedMcpServers"] = json!(names(values(allow)));
+            }
+            let denied = values(blocking(&e.mcp_servers.deny));
+            if !denied.is_empty() {
+                managed["deniedMcpServers"] = json!(names(denied));
+            }
+        }
+        let dir = root.join("etc/claude-code");
+        vec![
+            self.spec(dir.join("managed-settings.d/agentctl.json"), Format::Whole(managed), false),
+            self.spec(
+                dir.join("managed-mcp.json"),
+                Format::Whole(json!({ "mcpServers": self.servers(&claude_entry, warnings) })),
+                false,
+            ),
+        ]
+    }
+
+    /// Cursor, VS Code, Windsurf: one MCP file each (`key` holds the servers).
+    fn editor(
+        &self,
+        path: PathBuf,
+        key: &'static str,
+        url_key: &str,
+        typed: bool,
+        warnings: &mut Vec<String>,
+    ) -> FileSpec {
+        let entries = self.servers(&|s, w| editor_entry(s, w, url_key, typed), warnings);
+        self.spec(path, Format::Json(vec![(vec![key], Op::Entries(entries))]), false)
+    }
+
+    fn gemini(&self, path: PathBuf, with_settings: bool, warnings: &mut Vec<String>) -> FileSpec {
+        let effective = self.effective();
+        let mut ops = vec![(vec!["mcpServers"], Op::Entries(self.servers(&gemini_entry, warnings)))];
+        if with_settings {
+            ops.push((vec![], Op::Entries(self.settings())));
+        }
+        let excluded_tools = effective.map(gemini_excluded_tools).unwrap_or_default();
+        ops.push((vec!["tools", "exclude"], Op::Strings(excluded_tools)));
+        let excluded = effective.map(|e| values(blocking(&e.mcp_servers.deny))).unwrap_or_default();
+        ops.push((vec!["mcp", "excluded"], Op::Strings(excluded)));
+        let allowed = effective.and_then(|e| e.mcp_servers.allow.as_deref().map(values)).unwrap_or_default();
+        ops.push((vec!["mcp", "allowed"], Op::Strings(allowed)));
+        self.spec(path, Format::Json(ops), false)
+    }
+
+    fn codex_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
+        let entries = self.servers(&codex_entry, warnings);
+        let format = Format::Toml { table: "mcp_servers", entries, root_keys: self.settings() };
+        vec![self.spec(home.join(".codex/config.toml"), format, false)]
+    }
+
+    /// The allowlist pins each server's identity (command or URL), not just its name.
+    fn codex_system(&self, root: &Path) -> Vec<FileSpec> {
+        let identities = self
+            .desired
+            .servers
+            .iter()
+            .filter_map(|s| codex_entry(s, &mut Vec::new()).map(|entry| (s.name.clone(), codex_identity(&entry))))
+            .collect();
+        let format = Format::Toml { table: "mcp_servers", entries: identities, root_keys: BTreeMap::new() };
+        vec![self.spec(root.join("etc/codex/requirements.toml"), format, false)]
     }
 }
 
