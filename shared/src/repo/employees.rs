@@ -112,17 +112,14 @@ pub struct EmployeeChanges {
 impl EmployeeChanges {
     /// The employee's fields this changes, by their API names.
     pub fn changed(&self) -> Vec<&'static str> {
-        [
+        super::changed_fields([
             ("email", self.email.is_some()),
             ("full_name", self.full_name.is_some()),
             ("role", self.role.is_some()),
             ("status", self.status.is_some()),
             ("team_id", self.team.is_some()),
             ("preferences", self.preferences.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, changes)| changes.then_some(name))
-        .collect()
+        ])
     }
 }
 

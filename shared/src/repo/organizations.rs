@@ -52,16 +52,13 @@ pub struct OrganizationChanges {
 impl OrganizationChanges {
     /// The organization's fields this changes, by their API names.
     pub fn changed(&self) -> Vec<&'static str> {
-        [
+        super::changed_fields([
             ("name", self.name.is_some()),
             ("settings", self.settings.is_some()),
             ("plan", self.plan.is_some()),
             ("max_employees", self.max_employees.is_some()),
             ("max_agents_per_employee", self.max_agents_per_employee.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, changes)| changes.then_some(name))
-        .collect()
+        ])
     }
 }
 

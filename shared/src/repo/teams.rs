@@ -47,10 +47,7 @@ pub struct TeamChanges {
 impl TeamChanges {
     /// The team's fields this changes, by their API names.
     pub fn changed(&self) -> Vec<&'static str> {
-        [("name", self.name.is_some()), ("description", self.description.is_some())]
-            .into_iter()
-            .filter_map(|(name, changes)| changes.then_some(name))
-            .collect()
+        super::changed_fields([("name", self.name.is_some()), ("description", self.description.is_some())])
     }
 }
 
