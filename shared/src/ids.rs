@@ -69,3 +69,11 @@ uuid_id!(
     /// A global role.
     RoleId
 );
+uuid_id!(
+    /// An approval request.
+    RequestId
+);
+uuid_id!(
+    /// One approver's decision on a request.
+    ApprovalId
+);

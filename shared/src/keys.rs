@@ -3,7 +3,7 @@
 //! Tenant isolation starts here: every org-owned item lives under a partition key that
 //! begins with `ORG#<org_id>`, and the org id always comes from the authenticated caller.
 
-use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::ids::{EmployeeId, OrgId, RequestId, TeamId};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -137,12 +137,12 @@ pub const REQUEST_PREFIX: &str = "REQ#";
 
 /// An approval request; its approvals follow it in the partition (`REQ#r#APPROVAL#e`),
 /// so one Query on the `REQ#r` prefix reads both.
-pub fn request(org: OrgId, request: uuid::Uuid) -> Key {
+pub fn request(org: OrgId, request: RequestId) -> Key {
     Key::new(org_pk(org), format!("{REQUEST_PREFIX}{request}"))
 }
 
 /// One approver's decision on a request (an approver decides once).
-pub fn request_approval(org: OrgId, request: uuid::Uuid, approver: EmployeeId) -> Key {
+pub fn request_approval(org: OrgId, request: RequestId, approver: EmployeeId) -> Key {
     Key::new(org_pk(org), format!("{REQUEST_PREFIX}{request}#APPROVAL#{approver}"))
 }
 

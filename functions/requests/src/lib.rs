@@ -7,13 +7,13 @@ use agentctl_shared::domain::requests::{
 };
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};
+use agentctl_shared::ids::RequestId;
 use agentctl_shared::pagination::Page;
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -59,20 +59,24 @@ async fn list_pending_requests(
 }
 
 /// Read a request and its decisions (its requester and its deciders).
-#[utoipa::path(get, path = "/v1/requests/{request_id}", tag = "requests", params(("request_id" = Uuid, Path)),
+#[utoipa::path(get, path = "/v1/requests/{request_id}", tag = "requests", params(("request_id" = RequestId, Path)),
     responses((status = 200, body = RequestView), Problems), security(("session" = [])))]
-async fn get_request(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> Result<Json<RequestView>> {
+async fn get_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<RequestId>,
+) -> Result<Json<RequestView>> {
     Ok(Json(requests::get(&state, &caller, id).await?))
 }
 
 /// Approve or reject a request; the last approval needed provisions what it asks for.
 #[utoipa::path(post, path = "/v1/requests/{request_id}/decisions", tag = "requests",
-    params(("request_id" = Uuid, Path)), request_body = Decision,
+    params(("request_id" = RequestId, Path)), request_body = Decision,
     responses((status = 200, body = RequestView), Problems), security(("session" = [])))]
 async fn decide_request(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RequestId>,
     Json(body): Json<Decision>,
 ) -> Result<Json<RequestView>> {
     Ok(Json(requests::decide(&state, &caller, id, body).await?))
@@ -80,12 +84,12 @@ async fn decide_request(
 
 /// Withdraw one's own pending request.
 #[utoipa::path(post, path = "/v1/requests/{request_id}/cancel", tag = "requests",
-    params(("request_id" = Uuid, Path)), request_body = Cancellation,
+    params(("request_id" = RequestId, Path)), request_body = Cancellation,
     responses((status = 200, body = RequestView), Problems), security(("session" = [])))]
 async fn cancel_request(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RequestId>,
     Json(body): Json<Cancellation>,
 ) -> Result<Json<RequestView>> {
     Ok(Json(requests::cancel(&state, &caller, id, body).await?))

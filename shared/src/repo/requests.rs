@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
 use crate::domain::requests::{AgentRequest, Approval, RequestStatus, RequestType};
-use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::ids::{EmployeeId, OrgId, RequestId, TeamId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
 
@@ -66,7 +66,7 @@ pub fn record_approval(tx: &mut Transaction, approval: &Approval) -> Result<(), 
 pub async fn get(
     repo: &Repository,
     org: OrgId,
-    id: uuid::Uuid,
+    id: RequestId,
 ) -> Result<Option<(AgentRequest, Vec<Approval>)>, StoreError> {
     let key = keys::request(org, id);
     let mut items = repo.query_all(QuerySpec::table(key.pk, &key.sk).consistent()).await?.into_iter();

@@ -1,18 +1,17 @@
 //! Withdrawing a pending request.
 
-use uuid::Uuid;
-
 use super::*;
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::error::{Error, Result};
+use crate::ids::RequestId;
 use crate::repo;
 use crate::roles::Permission;
 use crate::validate::Validator;
 
 /// The requester withdraws a pending request.
-pub async fn cancel(state: &AppState, caller: &Caller, id: Uuid, body: Cancellation) -> Result<RequestView> {
+pub async fn cancel(state: &AppState, caller: &Caller, id: RequestId, body: Cancellation) -> Result<RequestView> {
     let mut v = Validator::new();
     let comment = optional_text(&mut v, "comment", body.comment, COMMENT_MAX);
     let comment = v.finish(|| comment)?;

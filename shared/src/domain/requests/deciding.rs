@@ -4,14 +4,13 @@
 use std::future::Future;
 use std::time::Duration;
 
-use uuid::Uuid;
-
 use super::*;
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::{configs, employees, organizations};
 use crate::error::{Error, Result};
+use crate::ids::{ApprovalId, RequestId};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::Validator;
@@ -57,7 +56,7 @@ pub(super) fn cannot_provision(detail: impl Into<String>) -> Error {
 /// Approves or rejects a request. Approval by the last approver needed provisions what
 /// was asked for in the same transaction; any rejection rejects.
 /// Like reading, deciding is for those the rules name: anyone else gets 404.
-pub async fn decide(state: &AppState, caller: &Caller, id: Uuid, body: Decision) -> Result<RequestView> {
+pub async fn decide(state: &AppState, caller: &Caller, id: RequestId, body: Decision) -> Result<RequestView> {
     let mut v = Validator::new();
     let comment = optional_text(&mut v, "comment", body.comment, COMMENT_MAX);
     let comment = v.finish(|| comment)?;
@@ -69,7 +68,7 @@ pub(super) async fn decide_once(
     state: &AppState,
     caller: &Caller,
     decider: Decider,
-    id: Uuid,
+    id: RequestId,
     kind: DecisionKind,
     comment: Option<String>,
 ) -> Result<Attempt<RequestView>> {
@@ -95,7 +94,7 @@ pub(super) async fn decide_once(
         })?),
     };
     let approval = Approval {
-        id: Uuid::now_v7(),
+        id: ApprovalId::new(),
         org_id: caller.org_id,
         request_id: request.id,
         approver_id: caller.employee_id,

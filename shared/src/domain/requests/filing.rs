@@ -1,13 +1,12 @@
 //! Filing requests and reading them: one's own, one, and the queue of those one decides.
 
-use uuid::Uuid;
-
 use super::*;
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::{employees, organizations};
 use crate::error::{Error, Result};
+use crate::ids::RequestId;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
 use crate::roles::{Permission, RoleName};
@@ -29,7 +28,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
     let org = organizations::get(state, caller.org_id).await?;
     let rules = ApprovalRules::from_settings(&org.settings).map_err(Error::internal)?;
     let request = AgentRequest {
-        id: Uuid::now_v7(),
+        id: RequestId::new(),
         org_id: caller.org_id,
         employee_id: requester.id,
         requester_name: requester.full_name.clone(),
@@ -71,7 +70,7 @@ pub async fn list_mine(state: &AppState, caller: &Caller, query: &MyRequestsQuer
 }
 
 /// A request, for its requester and for those who decide it; 404 for everyone else.
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> Result<RequestView> {
+pub async fn get(state: &AppState, caller: &Caller, id: RequestId) -> Result<RequestView> {
     let (request, approvals) =
         repo::requests::get(&state.repo, caller.org_id, id).await?.ok_or(Error::NotFound("request"))?;
     if request.employee_id != caller.employee_id {

@@ -161,12 +161,12 @@ pub(super) fn optional_text(
 mod tests {
     use super::*;
     use crate::ids::OrgId;
+    use crate::ids::{ApprovalId, RequestId};
     use chrono::Utc;
-    use uuid::Uuid;
 
     fn request(team: Option<TeamId>, required: Vec<Vec<RoleName>>) -> AgentRequest {
         AgentRequest {
-            id: Uuid::now_v7(),
+            id: RequestId::new(),
             org_id: OrgId::new(),
             employee_id: EmployeeId::new(),
             requester_name: "R".into(),
@@ -189,9 +189,9 @@ mod tests {
     fn approved(step: u32) -> Approval {
         let now = Utc::now();
         Approval {
-            id: Uuid::now_v7(),
+            id: ApprovalId::new(),
             org_id: OrgId::new(),
-            request_id: Uuid::now_v7(),
+            request_id: RequestId::new(),
             approver_id: EmployeeId::new(),
             approver_role: RoleName::Admin,
             status: ApprovalStatus::Approved,

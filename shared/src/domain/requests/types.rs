@@ -3,9 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use uuid::Uuid;
 
-use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::ids::{ApprovalId, EmployeeId, OrgId, RequestId, TeamId};
 use crate::roles::RoleName;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -55,8 +54,7 @@ impl RequestStatus {
 /// An employee's request (the seed's agent_requests).
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentRequest {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
+    pub id: RequestId,
     pub org_id: OrgId,
     /// The requester.
     pub employee_id: EmployeeId,
@@ -95,11 +93,9 @@ pub enum ApprovalStatus {
 /// One approver's decision on a request (the seed's approvals).
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Approval {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
+    pub id: ApprovalId,
     pub org_id: OrgId,
-    #[schema(value_type = String, format = Uuid)]
-    pub request_id: Uuid,
+    pub request_id: RequestId,
     pub approver_id: EmployeeId,
     pub approver_role: RoleName,
     pub status: ApprovalStatus,
