@@ -321,6 +321,16 @@ pub async fn create_agent_config(
     Ok(config)
 }
 
+/// The catalog entry `id` a configuration references, among those read. A referenced
+/// entry is never deleted (agents count their configurations, servers their approvals),
+/// so a missing one is corrupt data.
+fn referenced<S: catalog::Spec>(entries: &[Entry<S>], id: Uuid, config: Uuid) -> Result<&Entry<S>> {
+    entries
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| Error::internal(format!("the {} {id} of configuration {config} is missing", S::KIND)))
+}
+
 /// One page of an employee's agent configurations, each with its catalog agent's name,
 /// type and provider (one Query and one BatchGetItem).
 pub async fn list_agent_configs(
@@ -336,10 +346,7 @@ pub async fn list_agent_configs(
         repo::catalog::get_many::<AgentSpec>(&state.repo, page.items.iter().map(|c| (c.agent_org_id, c.agent_id)))
             .await?;
     page.try_map(|config| {
-        // An agent is not deleted while configurations reference it.
-        let agent = agents.iter().find(|a| a.id == config.agent_id).ok_or_else(|| {
-            Error::internal(format!("agent {} of configuration {} is missing", config.agent_id, config.id))
-        })?;
+        let agent = referenced(&agents, config.agent_id, config.id)?;
         Ok(ListedAgentConfig {
             agent_name: agent.name.clone(),
             agent_type: agent.spec.agent_type,
@@ -553,13 +560,7 @@ pub async fn list_mcp_configs(
     let refs = page.items.iter().map(|s| (s.config.server_org_id, s.config.server_id));
     let servers = repo::catalog::get_many::<McpServerSpec>(&state.repo, refs).await?;
     page.try_map(|stored| {
-        // A server is not deleted while configurations reference it (through its approval).
-        let server = servers.iter().find(|s| s.id == stored.config.server_id).ok_or_else(|| {
-            Error::internal(format!(
-                "MCP server {} of configuration {} is missing",
-                stored.config.server_id, stored.config.id
-            ))
-        })?;
+        let server = referenced(&servers, stored.config.server_id, stored.config.id)?;
         Ok(ListedMcpConfig { provider: server.spec.provider.clone(), config: stored.config })
     })
 }

@@ -40,8 +40,9 @@ pub async fn inputs(
 ) -> Result<BundleInputs, StoreError> {
     let (employee_key, organization, subscription) =
         (keys::employee(org, employee), keys::organization(org), keys::subscription(org));
-    let agent_keys = unique(agents.iter().map(|(owner, id)| super::catalog::key::<AgentSpec>(*owner, *id)));
-    let server_keys = unique(servers.iter().map(|(owner, id)| super::catalog::key::<McpServerSpec>(*owner, *id)));
+    let agent_keys: Vec<Key> = agents.iter().map(|(owner, id)| super::catalog::key::<AgentSpec>(*owner, *id)).collect();
+    let server_keys: Vec<Key> =
+        servers.iter().map(|(owner, id)| super::catalog::key::<McpServerSpec>(*owner, *id)).collect();
     let mut read = vec![employee_key.clone(), organization.clone(), subscription.clone()];
     read.extend([Scope::Org(org).key(), Scope::Catalog.key()]);
     read.extend(agent_keys.iter().chain(&server_keys).cloned());
@@ -56,16 +57,6 @@ pub async fn inputs(
         agents: entries(&items, &agent_keys)?,
         servers: entries(&items, &server_keys)?,
     })
-}
-
-fn unique(keys: impl Iterator<Item = Key>) -> Vec<Key> {
-    let mut distinct: Vec<Key> = Vec::new();
-    for key in keys {
-        if !distinct.contains(&key) {
-            distinct.push(key);
-        }
-    }
-    distinct
 }
 
 /// The entries at `keys` among the items read.

@@ -62,16 +62,7 @@ pub async fn get_many<S: Spec>(
     repo: &Repository,
     refs: impl IntoIterator<Item = (Option<OrgId>, uuid::Uuid)>,
 ) -> Result<Vec<Entry<S>>, StoreError> {
-    let mut keys: Vec<Key> = Vec::new();
-    for (owner, id) in refs {
-        let key = key::<S>(owner, id);
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
+    let keys: Vec<Key> = refs.into_iter().map(|(owner, id)| key::<S>(owner, id)).collect();
     repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
 }
 

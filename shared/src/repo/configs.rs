@@ -10,13 +10,11 @@ use crate::domain::configs::{AgentConfig, ConfigStatus, StoredMcpConfig};
 use crate::domain::employees::Employee;
 use crate::domain::policies::PolicyLink;
 use crate::ids::{EmployeeId, OrgId};
-use crate::keys::{self, Key};
+use crate::keys::{self, AGENT_CONFIG_PREFIX as AGENT_PREFIX, Key, MCP_CONFIG_PREFIX as MCP_PREFIX};
 use crate::pagination::{Page, PageRequest};
 
 pub const AGENT_LIMIT: &str = "agent_limit";
 pub const CHANGED: &str = "config_changed";
-
-use keys::{AGENT_CONFIG_PREFIX as AGENT_PREFIX, MCP_CONFIG_PREFIX as MCP_PREFIX};
 
 /// Which of an employee's configurations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,10 +28,6 @@ fn key(org: OrgId, employee: EmployeeId, kind: ConfigKind, id: uuid::Uuid) -> Ke
         ConfigKind::Agent => keys::agent_config(org, employee, id),
         ConfigKind::Mcp => keys::mcp_config(org, employee, id),
     }
-}
-
-pub fn agent_key(org: OrgId, employee: EmployeeId, id: uuid::Uuid) -> Key {
-    keys::agent_config(org, employee, id)
 }
 
 /// Every configuration write changes what the employee's next sync delivers.

@@ -238,11 +238,19 @@ impl Repository {
     /// [`Self::batch_get`] reading only `attributes` (all when empty).
     pub async fn batch_get_projected(&self, keys: &[Key], attributes: &[&str]) -> Result<Vec<Item>, StoreError> {
         use aws_sdk_dynamodb::types::KeysAndAttributes;
+        // DynamoDB refuses a request that names a key twice: callers may (two
+        // configurations of one agent), each key is read once.
+        let mut distinct: Vec<&Key> = Vec::with_capacity(keys.len());
+        for key in keys {
+            if !distinct.contains(&key) {
+                distinct.push(key);
+            }
+        }
         let names: Vec<String> = (0..attributes.len()).map(|i| format!("#p{i}")).collect();
         let mut found = Vec::new();
-        for chunk in keys.chunks(100) {
+        for chunk in distinct.chunks(100) {
             let mut request = KeysAndAttributes::builder()
-                .set_keys(Some(chunk.iter().map(key_attrs).collect()))
+                .set_keys(Some(chunk.iter().map(|key| key_attrs(key)).collect()))
                 .consistent_read(true);
             if !attributes.is_empty() {
                 request = request.projection_expression(names.join(", "));

@@ -30,10 +30,6 @@ pub const PERIOD_MOVED: &str = "billing_period_moved";
 
 const GUARD_TTL_DAYS: i64 = 60;
 
-fn guard_key(org: OrgId, event_id: &str) -> Key {
-    keys::usage_event_guard(org, event_id)
-}
-
 fn record_key(event: &UsageEvent) -> Key {
     let day = event.period_start.format("%Y-%m-%d").to_string();
     keys::usage_record(event.org_id, &day, &sortable(&event.period_start), &event.event_id)
@@ -57,7 +53,7 @@ pub fn guard_rejection(tx: &mut Transaction, org: OrgId, body_hash: &str, now: &
 pub fn record(tx: &mut Transaction, event: &UsageEvent, now: &Timestamp) -> Result<(), StoreError> {
     let expires = *now + Duration::days(GUARD_TTL_DAYS);
     let guard = Item::from([("processed_at".to_string(), ts(now)), (keys::TTL.to_string(), n(expires.timestamp()))]);
-    tx.put_new(with_key(guard, &guard_key(event.org_id, &event.event_id), "usage_guard"), DUPLICATE);
+    tx.put_new(with_key(guard, &keys::usage_event_guard(event.org_id, &event.event_id), "usage_guard"), DUPLICATE);
     tx.put(record_item(event)?);
     Ok(())
 }
@@ -177,13 +173,9 @@ pub fn mark_cap_reached(
     keep: Duration,
     now: &Timestamp,
 ) {
-    let key = cap_marker_key(org, employee, period);
+    let key = keys::spend_cap_marker(org, employee, period);
     let item = Item::from([("reached_at".to_string(), ts(now)), (keys::TTL.to_string(), n((*now + keep).timestamp()))]);
     tx.put_new(with_key(item, &key, "spend_cap_marker"), CAP_RECORDED);
-}
-
-fn cap_marker_key(org: OrgId, employee: crate::ids::EmployeeId, period: &str) -> Key {
-    keys::spend_cap_marker(org, employee, period)
 }
 
 /// One employee's month rollup, if any.
@@ -266,9 +258,9 @@ pub async fn event_inputs(repo: &Repository, event: &UsageEvent) -> Result<Event
     let organization = keys::organization(org);
     let employee_key = keys::employee(org, employee);
     let subscription = keys::subscription(org);
-    let guard = guard_key(org, &event.event_id);
-    let cap = cap_marker_key(org, employee, &Granularity::Month.period(&event.period_start));
-    let config = event.agent_config_id.map(|c| super::configs::agent_key(org, employee, c));
+    let guard = keys::usage_event_guard(org, &event.event_id);
+    let cap = keys::spend_cap_marker(org, employee, &Granularity::Month.period(&event.period_start));
+    let config = event.agent_config_id.map(|c| keys::agent_config(org, employee, c));
     let mut read = vec![organization.clone(), employee_key.clone(), subscription.clone(), guard.clone(), cap.clone()];
     read.extend(config.clone());
     let items = repo.batch_get(&read).await?;
