@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agentctl_shared::AppState;
 use agentctl_shared::auth::Caller;
 use agentctl_shared::config::Config;
 use agentctl_shared::domain::analytics::{self, RangeQuery};
@@ -23,12 +22,14 @@ use agentctl_shared::domain::employees::{self, NewEmployee};
 use agentctl_shared::domain::organizations::{self, NewOrganization, NewOwner, Plan};
 use agentctl_shared::domain::teams::{self, NewTeam};
 use agentctl_shared::domain::usage::{self, Granularity, NewUsageEvent, ResourceType, UsageEvent, UsageTotals};
-use agentctl_shared::ids::{EmployeeId, OrgId, TeamId};
+use agentctl_shared::ids::{AgentConfigId, AgentId, EmployeeId, OrgId, TeamId};
 use agentctl_shared::repo::{self, Item};
 use agentctl_shared::roles::RoleName;
+use agentctl_shared::{AppState, Name};
 use chrono::{Datelike, Utc};
 use devserver::request_log::RequestLog;
 use rust_decimal::Decimal;
+use strum::VariantArray;
 use uuid::Uuid;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -51,7 +52,7 @@ impl Lcg {
 struct Person {
     id: EmployeeId,
     team: TeamId,
-    configs: Vec<(Uuid, Uuid)>,
+    configs: Vec<(AgentId, AgentConfigId)>,
 }
 
 #[tokio::main]
@@ -228,7 +229,7 @@ fn generated(
 ) -> (UsageEvent, usize, usize) {
     let person = rng.next(people.len() as u64) as usize;
     let config = rng.next(people[person].configs.len() as u64) as usize;
-    let kinds = ResourceType::ALL;
+    let kinds = ResourceType::VARIANTS;
     let resource_type = kinds[rng.next(kinds.len() as u64) as usize];
     let start =
         Utc::now().with_day(1).expect("the first").date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();

@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::session::Session;
@@ -116,17 +118,19 @@ impl Api {
         Self { token: Some(session.token.clone()), ..Self::anonymous(&session.server) }
     }
 
-    pub async fn get(&self, path: &str) -> Result<Value, CliError> {
-        self.send(Method::GET, path, &[], None).await
+    /// A GET answered with a `T` (a wire type).
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, CliError> {
+        self.get_query(path, &[]).await
     }
 
     /// A GET with query parameters (URL-encoded by reqwest).
-    pub async fn get_query(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, CliError> {
-        self.send(Method::GET, path, query, None).await
+    pub async fn get_query<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, CliError> {
+        typed(path, self.send(Method::GET, path, query, None).await?)
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, CliError> {
-        self.send(Method::POST, path, &[], Some(body)).await
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, CliError> {
+        let body = serde_json::to_value(body).expect("wire types serialize");
+        typed(path, self.send(Method::POST, path, &[], Some(&body)).await?)
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), CliError> {
@@ -229,6 +233,11 @@ impl Api {
             _ => Err(CliError::Refused(problem(status, &body))),
         }
     }
+}
+
+/// A successful answer read as the wire type the API documents for it.
+fn typed<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, CliError> {
+    serde_json::from_value(body).map_err(|e| CliError::Protocol(format!("the answer to {path}: {e}")))
 }
 
 /// A conditional read's outcome.

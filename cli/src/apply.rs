@@ -10,6 +10,7 @@ use crate::api::CliError;
 use crate::clients::{FileSpec, Format, Op};
 use crate::jsonfile::JsonFile;
 use crate::state::{FileState, digest};
+use agentctl_wire::Name;
 
 /// The part name of a file agentctl owns entirely.
 pub const WHOLE: &str = "*";
@@ -37,7 +38,7 @@ pub fn plan(
     let emptied_out = |parts: &BTreeMap<String, BTreeMap<String, String>>| {
         created && previous.is_some_and(|p| !p.parts.is_empty()) && parts.is_empty()
     };
-    let mut state = FileState { client: spec.client.name().to_string(), created, parts: BTreeMap::new() };
+    let mut state = FileState { client: spec.client.as_str().to_string(), created, parts: BTreeMap::new() };
     let mut conflicts = Vec::new();
     let after = match &spec.format {
         Format::Whole(_) if remove => None,

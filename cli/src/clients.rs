@@ -7,49 +7,28 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::bundle::{Agent, Effective, Entry, Severity};
 use crate::render::{Launch, Rendered, Template};
+use agentctl_wire::bundle::BundleAgent as Agent;
+use agentctl_wire::policy::{Effective, Entry, Severity};
 
-/// The agent tools agentctl configures (the bundle's `agent_type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Client {
-    ClaudeCode,
-    Cursor,
-    Vscode,
-    Windsurf,
-    GeminiCli,
-    Codex,
+/// The agent tools agentctl configures: the catalog's agent types but `other`.
+pub use agentctl_wire::catalog::AgentType as Client;
+
+/// Parses a client's name (`claude-code`, ...) as the catalog writes it.
+pub fn parse(name: &str) -> Option<Client> {
+    name.parse().ok().filter(|client| Client::CLIENTS.contains(client))
 }
 
-impl Client {
-    pub const ALL: [Client; 6] =
-        [Self::ClaudeCode, Self::Cursor, Self::Vscode, Self::Windsurf, Self::GeminiCli, Self::Codex];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ClaudeCode => "claude-code",
-            Self::Cursor => "cursor",
-            Self::Vscode => "vscode",
-            Self::Windsurf => "windsurf",
-            Self::GeminiCli => "gemini-cli",
-            Self::Codex => "codex",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// The tool's command: found on PATH means installed.
-    pub fn command(self) -> &'static str {
-        match self {
-            Self::ClaudeCode => "claude",
-            Self::Cursor => "cursor",
-            Self::Vscode => "code",
-            Self::Windsurf => "windsurf",
-            Self::GeminiCli => "gemini",
-            Self::Codex => "codex",
-        }
+/// The tool's command: found on PATH means installed.
+pub fn command(client: Client) -> Option<&'static str> {
+    match client {
+        Client::ClaudeCode => Some("claude"),
+        Client::Cursor => Some("cursor"),
+        Client::Vscode => Some("code"),
+        Client::Windsurf => Some("windsurf"),
+        Client::GeminiCli => Some("gemini"),
+        Client::Codex => Some("codex"),
+        Client::Other => None,
     }
 }
 
@@ -129,7 +108,7 @@ pub fn files(client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<
         (Client::Codex, Tier::User { home }) => plan.codex_user(home, warnings),
         (Client::Codex, Tier::System { root }) => plan.codex_system(root),
         // Editors have no admin tier agentctl can write (their policies are the org's MDM).
-        (Client::Cursor | Client::Vscode | Client::Windsurf, Tier::System { .. }) => vec![],
+        (Client::Cursor | Client::Vscode | Client::Windsurf, Tier::System { .. }) | (Client::Other, _) => vec![],
     }
 }
 

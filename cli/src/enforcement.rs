@@ -4,17 +4,19 @@
 //! client's files with the rule are compared with its files without it. A client
 //! claimed `enforced` must change for every part, `partial` for some, `none` for none.
 
-use agentctl_shared::policy::PolicyType;
-use agentctl_shared::policy::enforcement::{Support, enforcement};
+use agentctl_shared::policy::enforcement::enforcement;
+use agentctl_wire::Name;
+use agentctl_wire::bundle::Bundle;
+use agentctl_wire::policy::{PolicyType, Support};
 use serde_json::{Value, json};
+use strum::VariantArray;
 
-use crate::bundle::Bundle;
 use crate::clients::{Client, Tier};
 use crate::render::Rendered;
 use crate::sync::client_files;
 
 fn block(value: &str) -> Value {
-    json!([{ "value": value, "severity": "block" }])
+    json!([{ "value": value, "severity": "block", "sources": [] }])
 }
 
 /// Each part of a policy type's rules, as the effective policies the bundle carries.
@@ -30,7 +32,9 @@ fn parts(policy_type: PolicyType) -> Vec<Value> {
             json!({ "network": { "allow": block("allow.probe.example") } }),
         ],
         PolicyType::RateLimit => {
-            vec![json!({ "rate_limits": [{ "metric": "llm_calls", "window": "hour", "max": 1, "severity": "block" }] })]
+            vec![json!({ "rate_limits": [
+                { "metric": "llm_calls", "per": "hour", "max": 1, "severity": "block", "sources": [] }
+            ] })]
         }
         PolicyType::Models => vec![json!({ "models": block("probe-model") })],
         PolicyType::Tools => vec![
@@ -42,7 +46,7 @@ fn parts(policy_type: PolicyType) -> Vec<Value> {
             json!({ "mcp_servers": { "deny": block("probe-a") } }),
             json!({ "mcp_servers": { "allow": block("probe-b") } }),
         ],
-        PolicyType::SpendCap => vec![json!({ "spend_cap_usd": { "value": "1", "severity": "block" } })],
+        PolicyType::SpendCap => vec![json!({ "spend_cap_usd": { "value": "1", "severity": "block", "sources": [] } })],
     }
 }
 
@@ -68,13 +72,25 @@ fn effective(part: &Value) -> Value {
 
 /// What `client` gets written (both tiers) from a bundle whose policies hold `part`.
 fn written(client: Client, part: &Value) -> String {
+    let id = || uuid::Uuid::now_v7();
+    let policies = |effective: Value| {
+        json!({ "employee_id": id(), "team_id": null, "agent_id": null, "policies": [], "effective": effective,
+            "digest": "probe" })
+    };
     let server = |name: &str| {
-        json!({ "name": name, "transport": "stdio", "command": "probe-server", "args": [], "env": {}, "url": null,
-            "headers": {}, "connection_config": {}, "credentials": null, "credential_fields": [] })
+        json!({ "config_id": id(), "server_id": id(), "name": name, "provider": "probe", "transport": "stdio",
+            "command": "probe-server", "args": [], "env": {}, "url": null, "headers": {}, "connection_config": {},
+            "credentials": null, "credential_fields": [], "sync_token": "probe" })
     };
     let bundle: Bundle = serde_json::from_value(json!({
-        "format": 1, "budget": {},
-        "agents": [{ "type": client.name(), "settings": {}, "policies": { "effective": effective(part) } }],
+        "format": 1,
+        "employee": { "id": id(), "email": "probe@example.com", "full_name": "Probe", "org_id": id(),
+            "org_slug": "probe", "team_id": null },
+        "budget": { "state": "ok", "threshold_pct": 0, "spend_cap": null },
+        "policies": policies(effective(&json!({}))),
+        "agents": [{ "config_id": id(), "name": "probe", "agent_id": id(), "agent_name": "probe",
+            "type": client, "provider": "probe", "llm_provider": null, "llm_model": null, "settings": {},
+            "status": "active", "last_sync_at": null, "sync_token": "probe", "policies": policies(effective(part)) }],
         "mcp_servers": [server("probe-a"), server("probe-b")],
     }))
     .unwrap();
@@ -88,10 +104,9 @@ fn written(client: Client, part: &Value) -> String {
 
 #[test]
 fn enforcement_table_matches_the_files_sync_writes() {
-    for policy_type in PolicyType::ALL {
+    for &policy_type in PolicyType::VARIANTS {
         for cell in enforcement(policy_type).clients {
-            let name = serde_json::to_value(cell.client).unwrap();
-            let client = Client::parse(name.as_str().unwrap()).expect("the CLI knows every client of the table");
+            let client = cell.client;
             let without = written(client, &json!({}));
             let effects: Vec<bool> = parts(policy_type).iter().map(|part| written(client, part) != without).collect();
             let holds = match cell.support {
@@ -102,7 +117,7 @@ fn enforcement_table_matches_the_files_sync_writes() {
             assert!(
                 holds,
                 "{policy_type:?} / {}: the table says {:?}, sync's files react to parts {effects:?}",
-                client.name(),
+                client.as_str(),
                 cell.support
             );
         }

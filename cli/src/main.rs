@@ -9,7 +9,6 @@
 
 mod api;
 mod apply;
-mod bundle;
 mod clients;
 #[cfg(test)]
 mod enforcement;
@@ -26,6 +25,21 @@ use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
 use crate::api::{Api, CliError};
+use agentctl_wire::Name;
+use agentctl_wire::bundle::BundleBudget;
+use agentctl_wire::catalog::{AgentSpec, Entry, Kind, McpServerSpec};
+use agentctl_wire::employees::Employee;
+use agentctl_wire::ids::{EmployeeId, RequestId};
+use agentctl_wire::page::Page;
+use agentctl_wire::requests::{
+    AgentRequest, Cancellation, Decision, DecisionKind, NewRequest, RequestType, RequestView,
+};
+use agentctl_wire::roles::RoleName;
+use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, SessionRequest};
+use agentctl_wire::subscriptions::Subscription;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::clients::Client;
 use crate::session::Session;
 
@@ -150,8 +164,8 @@ enum AdminCommand {
 }
 
 fn parse_client(name: &str) -> Result<Client, String> {
-    Client::parse(name)
-        .ok_or_else(|| format!("unknown client {name:?}: one of {}", Client::ALL.map(Client::name).join(", ")))
+    clients::parse(name)
+        .ok_or_else(|| format!("unknown client {name:?}: one of {}", Client::CLIENTS.map(Client::as_str).join(", ")))
 }
 
 #[tokio::main]
@@ -180,6 +194,11 @@ struct Output {
 impl Output {
     fn new(text: impl Into<String>, json: Value) -> Self {
         Self { text: text.into(), json, exit_code: 0 }
+    }
+
+    /// An answer of the API: `text` for people, the answer itself for scripts.
+    fn answer(text: impl Into<String>, answer: &impl Serialize) -> Self {
+        Self::new(text, serde_json::to_value(answer).expect("wire types serialize"))
     }
 }
 
@@ -216,18 +235,18 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
     match &cli.command {
         Command::Login { server, code } => {
             let server = api::server_url(server)?;
-            let created = Api::anonymous(&server).post("/v1/sessions", &json!({ "code": code })).await?;
-            let token = created["token"].as_str().ok_or_else(|| CliError::Protocol("no token in the answer".into()))?;
-            let mut session = Session { server, token: token.to_string(), who: None };
-            let me = Api::with(&session).get("/v1/me").await?;
+            let request = SessionRequest { code: code.clone() };
+            let created: NewSession = Api::anonymous(&server).post("/v1/sessions", &request).await?;
+            let mut session = Session { server, token: created.token, who: None };
+            let me: Me = Api::with(&session).get("/v1/me").await?;
             session.who = Some(describe(&me));
             session.save()?;
-            Ok(Output::new(format!("Logged in as {}", describe(&me)), me))
+            Ok(Output::answer(format!("Logged in as {}", describe(&me)), &me))
         }
         Command::Logout => logout().await,
         Command::Whoami => {
-            let me = api()?.get("/v1/me").await?;
-            Ok(Output::new(describe(&me), me))
+            let me: Me = api()?.get("/v1/me").await?;
+            Ok(Output::answer(describe(&me), &me))
         }
         Command::Sync { dry_run, clients, system } => {
             let options = sync::Options { dry_run: *dry_run, clients: clients.clone(), system: *system };
@@ -237,8 +256,8 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Request { what } => request(what).await,
         Command::Requests { status } => {
             let query: Vec<(&str, &str)> = status.iter().map(|s| ("status", s.as_str())).collect();
-            let page = api()?.get_query("/v1/me/requests", &query).await?;
-            Ok(Output::new(request_lines(&page["items"]), page))
+            let page: Page<AgentRequest> = api()?.get_query("/v1/me/requests", &query).await?;
+            Ok(Output::answer(request_lines(&page.items), &page))
         }
         Command::Admin { task } => admin(task).await,
         Command::McpExec { name } => exec(name),
@@ -273,25 +292,25 @@ async fn logout() -> Result<Output, CliError> {
     Ok(Output::new(lines.join("\n"), json))
 }
 
-fn describe(me: &Value) -> String {
+fn describe(me: &Me) -> String {
     format!(
         "{} <{}>, {} of {} ({})",
-        me["employee"]["full_name"].as_str().unwrap_or("?"),
-        me["employee"]["email"].as_str().unwrap_or("?"),
-        me["role"].as_str().unwrap_or("?"),
-        me["organization"]["name"].as_str().unwrap_or("?"),
-        me["organization"]["slug"].as_str().unwrap_or("?"),
+        me.employee.full_name,
+        me.employee.email,
+        me.role.as_str(),
+        me.organization.name,
+        me.organization.slug,
     )
 }
 
-fn budget_line(budget: Option<&Value>) -> String {
+fn budget_line(budget: Option<&BundleBudget>) -> String {
     match budget {
         Some(b) => {
-            let mut line = format!("budget: {}", b["state"].as_str().unwrap_or("unknown"));
-            if b["threshold_pct"].as_u64().is_some_and(|t| t > 0) {
-                line.push_str(&format!(" ({}% of the monthly budget reached)", b["threshold_pct"]));
+            let mut line = format!("budget: {}", b.state.as_str());
+            if b.threshold_pct > 0 {
+                line.push_str(&format!(" ({}% of the monthly budget reached)", b.threshold_pct));
             }
-            if b["spend_cap"]["reached"] == json!(true) {
+            if b.spend_cap.as_ref().is_some_and(|cap| cap.reached) {
                 line.push_str("; your monthly spend cap is reached");
             }
             line
@@ -306,7 +325,7 @@ fn sync_output(report: &sync::Report) -> Output {
         report.files.iter().filter(|f| !report.not_modified || f.action != "unchanged").collect();
     let mut lines = Vec::new();
     for file in &shown {
-        lines.push(format!("{:<12} {:<11} {}", file.client.name(), file.action, file.path.display()));
+        lines.push(format!("{:<12} {:<11} {}", file.client.as_str(), file.action, file.path.display()));
         if let Some(diff) = &file.diff {
             lines.push(diff.trim_end().to_string());
         }
@@ -330,7 +349,7 @@ fn sync_output(report: &sync::Report) -> Output {
     let files: Vec<Value> = report
         .files
         .iter()
-        .map(|f| json!({ "client": f.client.name(), "path": f.path, "action": f.action, "diff": f.diff }))
+        .map(|f| json!({ "client": f.client.as_str(), "path": f.path, "action": f.action, "diff": f.diff }))
         .collect();
     let status = if report.not_modified { "not_modified" } else { "synced" };
     Output::new(
@@ -354,7 +373,7 @@ fn status_output(status: &sync::Status, session: Option<&Session>) -> Output {
         let installed = if c.installed { "installed" } else { "not found on PATH" };
         let managed =
             if c.files.is_empty() { "not managed".to_string() } else { format!("{} managed file(s)", c.files.len()) };
-        lines.push(format!("{:<12} {installed}, {managed}", c.client.name()));
+        lines.push(format!("{:<12} {installed}, {managed}", c.client.as_str()));
         let mut files = Vec::new();
         for (path, check) in &c.files {
             match check {
@@ -373,7 +392,7 @@ fn status_output(status: &sync::Status, session: Option<&Session>) -> Output {
                 Err(reason) => json!({ "path": path, "corrupt": reason }),
             });
         }
-        clients.push(json!({ "client": c.client.name(), "installed": c.installed, "files": files }));
+        clients.push(json!({ "client": c.client.as_str(), "installed": c.installed, "files": files }));
     }
     if drifted || corrupt {
         lines.push("`agentctl sync` restores the managed entries.".into());
@@ -394,84 +413,84 @@ fn status_output(status: &sync::Status, session: Option<&Session>) -> Output {
     Output { text: lines.join("\n"), json, exit_code }
 }
 
-/// A catalog entry's id from a name or an id.
-async fn catalog_id(api: &Api, kind: &str, wanted: &str) -> Result<String, CliError> {
-    if uuid_like(wanted) {
-        return Ok(wanted.to_string());
+/// A catalog entry's id from a name or an id; `kind` is the catalog's path.
+async fn catalog_id<S: Kind + DeserializeOwned>(api: &Api, kind: &str, wanted: &str) -> Result<S::Id, CliError> {
+    if let Ok(id) = wanted.parse::<uuid::Uuid>() {
+        return Ok(id.into());
     }
     let mut cursor: Option<String> = None;
     loop {
         let mut query = vec![("limit", "100")];
         query.extend(cursor.as_deref().map(|c| ("cursor", c)));
-        let page = api.get_query(&format!("/v1/catalog/{kind}"), &query).await?;
-        let found = page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|e| e["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(wanted)));
-        if let Some(entry) = found {
-            return Ok(entry["id"].as_str().unwrap_or_default().to_string());
+        let page: Page<Entry<S>> = api.get_query(&format!("/v1/catalog/{kind}"), &query).await?;
+        if let Some(entry) = page.items.iter().find(|e| e.name.eq_ignore_ascii_case(wanted)) {
+            return Ok(entry.id);
         }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
             None => return Err(CliError::Refused(format!("no {wanted:?} in the catalog"))),
         }
     }
 }
 
-fn uuid_like(s: &str) -> bool {
-    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-}
-
 /// An id given on the command line, checked before it becomes part of a URL path.
-fn id_arg<'a>(kind: &str, id: &'a str) -> Result<&'a str, CliError> {
-    if uuid_like(id) { Ok(id) } else { Err(CliError::Usage(format!("{id:?} is not a {kind} id (a UUID)"))) }
+fn id_arg<T: std::str::FromStr>(kind: &str, id: &str) -> Result<T, CliError> {
+    id.parse().map_err(|_| CliError::Usage(format!("{id:?} is not a {kind} id (a UUID)")))
 }
 
 async fn request(what: &RequestCommand) -> Result<Output, CliError> {
     let api = api()?;
     let body = match what {
         RequestCommand::Agent { agent, reason } => {
-            let id = catalog_id(&api, "agents", agent).await?;
-            json!({ "request_type": "new_agent", "request_data": { "agent_id": id }, "reason": reason })
+            let id = catalog_id::<AgentSpec>(&api, "agents", agent).await?;
+            NewRequest {
+                request_type: RequestType::NewAgent,
+                request_data: json!({ "agent_id": id }),
+                reason: reason.clone(),
+            }
         }
         RequestCommand::Mcp { server, reason } => {
-            let id = catalog_id(&api, "mcp-servers", server).await?;
-            json!({ "request_type": "new_mcp", "request_data": { "server_id": id }, "reason": reason })
+            let id = catalog_id::<McpServerSpec>(&api, "mcp-servers", server).await?;
+            NewRequest {
+                request_type: RequestType::NewMcp,
+                request_data: json!({ "server_id": id }),
+                reason: reason.clone(),
+            }
         }
-        RequestCommand::Budget { amount_usd, reason } => {
-            json!({ "request_type": "increase_budget", "request_data": { "amount_usd": amount_usd }, "reason": reason })
-        }
+        RequestCommand::Budget { amount_usd, reason } => NewRequest {
+            request_type: RequestType::IncreaseBudget,
+            request_data: json!({ "amount_usd": amount_usd }),
+            reason: Some(reason.clone()),
+        },
         RequestCommand::Cancel { id } => {
-            let id = id_arg("request", id)?;
-            let cancelled = api.post(&format!("/v1/requests/{id}/cancel"), &json!({})).await?;
-            return Ok(Output::new(format!("Cancelled request {id}"), cancelled));
+            let id: RequestId = id_arg("request", id)?;
+            let cancelled: RequestView =
+                api.post(&format!("/v1/requests/{id}/cancel"), &Cancellation::default()).await?;
+            return Ok(Output::answer(format!("Cancelled request {id}"), &cancelled));
         }
     };
-    let created = api.post("/v1/requests", &body).await?;
+    let created: AgentRequest = api.post("/v1/requests", &body).await?;
     let text = format!(
         "Requested ({}). It needs {}. Follow it with `agentctl requests`.",
-        created["id"].as_str().unwrap_or("?"),
-        deciders(&created["required_approvals"])
+        created.id,
+        deciders(&created.required_approvals)
     );
-    Ok(Output::new(text, created))
+    Ok(Output::answer(text, &created))
 }
 
 /// Who decides a request, from its `required_approvals` (one list of roles per approval
 /// needed): "an approval by a manager of your team, an admin or an owner, then ...".
-fn deciders(required: &Value) -> String {
-    let role = |r: &Value| match r.as_str().unwrap_or("?") {
-        "manager" => "a manager of your team".to_string(),
-        "admin" => "an admin".to_string(),
-        "owner" => "an owner".to_string(),
+fn deciders(required: &[Vec<RoleName>]) -> String {
+    let role = |r: &RoleName| match r {
+        RoleName::Manager => "a manager of your team".to_string(),
+        RoleName::Admin => "an admin".to_string(),
+        RoleName::Owner => "an owner".to_string(),
         other => format!("someone with the {other} role"),
     };
     let steps: Vec<String> = required
-        .as_array()
-        .into_iter()
-        .flatten()
+        .iter()
         .map(|step| {
-            let roles: Vec<String> = step.as_array().into_iter().flatten().map(role).collect();
+            let roles: Vec<String> = step.iter().map(role).collect();
             match roles.split_last() {
                 Some((last, [])) => last.clone(),
                 Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
@@ -486,21 +505,19 @@ fn deciders(required: &Value) -> String {
     }
 }
 
-fn request_lines(items: &Value) -> String {
+fn request_lines(items: &[AgentRequest]) -> String {
     let lines: Vec<String> = items
-        .as_array()
-        .into_iter()
-        .flatten()
+        .iter()
         .map(|r| {
             format!(
                 "{}  {:<15} {:<9} {}/{} approvals  {}  {}",
-                r["id"].as_str().unwrap_or("?"),
-                r["request_type"].as_str().unwrap_or("?"),
-                r["status"].as_str().unwrap_or("?"),
-                r["approval_count"],
-                r["required_approvals"].as_array().map_or(0, Vec::len),
-                r["requester_name"].as_str().unwrap_or("?"),
-                r["reason"].as_str().unwrap_or(""),
+                r.id,
+                r.request_type.as_str(),
+                r.status.as_str(),
+                r.approval_count,
+                r.required_approvals.len(),
+                r.requester_name,
+                r.reason,
             )
         })
         .collect();
@@ -511,66 +528,59 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
     let api = api()?;
     match task {
         AdminCommand::Employees => {
-            let page = api.get("/v1/employees?limit=100").await?;
-            let lines: Vec<String> = page["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let page: Page<Employee> = api.get_query("/v1/employees", &[("limit", "100")]).await?;
+            let lines: Vec<String> = page
+                .items
+                .iter()
                 .map(|e| {
-                    format!(
-                        "{}  {:<9} {:<11} {} <{}>",
-                        e["id"].as_str().unwrap_or("?"),
-                        e["role"].as_str().unwrap_or("?"),
-                        e["status"].as_str().unwrap_or("?"),
-                        e["full_name"].as_str().unwrap_or("?"),
-                        e["email"].as_str().unwrap_or("?")
-                    )
+                    format!("{}  {:<9} {:<11} {} <{}>", e.id, e.role.as_str(), e.status.as_str(), e.full_name, e.email)
                 })
                 .collect();
-            Ok(Output::new(lines.join("\n"), page))
+            Ok(Output::answer(lines.join("\n"), &page))
         }
         AdminCommand::Enroll { employee_id } => {
-            let employee_id = id_arg("employee", employee_id)?;
-            let code = api.post(&format!("/v1/employees/{employee_id}/enrollment-codes"), &json!({})).await?;
+            let employee_id: EmployeeId = id_arg("employee", employee_id)?;
+            let code: EnrollmentCode =
+                api.post(&format!("/v1/employees/{employee_id}/enrollment-codes"), &json!({})).await?;
             let text = format!(
                 "Enrollment code (shown once, expires {}): {}\nThe employee runs: agentctl login --server <URL> --code {}",
-                code["expires_at"].as_str().unwrap_or("?"),
-                code["code"].as_str().unwrap_or("?"),
-                code["code"].as_str().unwrap_or("?")
+                code.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                code.code,
+                code.code
             );
-            Ok(Output::new(text, code))
+            Ok(Output::answer(text, &code))
         }
         AdminCommand::Pending { request_type, team } => {
             let mut query = vec![("limit", "100")];
             query.extend(request_type.as_deref().map(|t| ("request_type", t)));
             query.extend(team.as_deref().map(|t| ("team_id", t)));
-            let page = api.get_query("/v1/requests/pending", &query).await?;
-            Ok(Output::new(request_lines(&page["items"]), page))
+            let page: Page<AgentRequest> = api.get_query("/v1/requests/pending", &query).await?;
+            Ok(Output::answer(request_lines(&page.items), &page))
         }
         AdminCommand::Approve { id, comment } | AdminCommand::Reject { id, comment } => {
-            let id = id_arg("request", id)?;
-            let decision = if matches!(task, AdminCommand::Approve { .. }) { "approve" } else { "reject" };
-            let view = api
-                .post(&format!("/v1/requests/{id}/decisions"), &json!({ "decision": decision, "comment": comment }))
-                .await?;
+            let id: RequestId = id_arg("request", id)?;
+            let decision =
+                if matches!(task, AdminCommand::Approve { .. }) { DecisionKind::Approve } else { DecisionKind::Reject };
+            let body = Decision { decision, comment: comment.clone() };
+            let view: RequestView = api.post(&format!("/v1/requests/{id}/decisions"), &body).await?;
             let text = format!(
                 "Request {id}: {} ({}/{} approvals)",
-                view["status"].as_str().unwrap_or("?"),
-                view["approval_count"],
-                view["required_approvals"].as_array().map_or(0, Vec::len)
+                view.request.status.as_str(),
+                view.request.approval_count,
+                view.request.required_approvals.len()
             );
-            Ok(Output::new(text, view))
+            Ok(Output::answer(text, &view))
         }
         AdminCommand::Spending => {
-            let sub = api.get("/v1/org/subscription").await?;
+            let sub: Subscription = api.get("/v1/org/subscription").await?;
             let text = format!(
                 "{} of {} USD spent this period ({}%), budget {}",
-                sub["current_spending_usd"].as_str().unwrap_or("?"),
-                sub["monthly_budget_usd"].as_str().unwrap_or("?"),
-                sub["usage_pct"].as_str().unwrap_or("-"),
-                sub["budget_state"].as_str().unwrap_or("?")
+                sub.current_spending_usd,
+                sub.monthly_budget_usd,
+                sub.usage_pct.map_or_else(|| "-".to_string(), |p| p.to_string()),
+                sub.budget_state.as_str()
             );
-            Ok(Output::new(text, sub))
+            Ok(Output::answer(text, &sub))
         }
     }
 }
@@ -618,11 +628,11 @@ mod tests {
     #[test]
     fn deciders_are_named_by_role() {
         assert_eq!(
-            deciders(&json!([["manager", "admin", "owner"]])),
+            deciders(&[vec![RoleName::Manager, RoleName::Admin, RoleName::Owner]]),
             "an approval by a manager of your team, an admin or an owner"
         );
         assert_eq!(
-            deciders(&json!([["manager"], ["admin", "owner"]])),
+            deciders(&[vec![RoleName::Manager], vec![RoleName::Admin, RoleName::Owner]]),
             "2 approvals: by a manager of your team, then by an admin or an owner"
         );
     }

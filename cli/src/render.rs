@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::bundle::{McpServer, Transport};
+use agentctl_wire::bundle::BundleMcpServer as McpServer;
+use agentctl_wire::catalog::Transport;
 
 /// One piece of a rendered string.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,7 +168,8 @@ mod tests {
     #[test]
     fn placeholders_fill_from_the_connection_and_credentials_stay_apart() {
         let s = server(json!({
-            "name": "git hub", "transport": "http", "command": null, "args": [], "env": {},
+            "config_id": uuid::Uuid::now_v7(), "server_id": uuid::Uuid::now_v7(), "provider": "GitHub",
+            "sync_token": "t", "name": "git hub", "transport": "http", "command": null, "args": [], "env": {},
             "url": "https://${host}/mcp", "headers": { "Authorization": "Bearer ${token}" },
             "connection_config": { "host": "example.com" }, "credentials": { "token": "t0p" },
             "credential_fields": ["token"]

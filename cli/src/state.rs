@@ -19,7 +19,7 @@ pub struct State {
     /// RFC 3339.
     pub synced_at: Option<String>,
     /// The bundle's budget state at the last sync.
-    pub budget: Option<Value>,
+    pub budget: Option<agentctl_wire::bundle::BundleBudget>,
     /// By file path.
     pub files: BTreeMap<String, FileState>,
 }

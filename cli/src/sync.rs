@@ -8,12 +8,13 @@ use serde_json::{Value, json};
 
 use crate::api::{Api, CliError, Fetched};
 use crate::apply::{self, Planned};
-use crate::bundle::{self, Agent, Bundle};
 use crate::clients::{self, Client, Desired, Format, Tier};
 use crate::files;
 use crate::render::Rendered;
 use crate::session::Session;
 use crate::state::State;
+use agentctl_wire::Name;
+use agentctl_wire::bundle::{Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION};
 
 pub struct Options {
     pub dry_run: bool,
@@ -39,7 +40,7 @@ pub struct Report {
     pub files: Vec<FileOutcome>,
     pub conflicts: Vec<String>,
     pub warnings: Vec<String>,
-    pub budget: Option<Value>,
+    pub budget: Option<BundleBudget>,
     /// Whether secrets are referenced through environment variables (the env file must
     /// be sourced by the shell that starts those tools).
     pub env_secrets: bool,
@@ -88,15 +89,15 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let complete = options.clients.is_empty() && !options.dry_run;
     let known = if complete { state.etag.clone() } else { None };
     let (body, etag, fresh) = fetch(&Api::with(&session), known.as_deref()).await?;
-    let bundle: Bundle =
-        serde_json::from_value(body.clone()).map_err(|e| CliError::Protocol(format!("the sync bundle: {e}")))?;
-    if bundle.format != bundle::FORMAT {
+    // The format first: a newer bundle may not read as this one.
+    let format = body.get("format").and_then(Value::as_u64).unwrap_or_default();
+    if format != u64::from(FORMAT_VERSION) {
         return Err(CliError::Protocol(format!(
-            "sync bundle format {} is newer than this agentctl understands ({}): update agentctl",
-            bundle.format,
-            bundle::FORMAT
+            "sync bundle format {format} is not the one this agentctl understands ({FORMAT_VERSION}): update agentctl"
         )));
     }
+    let bundle: Bundle =
+        serde_json::from_value(body.clone()).map_err(|e| CliError::Protocol(format!("the sync bundle: {e}")))?;
     let rendered: Vec<Rendered> = bundle.mcp_servers.iter().map(Rendered::of).collect();
     let (home, root) = (files::home()?, files::system_root());
     let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
@@ -110,12 +111,12 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
         env_secrets: false,
     };
     let mut planned: Vec<(clients::FileSpec, Option<String>, Planned)> = Vec::new();
-    for client in Client::ALL {
+    for client in Client::CLIENTS {
         if !options.clients.is_empty() && !options.clients.contains(&client) {
             continue;
         }
-        let agent = bundle.agents.iter().find(|a| a.agent_type == client.name());
-        let had_files = state.files.values().any(|f| f.client == client.name());
+        let agent = bundle.agents.iter().find(|a| a.agent_type == client);
+        let had_files = state.files.values().any(|f| f.client == client.as_str());
         if agent.is_none() && !had_files {
             continue;
         }
@@ -252,7 +253,7 @@ pub struct ClientStatus {
 
 pub struct Status {
     pub synced_at: Option<String>,
-    pub budget: Option<Value>,
+    pub budget: Option<BundleBudget>,
     pub clients: Vec<ClientStatus>,
 }
 
@@ -274,13 +275,13 @@ fn is_executable(path: &Path) -> bool {
 pub fn status(system: bool) -> Result<Status, CliError> {
     let state = State::load(system)?;
     let mut clients = Vec::new();
-    for client in Client::ALL {
+    for client in Client::CLIENTS {
         let mut managed = Vec::new();
-        for (path, file) in state.files.iter().filter(|(_, f)| f.client == client.name()) {
+        for (path, file) in state.files.iter().filter(|(_, f)| f.client == client.as_str()) {
             let text = files::read(Path::new(path))?;
             managed.push((path.clone(), apply::drift(path.ends_with(".toml"), text.as_deref(), file)));
         }
-        clients.push(ClientStatus { client, installed: on_path(client.command()), files: managed });
+        clients.push(ClientStatus { client, installed: clients::command(client).is_some_and(on_path), files: managed });
     }
     Ok(Status { synced_at: state.synced_at, budget: state.budget, clients })
 }

@@ -3,6 +3,7 @@
 //! handlers as the authorizer context ([`Principal::to_context`] /
 //! [`Principal::from_context`]) and is read there by the [`crate::http::extract`] extractors.
 
+use crate::Name;
 use std::collections::{BTreeSet, HashMap};
 
 use base64::Engine;
@@ -50,7 +51,13 @@ impl Caller {
     /// An employee acting with their role's default permissions outside a session (the
     /// demo seed, benchmarks).
     pub fn acting_as(org_id: OrgId, employee_id: EmployeeId, role: RoleName) -> Self {
-        Self { org_id, employee_id, session_id: SessionId::new(), role, permissions: role.default_permissions() }
+        Self {
+            org_id,
+            employee_id,
+            session_id: SessionId::new(),
+            role,
+            permissions: crate::roles::default_permissions(role),
+        }
     }
 
     pub fn can(&self, permission: Permission) -> bool {
@@ -110,7 +117,10 @@ impl Principal {
                 employee_id: text("employee_id")?.parse().ok()?,
                 session_id: text("session_id")?.parse().ok()?,
                 role: text("role")?.parse().ok()?,
-                permissions: text("permissions")?.split_whitespace().filter_map(Permission::parse).collect(),
+                permissions: text("permissions")?
+                    .split_whitespace()
+                    .filter_map(|p| p.parse::<Permission>().ok())
+                    .collect(),
             })),
             _ => None,
         }
@@ -205,7 +215,7 @@ mod tests {
             employee_id: EmployeeId::new(),
             session_id: SessionId::new(),
             role: RoleName::Manager,
-            permissions: RoleName::Manager.default_permissions(),
+            permissions: crate::roles::default_permissions(RoleName::Manager),
         });
         assert_eq!(Principal::from_context(&caller.to_context()), Some(caller));
         assert_eq!(Principal::from_context(&Principal::Platform.to_context()), Some(Principal::Platform));

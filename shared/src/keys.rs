@@ -3,7 +3,9 @@
 //! Tenant isolation starts here: every org-owned item lives under a partition key that
 //! begins with `ORG#<org_id>`, and the org id always comes from the authenticated caller.
 
-use crate::ids::{EmployeeId, OrgId, RequestId, TeamId};
+use crate::ids::{
+    AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId, PolicyId, RequestId, TeamId, ToolId,
+};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -221,34 +223,34 @@ pub fn catalog_name_guard(owner: Option<OrgId>, name_prefix: &str, lowercase_nam
 pub const AGENT_CONFIG_PREFIX: &str = "AGENTCFG#";
 pub const MCP_CONFIG_PREFIX: &str = "MCPCFG#";
 
-pub fn agent_config(org: OrgId, employee: EmployeeId, id: uuid::Uuid) -> Key {
+pub fn agent_config(org: OrgId, employee: EmployeeId, id: AgentConfigId) -> Key {
     Key::new(employee_partition(org, employee), format!("{AGENT_CONFIG_PREFIX}{id}"))
 }
 
-pub fn mcp_config(org: OrgId, employee: EmployeeId, id: uuid::Uuid) -> Key {
+pub fn mcp_config(org: OrgId, employee: EmployeeId, id: McpConfigId) -> Key {
     Key::new(employee_partition(org, employee), format!("{MCP_CONFIG_PREFIX}{id}"))
 }
 
 pub const MCP_APPROVAL_PREFIX: &str = "MCPAPPROVAL#";
 
 /// An organization's approval of an MCP server.
-pub fn mcp_approval(org: OrgId, server: uuid::Uuid) -> Key {
+pub fn mcp_approval(org: OrgId, server: McpServerId) -> Key {
     Key::new(org_pk(org), format!("{MCP_APPROVAL_PREFIX}{server}"))
 }
 
 /// Sort key prefix of one agent's tool links.
-pub fn agent_tools_prefix(agent: uuid::Uuid) -> String {
+pub fn agent_tools_prefix(agent: AgentId) -> String {
     format!("AGENTTOOL#{agent}#")
 }
 
 /// A tool linked to an agent, in the linking scope's partition.
-pub fn agent_tool(owner: Option<OrgId>, agent: uuid::Uuid, tool: uuid::Uuid) -> Key {
+pub fn agent_tool(owner: Option<OrgId>, agent: AgentId, tool: ToolId) -> Key {
     Key::new(catalog_partition(owner), format!("{}{tool}", agent_tools_prefix(agent)))
 }
 
 /// Sort key prefixes of policy attachments: to an agent, the organization, a team (in
 /// the organization's or the platform's partition), an employee (in theirs).
-pub fn agent_policies_prefix(agent: uuid::Uuid) -> String {
+pub fn agent_policies_prefix(agent: AgentId) -> String {
     format!("AGENTPOL#{agent}#")
 }
 
@@ -261,7 +263,7 @@ pub fn team_policies_prefix(team: TeamId) -> String {
 pub const EMPLOYEE_POLICIES_PREFIX: &str = "POLICY#";
 
 /// A policy attachment: the partition and prefix of its target, and the policy.
-pub fn policy_link(partition: String, prefix: &str, policy: uuid::Uuid) -> Key {
+pub fn policy_link(partition: String, prefix: &str, policy: PolicyId) -> Key {
     Key::new(partition, format!("{prefix}{policy}"))
 }
 

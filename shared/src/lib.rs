@@ -6,6 +6,9 @@
 //! - [`domain`]: the rules of the product, plain async Rust over the repository;
 //! - [`repo`]: DynamoDB access, one named function per access pattern, keys in [`keys`].
 //!
+//! The wire types (ids, API bodies, the sync bundle) come from `agentctl-wire`, shared with
+//! the CLI; the modules here re-export them where they belong.
+//!
 //! [`state::AppState`] bundles configuration and SDK clients, built once per process.
 
 pub mod activity;
@@ -28,5 +31,6 @@ pub mod time;
 pub mod validate;
 pub mod vault;
 
+pub use agentctl_wire::Name;
 pub use error::{Error, Result};
 pub use state::AppState;

@@ -11,10 +11,12 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::Error;
 use crate::repo::{Item, StoreError};
+
+pub use agentctl_wire::page::Page;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
@@ -65,33 +67,14 @@ impl TryFrom<&PageQuery> for PageRequest {
     }
 }
 
-/// One page of results.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// One page of a list computed in memory; `list` names it (the caller's organization
-    /// and everything that selects its items), so a cursor serves that list alone.
-    pub fn of(mut items: Vec<T>, page: &PageRequest, list: &str) -> Result<Self, StoreError> {
-        let start = page.cursor.as_ref().map(|c| c.as_offset(list)).transpose()?.unwrap_or(0).min(items.len());
-        let end = start.saturating_add(page.limit as usize).min(items.len());
-        let next_cursor = (end < items.len()).then(|| Cursor::offset(end, list).encode());
-        items.truncate(end);
-        Ok(Page { items: items.split_off(start), next_cursor })
-    }
-
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
-    }
-
-    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
-        Ok(Page { items: self.items.into_iter().map(f).collect::<Result<_, _>>()?, next_cursor: self.next_cursor })
-    }
+/// One page of a list computed in memory; `list` names it (the caller's organization and
+/// everything that selects its items), so a cursor serves that list alone.
+pub fn in_memory<T>(mut items: Vec<T>, page: &PageRequest, list: &str) -> Result<Page<T>, StoreError> {
+    let start = page.cursor.as_ref().map(|c| c.as_offset(list)).transpose()?.unwrap_or(0).min(items.len());
+    let end = start.saturating_add(page.limit as usize).min(items.len());
+    let next_cursor = (end < items.len()).then(|| Cursor::offset(end, list).encode());
+    items.truncate(end);
+    Ok(Page { items: items.split_off(start), next_cursor })
 }
 
 /// The cursor entry naming which of several chained queries it continues.
@@ -193,12 +176,12 @@ mod tests {
     #[test]
     fn offset_cursors_serve_their_own_list_only() {
         let page = |cursor: Option<Cursor>| PageRequest { limit: 2, cursor };
-        let first = Page::of(vec![1, 2, 3, 4, 5], &page(None), "ORG#a#teams").unwrap();
+        let first = in_memory(vec![1, 2, 3, 4, 5], &page(None), "ORG#a#teams").unwrap();
         let next = Cursor::decode(first.next_cursor.as_deref().unwrap()).unwrap();
-        assert_eq!(Page::of(vec![1, 2, 3, 4, 5], &page(Some(next.clone())), "ORG#a#teams").unwrap().items, [3, 4]);
-        assert!(Page::of(vec![1, 2, 3], &page(Some(next)), "ORG#b#teams").is_err(), "another org's list");
+        assert_eq!(in_memory(vec![1, 2, 3, 4, 5], &page(Some(next.clone())), "ORG#a#teams").unwrap().items, [3, 4]);
+        assert!(in_memory(vec![1, 2, 3], &page(Some(next)), "ORG#b#teams").is_err(), "another org's list");
         let bare = Cursor(BTreeMap::from([(OFFSET.to_string(), "1".to_string())]));
-        assert!(Page::of(vec![1, 2, 3], &page(Some(bare)), "ORG#a#teams").is_err(), "a bare offset");
+        assert!(in_memory(vec![1, 2, 3], &page(Some(bare)), "ORG#a#teams").is_err(), "a bare offset");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::ids::{EmployeeId, OrgId};
+use crate::ids::{EmployeeId, McpConfigId, OrgId};
 
 /// Largest credentials document accepted (KMS Encrypt takes 4096 bytes).
 pub const MAX_PLAINTEXT: usize = 4096;
@@ -36,7 +36,7 @@ pub enum VaultError {
 pub struct Owner {
     pub org_id: OrgId,
     pub employee_id: EmployeeId,
-    pub config_id: uuid::Uuid,
+    pub config_id: McpConfigId,
 }
 
 impl Owner {

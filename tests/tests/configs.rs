@@ -207,7 +207,7 @@ async fn credentials_are_write_only_encrypted_and_bound_to_their_config() {
         ..Owner {
             org_id: org.id.parse().unwrap(),
             employee_id: employee_id.parse().unwrap(),
-            config_id: uuid::Uuid::nil(),
+            config_id: uuid::Uuid::nil().into(),
         }
     };
     assert!(

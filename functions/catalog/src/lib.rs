@@ -11,13 +11,13 @@ use agentctl_shared::domain::mcp::{
 use agentctl_shared::domain::tools::{NewTool, ToolSpec};
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};
+use agentctl_shared::ids::{AgentId, McpServerId, ToolId};
 use agentctl_shared::pagination::Page;
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 mod agents {
     use super::*;
@@ -82,7 +82,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn agent_tools(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<Uuid>,
+    Path(id): Path<AgentId>,
 ) -> Result<Json<Vec<AgentTool>>> {
     Ok(Json(agent_catalog::tools(&state, &principal, id).await?))
 }
@@ -95,7 +95,7 @@ async fn agent_tools(
 async fn link_tool(
     State(state): State<AppState>,
     principal: Principal,
-    Path((id, tool)): Path<(Uuid, Uuid)>,
+    Path((id, tool)): Path<(AgentId, ToolId)>,
     Json(body): Json<LinkTool>,
 ) -> Result<Json<AgentTool>> {
     Ok(Json(agent_catalog::link_tool(&state, &principal, id, tool, body).await?))
@@ -109,7 +109,7 @@ async fn link_tool(
 async fn unlink_tool(
     State(state): State<AppState>,
     principal: Principal,
-    Path((id, tool)): Path<(Uuid, Uuid)>,
+    Path((id, tool)): Path<(AgentId, ToolId)>,
 ) -> Result<StatusCode> {
     agent_catalog::unlink_tool(&state, &principal, id, tool).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -134,7 +134,7 @@ async fn list_servers(
 async fn get_server(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<Uuid>,
+    Path(id): Path<McpServerId>,
 ) -> Result<Json<McpServer>> {
     Ok(Json(mcp::get(&state, &principal, id).await?))
 }
@@ -145,7 +145,7 @@ async fn get_server(
 async fn approve_server(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    Path(id): Path<McpServerId>,
 ) -> Result<Json<McpApproval>> {
     Ok(Json(mcp::approve(&state, &caller, id).await?))
 }
@@ -153,7 +153,11 @@ async fn approve_server(
 /// Revoke the organization's approval of an MCP server.
 #[utoipa::path(delete, path = "/v1/catalog/mcp-servers/{id}/approval", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 204), Problems), security(("session" = [])))]
-async fn revoke_server(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> Result<StatusCode> {
+async fn revoke_server(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<McpServerId>,
+) -> Result<StatusCode> {
     mcp::revoke(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

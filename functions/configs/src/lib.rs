@@ -8,14 +8,13 @@ use agentctl_shared::domain::configs::{
 };
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};
-use agentctl_shared::ids::EmployeeId;
+use agentctl_shared::ids::{AgentConfigId, EmployeeId, McpConfigId};
 use agentctl_shared::pagination::Page;
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,7 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_credentials, clear_credentials))
 }
 
-type ConfigPath = Path<(EmployeeId, Uuid)>;
+type AgentConfigPath = Path<(EmployeeId, AgentConfigId)>;
+type McpConfigPath = Path<(EmployeeId, McpConfigId)>;
 
 /// Give an employee an agent from the catalog.
 #[utoipa::path(post, path = "/v1/employees/{employee_id}/agent-configs", tag = "configs",
@@ -61,7 +61,7 @@ async fn list_agent_configs(
 async fn get_agent_config(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, id)): ConfigPath,
+    Path((employee, id)): AgentConfigPath,
 ) -> Result<Json<AgentConfig>> {
     Ok(Json(configs::get_agent_config(&state, &caller, employee, id).await?))
 }
@@ -73,7 +73,7 @@ async fn get_agent_config(
 async fn update_agent_config(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, id)): ConfigPath,
+    Path((employee, id)): AgentConfigPath,
     Json(body): Json<AgentConfigPatch>,
 ) -> Result<Json<AgentConfig>> {
     Ok(Json(configs::update_agent_config(&state, &caller, employee, id, body).await?))
@@ -86,7 +86,7 @@ async fn update_agent_config(
 async fn delete_agent_config(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, id)): ConfigPath,
+    Path((employee, id)): AgentConfigPath,
 ) -> Result<StatusCode> {
     configs::delete_agent_config(&state, &caller, employee, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -125,7 +125,7 @@ async fn list_mcp_configs(
 async fn get_mcp_config(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, id)): ConfigPath,
+    Path((employee, id)): McpConfigPath,
 ) -> Result<Json<McpConfig>> {
     Ok(Json(configs::get_mcp_config(&state, &caller, employee, id).await?))
 }
@@ -137,7 +137,7 @@ async fn get_mcp_config(
 async fn update_mcp_config(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, id)): ConfigPath,
+    Path((employee, id)): McpConfigPath,
     Json(body): Json<McpConfigPatch>,
 ) -> Result<Json<McpConfig>> {
     Ok(Json(configs::update_mcp_config(&state, &caller, employee, id, body).await?))
@@ -150,7 +150,7 @@ async fn update_mcp_config(
 async fn delete_mcp_config(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, id)): ConfigPath,
+    Path((employee, id)): McpConfigPath,
 ) -> Result<StatusCode> {
     configs::delete_mcp_config(&state, &caller, employee, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -163,7 +163,7 @@ async fn delete_mcp_config(
 async fn set_credentials(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, id)): ConfigPath,
+    Path((employee, id)): McpConfigPath,
     Json(body): Json<CredentialsUpdate>,
 ) -> Result<Json<McpConfig>> {
     Ok(Json(configs::set_credentials(&state, &caller, employee, id, body).await?))
@@ -176,7 +176,7 @@ async fn set_credentials(
 async fn clear_credentials(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, id)): ConfigPath,
+    Path((employee, id)): McpConfigPath,
 ) -> Result<Json<McpConfig>> {
     Ok(Json(configs::clear_credentials(&state, &caller, employee, id).await?))
 }

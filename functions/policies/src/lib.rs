@@ -7,13 +7,12 @@ use agentctl_shared::domain::policies::{
 };
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};
-use agentctl_shared::ids::{EmployeeId, TeamId};
+use agentctl_shared::ids::{AgentId, EmployeeId, PolicyId, TeamId};
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 mod catalog {
     use agentctl_shared::domain::catalog::Entry;
@@ -53,13 +52,13 @@ async fn attach(
     state: &AppState,
     principal: &Principal,
     target: Target,
-    policy: Uuid,
+    policy: PolicyId,
     body: AttachRequest,
 ) -> Result<Json<PolicyLink>> {
     Ok(Json(policies::attach(state, principal, target, policy, body).await?))
 }
 
-async fn detach(state: &AppState, principal: &Principal, target: Target, policy: Uuid) -> Result<StatusCode> {
+async fn detach(state: &AppState, principal: &Principal, target: Target, policy: PolicyId) -> Result<StatusCode> {
     policies::detach(state, principal, target, policy).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -67,7 +66,7 @@ async fn detach(state: &AppState, principal: &Principal, target: Target, policy:
 /// Policies attached to an agent catalog entry (the platform's and the organization's).
 #[utoipa::path(get, path = "/v1/catalog/agents/{id}/policies", tag = "policies", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<PolicyLink>), Problems), security(("session" = []), ("platform_key" = [])))]
-async fn agent_policies(State(state): State<AppState>, principal: Principal, Path(id): Path<Uuid>) -> Links {
+async fn agent_policies(State(state): State<AppState>, principal: Principal, Path(id): Path<AgentId>) -> Links {
     list(&state, &principal, Target::Agent(id)).await
 }
 
@@ -78,7 +77,7 @@ async fn agent_policies(State(state): State<AppState>, principal: Principal, Pat
 async fn attach_to_agent(
     State(state): State<AppState>,
     principal: Principal,
-    Path((id, policy)): Path<(Uuid, Uuid)>,
+    Path((id, policy)): Path<(AgentId, PolicyId)>,
     Json(body): Json<AttachRequest>,
 ) -> Result<Json<PolicyLink>> {
     attach(&state, &principal, Target::Agent(id), policy, body).await
@@ -91,7 +90,7 @@ async fn attach_to_agent(
 async fn detach_from_agent(
     State(state): State<AppState>,
     principal: Principal,
-    Path((id, policy)): Path<(Uuid, Uuid)>,
+    Path((id, policy)): Path<(AgentId, PolicyId)>,
 ) -> Result<StatusCode> {
     detach(&state, &principal, Target::Agent(id), policy).await
 }
@@ -109,7 +108,7 @@ async fn org_policies(State(state): State<AppState>, caller: Caller) -> Links {
 async fn attach_to_org(
     State(state): State<AppState>,
     caller: Caller,
-    Path(policy): Path<Uuid>,
+    Path(policy): Path<PolicyId>,
     Json(body): Json<AttachRequest>,
 ) -> Result<Json<PolicyLink>> {
     attach(&state, &Principal::Employee(caller), Target::Org, policy, body).await
@@ -121,7 +120,7 @@ async fn attach_to_org(
 async fn detach_from_org(
     State(state): State<AppState>,
     caller: Caller,
-    Path(policy): Path<Uuid>,
+    Path(policy): Path<PolicyId>,
 ) -> Result<StatusCode> {
     detach(&state, &Principal::Employee(caller), Target::Org, policy).await
 }
@@ -140,7 +139,7 @@ async fn team_policies(State(state): State<AppState>, caller: Caller, Path(team)
 async fn attach_to_team(
     State(state): State<AppState>,
     caller: Caller,
-    Path((team, policy)): Path<(TeamId, Uuid)>,
+    Path((team, policy)): Path<(TeamId, PolicyId)>,
     Json(body): Json<AttachRequest>,
 ) -> Result<Json<PolicyLink>> {
     attach(&state, &Principal::Employee(caller), Target::Team(team), policy, body).await
@@ -153,7 +152,7 @@ async fn attach_to_team(
 async fn detach_from_team(
     State(state): State<AppState>,
     caller: Caller,
-    Path((team, policy)): Path<(TeamId, Uuid)>,
+    Path((team, policy)): Path<(TeamId, PolicyId)>,
 ) -> Result<StatusCode> {
     detach(&state, &Principal::Employee(caller), Target::Team(team), policy).await
 }
@@ -173,7 +172,7 @@ async fn employee_policies(State(state): State<AppState>, caller: Caller, Path(e
 async fn attach_to_employee(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, policy)): Path<(EmployeeId, Uuid)>,
+    Path((employee, policy)): Path<(EmployeeId, PolicyId)>,
     Json(body): Json<AttachRequest>,
 ) -> Result<Json<PolicyLink>> {
     attach(&state, &Principal::Employee(caller), Target::Employee(employee), policy, body).await
@@ -186,7 +185,7 @@ async fn attach_to_employee(
 async fn detach_from_employee(
     State(state): State<AppState>,
     caller: Caller,
-    Path((employee, policy)): Path<(EmployeeId, Uuid)>,
+    Path((employee, policy)): Path<(EmployeeId, PolicyId)>,
 ) -> Result<StatusCode> {
     detach(&state, &Principal::Employee(caller), Target::Employee(employee), policy).await
 }

@@ -9,39 +9,12 @@ use crate::auth::Principal;
 use crate::domain::catalog::{self, Common, Entry, Spec};
 use crate::domain::tools::ToolSpec;
 use crate::error::{Error, Result};
-use crate::ids::OrgId;
+use crate::ids::{AgentId, OrgId, ToolId};
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 
-/// Which local tool an agent is, so `agentctl sync` knows which files to write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum AgentType {
-    ClaudeCode,
-    Cursor,
-    Vscode,
-    Windsurf,
-    GeminiCli,
-    Codex,
-    /// Any other agent: managed and metered, but no local files are written.
-    Other,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AgentSpec {
-    #[serde(rename = "type")]
-    pub agent_type: AgentType,
-    /// Who makes the agent (Anthropic, Anysphere, GitHub, ...).
-    pub provider: String,
-    /// Settings every configuration of this agent starts from (JSON object).
-    pub default_config: Value,
-    /// JSON Schema that configuration overrides must satisfy (absent: any object).
-    pub config_schema: Option<Value>,
-    pub capabilities: Vec<String>,
-    pub llm_provider: Option<String>,
-    pub llm_model: Option<String>,
-}
+pub use agentctl_wire::catalog::{AgentSpec, AgentType};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,10 +83,8 @@ impl Spec for AgentSpec {
 /// A tool linked to an agent, with per-link configuration (the seed's agent_tools).
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentTool {
-    #[schema(value_type = String, format = Uuid)]
-    pub agent_id: uuid::Uuid,
-    #[schema(value_type = String, format = Uuid)]
-    pub tool_id: uuid::Uuid,
+    pub agent_id: AgentId,
+    pub tool_id: ToolId,
     pub tool_name: String,
     /// The tool's owner (absent: a global tool).
     pub tool_org_id: Option<OrgId>,
@@ -135,8 +106,8 @@ pub struct LinkTool {
 pub async fn link_tool(
     state: &AppState,
     principal: &Principal,
-    agent_id: uuid::Uuid,
-    tool_id: uuid::Uuid,
+    agent_id: AgentId,
+    tool_id: ToolId,
     request: LinkTool,
 ) -> Result<AgentTool> {
     let owner = principal.scope(Permission::CatalogWrite)?;
@@ -179,12 +150,7 @@ pub async fn link_tool(
     Ok(link)
 }
 
-pub async fn unlink_tool(
-    state: &AppState,
-    principal: &Principal,
-    agent_id: uuid::Uuid,
-    tool_id: uuid::Uuid,
-) -> Result<()> {
+pub async fn unlink_tool(state: &AppState, principal: &Principal, agent_id: AgentId, tool_id: ToolId) -> Result<()> {
     let owner = principal.scope(Permission::CatalogWrite)?;
     let agent = catalog::visible_to::<AgentSpec>(state, owner, agent_id).await?;
     let link =
@@ -204,7 +170,7 @@ pub async fn unlink_tool(
 }
 
 /// The tools linked to an agent: the platform's links and the caller's organization's.
-pub async fn tools(state: &AppState, principal: &Principal, agent_id: uuid::Uuid) -> Result<Vec<AgentTool>> {
+pub async fn tools(state: &AppState, principal: &Principal, agent_id: AgentId) -> Result<Vec<AgentTool>> {
     let owner = principal.scope(Permission::CatalogRead)?;
     catalog::visible_to::<AgentSpec>(state, owner, agent_id).await?;
     let mut links = repo::agent_tools::list(&state.repo, owner, agent_id).await?;

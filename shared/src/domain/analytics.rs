@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::domain::usage::{Dimension, Granularity, Rollup, UsageTotals};
 use crate::error::{Error, Result};
 use crate::ids::TeamId;
-use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::pagination::{self, Page, PageQuery, PageRequest};
 use crate::repo;
 use crate::roles::Permission;
 
@@ -155,7 +155,7 @@ pub async fn teams(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
         })
         .collect();
     usage.sort_by(|a, b| b.total_cost_usd.cmp(&a.total_cost_usd).then_with(|| a.team_name.cmp(&b.team_name)));
-    Ok(Page::of(usage, &page, &range.list_name(caller, "teams"))?)
+    Ok(pagination::in_memory(usage, &page, &range.list_name(caller, "teams"))?)
 }
 
 /// One line of a breakdown.
@@ -180,7 +180,7 @@ pub async fn breakdown(state: &AppState, caller: &Caller, query: &BreakdownQuery
         BreakdownBy::ResourceType => Dimension::ResourceType,
     };
     let totals = totals_by_id(state, caller, &range, dimension).await?;
-    let page = Page::of(totals, &page, &range.list_name(caller, &format!("breakdown-{dimension:?}")))?;
+    let page = pagination::in_memory(totals, &page, &range.list_name(caller, &format!("breakdown-{dimension:?}")))?;
     let names = match query.by {
         BreakdownBy::Employee => employee_names(state, caller, page.items.iter().map(|(id, _)| id.as_str())).await?,
         _ => BTreeMap::new(),
@@ -228,7 +228,7 @@ pub async fn daily(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
         .take_while(|d| *d <= range.to)
         .map(|date| DailyUsage { usage: by_day.remove(&date.to_string()).unwrap_or_default(), date })
         .collect();
-    Ok(Page::of(days, &page, &range.list_name(caller, "daily"))?)
+    Ok(pagination::in_memory(days, &page, &range.list_name(caller, "daily"))?)
 }
 
 fn page_request(limit: Option<u32>, cursor: &Option<String>) -> Result<PageRequest> {

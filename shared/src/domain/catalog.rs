@@ -18,48 +18,17 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::Principal;
 use crate::error::{Error, Result};
-use crate::ids::OrgId;
+use crate::ids::{McpCategoryId, OrgId};
 use crate::keys::Key;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
-use chrono::{DateTime, Utc};
+
+pub use agentctl_wire::catalog::{Entry, Kind, Scope};
 
 const NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 4000;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// Curated by the platform operator, visible to every organization when public.
-    Global,
-    /// Private to one organization.
-    Org,
-}
-
-/// A catalog entry of any kind.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Entry<S> {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
-    pub scope: Scope,
-    /// The owning organization (org scope only).
-    pub org_id: Option<OrgId>,
-    pub name: String,
-    pub description: String,
-    /// Global entries: visible to organizations only when true. Always true in org scope.
-    pub is_public: bool,
-    /// References from other items (links, attachments, configs). Server-owned; an entry
-    /// is deleted only when unreferenced. Absent on global entries read by an
-    /// organization: their count includes other organizations' use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ref_count: Option<u32>,
-    #[serde(flatten)]
-    pub spec: S,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 /// The fields every entry has, parsed from a request.
 pub struct Common {
@@ -82,7 +51,7 @@ impl Common {
 }
 
 /// One kind of catalog entry.
-pub trait Spec: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+pub trait Spec: Kind + Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// The request body of a new entry: the common fields and the kind's own.
     type New: DeserializeOwned + Send;
     /// Entity name (`agent`, `tool`, ...), used in messages, items and activity.
@@ -148,7 +117,7 @@ pub struct CatalogQuery {
     /// Agents and MCP servers: the provider.
     pub provider: Option<String>,
     /// MCP servers: the category id.
-    pub category_id: Option<Uuid>,
+    pub category_id: Option<McpCategoryId>,
     /// MCP servers: approved (or not) for the caller's organization.
     pub approved: Option<bool>,
     /// Policies: the policy type.
@@ -232,7 +201,7 @@ pub async fn create<S: Spec>(state: &AppState, principal: &Principal, new: S::Ne
     let (common, spec) = S::parse(state, access.write, new).await?;
     let now = crate::time::now();
     let entry = Entry {
-        id: Uuid::now_v7(),
+        id: Uuid::now_v7().into(),
         scope: if access.write.is_some() { Scope::Org } else { Scope::Global },
         org_id: access.write,
         name: common.name,
@@ -275,31 +244,29 @@ fn record<S: Spec>(
 }
 
 /// An entry the principal may read.
-pub async fn get<S: Spec>(state: &AppState, principal: &Principal, id: Uuid) -> Result<Entry<S>> {
+pub async fn get<S: Spec>(state: &AppState, principal: &Principal, id: S::Id) -> Result<Entry<S>> {
     let access = access::<S>(principal, false)?;
     find::<S>(state, &access.read, access.sees_hidden, id).await
 }
 
-async fn find<S: Spec>(state: &AppState, scopes: &[Option<OrgId>], sees_hidden: bool, id: Uuid) -> Result<Entry<S>> {
+async fn find<S: Spec>(state: &AppState, scopes: &[Option<OrgId>], sees_hidden: bool, id: S::Id) -> Result<Entry<S>> {
     let entry = repo::catalog::get::<S>(&state.repo, scopes, id).await?.ok_or_else(not_found::<S>)?;
-    if entry.is_public || sees_hidden { Ok(entry.seen_by(sees_hidden)) } else { Err(not_found::<S>()) }
+    if entry.is_public || sees_hidden { Ok(seen_by(entry, sees_hidden)) } else { Err(not_found::<S>()) }
 }
 
-impl<S: Spec> Entry<S> {
-    /// The entry as a reader sees it: derived fields filled in, and for an organization
-    /// (`platform` false) no count of a global entry's references, which would tell it
-    /// what other organizations use.
-    fn seen_by(mut self, platform: bool) -> Self {
-        self.spec.refresh();
-        if !platform && self.scope == Scope::Global {
-            self.ref_count = None;
-        }
-        self
+/// The entry as a reader sees it: derived fields filled in, and for an organization
+/// (`platform` false) no count of a global entry's references, which would tell it what
+/// other organizations use.
+fn seen_by<S: Spec>(mut entry: Entry<S>, platform: bool) -> Entry<S> {
+    entry.spec.refresh();
+    if !platform && entry.scope == Scope::Global {
+        entry.ref_count = None;
     }
+    entry
 }
 
 /// An entry visible to `org` (own or public global), for references from other items.
-pub async fn visible_to<S: Spec>(state: &AppState, org: Option<OrgId>, id: Uuid) -> Result<Entry<S>> {
+pub async fn visible_to<S: Spec>(state: &AppState, org: Option<OrgId>, id: S::Id) -> Result<Entry<S>> {
     match org {
         Some(org) => find::<S>(state, &[Some(org), None], false, id).await,
         None => find::<S>(state, &[None], true, id).await,
@@ -327,12 +294,12 @@ pub async fn list<S: Spec>(state: &AppState, principal: &Principal, query: &Cata
         .map(|owner| repo::catalog::ListScope { owner: *owner, public_only: owner.is_none() && !access.sees_hidden })
         .collect();
     let page = repo::catalog::list::<S>(&state.repo, &scopes, &equal, &page).await?;
-    Ok(page.map(|entry| entry.seen_by(access.sees_hidden)))
+    Ok(page.map(|entry| seen_by(entry, access.sees_hidden)))
 }
 
 /// Applies a JSON merge patch (RFC 7396) to the entry's fields and validates the result
 /// like a new entry.
-pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: Uuid, patch: Value) -> Result<Entry<S>> {
+pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: S::Id, patch: Value) -> Result<Entry<S>> {
     let access = access::<S>(principal, true)?;
     let before = writable::<S>(state, &access, id).await?;
     if !patch.is_object() {
@@ -367,7 +334,7 @@ pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: Uuid, 
     Ok(after)
 }
 
-pub async fn delete<S: Spec>(state: &AppState, principal: &Principal, id: Uuid) -> Result<()> {
+pub async fn delete<S: Spec>(state: &AppState, principal: &Principal, id: S::Id) -> Result<()> {
     let access = access::<S>(principal, true)?;
     let entry = writable::<S>(state, &access, id).await?;
     let mut tx = state.repo.transaction();
@@ -383,7 +350,7 @@ pub async fn delete<S: Spec>(state: &AppState, principal: &Principal, id: Uuid) 
 }
 
 /// An entry in the principal's own scope; a visible global one is read-only (403).
-async fn writable<S: Spec>(state: &AppState, access: &Access, id: Uuid) -> Result<Entry<S>> {
+async fn writable<S: Spec>(state: &AppState, access: &Access, id: S::Id) -> Result<Entry<S>> {
     let entry = find::<S>(state, &access.read, access.sees_hidden, id).await?;
     if entry.org_id != access.write {
         return Err(Error::Forbidden(format!(

@@ -16,41 +16,22 @@ use crate::domain::catalog::{self, Entry};
 use crate::domain::mcp::{McpServerSpec, credential_fields};
 use crate::domain::{employees, organizations};
 use crate::error::{Error, Result};
-use crate::ids::{EmployeeId, OrgId};
+use crate::ids::{AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::{self, FieldError, Validator};
 use crate::vault::{Owner, VaultError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConfigStatus {
-    Active,
-    Disabled,
-    /// Waiting for an approval: not delivered to the employee.
-    PendingApproval,
-}
-
-impl ConfigStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Disabled => "disabled",
-            Self::PendingApproval => "pending_approval",
-        }
-    }
-}
+pub use agentctl_wire::configs::ConfigStatus;
 
 /// An agent an employee uses (the seed's employee_agent_configs).
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentConfig {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
+    pub id: AgentConfigId,
     pub org_id: OrgId,
     pub employee_id: EmployeeId,
-    #[schema(value_type = String, format = Uuid)]
-    pub agent_id: Uuid,
+    pub agent_id: AgentId,
     /// The agent's owner (absent: the global catalog).
     pub agent_org_id: Option<OrgId>,
     pub name: String,
@@ -68,12 +49,10 @@ pub struct AgentConfig {
 /// whether credentials are set and when they were rotated, never the credentials.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct McpConfig {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
+    pub id: McpConfigId,
     pub org_id: OrgId,
     pub employee_id: EmployeeId,
-    #[schema(value_type = String, format = Uuid)]
-    pub server_id: Uuid,
+    pub server_id: McpServerId,
     pub server_org_id: Option<OrgId>,
     pub server_name: String,
     pub status: ConfigStatus,
@@ -90,8 +69,7 @@ pub struct McpConfig {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgentConfig {
-    #[schema(value_type = String, format = Uuid)]
-    pub agent_id: Uuid,
+    pub agent_id: AgentId,
     /// Defaults to the agent's name.
     pub name: Option<String>,
     /// Defaults to `active`.
@@ -110,8 +88,7 @@ pub struct AgentConfigPatch {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMcpConfig {
-    #[schema(value_type = String, format = Uuid)]
-    pub server_id: Uuid,
+    pub server_id: McpServerId,
     pub status: Option<ConfigStatus>,
     pub connection_config: Option<Value>,
 }
@@ -243,7 +220,7 @@ pub fn new_agent_config(
     let (name, config_override) = v.finish(|| Some((name?, config_override?)))?;
     let now = crate::time::now();
     Ok(AgentConfig {
-        id: Uuid::now_v7(),
+        id: AgentConfigId::new(),
         org_id: org,
         employee_id,
         agent_id: agent.id,
@@ -324,7 +301,7 @@ pub async fn create_agent_config(
 /// The catalog entry `id` a configuration references, among those read. A referenced
 /// entry is never deleted (agents count their configurations, servers their approvals),
 /// so a missing one is corrupt data.
-fn referenced<S: catalog::Spec>(entries: &[Entry<S>], id: Uuid, config: Uuid) -> Result<&Entry<S>> {
+fn referenced<S: catalog::Spec>(entries: &[Entry<S>], id: S::Id, config: impl std::fmt::Display) -> Result<&Entry<S>> {
     entries
         .iter()
         .find(|e| e.id == id)
@@ -360,7 +337,7 @@ pub async fn get_agent_config(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
-    id: Uuid,
+    id: AgentConfigId,
 ) -> Result<AgentConfig> {
     employee_for(state, caller, employee_id, false).await?;
     repo::configs::get_agent(&state.repo, caller.org_id, employee_id, id).await?.ok_or(Error::NotFound("agent_config"))
@@ -370,7 +347,7 @@ pub async fn update_agent_config(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
-    id: Uuid,
+    id: AgentConfigId,
     patch: AgentConfigPatch,
 ) -> Result<AgentConfig> {
     employee_for(state, caller, employee_id, true).await?;
@@ -404,7 +381,12 @@ pub async fn update_agent_config(
     Ok(after)
 }
 
-pub async fn delete_agent_config(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<()> {
+pub async fn delete_agent_config(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: AgentConfigId,
+) -> Result<()> {
     let employee = employee_for(state, caller, employee_id, true).await?;
     let config = repo::configs::get_agent(&state.repo, caller.org_id, employee_id, id)
         .await?
@@ -478,7 +460,7 @@ pub fn new_mcp_config(
     let now = crate::time::now();
     Ok(StoredMcpConfig {
         config: McpConfig {
-            id: Uuid::now_v7(),
+            id: McpConfigId::new(),
             org_id: org,
             employee_id,
             server_id: server.id,
@@ -543,7 +525,12 @@ pub async fn create_mcp_config(
     Ok(stored.config)
 }
 
-async fn stored_mcp(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<StoredMcpConfig> {
+async fn stored_mcp(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: McpConfigId,
+) -> Result<StoredMcpConfig> {
     repo::configs::get_mcp(&state.repo, caller.org_id, employee_id, id).await?.ok_or(Error::NotFound("mcp_config"))
 }
 
@@ -565,7 +552,12 @@ pub async fn list_mcp_configs(
     })
 }
 
-pub async fn get_mcp_config(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<McpConfig> {
+pub async fn get_mcp_config(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: McpConfigId,
+) -> Result<McpConfig> {
     employee_for(state, caller, employee_id, false).await?;
     Ok(stored_mcp(state, caller, employee_id, id).await?.config)
 }
@@ -594,7 +586,7 @@ pub async fn update_mcp_config(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
-    id: Uuid,
+    id: McpConfigId,
     patch: McpConfigPatch,
 ) -> Result<McpConfig> {
     employee_for(state, caller, employee_id, true).await?;
@@ -616,7 +608,12 @@ pub async fn update_mcp_config(
     write_mcp(state, caller, &before, after, EventType::McpUpdated).await
 }
 
-pub async fn delete_mcp_config(state: &AppState, caller: &Caller, employee_id: EmployeeId, id: Uuid) -> Result<()> {
+pub async fn delete_mcp_config(
+    state: &AppState,
+    caller: &Caller,
+    employee_id: EmployeeId,
+    id: McpConfigId,
+) -> Result<()> {
     employee_for(state, caller, employee_id, true).await?;
     let config = stored_mcp(state, caller, employee_id, id).await?;
     let mut tx = state.repo.transaction();
@@ -693,7 +690,7 @@ pub async fn set_credentials(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
-    id: Uuid,
+    id: McpConfigId,
     request: CredentialsUpdate,
 ) -> Result<McpConfig> {
     require_credential_rights(caller, employee_id)?;
@@ -718,7 +715,7 @@ pub async fn clear_credentials(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
-    id: Uuid,
+    id: McpConfigId,
 ) -> Result<McpConfig> {
     require_credential_rights(caller, employee_id)?;
     employees::find(state, caller.org_id, employee_id).await?;

@@ -12,7 +12,7 @@
 //!   older sessions even if revoking them one by one is interrupted); coming back needs
 //!   a new sign-in; only a deactivated employee can be deleted.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -21,97 +21,42 @@ use crate::auth::{Caller, Principal};
 use crate::domain::roles::role_id;
 use crate::domain::sessions;
 use crate::error::{Error, Result};
-use crate::ids::{EmployeeId, OrgId, RoleId, TeamId};
+use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::pagination::{Page, PageRequest};
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
 
+pub use agentctl_wire::employees::{Employee, EmployeeStatus};
+
 const NAME_MAX: usize = 200;
 const PREFERENCES_MAX_BYTES: usize = 16 * 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EmployeeStatus {
-    Active,
-    Suspended,
-    Deactivated,
-}
-
-impl EmployeeStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Deactivated => "deactivated",
-        }
-    }
-
-    pub fn may_log_in(self) -> bool {
-        self == Self::Active
-    }
-
-    pub fn holds_seat(self) -> bool {
-        self != Self::Deactivated
-    }
-
-    /// Moving into this status ends the employee's sessions.
-    pub fn ends_sessions(self) -> bool {
-        self != Self::Active
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Employee {
-    pub id: EmployeeId,
-    pub org_id: OrgId,
-    pub team_id: Option<TeamId>,
-    pub role: RoleName,
-    pub role_id: RoleId,
-    /// Lower-cased; unique within the organization.
-    pub email: String,
-    pub full_name: String,
-    pub status: EmployeeStatus,
-    /// The employee's own settings (free-form JSON object).
-    pub preferences: Value,
-    /// Agent configurations the employee has. Server-owned.
-    #[serde(default)]
-    pub agent_config_count: u32,
-    pub last_login_at: Option<DateTime<Utc>>,
-    /// Sessions created at or before this time are refused (set when the employee is
-    /// suspended or deactivated). Server-owned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sessions_revoked_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Employee {
-    pub fn new(
-        org_id: OrgId,
-        email: String,
-        full_name: String,
-        role: RoleName,
-        team_id: Option<TeamId>,
-        now: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            id: EmployeeId::new(),
-            org_id,
-            team_id,
-            role,
-            role_id: role_id(role),
-            email,
-            full_name,
-            status: EmployeeStatus::Active,
-            preferences: json!({}),
-            agent_config_count: 0,
-            last_login_at: None,
-            sessions_revoked_at: None,
-            created_at: now,
-            updated_at: now,
-        }
+/// A new active employee.
+pub fn new_employee(
+    org_id: OrgId,
+    email: String,
+    full_name: String,
+    role: RoleName,
+    team_id: Option<TeamId>,
+    now: DateTime<Utc>,
+) -> Employee {
+    Employee {
+        id: EmployeeId::new(),
+        org_id,
+        team_id,
+        role,
+        role_id: role_id(role),
+        email,
+        full_name,
+        status: EmployeeStatus::Active,
+        preferences: json!({}),
+        agent_config_count: 0,
+        last_login_at: None,
+        sessions_revoked_at: None,
+        created_at: now,
+        updated_at: now,
     }
 }
 
@@ -207,7 +152,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
     let preferences = v.check_opt("preferences", request.preferences, validate::json_object(PREFERENCES_MAX_BYTES));
     let ((email, full_name), preferences) = v.finish(|| Some((fields?, preferences?)))?;
 
-    let mut employee = Employee::new(caller.org_id, email, full_name, role, request.team_id, crate::time::now());
+    let mut employee = new_employee(caller.org_id, email, full_name, role, request.team_id, crate::time::now());
     if let Some(preferences) = preferences {
         employee.preferences = preferences;
     }

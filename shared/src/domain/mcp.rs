@@ -10,20 +10,21 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
-use crate::domain::catalog::{self, CatalogQuery, Common, Entry, Spec};
+use crate::domain::catalog::{self, CatalogQuery, Common, Entry, Kind, Spec};
 use crate::error::{Error, Result};
-use crate::ids::{EmployeeId, OrgId};
+use crate::ids::{EmployeeId, McpCategoryId, McpServerId, OrgId};
 use crate::keys::Key;
 use crate::pagination::Page;
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
+
+pub use agentctl_wire::catalog::{McpServerSpec, Transport};
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct McpCategorySpec {}
@@ -34,6 +35,10 @@ pub struct NewMcpCategory {
     pub name: String,
     pub description: Option<String>,
     pub is_public: Option<bool>,
+}
+
+impl Kind for McpCategorySpec {
+    type Id = crate::ids::McpCategoryId;
 }
 
 impl Spec for McpCategorySpec {
@@ -47,42 +52,6 @@ impl Spec for McpCategorySpec {
         let common = Common::parse(&mut v, new.name, new.description, new.is_public);
         v.finish(|| Some((common?, McpCategorySpec {})))
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Transport {
-    /// A local process (`command` + `args`).
-    Stdio,
-    /// Streamable HTTP at `url`.
-    Http,
-    /// Server-sent events at `url` (not every client supports it).
-    Sse,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct McpServerSpec {
-    pub provider: String,
-    pub version: String,
-    pub transport: Transport,
-    /// Stdio: the program to launch (e.g. `npx`).
-    pub command: Option<String>,
-    /// Stdio: its arguments.
-    pub args: Vec<String>,
-    /// Stdio: environment variables of the process.
-    pub env: BTreeMap<String, String>,
-    /// HTTP/SSE: the endpoint.
-    pub url: Option<String>,
-    /// HTTP/SSE: request headers.
-    pub headers: BTreeMap<String, String>,
-    /// JSON Schema of an employee's connection; `writeOnly` properties are credentials.
-    pub connection_schema: Value,
-    pub capabilities: Vec<String>,
-    /// Derived: some required property of the connection schema is a credential.
-    pub requires_credentials: bool,
-    pub category_id: Option<Uuid>,
-    /// Derived: the organization owning the category (absent for a global category).
-    pub category_org_id: Option<OrgId>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -105,7 +74,7 @@ pub struct NewMcpServer {
     /// Default: no connection parameters.
     pub connection_schema: Option<Value>,
     pub capabilities: Option<Vec<String>>,
-    pub category_id: Option<Uuid>,
+    pub category_id: Option<McpCategoryId>,
 }
 
 /// The credential fields of a connection schema (`writeOnly` properties), and whether
@@ -271,8 +240,7 @@ pub struct McpServer {
 /// A server's approval by one organization: `ORG#o` / `MCPAPPROVAL#<server id>`.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct McpApproval {
-    #[schema(value_type = String, format = Uuid)]
-    pub server_id: Uuid,
+    pub server_id: McpServerId,
     pub org_id: OrgId,
     /// The server's owner: absent for a global server.
     pub server_org_id: Option<OrgId>,
@@ -280,7 +248,7 @@ pub struct McpApproval {
     pub approved_at: DateTime<Utc>,
 }
 
-async fn approvals(state: &AppState, principal: &Principal) -> Result<Option<Vec<Uuid>>> {
+async fn approvals(state: &AppState, principal: &Principal) -> Result<Option<Vec<McpServerId>>> {
     match principal {
         Principal::Platform => Ok(None),
         Principal::Employee(caller) => {
@@ -289,7 +257,7 @@ async fn approvals(state: &AppState, principal: &Principal) -> Result<Option<Vec
     }
 }
 
-pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> Result<McpServer> {
+pub async fn get(state: &AppState, principal: &Principal, id: McpServerId) -> Result<McpServer> {
     let entry = catalog::get::<McpServerSpec>(state, principal, id).await?;
     let approved = approvals(state, principal).await?;
     Ok(McpServer { is_approved: approved.map(|ids| ids.contains(&entry.id)), entry })
@@ -344,7 +312,7 @@ pub(crate) fn stage_approval(
 }
 
 /// Approves a visible server for the caller's organization (idempotent).
-pub async fn approve(state: &AppState, caller: &Caller, id: Uuid) -> Result<McpApproval> {
+pub async fn approve(state: &AppState, caller: &Caller, id: McpServerId) -> Result<McpApproval> {
     caller.require(Permission::McpApprove)?;
     let server = catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), id).await?;
     if let Some(existing) = repo::mcp::approval(&state.repo, caller.org_id, id).await? {
@@ -365,7 +333,7 @@ pub async fn approve(state: &AppState, caller: &Caller, id: Uuid) -> Result<McpA
 }
 
 /// Revokes the caller's organization's approval of a server.
-pub async fn revoke(state: &AppState, caller: &Caller, id: Uuid) -> Result<()> {
+pub async fn revoke(state: &AppState, caller: &Caller, id: McpServerId) -> Result<()> {
     caller.require(Permission::McpApprove)?;
     let approval = repo::mcp::approval(&state.repo, caller.org_id, id).await?.ok_or(Error::NotFound("mcp_approval"))?;
     let mut tx = state.repo.transaction();

@@ -19,38 +19,13 @@ use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
 
+pub use agentctl_wire::subscriptions::Plan;
+
 /// Upper bound of `max_employees` (what one table partition comfortably serves).
 pub const MAX_EMPLOYEES_LIMIT: u32 = 100_000;
 pub const MAX_AGENTS_LIMIT: u32 = 100;
 const SETTINGS_MAX_BYTES: usize = 16 * 1024;
 const NAME_MAX: usize = 200;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Plan {
-    Starter,
-    Pro,
-    Enterprise,
-}
-
-impl Plan {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Plan::Starter => "starter",
-            Plan::Pro => "pro",
-            Plan::Enterprise => "enterprise",
-        }
-    }
-
-    /// Seats and agents per employee a plan comes with, unless the operator says otherwise.
-    pub fn default_limits(self) -> (u32, u32) {
-        match self {
-            Plan::Starter => (25, 3),
-            Plan::Pro => (250, 5),
-            Plan::Enterprise => (10_000, 10),
-        }
-    }
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Organization {
@@ -169,8 +144,8 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
         created_at: now,
         updated_at: now,
     };
-    let subscription = Subscription::open(org.id, org.plan, budget, now);
-    let owner = Employee::new(org.id, email, full_name, RoleName::Owner, None, now);
+    let subscription = subscriptions::open(org.id, org.plan, budget, now);
+    let owner = employees::new_employee(org.id, email, full_name, RoleName::Owner, None, now);
     let (code, enrollment) = sessions::new_enrollment(state, &owner, None, now);
 
     let mut tx = state.repo.transaction();

@@ -10,18 +10,20 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::agents::AgentSpec;
-use crate::domain::catalog::{self, Common, Entry, Spec};
+use crate::domain::catalog::{self, Common, Entry, Kind, Spec};
 use crate::domain::{employees, teams};
 use crate::error::{Error, Result};
-use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId, TeamId};
 use crate::policy::enforcement::{Enforcement, enforcement};
-use crate::policy::{self, Attachment, Effective, Level, PolicyType, Rules, Severity};
+use crate::policy::{self, Attachment, Level, PolicyType, Rules, Severity};
 use crate::repo::policies::AttachedTo;
 use crate::repo::syncsets::{self, SyncSet};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::Validator;
 use chrono::{DateTime, Utc};
+
+pub use agentctl_wire::policy::{AppliedPolicy, EffectivePolicies};
 
 /// The largest rules one policy may have (its scope keeps at most
 /// [`syncsets::POLICY_BYTES_MAX`] of them all).
@@ -85,6 +87,10 @@ pub struct NewPolicy {
     pub severity: Severity,
 }
 
+impl Kind for PolicySpec {
+    type Id = crate::ids::PolicyId;
+}
+
 impl Spec for PolicySpec {
     type New = NewPolicy;
     const KIND: &'static str = "policy";
@@ -142,7 +148,7 @@ impl Spec for PolicySpec {
 /// Where a policy is attached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
-    Agent(Uuid),
+    Agent(AgentId),
     Org,
     Team(TeamId),
     Employee(EmployeeId),
@@ -160,8 +166,7 @@ pub struct PolicyLink {
     /// Agent, team or employee id (absent at the organization level).
     #[schema(value_type = Option<String>, format = Uuid)]
     pub target_id: Option<Uuid>,
-    #[schema(value_type = String, format = Uuid)]
-    pub policy_id: Uuid,
+    pub policy_id: PolicyId,
     /// The policy's owner (absent: a global policy).
     pub policy_org_id: Option<OrgId>,
     pub policy_name: String,
@@ -220,7 +225,7 @@ pub async fn attach(
     state: &AppState,
     principal: &Principal,
     target: Target,
-    policy_id: Uuid,
+    policy_id: PolicyId,
     request: AttachRequest,
 ) -> Result<PolicyLink> {
     let writer = principal.scope(Permission::PoliciesWrite)?;
@@ -269,7 +274,7 @@ pub async fn attach(
     Ok(link)
 }
 
-pub async fn detach(state: &AppState, principal: &Principal, target: Target, policy_id: Uuid) -> Result<()> {
+pub async fn detach(state: &AppState, principal: &Principal, target: Target, policy_id: PolicyId) -> Result<()> {
     principal.scope(Permission::PoliciesWrite)?;
     let target_anchor = check_target(state, principal, target).await?;
     let owner = target_anchor.owner;
@@ -293,7 +298,7 @@ pub async fn detach(state: &AppState, principal: &Principal, target: Target, pol
 
 /// The sync set an attachment changes, and the fact it records there (employee
 /// attachments live in the employee's partition, which the sync reads whole).
-fn sync_change(owner: Option<OrgId>, target: Target, policy: Uuid) -> (syncsets::Change, Option<syncsets::Link>) {
+fn sync_change(owner: Option<OrgId>, target: Target, policy: PolicyId) -> (syncsets::Change, Option<syncsets::Link>) {
     let scope = syncsets::Scope::of(owner);
     match (target, owner) {
         (Target::Employee(employee), Some(org)) => {
@@ -338,40 +343,11 @@ fn level(target: Target) -> Level {
 
 fn target_id(target: Target) -> Option<Uuid> {
     match target {
-        Target::Agent(id) => Some(id),
+        Target::Agent(id) => Some(id.0),
         Target::Org => None,
         Target::Team(id) => Some(id.0),
         Target::Employee(id) => Some(id.0),
     }
-}
-
-/// One policy in an effective set, and why it applies.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AppliedPolicy {
-    #[schema(value_type = String, format = Uuid)]
-    pub policy_id: Uuid,
-    pub name: String,
-    pub policy_type: PolicyType,
-    pub severity: Severity,
-    pub level: Level,
-    /// The team overrode the organization's rules.
-    pub overridden: bool,
-    /// The rules as they apply (overrides included).
-    pub rules: Value,
-    pub enforcement: Enforcement,
-}
-
-/// `GET /v1/employees/{id}/effective-policies`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct EffectivePolicies {
-    pub employee_id: EmployeeId,
-    pub team_id: Option<TeamId>,
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub agent_id: Option<Uuid>,
-    pub policies: Vec<AppliedPolicy>,
-    pub effective: Effective,
-    /// Changes whenever anything in this set changes (an ETag for caches and sync).
-    pub digest: String,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -379,7 +355,7 @@ pub struct EffectivePolicies {
 #[into_params(parameter_in = Query)]
 pub struct EffectiveQuery {
     /// Include the policies attached to this agent catalog entry.
-    pub agent_id: Option<Uuid>,
+    pub agent_id: Option<AgentId>,
 }
 
 /// What applies to one employee whatever the agent: their own attachments, and their
@@ -388,7 +364,7 @@ pub struct EffectiveQuery {
 pub struct Subject {
     pub employee_id: EmployeeId,
     pub team_id: Option<TeamId>,
-    own: Vec<Uuid>,
+    own: Vec<PolicyId>,
     org: SyncSet,
     platform: SyncSet,
 }
@@ -396,19 +372,19 @@ pub struct Subject {
 /// A policy attached at some level, as resolution sees it.
 struct Attached<'a> {
     level: Level,
-    policy_id: Uuid,
+    policy_id: PolicyId,
     overrides: Option<&'a Value>,
 }
 
 impl Subject {
     /// `own`: the ids of the policies attached to the employee.
-    pub fn new(employee: &employees::Employee, own: Vec<Uuid>, org: SyncSet, platform: SyncSet) -> Self {
+    pub fn new(employee: &employees::Employee, own: Vec<PolicyId>, org: SyncSet, platform: SyncSet) -> Self {
         Self { employee_id: employee.id, team_id: employee.team_id, own, org, platform }
     }
 
     /// The effective set, adding the policies of `agent_id` when given:
     /// see [`crate::policy::resolve`].
-    pub fn resolve(&self, agent_id: Option<Uuid>) -> Result<EffectivePolicies> {
+    pub fn resolve(&self, agent_id: Option<AgentId>) -> Result<EffectivePolicies> {
         let at = |level, policy_id| Attached { level, policy_id, overrides: None };
         let mut links: Vec<Attached> = self.org.org_links.iter().map(|p| at(Level::Org, *p)).collect();
         links.extend(self.own.iter().map(|p| at(Level::Employee, *p)));
@@ -428,7 +404,7 @@ impl Subject {
             })
             .collect();
         // A team attachment of an organization-wide policy overrides it for the team.
-        let overriding: Vec<Uuid> = team_links
+        let overriding: Vec<PolicyId> = team_links
             .iter()
             .filter(|t| links.iter().any(|l| l.level == Level::Org && l.policy_id == t.policy_id))
             .map(|t| t.policy_id)
@@ -492,7 +468,7 @@ pub async fn effective(
     state: &AppState,
     caller: &Caller,
     employee_id: EmployeeId,
-    agent_id: Option<Uuid>,
+    agent_id: Option<AgentId>,
 ) -> Result<EffectivePolicies> {
     if employee_id != caller.employee_id {
         caller.require(Permission::PoliciesRead)?;

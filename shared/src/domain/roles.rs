@@ -1,11 +1,13 @@
 //! The global roles: listed by anyone signed in, seeded from the built-in defaults.
 
 use crate::AppState;
+use crate::Name;
 use crate::auth::Caller;
 use crate::error::Result;
 use crate::ids::RoleId;
 use crate::repo;
 use crate::roles::{DEFAULTS_VERSION, Permission, Role, RoleName};
+use strum::VariantArray;
 
 /// Stable id of a role across every deployment (UUID v5 of its name).
 pub fn role_id(name: RoleName) -> RoleId {
@@ -16,16 +18,18 @@ pub fn role_id(name: RoleName) -> RoleId {
 /// holds an older version of the defaults. Idempotent and safe to race.
 pub async fn ensure_defaults(state: &AppState) -> Result<()> {
     let stored = state.roles.get(&state.repo).await?;
-    if stored.len() == RoleName::ALL.len() && stored.values().all(|r| r.permissions == r.name.default_permissions()) {
+    if stored.len() == RoleName::VARIANTS.len()
+        && stored.values().all(|r| r.permissions == crate::roles::default_permissions(r.name))
+    {
         return Ok(());
     }
     let now = crate::time::now();
-    for name in RoleName::ALL {
+    for &name in RoleName::VARIANTS {
         let role = Role {
             id: role_id(name),
             name,
             description: name.description().to_string(),
-            permissions: name.default_permissions(),
+            permissions: crate::roles::default_permissions(name),
             created_at: stored.get(&name).map_or(now, |r| r.created_at),
         };
         repo::roles::put_default(&state.repo, &role, DEFAULTS_VERSION).await?;
@@ -37,5 +41,5 @@ pub async fn ensure_defaults(state: &AppState) -> Result<()> {
 pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<Role>> {
     caller.require(Permission::RolesRead)?;
     let roles = state.roles.get(&state.repo).await?;
-    Ok(RoleName::ALL.iter().filter_map(|name| roles.get(name).cloned()).collect())
+    Ok(RoleName::VARIANTS.iter().filter_map(|name| roles.get(name).cloned()).collect())
 }

@@ -5,6 +5,7 @@
 //! shown once and stored only as SHA-256. Logout revokes the session; deactivation
 //! revokes all of an employee's sessions.
 
+use crate::Name;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -19,19 +20,7 @@ use crate::repo::{self, StoreError};
 use crate::roles::{Permission, RoleName};
 use chrono::{DateTime, Utc};
 
-/// A stored session (the token itself is never stored).
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Session {
-    pub id: SessionId,
-    pub org_id: OrgId,
-    pub employee_id: EmployeeId,
-    /// Where the session was created from, as seen by the API.
-    pub ip_address: Option<String>,
-    pub expires_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<DateTime<Utc>>,
-}
+pub use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, OrganizationSummary, Session, SessionRequest};
 
 /// A stored enrollment code (only its hash).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -48,46 +37,6 @@ impl Enrollment {
     pub fn into_code(self, code: String) -> EnrollmentCode {
         EnrollmentCode { employee_id: self.employee_id, code, expires_at: self.expires_at }
     }
-}
-
-/// A freshly issued enrollment code. The code is shown here once and never again.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct EnrollmentCode {
-    pub employee_id: EmployeeId,
-    pub code: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SessionRequest {
-    /// The enrollment code an admin issued.
-    pub code: String,
-}
-
-/// A new session. The token is shown here once and never again.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct NewSession {
-    pub token: String,
-    pub session: Session,
-    pub employee: Employee,
-}
-
-/// `GET /v1/me`: who the caller is and what they may do.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Me {
-    pub employee: Employee,
-    pub organization: OrganizationSummary,
-    pub role: RoleName,
-    pub permissions: Vec<Permission>,
-    pub session_id: SessionId,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct OrganizationSummary {
-    pub id: OrgId,
-    pub name: String,
-    pub slug: String,
 }
 
 /// A new code for `employee`, and what to store of it.

@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, TimeZone, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
@@ -11,76 +11,20 @@ use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::organizations::Plan;
 use crate::error::{Error, Result};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, SubscriptionId};
 use crate::money::MAX_SCALE;
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::Validator;
 use chrono::DateTime;
 
+pub use agentctl_wire::subscriptions::{BudgetState, Subscription, SubscriptionStatus};
+
 /// Largest monthly budget accepted (a typo guard, not a business limit).
 const MAX_BUDGET: i64 = 1_000_000_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionStatus {
-    Active,
-    PastDue,
-    Cancelled,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Subscription {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: uuid::Uuid,
-    pub org_id: OrgId,
-    pub plan_type: Plan,
-    /// Exact decimal, as a string.
-    #[schema(value_type = String, example = "5000.00")]
-    pub monthly_budget_usd: Decimal,
-    /// Exact decimal, as a string. Server-owned.
-    #[schema(value_type = String, example = "1234.567")]
-    pub current_spending_usd: Decimal,
-    /// Spending as a percentage of the budget (absent when the budget is zero).
-    #[schema(value_type = Option<String>, example = "24.69")]
-    pub usage_pct: Option<Decimal>,
-    /// Spending has reached the budget (a zero budget is never exceeded).
-    pub over_budget: bool,
-    /// The highest budget threshold (50, 80, 100 %) crossed in this period and recorded
-    /// (activity `budget.threshold_crossed`); what sync bundles report.
-    pub budget_threshold_pct: u8,
-    pub budget_state: BudgetState,
-    pub billing_period_start: DateTime<Utc>,
-    pub billing_period_end: DateTime<Utc>,
-    pub status: SubscriptionStatus,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Where spending stands against the budget, as clients and gateways act on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BudgetState {
-    /// Below 50 %.
-    Ok,
-    /// 50 % or 80 % crossed.
-    Warning,
-    /// 100 % crossed: over budget.
-    Exceeded,
-}
-
 /// The budget thresholds that record an activity entry once per billing period.
 pub const THRESHOLDS: [u8; 3] = [50, 80, 100];
-
-impl BudgetState {
-    pub fn of(threshold_pct: u8) -> Self {
-        match threshold_pct {
-            100.. => Self::Exceeded,
-            50.. => Self::Warning,
-            _ => Self::Ok,
-        }
-    }
-}
 
 /// The highest threshold `spending` reaches (0: none; a zero budget has none).
 pub fn threshold_reached(spending: &Decimal, budget: &Decimal) -> u8 {
@@ -107,25 +51,24 @@ pub fn billing_period(at: &DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (start, end)
 }
 
-impl Subscription {
-    pub fn open(org_id: OrgId, plan: Plan, budget: Decimal, now: DateTime<Utc>) -> Self {
-        let (start, end) = billing_period(&now);
-        Self {
-            id: uuid::Uuid::now_v7(),
-            org_id,
-            plan_type: plan,
-            usage_pct: usage_pct(&Decimal::ZERO, &budget),
-            over_budget: false,
-            budget_threshold_pct: 0,
-            budget_state: BudgetState::Ok,
-            monthly_budget_usd: budget,
-            current_spending_usd: Decimal::ZERO,
-            billing_period_start: start,
-            billing_period_end: end,
-            status: SubscriptionStatus::Active,
-            created_at: now,
-            updated_at: now,
-        }
+/// A new subscription whose first billing period contains `now`.
+pub fn open(org_id: OrgId, plan: Plan, budget: Decimal, now: DateTime<Utc>) -> Subscription {
+    let (start, end) = billing_period(&now);
+    Subscription {
+        id: SubscriptionId::new(),
+        org_id,
+        plan_type: plan,
+        usage_pct: usage_pct(&Decimal::ZERO, &budget),
+        over_budget: false,
+        budget_threshold_pct: 0,
+        budget_state: BudgetState::Ok,
+        monthly_budget_usd: budget,
+        current_spending_usd: Decimal::ZERO,
+        billing_period_start: start,
+        billing_period_end: end,
+        status: SubscriptionStatus::Active,
+        created_at: now,
+        updated_at: now,
     }
 }
 

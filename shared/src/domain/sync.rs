@@ -30,112 +30,26 @@
 //! sync reads it in full again.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use uuid::Uuid;
+use serde_json::json;
 
 use crate::AppState;
 use crate::activity::{ActivityEntry, Actor, EventType};
 use crate::auth::Caller;
-use crate::domain::agents::{AgentSpec, AgentType};
+use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Entry};
 use crate::domain::configs::{self, AgentConfig, ConfigStatus, StoredMcpConfig};
-use crate::domain::mcp::{McpServerSpec, Transport};
-use crate::domain::policies::{EffectivePolicies, Subject};
+use crate::domain::mcp::McpServerSpec;
+use crate::domain::policies::Subject;
 use crate::domain::subscriptions::BudgetState;
 use crate::error::{Error, Result};
-use crate::ids::{ActivityId, EmployeeId, OrgId, TeamId};
+use crate::ids::{ActivityId, AgentConfigId, EmployeeId, McpConfigId, OrgId};
 use crate::repo;
 use crate::repo::syncsets::{Scope, Stamp};
 use crate::time::Timestamp;
 
-pub const FORMAT_VERSION: u32 = 1;
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Bundle {
-    /// The bundle format version (see the API docs).
-    pub format: u32,
-    pub employee: BundleEmployee,
-    pub agents: Vec<BundleAgent>,
-    pub mcp_servers: Vec<BundleMcpServer>,
-    /// The employee's effective policies regardless of agent.
-    pub policies: EffectivePolicies,
-    /// The organization's budget: clients and gateways may hold back at `exceeded`.
-    pub budget: BundleBudget,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BundleBudget {
-    pub state: BudgetState,
-    /// The highest threshold (50, 80, 100 %) crossed this billing period; 0 for none.
-    pub threshold_pct: u8,
-    /// The employee's own monthly spend cap from their policies, if any.
-    pub spend_cap: Option<BundleSpendCap>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BundleSpendCap {
-    #[schema(value_type = String)]
-    pub monthly_usd: rust_decimal::Decimal,
-    /// The employee's spending reached it this billing period.
-    pub reached: bool,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BundleEmployee {
-    pub id: EmployeeId,
-    pub email: String,
-    pub full_name: String,
-    pub org_id: OrgId,
-    pub org_slug: String,
-    pub team_id: Option<TeamId>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BundleAgent {
-    #[schema(value_type = String, format = Uuid)]
-    pub config_id: Uuid,
-    pub name: String,
-    #[schema(value_type = String, format = Uuid)]
-    pub agent_id: Uuid,
-    pub agent_name: String,
-    #[serde(rename = "type")]
-    pub agent_type: AgentType,
-    pub provider: String,
-    pub llm_provider: Option<String>,
-    pub llm_model: Option<String>,
-    /// `default_config` with `config_override` merged in.
-    pub settings: Value,
-    /// Always `active`: disabled and pending configurations are not delivered.
-    pub status: ConfigStatus,
-    /// The last sync recorded before this one (recording trails a sync by the queue).
-    pub last_sync_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub sync_token: String,
-    pub policies: EffectivePolicies,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BundleMcpServer {
-    #[schema(value_type = String, format = Uuid)]
-    pub config_id: Uuid,
-    #[schema(value_type = String, format = Uuid)]
-    pub server_id: Uuid,
-    /// The catalog name (what policies' MCP allow/deny lists name).
-    pub name: String,
-    /// The catalog server's provider.
-    pub provider: String,
-    pub transport: Transport,
-    pub command: Option<String>,
-    pub args: Vec<String>,
-    pub env: std::collections::BTreeMap<String, String>,
-    pub url: Option<String>,
-    pub headers: std::collections::BTreeMap<String, String>,
-    pub connection_config: Value,
-    /// Decrypted credentials (write-only elsewhere). Absent when none are set.
-    pub credentials: Option<Value>,
-    /// Names of the credential fields (so clients can keep them out of shared files).
-    pub credential_fields: Vec<String>,
-    pub sync_token: String,
-}
+pub use agentctl_wire::bundle::{
+    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundleSpendCap, FORMAT_VERSION,
+};
 
 /// The result of a sync request.
 pub enum Sync {
@@ -302,7 +216,7 @@ async fn bundle_servers<'a>(
 /// A catalog entry read for the bundle, if it still exists and the organization sees it.
 fn visible<S: catalog::Spec>(
     entries: &[Entry<S>],
-    (owner, id): repo::bundles::EntryRef,
+    (owner, id): repo::bundles::EntryRef<S>,
     org: OrgId,
 ) -> Option<Entry<S>> {
     let entry = entries.iter().find(|e| e.id == id && e.org_id == owner)?;
@@ -325,8 +239,8 @@ pub struct SyncRecord {
     pub id: ActivityId,
     pub org_id: OrgId,
     pub employee_id: EmployeeId,
-    pub agent_config_ids: Vec<Uuid>,
-    pub mcp_config_ids: Vec<Uuid>,
+    pub agent_config_ids: Vec<AgentConfigId>,
+    pub mcp_config_ids: Vec<McpConfigId>,
     pub synced_at: Timestamp,
 }
 
@@ -372,12 +286,13 @@ pub async fn record_message(state: &AppState, body: &str) -> Result<()> {
 /// condition; the marks are then written one by one, skipping it.
 pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
     let (org, employee, at) = (record.org_id, record.employee_id, &record.synced_at);
-    use repo::configs::ConfigKind;
-    let delivered: Vec<(ConfigKind, Uuid)> = record
+    use repo::configs::ConfigRef;
+    let delivered: Vec<ConfigRef> = record
         .agent_config_ids
         .iter()
-        .map(|id| (ConfigKind::Agent, *id))
-        .chain(record.mcp_config_ids.iter().map(|id| (ConfigKind::Mcp, *id)))
+        .copied()
+        .map(ConfigRef::Agent)
+        .chain(record.mcp_config_ids.iter().copied().map(ConfigRef::Mcp))
         .collect();
     let payload = json!({
         "employee_id": employee,
@@ -390,15 +305,15 @@ pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
         ..ActivityEntry::by(org, Actor::Employee, Some(employee), EventType::ConfigSynced, payload)
     };
     let retention = state.config.activity_retention_days;
-    let chunks: Vec<&[(ConfigKind, Uuid)]> =
+    let chunks: Vec<&[ConfigRef]> =
         if delivered.is_empty() { vec![&[]] } else { delivered.chunks(repo::transaction::MAX_ITEMS - 1).collect() };
     for (i, chunk) in chunks.into_iter().enumerate() {
         let mut tx = state.repo.transaction();
         if i == 0 {
             repo::activity::record_once(&mut tx, &entry, retention)?;
         }
-        for (kind, id) in chunk {
-            repo::configs::mark_synced(&mut tx, org, employee, *kind, *id, at);
+        for config in chunk {
+            repo::configs::mark_synced(&mut tx, org, employee, *config, at);
         }
         match state.repo.transact(tx).await {
             Ok(()) | Err(repo::StoreError::ConditionFailed(repo::activity::RECORDED)) => {}
@@ -408,9 +323,9 @@ pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
                     repo::activity::record_once(&mut tx, &entry, retention)?;
                     ignore_condition(state.repo.transact(tx).await)?;
                 }
-                for (kind, id) in chunk {
+                for config in chunk {
                     let mut tx = state.repo.transaction();
-                    repo::configs::mark_synced(&mut tx, org, employee, *kind, *id, at);
+                    repo::configs::mark_synced(&mut tx, org, employee, *config, at);
                     ignore_condition(state.repo.transact(tx).await)?;
                 }
             }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::domain::catalog::{Common, Spec};
+use crate::domain::catalog::{Common, Kind, Spec};
 use crate::error::Result;
 use crate::ids::OrgId;
 use crate::validate::{self, Validator};
@@ -44,6 +44,10 @@ pub struct NewTool {
     /// JSON Schema of the tool's input (default: any object).
     pub schema: Option<Value>,
     pub requires_approval: Option<bool>,
+}
+
+impl Kind for ToolSpec {
+    type Id = crate::ids::ToolId;
 }
 
 impl Spec for ToolSpec {

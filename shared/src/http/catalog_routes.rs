@@ -27,7 +27,7 @@ macro_rules! catalog_writes {
         pub async fn update(
             axum::extract::State(state): axum::extract::State<$crate::AppState>,
             principal: $crate::auth::Principal,
-            $crate::http::Path(id): $crate::http::Path<uuid::Uuid>,
+            $crate::http::Path(id): $crate::http::Path<<$spec as $crate::domain::catalog::Kind>::Id>,
             $crate::http::Json(patch): $crate::http::Json<serde_json::Value>,
         ) -> $crate::Result<$crate::http::Json<$crate::domain::catalog::Entry<$spec>>> {
             Ok($crate::http::Json($crate::domain::catalog::update::<$spec>(&state, &principal, id, patch).await?))
@@ -40,7 +40,7 @@ macro_rules! catalog_writes {
         pub async fn delete(
             axum::extract::State(state): axum::extract::State<$crate::AppState>,
             principal: $crate::auth::Principal,
-            $crate::http::Path(id): $crate::http::Path<uuid::Uuid>,
+            $crate::http::Path(id): $crate::http::Path<<$spec as $crate::domain::catalog::Kind>::Id>,
         ) -> $crate::Result<axum::http::StatusCode> {
             $crate::domain::catalog::delete::<$spec>(&state, &principal, id).await?;
             Ok(axum::http::StatusCode::NO_CONTENT)
@@ -71,7 +71,7 @@ macro_rules! catalog_reads {
         pub async fn get(
             axum::extract::State(state): axum::extract::State<$crate::AppState>,
             principal: $crate::auth::Principal,
-            $crate::http::Path(id): $crate::http::Path<uuid::Uuid>,
+            $crate::http::Path(id): $crate::http::Path<<$spec as $crate::domain::catalog::Kind>::Id>,
         ) -> $crate::Result<$crate::http::Json<$crate::domain::catalog::Entry<$spec>>> {
             Ok($crate::http::Json($crate::domain::catalog::get::<$spec>(&state, &principal, id).await?))
         }

@@ -7,77 +7,26 @@
 //! of the rule, `partial` for some, `none` for none; `monitored` is claimed only where
 //! the usage processor checks the rule.
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use agentctl_wire::catalog::AgentType;
 
 use super::PolicyType;
 
-/// The local agent tools agentctl configures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Client {
-    ClaudeCode,
-    Cursor,
-    Vscode,
-    Windsurf,
-    GeminiCli,
-    Codex,
-}
-
-impl Client {
-    pub const ALL: [Client; 6] =
-        [Client::ClaudeCode, Client::Cursor, Client::Vscode, Client::Windsurf, Client::GeminiCli, Client::Codex];
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Mechanism {
-    /// Written into the client's configuration, which refuses what the rule forbids.
-    ClientConfig,
-    /// Needs a gateway between the client and the LLM provider.
-    Gateway,
-    /// Checked against usage events after the fact; acted on at the next sync.
-    Monitored,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Support {
-    /// The client enforces the rule (binding when written to its admin-managed tier).
-    Enforced,
-    /// The client covers part of the rule (e.g. only its own fetch tool, not shell commands).
-    Partial,
-    /// The client cannot express the rule.
-    None,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ClientSupport {
-    pub client: Client,
-    pub support: Support,
-    /// How, in the client's own terms.
-    pub how: &'static str,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Enforcement {
-    /// Where the rule is enforced, strongest first.
-    pub mechanisms: Vec<Mechanism>,
-    pub clients: Vec<ClientSupport>,
-    pub note: &'static str,
-}
+pub use agentctl_wire::policy::{ClientSupport, Enforcement, Mechanism, Support};
 
 pub fn enforcement(policy_type: PolicyType) -> Enforcement {
-    use Client::*;
+    use AgentType::*;
     use Support::*;
-    let support = |entries: &[(Client, Support, &'static str)]| {
-        Client::ALL
+    let support = |entries: &[(AgentType, Support, &'static str)]| {
+        AgentType::CLIENTS
             .iter()
             .map(|client| {
                 entries
                     .iter()
                     .find(|(c, _, _)| c == client)
-                    .map(|(c, s, how)| ClientSupport { client: *c, support: *s, how })
-                    .unwrap_or(ClientSupport { client: *client, support: None, how: "not expressible" })
+                    .map(|(c, s, how)| ClientSupport { client: *c, support: *s, how: Cow::Borrowed(how) })
+                    .unwrap_or(ClientSupport { client: *client, support: None, how: Cow::Borrowed("not expressible") })
             })
             .collect::<Vec<_>>()
     };
@@ -144,5 +93,5 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
             "Monitored from usage events (recorded once a month when reached); the sync bundle carries it for clients and gateways.",
         ),
     };
-    Enforcement { mechanisms, clients, note }
+    Enforcement { mechanisms, clients, note: Cow::Borrowed(note) }
 }

@@ -21,28 +21,20 @@
 //! Every effective entry lists its sources (level, policy), so "why is this blocked?"
 //! has an answer. The result does not depend on the order of the attachments.
 
+use crate::ids::PolicyId;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::rules::{Metric, Rules, Severity, Window};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Agent,
-    Org,
-    Team,
-    Employee,
-}
+pub use agentctl_wire::policy::{AllowDeny, Effective, Entry, Level, Limit, RateLimit, Source, ToolSet};
 
 /// One policy attached at one level, its rules already overridden where a team says so.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attachment {
     pub level: Level,
-    pub policy_id: Uuid,
+    pub policy_id: PolicyId,
     pub policy_name: String,
     pub severity: Severity,
     pub rules: Rules,
@@ -50,74 +42,8 @@ pub struct Attachment {
     pub overridden: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
-pub struct Source {
-    pub level: Level,
-    #[schema(value_type = String, format = Uuid)]
-    pub policy_id: Uuid,
-    pub policy_name: String,
-    /// The team overrode the organization's value.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub overridden: bool,
-}
-
-impl Source {
-    fn of(a: &Attachment) -> Self {
-        Source { level: a.level, policy_id: a.policy_id, policy_name: a.policy_name.clone(), overridden: a.overridden }
-    }
-}
-
-/// One value of a list, with who put it there.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Entry {
-    pub value: String,
-    pub severity: Severity,
-    pub sources: Vec<Source>,
-}
-
-/// A numeric limit and who set it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Limit<T> {
-    pub value: T,
-    pub severity: Severity,
-    pub sources: Vec<Source>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct RateLimit {
-    pub metric: Metric,
-    pub per: Window,
-    pub max: u64,
-    pub severity: Severity,
-    pub sources: Vec<Source>,
-}
-
-/// Allow list (`None`: unrestricted) and deny list of one kind of thing.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct AllowDeny {
-    pub allow: Option<Vec<Entry>>,
-    pub deny: Vec<Entry>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct ToolSet {
-    pub allow: Option<Vec<Entry>>,
-    pub deny: Vec<Entry>,
-    pub require_approval: Vec<Entry>,
-}
-
-/// The effective policy set.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Effective {
-    pub filesystem: AllowDeny,
-    pub shell: Vec<Entry>,
-    pub network: AllowDeny,
-    pub models: Option<Vec<Entry>>,
-    pub tools: ToolSet,
-    pub mcp_servers: AllowDeny,
-    pub rate_limits: Vec<RateLimit>,
-    #[schema(value_type = Option<Limit<String>>)]
-    pub spend_cap_usd: Option<Limit<Decimal>>,
+fn source(a: &Attachment) -> Source {
+    Source { level: a.level, policy_id: a.policy_id, policy_name: a.policy_name.clone(), overridden: a.overridden }
 }
 
 /// Accumulates the union of a deny-like list.
@@ -129,7 +55,7 @@ impl Union {
         for value in values {
             let entry = self.0.entry(value.clone()).or_insert((a.severity, Vec::new()));
             entry.0 = entry.0.max(a.severity);
-            entry.1.push(Source::of(a));
+            entry.1.push(source(a));
         }
     }
 
@@ -148,7 +74,7 @@ impl Intersection {
             return; // This policy says nothing about allowing.
         }
         let given: BTreeMap<String, (Severity, Vec<Source>)> =
-            values.iter().map(|v| (v.clone(), (a.severity, vec![Source::of(a)]))).collect();
+            values.iter().map(|v| (v.clone(), (a.severity, vec![source(a)]))).collect();
         self.0 = Some(match self.0.take() {
             None => given,
             Some(current) => current
@@ -179,10 +105,10 @@ fn tighten<T: Ord + Clone>(slot: &mut Option<Limit<T>>, value: &T, a: &Attachmen
         Some(limit) if *value > limit.value => {}
         Some(limit) if *value == limit.value => {
             limit.severity = limit.severity.max(a.severity);
-            limit.sources.push(Source::of(a));
+            limit.sources.push(source(a));
             limit.sources.sort();
         }
-        _ => *slot = Some(Limit { value: value.clone(), severity: a.severity, sources: vec![Source::of(a)] }),
+        _ => *slot = Some(Limit { value: value.clone(), severity: a.severity, sources: vec![source(a)] }),
     }
 }
 
@@ -249,7 +175,7 @@ mod tests {
     fn attach(level: Level, severity: Severity, rules: Rules) -> Attachment {
         Attachment {
             level,
-            policy_id: Uuid::new_v4(),
+            policy_id: PolicyId::new(),
             policy_name: format!("{level:?}"),
             severity,
             rules,

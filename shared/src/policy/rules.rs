@@ -7,51 +7,7 @@ use serde_json::Value;
 
 use crate::validate::FieldError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicyType {
-    /// Paths the agent may (allow) or may not (deny) read and write.
-    Filesystem,
-    /// Shell command patterns the agent may not run.
-    Shell,
-    /// Network domains the agent may (allow) or may not (deny) reach.
-    Network,
-    /// At most `max` of a metric per window, e.g. 100 LLM calls an hour.
-    RateLimit,
-    /// The LLM models allowed.
-    Models,
-    /// Tools allowed, denied, or needing approval.
-    Tools,
-    /// MCP servers allowed or denied (by catalog name).
-    McpServers,
-    /// Per-employee monthly spend cap in USD.
-    SpendCap,
-}
-
-impl PolicyType {
-    pub const ALL: [PolicyType; 8] = [
-        Self::Filesystem,
-        Self::Shell,
-        Self::Network,
-        Self::RateLimit,
-        Self::Models,
-        Self::Tools,
-        Self::McpServers,
-        Self::SpendCap,
-    ];
-}
-
-/// What happens when a rule matches. Combined rules take the highest severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Recorded only.
-    Info,
-    /// The user is warned or asked to confirm (Claude Code `ask`).
-    Warn,
-    /// Refused.
-    Block,
-}
+pub use agentctl_wire::policy::{Metric, PolicyType, Severity, Window};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -78,23 +34,6 @@ pub struct NetworkRules {
     pub allow_domains: Vec<String>,
     #[serde(default)]
     pub deny_domains: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    LlmCalls,
-    LlmTokens,
-    ToolCalls,
-    McpCalls,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Window {
-    Minute,
-    Hour,
-    Day,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

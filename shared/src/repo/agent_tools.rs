@@ -2,29 +2,29 @@
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
 use crate::domain::agents::AgentTool;
-use crate::ids::OrgId;
+use crate::ids::{AgentId, OrgId, ToolId};
 use crate::keys::{self, Key};
 
 pub const LINKED: &str = "agent_tool";
 
-fn prefix(agent: uuid::Uuid) -> String {
+fn prefix(agent: AgentId) -> String {
     keys::agent_tools_prefix(agent)
 }
 
-fn key(owner: Option<OrgId>, agent: uuid::Uuid, tool: uuid::Uuid) -> Key {
+fn key(owner: Option<OrgId>, agent: AgentId, tool: ToolId) -> Key {
     keys::agent_tool(owner, agent, tool)
 }
 
 pub async fn get(
     repo: &Repository,
     owner: Option<OrgId>,
-    agent: uuid::Uuid,
-    tool: uuid::Uuid,
+    agent: AgentId,
+    tool: ToolId,
 ) -> Result<Option<AgentTool>, StoreError> {
     repo.get_as(&key(owner, agent, tool)).await
 }
 
-pub async fn list(repo: &Repository, owner: Option<OrgId>, agent: uuid::Uuid) -> Result<Vec<AgentTool>, StoreError> {
+pub async fn list(repo: &Repository, owner: Option<OrgId>, agent: AgentId) -> Result<Vec<AgentTool>, StoreError> {
     let spec = QuerySpec::table(keys::catalog_partition(owner), &prefix(agent));
     repo.query_all(spec).await?.into_iter().map(from_item).collect()
 }
@@ -44,6 +44,6 @@ pub fn replace(tx: &mut Transaction, link: &AgentTool, before: &AgentTool) -> Re
     Ok(())
 }
 
-pub fn delete(tx: &mut Transaction, owner: Option<OrgId>, agent: uuid::Uuid, tool: uuid::Uuid) {
+pub fn delete(tx: &mut Transaction, owner: Option<OrgId>, agent: AgentId, tool: ToolId) {
     tx.delete(&key(owner, agent, tool), Some(Expr::new("attribute_exists(PK)")), LINKED);
 }

@@ -3,12 +3,10 @@
 //! sync sets, and the catalog entries the employee's configurations reference; and, for
 //! a conditional sync, one BatchGetItem of the three sync sets' stamps.
 
-use uuid::Uuid;
-
 use super::syncsets::{self, Scope, Stamp, SyncSet};
 use super::{Item, Repository, StoreError, by_key, from_item};
 use crate::domain::agents::AgentSpec;
-use crate::domain::catalog::{Entry, Spec};
+use crate::domain::catalog::{Entry, Kind, Spec};
 use crate::domain::employees::Employee;
 use crate::domain::mcp::McpServerSpec;
 use crate::domain::organizations::Organization;
@@ -18,7 +16,7 @@ use crate::keys::{self, Key};
 
 /// A catalog entry a configuration references: its owner (`None`: the global catalog)
 /// and id.
-pub type EntryRef = (Option<OrgId>, Uuid);
+pub type EntryRef<S> = (Option<OrgId>, <S as Kind>::Id);
 
 pub struct BundleInputs {
     pub employee: Option<Employee>,
@@ -35,8 +33,8 @@ pub async fn inputs(
     repo: &Repository,
     org: OrgId,
     employee: EmployeeId,
-    agents: &[EntryRef],
-    servers: &[EntryRef],
+    agents: &[EntryRef<AgentSpec>],
+    servers: &[EntryRef<McpServerSpec>],
 ) -> Result<BundleInputs, StoreError> {
     let (employee_key, organization, subscription) =
         (keys::employee(org, employee), keys::organization(org), keys::subscription(org));

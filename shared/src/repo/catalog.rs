@@ -21,8 +21,8 @@ fn partition(owner: Option<OrgId>) -> String {
     keys::catalog_partition(owner)
 }
 
-pub fn key<S: Spec>(owner: Option<OrgId>, id: uuid::Uuid) -> Key {
-    keys::catalog_entry(owner, S::PREFIX, id)
+pub fn key<S: Spec>(owner: Option<OrgId>, id: S::Id) -> Key {
+    keys::catalog_entry(owner, S::PREFIX, id.into())
 }
 
 fn name_guard_key<S: Spec>(owner: Option<OrgId>, name: &str) -> Key {
@@ -44,7 +44,7 @@ pub fn create<S: Spec>(tx: &mut Transaction, entry: &Entry<S>) -> Result<(), Sto
 pub async fn get<S: Spec>(
     repo: &Repository,
     owners: &[Option<OrgId>],
-    id: uuid::Uuid,
+    id: S::Id,
 ) -> Result<Option<Entry<S>>, StoreError> {
     let keys: Vec<Key> = owners.iter().map(|o| key::<S>(*o, id)).collect();
     let mut found = repo.batch_get(&keys).await?;
@@ -60,7 +60,7 @@ pub async fn get<S: Spec>(
 /// BatchGetItem for up to 100 distinct entries).
 pub async fn get_many<S: Spec>(
     repo: &Repository,
-    refs: impl IntoIterator<Item = (Option<OrgId>, uuid::Uuid)>,
+    refs: impl IntoIterator<Item = (Option<OrgId>, S::Id)>,
 ) -> Result<Vec<Entry<S>>, StoreError> {
     let keys: Vec<Key> = refs.into_iter().map(|(owner, id)| key::<S>(owner, id)).collect();
     repo.batch_get(&keys).await?.into_iter().map(from_item).collect()

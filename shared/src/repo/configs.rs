@@ -6,27 +6,28 @@
 
 use super::syncsets::{Change, Scope};
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
+use crate::Name;
 use crate::domain::configs::{AgentConfig, ConfigStatus, StoredMcpConfig};
 use crate::domain::employees::Employee;
 use crate::domain::policies::PolicyLink;
-use crate::ids::{EmployeeId, OrgId};
+use crate::ids::{AgentConfigId, EmployeeId, McpConfigId, OrgId};
 use crate::keys::{self, AGENT_CONFIG_PREFIX as AGENT_PREFIX, Key, MCP_CONFIG_PREFIX as MCP_PREFIX};
 use crate::pagination::{Page, PageRequest};
 
 pub const AGENT_LIMIT: &str = "agent_limit";
 pub const CHANGED: &str = "config_changed";
 
-/// Which of an employee's configurations.
+/// One of an employee's configurations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConfigKind {
-    Agent,
-    Mcp,
+pub enum ConfigRef {
+    Agent(AgentConfigId),
+    Mcp(McpConfigId),
 }
 
-fn key(org: OrgId, employee: EmployeeId, kind: ConfigKind, id: uuid::Uuid) -> Key {
-    match kind {
-        ConfigKind::Agent => keys::agent_config(org, employee, id),
-        ConfigKind::Mcp => keys::mcp_config(org, employee, id),
+fn key(org: OrgId, employee: EmployeeId, config: ConfigRef) -> Key {
+    match config {
+        ConfigRef::Agent(id) => keys::agent_config(org, employee, id),
+        ConfigRef::Mcp(id) => keys::mcp_config(org, employee, id),
     }
 }
 
@@ -84,7 +85,7 @@ pub async fn get_agent(
     repo: &Repository,
     org: OrgId,
     employee: EmployeeId,
-    id: uuid::Uuid,
+    id: AgentConfigId,
 ) -> Result<Option<AgentConfig>, StoreError> {
     repo.get_as(&keys::agent_config(org, employee, id)).await
 }
@@ -136,7 +137,7 @@ pub async fn get_mcp(
     repo: &Repository,
     org: OrgId,
     employee: EmployeeId,
-    id: uuid::Uuid,
+    id: McpConfigId,
 ) -> Result<Option<StoredMcpConfig>, StoreError> {
     repo.get_as(&keys::mcp_config(org, employee, id)).await
 }
@@ -224,10 +225,9 @@ pub fn mark_synced(
     tx: &mut Transaction,
     org: OrgId,
     employee: EmployeeId,
-    kind: ConfigKind,
-    id: uuid::Uuid,
+    config: ConfigRef,
     at: &crate::time::Timestamp,
 ) {
     let update = Expr::set(vec![("last_sync_at", ts(at))]);
-    tx.update(&key(org, employee, kind, id), update, Some(Expr::new("attribute_exists(PK)")), CHANGED);
+    tx.update(&key(org, employee, config), update, Some(Expr::new("attribute_exists(PK)")), CHANGED);
 }

@@ -1,6 +1,7 @@
 //! Employee items: PK `ORG#o`, SK `EMP#e`; GSI1 `ORG#o#TEAM#t` / `EMP#e` while in a team
 //! (sparse); email guard `ORG#o` / `EMAIL#<lowercase email>`, unique per organization.
 
+use crate::Name;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};

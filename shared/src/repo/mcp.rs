@@ -2,14 +2,14 @@
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, with_key};
 use crate::domain::mcp::McpApproval;
-use crate::ids::OrgId;
+use crate::ids::{McpServerId, OrgId};
 use crate::keys::{self, Key};
 
 pub const ALREADY_APPROVED: &str = "mcp_approved";
 pub const NOT_APPROVED: &str = "mcp_not_approved";
 const PREFIX: &str = keys::MCP_APPROVAL_PREFIX;
 
-fn key(org: OrgId, server: uuid::Uuid) -> Key {
+fn key(org: OrgId, server: McpServerId) -> Key {
     keys::mcp_approval(org, server)
 }
 
@@ -17,7 +17,7 @@ pub async fn approvals(repo: &Repository, org: OrgId) -> Result<Vec<McpApproval>
     repo.query_all(QuerySpec::table(keys::org_pk(org), PREFIX)).await?.into_iter().map(from_item).collect()
 }
 
-pub async fn approval(repo: &Repository, org: OrgId, server: uuid::Uuid) -> Result<Option<McpApproval>, StoreError> {
+pub async fn approval(repo: &Repository, org: OrgId, server: McpServerId) -> Result<Option<McpApproval>, StoreError> {
     repo.get_as(&key(org, server)).await
 }
 
@@ -29,11 +29,11 @@ pub fn put_approval(tx: &mut Transaction, approval: &McpApproval) -> Result<(), 
     Ok(())
 }
 
-pub fn delete_approval(tx: &mut Transaction, org: OrgId, server: uuid::Uuid) {
+pub fn delete_approval(tx: &mut Transaction, org: OrgId, server: McpServerId) {
     tx.delete(&key(org, server), Some(Expr::new("attribute_exists(PK)")), "mcp_approval");
 }
 
 /// Fails the transaction (with [`NOT_APPROVED`]) unless the organization approved the server.
-pub fn require_approval(tx: &mut Transaction, org: OrgId, server: uuid::Uuid) {
+pub fn require_approval(tx: &mut Transaction, org: OrgId, server: McpServerId) {
     tx.check(&key(org, server), Expr::new("attribute_exists(PK)"), NOT_APPROVED);
 }

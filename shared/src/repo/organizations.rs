@@ -1,6 +1,7 @@
 //! Organization items: PK `ORG#o`, SK `ORG`; listed on GSI1 `ORGS`; slug guard `SLUG#slug`.
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
+use crate::Name;
 use crate::domain::organizations::Organization;
 use crate::ids::OrgId;
 use crate::keys;

@@ -6,7 +6,7 @@
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
 use crate::domain::policies::{PolicyLink, Target};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, PolicyId};
 use crate::keys::{self, Key};
 
 pub const LINKED: &str = "policy_link";
@@ -29,7 +29,7 @@ fn prefix(target: Target) -> String {
     }
 }
 
-fn key(owner: Option<OrgId>, target: Target, policy: uuid::Uuid) -> Key {
+fn key(owner: Option<OrgId>, target: Target, policy: PolicyId) -> Key {
     keys::policy_link(partition(owner, target), &prefix(target), policy)
 }
 
@@ -37,7 +37,7 @@ pub async fn get_link(
     repo: &Repository,
     owner: Option<OrgId>,
     target: Target,
-    policy: uuid::Uuid,
+    policy: PolicyId,
 ) -> Result<Option<PolicyLink>, StoreError> {
     repo.get_as(&key(owner, target, policy)).await
 }
@@ -65,14 +65,14 @@ pub fn replace_link(
     Ok(())
 }
 
-pub fn delete_link(tx: &mut Transaction, owner: Option<OrgId>, target: Target, policy: uuid::Uuid) {
+pub fn delete_link(tx: &mut Transaction, owner: Option<OrgId>, target: Target, policy: PolicyId) {
     tx.delete(&key(owner, target, policy), Some(Expr::new("attribute_exists(PK)")), LINKED);
 }
 
 /// What an attachment hangs on, which must exist while the attachment is written.
 pub enum AttachedTo {
     /// An agent of the catalog (owner, id): the attachment counts as its reference.
-    Agent(Option<OrgId>, uuid::Uuid),
+    Agent(Option<OrgId>, crate::ids::AgentId),
     Team(OrgId, crate::ids::TeamId),
     Employee(OrgId, crate::ids::EmployeeId),
 }

@@ -7,6 +7,7 @@
 //! `ORG#o#REQ#PENDING` / request id is the sparse pending queue (the keys are removed
 //! when the request is decided). Request ids are UUID v7, so both sort by creation.
 
+use crate::Name;
 use std::collections::HashMap;
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};

@@ -1,5 +1,6 @@
 //! Role items: PK `ROLE`, SK `ROLE#<name>`.
 
+use crate::Name;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ pub async fn list(repo: &Repository) -> Result<Vec<Role>, StoreError> {
         .into_iter()
         .map(|item| {
             let r: RoleRecord = from_item(item)?;
-            let permissions: BTreeSet<Permission> = r.permissions.iter().filter_map(|p| Permission::parse(p)).collect();
+            let permissions: BTreeSet<Permission> = r.permissions.iter().filter_map(|p| p.parse().ok()).collect();
             Ok(Role { id: r.id, name: r.name, description: r.description, permissions, created_at: r.created_at })
         })
         .collect()

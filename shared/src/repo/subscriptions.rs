@@ -1,6 +1,7 @@
 //! The current subscription: PK `ORG#o`, SK `SUB#CURRENT`. Money attributes are
 //! DynamoDB Numbers written and read through [`crate::money`], never through f64.
 
+use crate::Name;
 use serde::{Deserialize, Serialize};
 
 use super::{Expr, Item, Repository, StoreError, Transaction, from_item, to_item, with_key};
@@ -37,7 +38,7 @@ pub fn raise_threshold(tx: &mut Transaction, read: &Subscription, threshold: u8,
 /// Everything but the money.
 #[derive(Serialize, Deserialize)]
 struct SubscriptionRecord {
-    id: uuid::Uuid,
+    id: crate::ids::SubscriptionId,
     org_id: OrgId,
     plan_type: Plan,
     billing_period_start: Timestamp,

@@ -19,11 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::{Expr, Item, StoreError, Transaction, n, s, ts};
 use crate::domain::policies::PolicyContent;
-use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::ids::{AgentId, EmployeeId, McpServerId, OrgId, PolicyId, TeamId};
 use crate::keys::{self, Key};
 use crate::time::Timestamp;
 
@@ -70,9 +69,9 @@ impl Scope {
 /// An attachment, as the sync set records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Link {
-    Org(Uuid),
-    Team(TeamId, Uuid),
-    Agent(Uuid, Uuid),
+    Org(PolicyId),
+    Team(TeamId, PolicyId),
+    Agent(AgentId, PolicyId),
 }
 
 impl Link {
@@ -102,13 +101,13 @@ impl Change {
     }
 
     /// Writes a policy's content (`before`: the content it replaces).
-    pub fn put_policy(&mut self, id: Uuid, content: &PolicyContent, before: Option<&PolicyContent>) {
+    pub fn put_policy(&mut self, id: PolicyId, content: &PolicyContent, before: Option<&PolicyContent>) {
         let text = content.to_json();
         self.policy_bytes += text.len() as i64 - before.map_or(0, |b| b.to_json().len() as i64);
         self.set.push((format!("{POLICY}{id}"), s(text)));
     }
 
-    pub fn remove_policy(&mut self, id: Uuid, before: &PolicyContent) {
+    pub fn remove_policy(&mut self, id: PolicyId, before: &PolicyContent) {
         self.policy_bytes -= before.to_json().len() as i64;
         self.remove.push(format!("{POLICY}{id}"));
     }
@@ -123,11 +122,11 @@ impl Change {
         self.remove.push(link.attribute());
     }
 
-    pub fn approve(&mut self, server: Uuid) {
+    pub fn approve(&mut self, server: McpServerId) {
         self.set.push((format!("{APPROVAL}{server}"), s("")));
     }
 
-    pub fn revoke(&mut self, server: Uuid) {
+    pub fn revoke(&mut self, server: McpServerId) {
         self.remove.push(format!("{APPROVAL}{server}"));
     }
 
@@ -171,13 +170,13 @@ pub struct Stamp {
 #[derive(Debug, Default)]
 pub struct SyncSet {
     pub stamp: Stamp,
-    pub policies: BTreeMap<Uuid, PolicyContent>,
-    pub org_links: BTreeSet<Uuid>,
+    pub policies: BTreeMap<PolicyId, PolicyContent>,
+    pub org_links: BTreeSet<PolicyId>,
     /// (team, policy) -> overrides.
-    pub team_links: BTreeMap<(TeamId, Uuid), Option<Value>>,
+    pub team_links: BTreeMap<(TeamId, PolicyId), Option<Value>>,
     /// (agent, policy).
-    pub agent_links: BTreeSet<(Uuid, Uuid)>,
-    pub approved: BTreeSet<Uuid>,
+    pub agent_links: BTreeSet<(AgentId, PolicyId)>,
+    pub approved: BTreeSet<McpServerId>,
 }
 
 /// The attributes a stamp needs (for a projection).
@@ -203,17 +202,17 @@ pub fn read(item: &Item) -> Result<SyncSet, StoreError> {
             let content = PolicyContent::from_json(text()?).map_err(|_| corrupt(attribute))?;
             set.policies.insert(id, content);
         } else if let Some(policy) = attribute.strip_prefix(ORG_LINK) {
-            set.org_links.insert(uuid(policy, attribute)?);
+            set.org_links.insert(id(policy, attribute)?);
         } else if let Some((team, policy)) = attribute.strip_prefix(TEAM_LINK).and_then(|r| r.split_once('_')) {
             let overrides = match text()?.as_str() {
                 "" => None,
                 json => Some(serde_json::from_str(json).map_err(|_| corrupt(attribute))?),
             };
-            set.team_links.insert((TeamId(uuid(team, attribute)?), uuid(policy, attribute)?), overrides);
+            set.team_links.insert((id(team, attribute)?, id(policy, attribute)?), overrides);
         } else if let Some((agent, policy)) = attribute.strip_prefix(AGENT_LINK).and_then(|r| r.split_once('_')) {
-            set.agent_links.insert((uuid(agent, attribute)?, uuid(policy, attribute)?));
+            set.agent_links.insert((id(agent, attribute)?, id(policy, attribute)?));
         } else if let Some(server) = attribute.strip_prefix(APPROVAL) {
-            set.approved.insert(uuid(server, attribute)?);
+            set.approved.insert(id(server, attribute)?);
         }
     }
     Ok(set)
@@ -229,7 +228,7 @@ pub fn find_stamp(items: &[Item], scope: Scope) -> Result<Stamp, StoreError> {
     super::by_key(items, &scope.key()).map(stamp).transpose().map(Option::unwrap_or_default)
 }
 
-fn uuid(text: &str, attribute: &str) -> Result<Uuid, StoreError> {
+fn id<T: std::str::FromStr>(text: &str, attribute: &str) -> Result<T, StoreError> {
     text.parse().map_err(|_| corrupt(attribute))
 }
 
@@ -245,7 +244,7 @@ mod tests {
 
     #[test]
     fn facts_written_as_attributes_read_back() {
-        let (policy, team, agent, server) = (Uuid::now_v7(), TeamId(Uuid::now_v7()), Uuid::now_v7(), Uuid::now_v7());
+        let (policy, team, agent, server) = (PolicyId::new(), TeamId::new(), AgentId::new(), McpServerId::new());
         let content = PolicyContent {
             name: "No /etc".into(),
             policy_type: PolicyType::Filesystem,

@@ -1,6 +1,7 @@
 //! Decisions: conditional on the request's version, re-read and retried when another
 //! decision committed first.
 
+use crate::Name;
 use std::future::Future;
 use std::time::Duration;
 

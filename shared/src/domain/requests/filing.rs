@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::AppState;
+use crate::Name;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::{employees, organizations};

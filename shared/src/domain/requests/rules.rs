@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use strum::VariantArray;
 
 use serde_json::{Value, json};
 
 use super::*;
 use crate::AppState;
+use crate::Name;
 use crate::auth::Caller;
 use crate::domain::employees;
 use crate::error::Result;
@@ -42,8 +44,9 @@ impl ApprovalRules {
         let raw = raw.as_object().ok_or_else(|| format!("{RULES_SETTING} must be an object"))?;
         for (kind, steps) in raw {
             let at = format!("{RULES_SETTING}.{kind}");
-            let kind = RequestType::ALL.into_iter().find(|t| t.as_str() == kind).ok_or_else(|| {
-                format!("{at}: unknown request type (one of {})", RequestType::ALL.map(RequestType::as_str).join(", "))
+            let kind = kind.parse::<RequestType>().map_err(|_| {
+                let known: Vec<&str> = RequestType::VARIANTS.iter().map(|t| (*t).as_str()).collect();
+                format!("{at}: unknown request type (one of {})", known.join(", "))
             })?;
             let steps = steps
                 .as_array()

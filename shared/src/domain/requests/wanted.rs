@@ -3,7 +3,6 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
@@ -12,7 +11,7 @@ use crate::domain::catalog::{self, Entry};
 use crate::domain::mcp::McpServerSpec;
 use crate::domain::{configs, subscriptions};
 use crate::error::{Error, Result};
-use crate::ids::{EmployeeId, OrgId};
+use crate::ids::{AgentId, EmployeeId, McpServerId, OrgId};
 use crate::validate::FieldError;
 
 // --- what can be asked for ---------------------------------------------------------------
@@ -20,7 +19,7 @@ use crate::validate::FieldError;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AgentWanted {
-    pub(super) agent_id: Uuid,
+    pub(super) agent_id: AgentId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,7 +29,7 @@ pub(super) struct AgentWanted {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct McpWanted {
-    pub(super) server_id: Uuid,
+    pub(super) server_id: McpServerId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) connection_config: Option<Value>,
 }
@@ -93,7 +92,7 @@ pub(super) fn under_request_data(e: Error) -> Error {
     }
 }
 
-pub(super) async fn agent_of(state: &AppState, org: OrgId, id: Uuid) -> Result<Option<Entry<AgentSpec>>> {
+pub(super) async fn agent_of(state: &AppState, org: OrgId, id: AgentId) -> Result<Option<Entry<AgentSpec>>> {
     match catalog::visible_to::<AgentSpec>(state, Some(org), id).await {
         Ok(agent) => Ok(Some(agent)),
         Err(Error::NotFound(_)) => Ok(None),
@@ -101,7 +100,7 @@ pub(super) async fn agent_of(state: &AppState, org: OrgId, id: Uuid) -> Result<O
     }
 }
 
-pub(super) async fn server_of(state: &AppState, org: OrgId, id: Uuid) -> Result<Option<Entry<McpServerSpec>>> {
+pub(super) async fn server_of(state: &AppState, org: OrgId, id: McpServerId) -> Result<Option<Entry<McpServerSpec>>> {
     match catalog::visible_to::<McpServerSpec>(state, Some(org), id).await {
         Ok(server) => Ok(Some(server)),
         Err(Error::NotFound(_)) => Ok(None),

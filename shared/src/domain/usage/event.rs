@@ -4,10 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::error::Result;
-use crate::ids::{EmployeeId, OrgId};
+use crate::ids::{AgentConfigId, EmployeeId, OrgId};
 use crate::validate::Validator;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -22,8 +21,23 @@ const FUTURE_SKEW_MINUTES: i64 = 15;
 /// The oldest usage accepted (a year of closed periods, and then some).
 const MAX_AGE_DAYS: i64 = 400;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ResourceType {
     LlmTokensInput,
     LlmTokensOutput,
@@ -33,19 +47,6 @@ pub enum ResourceType {
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 5] =
-        [Self::LlmTokensInput, Self::LlmTokensOutput, Self::LlmCall, Self::ApiCall, Self::McpCall];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::LlmTokensInput => "llm_tokens_input",
-            Self::LlmTokensOutput => "llm_tokens_output",
-            Self::LlmCall => "llm_call",
-            Self::ApiCall => "api_call",
-            Self::McpCall => "mcp_call",
-        }
-    }
-
     pub(super) fn is_tokens(self) -> bool {
         matches!(self, Self::LlmTokensInput | Self::LlmTokensOutput)
     }
@@ -63,8 +64,7 @@ pub struct NewUsageEvent {
     pub event_id: String,
     pub org_id: Option<OrgId>,
     pub employee_id: Option<EmployeeId>,
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub agent_config_id: Option<Uuid>,
+    pub agent_config_id: Option<AgentConfigId>,
     pub resource_type: ResourceType,
     /// Tokens or calls, at most 10^12.
     #[schema(maximum = 1_000_000_000_000_u64)]
@@ -84,8 +84,7 @@ pub struct UsageEvent {
     pub event_id: String,
     pub org_id: OrgId,
     pub employee_id: EmployeeId,
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub agent_config_id: Option<Uuid>,
+    pub agent_config_id: Option<AgentConfigId>,
     pub resource_type: ResourceType,
     pub quantity: u64,
     #[schema(value_type = String)]
@@ -171,7 +170,7 @@ mod tests {
 
     fn new_event() -> NewUsageEvent {
         serde_json::from_value(json!({
-            "v": 1, "event_id": "gw-1", "org_id": Uuid::now_v7(), "employee_id": Uuid::now_v7(),
+            "v": 1, "event_id": "gw-1", "org_id": OrgId::new(), "employee_id": EmployeeId::new(),
             "resource_type": "llm_tokens_input", "quantity": 1200, "cost_usd": "0.0036",
             "period_start": "2026-11-25T10:00:00Z", "period_end": "2026-11-25T10:01:00Z"
         }))
@@ -229,7 +228,7 @@ mod tests {
         let mut event = new_event();
         event.org_id = None;
         event.employee_id = None;
-        let (org, employee) = (OrgId(Uuid::now_v7()), EmployeeId(Uuid::now_v7()));
+        let (org, employee) = (OrgId::new(), EmployeeId::new());
         let valid = event.validate(Some((org, employee)), &Utc::now()).unwrap();
         assert_eq!((valid.org_id, valid.employee_id), (org, employee));
     }

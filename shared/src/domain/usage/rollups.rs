@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::*;
-use crate::ids::TeamId;
+use crate::Name;
+use crate::ids::{AgentConfigId, AgentId, TeamId};
 
 /// What one event adds to a rollup.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
@@ -101,7 +101,11 @@ pub struct Rollup {
 
 /// The rollups (dimension, id) an event counts in: the organization, the employee,
 /// their team, the resource type, and the agent and agent configuration it came from.
-pub fn attribution(event: &UsageEvent, team: Option<TeamId>, agent: Option<(Uuid, Uuid)>) -> Vec<(Dimension, String)> {
+pub fn attribution(
+    event: &UsageEvent,
+    team: Option<TeamId>,
+    agent: Option<(AgentId, AgentConfigId)>,
+) -> Vec<(Dimension, String)> {
     let mut rollups = vec![
         (Dimension::Org, "all".to_string()),
         (Dimension::Employee, event.employee_id.to_string()),

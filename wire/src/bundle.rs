@@ -1,0 +1,122 @@
+//! The sync bundle: everything `agentctl sync` needs to write an employee's local agent
+//! configuration, in one versioned document.
+//!
+//! Format version 1:
+//! - `agents`: the employee's **active** agent configurations, with the catalog entry's
+//!   `default_config` merged with the configuration's `config_override` (RFC 7396) as
+//!   `settings`, its `status` and `last_sync_at`, and the effective policies for that
+//!   agent;
+//! - `mcp_servers`: the employee's **active** MCP configurations of servers **still
+//!   approved** for the organization, with the server's name, provider, launch template (`command`,
+//!   `args`, `env`, `url`, `headers`, where `${field}` names a connection or credential
+//!   field), the `connection_config`, and the decrypted `credentials` — the only place
+//!   they ever leave the vault, and only to their owner;
+//! - `policies`: the employee's effective policies without an agent;
+//! - `budget`: the organization's budget state (`ok`, `warning` past 50 or 80 %,
+//!   `exceeded` past 100 %) and the threshold crossed this billing period.
+//!
+//! Disabled and pending-approval configurations are not delivered.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::catalog::{AgentType, Transport};
+use crate::configs::ConfigStatus;
+use crate::ids::{AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId, TeamId};
+use crate::policy::EffectivePolicies;
+use crate::subscriptions::BudgetState;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Bundle {
+    /// The bundle format version (see the API docs).
+    pub format: u32,
+    pub employee: BundleEmployee,
+    pub agents: Vec<BundleAgent>,
+    pub mcp_servers: Vec<BundleMcpServer>,
+    /// The employee's effective policies regardless of agent.
+    pub policies: EffectivePolicies,
+    /// The organization's budget: clients and gateways may hold back at `exceeded`.
+    pub budget: BundleBudget,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleBudget {
+    pub state: BudgetState,
+    /// The highest threshold (50, 80, 100 %) crossed this billing period; 0 for none.
+    pub threshold_pct: u8,
+    /// The employee's own monthly spend cap from their policies, if any.
+    pub spend_cap: Option<BundleSpendCap>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleSpendCap {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub monthly_usd: Decimal,
+    /// The employee's spending reached it this billing period.
+    pub reached: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleEmployee {
+    pub id: EmployeeId,
+    pub email: String,
+    pub full_name: String,
+    pub org_id: OrgId,
+    pub org_slug: String,
+    pub team_id: Option<TeamId>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleAgent {
+    pub config_id: AgentConfigId,
+    pub name: String,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    #[serde(rename = "type")]
+    pub agent_type: AgentType,
+    pub provider: String,
+    pub llm_provider: Option<String>,
+    pub llm_model: Option<String>,
+    /// `default_config` with `config_override` merged in.
+    pub settings: Value,
+    /// Always `active`: disabled and pending configurations are not delivered.
+    pub status: ConfigStatus,
+    /// The last sync recorded before this one (recording trails a sync by the queue).
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub sync_token: String,
+    pub policies: EffectivePolicies,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleMcpServer {
+    pub config_id: McpConfigId,
+    pub server_id: McpServerId,
+    /// The catalog name (what policies' MCP allow/deny lists name).
+    pub name: String,
+    /// The catalog server's provider.
+    pub provider: String,
+    pub transport: Transport,
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub url: Option<String>,
+    pub headers: BTreeMap<String, String>,
+    pub connection_config: Value,
+    /// Decrypted credentials (write-only elsewhere). Absent when none are set.
+    pub credentials: Option<Value>,
+    /// Names of the credential fields (so clients can keep them out of shared files).
+    pub credential_fields: Vec<String>,
+    pub sync_token: String,
+}

@@ -1,0 +1,65 @@
+//! agentctl's wire types: what crosses the API between the server, the `agentctl` CLI and
+//! the console — ids, money, the enums every side names, the bodies clients read and send,
+//! and the sync bundle. Defined once here; the server adds behaviour and storage around
+//! them, the clients read them as they are.
+//!
+//! The crate depends on serde and the value types only (no AWS SDK, no HTTP), so every
+//! client can use it. The `openapi` feature adds the OpenAPI schemas the server publishes.
+
+pub mod bundle;
+pub mod catalog;
+pub mod configs;
+pub mod employees;
+pub mod ids;
+pub mod page;
+pub mod policy;
+pub mod requests;
+pub mod roles;
+pub mod sessions;
+pub mod subscriptions;
+
+/// The wire name of an enum variant (its serde name; strum derives both from one
+/// `rename_all`).
+pub trait Name: Copy + Into<&'static str> {
+    fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl<T: Copy + Into<&'static str>> Name for T {}
+
+#[cfg(test)]
+mod tests {
+    use strum::VariantArray;
+
+    use super::Name;
+
+    /// strum's names are the serde names, for every enum whose names both give.
+    fn same_names<T: VariantArray + Name + serde::Serialize + std::str::FromStr + PartialEq + std::fmt::Debug>() {
+        for &variant in T::VARIANTS {
+            assert_eq!(serde_json::to_value(variant).unwrap(), serde_json::json!(variant.as_str()));
+            assert_eq!(variant.as_str().parse::<T>().ok(), Some(variant));
+        }
+    }
+
+    #[test]
+    fn strum_and_serde_name_variants_alike() {
+        same_names::<crate::roles::RoleName>();
+        same_names::<crate::roles::Permission>();
+        same_names::<crate::employees::EmployeeStatus>();
+        same_names::<crate::requests::RequestType>();
+        same_names::<crate::requests::RequestStatus>();
+        same_names::<crate::configs::ConfigStatus>();
+        same_names::<crate::subscriptions::Plan>();
+        same_names::<crate::subscriptions::BudgetState>();
+        same_names::<crate::policy::PolicyType>();
+        same_names::<crate::catalog::AgentType>();
+    }
+
+    #[test]
+    fn the_configured_clients_are_every_agent_type_but_other() {
+        use crate::catalog::AgentType;
+        let others: Vec<_> = AgentType::VARIANTS.iter().filter(|t| !AgentType::CLIENTS.contains(t)).collect();
+        assert_eq!(others, [&AgentType::Other]);
+    }
+}

@@ -1,0 +1,69 @@
+//! Signing in: enrollment codes, sessions, and who the caller is.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::employees::Employee;
+use crate::ids::{EmployeeId, OrgId, SessionId};
+use crate::roles::{Permission, RoleName};
+
+/// A stored session (the token itself is never stored).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    pub id: SessionId,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    /// Where the session was created from, as seen by the API.
+    pub ip_address: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A freshly issued enrollment code. The code is shown here once and never again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollmentCode {
+    pub employee_id: EmployeeId,
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /v1/sessions`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// The enrollment code an admin issued.
+    pub code: String,
+}
+
+/// A new session. The token is shown here once and never again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewSession {
+    pub token: String,
+    pub session: Session,
+    pub employee: Employee,
+}
+
+/// `GET /v1/me`: who the caller is and what they may do.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub employee: Employee,
+    pub organization: OrganizationSummary,
+    pub role: RoleName,
+    pub permissions: Vec<Permission>,
+    pub session_id: SessionId,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganizationSummary {
+    pub id: OrgId,
+    pub name: String,
+    pub slug: String,
+}
