@@ -23,12 +23,12 @@ use agentctl_shared::domain::organizations::{self, NewOrganization, NewOwner, Pl
 use agentctl_shared::domain::teams::{self, NewTeam};
 use agentctl_shared::domain::usage::{self, Granularity, NewUsageEvent, ResourceType, UsageEvent, UsageTotals};
 use agentctl_shared::ids::{AgentConfigId, AgentId, EmployeeId, OrgId, TeamId};
+use agentctl_shared::money::Usd;
 use agentctl_shared::repo::{self, Item};
 use agentctl_shared::roles::RoleName;
 use agentctl_shared::{AppState, Name};
 use chrono::{Datelike, Utc};
 use devserver::request_log::RequestLog;
-use rust_decimal::Decimal;
 use strum::VariantArray;
 use uuid::Uuid;
 
@@ -253,7 +253,7 @@ fn generated(
 async fn bulk_load(state: &AppState, org: OrgId, people: &[Person], records: usize, days: u64) -> Result<(), BoxError> {
     let mut rng = Lcg(42);
     let mut rollups: HashMap<(usage::Dimension, Granularity, String, String), UsageTotals> = HashMap::new();
-    let mut total = Decimal::ZERO;
+    let mut total = Usd::ZERO;
     let mut batch: Vec<Item> = Vec::with_capacity(10_000);
     let mut writers: Vec<tokio::task::JoinHandle<Result<(), repo::StoreError>>> = Vec::new();
     for n in 0..records {
@@ -292,7 +292,7 @@ async fn bulk_load(state: &AppState, org: OrgId, people: &[Person], records: usi
     // The subscription as the processor would have left it.
     let mut tx = state.repo.transaction();
     let subscription = repo::subscriptions::get(&state.repo, org).await?.expect("a subscription");
-    repo::usage::add_to_current(&mut tx, org, &subscription.billing_period_start, &total);
+    repo::usage::add_to_current(&mut tx, org, &subscription.billing_period_start, total);
     state.repo.transact(tx).await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use agentctl_wire::problem::{Problem, ProblemCode};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -221,16 +222,22 @@ impl Api {
     async fn read(&self, response: reqwest::Response) -> Result<Value, CliError> {
         let status = response.status();
         let text = response.text().await.map_err(|e| CliError::Protocol(e.to_string()))?;
-        let body: Value =
-            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        if status.is_success() {
+            return if text.is_empty() {
+                Ok(Value::Null)
+            } else {
+                serde_json::from_str(&text).map_err(|e| CliError::Protocol(format!("the answer is not JSON: {e}")))
+            };
+        }
+        // Errors are problem+json, except where a gateway answers first (then the status
+        // says enough).
+        let problem: Option<Problem> = serde_json::from_str(&text).ok();
+        let denied_by_role = problem.as_ref().is_some_and(|p| p.code == ProblemCode::Forbidden);
         match status {
-            s if s.is_success() => Ok(body),
             // A token the authorizer refuses, or none: the session is over.
             StatusCode::UNAUTHORIZED if self.token.is_some() => Err(CliError::SessionExpired),
-            StatusCode::FORBIDDEN if self.token.is_some() && body["code"] != "forbidden" => {
-                Err(CliError::SessionExpired)
-            }
-            _ => Err(CliError::Refused(problem(status, &body))),
+            StatusCode::FORBIDDEN if self.token.is_some() && !denied_by_role => Err(CliError::SessionExpired),
+            _ => Err(CliError::Refused(describe(status, problem.as_ref()))),
         }
     }
 }
@@ -246,19 +253,11 @@ pub enum Fetched {
     Body { body: Value, etag: Option<String> },
 }
 
-/// A problem+json answer as one line: its detail and the fields at fault.
-fn problem(status: StatusCode, body: &Value) -> String {
-    let detail =
-        body["detail"].as_str().or(body["title"].as_str()).unwrap_or(status.canonical_reason().unwrap_or("error"));
-    let fields: Vec<String> = body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| format!("{}: {}", e["field"].as_str().unwrap_or("?"), e["message"].as_str().unwrap_or("?")))
-                .collect()
-        })
-        .unwrap_or_default();
+/// A refusal as one line: the problem's detail and the fields at fault.
+fn describe(status: StatusCode, problem: Option<&Problem>) -> String {
+    let detail = problem.map_or(status.canonical_reason().unwrap_or("error"), |p| p.detail.as_str());
+    let fields: Vec<String> =
+        problem.into_iter().flat_map(|p| &p.errors).map(|e| format!("{}: {}", e.field, e.message)).collect();
     if fields.is_empty() {
         format!("{detail} ({status})")
     } else {

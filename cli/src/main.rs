@@ -37,6 +37,7 @@ use agentctl_wire::requests::{
 use agentctl_wire::roles::RoleName;
 use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, SessionRequest};
 use agentctl_wire::subscriptions::Subscription;
+use agentctl_wire::text::is_bidi_control;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -214,11 +215,9 @@ fn print(cli: &Cli, output: &Output) {
 /// bidirectional formatting characters, become visible escapes (`\u{1b}`), so nothing
 /// the server or a file holds can move the cursor, recolour, retitle or reorder output.
 fn terminal_safe(text: &str) -> String {
-    let bidi =
-        |c: char| matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     text.chars()
         .map(|c| {
-            if (c.is_control() && c != '\n' && c != '\t') || bidi(c) {
+            if (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()

@@ -14,8 +14,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use agentctl_shared::auth::{AuthError, authorize};
-use agentctl_shared::http::Problem;
 use agentctl_shared::http::extract::PeerIp;
+use agentctl_shared::http::problem::{self, ProblemCode};
 use agentctl_shared::{AppState, Error};
 use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -126,14 +126,18 @@ async fn run_authorizer(
             next.run(request).await
         }
         // API Gateway: no identity source is a 401, a denied request a 403.
-        Err(AuthError::Missing) => {
-            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authorization: Bearer <token> required")
-                .into_response()
-        }
+        Err(AuthError::Missing) => problem::respond(problem::problem(
+            StatusCode::UNAUTHORIZED,
+            ProblemCode::Unauthenticated,
+            "Authorization: Bearer <token> required",
+        )),
         Err(AuthError::Denied(reason)) => {
             tracing::info!(reason, "request denied");
-            Problem::new(StatusCode::FORBIDDEN, "token_rejected", "the token is invalid, expired or revoked")
-                .into_response()
+            problem::respond(problem::problem(
+                StatusCode::FORBIDDEN,
+                ProblemCode::TokenRejected,
+                "the token is invalid, expired or revoked",
+            ))
         }
         Err(AuthError::Store(e)) => Error::from(e).into_response(),
     }

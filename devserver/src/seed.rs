@@ -9,6 +9,7 @@ use agentctl_shared::domain::catalog;
 use agentctl_shared::domain::configs::{self, CredentialsUpdate, NewAgentConfig, NewMcpConfig};
 use agentctl_shared::domain::policies::{self, AttachRequest, NewPolicy, PolicySpec, Target};
 use agentctl_shared::domain::requests::{self, NewRequest, RequestType};
+use agentctl_shared::error::ProblemCode;
 use agentctl_shared::ids::{EmployeeId, TeamId};
 use agentctl_shared::policy::{PolicyType, Severity};
 use serde_json::json;
@@ -52,7 +53,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
     };
     let created = match organizations::create(state, request).await {
         Ok(created) => created,
-        Err(agentctl_shared::Error::Conflict { code: "slug_taken", .. }) => return Ok(None),
+        Err(agentctl_shared::Error::Conflict { code: ProblemCode::SlugTaken, .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
     let catalog = crate::catalog::seed(state).await?;

@@ -6,6 +6,8 @@
 use crate::repo::StoreError;
 use crate::validate::FieldError;
 
+pub use agentctl_wire::problem::ProblemCode;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +27,7 @@ pub enum Error {
     NotFound(&'static str),
     /// The request conflicts with the current state (duplicate, limit, wrong status).
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ProblemCode, detail: String },
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
@@ -38,7 +40,7 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::Conflict { code, detail: detail.into() }
     }
 

@@ -1,15 +1,8 @@
 //! Parse, don't validate: request bodies are checked field by field, every problem is
 //! collected, and the caller gets them all at once as problem+json field errors.
 
-use serde::Serialize;
-
-/// One problem with one field of a request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FieldError {
-    /// JSON pointer-like path of the field, e.g. `email` or `settings.theme`.
-    pub field: String,
-    pub message: String,
-}
+pub use agentctl_wire::problem::FieldError;
+use agentctl_wire::text::is_bidi_control;
 
 /// Collects field errors while a request is parsed.
 #[derive(Debug, Default)]
@@ -57,12 +50,6 @@ impl Validator {
         }
         build().ok_or_else(|| crate::Error::Validation(vec![]))
     }
-}
-
-/// Unicode's bidirectional formatting characters: they reorder what a terminal or a page
-/// shows (U+202E makes `exe.txt` read `txt.exe`).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Characters that show nothing: whitespace, zero-width and filler characters.

@@ -357,8 +357,11 @@ async fn the_billing_period_rolls_over_without_losing_an_event() {
     );
     assert_eq!(money(&subscription["current_spending_usd"]).to_string(), "22.50", "this period: its own events only");
     let org = agentctl_shared::ids::OrgId(staff.org.id.parse().unwrap());
-    let closed = agentctl_shared::repo::usage::closed_spending(&app.state.repo, org, &previous).await.unwrap();
-    assert_eq!(closed.to_string(), "21.0", "last period: 10.00 plus its ten late events");
+    // The closed period's ledger item, as the processor keeps it.
+    let key = agentctl_shared::keys::closed_period(org, &previous.format("%Y-%m").to_string());
+    let closed = app.state.repo.get(&key).await.unwrap().expect("the closed period is recorded");
+    let spending = agentctl_shared::money::from_item(&closed, "spending").unwrap();
+    assert_eq!(spending.to_string(), "21.0", "last period: 10.00 plus its ten late events");
 }
 
 #[tokio::test]

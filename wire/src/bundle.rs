@@ -20,13 +20,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::{AgentType, Transport};
 use crate::configs::ConfigStatus;
 use crate::ids::{AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId, TeamId};
+use crate::money::Usd;
 use crate::policy::EffectivePolicies;
 use crate::subscriptions::BudgetState;
 
@@ -60,7 +60,7 @@ pub struct BundleBudget {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleSpendCap {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub monthly_usd: Decimal,
+    pub monthly_usd: Usd,
     /// The employee's spending reached it this billing period.
     pub reached: bool,
 }

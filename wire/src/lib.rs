@@ -11,12 +11,15 @@ pub mod catalog;
 pub mod configs;
 pub mod employees;
 pub mod ids;
+pub mod money;
 pub mod page;
 pub mod policy;
+pub mod problem;
 pub mod requests;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;
+pub mod text;
 
 /// The wire name of an enum variant (its serde name; strum derives both from one
 /// `rename_all`).

@@ -3,12 +3,12 @@
 
 use std::borrow::Cow;
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::AgentType;
 use crate::ids::{AgentId, EmployeeId, PolicyId, TeamId};
+use crate::money::Usd;
 
 #[derive(
     Clone,
@@ -158,7 +158,7 @@ pub struct Effective {
     pub mcp_servers: AllowDeny,
     pub rate_limits: Vec<RateLimit>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Limit<String>>))]
-    pub spend_cap_usd: Option<Limit<Decimal>>,
+    pub spend_cap_usd: Option<Limit<Usd>>,
 }
 
 impl Effective {

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{OrgId, SubscriptionId};
+use crate::money::Usd;
 
 #[derive(
     Clone,
@@ -55,10 +56,10 @@ pub struct Subscription {
     pub plan_type: Plan,
     /// Exact decimal, as a string.
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "5000.00"))]
-    pub monthly_budget_usd: Decimal,
+    pub monthly_budget_usd: Usd,
     /// Exact decimal, as a string. Server-owned.
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1234.567"))]
-    pub current_spending_usd: Decimal,
+    pub current_spending_usd: Usd,
     /// Spending as a percentage of the budget (absent when the budget is zero).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "24.69"))]
     pub usage_pct: Option<Decimal>,

@@ -8,7 +8,7 @@ use crate::activity::EventType;
 use crate::auth::Principal;
 use crate::domain::catalog::{self, Common, Entry, Spec};
 use crate::domain::tools::ToolSpec;
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{AgentId, OrgId, ToolId};
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
@@ -143,7 +143,7 @@ pub async fn link_tool(
     }
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => {
-            Error::conflict("concurrent_update", "the agent or tool changed meanwhile; retry")
+            Error::conflict(ProblemCode::ConcurrentUpdate, "the agent or tool changed meanwhile; retry")
         }
         e => e.into(),
     })?;

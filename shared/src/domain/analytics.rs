@@ -128,7 +128,7 @@ pub struct TeamUsage {
     /// The members' agent configurations now.
     pub agent_count: u32,
     #[schema(value_type = String)]
-    pub total_cost_usd: rust_decimal::Decimal,
+    pub total_cost_usd: crate::money::Usd,
     pub usage: UsageTotals,
 }
 

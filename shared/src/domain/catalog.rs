@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::Principal;
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{McpCategoryId, OrgId};
 use crate::keys::Key;
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -169,29 +169,31 @@ fn not_found<S: Spec>() -> Error {
 }
 
 fn name_taken(name: &str) -> Error {
-    Error::conflict("name_taken", format!("an entry named {name:?} exists in this scope"))
+    Error::conflict(ProblemCode::NameTaken, format!("an entry named {name:?} exists in this scope"))
 }
 
 fn map_write_error<S: Spec>(name: &str) -> impl FnOnce(StoreError) -> Error + '_ {
     move |e| match e {
-        StoreError::ConditionFailed(repo::catalog::NAME_TAKEN) => name_taken(name),
-        StoreError::ConditionFailed(repo::catalog::REFERENCED) => Error::conflict(
-            "entry_in_use",
+        StoreError::ConditionFailed(repo::Guard::CatalogName) => name_taken(name),
+        StoreError::ConditionFailed(repo::Guard::CatalogReferenced) => Error::conflict(
+            ProblemCode::EntryInUse,
             format!("the {} is still referenced; remove its links and attachments first", S::KIND),
         ),
-        StoreError::ConditionFailed(syncsets::POLICY_SPACE) => Error::conflict(
-            "policy_space_exhausted",
+        StoreError::ConditionFailed(repo::Guard::PolicySpace) => Error::conflict(
+            ProblemCode::PolicySpaceExhausted,
             format!(
                 "this scope's policies would exceed {} KB of rules; delete unused policies or shorten their rules",
                 syncsets::POLICY_BYTES_MAX / 1024
             ),
         ),
-        StoreError::ConditionFailed(repo::catalog::REFERENCE_MISSING) => {
-            Error::conflict("reference_missing", format!("an entry this {} references was deleted; retry", S::KIND))
-        }
-        StoreError::ConditionFailed(_) => {
-            Error::conflict("concurrent_update", format!("the {} changed while this request ran; retry", S::KIND))
-        }
+        StoreError::ConditionFailed(repo::Guard::CatalogReferenceMissing) => Error::conflict(
+            ProblemCode::ReferenceMissing,
+            format!("an entry this {} references was deleted; retry", S::KIND),
+        ),
+        StoreError::ConditionFailed(_) => Error::conflict(
+            ProblemCode::ConcurrentUpdate,
+            format!("the {} changed while this request ran; retry", S::KIND),
+        ),
         e => e.into(),
     }
 }

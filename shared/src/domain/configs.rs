@@ -15,7 +15,7 @@ use crate::domain::agents::{AgentSpec, AgentType};
 use crate::domain::catalog::{self, Entry};
 use crate::domain::mcp::{McpServerSpec, credential_fields};
 use crate::domain::{employees, organizations};
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
@@ -188,7 +188,7 @@ fn principal(caller: &Caller) -> Principal {
 }
 
 fn stale() -> Error {
-    Error::conflict("concurrent_update", "the configuration changed while this request ran; retry")
+    Error::conflict(ProblemCode::ConcurrentUpdate, "the configuration changed while this request ran; retry")
 }
 
 // --- agent configurations ---------------------------------------------------------------
@@ -257,9 +257,9 @@ pub(crate) fn stage_agent_config(
 /// The error of a transaction that staged an agent configuration.
 pub(crate) fn agent_config_error(e: StoreError, employee: &employees::Employee, max_agents: u32) -> Error {
     match e {
-        StoreError::ConditionFailed(repo::configs::AGENT_LIMIT) if employee.agent_config_count + 1 >= max_agents => {
+        StoreError::ConditionFailed(repo::Guard::AgentLimit) if employee.agent_config_count + 1 >= max_agents => {
             Error::conflict(
-                "agent_limit_reached",
+                ProblemCode::AgentLimitReached,
                 format!("the employee has the organization's maximum of {max_agents} agents"),
             )
         }
@@ -516,7 +516,7 @@ pub async fn create_mcp_config(
     stage_mcp_config(state, &mut tx, &principal(caller), &stored, false)?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::mcp::NOT_APPROVED) => {
+        StoreError::ConditionFailed(repo::Guard::McpNotApproved) => {
             Error::invalid("server_id", "the MCP server is not approved for this organization")
         }
         StoreError::ConditionFailed(_) => stale(),

@@ -20,7 +20,7 @@ use crate::activity::{ActivityEntry, EventType};
 use crate::auth::{Caller, Principal};
 use crate::domain::roles::role_id;
 use crate::domain::sessions;
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::pagination::{Page, PageRequest};
 use crate::repo::{self, StoreError, syncsets};
@@ -120,11 +120,11 @@ fn principal(caller: &Caller) -> Principal {
 }
 
 fn email_taken(email: &str) -> Error {
-    Error::conflict("email_taken", format!("{email} already belongs to an employee of this organization"))
+    Error::conflict(ProblemCode::EmailTaken, format!("{email} already belongs to an employee of this organization"))
 }
 
 fn no_seat() -> Error {
-    Error::conflict("employee_limit_reached", "the organization has no free seat (max_employees)")
+    Error::conflict(ProblemCode::EmployeeLimitReached, "the organization has no free seat (max_employees)")
 }
 
 fn no_team() -> Error {
@@ -132,7 +132,7 @@ fn no_team() -> Error {
 }
 
 fn stale() -> Error {
-    Error::conflict("concurrent_update", "the employee changed while this request ran; retry")
+    Error::conflict(ProblemCode::ConcurrentUpdate, "the employee changed while this request ran; retry")
 }
 
 /// Owners are changed (and the owner role granted) only with `owners:manage`.
@@ -171,9 +171,9 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
         json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id }),
     )?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => email_taken(&employee.email),
-        StoreError::ConditionFailed(repo::organizations::CAPACITY) => no_seat(),
-        StoreError::ConditionFailed(repo::teams::MISSING) => no_team(),
+        StoreError::ConditionFailed(repo::Guard::Email) => email_taken(&employee.email),
+        StoreError::ConditionFailed(repo::Guard::Capacity) => no_seat(),
+        StoreError::ConditionFailed(repo::Guard::Team) => no_team(),
         e => e.into(),
     })?;
     Ok(employee)
@@ -280,9 +280,9 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => email_taken(email.as_deref().unwrap_or_default()),
-        StoreError::ConditionFailed(repo::organizations::CAPACITY) => no_seat(),
-        StoreError::ConditionFailed(repo::teams::MISSING) => no_team(),
+        StoreError::ConditionFailed(repo::Guard::Email) => email_taken(email.as_deref().unwrap_or_default()),
+        StoreError::ConditionFailed(repo::Guard::Capacity) => no_seat(),
+        StoreError::ConditionFailed(repo::Guard::Team) => no_team(),
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })?;
@@ -298,12 +298,15 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     let before = find(state, caller.org_id, id).await?;
     require_owner_rights(caller, &[before.role])?;
     if before.status != EmployeeStatus::Deactivated {
-        return Err(Error::conflict("employee_not_deactivated", "deactivate the employee before deleting them"));
+        return Err(Error::conflict(
+            ProblemCode::EmployeeNotDeactivated,
+            "deactivate the employee before deleting them",
+        ));
     }
     // Configurations and personal policies live in the employee's own partition.
     if repo::configs::partition_in_use(&state.repo, caller.org_id, id).await? {
         return Err(Error::conflict(
-            "employee_has_configurations",
+            ProblemCode::EmployeeHasConfigurations,
             "remove the employee's agent and MCP configurations and policies before deleting them",
         ));
     }

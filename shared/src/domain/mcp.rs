@@ -324,7 +324,7 @@ pub async fn approve(state: &AppState, caller: &Caller, id: McpServerId) -> Resu
     match state.repo.transact(tx).await {
         Ok(()) => Ok(approval),
         // A concurrent approval won: the server is approved either way.
-        Err(StoreError::ConditionFailed(repo::mcp::ALREADY_APPROVED)) => {
+        Err(StoreError::ConditionFailed(repo::Guard::McpApproved)) => {
             repo::mcp::approval(&state.repo, caller.org_id, id).await?.ok_or(Error::NotFound("mcp_server"))
         }
         Err(StoreError::ConditionFailed(_)) => Err(Error::NotFound("mcp_server")),

@@ -11,7 +11,7 @@ use crate::domain::employees::{self, Employee};
 use crate::domain::requests;
 use crate::domain::sessions::{self, EnrollmentCode};
 use crate::domain::subscriptions::{self, Subscription};
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::OrgId;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
@@ -162,11 +162,11 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
         json!({ "slug": org.slug, "plan": org.plan, "owner_id": owner.id }),
     )?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::organizations::SLUG_TAKEN) => {
-            Error::conflict("slug_taken", format!("the slug {:?} is taken", org.slug))
+        StoreError::ConditionFailed(repo::Guard::Slug) => {
+            Error::conflict(ProblemCode::SlugTaken, format!("the slug {:?} is taken", org.slug))
         }
-        StoreError::ConditionFailed(repo::employees::EMAIL_TAKEN) => {
-            Error::conflict("email_taken", format!("{} already belongs to an employee", owner.email))
+        StoreError::ConditionFailed(repo::Guard::Email) => {
+            Error::conflict(ProblemCode::EmailTaken, format!("{} already belongs to an employee", owner.email))
         }
         e => e.into(),
     })?;
@@ -242,8 +242,8 @@ async fn apply(
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::organizations::LIMIT_BELOW_COUNT) => {
-            Error::conflict("limit_below_count", "max_employees is below the current number of employees")
+        StoreError::ConditionFailed(repo::Guard::LimitBelowCount) => {
+            Error::conflict(ProblemCode::LimitBelowCount, "max_employees is below the current number of employees")
         }
         StoreError::ConditionFailed(_) => Error::NotFound("organization"),
         e => e.into(),

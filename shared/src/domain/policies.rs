@@ -12,7 +12,7 @@ use crate::auth::{Caller, Principal};
 use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Common, Entry, Kind, Spec};
 use crate::domain::{employees, teams};
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId, TeamId};
 use crate::policy::enforcement::{Enforcement, enforcement};
 use crate::policy::{self, Attachment, Level, PolicyType, Rules, Severity};
@@ -312,9 +312,9 @@ fn sync_change(owner: Option<OrgId>, target: Target, policy: PolicyId) -> (syncs
 
 fn map_link_error(e: StoreError) -> Error {
     match e {
-        StoreError::ConditionFailed(repo::catalog::REFERENCE_MISSING) => Error::NotFound("policy"),
+        StoreError::ConditionFailed(repo::Guard::CatalogReferenceMissing) => Error::NotFound("policy"),
         StoreError::ConditionFailed(_) => {
-            Error::conflict("concurrent_update", "the attachment changed meanwhile; retry")
+            Error::conflict(ProblemCode::ConcurrentUpdate, "the attachment changed meanwhile; retry")
         }
         e => e.into(),
     }

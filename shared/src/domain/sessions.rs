@@ -14,7 +14,7 @@ use crate::activity::{ActivityEntry, Actor, EventType};
 use crate::auth::{self, Caller, Principal};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::organizations;
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{EmployeeId, OrgId, SessionId};
 use crate::repo::{self, StoreError};
 use crate::roles::{Permission, RoleName};
@@ -66,7 +66,7 @@ pub async fn issue_enrollment(state: &AppState, caller: &Caller, employee_id: Em
         caller.require(Permission::OwnersManage)?;
     }
     if !employee.status.may_log_in() {
-        return Err(Error::conflict("employee_not_active", "only active employees can be enrolled"));
+        return Err(Error::conflict(ProblemCode::EmployeeNotActive, "only active employees can be enrolled"));
     }
     let (code, enrollment) = new_enrollment(state, &employee, Some(caller.employee_id), crate::time::now());
     let mut tx = state.repo.transaction();
@@ -127,9 +127,9 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
     );
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::sessions::CODE_UNUSABLE) => unusable_code(),
+        StoreError::ConditionFailed(repo::Guard::EnrollmentCode) => unusable_code(),
         StoreError::ConditionFailed(_) => {
-            Error::conflict("concurrent_update", "the employee changed while logging in; retry")
+            Error::conflict(ProblemCode::ConcurrentUpdate, "the employee changed while logging in; retry")
         }
         e => e.into(),
     })?;

@@ -10,9 +10,9 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::organizations::Plan;
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{OrgId, SubscriptionId};
-use crate::money::MAX_SCALE;
+use crate::money::{MAX_SCALE, Usd};
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::Validator;
@@ -27,20 +27,25 @@ const MAX_BUDGET: i64 = 1_000_000_000;
 pub const THRESHOLDS: [u8; 3] = [50, 80, 100];
 
 /// The highest threshold `spending` reaches (0: none; a zero budget has none).
-pub fn threshold_reached(spending: &Decimal, budget: &Decimal) -> u8 {
+pub fn threshold_reached(spending: Usd, budget: Usd) -> u8 {
     if budget.is_zero() {
         return 0;
     }
-    let reached = |pct: &&u8| *spending * Decimal::ONE_HUNDRED >= *budget * Decimal::from(**pct);
+    let (spending, budget) = (spending.amount(), budget.amount());
+    let reached = |pct: &&u8| spending * Decimal::ONE_HUNDRED >= budget * Decimal::from(**pct);
     THRESHOLDS.iter().rev().find(reached).copied().unwrap_or(0)
 }
 
 /// `current_spending / budget * 100`, rounded to two places.
-pub fn usage_pct(spending: &Decimal, budget: &Decimal) -> Option<Decimal> {
+pub fn usage_pct(spending: Usd, budget: Usd) -> Option<Decimal> {
     if budget.is_zero() {
         return None;
     }
-    spending.checked_div(*budget).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)).map(|p| p.round_dp(2))
+    spending
+        .amount()
+        .checked_div(budget.amount())
+        .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+        .map(|p| p.round_dp(2))
 }
 
 /// The calendar month (UTC) that contains `at`: the billing period.
@@ -52,18 +57,18 @@ pub fn billing_period(at: &DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 }
 
 /// A new subscription whose first billing period contains `now`.
-pub fn open(org_id: OrgId, plan: Plan, budget: Decimal, now: DateTime<Utc>) -> Subscription {
+pub fn open(org_id: OrgId, plan: Plan, budget: Usd, now: DateTime<Utc>) -> Subscription {
     let (start, end) = billing_period(&now);
     Subscription {
         id: SubscriptionId::new(),
         org_id,
         plan_type: plan,
-        usage_pct: usage_pct(&Decimal::ZERO, &budget),
+        usage_pct: usage_pct(Usd::ZERO, budget),
         over_budget: false,
         budget_threshold_pct: 0,
         budget_state: BudgetState::Ok,
         monthly_budget_usd: budget,
-        current_spending_usd: Decimal::ZERO,
+        current_spending_usd: Usd::ZERO,
         billing_period_start: start,
         billing_period_end: end,
         status: SubscriptionStatus::Active,
@@ -72,20 +77,17 @@ pub fn open(org_id: OrgId, plan: Plan, budget: Decimal, now: DateTime<Utc>) -> S
     }
 }
 
-/// Parses a budget written as a plain decimal string (`money::parse_plain`).
-pub fn parse_budget(raw: String) -> Result<Decimal, String> {
-    check_budget(crate::money::parse_plain(&raw)?)
+/// Parses a budget written as a plain decimal string ([`Usd::parse`]).
+pub fn parse_budget(raw: String) -> Result<Usd, String> {
+    check_budget(Usd::parse(&raw)?)
 }
 
-/// Checks a budget: non-negative, at most [`MAX_SCALE`] decimal places, bounded.
-pub fn check_budget(raw: Decimal) -> Result<Decimal, String> {
-    if raw.is_sign_negative() {
-        return Err("must not be negative".into());
-    }
-    if raw.normalize().scale() > MAX_SCALE {
+/// Checks a budget: at most [`MAX_SCALE`] decimal places, bounded.
+pub fn check_budget(raw: Usd) -> Result<Usd, String> {
+    if raw.places() > MAX_SCALE {
         return Err(format!("must have at most {MAX_SCALE} decimal places"));
     }
-    if raw > Decimal::from(MAX_BUDGET) {
+    if raw.amount() > Decimal::from(MAX_BUDGET) {
         return Err(format!("must be at most {MAX_BUDGET}"));
     }
     Ok(raw.normalize())
@@ -112,13 +114,13 @@ pub(crate) fn stage_budget(
     tx: &mut repo::Transaction,
     by: &Principal,
     before: &Subscription,
-    budget: Decimal,
+    budget: Usd,
 ) -> Result<()> {
     let now = crate::time::now();
     // Under the new budget the recorded threshold may be too high; raising it (with its
     // activity entries) is `record_thresholds`' work.
-    let threshold = before.budget_threshold_pct.min(threshold_reached(&before.current_spending_usd, &budget));
-    repo::subscriptions::set_budget(tx, before, &budget, threshold, &now);
+    let threshold = before.budget_threshold_pct.min(threshold_reached(before.current_spending_usd, budget));
+    repo::subscriptions::set_budget(tx, before, budget, threshold, &now);
     syncsets::Change::new(syncsets::Scope::Org(before.org_id)).apply(tx, &now);
     let payload = json!({ "monthly_budget_usd": { "from": before.monthly_budget_usd, "to": budget } });
     crate::domain::log(state, tx, before.org_id, by, EventType::SubscriptionUpdated, payload)
@@ -134,7 +136,7 @@ pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpda
     stage_budget(state, &mut tx, &Principal::Employee(caller.clone()), &before, budget)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => {
-            Error::conflict("concurrent_update", "the budget changed while this request ran; retry")
+            Error::conflict(ProblemCode::ConcurrentUpdate, "the budget changed while this request ran; retry")
         }
         e => e.into(),
     })?;
@@ -149,7 +151,7 @@ pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpda
 /// threshold read; the loser re-reads and records only what is left.
 pub async fn record_thresholds(state: &AppState, org: OrgId, mut subscription: Subscription) -> Result<()> {
     for _ in 0..3 {
-        let reached = threshold_reached(&subscription.current_spending_usd, &subscription.monthly_budget_usd);
+        let reached = threshold_reached(subscription.current_spending_usd, subscription.monthly_budget_usd);
         let recorded = subscription.budget_threshold_pct;
         if reached <= recorded {
             return Ok(());
@@ -182,24 +184,27 @@ pub async fn record_thresholds(state: &AppState, org: OrgId, mut subscription: S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
+
+    fn usd(text: &str) -> Usd {
+        Usd::parse(text).unwrap()
+    }
 
     #[test]
     fn usage_percentage_is_exact_and_rounded() {
-        let pct = usage_pct(&Decimal::from_str("1234.567").unwrap(), &Decimal::from(5000)).unwrap();
+        let pct = usage_pct(usd("1234.567"), usd("5000")).unwrap();
         assert_eq!(pct.to_string(), "24.69");
-        assert_eq!(usage_pct(&Decimal::ONE, &Decimal::ZERO), None);
+        assert_eq!(usage_pct(usd("1"), Usd::ZERO), None);
     }
 
     #[test]
     fn thresholds_are_exact() {
-        let budget = Decimal::from(1000);
-        let at = |s: &str| threshold_reached(&Decimal::from_str(s).unwrap(), &budget);
+        let budget = usd("1000");
+        let at = |s: &str| threshold_reached(usd(s), budget);
         assert_eq!(
             (at("499.999999"), at("500"), at("799.99"), at("800"), at("999.999999"), at("1000")),
             (0, 50, 50, 80, 80, 100)
         );
-        assert_eq!(threshold_reached(&Decimal::from(5), &Decimal::ZERO), 0);
+        assert_eq!(threshold_reached(usd("5"), Usd::ZERO), 0);
         assert_eq!(BudgetState::of(80), BudgetState::Warning);
     }
 
@@ -217,6 +222,6 @@ mod tests {
         assert!(parse_budget("-1".into()).is_err());
         assert!(parse_budget("1_000".into()).is_err());
         assert!(parse_budget("1.0000001".into()).is_err());
-        assert!(check_budget(Decimal::from(2_000_000_000i64)).is_err());
+        assert!(check_budget(usd("2000000000")).is_err());
     }
 }

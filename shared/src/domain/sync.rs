@@ -316,7 +316,7 @@ pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
             repo::configs::mark_synced(&mut tx, org, employee, *config, at);
         }
         match state.repo.transact(tx).await {
-            Ok(()) | Err(repo::StoreError::ConditionFailed(repo::activity::RECORDED)) => {}
+            Ok(()) | Err(repo::StoreError::ConditionFailed(repo::Guard::ActivityRecorded)) => {}
             Err(repo::StoreError::ConditionFailed(_)) => {
                 if i == 0 {
                     let mut tx = state.repo.transaction();

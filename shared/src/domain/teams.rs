@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::activity::{ActivityEntry, EventType};
 use crate::auth::{Caller, Principal};
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{OrgId, TeamId};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
@@ -49,7 +49,7 @@ pub struct TeamPatch {
 }
 
 fn name_taken(name: &str) -> Error {
-    Error::conflict("team_name_taken", format!("a team named {name:?} exists already"))
+    Error::conflict(ProblemCode::TeamNameTaken, format!("a team named {name:?} exists already"))
 }
 
 fn principal(caller: &Caller) -> Principal {
@@ -84,7 +84,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Resu
         json!({ "team_id": team.id, "name": team.name }),
     )?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::teams::NAME_TAKEN) => name_taken(&team.name),
+        StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(&team.name),
         e => e.into(),
     })?;
     Ok(team)
@@ -127,7 +127,7 @@ pub async fn update(state: &AppState, caller: &Caller, team_id: TeamId, patch: T
     repo::teams::update(&mut tx, &team, &changes, &crate::time::now());
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::teams::NAME_TAKEN) => name_taken(name.as_deref().unwrap_or_default()),
+        StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(name.as_deref().unwrap_or_default()),
         StoreError::ConditionFailed(_) => Error::NotFound("team"),
         e => e.into(),
     })?;
@@ -139,7 +139,7 @@ pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Resul
     let team = find(state, caller.org_id, team_id).await?;
     let target = crate::domain::policies::Target::Team(team_id);
     if !repo::policies::links(&state.repo, Some(caller.org_id), target).await?.is_empty() {
-        return Err(Error::conflict("team_has_policies", "detach the team's policies before deleting it"));
+        return Err(Error::conflict(ProblemCode::TeamHasPolicies, "detach the team's policies before deleting it"));
     }
     let mut tx = state.repo.transaction();
     repo::teams::delete(&mut tx, &team);
@@ -152,8 +152,8 @@ pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Resul
         json!({ "team_id": team.id, "name": team.name }),
     )?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::teams::HAS_MEMBERS) => {
-            Error::conflict("team_not_empty", "the team still has employees; move them first")
+        StoreError::ConditionFailed(repo::Guard::TeamMembers) => {
+            Error::conflict(ProblemCode::TeamNotEmpty, "the team still has employees; move them first")
         }
         StoreError::ConditionFailed(_) => Error::NotFound("team"),
         e => e.into(),

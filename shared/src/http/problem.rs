@@ -1,50 +1,32 @@
 //! RFC 9457 problem details: the one place where [`Error`] becomes an HTTP response.
 
+use crate::Name;
+use crate::error::Error;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
-use crate::error::Error;
-use crate::validate::FieldError;
+pub use agentctl_wire::problem::{Problem, ProblemCode};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-/// An `application/problem+json` body.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    /// Stable URI of the problem type (`urn:agentctl:problem:<code>`).
-    #[serde(rename = "type")]
-    pub type_uri: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// Stable machine-readable code, also the last segment of `type`.
-    pub code: String,
-    /// Field errors of a validation problem.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-}
-
-impl Problem {
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        Self {
-            type_uri: format!("urn:agentctl:problem:{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail: detail.into(),
-            code: code.to_string(),
-            errors: Vec::new(),
-        }
+/// A problem of `status` with no field errors.
+pub fn problem(status: StatusCode, code: ProblemCode, detail: impl Into<String>) -> Problem {
+    Problem {
+        type_uri: format!("urn:agentctl:problem:{}", code.as_str()),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: detail.into(),
+        code,
+        errors: Vec::new(),
     }
 }
 
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, axum::Json(self)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-        response
-    }
+/// The response that carries `problem`.
+pub fn respond(problem: Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, axum::Json(problem)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
 }
 
 impl Error {
@@ -52,21 +34,23 @@ impl Error {
         match self {
             Error::Validation(errors) => Problem {
                 errors: errors.clone(),
-                ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", self.to_string())
+                ..problem(StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::Validation, self.to_string())
             },
-            Error::BadRequest(detail) => Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail),
+            Error::BadRequest(detail) => problem(StatusCode::BAD_REQUEST, ProblemCode::BadRequest, detail),
             Error::UnsupportedMediaType => {
-                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", self.to_string())
+                problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, ProblemCode::UnsupportedMediaType, self.to_string())
             }
             Error::PayloadTooLarge(_) => {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", self.to_string())
+                problem(StatusCode::PAYLOAD_TOO_LARGE, ProblemCode::PayloadTooLarge, self.to_string())
             }
-            Error::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, "not_found", self.to_string()),
-            Error::Conflict { code, detail } => Problem::new(StatusCode::CONFLICT, code, detail),
-            Error::Unauthenticated(detail) => Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail),
-            Error::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
-            Error::Unavailable(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", self.to_string()),
-            Error::Internal(_) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", self.to_string()),
+            Error::NotFound(_) => problem(StatusCode::NOT_FOUND, ProblemCode::NotFound, self.to_string()),
+            Error::Conflict { code, detail } => problem(StatusCode::CONFLICT, *code, detail),
+            Error::Unauthenticated(detail) => problem(StatusCode::UNAUTHORIZED, ProblemCode::Unauthenticated, detail),
+            Error::Forbidden(detail) => problem(StatusCode::FORBIDDEN, ProblemCode::Forbidden, detail),
+            Error::Unavailable(_) => {
+                problem(StatusCode::SERVICE_UNAVAILABLE, ProblemCode::Unavailable, self.to_string())
+            }
+            Error::Internal(_) => problem(StatusCode::INTERNAL_SERVER_ERROR, ProblemCode::Internal, self.to_string()),
         }
     }
 }
@@ -83,7 +67,7 @@ impl IntoResponse for Error {
             }
             _ => {}
         }
-        let mut response = self.to_problem().into_response();
+        let mut response = respond(self.to_problem());
         if matches!(self, Error::Unavailable(_)) {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }

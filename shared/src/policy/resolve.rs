@@ -24,7 +24,7 @@
 use crate::ids::PolicyId;
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
+use crate::money::Usd;
 
 use super::rules::{Metric, Rules, Severity, Window};
 
@@ -120,7 +120,7 @@ pub fn resolve(attachments: &[Attachment]) -> Effective {
     let (mut tool_allow, mut tool_deny, mut tool_ask) = (Intersection::default(), Union::default(), Union::default());
     let (mut mcp_allow, mut mcp_deny) = (Intersection::default(), Union::default());
     let mut rates: BTreeMap<(Metric, Window), Option<Limit<u64>>> = BTreeMap::new();
-    let mut cap: Option<Limit<Decimal>> = None;
+    let mut cap: Option<Limit<Usd>> = None;
 
     for a in attachments {
         match &a.rules {

@@ -1,7 +1,7 @@
 //! Policy rule types. Each policy has one type, its rules (validated on write) and a
 //! severity. Team overrides replace top-level rule fields of a policy.
 
-use rust_decimal::Decimal;
+use crate::money::Usd;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -77,9 +77,8 @@ pub struct McpServerRules {
 #[serde(deny_unknown_fields)]
 pub struct SpendCapRules {
     /// A plain decimal string, e.g. `"200.00"`.
-    #[serde(deserialize_with = "crate::money::plain")]
     #[schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]+)?$")]
-    pub monthly_usd: Decimal,
+    pub monthly_usd: Usd,
 }
 
 /// A policy's rules, tagged by type.

@@ -1,6 +1,7 @@
 //! Activity log items. PK `ORG#o#ACT#<yyyy-mm>`, SK `<ts>#<id>` (newest-first by querying
 //! backwards), GSI1 `ORG#o#EMP#e` / `<ts>#<id>` for one employee's actions; TTL set.
 
+use super::Guard;
 use chrono::{DateTime, Datelike, Duration, Utc};
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_attr, to_item, with_key};
@@ -10,18 +11,15 @@ use crate::keys;
 use crate::pagination::{Page, PageRequest};
 use crate::time::sortable;
 
-/// The tag of an entry written already (see [`record_once`]).
-pub const RECORDED: &str = "activity_recorded";
-
 pub fn record(tx: &mut Transaction, entry: &ActivityEntry, retention_days: i64) -> Result<(), StoreError> {
     tx.put(item(entry, retention_days)?);
     Ok(())
 }
 
 /// Records an entry whose id and time come from a message that may be delivered again:
-/// the second delivery fails with [`RECORDED`].
+/// the second delivery fails with [`Guard::ActivityRecorded`].
 pub fn record_once(tx: &mut Transaction, entry: &ActivityEntry, retention_days: i64) -> Result<(), StoreError> {
-    tx.put_new(item(entry, retention_days)?, RECORDED);
+    tx.put_new(item(entry, retention_days)?, Guard::ActivityRecorded);
     Ok(())
 }
 

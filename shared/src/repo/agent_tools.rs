@@ -1,11 +1,10 @@
 //! Tools linked to agents: `CATALOG` (platform) or `ORG#o` / `AGENTTOOL#<agent>#<tool>`.
 
+use super::Guard;
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
 use crate::domain::agents::AgentTool;
 use crate::ids::{AgentId, OrgId, ToolId};
 use crate::keys::{self, Key};
-
-pub const LINKED: &str = "agent_tool";
 
 fn prefix(agent: AgentId) -> String {
     keys::agent_tools_prefix(agent)
@@ -30,7 +29,10 @@ pub async fn list(repo: &Repository, owner: Option<OrgId>, agent: AgentId) -> Re
 }
 
 pub fn create(tx: &mut Transaction, link: &AgentTool) -> Result<(), StoreError> {
-    tx.put_new(with_key(to_item(link)?, &key(link.org_id, link.agent_id, link.tool_id), "agent_tool"), LINKED);
+    tx.put_new(
+        with_key(to_item(link)?, &key(link.org_id, link.agent_id, link.tool_id), "agent_tool"),
+        Guard::AgentTool,
+    );
     Ok(())
 }
 
@@ -39,11 +41,11 @@ pub fn replace(tx: &mut Transaction, link: &AgentTool, before: &AgentTool) -> Re
     tx.put_if(
         with_key(to_item(link)?, &key(link.org_id, link.agent_id, link.tool_id), "agent_tool"),
         condition,
-        LINKED,
+        Guard::AgentTool,
     );
     Ok(())
 }
 
 pub fn delete(tx: &mut Transaction, owner: Option<OrgId>, agent: AgentId, tool: ToolId) {
-    tx.delete(&key(owner, agent, tool), Some(Expr::new("attribute_exists(PK)")), LINKED);
+    tx.delete(&key(owner, agent, tool), Some(Expr::new("attribute_exists(PK)")), Guard::AgentTool);
 }

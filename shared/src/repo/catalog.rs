@@ -4,6 +4,7 @@
 //! (names are unique per scope). `ref_count` counts references; only an unreferenced
 //! entry can be deleted.
 
+use super::Guard;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
@@ -11,11 +12,6 @@ use crate::domain::catalog::{Entry, Spec};
 use crate::ids::OrgId;
 use crate::keys::{self, Key};
 use crate::pagination::{Page, PageRequest};
-
-pub const NAME_TAKEN: &str = "catalog_name";
-pub const MISSING: &str = "catalog_entry";
-pub const REFERENCED: &str = "catalog_referenced";
-pub const REFERENCE_MISSING: &str = "catalog_reference_missing";
 
 fn partition(owner: Option<OrgId>) -> String {
     keys::catalog_partition(owner)
@@ -34,9 +30,9 @@ fn item<S: Spec>(entry: &Entry<S>) -> Result<Item, StoreError> {
 }
 
 pub fn create<S: Spec>(tx: &mut Transaction, entry: &Entry<S>) -> Result<(), StoreError> {
-    tx.put_new(item(entry)?, MISSING);
+    tx.put_new(item(entry)?, Guard::CatalogEntry);
     let guard = Item::from([("entry_id".to_string(), s(entry.id.to_string()))]);
-    tx.put_new(with_key(guard, &name_guard_key::<S>(entry.org_id, &entry.name), "name_guard"), NAME_TAKEN);
+    tx.put_new(with_key(guard, &name_guard_key::<S>(entry.org_id, &entry.name), "name_guard"), Guard::CatalogName);
     Ok(())
 }
 
@@ -111,11 +107,11 @@ pub fn update<S: Spec>(tx: &mut Transaction, before: &Entry<S>, after: &Entry<S>
     fields.sort_by(|a, b| a.0.cmp(&b.0));
     let update = Expr::set(fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect());
     let condition = Expr::new("updated_at = :read_at").value(":read_at", ts(&before.updated_at));
-    tx.update(&key::<S>(before.org_id, before.id), update, Some(condition), MISSING);
+    tx.update(&key::<S>(before.org_id, before.id), update, Some(condition), Guard::CatalogEntry);
     if before.name.to_lowercase() != after.name.to_lowercase() {
-        tx.delete(&name_guard_key::<S>(before.org_id, &before.name), None, NAME_TAKEN);
+        tx.delete(&name_guard_key::<S>(before.org_id, &before.name), None, Guard::CatalogName);
         let guard = Item::from([("entry_id".to_string(), s(after.id.to_string()))]);
-        tx.put_new(with_key(guard, &name_guard_key::<S>(after.org_id, &after.name), "name_guard"), NAME_TAKEN);
+        tx.put_new(with_key(guard, &name_guard_key::<S>(after.org_id, &after.name), "name_guard"), Guard::CatalogName);
     }
     Ok(())
 }
@@ -123,12 +119,12 @@ pub fn update<S: Spec>(tx: &mut Transaction, before: &Entry<S>, after: &Entry<S>
 /// Deletes an unreferenced entry and its name guard.
 pub fn delete<S: Spec>(tx: &mut Transaction, entry: &Entry<S>) {
     let condition = Expr::new("attribute_exists(PK) AND ref_count = :zero").value(":zero", n(0));
-    tx.delete(&key::<S>(entry.org_id, entry.id), Some(condition), REFERENCED);
-    tx.delete(&name_guard_key::<S>(entry.org_id, &entry.name), None, NAME_TAKEN);
+    tx.delete(&key::<S>(entry.org_id, entry.id), Some(condition), Guard::CatalogReferenced);
+    tx.delete(&name_guard_key::<S>(entry.org_id, &entry.name), None, Guard::CatalogName);
 }
 
 /// Counts a reference to an entry that must exist (`delta` +1) or drops one (-1).
 pub fn adjust_refs_at(tx: &mut Transaction, entry: &Key, delta: i32) {
     let update = Expr::new("ADD ref_count :d").value(":d", n(delta));
-    tx.update(entry, update, Some(Expr::new("attribute_exists(PK)")), REFERENCE_MISSING);
+    tx.update(entry, update, Some(Expr::new("attribute_exists(PK)")), Guard::CatalogReferenceMissing);
 }

@@ -4,6 +4,7 @@
 //! that `max_agents_per_employee` holds under concurrent writes. Every write also moves
 //! the employee's sync set version (the sync's ETag).
 
+use super::Guard;
 use super::syncsets::{Change, Scope};
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
 use crate::Name;
@@ -13,9 +14,6 @@ use crate::domain::policies::PolicyLink;
 use crate::ids::{AgentConfigId, EmployeeId, McpConfigId, OrgId};
 use crate::keys::{self, AGENT_CONFIG_PREFIX as AGENT_PREFIX, Key, MCP_CONFIG_PREFIX as MCP_PREFIX};
 use crate::pagination::{Page, PageRequest};
-
-pub const AGENT_LIMIT: &str = "agent_limit";
-pub const CHANGED: &str = "config_changed";
 
 /// One of an employee's configurations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,12 +40,12 @@ fn unchanged(updated_at: &crate::time::Timestamp) -> Expr {
 
 pub fn create_agent(tx: &mut Transaction, config: &AgentConfig) -> Result<(), StoreError> {
     let key = keys::agent_config(config.org_id, config.employee_id, config.id);
-    tx.put_new(with_key(to_item(config)?, &key, "agent_config"), CHANGED);
+    tx.put_new(with_key(to_item(config)?, &key, "agent_config"), Guard::ConfigChanged);
     touch(tx, config.org_id, config.employee_id, &config.updated_at);
     Ok(())
 }
 
-/// Counts one more agent on the employee (and their team), failing with [`AGENT_LIMIT`]
+/// Counts one more agent on the employee (and their team), failing with [`Guard::AgentLimit`]
 /// at `max` or when the employee changed teams since read.
 pub fn take_agent_slot(tx: &mut Transaction, employee: &Employee, max: u32) {
     let update = Expr::new("ADD agent_config_count :one").value(":one", n(1));
@@ -56,7 +54,7 @@ pub fn take_agent_slot(tx: &mut Transaction, employee: &Employee, max: u32) {
             .value(":max", n(max)),
         employee,
     );
-    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), AGENT_LIMIT);
+    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), Guard::AgentLimit);
     if let Some(team) = employee.team_id {
         super::teams::adjust_members(tx, employee.org_id, team, 0, 1);
     }
@@ -65,7 +63,7 @@ pub fn take_agent_slot(tx: &mut Transaction, employee: &Employee, max: u32) {
 pub fn release_agent_slot(tx: &mut Transaction, employee: &Employee) {
     let update = Expr::new("ADD agent_config_count :minus").value(":minus", n(-1));
     let condition = same_team(Expr::new("attribute_exists(PK)"), employee);
-    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), CHANGED);
+    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), Guard::ConfigChanged);
     if let Some(team) = employee.team_id {
         super::teams::adjust_members(tx, employee.org_id, team, 0, -1);
     }
@@ -112,7 +110,7 @@ pub async fn list_agents(
 
 pub fn replace_agent(tx: &mut Transaction, after: &AgentConfig, before: &AgentConfig) -> Result<(), StoreError> {
     let key = keys::agent_config(after.org_id, after.employee_id, after.id);
-    tx.put_if(with_key(to_item(after)?, &key, "agent_config"), unchanged(&before.updated_at), CHANGED);
+    tx.put_if(with_key(to_item(after)?, &key, "agent_config"), unchanged(&before.updated_at), Guard::ConfigChanged);
     touch(tx, after.org_id, after.employee_id, &after.updated_at);
     Ok(())
 }
@@ -121,14 +119,17 @@ pub fn delete_agent(tx: &mut Transaction, config: &AgentConfig) {
     tx.delete(
         &keys::agent_config(config.org_id, config.employee_id, config.id),
         Some(unchanged(&config.updated_at)),
-        CHANGED,
+        Guard::ConfigChanged,
     );
     touch(tx, config.org_id, config.employee_id, &crate::time::now());
 }
 
 pub fn create_mcp(tx: &mut Transaction, stored: &StoredMcpConfig) -> Result<(), StoreError> {
     let c = &stored.config;
-    tx.put_new(with_key(to_item(stored)?, &keys::mcp_config(c.org_id, c.employee_id, c.id), "mcp_config"), CHANGED);
+    tx.put_new(
+        with_key(to_item(stored)?, &keys::mcp_config(c.org_id, c.employee_id, c.id), "mcp_config"),
+        Guard::ConfigChanged,
+    );
     touch(tx, c.org_id, c.employee_id, &c.updated_at);
     Ok(())
 }
@@ -156,14 +157,14 @@ pub async fn list_mcp(
 pub fn replace_mcp(tx: &mut Transaction, after: &StoredMcpConfig, before: &StoredMcpConfig) -> Result<(), StoreError> {
     let c = &after.config;
     let item = with_key(to_item(after)?, &keys::mcp_config(c.org_id, c.employee_id, c.id), "mcp_config");
-    tx.put_if(item, unchanged(&before.config.updated_at), CHANGED);
+    tx.put_if(item, unchanged(&before.config.updated_at), Guard::ConfigChanged);
     touch(tx, c.org_id, c.employee_id, &c.updated_at);
     Ok(())
 }
 
 pub fn delete_mcp(tx: &mut Transaction, stored: &StoredMcpConfig) {
     let c = &stored.config;
-    tx.delete(&keys::mcp_config(c.org_id, c.employee_id, c.id), Some(unchanged(&c.updated_at)), CHANGED);
+    tx.delete(&keys::mcp_config(c.org_id, c.employee_id, c.id), Some(unchanged(&c.updated_at)), Guard::ConfigChanged);
     touch(tx, c.org_id, c.employee_id, &crate::time::now());
 }
 
@@ -216,7 +217,7 @@ pub async fn partition_in_use(repo: &Repository, org: OrgId, employee: EmployeeI
 
 /// Deletes what stays in an unused employee partition (the sync set), with the employee.
 pub fn delete_partition_rest(tx: &mut Transaction, org: OrgId, employee: EmployeeId) {
-    tx.delete(&Scope::Employee(org, employee).key(), None, CHANGED);
+    tx.delete(&Scope::Employee(org, employee).key(), None, Guard::ConfigChanged);
 }
 
 /// Sets `last_sync_at` of a configuration that still exists (an update would otherwise
@@ -229,5 +230,5 @@ pub fn mark_synced(
     at: &crate::time::Timestamp,
 ) {
     let update = Expr::set(vec![("last_sync_at", ts(at))]);
-    tx.update(&key(org, employee, config), update, Some(Expr::new("attribute_exists(PK)")), CHANGED);
+    tx.update(&key(org, employee, config), update, Some(Expr::new("attribute_exists(PK)")), Guard::ConfigChanged);
 }

@@ -1,6 +1,7 @@
 //! Employee items: PK `ORG#o`, SK `EMP#e`; GSI1 `ORG#o#TEAM#t` / `EMP#e` while in a team
 //! (sparse); email guard `ORG#o` / `EMAIL#<lowercase email>`, unique per organization.
 
+use super::Guard;
 use crate::Name;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -9,10 +10,6 @@ use crate::domain::employees::{Employee, EmployeeStatus};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
-
-pub const EMAIL_TAKEN: &str = "email";
-/// The employee changed (or vanished) since it was read.
-pub const STALE: &str = "employee_stale";
 
 fn item(employee: &Employee) -> Result<Item, StoreError> {
     let mut item = with_key(to_item(employee)?, &keys::employee(employee.org_id, employee.id), "employee");
@@ -33,8 +30,8 @@ fn email_guard(employee: &Employee, email: &str) -> Item {
 
 /// Adds the employee and its email guard (seat and team counters are the caller's).
 pub fn create(tx: &mut Transaction, employee: &Employee) -> Result<(), StoreError> {
-    tx.put_new(item(employee)?, STALE);
-    tx.put_new(email_guard(employee, &employee.email), EMAIL_TAKEN);
+    tx.put_new(item(employee)?, Guard::EmployeeStale);
+    tx.put_new(email_guard(employee, &employee.email), Guard::Email);
     Ok(())
 }
 
@@ -125,7 +122,7 @@ impl EmployeeChanges {
 }
 
 /// Writes the changes of an employee read earlier, stamped `updated_at`; fails with
-/// [`STALE`] if it changed meanwhile. A team change moves the employee's GSI1 entry.
+/// [`Guard::EmployeeStale`] if it changed meanwhile. A team change moves the employee's GSI1 entry.
 pub fn update(
     tx: &mut Transaction,
     before: &Employee,
@@ -181,7 +178,7 @@ pub fn update(
             .and_key(&same_agent_count(before.agent_config_count))
             .value(":agents", n(before.agent_config_count));
     }
-    tx.update(&keys::employee(before.org_id, before.id), update, Some(condition), STALE);
+    tx.update(&keys::employee(before.org_id, before.id), update, Some(condition), Guard::EmployeeStale);
     Ok(())
 }
 
@@ -196,12 +193,12 @@ fn same_agent_count(count: u32) -> String {
 
 /// Moves the email guard from the old address to the new one.
 pub fn change_email(tx: &mut Transaction, before: &Employee, new_email: &str) {
-    tx.delete(&keys::email_guard(before.org_id, &before.email), None, EMAIL_TAKEN);
-    tx.put_new(email_guard(before, new_email), EMAIL_TAKEN);
+    tx.delete(&keys::email_guard(before.org_id, &before.email), None, Guard::Email);
+    tx.put_new(email_guard(before, new_email), Guard::Email);
 }
 
 /// Deletes an employee read earlier (unchanged since) and frees its email.
 pub fn delete(tx: &mut Transaction, before: &Employee) {
-    tx.delete(&keys::employee(before.org_id, before.id), Some(unchanged(before)), STALE);
-    tx.delete(&keys::email_guard(before.org_id, &before.email), None, EMAIL_TAKEN);
+    tx.delete(&keys::employee(before.org_id, before.id), Some(unchanged(before)), Guard::EmployeeStale);
+    tx.delete(&keys::email_guard(before.org_id, &before.email), None, Guard::Email);
 }

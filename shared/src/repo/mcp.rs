@@ -1,12 +1,11 @@
 //! Per-organization MCP server approvals: PK `ORG#o`, SK `MCPAPPROVAL#<server id>`.
 
+use super::Guard;
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, with_key};
 use crate::domain::mcp::McpApproval;
 use crate::ids::{McpServerId, OrgId};
 use crate::keys::{self, Key};
 
-pub const ALREADY_APPROVED: &str = "mcp_approved";
-pub const NOT_APPROVED: &str = "mcp_not_approved";
 const PREFIX: &str = keys::MCP_APPROVAL_PREFIX;
 
 fn key(org: OrgId, server: McpServerId) -> Key {
@@ -24,16 +23,16 @@ pub async fn approval(repo: &Repository, org: OrgId, server: McpServerId) -> Res
 pub fn put_approval(tx: &mut Transaction, approval: &McpApproval) -> Result<(), StoreError> {
     tx.put_new(
         with_key(to_item(approval)?, &key(approval.org_id, approval.server_id), "mcp_approval"),
-        ALREADY_APPROVED,
+        Guard::McpApproved,
     );
     Ok(())
 }
 
 pub fn delete_approval(tx: &mut Transaction, org: OrgId, server: McpServerId) {
-    tx.delete(&key(org, server), Some(Expr::new("attribute_exists(PK)")), "mcp_approval");
+    tx.delete(&key(org, server), Some(Expr::new("attribute_exists(PK)")), Guard::McpApproval);
 }
 
-/// Fails the transaction (with [`NOT_APPROVED`]) unless the organization approved the server.
+/// Fails the transaction (with [`Guard::McpNotApproved`]) unless the organization approved the server.
 pub fn require_approval(tx: &mut Transaction, org: OrgId, server: McpServerId) {
-    tx.check(&key(org, server), Expr::new("attribute_exists(PK)"), NOT_APPROVED);
+    tx.check(&key(org, server), Expr::new("attribute_exists(PK)"), Guard::McpNotApproved);
 }

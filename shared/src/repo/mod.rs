@@ -6,6 +6,7 @@
 //! (who may, what is valid), the domain does.
 
 mod expr;
+mod guard;
 pub mod transaction;
 
 pub mod activity;
@@ -24,6 +25,8 @@ pub mod subscriptions;
 pub mod syncsets;
 pub mod teams;
 pub mod usage;
+
+pub use guard::Guard;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,9 +48,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A conditional write failed; the tag names which guard (e.g. `"email"`).
-    #[error("condition failed: {0}")]
-    ConditionFailed(&'static str),
+    /// A conditional write failed: which guard.
+    #[error("condition failed: {0:?}")]
+    ConditionFailed(Guard),
     /// Throttled, conflicting or unreachable: worth retrying.
     #[error("dynamodb is throttling or unreachable")]
     Throttled(#[source] BoxError),
@@ -406,7 +409,8 @@ impl Repository {
         }
     }
 
-    /// Unconditional puts, 25 per BatchWriteItem (bulk loads: benchmarks, imports).
+    /// Unconditional puts, 25 per BatchWriteItem (benchmark data).
+    #[cfg(feature = "bulk-load")]
     pub async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
         for chunk in items.chunks(25) {

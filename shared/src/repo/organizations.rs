@@ -1,17 +1,12 @@
 //! Organization items: PK `ORG#o`, SK `ORG`; listed on GSI1 `ORGS`; slug guard `SLUG#slug`.
 
+use super::Guard;
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
 use crate::Name;
 use crate::domain::organizations::Organization;
 use crate::ids::OrgId;
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
-
-/// Guard tags of organization writes.
-pub const ORG_EXISTS: &str = "org";
-pub const SLUG_TAKEN: &str = "slug";
-pub const CAPACITY: &str = "capacity";
-pub const LIMIT_BELOW_COUNT: &str = "limit_below_count";
 
 fn item(org: &Organization) -> Result<Item, StoreError> {
     let mut item = with_key(to_item(org)?, &keys::organization(org.id), "organization");
@@ -22,9 +17,9 @@ fn item(org: &Organization) -> Result<Item, StoreError> {
 
 /// Adds the organization and its slug guard.
 pub fn create(tx: &mut Transaction, org: &Organization) -> Result<(), StoreError> {
-    tx.put_new(item(org)?, ORG_EXISTS);
+    tx.put_new(item(org)?, Guard::Org);
     let guard = with_key(Item::from([("org_id".into(), s(org.id.to_string()))]), &keys::slug_guard(&org.slug), "slug");
-    tx.put_new(guard, SLUG_TAKEN);
+    tx.put_new(guard, Guard::Slug);
     Ok(())
 }
 
@@ -45,7 +40,7 @@ pub struct OrganizationChanges {
     pub name: Option<String>,
     pub settings: Option<serde_json::Value>,
     pub plan: Option<crate::domain::organizations::Plan>,
-    /// Refused ([`LIMIT_BELOW_COUNT`]) below the seats held.
+    /// Refused ([`Guard::LimitBelowCount`]) below the seats held.
     pub max_employees: Option<u32>,
     pub max_agents_per_employee: Option<u32>,
 }
@@ -91,13 +86,13 @@ pub fn update(
     if let Some(max) = changes.max_employees {
         condition = Expr::new("attribute_exists(PK) AND employee_count <= :max").value(":max", n(max));
     }
-    let tag = if changes.max_employees.is_some() { LIMIT_BELOW_COUNT } else { ORG_EXISTS };
+    let tag = if changes.max_employees.is_some() { Guard::LimitBelowCount } else { Guard::Org };
     tx.update(&keys::organization(org), Expr::set(fields), Some(condition), tag);
     Ok(())
 }
 
 /// Changes the count of employees that hold a seat (all but deactivated ones). Taking
-/// a seat fails with [`CAPACITY`] when the organization is full.
+/// a seat fails with [`Guard::Capacity`] when the organization is full.
 pub fn adjust_seats(tx: &mut Transaction, org: OrgId, delta: i32) {
     let update = Expr::new("ADD employee_count :d").value(":d", n(delta));
     let condition = if delta > 0 {
@@ -105,5 +100,5 @@ pub fn adjust_seats(tx: &mut Transaction, org: OrgId, delta: i32) {
     } else {
         Expr::new("attribute_exists(PK)")
     };
-    tx.update(&keys::organization(org), update, Some(condition), CAPACITY);
+    tx.update(&keys::organization(org), update, Some(condition), Guard::Capacity);
 }

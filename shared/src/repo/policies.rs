@@ -4,12 +4,12 @@
 //! - team: `ORG#o` / `TEAMPOL#<team>#<policy>` (with overrides)
 //! - employee: `ORG#o#EMP#e` / `POLICY#<policy>` (the partition an employee's sync reads)
 
+use super::Guard;
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
 use crate::domain::policies::{PolicyLink, Target};
 use crate::ids::{OrgId, PolicyId};
 use crate::keys::{self, Key};
 
-pub const LINKED: &str = "policy_link";
 /// Sort key prefix of the attachments in an employee's partition.
 pub const EMPLOYEE_PREFIX: &str = keys::EMPLOYEE_POLICIES_PREFIX;
 
@@ -49,7 +49,7 @@ pub async fn links(repo: &Repository, owner: Option<OrgId>, target: Target) -> R
 }
 
 pub fn create_link(tx: &mut Transaction, target: Target, link: &PolicyLink) -> Result<(), StoreError> {
-    tx.put_new(with_key(to_item(link)?, &key(link.org_id, target, link.policy_id), "policy_link"), LINKED);
+    tx.put_new(with_key(to_item(link)?, &key(link.org_id, target, link.policy_id), "policy_link"), Guard::PolicyLink);
     Ok(())
 }
 
@@ -61,12 +61,16 @@ pub fn replace_link(
     before: &PolicyLink,
 ) -> Result<(), StoreError> {
     let condition = Expr::new("updated_at = :read_at").value(":read_at", ts(&before.updated_at));
-    tx.put_if(with_key(to_item(link)?, &key(link.org_id, target, link.policy_id), "policy_link"), condition, LINKED);
+    tx.put_if(
+        with_key(to_item(link)?, &key(link.org_id, target, link.policy_id), "policy_link"),
+        condition,
+        Guard::PolicyLink,
+    );
     Ok(())
 }
 
 pub fn delete_link(tx: &mut Transaction, owner: Option<OrgId>, target: Target, policy: PolicyId) {
-    tx.delete(&key(owner, target, policy), Some(Expr::new("attribute_exists(PK)")), LINKED);
+    tx.delete(&key(owner, target, policy), Some(Expr::new("attribute_exists(PK)")), Guard::PolicyLink);
 }
 
 /// What an attachment hangs on, which must exist while the attachment is written.
@@ -81,7 +85,7 @@ pub enum AttachedTo {
 /// reference (`delta`); a team or an employee must still exist when attaching.
 pub fn hold_target(tx: &mut Transaction, target: &AttachedTo, delta: i32) {
     let exists = |tx: &mut Transaction, key: &Key| {
-        tx.check(key, Expr::new("attribute_exists(PK)"), super::catalog::REFERENCE_MISSING);
+        tx.check(key, Expr::new("attribute_exists(PK)"), Guard::CatalogReferenceMissing);
     };
     match *target {
         AttachedTo::Agent(owner, id) => {

@@ -7,6 +7,7 @@
 //! `ORG#o#REQ#PENDING` / request id is the sparse pending queue (the keys are removed
 //! when the request is decided). Request ids are UUID v7, so both sort by creation.
 
+use super::Guard;
 use crate::Name;
 use std::collections::HashMap;
 
@@ -15,13 +16,6 @@ use crate::domain::requests::{AgentRequest, Approval, RequestStatus, RequestType
 use crate::ids::{EmployeeId, OrgId, RequestId, TeamId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
-
-/// The employee has an open request for the same thing.
-pub const OPEN_ALREADY: &str = "request_open";
-/// The request changed since read (another decision, a cancellation).
-pub const CHANGED: &str = "request_changed";
-/// The approver decided this request before.
-pub const DECIDED_ALREADY: &str = "approver_decided";
 
 fn item(request: &AgentRequest) -> Result<super::Item, StoreError> {
     let id = request.id.to_string();
@@ -37,10 +31,10 @@ fn item(request: &AgentRequest) -> Result<super::Item, StoreError> {
 
 /// A new pending request and its open-request guard for `subject`.
 pub fn create(tx: &mut Transaction, request: &AgentRequest, subject: &str) -> Result<(), StoreError> {
-    tx.put_new(item(request)?, CHANGED);
+    tx.put_new(item(request)?, Guard::RequestChanged);
     let guard = HashMap::from([("request_id".to_string(), s(request.id.to_string()))]);
     let key = keys::open_request_guard(request.org_id, request.employee_id, subject);
-    tx.put_new(with_key(guard, &key, "request_guard"), OPEN_ALREADY);
+    tx.put_new(with_key(guard, &key, "request_guard"), Guard::RequestOpen);
     Ok(())
 }
 
@@ -49,17 +43,17 @@ pub fn create(tx: &mut Transaction, request: &AgentRequest, subject: &str) -> Re
 pub fn replace(tx: &mut Transaction, after: &AgentRequest, read_version: u32, subject: &str) -> Result<(), StoreError> {
     let unchanged =
         Expr::new("#version = :read_version").name("#version", "version").value(":read_version", n(read_version));
-    tx.put_if(item(after)?, unchanged, CHANGED);
+    tx.put_if(item(after)?, unchanged, Guard::RequestChanged);
     if after.status != RequestStatus::Pending {
-        tx.delete(&keys::open_request_guard(after.org_id, after.employee_id, subject), None, "request_guard");
+        tx.delete(&keys::open_request_guard(after.org_id, after.employee_id, subject), None, Guard::RequestGuard);
     }
     Ok(())
 }
 
-/// One approver's decision; fails with [`DECIDED_ALREADY`] if they decided before.
+/// One approver's decision; fails with [`Guard::ApproverDecided`] if they decided before.
 pub fn record_approval(tx: &mut Transaction, approval: &Approval) -> Result<(), StoreError> {
     let key = keys::request_approval(approval.org_id, approval.request_id, approval.approver_id);
-    tx.put_new(with_key(to_item(approval)?, &key, "approval"), DECIDED_ALREADY);
+    tx.put_new(with_key(to_item(approval)?, &key, "approval"), Guard::ApproverDecided);
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Role items: PK `ROLE`, SK `ROLE#<name>`.
 
+use super::Guard;
 use crate::Name;
 use std::collections::BTreeSet;
 
@@ -49,7 +50,7 @@ pub async fn put_default(repo: &Repository, role: &Role, version: u32) -> Result
     let item = with_key(to_item(&record)?, &keys::role(role.name.as_str()), "role");
     let condition = Expr::new("attribute_not_exists(PK) OR defaults_version < :v").value(":v", n(version));
     let mut tx = repo.transaction();
-    tx.put_if(item, condition, "role_version");
+    tx.put_if(item, condition, Guard::RoleVersion);
     match repo.transact(tx).await {
         Ok(()) => Ok(true),
         Err(StoreError::ConditionFailed(_)) => Ok(false),

@@ -2,6 +2,7 @@
 //! (list and revoke an employee's sessions); TTL at expiry.
 //! Enrollment codes: PK `ENROLL#<sha256(code)>`, SK `ENROLL`; TTL at expiry; deleted on use.
 
+use super::Guard;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
@@ -10,15 +11,12 @@ use crate::ids::{EmployeeId, SessionId};
 use crate::keys::{self, Key};
 use crate::time::Timestamp;
 
-/// The enrollment code is unknown, used or expired.
-pub const CODE_UNUSABLE: &str = "enrollment_code";
-
 pub fn create(tx: &mut Transaction, token_hash: &str, session: &Session) -> Result<(), StoreError> {
     let mut item = with_key(to_item(session)?, &keys::session(token_hash), "session");
     item.insert(keys::GSI1PK.into(), s(keys::employee_sessions_pk(session.employee_id)));
     item.insert(keys::GSI1SK.into(), s(format!("{}{}", keys::SESSION_PREFIX, session.id)));
     item.insert(keys::TTL.into(), n(session.expires_at.timestamp()));
-    tx.put_new(item, "session");
+    tx.put_new(item, Guard::Session);
     Ok(())
 }
 
@@ -51,13 +49,13 @@ pub async fn live_keys(
 /// Marks a session revoked (no-op when it is already).
 pub fn revoke(tx: &mut Transaction, key: &Key, at: &Timestamp) {
     let update = Expr::set(vec![("revoked_at", ts(at))]);
-    tx.update(key, update, Some(Expr::new("attribute_exists(PK)")), "session");
+    tx.update(key, update, Some(Expr::new("attribute_exists(PK)")), Guard::Session);
 }
 
 pub fn create_enrollment(tx: &mut Transaction, enrollment: &Enrollment) -> Result<(), StoreError> {
     let mut item = with_key(to_item(enrollment)?, &keys::enrollment_code(&enrollment.code_hash), "enrollment");
     item.insert(keys::TTL.into(), n(enrollment.expires_at.timestamp()));
-    tx.put_new(item, CODE_UNUSABLE);
+    tx.put_new(item, Guard::EnrollmentCode);
     Ok(())
 }
 
@@ -68,5 +66,5 @@ pub async fn get_enrollment(repo: &Repository, code_hash: &str) -> Result<Option
 
 /// Uses up an enrollment code: it must still exist (so two exchanges race to one winner).
 pub fn consume_enrollment(tx: &mut Transaction, code_hash: &str) {
-    tx.delete(&keys::enrollment_code(code_hash), Some(Expr::new("attribute_exists(PK)")), CODE_UNUSABLE);
+    tx.delete(&keys::enrollment_code(code_hash), Some(Expr::new("attribute_exists(PK)")), Guard::EnrollmentCode);
 }

@@ -1,6 +1,7 @@
 //! The current subscription: PK `ORG#o`, SK `SUB#CURRENT`. Money attributes are
 //! DynamoDB Numbers written and read through [`crate::money`], never through f64.
 
+use super::Guard;
 use crate::Name;
 use serde::{Deserialize, Serialize};
 
@@ -9,19 +10,15 @@ use crate::domain::organizations::Plan;
 use crate::domain::subscriptions::{Subscription, SubscriptionStatus};
 use crate::ids::OrgId;
 use crate::keys;
-use crate::money;
+use crate::money::{self, Usd};
 use crate::time::Timestamp;
-
-pub const MISSING: &str = "subscription";
 
 const BUDGET: &str = "monthly_budget_usd";
 const SPENDING: &str = "current_spending_usd";
 const ALERTED: &str = "budget_alerted";
-/// The tag of a threshold or period that moved since read.
-pub const THRESHOLD_MOVED: &str = "budget_threshold_moved";
 
 /// Records `threshold` as crossed, if the period and the recorded threshold are still
-/// those read (else [`THRESHOLD_MOVED`]).
+/// those read (else [`Guard::BudgetThresholdMoved`]).
 pub fn raise_threshold(tx: &mut Transaction, read: &Subscription, threshold: u8, now: &Timestamp) {
     let update = Expr::set(vec![(ALERTED, super::n(threshold)), ("updated_at", super::ts(now))]);
     let recorded = if read.budget_threshold_pct == 0 {
@@ -32,7 +29,7 @@ pub fn raise_threshold(tx: &mut Transaction, read: &Subscription, threshold: u8,
     let condition = Expr::new(format!("billing_period_start = :period AND {recorded}"))
         .value(":period", super::ts(&read.billing_period_start))
         .value(":recorded", super::n(read.budget_threshold_pct));
-    tx.update(&keys::subscription(read.org_id), update, Some(condition), THRESHOLD_MOVED);
+    tx.update(&keys::subscription(read.org_id), update, Some(condition), Guard::BudgetThresholdMoved);
 }
 
 /// Everything but the money.
@@ -64,8 +61,8 @@ fn item(sub: &Subscription) -> Result<Item, StoreError> {
         updated_at: sub.updated_at,
     };
     let mut item = with_key(to_item(&record)?, &keys::subscription(sub.org_id), "subscription");
-    item.insert(BUDGET.into(), money::to_attr(&sub.monthly_budget_usd));
-    item.insert(SPENDING.into(), money::to_attr(&sub.current_spending_usd));
+    item.insert(BUDGET.into(), money::to_attr(sub.monthly_budget_usd));
+    item.insert(SPENDING.into(), money::to_attr(sub.current_spending_usd));
     Ok(item)
 }
 
@@ -77,7 +74,7 @@ pub fn parse(item: Item) -> Result<Subscription, StoreError> {
         id: r.id,
         org_id: r.org_id,
         plan_type: r.plan_type,
-        usage_pct: crate::domain::subscriptions::usage_pct(&spending, &budget),
+        usage_pct: crate::domain::subscriptions::usage_pct(spending, budget),
         over_budget: !budget.is_zero() && spending >= budget,
         budget_threshold_pct: r.budget_alerted,
         budget_state: crate::domain::subscriptions::BudgetState::of(r.budget_alerted),
@@ -92,7 +89,7 @@ pub fn parse(item: Item) -> Result<Subscription, StoreError> {
 }
 
 pub fn create(tx: &mut Transaction, sub: &Subscription) -> Result<(), StoreError> {
-    tx.put_new(item(sub)?, "subscription_exists");
+    tx.put_new(item(sub)?, Guard::SubscriptionExists);
     Ok(())
 }
 
@@ -100,19 +97,10 @@ pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Subscription>, 
     repo.get(&keys::subscription(org)).await?.map(parse).transpose()
 }
 
-/// The tag of a budget that changed since read.
-pub const BUDGET_CHANGED: &str = "budget_changed";
-
 /// Sets the monthly budget (and the recorded threshold that goes with it), if the budget
-/// is still the one read (else [`BUDGET_CHANGED`]): two admins raising it at once must
+/// is still the one read (else [`Guard::BudgetChanged`]): two admins raising it at once must
 /// not lose one raise.
-pub fn set_budget(
-    tx: &mut Transaction,
-    read: &Subscription,
-    budget: &rust_decimal::Decimal,
-    threshold: u8,
-    now: &Timestamp,
-) {
+pub fn set_budget(tx: &mut Transaction, read: &Subscription, budget: Usd, threshold: u8, now: &Timestamp) {
     let update = Expr::set(vec![
         (BUDGET, money::to_attr(budget)),
         (ALERTED, super::n(threshold)),
@@ -120,11 +108,11 @@ pub fn set_budget(
     ]);
     let condition = Expr::new("#read_budget = :read_budget")
         .name("#read_budget", BUDGET)
-        .value(":read_budget", money::to_attr(&read.monthly_budget_usd));
-    tx.update(&keys::subscription(read.org_id), update, Some(condition), BUDGET_CHANGED);
+        .value(":read_budget", money::to_attr(read.monthly_budget_usd));
+    tx.update(&keys::subscription(read.org_id), update, Some(condition), Guard::BudgetChanged);
 }
 
 pub fn set_plan(tx: &mut Transaction, org: OrgId, plan: Plan, now: &Timestamp) {
     let update = Expr::set(vec![("plan_type", super::s(plan.as_str())), ("updated_at", super::ts(now))]);
-    tx.update(&keys::subscription(org), update, Some(Expr::new("attribute_exists(PK)")), MISSING);
+    tx.update(&keys::subscription(org), update, Some(Expr::new("attribute_exists(PK)")), Guard::Subscription);
 }

@@ -15,6 +15,7 @@
 //! Flat attributes (rather than maps) need no parent to exist, so every change is one
 //! UpdateItem that also creates the item.
 
+use super::Guard;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -27,8 +28,6 @@ use crate::keys::{self, Key};
 use crate::time::Timestamp;
 
 pub const SK: &str = keys::SYNC_SET_SK;
-/// The tag of a change that would take a scope's policies over [`POLICY_BYTES_MAX`].
-pub const POLICY_SPACE: &str = "policy_space";
 /// The most policy content (JSON bytes) one scope keeps: the set must stay well inside
 /// DynamoDB's 400 KB item limit, with room for the attachments.
 pub const POLICY_BYTES_MAX: i64 = 256 * 1024;
@@ -131,7 +130,7 @@ impl Change {
     }
 
     /// Adds the update to `tx`: the facts, `version + 1`, `changed_at`; a change that
-    /// grows the policies fails with [`POLICY_SPACE`] past [`POLICY_BYTES_MAX`].
+    /// grows the policies fails with [`Guard::PolicySpace`] past [`POLICY_BYTES_MAX`].
     pub fn apply(self, tx: &mut Transaction, at: &Timestamp) {
         let mut set = self.set;
         set.push((CHANGED_AT.into(), ts(at)));
@@ -155,7 +154,7 @@ impl Change {
                 .name("#bytes", POLICY_BYTES)
                 .value(":room", n(POLICY_BYTES_MAX - self.policy_bytes))
         });
-        tx.update(&self.scope.key(), expr, condition, POLICY_SPACE);
+        tx.update(&self.scope.key(), expr, condition, Guard::PolicySpace);
     }
 }
 

@@ -3,15 +3,12 @@
 //! `agent_config_count` (the members' agent configurations) by them and the configuration
 //! writes, for usage analytics.
 
+use super::Guard;
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
 use crate::domain::teams::Team;
 use crate::ids::{OrgId, TeamId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
-
-pub const NAME_TAKEN: &str = "team_name";
-pub const MISSING: &str = "team";
-pub const HAS_MEMBERS: &str = "team_members";
 
 fn name_guard(org: OrgId, name: &str, team: TeamId) -> Item {
     let key = keys::team_name_guard(org, &name.to_lowercase());
@@ -19,8 +16,8 @@ fn name_guard(org: OrgId, name: &str, team: TeamId) -> Item {
 }
 
 pub fn create(tx: &mut Transaction, team: &Team) -> Result<(), StoreError> {
-    tx.put_new(with_key(to_item(team)?, &keys::team(team.org_id, team.id), "team"), MISSING);
-    tx.put_new(name_guard(team.org_id, &team.name, team.id), NAME_TAKEN);
+    tx.put_new(with_key(to_item(team)?, &keys::team(team.org_id, team.id), "team"), Guard::Team);
+    tx.put_new(name_guard(team.org_id, &team.name, team.id), Guard::TeamName);
     Ok(())
 }
 
@@ -61,22 +58,27 @@ pub fn update(tx: &mut Transaction, team: &Team, changes: &TeamChanges, updated_
         fields.push(("description", s(description)));
     }
     fields.push(("updated_at", super::ts(updated_at)));
-    tx.update(&keys::team(team.org_id, team.id), Expr::set(fields), Some(Expr::new("attribute_exists(PK)")), MISSING);
+    tx.update(
+        &keys::team(team.org_id, team.id),
+        Expr::set(fields),
+        Some(Expr::new("attribute_exists(PK)")),
+        Guard::Team,
+    );
     if let Some(name) = changes.name.as_deref().filter(|n| n.to_lowercase() != team.name.to_lowercase()) {
-        tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, NAME_TAKEN);
-        tx.put_new(name_guard(team.org_id, name, team.id), NAME_TAKEN);
+        tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, Guard::TeamName);
+        tx.put_new(name_guard(team.org_id, name, team.id), Guard::TeamName);
     }
 }
 
 /// Deletes an empty team and its name guard.
 pub fn delete(tx: &mut Transaction, team: &Team) {
     let condition = Expr::new("attribute_exists(PK) AND member_count = :zero").value(":zero", n(0));
-    tx.delete(&keys::team(team.org_id, team.id), Some(condition), HAS_MEMBERS);
-    tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, NAME_TAKEN);
+    tx.delete(&keys::team(team.org_id, team.id), Some(condition), Guard::TeamMembers);
+    tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, Guard::TeamName);
 }
 
 /// Adds `members` members with `agents` agent configurations to a team that must exist.
 pub fn adjust_members(tx: &mut Transaction, org: OrgId, team: TeamId, members: i32, agents: i32) {
     let update = Expr::new("ADD member_count :m, agent_config_count :a").value(":m", n(members)).value(":a", n(agents));
-    tx.update(&keys::team(org, team), update, Some(Expr::new("attribute_exists(PK)")), MISSING);
+    tx.update(&keys::team(org, team), update, Some(Expr::new("attribute_exists(PK)")), Guard::Team);
 }

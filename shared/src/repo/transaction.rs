@@ -1,6 +1,7 @@
 //! TransactWriteItems with a tag per conditional item, so that a cancelled transaction
 //! says which guard failed (`"email"`, `"slug"`, `"capacity"`, ...).
 
+use super::Guard;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
@@ -17,7 +18,8 @@ pub const MAX_ITEMS: usize = 100;
 pub struct Transaction {
     table: Arc<str>,
     items: Vec<TransactWriteItem>,
-    tags: Vec<&'static str>,
+    /// The guard of each item (`None`: an unconditional put).
+    tags: Vec<Option<Guard>>,
 }
 
 impl Transaction {
@@ -27,19 +29,19 @@ impl Transaction {
 
     /// An unconditional put (overwrites).
     pub fn put(&mut self, item: Item) -> &mut Self {
-        self.push_put(item, None, "put")
+        self.push_put(item, None, None)
     }
 
     /// A put that fails (with `tag`) when an item with this key exists already.
-    pub fn put_new(&mut self, item: Item, tag: &'static str) -> &mut Self {
-        self.push_put(item, Some(Expr::new("attribute_not_exists(PK)")), tag)
+    pub fn put_new(&mut self, item: Item, tag: Guard) -> &mut Self {
+        self.push_put(item, Some(Expr::new("attribute_not_exists(PK)")), Some(tag))
     }
 
-    pub fn put_if(&mut self, item: Item, condition: Expr, tag: &'static str) -> &mut Self {
-        self.push_put(item, Some(condition), tag)
+    pub fn put_if(&mut self, item: Item, condition: Expr, tag: Guard) -> &mut Self {
+        self.push_put(item, Some(condition), Some(tag))
     }
 
-    fn push_put(&mut self, item: Item, condition: Option<Expr>, tag: &'static str) -> &mut Self {
+    fn push_put(&mut self, item: Item, condition: Option<Expr>, tag: Option<Guard>) -> &mut Self {
         let mut put = Put::builder().set_item(Some(item)).table_name(self.table.as_ref());
         if let Some(c) = condition {
             put = put
@@ -50,7 +52,7 @@ impl Transaction {
         self.push(TransactWriteItem::builder().put(put.build().expect("put has item")).build(), tag)
     }
 
-    pub fn update(&mut self, key: &Key, update: Expr, condition: Option<Expr>, tag: &'static str) -> &mut Self {
+    pub fn update(&mut self, key: &Key, update: Expr, condition: Option<Expr>, tag: Guard) -> &mut Self {
         let update_text = update.text.clone();
         let condition_text = condition.as_ref().map(|c| c.text.clone());
         let all = match condition {
@@ -66,10 +68,10 @@ impl Transaction {
             .table_name(self.table.as_ref())
             .build()
             .expect("update has key and expression");
-        self.push(TransactWriteItem::builder().update(update).build(), tag)
+        self.push(TransactWriteItem::builder().update(update).build(), Some(tag))
     }
 
-    pub fn delete(&mut self, key: &Key, condition: Option<Expr>, tag: &'static str) -> &mut Self {
+    pub fn delete(&mut self, key: &Key, condition: Option<Expr>, tag: Guard) -> &mut Self {
         let mut delete = Delete::builder().set_key(Some(key_attrs(key))).table_name(self.table.as_ref());
         if let Some(c) = condition {
             delete = delete
@@ -78,10 +80,10 @@ impl Transaction {
                 .set_expression_attribute_values(c.values());
         }
         let delete = delete.build().expect("delete has key");
-        self.push(TransactWriteItem::builder().delete(delete).build(), tag)
+        self.push(TransactWriteItem::builder().delete(delete).build(), Some(tag))
     }
 
-    pub fn check(&mut self, key: &Key, condition: Expr, tag: &'static str) -> &mut Self {
+    pub fn check(&mut self, key: &Key, condition: Expr, tag: Guard) -> &mut Self {
         let check = ConditionCheck::builder()
             .set_key(Some(key_attrs(key)))
             .condition_expression(condition.text.clone())
@@ -90,10 +92,10 @@ impl Transaction {
             .table_name(self.table.as_ref())
             .build()
             .expect("check has key and condition");
-        self.push(TransactWriteItem::builder().condition_check(check).build(), tag)
+        self.push(TransactWriteItem::builder().condition_check(check).build(), Some(tag))
     }
 
-    fn push(&mut self, item: TransactWriteItem, tag: &'static str) -> &mut Self {
+    fn push(&mut self, item: TransactWriteItem, tag: Option<Guard>) -> &mut Self {
         self.items.push(item);
         self.tags.push(tag);
         self
@@ -113,12 +115,13 @@ impl Transaction {
             ) => cancelled
                 .cancellation_reasons()
                 .iter()
-                .position(|reason| reason.code() == Some("ConditionalCheckFailed")),
+                .position(|reason| reason.code() == Some("ConditionalCheckFailed"))
+                .and_then(|index| self.tags[index]),
             _ => None,
         }
         });
         match failed_guard {
-            Some(index) => Err(StoreError::ConditionFailed(self.tags[index])),
+            Some(guard) => Err(StoreError::ConditionFailed(guard)),
             None if is_conflict(&err) => Err(StoreError::Throttled(Box::new(err))),
             None => Err(classify(err)),
         }

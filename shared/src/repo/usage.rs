@@ -12,21 +12,16 @@
 //!   one Query of O(teams x days); writes spread over six partitions.
 //! - spending of a closed billing period `ORG#o` / `SUB#<yyyy-mm>` (`spending`, ADD).
 
+use super::Guard;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Duration;
-use rust_decimal::Decimal;
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, n, s, to_item, ts, with_key};
 use crate::domain::usage::{Dimension, Granularity, Rollup, UsageEvent, UsageTotals};
 use crate::ids::OrgId;
 use crate::keys::{self, Key};
-use crate::money;
+use crate::money::{self, Usd};
 use crate::time::{Timestamp, sortable};
-
-/// The tag of an event processed before.
-pub const DUPLICATE: &str = "usage_duplicate";
-/// The tag of a subscription whose billing period moved meanwhile.
-pub const PERIOD_MOVED: &str = "billing_period_moved";
 
 const GUARD_TTL_DAYS: i64 = 60;
 
@@ -40,20 +35,23 @@ fn rollup_key(org: OrgId, (dimension, granularity, period, id): (Dimension, Gran
 }
 
 /// Guards the record of a rejected message (by the hash of its body): fails with
-/// [`DUPLICATE`] when it was recorded before.
+/// [`Guard::UsageDuplicate`] when it was recorded before.
 pub fn guard_rejection(tx: &mut Transaction, org: OrgId, body_hash: &str, now: &Timestamp) {
     let key = keys::usage_rejection_guard(org, body_hash);
     let expires = *now + Duration::days(GUARD_TTL_DAYS);
     let guard = Item::from([(keys::TTL.to_string(), n(expires.timestamp()))]);
-    tx.put_new(with_key(guard, &key, "usage_rejection_guard"), DUPLICATE);
+    tx.put_new(with_key(guard, &key, "usage_rejection_guard"), Guard::UsageDuplicate);
 }
 
 /// The guard and the record of an event (the guard fails the transaction with
-/// [`DUPLICATE`] when the event was processed before).
+/// [`Guard::UsageDuplicate`] when the event was processed before).
 pub fn record(tx: &mut Transaction, event: &UsageEvent, now: &Timestamp) -> Result<(), StoreError> {
     let expires = *now + Duration::days(GUARD_TTL_DAYS);
     let guard = Item::from([("processed_at".to_string(), ts(now)), (keys::TTL.to_string(), n(expires.timestamp()))]);
-    tx.put_new(with_key(guard, &keys::usage_event_guard(event.org_id, &event.event_id), "usage_guard"), DUPLICATE);
+    tx.put_new(
+        with_key(guard, &keys::usage_event_guard(event.org_id, &event.event_id), "usage_guard"),
+        Guard::UsageDuplicate,
+    );
     tx.put(record_item(event)?);
     Ok(())
 }
@@ -61,11 +59,13 @@ pub fn record(tx: &mut Transaction, event: &UsageEvent, now: &Timestamp) -> Resu
 /// The usage record item of an event (also what bulk loads write).
 pub fn record_item(event: &UsageEvent) -> Result<Item, StoreError> {
     let mut item = with_key(to_item(event)?, &record_key(event), "usage_record");
-    item.insert("cost_usd".into(), money::to_attr(&event.cost_usd));
+    item.insert("cost_usd".into(), money::to_attr(event.cost_usd));
     Ok(item)
 }
 
-/// A whole rollup item (what bulk loads write; the processor adds with [`add_to_rollup`]).
+/// A whole rollup item (what benchmark loads write; the processor adds with
+/// [`add_to_rollup`]).
+#[cfg(feature = "bulk-load")]
 pub fn rollup_item(org: OrgId, rollup: (Dimension, Granularity, &str, &str), totals: &UsageTotals) -> Item {
     let (dimension, granularity, period, id) = rollup;
     let key = rollup_key(org, rollup);
@@ -74,7 +74,7 @@ pub fn rollup_item(org: OrgId, rollup: (Dimension, Granularity, &str, &str), tot
         ("granularity".to_string(), s(granularity.as_str())),
         ("period".to_string(), s(period)),
         ("id".to_string(), s(id)),
-        ("cost".to_string(), money::to_attr(&totals.cost_usd)),
+        ("cost".to_string(), money::to_attr(totals.cost_usd)),
         ("quantity".to_string(), n(totals.quantity)),
         ("events".to_string(), n(totals.events)),
         ("tokens".to_string(), n(totals.tokens)),
@@ -104,20 +104,20 @@ pub fn add_to_rollup(
     .name("#events", "events")
     .name("#tokens", "tokens")
     .name("#calls", "calls")
-    .value(":cost", money::to_attr(&totals.cost_usd))
+    .value(":cost", money::to_attr(totals.cost_usd))
     .value(":quantity", n(totals.quantity))
     .value(":events", n(totals.events))
     .value(":tokens", n(totals.tokens))
     .value(":calls", n(totals.calls));
-    tx.update(&key, update, None, "rollup");
+    tx.update(&key, update, None, Guard::Rollup);
 }
 
 /// Adds to the current period's spending, if the subscription is still in the period
-/// that starts at `period_start` (else [`PERIOD_MOVED`]).
-pub fn add_to_current(tx: &mut Transaction, org: OrgId, period_start: &Timestamp, cost: &Decimal) {
+/// that starts at `period_start` (else [`Guard::BillingPeriodMoved`]).
+pub fn add_to_current(tx: &mut Transaction, org: OrgId, period_start: &Timestamp, cost: Usd) {
     let update = Expr::new("ADD current_spending_usd :cost").value(":cost", money::to_attr(cost));
     let condition = Expr::new("billing_period_start = :period").value(":period", ts(period_start));
-    tx.update(&keys::subscription(org), update, Some(condition), PERIOD_MOVED);
+    tx.update(&keys::subscription(org), update, Some(condition), Guard::BillingPeriodMoved);
 }
 
 fn closed_key(org: OrgId, period_start: &Timestamp) -> Key {
@@ -125,21 +125,21 @@ fn closed_key(org: OrgId, period_start: &Timestamp) -> Key {
 }
 
 /// Adds to the spending of a closed billing period (a late event).
-pub fn add_to_closed(tx: &mut Transaction, org: OrgId, period: (&Timestamp, &Timestamp), cost: &Decimal) {
+pub fn add_to_closed(tx: &mut Transaction, org: OrgId, period: (&Timestamp, &Timestamp), cost: Usd) {
     let update = Expr::set(vec![("billing_period_start", ts(period.0)), ("billing_period_end", ts(period.1))])
         .then("ADD spending :cost")
         .value(":cost", money::to_attr(cost));
-    tx.update(&closed_key(org, period.0), update, None, "closed_period");
+    tx.update(&closed_key(org, period.0), update, None, Guard::ClosedPeriod);
 }
 
-/// Closes the current period (`current` and `spending` as read, else [`PERIOD_MOVED`])
+/// Closes the current period (`current` and `spending` as read, else [`Guard::BillingPeriodMoved`])
 /// and opens `next` with `cost` spent: the rollover, done by the first event of a period.
 pub fn roll_over(
     tx: &mut Transaction,
     org: OrgId,
-    current: (&Timestamp, &Timestamp, &Decimal),
+    current: (&Timestamp, &Timestamp, Usd),
     next: (&Timestamp, &Timestamp),
-    cost: &Decimal,
+    cost: Usd,
 ) {
     let (start, end, spending) = current;
     let closed = Item::from([
@@ -147,7 +147,7 @@ pub fn roll_over(
         ("billing_period_end".to_string(), ts(end)),
         ("spending".to_string(), money::to_attr(spending)),
     ]);
-    tx.put_new(with_key(closed, &closed_key(org, start), "closed_period"), PERIOD_MOVED);
+    tx.put_new(with_key(closed, &closed_key(org, start), "closed_period"), Guard::BillingPeriodMoved);
     let update = Expr::set(vec![
         ("billing_period_start", ts(next.0)),
         ("billing_period_end", ts(next.1)),
@@ -157,11 +157,8 @@ pub fn roll_over(
     let condition = Expr::new("billing_period_start = :period AND current_spending_usd = :spending")
         .value(":period", ts(start))
         .value(":spending", money::to_attr(spending));
-    tx.update(&keys::subscription(org), update, Some(condition), PERIOD_MOVED);
+    tx.update(&keys::subscription(org), update, Some(condition), Guard::BillingPeriodMoved);
 }
-
-/// The tag of a spend cap recorded before.
-pub const CAP_RECORDED: &str = "spend_cap_recorded";
 
 /// Marks an employee's spend cap reached in a billing period (`yyyy-mm`), once; the
 /// marker expires `keep` after it was written.
@@ -175,7 +172,7 @@ pub fn mark_cap_reached(
 ) {
     let key = keys::spend_cap_marker(org, employee, period);
     let item = Item::from([("reached_at".to_string(), ts(now)), (keys::TTL.to_string(), n((*now + keep).timestamp()))]);
-    tx.put_new(with_key(item, &key, "spend_cap_marker"), CAP_RECORDED);
+    tx.put_new(with_key(item, &key, "spend_cap_marker"), Guard::SpendCapRecorded);
 }
 
 /// One employee's month rollup, if any.
@@ -187,14 +184,6 @@ pub async fn employee_month(
 ) -> Result<Option<Rollup>, StoreError> {
     let key = rollup_key(org, (Dimension::Employee, Granularity::Month, period, &employee.to_string()));
     repo.get(&key).await?.as_ref().map(parse_rollup).transpose()
-}
-
-/// The spending of a closed period (zero when nothing was spent).
-pub async fn closed_spending(repo: &Repository, org: OrgId, period_start: &Timestamp) -> Result<Decimal, StoreError> {
-    match repo.get(&closed_key(org, period_start)).await? {
-        Some(item) => money::from_item(&item, "spending"),
-        None => Ok(Decimal::ZERO),
-    }
 }
 
 /// The query of one dimension's rollups of one granularity from `from` to `to`

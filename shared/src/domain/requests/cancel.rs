@@ -20,7 +20,7 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: RequestId, body: Canc
             repo::requests::get(&state.repo, caller.org_id, id).await?.ok_or(Error::NotFound("request"))?;
         if request.employee_id != caller.employee_id {
             // Deciders who can see it are told why; everyone else learns nothing.
-            let decider = Decider::of(state, caller).await?;
+            let decider = decider(state, caller).await?;
             return Err(if caller.can(Permission::RequestsDecide) && decider.decides(&request) {
                 Error::Forbidden("only the requester cancels a request; reject it instead".into())
             } else {

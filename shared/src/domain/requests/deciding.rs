@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::{configs, employees, organizations};
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{ApprovalId, RequestId};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
@@ -36,22 +36,22 @@ where
         }
         tokio::time::sleep(Duration::from_millis(5 * (round as u64 + 1))).await;
     }
-    Err(Error::conflict("concurrent_update", "the request kept changing while this decision ran; retry"))
+    Err(Error::conflict(ProblemCode::ConcurrentUpdate, "the request kept changing while this decision ran; retry"))
 }
 
 /// Whether a failed transaction of a decision is worth a fresh read: a concurrent
 /// decision, a conflicting transaction, or something provisioning read that moved.
 pub(super) fn worth_retrying(e: &StoreError) -> bool {
     matches!(e, StoreError::Throttled(_))
-        || matches!(e, StoreError::ConditionFailed(tag) if *tag != repo::requests::DECIDED_ALREADY)
+        || matches!(e, StoreError::ConditionFailed(tag) if *tag != repo::Guard::ApproverDecided)
 }
 
 pub(super) fn decided(request: &AgentRequest) -> Error {
-    Error::conflict("request_decided", format!("the request is {} already", request.status.as_str()))
+    Error::conflict(ProblemCode::RequestDecided, format!("the request is {} already", request.status.as_str()))
 }
 
 pub(super) fn cannot_provision(detail: impl Into<String>) -> Error {
-    Error::conflict("cannot_provision", detail)
+    Error::conflict(ProblemCode::CannotProvision, detail)
 }
 
 /// Approves or rejects a request. Approval by the last approver needed provisions what
@@ -61,7 +61,7 @@ pub async fn decide(state: &AppState, caller: &Caller, id: RequestId, body: Deci
     let mut v = Validator::new();
     let comment = optional_text(&mut v, "comment", body.comment, COMMENT_MAX);
     let comment = v.finish(|| comment)?;
-    let decider = Decider::of(state, caller).await?;
+    let decider = decider(state, caller).await?;
     until_done(|| decide_once(state, caller, decider, id, body.decision, comment.clone())).await
 }
 
@@ -85,13 +85,16 @@ pub(super) async fn decide_once(
         return Err(decided(&request));
     }
     if approvals.iter().any(|a| a.approver_id == caller.employee_id) {
-        return Err(Error::conflict("already_decided", "you decided this request already"));
+        return Err(Error::conflict(ProblemCode::AlreadyDecided, "you decided this request already"));
     }
     let now = crate::time::now();
     let step = match kind {
         DecisionKind::Reject => None,
         DecisionKind::Approve => Some(decider.open_step(&request, &approvals).ok_or_else(|| {
-            Error::conflict("approval_not_needed", "the approvals your role can give are given; others must decide")
+            Error::conflict(
+                ProblemCode::ApprovalNotNeeded,
+                "the approvals your role can give are given; others must decide",
+            )
         })?),
     };
     let approval = Approval {
@@ -139,16 +142,15 @@ pub(super) async fn decide_once(
             approvals.push(approval);
             Ok(Attempt::Done(RequestView { request: after, approvals }))
         }
-        Err(StoreError::ConditionFailed(repo::requests::DECIDED_ALREADY)) => {
-            Err(Error::conflict("already_decided", "you decided this request already"))
+        Err(StoreError::ConditionFailed(repo::Guard::ApproverDecided)) => {
+            Err(Error::conflict(ProblemCode::AlreadyDecided, "you decided this request already"))
         }
-        Err(StoreError::ConditionFailed(repo::configs::AGENT_LIMIT)) if after.provisioned.is_some() => {
+        Err(StoreError::ConditionFailed(repo::Guard::AgentLimit)) if after.provisioned.is_some() => {
             // At the limit: no retry will fit the agent in. Otherwise the team moved.
             let requester = employees::find(state, caller.org_id, request.employee_id).await?;
             let max = organizations::get(state, caller.org_id).await?.max_agents_per_employee;
-            match configs::agent_config_error(StoreError::ConditionFailed(repo::configs::AGENT_LIMIT), &requester, max)
-            {
-                e @ Error::Conflict { code: "agent_limit_reached", .. } => Err(e),
+            match configs::agent_config_error(StoreError::ConditionFailed(repo::Guard::AgentLimit), &requester, max) {
+                e @ Error::Conflict { code: ProblemCode::AgentLimitReached, .. } => Err(e),
                 _ => Ok(Attempt::Retry),
             }
         }

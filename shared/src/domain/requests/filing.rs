@@ -6,7 +6,7 @@ use crate::Name;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::{employees, organizations};
-use crate::error::{Error, Result};
+use crate::error::{Error, ProblemCode, Result};
 use crate::ids::RequestId;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
@@ -52,8 +52,8 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
     let by = Principal::Employee(caller.clone());
     crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestSubmitted, event(&request, None))?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::requests::OPEN_ALREADY) => Error::conflict(
-            "duplicate_request",
+        StoreError::ConditionFailed(repo::Guard::RequestOpen) => Error::conflict(
+            ProblemCode::DuplicateRequest,
             format!(
                 "you have an open {} request for this already; cancel it or wait for its decision",
                 request.request_type.as_str()
@@ -75,7 +75,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: RequestId) -> Result<Req
     let (request, approvals) =
         repo::requests::get(&state.repo, caller.org_id, id).await?.ok_or(Error::NotFound("request"))?;
     if request.employee_id != caller.employee_id {
-        let decider = Decider::of(state, caller).await?;
+        let decider = decider(state, caller).await?;
         if !caller.can(Permission::RequestsDecide) || !decider.decides(&request) {
             return Err(Error::NotFound("request"));
         }
@@ -88,7 +88,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: RequestId) -> Result<Req
 pub async fn pending(state: &AppState, caller: &Caller, query: &PendingQuery) -> Result<Page<AgentRequest>> {
     caller.require(Permission::RequestsDecide)?;
     let page = PageRequest::try_from(&PageQuery { limit: query.limit, cursor: query.cursor.clone() })?;
-    let decider = Decider::of(state, caller).await?;
+    let decider = decider(state, caller).await?;
     let org = organizations::get(state, caller.org_id).await?;
     let rules = ApprovalRules::from_settings(&org.settings).map_err(Error::internal)?;
     let mut types = rules.types_for(decider.role);

@@ -1,6 +1,6 @@
 //! What can be asked for, parsed per request type and checked against the catalog.
 
-use rust_decimal::Decimal;
+use crate::money::Usd;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -37,8 +37,7 @@ pub(super) struct McpWanted {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct BudgetWanted {
-    #[serde(deserialize_with = "crate::money::plain")]
-    pub(super) amount_usd: Decimal,
+    pub(super) amount_usd: Usd,
 }
 
 /// A request's data, parsed by type.
@@ -108,8 +107,8 @@ pub(super) async fn server_of(state: &AppState, org: OrgId, id: McpServerId) -> 
     }
 }
 
-pub(super) fn parse_amount(amount: Decimal) -> std::result::Result<Decimal, String> {
-    if amount <= Decimal::ZERO {
+pub(super) fn parse_amount(amount: Usd) -> std::result::Result<Usd, String> {
+    if amount.is_zero() {
         return Err("must be positive".into());
     }
     subscriptions::check_budget(amount)

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::error::Result;
 use crate::ids::{AgentConfigId, EmployeeId, OrgId};
+use crate::money::Usd;
 use crate::validate::Validator;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -88,7 +89,7 @@ pub struct UsageEvent {
     pub resource_type: ResourceType,
     pub quantity: u64,
     #[schema(value_type = String)]
-    pub cost_usd: Decimal,
+    pub cost_usd: Usd,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
     pub metadata: Value,
@@ -151,12 +152,12 @@ fn event_id(raw: String) -> Result<String, String> {
     if ok { Ok(raw) } else { Err(format!("must be 1 to {EVENT_ID_MAX} characters of A-Z a-z 0-9 . _ : -")) }
 }
 
-fn cost(raw: String) -> Result<Decimal, String> {
-    let amount = crate::money::parse_plain(&raw)?;
-    if amount.normalize().scale() > COST_MAX_SCALE {
+fn cost(raw: String) -> Result<Usd, String> {
+    let amount = Usd::parse(&raw)?;
+    if amount.places() > COST_MAX_SCALE {
         return Err(format!("must have at most {COST_MAX_SCALE} decimal places"));
     }
-    if amount > Decimal::from(MAX_COST) {
+    if amount.amount() > Decimal::from(MAX_COST) {
         return Err(format!("must be at most {MAX_COST}"));
     }
     Ok(amount.normalize())

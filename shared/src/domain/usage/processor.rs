@@ -95,13 +95,13 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
             |recorded: u8| !subscription.monthly_budget_usd.is_zero() && recorded < THRESHOLDS[THRESHOLDS.len() - 1];
         let mut may_cross = false;
         if period_start == current {
-            repo::usage::add_to_current(&mut tx, org, &current, &event.cost_usd);
+            repo::usage::add_to_current(&mut tx, org, &current, event.cost_usd);
             may_cross = thresholds_left(subscription.budget_threshold_pct);
         } else if period_start < current {
-            repo::usage::add_to_closed(&mut tx, org, (&period_start, &period_end), &event.cost_usd);
+            repo::usage::add_to_closed(&mut tx, org, (&period_start, &period_end), event.cost_usd);
         } else {
-            let read = (&current, &subscription.billing_period_end, &subscription.current_spending_usd);
-            repo::usage::roll_over(&mut tx, org, read, (&period_start, &period_end), &event.cost_usd);
+            let read = (&current, &subscription.billing_period_end, subscription.current_spending_usd);
+            repo::usage::roll_over(&mut tx, org, read, (&period_start, &period_end), event.cost_usd);
             may_cross = thresholds_left(0);
         }
         match state.repo.transact(tx).await {
@@ -118,8 +118,8 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
                 }
                 return Ok(Outcome::Applied);
             }
-            Err(StoreError::ConditionFailed(repo::usage::DUPLICATE)) => return Ok(Outcome::Duplicate),
-            Err(StoreError::ConditionFailed(repo::usage::PERIOD_MOVED)) if attempt < PERIOD_ATTEMPTS => {
+            Err(StoreError::ConditionFailed(repo::Guard::UsageDuplicate)) => return Ok(Outcome::Duplicate),
+            Err(StoreError::ConditionFailed(repo::Guard::BillingPeriodMoved)) if attempt < PERIOD_ATTEMPTS => {
                 subscription = current_subscription(state, org).await?;
             }
             Err(e) => return Err(e.into()),

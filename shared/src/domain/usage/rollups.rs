@@ -1,7 +1,7 @@
 //! What an event adds to the rollups, and along which dimensions.
 
+use crate::money::Usd;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::*;
@@ -12,7 +12,7 @@ use crate::ids::{AgentConfigId, AgentId, TeamId};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UsageTotals {
     #[schema(value_type = String)]
-    pub cost_usd: Decimal,
+    pub cost_usd: Usd,
     pub quantity: u64,
     pub events: u64,
     /// LLM tokens (input and output).

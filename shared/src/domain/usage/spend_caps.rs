@@ -1,7 +1,7 @@
 //! Per-employee monthly spend caps, checked as usage lands.
 
+use crate::money::Usd;
 use chrono::Duration;
-use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::AppState;
@@ -16,7 +16,7 @@ use crate::repo::{self, StoreError};
 /// only in organizations that have a spend cap policy at all (checked at most once a
 /// minute with one BatchGetItem of the two scope sets). Held by the [`AppState`].
 #[derive(Clone)]
-pub struct SpendCapCache(moka::sync::Cache<CapKey, Option<Decimal>>);
+pub struct SpendCapCache(moka::sync::Cache<CapKey, Option<Usd>>);
 
 /// An employee's cap, or (no employee) whether their organization has any.
 type CapKey = (OrgId, Option<EmployeeId>);
@@ -43,11 +43,11 @@ async fn org_has_spend_caps(state: &AppState, org: OrgId) -> Result<bool> {
         let set = repo::syncsets::find(&items, scope)?;
         any |= set.policies.values().any(|p| p.policy_type == crate::policy::PolicyType::SpendCap);
     }
-    state.spend_caps.0.insert((org, None), any.then_some(Decimal::ZERO));
+    state.spend_caps.0.insert((org, None), any.then_some(Usd::ZERO));
     Ok(any)
 }
 
-async fn spend_cap(state: &AppState, employee: &Employee) -> Result<Option<Decimal>> {
+async fn spend_cap(state: &AppState, employee: &Employee) -> Result<Option<Usd>> {
     let key = (employee.org_id, Some(employee.id));
     if let Some(cap) = state.spend_caps.0.get(&key) {
         return Ok(cap);
@@ -77,7 +77,7 @@ pub(super) async fn check_spend_cap(state: &AppState, employee: &Employee, perio
     let entry = ActivityEntry::by(org, Actor::Platform, None, EventType::SpendCapReached, payload);
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     match state.repo.transact(tx).await {
-        Ok(()) | Err(StoreError::ConditionFailed(repo::usage::CAP_RECORDED)) => Ok(()),
+        Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::SpendCapRecorded)) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,23 +1,22 @@
-//! Who decides: the organization's approval rules and the decider they make of an
-//! employee. Pure logic, unit-tested here.
+//! Who decides a request: the organization's approval rules (per request type, the
+//! approvals needed, each as the roles that may give it) and what they let one decider
+//! do. Pure logic, unit-tested here; the workflow is `domain::requests`.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+
+use serde_json::Value;
 use strum::VariantArray;
 
-use serde_json::{Value, json};
-
-use super::*;
-use crate::AppState;
 use crate::Name;
-use crate::auth::Caller;
-use crate::domain::employees;
-use crate::error::Result;
 use crate::ids::{EmployeeId, TeamId};
 use crate::roles::RoleName;
-use crate::validate::{self, Validator};
+use agentctl_wire::requests::{AgentRequest, Approval, ApprovalStatus, RequestType};
 
-// --- who decides -------------------------------------------------------------------------
+/// The organization setting that holds the approval rules.
+pub const RULES_SETTING: &str = "approval_rules";
+/// At most this many approvals per request type.
+pub const MAX_STEPS: usize = 5;
 
 /// Per request type, the approvals needed, each as the roles that may give it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,7 +76,7 @@ impl ApprovalRules {
 
     /// The approvals a request of `kind` by someone in `team` needs. Without a team there
     /// is no team manager: an admin gives the approval a manager would.
-    pub(super) fn required(&self, kind: RequestType, team: Option<TeamId>) -> Vec<Vec<RoleName>> {
+    pub fn required(&self, kind: RequestType, team: Option<TeamId>) -> Vec<Vec<RoleName>> {
         let mut steps = self.0.get(&kind).cloned().unwrap_or_default();
         if team.is_none() {
             for step in &mut steps {
@@ -93,71 +92,37 @@ impl ApprovalRules {
     }
 
     /// The request types someone of `role` may decide.
-    pub(super) fn types_for(&self, role: RoleName) -> Vec<RequestType> {
+    pub fn types_for(&self, role: RoleName) -> Vec<RequestType> {
         self.0.iter().filter(|(_, steps)| steps.iter().any(|s| s.contains(&role))).map(|(t, _)| *t).collect()
     }
 }
 
 /// A decider as the rules see them: their role, and the team they manage (managers).
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Decider {
-    pub(super) id: EmployeeId,
-    pub(super) role: RoleName,
-    pub(super) team: Option<TeamId>,
+pub struct Decider {
+    pub id: EmployeeId,
+    pub role: RoleName,
+    pub team: Option<TeamId>,
 }
 
 impl Decider {
-    pub(super) async fn of(state: &AppState, caller: &Caller) -> Result<Self> {
-        let team = match caller.role {
-            RoleName::Manager => employees::find(state, caller.org_id, caller.employee_id).await?.team_id,
-            _ => None,
-        };
-        Ok(Self { id: caller.employee_id, role: caller.role, team })
-    }
-
     /// Whether they may give an approval of `roles` on `request`.
-    pub(super) fn fits(&self, roles: &[RoleName], request: &AgentRequest) -> bool {
+    pub fn fits(&self, roles: &[RoleName], request: &AgentRequest) -> bool {
         roles.contains(&self.role)
             && (self.role != RoleName::Manager || (self.team.is_some() && self.team == request.team_id))
     }
 
     /// Whether the request is theirs to decide at all (and so to see).
-    pub(super) fn decides(&self, request: &AgentRequest) -> bool {
+    pub fn decides(&self, request: &AgentRequest) -> bool {
         request.employee_id != self.id && request.required_approvals.iter().any(|step| self.fits(step, request))
     }
 
     /// The first required approval they can give that nobody gave yet.
-    pub(super) fn open_step(&self, request: &AgentRequest, approvals: &[Approval]) -> Option<usize> {
+    pub fn open_step(&self, request: &AgentRequest, approvals: &[Approval]) -> Option<usize> {
         let given =
             |i: usize| approvals.iter().any(|a| a.status == ApprovalStatus::Approved && a.step == Some(i as u32));
         request.required_approvals.iter().enumerate().position(|(i, step)| !given(i) && self.fits(step, request))
     }
-}
-
-/// The shape of every request event (activity entries of category `approval`), as an
-/// organization would route it to chat or email. Documented in docs/ARCHITECTURE.md.
-pub(super) fn event(request: &AgentRequest, comment: Option<&str>) -> Value {
-    json!({
-        "request_id": request.id,
-        "request_type": request.request_type,
-        "requester_id": request.employee_id,
-        "requester_name": request.requester_name,
-        "team_id": request.team_id,
-        "status": request.status,
-        "approvals": request.approval_count,
-        "required": request.required_approvals.len(),
-        "decided_by": request.decided_by,
-        "comment": comment,
-    })
-}
-
-pub(super) fn optional_text(
-    v: &mut Validator,
-    field: &str,
-    value: Option<String>,
-    max: usize,
-) -> Option<Option<String>> {
-    v.check_opt(field, value, validate::text(max)).map(|t| t.filter(|t| !t.trim().is_empty()))
 }
 
 #[cfg(test)]
@@ -165,7 +130,9 @@ mod tests {
     use super::*;
     use crate::ids::OrgId;
     use crate::ids::{ApprovalId, RequestId};
+    use agentctl_wire::requests::RequestStatus;
     use chrono::Utc;
+    use serde_json::json;
 
     fn request(team: Option<TeamId>, required: Vec<Vec<RoleName>>) -> AgentRequest {
         AgentRequest {

@@ -1,0 +1,110 @@
+//! RFC 9457 problem details, as every error of the API is answered
+//! (`application/problem+json`).
+
+use serde::{Deserialize, Serialize};
+
+/// A problem's stable, machine-readable code (also the last segment of its `type`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ProblemCode {
+    // 4xx and 5xx of any request.
+    /// 422: fields are invalid (`errors` lists them).
+    Validation,
+    BadRequest,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    NotFound,
+    Unauthenticated,
+    Forbidden,
+    /// 403 of the local stand-in for API Gateway's authorizer: the token is refused.
+    TokenRejected,
+    /// 503: retry after `Retry-After`.
+    Unavailable,
+    Internal,
+
+    // 409: the request conflicts with the current state.
+    /// Something changed while the request ran: retry.
+    ConcurrentUpdate,
+    NameTaken,
+    TeamNameTaken,
+    SlugTaken,
+    EmailTaken,
+    TeamNotEmpty,
+    TeamHasPolicies,
+    EntryInUse,
+    ReferenceMissing,
+    PolicySpaceExhausted,
+    EmployeeLimitReached,
+    LimitBelowCount,
+    EmployeeNotActive,
+    EmployeeNotDeactivated,
+    EmployeeHasConfigurations,
+    AgentLimitReached,
+    DuplicateRequest,
+    RequestDecided,
+    AlreadyDecided,
+    ApprovalNotNeeded,
+    CannotProvision,
+
+    /// A code this client does not know (from a newer server).
+    #[serde(other)]
+    #[strum(disabled)]
+    Unknown,
+}
+
+/// One problem with one field of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    /// JSON pointer-like path of the field, e.g. `email` or `settings.theme`.
+    pub field: String,
+    pub message: String,
+}
+
+/// An `application/problem+json` body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// Stable URI of the problem type (`urn:agentctl:problem:<code>`).
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, also the last segment of `type`.
+    pub code: ProblemCode,
+    /// Field errors of a validation problem.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::VariantArray;
+
+    use super::*;
+    use crate::Name;
+
+    #[test]
+    fn codes_are_their_serde_names_and_unknown_ones_still_read() {
+        for &code in ProblemCode::VARIANTS.iter().filter(|c| **c != ProblemCode::Unknown) {
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(code.as_str()));
+            assert_eq!(code.as_str().parse::<ProblemCode>(), Ok(code));
+        }
+        let newer: ProblemCode = serde_json::from_value(serde_json::json!("a_future_code")).unwrap();
+        assert_eq!(newer, ProblemCode::Unknown);
+    }
+}
