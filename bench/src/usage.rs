@@ -160,7 +160,7 @@ async fn organization(state: &AppState, employees: usize) -> Result<(OrgId, Vec<
             full_name: "Owner".into(),
         },
     };
-    let created = organizations::create(state, request).await?;
+    let created = organizations::create(state, &agentctl_shared::auth::Principal::Platform, request).await?;
     let owner = Caller::acting_as(created.organization.id, created.owner.id, RoleName::Owner);
     let platform = agentctl_shared::auth::Principal::Platform;
     let mut agents = Vec::new();

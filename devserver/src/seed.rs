@@ -51,7 +51,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         monthly_budget_usd: Some("5000.00".parse().expect("a decimal")),
         owner: NewOwner { email: "olivia.owner@acme.example".into(), full_name: "Olivia Owner".into() },
     };
-    let created = match organizations::create(state, request).await {
+    let created = match organizations::create(state, &Principal::Platform, request).await {
         Ok(created) => created,
         Err(agentctl_shared::Error::Conflict { code: ProblemCode::SlugTaken, .. }) => return Ok(None),
         Err(e) => return Err(e),

@@ -93,6 +93,14 @@ impl Principal {
         }
     }
 
+    /// Succeeds for the platform operator only (operations on tenants themselves).
+    pub fn require_platform(&self) -> Result<(), Error> {
+        match self {
+            Principal::Platform => Ok(()),
+            Principal::Employee(_) => Err(Error::Forbidden("this is the platform operator's operation".into())),
+        }
+    }
+
     /// The authorizer context (API Gateway allows strings, numbers and booleans only).
     pub fn to_context(&self) -> HashMap<String, Value> {
         match self {

@@ -2,7 +2,7 @@
 //! organization, its subscription, and the global roles.
 
 use agentctl_shared::activity::ActivityEntry;
-use agentctl_shared::auth::Caller;
+use agentctl_shared::auth::{Caller, Principal};
 use agentctl_shared::domain::audit::{self, ActivityQuery};
 use agentctl_shared::domain::organizations::{
     self, CreatedOrganization, NewOrganization, Organization, OrganizationPatch, PlatformOrganizationPatch,
@@ -10,7 +10,7 @@ use agentctl_shared::domain::organizations::{
 use agentctl_shared::domain::roles;
 use agentctl_shared::domain::subscriptions::{self, BudgetUpdate, Subscription};
 use agentctl_shared::http::openapi::Problems;
-use agentctl_shared::http::{Json, Path, Platform, Query};
+use agentctl_shared::http::{Json, Path, Query};
 use agentctl_shared::ids::OrgId;
 use agentctl_shared::pagination::{Page, PageQuery};
 use agentctl_shared::roles::Role;
@@ -47,10 +47,10 @@ async fn list_activity(
     responses((status = 201, body = CreatedOrganization), Problems), security(("platform_key" = [])))]
 async fn create_organization(
     State(state): State<AppState>,
-    _: Platform,
+    principal: Principal,
     Json(body): Json<NewOrganization>,
 ) -> Result<(StatusCode, Json<CreatedOrganization>)> {
-    Ok((StatusCode::CREATED, Json(organizations::create(&state, body).await?)))
+    Ok((StatusCode::CREATED, Json(organizations::create(&state, &principal, body).await?)))
 }
 
 /// List every organization (platform operator).
@@ -58,10 +58,10 @@ async fn create_organization(
     responses((status = 200, body = Page<Organization>), Problems), security(("platform_key" = [])))]
 async fn list_organizations(
     State(state): State<AppState>,
-    _: Platform,
+    principal: Principal,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Page<Organization>>> {
-    Ok(Json(organizations::list(&state, &query).await?))
+    Ok(Json(organizations::list(&state, &principal, &query).await?))
 }
 
 /// Read an organization (platform operator).
@@ -69,10 +69,10 @@ async fn list_organizations(
     responses((status = 200, body = Organization), Problems), security(("platform_key" = [])))]
 async fn get_organization(
     State(state): State<AppState>,
-    _: Platform,
+    principal: Principal,
     Path(id): Path<OrgId>,
 ) -> Result<Json<Organization>> {
-    Ok(Json(organizations::get(&state, id).await?))
+    Ok(Json(organizations::get_by_platform(&state, &principal, id).await?))
 }
 
 /// Change an organization's plan, limits, name or settings (platform operator).
@@ -81,11 +81,11 @@ async fn get_organization(
     responses((status = 200, body = Organization), Problems), security(("platform_key" = [])))]
 async fn update_organization(
     State(state): State<AppState>,
-    _: Platform,
+    principal: Principal,
     Path(id): Path<OrgId>,
     Json(body): Json<PlatformOrganizationPatch>,
 ) -> Result<Json<Organization>> {
-    Ok(Json(organizations::update_by_platform(&state, id, body).await?))
+    Ok(Json(organizations::update_by_platform(&state, &principal, id, body).await?))
 }
 
 /// The caller's organization.

@@ -108,7 +108,9 @@ fn settings(raw: Value) -> Result<Value, String> {
     Ok(settings)
 }
 
-pub async fn create(state: &AppState, request: NewOrganization) -> Result<CreatedOrganization> {
+/// A new organization with its subscription and first owner (the platform operator's).
+pub async fn create(state: &AppState, principal: &Principal, request: NewOrganization) -> Result<CreatedOrganization> {
+    principal.require_platform()?;
     let mut v = Validator::new();
     let name = v.check("name", request.name, validate::name(NAME_MAX));
     let slug = v.check("slug", request.slug, validate::slug);
@@ -157,7 +159,7 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
         state,
         &mut tx,
         org.id,
-        &Principal::Platform,
+        principal,
         EventType::OrgCreated,
         json!({ "slug": org.slug, "plan": org.plan, "owner_id": owner.id }),
     )?;
@@ -173,11 +175,20 @@ pub async fn create(state: &AppState, request: NewOrganization) -> Result<Create
     Ok(CreatedOrganization { organization: org, subscription, owner, owner_enrollment: enrollment.into_code(code) })
 }
 
-pub async fn list(state: &AppState, query: &PageQuery) -> Result<Page<Organization>> {
+/// Every organization (the platform operator's).
+pub async fn list(state: &AppState, principal: &Principal, query: &PageQuery) -> Result<Page<Organization>> {
+    principal.require_platform()?;
     Ok(repo::organizations::list(&state.repo, &PageRequest::try_from(query)?).await?)
 }
 
-pub async fn get(state: &AppState, org: OrgId) -> Result<Organization> {
+/// Any organization (the platform operator's).
+pub async fn get_by_platform(state: &AppState, principal: &Principal, org: OrgId) -> Result<Organization> {
+    principal.require_platform()?;
+    get(state, org).await
+}
+
+/// An organization, for the domain's own checks (limits, settings, names).
+pub(crate) async fn get(state: &AppState, org: OrgId) -> Result<Organization> {
     repo::organizations::get(&state.repo, org).await?.ok_or(Error::NotFound("organization"))
 }
 
@@ -189,9 +200,11 @@ pub async fn get_own(state: &AppState, caller: &Caller) -> Result<Organization> 
 
 pub async fn update_by_platform(
     state: &AppState,
+    principal: &Principal,
     org: OrgId,
     patch: PlatformOrganizationPatch,
 ) -> Result<Organization> {
+    principal.require_platform()?;
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
     let settings = v.check_opt("settings", patch.settings, settings);
@@ -210,7 +223,7 @@ pub async fn update_by_platform(
         max_employees,
         max_agents_per_employee: max_agents,
     };
-    apply(state, org, &Principal::Platform, changes).await
+    apply(state, org, principal, changes).await
 }
 
 pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPatch) -> Result<Organization> {

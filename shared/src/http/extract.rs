@@ -110,21 +110,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     }
 }
 
-/// The platform operator (platform key).
-pub struct Platform;
-
-impl<S: Send + Sync> FromRequestParts<S> for Platform {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
-        match principal(parts) {
-            Some(Principal::Platform) => Ok(Platform),
-            Some(Principal::Employee(_)) => Err(Error::Forbidden("this route is for the platform operator".into())),
-            None => Err(Error::Unauthenticated("Authorization: Bearer <platform key> required".into())),
-        }
-    }
-}
-
 /// The client's IP address: API Gateway's `sourceIp`, or the dev server's peer.
 pub struct ClientIp(pub Option<String>);
 

@@ -1,6 +1,7 @@
 //! Policy rule types. Each policy has one type, its rules (validated on write) and a
 //! severity. Team overrides replace top-level rule fields of a policy.
 
+use crate::Name;
 use crate::money::Usd;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -155,7 +156,7 @@ impl Rules {
                 field: format!("overrides.{k}"),
                 message: format!(
                     "a {} policy has no field {k:?} (it has: {})",
-                    serde_json::to_value(self.policy_type()).unwrap().as_str().unwrap(),
+                    self.policy_type().as_str(),
                     fields.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             })
