@@ -30,9 +30,11 @@ use agentctl_wire::bundle::BundleBudget;
 use agentctl_wire::catalog::{AgentSpec, Entry, Kind, McpServerSpec};
 use agentctl_wire::employees::Employee;
 use agentctl_wire::ids::{EmployeeId, RequestId};
+use agentctl_wire::money::Usd;
 use agentctl_wire::page::Page;
 use agentctl_wire::requests::{
-    AgentRequest, Cancellation, Decision, DecisionKind, NewRequest, RequestType, RequestView,
+    AgentRequest, AgentWanted, BudgetWanted, Cancellation, Decision, DecisionKind, McpWanted, NewRequest, RequestView,
+    Wanted,
 };
 use agentctl_wire::roles::RoleName;
 use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, SessionRequest};
@@ -439,28 +441,20 @@ fn id_arg<T: std::str::FromStr>(kind: &str, id: &str) -> Result<T, CliError> {
 
 async fn request(what: &RequestCommand) -> Result<Output, CliError> {
     let api = api()?;
-    let body = match what {
+    let (wanted, reason) = match what {
         RequestCommand::Agent { agent, reason } => {
-            let id = catalog_id::<AgentSpec>(&api, "agents", agent).await?;
-            NewRequest {
-                request_type: RequestType::NewAgent,
-                request_data: json!({ "agent_id": id }),
-                reason: reason.clone(),
-            }
+            let agent_id = catalog_id::<AgentSpec>(&api, "agents", agent).await?;
+            (Wanted::NewAgent(AgentWanted { agent_id, name: None, config_override: None }), reason.clone())
         }
         RequestCommand::Mcp { server, reason } => {
-            let id = catalog_id::<McpServerSpec>(&api, "mcp-servers", server).await?;
-            NewRequest {
-                request_type: RequestType::NewMcp,
-                request_data: json!({ "server_id": id }),
-                reason: reason.clone(),
-            }
+            let server_id = catalog_id::<McpServerSpec>(&api, "mcp-servers", server).await?;
+            (Wanted::NewMcp(McpWanted { server_id, connection_config: None }), reason.clone())
         }
-        RequestCommand::Budget { amount_usd, reason } => NewRequest {
-            request_type: RequestType::IncreaseBudget,
-            request_data: json!({ "amount_usd": amount_usd }),
-            reason: Some(reason.clone()),
-        },
+        RequestCommand::Budget { amount_usd, reason } => {
+            let amount_usd =
+                Usd::parse(amount_usd).map_err(|e| CliError::Usage(format!("the amount {amount_usd:?} {e}")))?;
+            (Wanted::IncreaseBudget(BudgetWanted { amount_usd }), Some(reason.clone()))
+        }
         RequestCommand::Cancel { id } => {
             let id: RequestId = id_arg("request", id)?;
             let cancelled: RequestView =
@@ -468,6 +462,7 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
             return Ok(Output::answer(format!("Cancelled request {id}"), &cancelled));
         }
     };
+    let body = NewRequest::asking(&wanted, reason);
     let created: AgentRequest = api.post("/v1/requests", &body).await?;
     let text = format!(
         "Requested ({}). It needs {}. Follow it with `agentctl requests`.",
@@ -511,7 +506,7 @@ fn request_lines(items: &[AgentRequest]) -> String {
             format!(
                 "{}  {:<15} {:<9} {}/{} approvals  {}  {}",
                 r.id,
-                r.request_type.as_str(),
+                r.wanted.request_type().as_str(),
                 r.status.as_str(),
                 r.approval_count,
                 r.required_approvals.len(),

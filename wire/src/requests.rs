@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{ApprovalId, EmployeeId, OrgId, RequestId, TeamId};
+use crate::ids::{AgentConfigId, AgentId, ApprovalId, EmployeeId, McpConfigId, McpServerId, OrgId, RequestId, TeamId};
+use crate::money::Usd;
 use crate::roles::RoleName;
 
 #[derive(
@@ -56,6 +57,75 @@ pub enum RequestStatus {
     Cancelled,
 }
 
+/// What a request asks for, by type: on the wire `request_type` and `request_data`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "request_type", content = "request_data", rename_all = "snake_case")]
+pub enum Wanted {
+    NewAgent(AgentWanted),
+    NewMcp(McpWanted),
+    IncreaseBudget(BudgetWanted),
+}
+
+impl Wanted {
+    pub fn request_type(&self) -> RequestType {
+        match self {
+            Self::NewAgent(_) => RequestType::NewAgent,
+            Self::NewMcp(_) => RequestType::NewMcp,
+            Self::IncreaseBudget(_) => RequestType::IncreaseBudget,
+        }
+    }
+}
+
+/// An agent of the catalog, with the configuration's name and settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AgentWanted {
+    pub agent_id: AgentId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_override: Option<Value>,
+}
+
+/// An MCP server of the catalog, with the connection's non-secret settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct McpWanted {
+    pub server_id: McpServerId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_config: Option<Value>,
+}
+
+/// More monthly budget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BudgetWanted {
+    /// A plain decimal string, e.g. `"250.00"`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]+)?$"))]
+    pub amount_usd: Usd,
+}
+
+/// What the final approval of a request provisioned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum Provisioned {
+    /// `new_agent`: the employee's new agent configuration.
+    Agent { agent_config_id: AgentConfigId },
+    /// `new_mcp`: the new MCP configuration; whether the approval also approved the
+    /// server for the organization; whether the employee still has credentials to set.
+    Mcp { mcp_config_id: McpConfigId, server_approved_for_org: bool, awaiting_credentials: bool },
+    /// `increase_budget`: the organization's new monthly budget.
+    Budget {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        monthly_budget_usd: Usd,
+    },
+}
+
 /// An employee's request (the seed's agent_requests).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -68,9 +138,9 @@ pub struct AgentRequest {
     pub requester_name: String,
     /// The requester's team when they filed it.
     pub team_id: Option<TeamId>,
-    pub request_type: RequestType,
-    /// What is asked for; its shape depends on `request_type`.
-    pub request_data: Value,
+    /// What is asked for: `request_type` and its `request_data`.
+    #[serde(flatten)]
+    pub wanted: Wanted,
     pub reason: String,
     pub status: RequestStatus,
     /// The approvals needed, each as the roles that may give it (`manager`: a manager of
@@ -79,7 +149,7 @@ pub struct AgentRequest {
     /// Approvals given so far.
     pub approval_count: u32,
     /// What the final approval provisioned (configuration ids, the new budget).
-    pub provisioned: Option<Value>,
+    pub provisioned: Option<Provisioned>,
     /// Who approved last, rejected or cancelled.
     pub decided_by: Option<EmployeeId>,
     pub resolution_comment: Option<String>,
@@ -136,6 +206,14 @@ pub struct NewRequest {
     pub reason: Option<String>,
 }
 
+impl NewRequest {
+    /// A request for `wanted`, for clients that build one.
+    pub fn asking(wanted: &Wanted, reason: Option<String>) -> Self {
+        let json = serde_json::to_value(wanted).expect("wire types serialize");
+        Self { request_type: wanted.request_type(), request_data: json["request_data"].clone(), reason }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -159,4 +237,43 @@ pub struct Decision {
 #[serde(deny_unknown_fields)]
 pub struct Cancellation {
     pub comment: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn requests_read_with_their_data_typed_and_extra_fields_ignored() {
+        let agent = AgentId::new();
+        let stored = json!({
+            "id": RequestId::new(), "org_id": OrgId::new(), "employee_id": EmployeeId::new(),
+            "requester_name": "R", "team_id": null, "request_type": "new_agent",
+            "request_data": { "agent_id": agent }, "reason": "", "status": "approved",
+            "required_approvals": [["admin"]], "approval_count": 1,
+            "provisioned": { "agent_config_id": AgentConfigId::new() }, "decided_by": null,
+            "resolution_comment": null, "version": 1, "created_at": "2026-11-30T08:00:00Z",
+            "resolved_at": null, "PK": "ORG#x", "entity": "request",
+        });
+        let request: AgentRequest = serde_json::from_value(stored).unwrap();
+        assert_eq!(
+            request.wanted,
+            Wanted::NewAgent(AgentWanted { agent_id: agent, name: None, config_override: None })
+        );
+        assert!(matches!(request.provisioned, Some(Provisioned::Agent { .. })));
+        let written = serde_json::to_value(&request).unwrap();
+        assert_eq!(written["request_type"], "new_agent");
+        assert_eq!(written["request_data"], json!({ "agent_id": agent }));
+    }
+
+    #[test]
+    fn a_new_request_carries_the_wanted_thing_as_type_and_data() {
+        let wanted = Wanted::IncreaseBudget(BudgetWanted { amount_usd: Usd::parse("250.00").unwrap() });
+        let body = serde_json::to_value(NewRequest::asking(&wanted, Some("launch".into()))).unwrap();
+        assert_eq!(
+            body,
+            json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "250.00" }, "reason": "launch" })
+        );
+    }
 }

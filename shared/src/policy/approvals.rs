@@ -130,7 +130,8 @@ mod tests {
     use super::*;
     use crate::ids::OrgId;
     use crate::ids::{ApprovalId, RequestId};
-    use agentctl_wire::requests::RequestStatus;
+    use agentctl_wire::ids::McpServerId;
+    use agentctl_wire::requests::{McpWanted, RequestStatus, Wanted};
     use chrono::Utc;
     use serde_json::json;
 
@@ -141,8 +142,7 @@ mod tests {
             employee_id: EmployeeId::new(),
             requester_name: "R".into(),
             team_id: team,
-            request_type: RequestType::NewMcp,
-            request_data: json!({}),
+            wanted: Wanted::NewMcp(McpWanted { server_id: McpServerId::new(), connection_config: None }),
             reason: String::new(),
             status: RequestStatus::Pending,
             required_approvals: required,

@@ -30,7 +30,6 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: RequestId, body: Canc
         if request.status != RequestStatus::Pending {
             return Err(decided(&request));
         }
-        let wanted = Wanted::parse(request.request_type, request.request_data.clone()).map_err(Error::internal)?;
         let after = AgentRequest {
             status: RequestStatus::Cancelled,
             version: request.version + 1,
@@ -40,7 +39,7 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: RequestId, body: Canc
             ..request.clone()
         };
         let mut tx = state.repo.transaction();
-        repo::requests::replace(&mut tx, &after, request.version, &wanted.subject())?;
+        repo::requests::replace(&mut tx, &after, request.version, &subject(&request.wanted))?;
         let by = Principal::Employee(caller.clone());
         let payload = event(&after, comment.as_deref());
         crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestCancelled, payload)?;

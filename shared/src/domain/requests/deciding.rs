@@ -110,7 +110,6 @@ pub(super) async fn decide_once(
         resolved_at: now,
     };
     let mut after = AgentRequest { version: request.version + 1, ..request.clone() };
-    let wanted = Wanted::parse(request.request_type, request.request_data.clone()).map_err(Error::internal)?;
     let mut tx = state.repo.transaction();
     let event_type = match step {
         None => {
@@ -123,7 +122,7 @@ pub(super) async fn decide_once(
                 EventType::RequestApprovalRecorded
             } else {
                 after.status = RequestStatus::Approved;
-                after.provisioned = Some(provision(state, &mut tx, caller, &request, &wanted).await?);
+                after.provisioned = Some(provision(state, &mut tx, caller, &request).await?);
                 EventType::RequestApproved
             }
         }
@@ -134,7 +133,7 @@ pub(super) async fn decide_once(
         after.resolved_at = Some(now);
     }
     repo::requests::record_approval(&mut tx, &approval)?;
-    repo::requests::replace(&mut tx, &after, request.version, &wanted.subject())?;
+    repo::requests::replace(&mut tx, &after, request.version, &subject(&request.wanted))?;
     let by = Principal::Employee(caller.clone());
     crate::domain::log(state, &mut tx, caller.org_id, &by, event_type, event(&after, comment.as_deref()))?;
     match state.repo.transact(tx).await {

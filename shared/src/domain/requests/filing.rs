@@ -23,7 +23,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
         v.error("reason", "a budget request needs a reason");
     }
     let reason = v.finish(|| reason)?.unwrap_or_default();
-    let wanted = Wanted::parse(body.request_type, body.request_data)?;
+    let wanted = parse_wanted(body.request_type, body.request_data)?;
     let requester = employees::find(state, caller.org_id, caller.employee_id).await?;
     check_wanted(state, caller.org_id, requester.id, &wanted).await?;
     let org = organizations::get(state, caller.org_id).await?;
@@ -34,8 +34,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
         employee_id: requester.id,
         requester_name: requester.full_name.clone(),
         team_id: requester.team_id,
-        request_type: body.request_type,
-        request_data: wanted.to_value()?,
+        wanted,
         reason,
         status: RequestStatus::Pending,
         required_approvals: rules.required(body.request_type, requester.team_id),
@@ -48,7 +47,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
         resolved_at: None,
     };
     let mut tx = state.repo.transaction();
-    repo::requests::create(&mut tx, &request, &wanted.subject())?;
+    repo::requests::create(&mut tx, &request, &subject(&request.wanted))?;
     let by = Principal::Employee(caller.clone());
     crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestSubmitted, event(&request, None))?;
     state.repo.transact(tx).await.map_err(|e| match e {
@@ -56,7 +55,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
             ProblemCode::DuplicateRequest,
             format!(
                 "you have an open {} request for this already; cancel it or wait for its decision",
-                request.request_type.as_str()
+                request.wanted.request_type().as_str()
             ),
         ),
         e => e.into(),

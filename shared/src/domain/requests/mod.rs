@@ -59,7 +59,7 @@ async fn decider(state: &AppState, caller: &Caller) -> Result<Decider> {
 fn event(request: &AgentRequest, comment: Option<&str>) -> Value {
     json!({
         "request_id": request.id,
-        "request_type": request.request_type,
+        "request_type": request.wanted.request_type(),
         "requester_id": request.employee_id,
         "requester_name": request.requester_name,
         "team_id": request.team_id,

@@ -1,7 +1,5 @@
 //! What the last approval creates, in the decision's transaction.
 
-use serde_json::{Value, json};
-
 use super::*;
 use crate::AppState;
 use crate::auth::{Caller, Principal};
@@ -19,8 +17,7 @@ pub(super) async fn provision(
     tx: &mut repo::Transaction,
     approver: &Caller,
     request: &AgentRequest,
-    wanted: &Wanted,
-) -> Result<Value> {
+) -> Result<Provisioned> {
     let org = approver.org_id;
     let by = Principal::Employee(approver.clone());
     let requester = employees::find(state, org, request.employee_id).await?;
@@ -34,8 +31,8 @@ pub(super) async fn provision(
         )),
         e => e,
     };
-    match wanted {
-        Wanted::Agent(a) => {
+    match &request.wanted {
+        Wanted::NewAgent(a) => {
             let agent = agent_of(state, org, a.agent_id)
                 .await?
                 .ok_or_else(|| cannot_provision("the agent is no longer in the catalog; reject the request"))?;
@@ -45,9 +42,9 @@ pub(super) async fn provision(
                     .map_err(invalid_now)?;
             configs::stage_agent_config(state, tx, &by, &requester, max, &config, &agent.name)?;
             repo::catalog::adjust_refs_at(tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
-            Ok(json!({ "agent_config_id": config.id }))
+            Ok(Provisioned::Agent { agent_config_id: config.id })
         }
-        Wanted::Mcp(m) => {
+        Wanted::NewMcp(m) => {
             let server = server_of(state, org, m.server_id)
                 .await?
                 .ok_or_else(|| cannot_provision("the MCP server is no longer in the catalog; reject the request"))?;
@@ -61,18 +58,18 @@ pub(super) async fn provision(
             let refs = if approve_here { 2 } else { 1 };
             repo::catalog::adjust_refs_at(tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), refs);
             let awaiting_credentials = credential_fields(&server.spec.connection_schema).1;
-            Ok(json!({
-                "mcp_config_id": config.config.id,
-                "server_approved_for_org": approve_here,
-                "awaiting_credentials": awaiting_credentials,
-            }))
+            Ok(Provisioned::Mcp {
+                mcp_config_id: config.config.id,
+                server_approved_for_org: approve_here,
+                awaiting_credentials,
+            })
         }
-        Wanted::Budget(b) => {
+        Wanted::IncreaseBudget(b) => {
             let before = repo::subscriptions::get(&state.repo, org).await?.ok_or(Error::NotFound("subscription"))?;
             let budget = subscriptions::check_budget(before.monthly_budget_usd + b.amount_usd)
                 .map_err(|message| cannot_provision(format!("the raised budget {message}")))?;
             subscriptions::stage_budget(state, tx, &by, &before, budget)?;
-            Ok(json!({ "monthly_budget_usd": budget }))
+            Ok(Provisioned::Budget { monthly_budget_usd: budget })
         }
     }
 }

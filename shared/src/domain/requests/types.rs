@@ -5,8 +5,8 @@ use serde::Deserialize;
 use crate::ids::TeamId;
 
 pub use agentctl_wire::requests::{
-    AgentRequest, Approval, ApprovalStatus, Cancellation, Decision, DecisionKind, NewRequest, RequestStatus,
-    RequestType, RequestView,
+    AgentRequest, AgentWanted, Approval, ApprovalStatus, BudgetWanted, Cancellation, Decision, DecisionKind, McpWanted,
+    NewRequest, Provisioned, RequestStatus, RequestType, RequestView, Wanted,
 };
 
 /// `?request_type=&team_id=` of the pending queue.
