@@ -89,15 +89,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let complete = options.clients.is_empty() && !options.dry_run;
     let known = if complete { state.etag.clone() } else { None };
     let (body, etag, fresh) = fetch(&Api::with(&session), known.as_deref()).await?;
-    // The format first: a newer bundle may not read as this one.
-    let format = body.get("format").and_then(Value::as_u64).unwrap_or_default();
-    if format != u64::from(FORMAT_VERSION) {
-        return Err(CliError::Protocol(format!(
-            "sync bundle format {format} is not the one this agentctl understands ({FORMAT_VERSION}): update agentctl"
-        )));
-    }
-    let bundle: Bundle =
-        serde_json::from_value(body.clone()).map_err(|e| CliError::Protocol(format!("the sync bundle: {e}")))?;
+    let bundle = read_bundle(&body)?;
     let rendered: Vec<Rendered> = bundle.mcp_servers.iter().map(Rendered::of).collect();
     let (home, root) = (files::home()?, files::system_root());
     let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
@@ -108,59 +100,11 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
         conflicts: vec![],
         warnings: vec![],
         budget: Some(bundle.budget.clone()),
-        env_secrets: false,
+        env_secrets: rendered.iter().any(|s| !s.env_secrets().is_empty()),
     };
-    let mut planned: Vec<(clients::FileSpec, Option<String>, Planned)> = Vec::new();
-    for client in Client::CLIENTS {
-        if !options.clients.is_empty() && !options.clients.contains(&client) {
-            continue;
-        }
-        let agent = bundle.agents.iter().find(|a| a.agent_type == client);
-        let had_files = state.files.values().any(|f| f.client == client.as_str());
-        if agent.is_none() && !had_files {
-            continue;
-        }
-        for spec in client_files(client, agent, &rendered, &tier, &mut report.warnings) {
-            let key = spec.path.display().to_string();
-            let before = files::read(&spec.path)?;
-            let previous = state.files.get(&key);
-            if agent.is_none() && matches!(spec.format, Format::Whole(_)) && previous.is_none() {
-                continue;
-            }
-            let plan = apply::plan(&spec, before.as_deref(), previous, agent.is_none())?;
-            report.conflicts.extend(plan.conflicts.iter().map(|c| format!("{key}: {c} is yours, left as it is")));
-            planned.push((spec, before, plan));
-        }
-    }
-    report.env_secrets = rendered.iter().any(|s| !s.env_secrets().is_empty());
-
+    let planned = plan(options, &bundle, &rendered, &tier, &state, &mut report)?;
     for (spec, before, plan) in planned {
-        let key = spec.path.display().to_string();
-        let unchanged = plan.after == before;
-        let action = match (&plan.after, unchanged, options.dry_run) {
-            (_, true, _) => "unchanged",
-            (Some(_), false, false) if !fresh => "restored",
-            (Some(_), false, false) => "written",
-            (Some(_), false, true) => "would write",
-            (None, false, false) => "removed",
-            (None, false, true) => "would remove",
-        };
-        let diff = (options.dry_run && !unchanged).then(|| {
-            let (old, new) = (before.as_deref().unwrap_or(""), plan.after.as_deref().unwrap_or(""));
-            similar::TextDiff::from_lines(old, new).unified_diff().header(&key, &key).to_string()
-        });
-        if !options.dry_run && !unchanged {
-            match &plan.after {
-                Some(text) => files::write(&spec.path, text, spec.private, true)?,
-                None => files::remove(&spec.path)?,
-            }
-        }
-        if plan.state.parts.is_empty() {
-            state.files.remove(&key);
-        } else {
-            state.files.insert(key, plan.state);
-        }
-        report.files.push(FileOutcome { client: spec.client, path: spec.path, action, diff });
+        report.files.push(carry_out(spec, before, plan, options.dry_run, fresh, &mut state)?);
     }
     if options.dry_run {
         return Ok(report);
@@ -176,6 +120,92 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     state.budget = report.budget.clone();
     state.save(options.system)?;
     Ok(report)
+}
+
+/// The bundle of a body, once its format is this agentctl's (a newer bundle may not read
+/// as this one).
+fn read_bundle(body: &Value) -> Result<Bundle, CliError> {
+    let format = body.get("format").and_then(Value::as_u64).unwrap_or_default();
+    if format != u64::from(FORMAT_VERSION) {
+        return Err(CliError::Protocol(format!(
+            "sync bundle format {format} is not the one this agentctl understands ({FORMAT_VERSION}): update agentctl"
+        )));
+    }
+    serde_json::from_value(body.clone()).map_err(|e| CliError::Protocol(format!("the sync bundle: {e}")))
+}
+
+/// One file's plan: its spec, what it holds now, what it will hold.
+type FilePlan = (clients::FileSpec, Option<String>, Planned);
+
+/// What every selected client's files become; conflicts and warnings go to the report.
+fn plan(
+    options: &Options,
+    bundle: &Bundle,
+    rendered: &[Rendered],
+    tier: &Tier,
+    state: &State,
+    report: &mut Report,
+) -> Result<Vec<FilePlan>, CliError> {
+    let mut planned = Vec::new();
+    for client in Client::CLIENTS {
+        if !options.clients.is_empty() && !options.clients.contains(&client) {
+            continue;
+        }
+        let agent = bundle.agents.iter().find(|a| a.agent_type == client);
+        let had_files = state.files.values().any(|f| f.client == client.as_str());
+        if agent.is_none() && !had_files {
+            continue;
+        }
+        for spec in client_files(client, agent, rendered, tier, &mut report.warnings) {
+            let key = spec.path.display().to_string();
+            let before = files::read(&spec.path)?;
+            let previous = state.files.get(&key);
+            if agent.is_none() && matches!(spec.format, Format::Whole(_)) && previous.is_none() {
+                continue;
+            }
+            let plan = apply::plan(&spec, before.as_deref(), previous, agent.is_none())?;
+            report.conflicts.extend(plan.conflicts.iter().map(|c| format!("{key}: {c} is yours, left as it is")));
+            planned.push((spec, before, plan));
+        }
+    }
+    Ok(planned)
+}
+
+/// Writes (or in a dry run, diffs) one planned file and records it in the state.
+fn carry_out(
+    spec: clients::FileSpec,
+    before: Option<String>,
+    plan: Planned,
+    dry_run: bool,
+    fresh: bool,
+    state: &mut State,
+) -> Result<FileOutcome, CliError> {
+    let key = spec.path.display().to_string();
+    let unchanged = plan.after == before;
+    let action = match (&plan.after, unchanged, dry_run) {
+        (_, true, _) => "unchanged",
+        (Some(_), false, false) if !fresh => "restored",
+        (Some(_), false, false) => "written",
+        (Some(_), false, true) => "would write",
+        (None, false, false) => "removed",
+        (None, false, true) => "would remove",
+    };
+    let diff = (dry_run && !unchanged).then(|| {
+        let (old, new) = (before.as_deref().unwrap_or(""), plan.after.as_deref().unwrap_or(""));
+        similar::TextDiff::from_lines(old, new).unified_diff().header(&key, &key).to_string()
+    });
+    if !dry_run && !unchanged {
+        match &plan.after {
+            Some(text) => files::write(&spec.path, text, spec.private, true)?,
+            None => files::remove(&spec.path)?,
+        }
+    }
+    if plan.state.parts.is_empty() {
+        state.files.remove(&key);
+    } else {
+        state.files.insert(key, plan.state);
+    }
+    Ok(FileOutcome { client: spec.client, path: spec.path, action, diff })
 }
 
 /// The files `client` gets from a bundle: its agent's settings and policies and the MCP
