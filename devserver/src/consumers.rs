@@ -15,23 +15,23 @@ const RETRY_AFTER_SECONDS: i32 = 2;
 /// Pause between empty receives (no long polling: the emulator serves one request at a time).
 const IDLE: Duration = Duration::from_millis(150);
 
-/// Starts the consumers of the queues the configuration names.
-pub fn spawn(state: AppState) {
+/// Starts the consumers of the queues the configuration names, receiving with `sqs` (as
+/// Lambda's event source mappings do, outside the functions).
+pub fn spawn(state: AppState, sqs: aws_sdk_sqs::Client) {
     if let Some(url) = state.config.sync_queue_url.clone() {
-        tokio::spawn(poll(state.clone(), url, agentctl_shared::domain::sync::record_message));
+        tokio::spawn(poll(state.clone(), sqs.clone(), url, agentctl_shared::domain::sync::record_message));
     }
     if let Some(url) = state.config.usage_queue_url.clone() {
-        tokio::spawn(poll(state, url, agentctl_shared::domain::usage::handle_message));
+        tokio::spawn(poll(state, sqs, url, agentctl_shared::domain::usage::handle_message));
     }
 }
 
-async fn poll<F>(state: AppState, url: String, handle: F)
+async fn poll<F>(state: AppState, sqs: aws_sdk_sqs::Client, url: String, handle: F)
 where
     F: AsyncFn(&AppState, &str) -> agentctl_shared::Result<()>,
 {
     loop {
-        let received = state
-            .sqs
+        let received = sqs
             .receive_message()
             .queue_url(&url)
             .max_number_of_messages(10)
@@ -74,7 +74,7 @@ where
             })
             .collect();
         if !done.is_empty()
-            && let Err(e) = state.sqs.delete_message_batch().queue_url(&url).set_entries(Some(done)).send().await
+            && let Err(e) = sqs.delete_message_batch().queue_url(&url).set_entries(Some(done)).send().await
         {
             tracing::warn!(queue = %url, error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "delete failed");
         }

@@ -49,7 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             demo.sessions.iter().map(|(role, token)| (role.to_string(), token.clone().into())).collect();
         write_private(std::path::Path::new(&path), &serde_json::Value::Object(sessions).to_string())?;
     }
-    devserver::consumers::spawn(state.clone());
+    devserver::consumers::spawn(state.clone(), aws_sdk_sqs::Client::new(&sdk));
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let url = format!("http://{}", listener.local_addr()?);

@@ -3,6 +3,7 @@
 //! Mapped to an RFC 9457 problem+json response in exactly one place
 //! ([`crate::http::problem`]). Internal causes are logged there, never sent to the client.
 
+use crate::queue::QueueError;
 use crate::repo::StoreError;
 use crate::validate::FieldError;
 
@@ -50,6 +51,15 @@ impl Error {
 
     pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(e.into())
+    }
+}
+
+impl From<QueueError> for Error {
+    fn from(e: QueueError) -> Self {
+        match e {
+            QueueError::NotConfigured(_) => Self::Internal(Box::new(e)),
+            QueueError::Unavailable(..) => Self::Unavailable(Box::new(e)),
+        }
     }
 }
 

@@ -23,6 +23,7 @@ pub mod lambda;
 pub mod money;
 pub mod pagination;
 pub mod policy;
+pub mod queue;
 pub mod repo;
 pub mod roles;
 pub mod state;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::config::{Config, ConfigError};
 use crate::domain::usage::SpendCapCache;
+use crate::queue::Queues;
 use crate::repo::Repository;
 use crate::roles::RoleCache;
 use crate::vault::Vault;
@@ -14,7 +15,7 @@ pub struct AppState {
     pub repo: Repository,
     pub roles: RoleCache,
     pub vault: Vault,
-    pub sqs: aws_sdk_sqs::Client,
+    pub queues: Queues,
     /// The usage processor's spend caps, cached for a minute.
     pub spend_caps: SpendCapCache,
 }
@@ -29,13 +30,13 @@ impl AppState {
     pub fn with_dynamodb(config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_sdk_dynamodb::Client) -> Self {
         let repo = Repository::new(dynamodb, config.table_name.as_str());
         let vault = Vault::new(aws_sdk_kms::Client::new(sdk), config.kms_key_id.clone());
-        let sqs = aws_sdk_sqs::Client::new(sdk);
+        let queues = Queues::new(aws_sdk_sqs::Client::new(sdk), &config);
         Self {
             config: Arc::new(config),
             repo,
             roles: RoleCache::default(),
             vault,
-            sqs,
+            queues,
             spend_caps: SpendCapCache::default(),
         }
     }

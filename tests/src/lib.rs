@@ -86,7 +86,7 @@ impl TestApp {
         // The authorizer and the queue consumers are functions of their own, with clients
         // of their own: `requests` counts only the HTTP functions'.
         let uncounted = with_faults(AppState::with_dynamodb(config.clone(), sdk, dynamodb(false)));
-        devserver::consumers::spawn(uncounted.clone());
+        devserver::consumers::spawn(uncounted.clone(), aws_sdk_sqs::Client::new(sdk));
         let state = with_faults(AppState::with_dynamodb(config, sdk, dynamodb(true)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());

@@ -43,6 +43,7 @@ use crate::domain::policies::Subject;
 use crate::domain::subscriptions::BudgetState;
 use crate::error::{Error, Result};
 use crate::ids::{ActivityId, AgentConfigId, EmployeeId, McpConfigId, OrgId};
+use crate::queue::Queue;
 use crate::repo;
 use crate::repo::syncsets::{Scope, Stamp};
 use crate::time::Timestamp;
@@ -248,7 +249,6 @@ const RECORD_VERSION: u32 = 1;
 
 /// Queues the record of a delivered bundle.
 async fn enqueue(state: &AppState, caller: &Caller, bundle: &Bundle) -> Result<()> {
-    let url = state.config.sync_queue_url.as_deref().ok_or_else(|| Error::internal("SYNC_QUEUE_URL is not set"))?;
     let record = SyncRecord {
         v: RECORD_VERSION,
         id: ActivityId::new(),
@@ -260,15 +260,7 @@ async fn enqueue(state: &AppState, caller: &Caller, bundle: &Bundle) -> Result<(
     };
     let body = serde_json::to_string(&record).expect("records serialize");
     // Not recorded, not delivered: the client retries (503) rather than a sync going unrecorded.
-    state
-        .sqs
-        .send_message()
-        .queue_url(url)
-        .message_body(body)
-        .send()
-        .await
-        .map_err(|e| Error::Unavailable(e.into()))?;
-    Ok(())
+    Ok(state.queues.send(Queue::Sync, body).await?)
 }
 
 /// The sync recorder's work for one queue message.

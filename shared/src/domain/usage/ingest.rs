@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::AppState;
 use crate::error::{Error, Result};
+use crate::queue::Queue;
 
 /// `POST /v1/usage`: up to 100 events.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -57,35 +58,11 @@ pub async fn submit(state: &AppState, caller: &crate::auth::Caller, batch: Usage
     Ok(Accepted { accepted: events.len(), event_ids: events.into_iter().map(|e| e.event_id).collect() })
 }
 
-/// Puts valid events on the usage queue, 10 per SendMessageBatch. A failure fails the
-/// whole call: retrying it is safe, events count once per event id.
+/// Puts valid events on the usage queue. A failure fails the whole call: retrying it is
+/// safe, events count once per event id.
 pub async fn enqueue(state: &AppState, events: &[UsageEvent]) -> Result<()> {
-    let url = state.config.usage_queue_url.as_deref().ok_or_else(|| Error::internal("USAGE_QUEUE_URL is not set"))?;
-    for chunk in events.chunks(10) {
-        let entries = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, event)| {
-                aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .message_body(wire(event).to_string())
-                    .build()
-                    .map_err(Error::internal)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let out = state
-            .sqs
-            .send_message_batch()
-            .queue_url(url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .map_err(|e| Error::Unavailable(e.into()))?;
-        if !out.failed.is_empty() {
-            return Err(Error::Unavailable(format!("{} events could not be queued; retry", out.failed.len()).into()));
-        }
-    }
-    Ok(())
+    let bodies = events.iter().map(|event| wire(event).to_string()).collect();
+    Ok(state.queues.send_all(Queue::Usage, bodies).await?)
 }
 
 /// The queue message of a valid event (format version 1).

@@ -2,7 +2,6 @@
 //! spending in one transaction), or rejected to the dead-letter queue.
 
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::spend_caps::check_spend_cap;
 use super::*;
@@ -138,7 +137,7 @@ async fn reject(state: &AppState, body: &str, reason: &str) -> Result<()> {
     tracing::warn!(reason, "usage event rejected");
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let field = |name: &str| parsed.as_ref().and_then(|p| p.get(name)).and_then(Value::as_str).map(str::to_string);
-    let org = field("org_id").and_then(|o| o.parse::<Uuid>().ok()).map(OrgId);
+    let org = field("org_id").and_then(|o| o.parse::<OrgId>().ok());
     if let Some(org) = org
         && repo::organizations::get(&state.repo, org).await?.is_some()
     {
@@ -155,22 +154,5 @@ async fn reject(state: &AppState, body: &str, reason: &str) -> Result<()> {
             Err(e) => return Err(e.into()),
         }
     }
-    let Some(dlq) = state.config.usage_dlq_url.as_deref() else {
-        return Err(Error::internal("USAGE_DLQ_URL is not set"));
-    };
-    let reason_attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(reason.chars().take(1000).collect::<String>())
-        .build()
-        .map_err(Error::internal)?;
-    state
-        .sqs
-        .send_message()
-        .queue_url(dlq)
-        .message_body(body)
-        .message_attributes("rejection_reason", reason_attribute)
-        .send()
-        .await
-        .map_err(|e| Error::Unavailable(e.into()))?;
-    Ok(())
+    Ok(state.queues.dead_letter(body, reason).await?)
 }
