@@ -247,7 +247,7 @@ fn generated(
         period_end: at,
         metadata: None,
     };
-    (new.validate(None, &Utc::now()).expect("a valid event"), person, config)
+    (usage::validate(new, None, &Utc::now()).expect("a valid event"), person, config)
 }
 
 async fn bulk_load(state: &AppState, org: OrgId, people: &[Person], records: usize, days: u64) -> Result<(), BoxError> {

@@ -1,172 +1,38 @@
 //! Activity log entries: one per state change, written in the same transaction as the
-//! change itself. The read API arrives with the employee configurations; entries start now.
+//! change itself (the types are the wire crate's; the constructors stamp the time here).
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::Principal;
 use crate::ids::{ActivityId, EmployeeId, OrgId};
-use chrono::{DateTime, Utc};
 
-/// Every event type, with the category it is filed under.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub enum EventType {
-    #[serde(rename = "org.created")]
-    OrgCreated,
-    #[serde(rename = "org.updated")]
-    OrgUpdated,
-    #[serde(rename = "subscription.updated")]
-    SubscriptionUpdated,
-    #[serde(rename = "team.created")]
-    TeamCreated,
-    #[serde(rename = "team.updated")]
-    TeamUpdated,
-    #[serde(rename = "team.deleted")]
-    TeamDeleted,
-    #[serde(rename = "employee.created")]
-    EmployeeCreated,
-    #[serde(rename = "employee.updated")]
-    EmployeeUpdated,
-    #[serde(rename = "employee.deactivated")]
-    EmployeeDeactivated,
-    #[serde(rename = "employee.deleted")]
-    EmployeeDeleted,
-    #[serde(rename = "enrollment.issued")]
-    EnrollmentIssued,
-    #[serde(rename = "session.created")]
-    SessionCreated,
-    #[serde(rename = "session.revoked")]
-    SessionRevoked,
-    #[serde(rename = "catalog.created")]
-    CatalogCreated,
-    #[serde(rename = "catalog.updated")]
-    CatalogUpdated,
-    #[serde(rename = "catalog.deleted")]
-    CatalogDeleted,
-    #[serde(rename = "mcp.approved")]
-    McpApproved,
-    #[serde(rename = "mcp.revoked")]
-    McpRevoked,
-    #[serde(rename = "policy.attached")]
-    PolicyAttached,
-    #[serde(rename = "policy.detached")]
-    PolicyDetached,
-    #[serde(rename = "agent.installed")]
-    AgentInstalled,
-    #[serde(rename = "agent.updated")]
-    AgentUpdated,
-    #[serde(rename = "agent.removed")]
-    AgentRemoved,
-    #[serde(rename = "mcp.configured")]
-    McpConfigured,
-    #[serde(rename = "mcp.updated")]
-    McpUpdated,
-    #[serde(rename = "mcp.removed")]
-    McpRemoved,
-    #[serde(rename = "mcp.credentials_rotated")]
-    McpCredentialsRotated,
-    #[serde(rename = "mcp.credentials_removed")]
-    McpCredentialsRemoved,
-    #[serde(rename = "config.synced")]
-    ConfigSynced,
-    /// A usage event that can never be applied (its reason in the payload).
-    #[serde(rename = "usage.rejected")]
-    UsageRejected,
-    /// Spending crossed 50, 80 or 100% of the monthly budget (once per period each).
-    #[serde(rename = "budget.threshold_crossed")]
-    BudgetThresholdCrossed,
-    /// An employee's spending reached their policies' monthly spend cap (once a month).
-    #[serde(rename = "budget.spend_cap_reached")]
-    SpendCapReached,
-    /// An employee filed a request (agent, MCP server, budget).
-    #[serde(rename = "request.submitted")]
-    RequestSubmitted,
-    /// An approver approved a request that needs more approvals.
-    #[serde(rename = "request.approval_recorded")]
-    RequestApprovalRecorded,
-    /// The last approval needed: the request is approved and what it asked is provisioned.
-    #[serde(rename = "request.approved")]
-    RequestApproved,
-    #[serde(rename = "request.rejected")]
-    RequestRejected,
-    #[serde(rename = "request.cancelled")]
-    RequestCancelled,
+pub use agentctl_wire::activity::{ActivityEntry, Actor, EventType};
+
+/// An entry of what `by` did, now.
+pub fn entry(org_id: OrgId, by: &Principal, event_type: EventType, payload: Value) -> ActivityEntry {
+    let (actor, employee_id) = match by {
+        Principal::Platform => (Actor::Platform, None),
+        Principal::Employee(c) => (Actor::Employee, Some(c.employee_id)),
+    };
+    entry_by(org_id, actor, employee_id, event_type, payload)
 }
 
-impl EventType {
-    pub fn category(self) -> &'static str {
-        use EventType::*;
-        match self {
-            OrgCreated | OrgUpdated | SubscriptionUpdated => "organization",
-            TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated | EmployeeDeactivated
-            | EmployeeDeleted => "directory",
-            EnrollmentIssued | SessionCreated | SessionRevoked => "auth",
-            CatalogCreated | CatalogUpdated | CatalogDeleted | McpApproved | McpRevoked => "catalog",
-            PolicyAttached | PolicyDetached => "policy",
-            AgentInstalled
-            | AgentUpdated
-            | AgentRemoved
-            | McpConfigured
-            | McpUpdated
-            | McpRemoved
-            | McpCredentialsRotated
-            | McpCredentialsRemoved
-            | ConfigSynced => "config",
-            UsageRejected | BudgetThresholdCrossed | SpendCapReached => "usage",
-            RequestSubmitted | RequestApprovalRecorded | RequestApproved | RequestRejected | RequestCancelled => {
-                "approval"
-            }
-        }
-    }
-}
-
-/// Who did it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Actor {
-    Platform,
-    Employee,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ActivityEntry {
-    pub id: ActivityId,
-    pub org_id: OrgId,
-    pub actor: Actor,
-    /// The employee who caused the event (absent for the platform operator).
-    pub employee_id: Option<EmployeeId>,
-    pub event_type: EventType,
-    pub event_category: String,
-    /// What changed. Never holds secrets.
-    pub payload: Value,
-    pub created_at: DateTime<Utc>,
-}
-
-impl ActivityEntry {
-    pub fn new(org_id: OrgId, by: &Principal, event_type: EventType, payload: Value) -> Self {
-        let (actor, employee_id) = match by {
-            Principal::Platform => (Actor::Platform, None),
-            Principal::Employee(c) => (Actor::Employee, Some(c.employee_id)),
-        };
-        Self::by(org_id, actor, employee_id, event_type, payload)
-    }
-
-    pub fn by(
-        org_id: OrgId,
-        actor: Actor,
-        employee_id: Option<EmployeeId>,
-        event_type: EventType,
-        payload: Value,
-    ) -> Self {
-        Self {
-            id: ActivityId::new(),
-            org_id,
-            actor,
-            employee_id,
-            event_type,
-            event_category: event_type.category().to_string(),
-            payload,
-            created_at: crate::time::now(),
-        }
+/// An entry of what `actor` (and `employee_id`) did, now.
+pub fn entry_by(
+    org_id: OrgId,
+    actor: Actor,
+    employee_id: Option<EmployeeId>,
+    event_type: EventType,
+    payload: Value,
+) -> ActivityEntry {
+    ActivityEntry {
+        id: ActivityId::new(),
+        org_id,
+        actor,
+        employee_id,
+        event_type,
+        event_category: event_type.category().to_string(),
+        payload,
+        created_at: crate::time::now(),
     }
 }

@@ -6,13 +6,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
 use crate::repo::{Repository, StoreError};
 
-pub use agentctl_wire::roles::{Permission, RoleName};
+pub use agentctl_wire::roles::{Permission, Role, RoleName};
 use strum::VariantArray;
 
 /// Bump when the default permissions change, so deployed tables get them.
@@ -35,16 +33,6 @@ pub fn default_permissions(role: RoleName) -> BTreeSet<Permission> {
         RoleName::Manager => read.into_iter().chain([EmployeesRead, PoliciesRead, UsageRead, RequestsDecide]).collect(),
         RoleName::Member => read.into_iter().collect(),
     }
-}
-
-/// A role as stored and listed.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Role {
-    pub id: crate::ids::RoleId,
-    pub name: RoleName,
-    pub description: String,
-    pub permissions: BTreeSet<Permission>,
-    pub created_at: DateTime<Utc>,
 }
 
 /// A process-local copy of the role table, refreshed every few minutes. Roles are

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{AgentId, McpCategoryId, McpServerId, OrgId};
+use crate::ids::{AgentId, EmployeeId, McpCategoryId, McpServerId, OrgId, ToolId};
 
 /// One kind of catalog entry: what its id is.
 pub trait Kind {
@@ -25,14 +25,14 @@ pub trait Kind {
         + 'static;
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// Curated by the platform operator, visible to every organization when public.
-    Global,
-    /// Private to one organization.
-    Org,
+wire_enum! {
+    "snake_case",
+    pub enum Scope {
+        /// Curated by the platform operator, visible to every organization when public.
+        Global,
+        /// Private to one organization.
+        Org,
+    }
 }
 
 /// A catalog entry of any kind.
@@ -59,35 +59,19 @@ pub struct Entry<S: Kind> {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Which local tool an agent is, so `agentctl sync` knows which files to write.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum AgentType {
-    ClaudeCode,
-    Cursor,
-    Vscode,
-    Windsurf,
-    GeminiCli,
-    Codex,
-    /// Any other agent: managed and metered, but no local files are written.
-    Other,
+wire_enum! {
+    /// Which local tool an agent is, so `agentctl sync` knows which files to write.
+    "kebab-case",
+    pub enum AgentType {
+        ClaudeCode,
+        Cursor,
+        Vscode,
+        Windsurf,
+        GeminiCli,
+        Codex,
+        /// Any other agent: managed and metered, but no local files are written.
+        Other,
+    }
 }
 
 impl AgentType {
@@ -116,16 +100,16 @@ impl Kind for AgentSpec {
     type Id = AgentId;
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Transport {
-    /// A local process (`command` + `args`).
-    Stdio,
-    /// Streamable HTTP at `url`.
-    Http,
-    /// Server-sent events at `url` (not every client supports it).
-    Sse,
+wire_enum! {
+    "snake_case",
+    pub enum Transport {
+        /// A local process (`command` + `args`).
+        Stdio,
+        /// Streamable HTTP at `url`.
+        Http,
+        /// Server-sent events at `url` (not every client supports it).
+        Sse,
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -156,4 +140,179 @@ pub struct McpServerSpec {
 
 impl Kind for McpServerSpec {
     type Id = McpServerId;
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAgent {
+    pub name: String,
+    pub description: Option<String>,
+    /// Global entries only: hide from organizations until true (default true).
+    pub is_public: Option<bool>,
+    #[serde(rename = "type")]
+    pub agent_type: AgentType,
+    pub provider: String,
+    pub default_config: Option<Value>,
+    pub config_schema: Option<Value>,
+    pub capabilities: Option<Vec<String>>,
+    pub llm_provider: Option<String>,
+    pub llm_model: Option<String>,
+}
+
+/// A tool linked to an agent, with per-link configuration (the seed's agent_tools).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentTool {
+    pub agent_id: AgentId,
+    pub tool_id: ToolId,
+    pub tool_name: String,
+    /// The tool's owner (absent: a global tool).
+    pub tool_org_id: Option<OrgId>,
+    /// The organization that linked it (absent: the platform, for every organization).
+    pub org_id: Option<OrgId>,
+    pub config: Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LinkTool {
+    /// Per-link configuration (JSON object), e.g. which commands a shell tool may run.
+    pub config: Option<Value>,
+}
+
+wire_enum! {
+    "snake_case",
+    pub enum ToolType {
+        Fs,
+        Git,
+        Http,
+        Shell,
+        Docker,
+        Browser,
+        Database,
+        Search,
+        Other,
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ToolSpec {
+    #[serde(rename = "type")]
+    pub tool_type: ToolType,
+    /// JSON Schema of the tool's input.
+    pub schema: Value,
+    /// Using the tool needs a manager's approval.
+    pub requires_approval: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewTool {
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: Option<bool>,
+    #[serde(rename = "type")]
+    pub tool_type: ToolType,
+    /// JSON Schema of the tool's input (default: any object).
+    pub schema: Option<Value>,
+    pub requires_approval: Option<bool>,
+}
+
+impl Kind for ToolSpec {
+    type Id = crate::ids::ToolId;
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct McpCategorySpec {}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewMcpCategory {
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: Option<bool>,
+}
+
+impl Kind for McpCategorySpec {
+    type Id = crate::ids::McpCategoryId;
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewMcpServer {
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: Option<bool>,
+    pub provider: String,
+    pub version: String,
+    pub transport: Transport,
+    pub command: Option<String>,
+    /// May hold `${field}` placeholders of connection fields, filled in at sync.
+    pub args: Option<Vec<String>>,
+    /// Values may hold `${field}` placeholders.
+    pub env: Option<BTreeMap<String, String>>,
+    pub url: Option<String>,
+    /// Values may hold `${field}` placeholders (e.g. `Bearer ${token}`).
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Default: no connection parameters.
+    pub connection_schema: Option<Value>,
+    pub capabilities: Option<Vec<String>>,
+    pub category_id: Option<McpCategoryId>,
+}
+
+/// An MCP server as an organization sees it.
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct McpServer {
+    #[serde(flatten)]
+    pub entry: Entry<McpServerSpec>,
+    /// Approved for the caller's organization (absent for the platform operator).
+    pub is_approved: Option<bool>,
+}
+
+/// A server's approval by one organization: `ORG#o` / `MCPAPPROVAL#<server id>`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct McpApproval {
+    pub server_id: McpServerId,
+    pub org_id: OrgId,
+    /// The server's owner: absent for a global server.
+    pub server_org_id: Option<OrgId>,
+    pub approved_by: EmployeeId,
+    pub approved_at: DateTime<Utc>,
+}
+
+/// `GET` list parameters of the catalogs.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct CatalogQuery {
+    /// `org` or `global`; both when absent.
+    pub scope: Option<Scope>,
+    /// Agents and tools: the type.
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", param(rename = "type"))]
+    pub kind: Option<String>,
+    /// Agents and MCP servers: the provider.
+    pub provider: Option<String>,
+    /// MCP servers: the category id.
+    pub category_id: Option<McpCategoryId>,
+    /// MCP servers: approved (or not) for the caller's organization.
+    pub approved: Option<bool>,
+    /// Policies: the policy type.
+    pub policy_type: Option<String>,
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }

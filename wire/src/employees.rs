@@ -1,31 +1,19 @@
 //! Employees as the API shows them.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::ids::{EmployeeId, OrgId, RoleId, TeamId};
 use crate::roles::RoleName;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum EmployeeStatus {
-    Active,
-    Suspended,
-    Deactivated,
+wire_enum! {
+    "snake_case",
+    pub enum EmployeeStatus {
+        Active,
+        Suspended,
+        Deactivated,
+    }
 }
 
 impl EmployeeStatus {
@@ -67,4 +55,61 @@ pub struct Employee {
     pub sessions_revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewEmployee {
+    pub email: String,
+    pub full_name: String,
+    /// Defaults to `member`.
+    #[serde(default)]
+    pub role: Option<RoleName>,
+    #[serde(default)]
+    pub team_id: Option<TeamId>,
+    #[serde(default)]
+    pub preferences: Option<Value>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EmployeePatch {
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub role: Option<RoleName>,
+    /// A team id, or `null` to take the employee out of their team.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid, nullable))]
+    pub team_id: Option<Option<TeamId>>,
+    pub status: Option<EmployeeStatus>,
+    pub preferences: Option<Value>,
+}
+
+/// `GET /v1/employees` filters and page.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct EmployeeQuery {
+    pub team_id: Option<TeamId>,
+    pub status: Option<EmployeeStatus>,
+    pub role: Option<RoleName>,
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesUpdate {
+    pub preferences: Value,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }

@@ -6,12 +6,32 @@
 //! The crate depends on serde and the value types only (no AWS SDK, no HTTP), so every
 //! client can use it. The `openapi` feature adds the OpenAPI schemas the server publishes.
 
+/// A unit enum named on the wire: serde and strum take their names from the one case
+/// given (`"snake_case"`, `"kebab-case"`), so [`Name::as_str`], `Display` and `FromStr`
+/// agree with the JSON; every variant list is [`strum::VariantArray::VARIANTS`].
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $case:literal, $vis:vis enum $name:ident $body:tt) => {
+        $(#[$meta])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+            strum::IntoStaticStr, strum::EnumString, strum::Display, strum::VariantArray,
+        )]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = $case)]
+        #[strum(serialize_all = $case)]
+        $vis enum $name $body
+    };
+}
+
+pub mod activity;
+pub mod analytics;
 pub mod bundle;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
 pub mod ids;
 pub mod money;
+pub mod organizations;
 pub mod page;
 pub mod policy;
 pub mod problem;
@@ -19,7 +39,9 @@ pub mod requests;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;
+pub mod teams;
 pub mod text;
+pub mod usage;
 
 /// The wire name of an enum variant (its serde name; strum derives both from one
 /// `rename_all`).

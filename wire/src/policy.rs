@@ -6,88 +6,76 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalog::AgentType;
-use crate::ids::{AgentId, EmployeeId, PolicyId, TeamId};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::catalog::{AgentType, Kind};
+use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId, TeamId};
 use crate::money::Usd;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-    strum::EnumString,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum PolicyType {
-    /// Paths the agent may (allow) or may not (deny) read and write.
-    Filesystem,
-    /// Shell command patterns the agent may not run.
-    Shell,
-    /// Network domains the agent may (allow) or may not (deny) reach.
-    Network,
-    /// At most `max` of a metric per window, e.g. 100 LLM calls an hour.
-    RateLimit,
-    /// The LLM models allowed.
-    Models,
-    /// Tools allowed, denied, or needing approval.
-    Tools,
-    /// MCP servers allowed or denied (by catalog name).
-    McpServers,
-    /// Per-employee monthly spend cap in USD.
-    SpendCap,
+wire_enum! {
+    "snake_case",
+    pub enum PolicyType {
+        /// Paths the agent may (allow) or may not (deny) read and write.
+        Filesystem,
+        /// Shell command patterns the agent may not run.
+        Shell,
+        /// Network domains the agent may (allow) or may not (deny) reach.
+        Network,
+        /// At most `max` of a metric per window, e.g. 100 LLM calls an hour.
+        RateLimit,
+        /// The LLM models allowed.
+        Models,
+        /// Tools allowed, denied, or needing approval.
+        Tools,
+        /// MCP servers allowed or denied (by catalog name).
+        McpServers,
+        /// Per-employee monthly spend cap in USD.
+        SpendCap,
+    }
 }
 
-/// What happens when a rule matches. Combined rules take the highest severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Recorded only.
-    Info,
-    /// The user is warned or asked to confirm (Claude Code `ask`).
-    Warn,
-    /// Refused.
-    Block,
+wire_enum! {
+    /// What happens when a rule matches. Combined rules take the highest severity.
+    "snake_case",
+    pub enum Severity {
+        /// Recorded only.
+        Info,
+        /// The user is warned or asked to confirm (Claude Code `ask`).
+        Warn,
+        /// Refused.
+        Block,
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    LlmCalls,
-    LlmTokens,
-    ToolCalls,
-    McpCalls,
+wire_enum! {
+    "snake_case",
+    pub enum Metric {
+        LlmCalls,
+        LlmTokens,
+        ToolCalls,
+        McpCalls,
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Window {
-    Minute,
-    Hour,
-    Day,
+wire_enum! {
+    "snake_case",
+    pub enum Window {
+        Minute,
+        Hour,
+        Day,
+    }
 }
 
-/// Where a policy is attached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Agent,
-    Org,
-    Team,
-    Employee,
+wire_enum! {
+    /// Where a policy is attached.
+    "snake_case",
+    pub enum Level {
+        Agent,
+        Org,
+        Team,
+        Employee,
+    }
 }
 
 /// A policy an effective entry comes from.
@@ -171,28 +159,28 @@ impl Effective {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Mechanism {
-    /// Written into the client's configuration, which refuses what the rule forbids.
-    ClientConfig,
-    /// Needs a gateway between the client and the LLM provider.
-    Gateway,
-    /// Checked against usage events after the fact; acted on at the next sync.
-    Monitored,
+wire_enum! {
+    "snake_case",
+    pub enum Mechanism {
+        /// Written into the client's configuration, which refuses what the rule forbids.
+        ClientConfig,
+        /// Needs a gateway between the client and the LLM provider.
+        Gateway,
+        /// Checked against usage events after the fact; acted on at the next sync.
+        Monitored,
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Support {
-    /// The client enforces the rule (binding when written to its admin-managed tier).
-    Enforced,
-    /// The client covers part of the rule (e.g. only its own fetch tool, not shell commands).
-    Partial,
-    /// The client cannot express the rule.
-    None,
+wire_enum! {
+    "snake_case",
+    pub enum Support {
+        /// The client enforces the rule (binding when written to its admin-managed tier).
+        Enforced,
+        /// The client covers part of the rule (e.g. only its own fetch tool, not shell commands).
+        Partial,
+        /// The client cannot express the rule.
+        None,
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -243,4 +231,73 @@ pub struct EffectivePolicies {
     pub effective: Effective,
     /// Changes whenever anything in this set changes (an ETag for caches and sync).
     pub digest: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicySpec {
+    pub policy_type: PolicyType,
+    /// The type's rules (see the policy types in the API docs).
+    pub rules: Value,
+    pub severity: Severity,
+    /// Derived from the type: where the rule can actually be enforced.
+    #[serde(default, skip_deserializing)]
+    pub enforcement: Option<Enforcement>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewPolicy {
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: Option<bool>,
+    pub policy_type: PolicyType,
+    /// Rules of the policy type, e.g. `{"deny": ["/etc/**"]}` for `filesystem`.
+    pub rules: Value,
+    pub severity: Severity,
+}
+
+impl Kind for PolicySpec {
+    type Id = crate::ids::PolicyId;
+}
+
+/// A policy attached somewhere (the seed's agent_policies, team_policies and the
+/// organization-wide and employee attachments).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicyLink {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub id: Uuid,
+    pub level: Level,
+    /// The organization that attached it (absent: the platform, on a global agent).
+    pub org_id: Option<OrgId>,
+    /// Agent, team or employee id (absent at the organization level).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub target_id: Option<Uuid>,
+    pub policy_id: PolicyId,
+    /// The policy's owner (absent: a global policy).
+    pub policy_org_id: Option<OrgId>,
+    pub policy_name: String,
+    /// Team level: replacements of the policy's rule fields for the team's members.
+    pub overrides: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AttachRequest {
+    /// Team attachments only: an object of rule fields that replace the policy's own.
+    pub overrides: Option<Value>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct EffectiveQuery {
+    /// Include the policies attached to this agent catalog entry.
+    pub agent_id: Option<AgentId>,
 }

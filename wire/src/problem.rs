@@ -3,66 +3,54 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A problem's stable, machine-readable code (also the last segment of its `type`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ProblemCode {
-    // 4xx and 5xx of any request.
-    /// 422: fields are invalid (`errors` lists them).
-    Validation,
-    BadRequest,
-    UnsupportedMediaType,
-    PayloadTooLarge,
-    NotFound,
-    Unauthenticated,
-    Forbidden,
-    /// 403 of the local stand-in for API Gateway's authorizer: the token is refused.
-    TokenRejected,
-    /// 503: retry after `Retry-After`.
-    Unavailable,
-    Internal,
+wire_enum! {
+    /// A problem's stable, machine-readable code (also the last segment of its `type`).
+    "snake_case",
+    pub enum ProblemCode {
+        // 4xx and 5xx of any request.
+        /// 422: fields are invalid (`errors` lists them).
+        Validation,
+        BadRequest,
+        UnsupportedMediaType,
+        PayloadTooLarge,
+        NotFound,
+        Unauthenticated,
+        Forbidden,
+        /// 403 of the local stand-in for API Gateway's authorizer: the token is refused.
+        TokenRejected,
+        /// 503: retry after `Retry-After`.
+        Unavailable,
+        Internal,
 
-    // 409: the request conflicts with the current state.
-    /// Something changed while the request ran: retry.
-    ConcurrentUpdate,
-    NameTaken,
-    TeamNameTaken,
-    SlugTaken,
-    EmailTaken,
-    TeamNotEmpty,
-    TeamHasPolicies,
-    EntryInUse,
-    ReferenceMissing,
-    PolicySpaceExhausted,
-    EmployeeLimitReached,
-    LimitBelowCount,
-    EmployeeNotActive,
-    EmployeeNotDeactivated,
-    EmployeeHasConfigurations,
-    AgentLimitReached,
-    DuplicateRequest,
-    RequestDecided,
-    AlreadyDecided,
-    ApprovalNotNeeded,
-    CannotProvision,
+        // 409: the request conflicts with the current state.
+        /// Something changed while the request ran: retry.
+        ConcurrentUpdate,
+        NameTaken,
+        TeamNameTaken,
+        SlugTaken,
+        EmailTaken,
+        TeamNotEmpty,
+        TeamHasPolicies,
+        EntryInUse,
+        ReferenceMissing,
+        PolicySpaceExhausted,
+        EmployeeLimitReached,
+        LimitBelowCount,
+        EmployeeNotActive,
+        EmployeeNotDeactivated,
+        EmployeeHasConfigurations,
+        AgentLimitReached,
+        DuplicateRequest,
+        RequestDecided,
+        AlreadyDecided,
+        ApprovalNotNeeded,
+        CannotProvision,
 
-    /// A code this client does not know (from a newer server).
-    #[serde(other)]
-    #[strum(disabled)]
-    Unknown,
+        /// A code this client does not know (from a newer server).
+        #[serde(other)]
+        #[strum(disabled)]
+        Unknown,
+    }
 }
 
 /// One problem with one field of a request.

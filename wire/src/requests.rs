@@ -8,53 +8,27 @@ use crate::ids::{AgentConfigId, AgentId, ApprovalId, EmployeeId, McpConfigId, Mc
 use crate::money::Usd;
 use crate::roles::RoleName;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RequestType {
-    /// An agent of the catalog: `request_data` {agent_id, name?, config_override?}.
-    NewAgent,
-    /// An MCP server of the catalog (approved for the organization or not yet):
-    /// `request_data` {server_id, connection_config?}.
-    NewMcp,
-    /// More monthly budget: `request_data` {amount_usd} (an exact decimal string).
-    IncreaseBudget,
+wire_enum! {
+    "snake_case",
+    pub enum RequestType {
+        /// An agent of the catalog: `request_data` {agent_id, name?, config_override?}.
+        NewAgent,
+        /// An MCP server of the catalog (approved for the organization or not yet):
+        /// `request_data` {server_id, connection_config?}.
+        NewMcp,
+        /// More monthly budget: `request_data` {amount_usd} (an exact decimal string).
+        IncreaseBudget,
+    }
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RequestStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Cancelled,
+wire_enum! {
+    "snake_case",
+    pub enum RequestStatus {
+        Pending,
+        Approved,
+        Rejected,
+        Cancelled,
+    }
 }
 
 /// What a request asks for, by type: on the wire `request_type` and `request_data`.
@@ -159,12 +133,12 @@ pub struct AgentRequest {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ApprovalStatus {
-    Approved,
-    Rejected,
+wire_enum! {
+    "snake_case",
+    pub enum ApprovalStatus {
+        Approved,
+        Rejected,
+    }
 }
 
 /// One approver's decision on a request (the seed's approvals).
@@ -214,12 +188,12 @@ impl NewRequest {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionKind {
-    Approve,
-    Reject,
+wire_enum! {
+    "snake_case",
+    pub enum DecisionKind {
+        Approve,
+        Reject,
+    }
 }
 
 /// `POST /v1/requests/{id}/decisions`.
@@ -276,4 +250,27 @@ mod tests {
             json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "250.00" }, "reason": "launch" })
         );
     }
+}
+
+/// `?request_type=&team_id=` of the pending queue.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PendingQuery {
+    pub request_type: Option<RequestType>,
+    pub team_id: Option<TeamId>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// `?status=` of one's own requests.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct MyRequestsQuery {
+    pub status: Option<RequestStatus>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
 }

@@ -1,32 +1,19 @@
 //! The five global roles and the permissions they grant.
 
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RoleName {
-    Owner,
-    Admin,
-    Billing,
-    Manager,
-    Member,
+wire_enum! {
+    "snake_case",
+    pub enum RoleName {
+        Owner,
+        Admin,
+        Billing,
+        Manager,
+        Member,
+    }
 }
 
 impl RoleName {
@@ -133,4 +120,15 @@ pub enum Permission {
     #[serde(rename = "requests:decide")]
     #[strum(serialize = "requests:decide")]
     RequestsDecide,
+}
+
+/// A role as stored and listed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Role {
+    pub id: crate::ids::RoleId,
+    pub name: RoleName,
+    pub description: String,
+    pub permissions: BTreeSet<Permission>,
+    pub created_at: DateTime<Utc>,
 }

@@ -7,25 +7,13 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{OrgId, SubscriptionId};
 use crate::money::Usd;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Plan {
-    Starter,
-    Pro,
-    Enterprise,
+wire_enum! {
+    "snake_case",
+    pub enum Plan {
+        Starter,
+        Pro,
+        Enterprise,
+    }
 }
 
 impl Plan {
@@ -39,13 +27,13 @@ impl Plan {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionStatus {
-    Active,
-    PastDue,
-    Cancelled,
+wire_enum! {
+    "snake_case",
+    pub enum SubscriptionStatus {
+        Active,
+        PastDue,
+        Cancelled,
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -76,29 +64,17 @@ pub struct Subscription {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Where spending stands against the budget, as clients and gateways act on it.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum BudgetState {
-    /// Below 50 %.
-    Ok,
-    /// 50 % or 80 % crossed.
-    Warning,
-    /// 100 % crossed: over budget.
-    Exceeded,
+wire_enum! {
+    /// Where spending stands against the budget, as clients and gateways act on it.
+    "snake_case",
+    pub enum BudgetState {
+        /// Below 50 %.
+        Ok,
+        /// 50 % or 80 % crossed.
+        Warning,
+        /// 100 % crossed: over budget.
+        Exceeded,
+    }
 }
 
 impl BudgetState {
@@ -109,4 +85,14 @@ impl BudgetState {
             _ => Self::Ok,
         }
     }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BudgetUpdate {
+    /// New monthly budget in USD, a plain decimal string such as `"7500.00"`, at most 6
+    /// decimal places.
+    #[cfg_attr(feature = "openapi", schema(example = "7500.00", pattern = r"^[0-9]+(\.[0-9]+)?$"))]
+    pub monthly_budget_usd: String,
 }

@@ -1,7 +1,6 @@
 //! The agent catalog (Claude Code, Cursor, ...) and the tools linked to each agent.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AppState;
 use crate::activity::EventType;
@@ -14,24 +13,7 @@ use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 
-pub use agentctl_wire::catalog::{AgentSpec, AgentType};
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewAgent {
-    pub name: String,
-    pub description: Option<String>,
-    /// Global entries only: hide from organizations until true (default true).
-    pub is_public: Option<bool>,
-    #[serde(rename = "type")]
-    pub agent_type: AgentType,
-    pub provider: String,
-    pub default_config: Option<Value>,
-    pub config_schema: Option<Value>,
-    pub capabilities: Option<Vec<String>>,
-    pub llm_provider: Option<String>,
-    pub llm_model: Option<String>,
-}
+pub use agentctl_wire::catalog::{AgentSpec, AgentTool, AgentType, LinkTool, NewAgent};
 
 impl Spec for AgentSpec {
     type New = NewAgent;
@@ -78,28 +60,6 @@ impl Spec for AgentSpec {
             ))
         })
     }
-}
-
-/// A tool linked to an agent, with per-link configuration (the seed's agent_tools).
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AgentTool {
-    pub agent_id: AgentId,
-    pub tool_id: ToolId,
-    pub tool_name: String,
-    /// The tool's owner (absent: a global tool).
-    pub tool_org_id: Option<OrgId>,
-    /// The organization that linked it (absent: the platform, for every organization).
-    pub org_id: Option<OrgId>,
-    pub config: Value,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LinkTool {
-    /// Per-link configuration (JSON object), e.g. which commands a shell tool may run.
-    pub config: Option<Value>,
 }
 
 /// Links (or re-configures) a tool on an agent for the caller's scope.

@@ -7,57 +7,19 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::domain::usage::{Dimension, Granularity, Rollup, UsageTotals};
 use crate::error::{Error, Result};
-use crate::ids::TeamId;
 use crate::pagination::{self, Page, PageQuery, PageRequest};
 use crate::repo;
 use crate::roles::Permission;
 
+pub use agentctl_wire::analytics::{BreakdownBy, BreakdownQuery, DailyUsage, RangeQuery, TeamUsage, UsageLine};
+
 /// Longest range one request may span.
 const MAX_RANGE_DAYS: i64 = 400;
-
-/// `?from=&to=` (dates, inclusive, UTC) with paging.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RangeQuery {
-    /// First day (`YYYY-MM-DD`); default: the first of this month.
-    pub from: Option<NaiveDate>,
-    /// Last day (`YYYY-MM-DD`); default: today.
-    pub to: Option<NaiveDate>,
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-/// What a breakdown groups by.
-#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BreakdownBy {
-    Employee,
-    Agent,
-    AgentConfig,
-    ResourceType,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BreakdownQuery {
-    /// `employee`, `agent`, `agent_config` or `resource_type`.
-    #[param(inline)]
-    pub by: BreakdownBy,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
 
 /// A validated range and the rollups that cover it.
 struct Range {
@@ -118,20 +80,6 @@ async fn totals_by_id(
     Ok(totals)
 }
 
-/// One team's usage in a range (the seed's team usage analytics).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TeamUsage {
-    pub team_id: TeamId,
-    pub team_name: String,
-    /// Members of the team now.
-    pub employee_count: u32,
-    /// The members' agent configurations now.
-    pub agent_count: u32,
-    #[schema(value_type = String)]
-    pub total_cost_usd: crate::money::Usd,
-    pub usage: UsageTotals,
-}
-
 /// Every team with its usage in the range (zero when it had none), most expensive first.
 pub async fn teams(state: &AppState, caller: &Caller, query: &RangeQuery) -> Result<Page<TeamUsage>> {
     caller.require(Permission::UsageRead)?;
@@ -156,16 +104,6 @@ pub async fn teams(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
         .collect();
     usage.sort_by(|a, b| b.total_cost_usd.cmp(&a.total_cost_usd).then_with(|| a.team_name.cmp(&b.team_name)));
     Ok(pagination::in_memory(usage, &page, &range.list_name(caller, "teams"))?)
-}
-
-/// One line of a breakdown.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UsageLine {
-    /// The employee, agent or agent configuration id, or the resource type.
-    pub id: String,
-    /// Employees: their name (absent once deleted).
-    pub name: Option<String>,
-    pub usage: UsageTotals,
 }
 
 /// Usage grouped by `by`, most expensive first.
@@ -203,14 +141,6 @@ async fn employee_names<'a>(
     let ids: Vec<crate::ids::EmployeeId> = ids.filter_map(|id| id.parse().ok()).map(crate::ids::EmployeeId).collect();
     let employees = repo::employees::get_many(&state.repo, caller.org_id, &ids).await?;
     Ok(employees.into_iter().map(|e| (e.id.to_string(), e.full_name)).collect())
-}
-
-/// One day of the organization's usage.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DailyUsage {
-    pub date: NaiveDate,
-    #[serde(flatten)]
-    pub usage: UsageTotals,
 }
 
 /// The organization's usage per day over the range, days without usage included.

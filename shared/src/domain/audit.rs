@@ -3,14 +3,12 @@
 //! (`ORG#o#ACT#yyyy-mm`); a range reads its months newest first, one after the other.
 //! One employee's entries come from GSI1 (`ORG#o#EMP#e`), a single partition.
 
-use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use chrono::Duration;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::ActivityEntry;
 use crate::auth::Caller;
 use crate::error::{Error, Result};
-use crate::ids::EmployeeId;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo;
 use crate::roles::Permission;
@@ -19,23 +17,7 @@ use crate::roles::Permission;
 const MAX_RANGE_DAYS: i64 = 400;
 const DEFAULT_RANGE_DAYS: i64 = 30;
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ActivityQuery {
-    /// Only what this employee did.
-    pub employee_id: Option<EmployeeId>,
-    /// Only this event type, e.g. `employee.deactivated`.
-    pub event_type: Option<EventType>,
-    /// Start of the range (RFC 3339); default: 30 days before `to`.
-    pub from: Option<DateTime<Utc>>,
-    /// End of the range (RFC 3339); default: now.
-    pub to: Option<DateTime<Utc>>,
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
+pub use agentctl_wire::activity::ActivityQuery;
 
 pub async fn list(state: &AppState, caller: &Caller, query: ActivityQuery) -> Result<Page<ActivityEntry>> {
     caller.require(Permission::ActivityRead)?;

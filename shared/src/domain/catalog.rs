@@ -9,8 +9,8 @@
 //! and the public global ones, and writes their org's. A global entry is read-only to an
 //! organization (403), an invisible one does not exist (404).
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -18,14 +18,14 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::Principal;
 use crate::error::{Error, ProblemCode, Result};
-use crate::ids::{McpCategoryId, OrgId};
+use crate::ids::OrgId;
 use crate::keys::Key;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 
-pub use agentctl_wire::catalog::{Entry, Kind, Scope};
+pub use agentctl_wire::catalog::{CatalogQuery, Entry, Kind, Scope};
 
 const NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 4000;
@@ -103,48 +103,22 @@ pub trait Spec: Kind + Serialize + DeserializeOwned + Clone + Send + Sync + 'sta
     }
 }
 
-/// `GET` list parameters of the catalogs.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CatalogQuery {
-    /// `org` or `global`; both when absent.
-    pub scope: Option<Scope>,
-    /// Agents and tools: the type.
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    pub kind: Option<String>,
-    /// Agents and MCP servers: the provider.
-    pub provider: Option<String>,
-    /// MCP servers: the category id.
-    pub category_id: Option<McpCategoryId>,
-    /// MCP servers: approved (or not) for the caller's organization.
-    pub approved: Option<bool>,
-    /// Policies: the policy type.
-    pub policy_type: Option<String>,
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl CatalogQuery {
-    fn filters(&self) -> Vec<(&'static str, String)> {
-        let mut given = Vec::new();
-        if let Some(v) = &self.kind {
-            given.push(("type", v.clone()));
-        }
-        if let Some(v) = &self.provider {
-            given.push(("provider", v.clone()));
-        }
-        if let Some(v) = &self.category_id {
-            given.push(("category_id", v.to_string()));
-        }
-        if let Some(v) = &self.policy_type {
-            given.push(("policy_type", v.clone()));
-        }
-        given
+/// The attribute filters a catalog list asks for: (query parameter, value).
+fn filters(query: &CatalogQuery) -> Vec<(&'static str, String)> {
+    let mut given = Vec::new();
+    if let Some(v) = &query.kind {
+        given.push(("type", v.clone()));
     }
+    if let Some(v) = &query.provider {
+        given.push(("provider", v.clone()));
+    }
+    if let Some(v) = &query.category_id {
+        given.push(("category_id", v.to_string()));
+    }
+    if let Some(v) = &query.policy_type {
+        given.push(("policy_type", v.clone()));
+    }
+    given
 }
 
 /// Who may see and write what.
@@ -279,7 +253,7 @@ pub async fn list<S: Spec>(state: &AppState, principal: &Principal, query: &Cata
     let access = access::<S>(principal, false)?;
     let page = PageRequest::try_from(&PageQuery { limit: query.limit, cursor: query.cursor.clone() })?;
     let mut equal = Vec::new();
-    for (param, value) in query.filters() {
+    for (param, value) in filters(query) {
         let Some((_, attribute)) = S::FILTERS.iter().find(|(p, _)| *p == param) else {
             return Err(Error::BadRequest(format!("the {} list cannot be filtered by {param}", S::KIND)));
         };

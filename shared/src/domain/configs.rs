@@ -3,7 +3,6 @@
 //! `sync_token`. MCP credentials are write-only: set through their own endpoint,
 //! encrypted by the [`crate::vault`], never returned by this API.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -11,140 +10,26 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
-use crate::domain::agents::{AgentSpec, AgentType};
+use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Entry};
 use crate::domain::mcp::{McpServerSpec, credential_fields};
 use crate::domain::{employees, organizations};
 use crate::error::{Error, ProblemCode, Result};
-use crate::ids::{AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId};
+use crate::ids::{AgentConfigId, EmployeeId, McpConfigId, OrgId};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::{self, FieldError, Validator};
 use crate::vault::{Owner, VaultError};
 
-pub use agentctl_wire::configs::ConfigStatus;
+pub use agentctl_wire::configs::{
+    AgentConfig, AgentConfigPatch, ConfigQuery, ConfigStatus, CredentialsUpdate, ListedAgentConfig, ListedMcpConfig,
+    McpConfig, McpConfigPatch, NewAgentConfig, NewMcpConfig,
+};
 
-/// An agent an employee uses (the seed's employee_agent_configs).
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AgentConfig {
-    pub id: AgentConfigId,
-    pub org_id: OrgId,
-    pub employee_id: EmployeeId,
-    pub agent_id: AgentId,
-    /// The agent's owner (absent: the global catalog).
-    pub agent_org_id: Option<OrgId>,
-    pub name: String,
-    pub status: ConfigStatus,
-    /// Settings over the agent's `default_config` (validated against its `config_schema`).
-    pub config_override: Value,
-    /// Changes on every edit.
-    pub sync_token: String,
-    pub last_sync_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// An MCP server an employee uses (the seed's employee_mcp_configs), as admins see it:
-/// whether credentials are set and when they were rotated, never the credentials.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct McpConfig {
-    pub id: McpConfigId,
-    pub org_id: OrgId,
-    pub employee_id: EmployeeId,
-    pub server_id: McpServerId,
-    pub server_org_id: Option<OrgId>,
-    pub server_name: String,
-    pub status: ConfigStatus,
-    /// The connection's non-secret fields, validated against the server's schema.
-    pub connection_config: Value,
-    pub credentials_set: bool,
-    pub credentials_rotated_at: Option<DateTime<Utc>>,
-    pub sync_token: String,
-    pub last_sync_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewAgentConfig {
-    pub agent_id: AgentId,
-    /// Defaults to the agent's name.
-    pub name: Option<String>,
-    /// Defaults to `active`.
-    pub status: Option<ConfigStatus>,
-    pub config_override: Option<Value>,
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AgentConfigPatch {
-    pub name: Option<String>,
-    pub status: Option<ConfigStatus>,
-    pub config_override: Option<Value>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewMcpConfig {
-    pub server_id: McpServerId,
-    pub status: Option<ConfigStatus>,
-    pub connection_config: Option<Value>,
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct McpConfigPatch {
-    pub status: Option<ConfigStatus>,
-    pub connection_config: Option<Value>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialsUpdate {
-    /// The server's credential fields (its connection schema's `writeOnly` properties).
-    pub credentials: Value,
-}
-
-/// `GET .../agent-configs` and `.../mcp-configs`: an optional status, and the page.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ConfigQuery {
-    /// Only configurations in this status (the seed's queries ask for `active`).
-    pub status: Option<ConfigStatus>,
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl ConfigQuery {
-    fn page(&self) -> Result<PageRequest> {
-        PageRequest::try_from(&PageQuery { limit: self.limit, cursor: self.cursor.clone() })
-    }
-}
-
-/// An agent configuration in a list, with what the seed's query joins from the catalog.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ListedAgentConfig {
-    #[serde(flatten)]
-    pub config: AgentConfig,
-    /// The catalog agent's name.
-    pub agent_name: String,
-    pub agent_type: AgentType,
-    /// The catalog agent's provider.
-    pub provider: String,
-}
-
-/// An MCP configuration in a list, with its server's provider.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ListedMcpConfig {
-    #[serde(flatten)]
-    pub config: McpConfig,
-    /// The catalog server's provider.
-    pub provider: String,
+/// The page a configuration list asks for.
+fn page_of(query: &ConfigQuery) -> Result<PageRequest> {
+    PageRequest::try_from(&PageQuery { limit: query.limit, cursor: query.cursor.clone() })
 }
 
 fn new_sync_token() -> String {
@@ -318,7 +203,7 @@ pub async fn list_agent_configs(
 ) -> Result<Page<ListedAgentConfig>> {
     employee_for(state, caller, employee_id, false).await?;
     let page =
-        repo::configs::list_agents(&state.repo, caller.org_id, employee_id, query.status, &query.page()?).await?;
+        repo::configs::list_agents(&state.repo, caller.org_id, employee_id, query.status, &page_of(query)?).await?;
     let agents =
         repo::catalog::get_many::<AgentSpec>(&state.repo, page.items.iter().map(|c| (c.agent_org_id, c.agent_id)))
             .await?;
@@ -543,7 +428,7 @@ pub async fn list_mcp_configs(
     query: &ConfigQuery,
 ) -> Result<Page<ListedMcpConfig>> {
     employee_for(state, caller, employee_id, false).await?;
-    let page = repo::configs::list_mcp(&state.repo, caller.org_id, employee_id, query.status, &query.page()?).await?;
+    let page = repo::configs::list_mcp(&state.repo, caller.org_id, employee_id, query.status, &page_of(query)?).await?;
     let refs = page.items.iter().map(|s| (s.config.server_org_id, s.config.server_id));
     let servers = repo::catalog::get_many::<McpServerSpec>(&state.repo, refs).await?;
     page.try_map(|stored| {

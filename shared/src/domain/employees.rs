@@ -12,11 +12,10 @@
 //!   older sessions even if revoking them one by one is interrupted); coming back needs
 //!   a new sign-in; only a deactivated employee can be deleted.
 
-use serde::{Deserialize, Deserializer};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::roles::role_id;
 use crate::domain::sessions;
@@ -28,7 +27,9 @@ use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
 
-pub use agentctl_wire::employees::{Employee, EmployeeStatus};
+pub use agentctl_wire::employees::{
+    Employee, EmployeePatch, EmployeeQuery, EmployeeStatus, NewEmployee, PreferencesUpdate,
+};
 
 const NAME_MAX: usize = 200;
 const PREFERENCES_MAX_BYTES: usize = 16 * 1024;
@@ -66,53 +67,6 @@ pub fn parse_identity(v: &mut Validator, prefix: &str, email: String, full_name:
     let email = v.check(&format!("{prefix}email"), email, validate::email);
     let full_name = v.check(&format!("{prefix}full_name"), full_name, validate::name(NAME_MAX));
     Some((email?, full_name?))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewEmployee {
-    pub email: String,
-    pub full_name: String,
-    /// Defaults to `member`.
-    #[serde(default)]
-    pub role: Option<RoleName>,
-    #[serde(default)]
-    pub team_id: Option<TeamId>,
-    #[serde(default)]
-    pub preferences: Option<Value>,
-}
-
-/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EmployeePatch {
-    pub email: Option<String>,
-    pub full_name: Option<String>,
-    pub role: Option<RoleName>,
-    /// A team id, or `null` to take the employee out of their team.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, format = Uuid, nullable)]
-    pub team_id: Option<Option<TeamId>>,
-    pub status: Option<EmployeeStatus>,
-    pub preferences: Option<Value>,
-}
-
-/// `GET /v1/employees` filters and page.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct EmployeeQuery {
-    pub team_id: Option<TeamId>,
-    pub status: Option<EmployeeStatus>,
-    pub role: Option<RoleName>,
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 fn principal(caller: &Caller) -> Principal {
@@ -245,7 +199,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
     } else {
         EventType::EmployeeUpdated
     };
-    let entry = ActivityEntry::new(
+    let entry = crate::activity::entry(
         caller.org_id,
         &principal(caller),
         event,
@@ -330,12 +284,6 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     })
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PreferencesUpdate {
-    pub preferences: Value,
-}
-
 /// An employee replaces their own preferences.
 pub async fn update_own_preferences(state: &AppState, caller: &Caller, request: PreferencesUpdate) -> Result<Employee> {
     let mut v = Validator::new();
@@ -343,7 +291,7 @@ pub async fn update_own_preferences(state: &AppState, caller: &Caller, request: 
     let preferences = v.finish(|| preferences)?;
     let before = find(state, caller.org_id, caller.employee_id).await?;
     let changes = repo::employees::EmployeeChanges { preferences: Some(preferences), ..Default::default() };
-    let entry = ActivityEntry::new(
+    let entry = crate::activity::entry(
         caller.org_id,
         &principal(caller),
         EventType::EmployeeUpdated,

@@ -8,38 +8,23 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
-use crate::domain::catalog::{self, CatalogQuery, Common, Entry, Kind, Spec};
+use crate::domain::catalog::{self, CatalogQuery, Common, Entry, Spec};
 use crate::error::{Error, Result};
-use crate::ids::{EmployeeId, McpCategoryId, McpServerId, OrgId};
+use crate::ids::{McpServerId, OrgId};
 use crate::keys::Key;
 use crate::pagination::Page;
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
-use chrono::{DateTime, Utc};
 
-pub use agentctl_wire::catalog::{McpServerSpec, Transport};
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct McpCategorySpec {}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewMcpCategory {
-    pub name: String,
-    pub description: Option<String>,
-    pub is_public: Option<bool>,
-}
-
-impl Kind for McpCategorySpec {
-    type Id = crate::ids::McpCategoryId;
-}
+pub use agentctl_wire::catalog::{
+    McpApproval, McpCategorySpec, McpServer, McpServerSpec, NewMcpCategory, NewMcpServer, Transport,
+};
 
 impl Spec for McpCategorySpec {
     type New = NewMcpCategory;
@@ -52,29 +37,6 @@ impl Spec for McpCategorySpec {
         let common = Common::parse(&mut v, new.name, new.description, new.is_public);
         v.finish(|| Some((common?, McpCategorySpec {})))
     }
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewMcpServer {
-    pub name: String,
-    pub description: Option<String>,
-    pub is_public: Option<bool>,
-    pub provider: String,
-    pub version: String,
-    pub transport: Transport,
-    pub command: Option<String>,
-    /// May hold `${field}` placeholders of connection fields, filled in at sync.
-    pub args: Option<Vec<String>>,
-    /// Values may hold `${field}` placeholders.
-    pub env: Option<BTreeMap<String, String>>,
-    pub url: Option<String>,
-    /// Values may hold `${field}` placeholders (e.g. `Bearer ${token}`).
-    pub headers: Option<BTreeMap<String, String>>,
-    /// Default: no connection parameters.
-    pub connection_schema: Option<Value>,
-    pub capabilities: Option<Vec<String>>,
-    pub category_id: Option<McpCategoryId>,
 }
 
 /// The credential fields of a connection schema (`writeOnly` properties), and whether
@@ -226,26 +188,6 @@ impl Spec for McpServerSpec {
             ))
         })
     }
-}
-
-/// An MCP server as an organization sees it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct McpServer {
-    #[serde(flatten)]
-    pub entry: Entry<McpServerSpec>,
-    /// Approved for the caller's organization (absent for the platform operator).
-    pub is_approved: Option<bool>,
-}
-
-/// A server's approval by one organization: `ORG#o` / `MCPAPPROVAL#<server id>`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct McpApproval {
-    pub server_id: McpServerId,
-    pub org_id: OrgId,
-    /// The server's owner: absent for a global server.
-    pub server_org_id: Option<OrgId>,
-    pub approved_by: EmployeeId,
-    pub approved_at: DateTime<Utc>,
 }
 
 async fn approvals(state: &AppState, principal: &Principal) -> Result<Option<Vec<McpServerId>>> {

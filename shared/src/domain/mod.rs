@@ -24,7 +24,7 @@ pub mod usage;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::Principal;
 use crate::ids::OrgId;
 
@@ -37,6 +37,6 @@ pub(crate) fn log(
     event: EventType,
     payload: Value,
 ) -> crate::Result<()> {
-    let entry = ActivityEntry::new(org, by, event, payload);
+    let entry = crate::activity::entry(org, by, event, payload);
     Ok(crate::repo::activity::record(tx, &entry, state.config.activity_retention_days)?)
 }

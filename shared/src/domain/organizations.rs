@@ -1,24 +1,25 @@
 //! Organizations (tenants). Created by the platform operator together with their
 //! subscription and first owner; afterwards their admins manage name and settings.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
-use crate::domain::employees::{self, Employee};
+use crate::domain::employees::{self};
 use crate::domain::requests;
-use crate::domain::sessions::{self, EnrollmentCode};
-use crate::domain::subscriptions::{self, Subscription};
+use crate::domain::sessions::{self};
+use crate::domain::subscriptions::{self};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::OrgId;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
 use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
-use chrono::{DateTime, Utc};
 
+pub use agentctl_wire::organizations::{
+    CreatedOrganization, NewOrganization, NewOwner, Organization, OrganizationPatch, PlatformOrganizationPatch,
+};
 pub use agentctl_wire::subscriptions::Plan;
 
 /// Upper bound of `max_employees` (what one table partition comfortably serves).
@@ -26,80 +27,6 @@ pub const MAX_EMPLOYEES_LIMIT: u32 = 100_000;
 pub const MAX_AGENTS_LIMIT: u32 = 100;
 const SETTINGS_MAX_BYTES: usize = 16 * 1024;
 const NAME_MAX: usize = 200;
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Organization {
-    pub id: OrgId,
-    pub name: String,
-    pub slug: String,
-    pub plan: Plan,
-    /// Organization-level configuration (free-form JSON object).
-    pub settings: Value,
-    pub max_employees: u32,
-    pub max_agents_per_employee: u32,
-    /// Employees holding a seat (every status but deactivated). Server-owned.
-    pub employee_count: u32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrganization {
-    pub name: String,
-    /// Unique URL name: 3-63 of a-z, 0-9 and '-'.
-    pub slug: String,
-    pub plan: Plan,
-    #[serde(default)]
-    pub settings: Option<Value>,
-    /// Defaults to the plan's seats.
-    #[serde(default)]
-    pub max_employees: Option<u32>,
-    /// Defaults to the plan's agents per employee.
-    #[serde(default)]
-    pub max_agents_per_employee: Option<u32>,
-    /// A plain decimal string, at most 6 decimal places; defaults to "0".
-    #[serde(default)]
-    #[schema(example = "5000.00", pattern = r"^[0-9]+(\.[0-9]+)?$")]
-    pub monthly_budget_usd: Option<String>,
-    /// The organization's first owner, who receives an enrollment code.
-    pub owner: NewOwner,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOwner {
-    pub email: String,
-    pub full_name: String,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CreatedOrganization {
-    pub organization: Organization,
-    pub subscription: Subscription,
-    pub owner: Employee,
-    /// One-time code with which the owner logs in (`agentctl login`). Shown once.
-    pub owner_enrollment: EnrollmentCode,
-}
-
-/// What the platform operator may change.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PlatformOrganizationPatch {
-    pub name: Option<String>,
-    pub plan: Option<Plan>,
-    pub settings: Option<Value>,
-    pub max_employees: Option<u32>,
-    pub max_agents_per_employee: Option<u32>,
-}
-
-/// What an organization's own admins may change.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizationPatch {
-    pub name: Option<String>,
-    pub settings: Option<Value>,
-}
 
 /// Organization settings: a JSON object whose `approval_rules`, if present, are valid.
 fn settings(raw: Value) -> Result<Value, String> {
@@ -247,7 +174,7 @@ async fn apply(
         return get(state, org).await;
     }
     let now = crate::time::now();
-    let entry = ActivityEntry::new(org, by, EventType::OrgUpdated, json!({ "changed": changed }));
+    let entry = crate::activity::entry(org, by, EventType::OrgUpdated, json!({ "changed": changed }));
     let mut tx = state.repo.transaction();
     repo::organizations::update(&mut tx, org, &changes, &now)?;
     if let Some(plan) = changes.plan {

@@ -181,7 +181,7 @@ pub async fn export(state: &AppState, caller: &Caller, request: ExportMetrics) -
                 period_end: end,
                 metadata: Some(json!({ "source": "otlp", "metric": metric.name, "model": model, "token_type": kind })),
             };
-            match new.validate(None, &now) {
+            match usage::validate(new, None, &now) {
                 Ok(event) => events.push(event),
                 Err(Error::Validation(found)) => {
                     errors.extend(found.into_iter().map(|e| FieldError { field: field(&e.field), message: e.message }))

@@ -10,35 +10,25 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::agents::AgentSpec;
-use crate::domain::catalog::{self, Common, Entry, Kind, Spec};
+use crate::domain::catalog::{self, Common, Entry, Spec};
 use crate::domain::{employees, teams};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId, TeamId};
-use crate::policy::enforcement::{Enforcement, enforcement};
+use crate::policy::enforcement::enforcement;
 use crate::policy::{self, Attachment, Level, PolicyType, Rules, Severity};
 use crate::repo::policies::AttachedTo;
 use crate::repo::syncsets::{self, SyncSet};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::Validator;
-use chrono::{DateTime, Utc};
 
-pub use agentctl_wire::policy::{AppliedPolicy, EffectivePolicies};
+pub use agentctl_wire::policy::{
+    AppliedPolicy, AttachRequest, EffectivePolicies, EffectiveQuery, NewPolicy, PolicyLink, PolicySpec,
+};
 
 /// The largest rules one policy may have (its scope keeps at most
 /// [`syncsets::POLICY_BYTES_MAX`] of them all).
 const RULES_BYTES_MAX: usize = 32 * 1024;
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct PolicySpec {
-    pub policy_type: PolicyType,
-    /// The type's rules (see the policy types in the API docs).
-    pub rules: Value,
-    pub severity: Severity,
-    /// Derived from the type: where the rule can actually be enforced.
-    #[serde(default, skip_deserializing)]
-    pub enforcement: Option<Enforcement>,
-}
 
 /// What resolution needs of a policy, as its scope's sync set keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,22 +63,6 @@ impl PolicyContent {
         Rules::parse(self.policy_type, self.rules.clone())
             .map_err(|e| Error::internal(format!("stored policy rules no longer parse: {e:?}")))
     }
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPolicy {
-    pub name: String,
-    pub description: Option<String>,
-    pub is_public: Option<bool>,
-    pub policy_type: PolicyType,
-    /// Rules of the policy type, e.g. `{"deny": ["/etc/**"]}` for `filesystem`.
-    pub rules: Value,
-    pub severity: Severity,
-}
-
-impl Kind for PolicySpec {
-    type Id = crate::ids::PolicyId;
 }
 
 impl Spec for PolicySpec {
@@ -152,35 +126,6 @@ pub enum Target {
     Org,
     Team(TeamId),
     Employee(EmployeeId),
-}
-
-/// A policy attached somewhere (the seed's agent_policies, team_policies and the
-/// organization-wide and employee attachments).
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct PolicyLink {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
-    pub level: Level,
-    /// The organization that attached it (absent: the platform, on a global agent).
-    pub org_id: Option<OrgId>,
-    /// Agent, team or employee id (absent at the organization level).
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub target_id: Option<Uuid>,
-    pub policy_id: PolicyId,
-    /// The policy's owner (absent: a global policy).
-    pub policy_org_id: Option<OrgId>,
-    pub policy_name: String,
-    /// Team level: replacements of the policy's rule fields for the team's members.
-    pub overrides: Option<Value>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AttachRequest {
-    /// Team attachments only: an object of rule fields that replace the policy's own.
-    pub overrides: Option<Value>,
 }
 
 /// What an attachment hangs on: the partition owner, and the target that must still
@@ -348,14 +293,6 @@ fn target_id(target: Target) -> Option<Uuid> {
         Target::Team(id) => Some(id.0),
         Target::Employee(id) => Some(id.0),
     }
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct EffectiveQuery {
-    /// Include the policies attached to this agent catalog entry.
-    pub agent_id: Option<AgentId>,
 }
 
 /// What applies to one employee whatever the agent: their own attachments, and their

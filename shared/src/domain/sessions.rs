@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, Actor, EventType};
+use crate::activity::{Actor, EventType};
 use crate::auth::{self, Caller, Principal};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::organizations;
@@ -118,7 +118,7 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
     repo::sessions::create(&mut tx, &auth::digest(&token), &session)?;
     let login = repo::employees::EmployeeChanges { last_login_at: Some(now), ..Default::default() };
     repo::employees::update(&mut tx, &employee, &login, &now)?;
-    let entry = ActivityEntry::by(
+    let entry = crate::activity::entry_by(
         employee.org_id,
         Actor::Employee,
         Some(employee.id),

@@ -3,7 +3,6 @@
 
 use chrono::{Datelike, TimeZone, Utc};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
@@ -18,7 +17,7 @@ use crate::roles::Permission;
 use crate::validate::Validator;
 use chrono::DateTime;
 
-pub use agentctl_wire::subscriptions::{BudgetState, Subscription, SubscriptionStatus};
+pub use agentctl_wire::subscriptions::{BudgetState, BudgetUpdate, Subscription, SubscriptionStatus};
 
 /// Largest monthly budget accepted (a typo guard, not a business limit).
 const MAX_BUDGET: i64 = 1_000_000_000;
@@ -91,15 +90,6 @@ pub fn check_budget(raw: Usd) -> Result<Usd, String> {
         return Err(format!("must be at most {MAX_BUDGET}"));
     }
     Ok(raw.normalize())
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BudgetUpdate {
-    /// New monthly budget in USD, a plain decimal string such as `"7500.00"`, at most 6
-    /// decimal places.
-    #[schema(example = "7500.00", pattern = r"^[0-9]+(\.[0-9]+)?$")]
-    pub monthly_budget_usd: String,
 }
 
 pub async fn get(state: &AppState, caller: &Caller) -> Result<Subscription> {

@@ -294,7 +294,7 @@ pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
     let entry = ActivityEntry {
         id: record.id,
         created_at: record.synced_at,
-        ..ActivityEntry::by(org, Actor::Employee, Some(employee), EventType::ConfigSynced, payload)
+        ..crate::activity::entry_by(org, Actor::Employee, Some(employee), EventType::ConfigSynced, payload)
     };
     let retention = state.config.activity_retention_days;
     let chunks: Vec<&[ConfigRef]> =

@@ -1,10 +1,9 @@
 //! Teams group the employees of an organization (for policy inheritance and analytics).
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, EventType};
+use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{OrgId, TeamId};
@@ -12,41 +11,11 @@ use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
-use chrono::{DateTime, Utc};
+
+pub use agentctl_wire::teams::{NewTeam, Team, TeamPatch};
 
 const NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 2000;
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Team {
-    pub id: TeamId,
-    pub org_id: OrgId,
-    pub name: String,
-    pub description: String,
-    /// Employees assigned to the team. Server-owned.
-    pub member_count: u32,
-    /// The members' agent configurations. Server-owned.
-    #[serde(default)]
-    pub agent_config_count: u32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTeam {
-    /// Unique inside the organization (case-insensitive).
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TeamPatch {
-    pub name: Option<String>,
-    pub description: Option<String>,
-}
 
 fn name_taken(name: &str) -> Error {
     Error::conflict(ProblemCode::TeamNameTaken, format!("a team named {name:?} exists already"))
@@ -117,7 +86,7 @@ pub async fn update(state: &AppState, caller: &Caller, team_id: TeamId, patch: T
     if changed.is_empty() {
         return Ok(team);
     }
-    let entry = ActivityEntry::new(
+    let entry = crate::activity::entry(
         caller.org_id,
         &principal(caller),
         EventType::TeamUpdated,

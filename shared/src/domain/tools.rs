@@ -1,54 +1,12 @@
 //! The tool registry: what agents can do (read files, run git, call HTTP, ...).
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
 use crate::AppState;
-use crate::domain::catalog::{Common, Kind, Spec};
+use crate::domain::catalog::{Common, Spec};
 use crate::error::Result;
 use crate::ids::OrgId;
 use crate::validate::{self, Validator};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ToolType {
-    Fs,
-    Git,
-    Http,
-    Shell,
-    Docker,
-    Browser,
-    Database,
-    Search,
-    Other,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ToolSpec {
-    #[serde(rename = "type")]
-    pub tool_type: ToolType,
-    /// JSON Schema of the tool's input.
-    pub schema: Value,
-    /// Using the tool needs a manager's approval.
-    pub requires_approval: bool,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTool {
-    pub name: String,
-    pub description: Option<String>,
-    pub is_public: Option<bool>,
-    #[serde(rename = "type")]
-    pub tool_type: ToolType,
-    /// JSON Schema of the tool's input (default: any object).
-    pub schema: Option<Value>,
-    pub requires_approval: Option<bool>,
-}
-
-impl Kind for ToolSpec {
-    type Id = crate::ids::ToolId;
-}
+pub use agentctl_wire::catalog::{NewTool, ToolSpec, ToolType};
 
 impl Spec for ToolSpec {
     type New = NewTool;

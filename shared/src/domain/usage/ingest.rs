@@ -1,26 +1,11 @@
 //! `POST /v1/usage`: validated batches put on the usage queue.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::*;
 use crate::AppState;
 use crate::error::{Error, Result};
 use crate::queue::Queue;
-
-/// `POST /v1/usage`: up to 100 events.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UsageBatch {
-    pub events: Vec<NewUsageEvent>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Accepted {
-    /// Events queued for processing (each counted once per event id).
-    pub accepted: usize,
-    pub event_ids: Vec<String>,
-}
 
 const BATCH_MAX: usize = 100;
 
@@ -43,7 +28,7 @@ pub async fn submit(state: &AppState, caller: &crate::auth::Caller, batch: Usage
         if new.employee_id.is_some_and(|e| e != caller.employee_id) {
             caller.require(crate::roles::Permission::UsageWrite)?;
         }
-        match new.validate(Some((caller.org_id, caller.employee_id)), &now) {
+        match validate(new, Some((caller.org_id, caller.employee_id)), &now) {
             Ok(event) => events.push(event),
             Err(Error::Validation(found)) => errors.extend(
                 found.into_iter().map(|e| crate::validate::FieldError { field: at(&e.field), message: e.message }),

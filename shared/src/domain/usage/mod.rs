@@ -40,3 +40,5 @@ pub use ingest::*;
 pub use processor::*;
 pub use rollups::*;
 pub use spend_caps::SpendCapCache;
+
+pub use agentctl_wire::usage::{Accepted, NewUsageEvent, ResourceType, UsageBatch, UsageEvent, UsageTotals};

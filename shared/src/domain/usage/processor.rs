@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::spend_caps::check_spend_cap;
 use super::*;
 use crate::AppState;
-use crate::activity::{ActivityEntry, Actor, EventType};
+use crate::activity::{Actor, EventType};
 use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
 use crate::error::{Error, Result};
 use crate::ids::OrgId;
@@ -34,7 +34,7 @@ pub async fn handle_message(state: &AppState, body: &str) -> Result<()> {
 pub async fn process_message(state: &AppState, body: &str) -> Result<Outcome> {
     let outcome = match serde_json::from_str::<NewUsageEvent>(body) {
         Err(e) => Outcome::Rejected(format!("not a usage event: {e}")),
-        Ok(new) => match new.clone().validate(None, &crate::time::now()) {
+        Ok(new) => match validate(new.clone(), None, &crate::time::now()) {
             Err(Error::Validation(errors)) => {
                 let reasons: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
                 Outcome::Rejected(reasons.join("; "))
@@ -143,7 +143,7 @@ async fn reject(state: &AppState, body: &str, reason: &str) -> Result<()> {
     {
         let event_id = field("event_id").unwrap_or_default();
         let payload = json!({ "event_id": event_id, "reason": reason });
-        let entry = ActivityEntry::by(org, Actor::Platform, None, EventType::UsageRejected, payload);
+        let entry = crate::activity::entry_by(org, Actor::Platform, None, EventType::UsageRejected, payload);
         let mut tx = state.repo.transaction();
         // One entry per rejected message, however often it is delivered: a guard keyed by
         // the message's hash goes in with it.

@@ -1,46 +1,11 @@
 //! What an event adds to the rollups, and along which dimensions.
 
-use crate::money::Usd;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::*;
 use crate::Name;
 use crate::ids::{AgentConfigId, AgentId, TeamId};
-
-/// What one event adds to a rollup.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct UsageTotals {
-    #[schema(value_type = String)]
-    pub cost_usd: Usd,
-    pub quantity: u64,
-    pub events: u64,
-    /// LLM tokens (input and output).
-    pub tokens: u64,
-    /// LLM, API and MCP calls.
-    pub calls: u64,
-}
-
-impl UsageTotals {
-    pub fn of(event: &UsageEvent) -> Self {
-        let kind = event.resource_type;
-        Self {
-            cost_usd: event.cost_usd,
-            quantity: event.quantity,
-            events: 1,
-            tokens: if kind.is_tokens() { event.quantity } else { 0 },
-            calls: if kind.is_tokens() { 0 } else { event.quantity },
-        }
-    }
-
-    pub fn add(&mut self, other: &UsageTotals) {
-        self.cost_usd += other.cost_usd;
-        self.quantity += other.quantity;
-        self.events += other.events;
-        self.tokens += other.tokens;
-        self.calls += other.calls;
-    }
-}
 
 /// What a rollup aggregates over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

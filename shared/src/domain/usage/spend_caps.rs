@@ -5,7 +5,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::{ActivityEntry, Actor, EventType};
+use crate::activity::{Actor, EventType};
 use crate::domain::employees::Employee;
 use crate::error::Result;
 use crate::ids::{EmployeeId, OrgId};
@@ -74,7 +74,7 @@ pub(super) async fn check_spend_cap(state: &AppState, employee: &Employee, perio
     repo::usage::mark_cap_reached(&mut tx, org, id, period, Duration::days(SPEND_CAP_MARKER_DAYS), &now);
     repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, id)).apply(&mut tx, &now);
     let payload = json!({ "employee_id": id, "spend_cap_usd": cap, "spent_usd": spent, "period": period });
-    let entry = ActivityEntry::by(org, Actor::Platform, None, EventType::SpendCapReached, payload);
+    let entry = crate::activity::entry_by(org, Actor::Platform, None, EventType::SpendCapReached, payload);
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     match state.repo.transact(tx).await {
         Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::SpendCapRecorded)) => Ok(()),

@@ -1,0 +1,163 @@
+//! The activity log (audit trail): one entry per state change.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::{ActivityId, EmployeeId, OrgId};
+
+/// Every event type, with the category it is filed under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EventType {
+    #[serde(rename = "org.created")]
+    OrgCreated,
+    #[serde(rename = "org.updated")]
+    OrgUpdated,
+    #[serde(rename = "subscription.updated")]
+    SubscriptionUpdated,
+    #[serde(rename = "team.created")]
+    TeamCreated,
+    #[serde(rename = "team.updated")]
+    TeamUpdated,
+    #[serde(rename = "team.deleted")]
+    TeamDeleted,
+    #[serde(rename = "employee.created")]
+    EmployeeCreated,
+    #[serde(rename = "employee.updated")]
+    EmployeeUpdated,
+    #[serde(rename = "employee.deactivated")]
+    EmployeeDeactivated,
+    #[serde(rename = "employee.deleted")]
+    EmployeeDeleted,
+    #[serde(rename = "enrollment.issued")]
+    EnrollmentIssued,
+    #[serde(rename = "session.created")]
+    SessionCreated,
+    #[serde(rename = "session.revoked")]
+    SessionRevoked,
+    #[serde(rename = "catalog.created")]
+    CatalogCreated,
+    #[serde(rename = "catalog.updated")]
+    CatalogUpdated,
+    #[serde(rename = "catalog.deleted")]
+    CatalogDeleted,
+    #[serde(rename = "mcp.approved")]
+    McpApproved,
+    #[serde(rename = "mcp.revoked")]
+    McpRevoked,
+    #[serde(rename = "policy.attached")]
+    PolicyAttached,
+    #[serde(rename = "policy.detached")]
+    PolicyDetached,
+    #[serde(rename = "agent.installed")]
+    AgentInstalled,
+    #[serde(rename = "agent.updated")]
+    AgentUpdated,
+    #[serde(rename = "agent.removed")]
+    AgentRemoved,
+    #[serde(rename = "mcp.configured")]
+    McpConfigured,
+    #[serde(rename = "mcp.updated")]
+    McpUpdated,
+    #[serde(rename = "mcp.removed")]
+    McpRemoved,
+    #[serde(rename = "mcp.credentials_rotated")]
+    McpCredentialsRotated,
+    #[serde(rename = "mcp.credentials_removed")]
+    McpCredentialsRemoved,
+    #[serde(rename = "config.synced")]
+    ConfigSynced,
+    /// A usage event that can never be applied (its reason in the payload).
+    #[serde(rename = "usage.rejected")]
+    UsageRejected,
+    /// Spending crossed 50, 80 or 100% of the monthly budget (once per period each).
+    #[serde(rename = "budget.threshold_crossed")]
+    BudgetThresholdCrossed,
+    /// An employee's spending reached their policies' monthly spend cap (once a month).
+    #[serde(rename = "budget.spend_cap_reached")]
+    SpendCapReached,
+    /// An employee filed a request (agent, MCP server, budget).
+    #[serde(rename = "request.submitted")]
+    RequestSubmitted,
+    /// An approver approved a request that needs more approvals.
+    #[serde(rename = "request.approval_recorded")]
+    RequestApprovalRecorded,
+    /// The last approval needed: the request is approved and what it asked is provisioned.
+    #[serde(rename = "request.approved")]
+    RequestApproved,
+    #[serde(rename = "request.rejected")]
+    RequestRejected,
+    #[serde(rename = "request.cancelled")]
+    RequestCancelled,
+}
+
+impl EventType {
+    pub fn category(self) -> &'static str {
+        use EventType::*;
+        match self {
+            OrgCreated | OrgUpdated | SubscriptionUpdated => "organization",
+            TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated | EmployeeDeactivated
+            | EmployeeDeleted => "directory",
+            EnrollmentIssued | SessionCreated | SessionRevoked => "auth",
+            CatalogCreated | CatalogUpdated | CatalogDeleted | McpApproved | McpRevoked => "catalog",
+            PolicyAttached | PolicyDetached => "policy",
+            AgentInstalled
+            | AgentUpdated
+            | AgentRemoved
+            | McpConfigured
+            | McpUpdated
+            | McpRemoved
+            | McpCredentialsRotated
+            | McpCredentialsRemoved
+            | ConfigSynced => "config",
+            UsageRejected | BudgetThresholdCrossed | SpendCapReached => "usage",
+            RequestSubmitted | RequestApprovalRecorded | RequestApproved | RequestRejected | RequestCancelled => {
+                "approval"
+            }
+        }
+    }
+}
+
+wire_enum! {
+    /// Who did it.
+    "snake_case",
+    pub enum Actor {
+        Platform,
+        Employee,
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityEntry {
+    pub id: ActivityId,
+    pub org_id: OrgId,
+    pub actor: Actor,
+    /// The employee who caused the event (absent for the platform operator).
+    pub employee_id: Option<EmployeeId>,
+    pub event_type: EventType,
+    pub event_category: String,
+    /// What changed. Never holds secrets.
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ActivityQuery {
+    /// Only what this employee did.
+    pub employee_id: Option<EmployeeId>,
+    /// Only this event type, e.g. `employee.deactivated`.
+    pub event_type: Option<EventType>,
+    /// Start of the range (RFC 3339); default: 30 days before `to`.
+    pub from: Option<DateTime<Utc>>,
+    /// End of the range (RFC 3339); default: now.
+    pub to: Option<DateTime<Utc>>,
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

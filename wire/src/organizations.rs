@@ -1,0 +1,90 @@
+//! Organizations (tenants), as the platform operator and their own admins see them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::employees::Employee;
+use crate::ids::OrgId;
+use crate::sessions::EnrollmentCode;
+use crate::subscriptions::{Plan, Subscription};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Organization {
+    pub id: OrgId,
+    pub name: String,
+    pub slug: String,
+    pub plan: Plan,
+    /// Organization-level configuration (free-form JSON object).
+    pub settings: Value,
+    pub max_employees: u32,
+    pub max_agents_per_employee: u32,
+    /// Employees holding a seat (every status but deactivated). Server-owned.
+    pub employee_count: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    pub name: String,
+    /// Unique URL name: 3-63 of a-z, 0-9 and '-'.
+    pub slug: String,
+    pub plan: Plan,
+    #[serde(default)]
+    pub settings: Option<Value>,
+    /// Defaults to the plan's seats.
+    #[serde(default)]
+    pub max_employees: Option<u32>,
+    /// Defaults to the plan's agents per employee.
+    #[serde(default)]
+    pub max_agents_per_employee: Option<u32>,
+    /// A plain decimal string, at most 6 decimal places; defaults to "0".
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "5000.00", pattern = r"^[0-9]+(\.[0-9]+)?$"))]
+    pub monthly_budget_usd: Option<String>,
+    /// The organization's first owner, who receives an enrollment code.
+    pub owner: NewOwner,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewOwner {
+    pub email: String,
+    pub full_name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedOrganization {
+    pub organization: Organization,
+    pub subscription: Subscription,
+    pub owner: Employee,
+    /// One-time code with which the owner logs in (`agentctl login`). Shown once.
+    pub owner_enrollment: EnrollmentCode,
+}
+
+/// What the platform operator may change.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlatformOrganizationPatch {
+    pub name: Option<String>,
+    pub plan: Option<Plan>,
+    pub settings: Option<Value>,
+    pub max_employees: Option<u32>,
+    pub max_agents_per_employee: Option<u32>,
+}
+
+/// What an organization's own admins may change.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub settings: Option<Value>,
+}
