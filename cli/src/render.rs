@@ -90,16 +90,17 @@ pub struct Rendered {
 impl Rendered {
     pub fn of(server: &McpServer) -> Self {
         let template = |raw: &String| Template::parse(raw, server);
-        let launch = match server.transport {
+        let given = &server.launch;
+        let launch = match given.transport {
             Transport::Stdio => Launch::Stdio {
-                command: server.command.clone().unwrap_or_default(),
-                args: server.args.iter().map(template).collect(),
-                env: server.env.iter().map(|(k, v)| (k.clone(), template(v))).collect(),
+                command: given.command.clone().unwrap_or_default(),
+                args: given.args.iter().map(template).collect(),
+                env: given.env.iter().map(|(k, v)| (k.clone(), template(v))).collect(),
             },
             Transport::Http | Transport::Sse => Launch::Remote {
-                sse: server.transport == Transport::Sse,
-                url: template(server.url.as_ref().unwrap_or(&String::new())),
-                headers: server.headers.iter().map(|(k, v)| (k.clone(), template(v))).collect(),
+                sse: given.transport == Transport::Sse,
+                url: template(given.url.as_ref().unwrap_or(&String::new())),
+                headers: given.headers.iter().map(|(k, v)| (k.clone(), template(v))).collect(),
             },
         };
         let credentials = server

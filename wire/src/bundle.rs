@@ -17,13 +17,11 @@
 //!
 //! Disabled and pending-approval configurations are not delivered.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalog::{AgentType, Transport};
+use crate::catalog::{AgentType, LaunchTemplate};
 use crate::configs::ConfigStatus;
 use crate::ids::{AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId, TeamId};
 use crate::money::Usd;
@@ -107,12 +105,9 @@ pub struct BundleMcpServer {
     pub name: String,
     /// The catalog server's provider.
     pub provider: String,
-    pub transport: Transport,
-    pub command: Option<String>,
-    pub args: Vec<String>,
-    pub env: BTreeMap<String, String>,
-    pub url: Option<String>,
-    pub headers: BTreeMap<String, String>,
+    /// The server's launch template.
+    #[serde(flatten)]
+    pub launch: LaunchTemplate,
     pub connection_config: Value,
     /// Decrypted credentials (write-only elsewhere). Absent when none are set.
     pub credentials: Option<Value>,

@@ -112,11 +112,12 @@ wire_enum! {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// How a client starts (stdio) or reaches (HTTP, SSE) an MCP server. `${field}` in the
+/// arguments and in env and header values names a connection or credential field,
+/// filled in on the employee's machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct McpServerSpec {
-    pub provider: String,
-    pub version: String,
+pub struct LaunchTemplate {
     pub transport: Transport,
     /// Stdio: the program to launch (e.g. `npx`).
     pub command: Option<String>,
@@ -128,6 +129,16 @@ pub struct McpServerSpec {
     pub url: Option<String>,
     /// HTTP/SSE: request headers.
     pub headers: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct McpServerSpec {
+    pub provider: String,
+    pub version: String,
+    /// How clients start or reach it.
+    #[serde(flatten)]
+    pub launch: LaunchTemplate,
     /// JSON Schema of an employee's connection; `writeOnly` properties are credentials.
     pub connection_schema: Value,
     pub capabilities: Vec<String>,

@@ -23,7 +23,7 @@ use crate::roles::Permission;
 use crate::validate::{self, Validator};
 
 pub use agentctl_wire::catalog::{
-    McpApproval, McpCategorySpec, McpServer, McpServerSpec, NewMcpCategory, NewMcpServer, Transport,
+    LaunchTemplate, McpApproval, McpCategorySpec, McpServer, McpServerSpec, NewMcpCategory, NewMcpServer, Transport,
 };
 
 impl Spec for McpCategorySpec {
@@ -173,12 +173,14 @@ impl Spec for McpServerSpec {
                 McpServerSpec {
                     provider: provider?,
                     version: version?,
-                    transport: new.transport,
-                    command: command?,
-                    args: args?,
-                    env: env?,
-                    url: url?,
-                    headers: headers?,
+                    launch: LaunchTemplate {
+                        transport: new.transport,
+                        command: command?,
+                        args: args?,
+                        env: env?,
+                        url: url?,
+                        headers: headers?,
+                    },
                     connection_schema: schema?,
                     capabilities: capabilities?,
                     requires_credentials,
