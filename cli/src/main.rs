@@ -228,6 +228,14 @@ fn terminal_safe(text: &str) -> String {
         .collect()
 }
 
+/// This machine's name as sessions lists show it: the host name, printable characters
+/// only, at most 100 of them; none when nothing is left.
+fn device_name() -> Option<String> {
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    let name: String = host.chars().filter(|c| !c.is_control() && !is_bidi_control(*c)).take(100).collect();
+    Some(name.trim().to_string()).filter(|n| !n.is_empty())
+}
+
 fn api() -> Result<Api, CliError> {
     Ok(Api::with(&Session::load()?))
 }
@@ -236,7 +244,7 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
     match &cli.command {
         Command::Login { server, code } => {
             let server = api::server_url(server)?;
-            let request = SessionRequest { code: code.clone() };
+            let request = SessionRequest { code: code.clone(), device_name: device_name() };
             let created: NewSession = Api::anonymous(&server).post("/v1/sessions", &request).await?;
             let mut session = Session { server, token: created.token, who: None };
             let me: Me = Api::with(&session).get("/v1/me").await?;

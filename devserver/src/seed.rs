@@ -104,7 +104,12 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         (RoleName::Member, staff[4].id),
     ] {
         let code = sessions::issue_enrollment(state, &owner, employee).await?;
-        let session = sessions::exchange(state, SessionRequest { code: code.code }, Some("127.0.0.1".into())).await?;
+        let session = sessions::exchange(
+            state,
+            SessionRequest { code: code.code, device_name: Some("demo seed".into()) },
+            Some("127.0.0.1".into()),
+        )
+        .await?;
         signed_in.push((role, session.token));
     }
     let admin = &staff[0];

@@ -153,6 +153,9 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
+/// How fresh a session's `last_used_at` is kept (one write per session per period).
+const LAST_USED_PRECISION: chrono::Duration = chrono::Duration::minutes(5);
+
 /// Decides who sends `authorization` (the raw header value).
 pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<Principal, AuthError> {
     let token = bearer(authorization).ok_or(AuthError::Missing)?;
@@ -172,7 +175,8 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<
     if session.revoked_at.is_some() {
         return Err(AuthError::Denied("revoked session"));
     }
-    if session.expires_at <= crate::time::now() {
+    let now = crate::time::now();
+    if session.expires_at <= now {
         return Err(AuthError::Denied("expired session"));
     }
     let employee = repo::employees::get(&state.repo, session.org_id, session.employee_id)
@@ -185,6 +189,13 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<
         return Err(AuthError::Denied("revoked session"));
     }
     let permissions = state.roles.permissions(&state.repo, employee.role).await?;
+    // Sessions lists show when a session was last used; a failed refresh of that time
+    // must not refuse the request.
+    if session.last_used_at.is_none_or(|used| used <= now - LAST_USED_PRECISION)
+        && let Err(e) = repo::sessions::touch(&state.repo, &hash, &now, LAST_USED_PRECISION).await
+    {
+        tracing::warn!(error = %e, "the session's last use was not recorded");
+    }
     Ok(Principal::Employee(Caller {
         org_id: employee.org_id,
         employee_id: employee.id,

@@ -63,9 +63,12 @@ pub fn cases() -> Vec<Case> {
         c(M::GET, "/v1/employees/{employee_id}", "/v1/employees/{member}", None, READERS, OK, FORBIDDEN),
         c(M::PATCH, "/v1/employees/{employee_id}", "/v1/employees/{member}", Some(r#"{"full_name":"Renamed"}"#), ADMINS, OK, FORBIDDEN),
         c(M::POST, "/v1/employees/{employee_id}/enrollment-codes", "/v1/employees/{member}/enrollment-codes", Some("{}"), ADMINS, CREATED, FORBIDDEN),
+        c(M::GET, "/v1/employees/{employee_id}/sessions", "/v1/employees/{member}/sessions", None, ADMINS, OK, FORBIDDEN),
+        c(M::DELETE, "/v1/employees/{employee_id}/sessions", "/v1/employees/{member}/sessions", None, ADMINS, GONE, FORBIDDEN),
         c(M::DELETE, "/v1/employees/{employee_id}", "/v1/employees/{deactivated}", None, ADMINS, GONE, FORBIDDEN),
         c(M::GET, "/v1/me", "/v1/me", None, ALL, OK, FORBIDDEN),
         c(M::PATCH, "/v1/me", "/v1/me", Some(r#"{"preferences":{"a":1}}"#), ALL, OK, FORBIDDEN),
+        c(M::GET, "/v1/me/sessions", "/v1/me/sessions", None, ALL, OK, FORBIDDEN),
         c(M::GET, "/v1/me/sync", "/v1/me/sync", None, ALL, OK, FORBIDDEN),
         // Usage: everyone reports their own; analytics for those who manage money or teams.
         c(M::POST, "/v1/usage", "/v1/usage", Some(r#"{"events":[{"v":1,"event_id":"%unique%","resource_type":"llm_call","quantity":1,"cost_usd":"0.01","period_start":"%now%","period_end":"%now%"}]}"#), ALL, StatusCode::ACCEPTED, FORBIDDEN),

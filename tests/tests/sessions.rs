@@ -212,3 +212,83 @@ async fn employees_update_their_own_preferences() {
     let (status, body) = app.patch("/v1/me", &token, json!({ "role": "owner" })).await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
+
+/// Logs in with a fresh code as `device`; the token.
+async fn login_as(app: &TestApp, org: &agentctl_tests::Org, employee: &str, device: &str) -> String {
+    let code = app.issue_code(org, employee).await;
+    let body = json!({ "code": code, "device_name": device });
+    let (status, session) = app.call(Method::POST, "/v1/sessions", None, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    assert_eq!(session["session"]["device_name"], device);
+    session["token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn sessions_are_listed_with_device_address_and_last_use_and_admins_end_them_at_once() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("devices")).await;
+    let member = app.add_employee(&org, "m@devices.example", "member", None).await;
+    let id = member["id"].as_str().unwrap();
+    let laptop = login_as(&app, &org, id, "laptop").await;
+    let desktop = login_as(&app, &org, id, "desktop").await;
+
+    // The employee sees their own sessions, newest first; using one records its last use.
+    let (status, mine) = app.get("/v1/me/sessions", &laptop).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let devices: Vec<&str> =
+        mine["items"].as_array().unwrap().iter().map(|s| s["device_name"].as_str().unwrap()).collect();
+    assert_eq!(devices, ["desktop", "laptop"]);
+    let laptop_session = &mine["items"][1];
+    assert_eq!(laptop_session["ip_address"], "127.0.0.1");
+    assert!(laptop_session["last_used_at"].is_string(), "{laptop_session}");
+    assert!(mine["items"][0]["last_used_at"].is_null(), "the desktop has not made a request yet");
+    assert!(!mine.to_string().contains("acs_"), "no token in a session list");
+
+    // Admins see them; a member may not look at someone else's.
+    let path = format!("/v1/employees/{id}/sessions");
+    let (status, listed) = app.get(&path, &org.owner_token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let (_, peer) = app.add_signed_in(&org, "peer@devices.example", "member").await;
+    let (status, body) = app.get(&path, &peer).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+
+    // Ending them all: both tokens are refused at once, with one activity entry.
+    let (status, _) = app.delete(&path, &org.owner_token).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for token in [&laptop, &desktop] {
+        let (status, _) = app.get("/v1/me", token).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (_, listed) = app.get(&path, &org.owner_token).await;
+    assert_eq!(listed["items"], json!([]));
+    let (_, activity) = app.get("/v1/activity?event_type=session.revoked", &org.owner_token).await;
+    let entry = activity["items"].as_array().unwrap().iter().find(|e| e["payload"]["employee_id"] == id).unwrap();
+    assert_eq!(entry["payload"]["reason"], "admin");
+    assert_eq!(entry["payload"]["sessions"], 2);
+
+    // Signing in again works: the new session is theirs.
+    let phone = login_as(&app, &org, id, "phone").await;
+    let (status, mine) = app.get("/v1/me/sessions", &phone).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_owners_sessions_are_the_owners_to_end_and_device_names_are_checked() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("ownersessions")).await;
+    let (_, admin) = app.add_signed_in(&org, "a@ownersessions.example", "admin").await;
+    let path = format!("/v1/employees/{}/sessions", org.owner_id);
+    let (status, body) = app.delete(&path, &admin).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, _) = app.get("/v1/me", &org.owner_token).await;
+    assert_eq!(status, StatusCode::OK, "the owner's session lives on");
+
+    let member = app.add_employee(&org, "m@ownersessions.example", "member", None).await;
+    let code = app.issue_code(&org, member["id"].as_str().unwrap()).await;
+    let body = json!({ "code": code, "device_name": "evil\u{1b}[2J" });
+    let (status, body) = app.call(Method::POST, "/v1/sessions", None, Some(body)).await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(body["errors"][0]["field"], "device_name");
+}

@@ -16,6 +16,12 @@ pub struct Session {
     pub employee_id: EmployeeId,
     /// Where the session was created from, as seen by the API.
     pub ip_address: Option<String>,
+    /// The name the client gave when signing in (`agentctl login` sends the host name).
+    #[serde(default)]
+    pub device_name: Option<String>,
+    /// When the session last made a request (kept to the nearest few minutes).
+    #[serde(default)]
+    pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,6 +44,9 @@ pub struct EnrollmentCode {
 pub struct SessionRequest {
     /// The enrollment code an admin issued.
     pub code: String,
+    /// A name for this device, shown in session lists (1 to 100 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
 }
 
 /// A new session. The token is shown here once and never again.

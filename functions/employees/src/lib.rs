@@ -2,11 +2,11 @@
 
 use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::employees::{self, Employee, EmployeePatch, EmployeeQuery, NewEmployee};
-use agentctl_shared::domain::sessions::{self, EnrollmentCode};
+use agentctl_shared::domain::sessions::{self, EnrollmentCode, Session};
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};
 use agentctl_shared::ids::EmployeeId;
-use agentctl_shared::pagination::Page;
+use agentctl_shared::pagination::{Page, PageQuery};
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_employee, list_employees))
         .routes(routes!(get_employee, update_employee, delete_employee))
         .routes(routes!(issue_enrollment_code))
+        .routes(routes!(list_employee_sessions, revoke_employee_sessions))
 }
 
 /// Add an employee (takes a seat).
@@ -87,4 +88,30 @@ async fn issue_enrollment_code(
     Path(id): Path<EmployeeId>,
 ) -> Result<(StatusCode, Json<EnrollmentCode>)> {
     Ok((StatusCode::CREATED, Json(sessions::issue_enrollment(&state, &caller, id).await?)))
+}
+
+/// An employee's live sessions (device, address, created, last used), newest first.
+#[utoipa::path(get, path = "/v1/employees/{employee_id}/sessions", tag = "employees",
+    params(("employee_id" = EmployeeId, Path), PageQuery),
+    responses((status = 200, body = Page<Session>), Problems), security(("session" = [])))]
+async fn list_employee_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<EmployeeId>,
+    Query(query): Query<PageQuery>,
+) -> Result<Json<Page<Session>>> {
+    Ok(Json(sessions::list_for(&state, &caller, id, &query).await?))
+}
+
+/// End every session of an employee at once (they sign in again to continue).
+#[utoipa::path(delete, path = "/v1/employees/{employee_id}/sessions", tag = "employees",
+    params(("employee_id" = EmployeeId, Path)),
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn revoke_employee_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<EmployeeId>,
+) -> Result<StatusCode> {
+    sessions::revoke_for(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -2,9 +2,10 @@
 
 use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::employees::{self, Employee, PreferencesUpdate};
-use agentctl_shared::domain::sessions::{self, Me, NewSession, SessionRequest};
+use agentctl_shared::domain::sessions::{self, Me, NewSession, Session, SessionRequest};
 use agentctl_shared::http::openapi::Problems;
-use agentctl_shared::http::{ClientIp, Json};
+use agentctl_shared::http::{ClientIp, Json, Query};
+use agentctl_shared::pagination::{Page, PageQuery};
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,6 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_session))
         .routes(routes!(delete_current_session))
         .routes(routes!(get_me, update_my_preferences))
+        .routes(routes!(list_my_sessions))
 }
 
 /// Log in: exchange a one-time enrollment code for a session token (shown once).
@@ -53,4 +55,15 @@ async fn update_my_preferences(
     Json(body): Json<PreferencesUpdate>,
 ) -> Result<Json<Employee>> {
     Ok(Json(employees::update_own_preferences(&state, &caller, body).await?))
+}
+
+/// The caller's live sessions (device, address, created, last used), newest first.
+#[utoipa::path(get, path = "/v1/me/sessions", tag = "sessions", params(PageQuery),
+    responses((status = 200, body = Page<Session>), Problems), security(("session" = [])))]
+async fn list_my_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<PageQuery>,
+) -> Result<Json<Page<Session>>> {
+    Ok(Json(sessions::list_mine(&state, &caller, &query).await?))
 }

@@ -16,9 +16,14 @@ use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::organizations;
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{EmployeeId, OrgId, SessionId};
+use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
 use crate::roles::{Permission, RoleName};
+use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
+
+/// Longest device name a session keeps.
+const DEVICE_NAME_MAX: usize = 100;
 
 pub use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, OrganizationSummary, Session, SessionRequest};
 
@@ -93,6 +98,9 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
     if !code.starts_with(auth::ENROLLMENT_CODE_PREFIX) || code.len() > 128 {
         return Err(Error::invalid("code", "is not an enrollment code"));
     }
+    let mut v = Validator::new();
+    let device_name = v.check_opt("device_name", request.device_name, validate::name(DEVICE_NAME_MAX));
+    let device_name = v.finish(|| device_name)?;
     let code_hash = auth::digest(code);
     let enrollment = repo::sessions::get_enrollment(&state.repo, &code_hash).await?.ok_or_else(unusable_code)?;
     let now = crate::time::now();
@@ -109,6 +117,8 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
         org_id: employee.org_id,
         employee_id: employee.id,
         ip_address: ip_address.filter(|ip| ip.len() <= 64),
+        device_name,
+        last_used_at: None,
         expires_at: now + state.config.session_ttl,
         created_at: now,
         revoked_at: None,
@@ -154,6 +164,69 @@ pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
         json!({ "session_id": caller.session_id, "reason": "logout" }),
     )?;
     Ok(state.repo.transact(tx).await?)
+}
+
+/// The caller's own sessions that are still live, newest first.
+pub async fn list_mine(state: &AppState, caller: &Caller, query: &PageQuery) -> Result<Page<Session>> {
+    live(state, caller.employee_id, query).await
+}
+
+/// An employee's live sessions, for those who manage employees.
+pub async fn list_for(
+    state: &AppState,
+    caller: &Caller,
+    employee: EmployeeId,
+    query: &PageQuery,
+) -> Result<Page<Session>> {
+    caller.require(Permission::EmployeesWrite)?;
+    employees::find(state, caller.org_id, employee).await?;
+    live(state, employee, query).await
+}
+
+async fn live(state: &AppState, employee: EmployeeId, query: &PageQuery) -> Result<Page<Session>> {
+    let page = repo::sessions::live(&state.repo, employee, &PageRequest::try_from(query)?).await?;
+    let now = crate::time::now();
+    Ok(Page { items: page.items.into_iter().filter(|s| s.expires_at > now).collect(), next_cursor: page.next_cursor })
+}
+
+/// Ends every session of an employee at once (a lost laptop, a leaver before the IdP
+/// catches up). An owner's sessions are the owners' to end.
+pub async fn revoke_for(state: &AppState, caller: &Caller, employee_id: EmployeeId) -> Result<()> {
+    caller.require(Permission::EmployeesWrite)?;
+    let employee = employees::find(state, caller.org_id, employee_id).await?;
+    if employee.role == RoleName::Owner {
+        caller.require(Permission::OwnersManage)?;
+    }
+    // The authorizer refuses every session created until now even if a revocation below
+    // were lost; sessions the employee starts afterwards are theirs.
+    let keys = repo::sessions::live_keys(&state.repo, employee_id, None).await?;
+    let now = crate::time::now();
+    let mut tx = state.repo.transaction();
+    let changes = repo::employees::EmployeeChanges { sessions_revoked_at: Some(now), ..Default::default() };
+    repo::employees::update(&mut tx, &employee, &changes, &now)?;
+    let payload = json!({ "employee_id": employee_id, "sessions": keys.len(), "reason": "admin" });
+    crate::domain::log(
+        state,
+        &mut tx,
+        caller.org_id,
+        &Principal::Employee(caller.clone()),
+        EventType::SessionRevoked,
+        payload,
+    )?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => {
+            Error::conflict(ProblemCode::ConcurrentUpdate, "the employee changed meanwhile; retry")
+        }
+        e => e.into(),
+    })?;
+    for chunk in keys.chunks(repo::transaction::MAX_ITEMS) {
+        let mut tx = state.repo.transaction();
+        for key in chunk {
+            repo::sessions::revoke(&mut tx, key, &now);
+        }
+        state.repo.transact(tx).await?;
+    }
+    Ok(())
 }
 
 /// Revokes every live session of an employee (suspension or deactivation by `by`).

@@ -232,6 +232,29 @@ impl Repository {
         Ok(out.item)
     }
 
+    /// One UpdateItem outside a transaction, when `condition` holds; `false` when it did
+    /// not (for writes that may be skipped, such as refreshing a timestamp).
+    pub async fn update_if(&self, key: &Key, update: Expr, condition: Expr) -> Result<bool, StoreError> {
+        let (update_text, condition_text) = (update.text.clone(), condition.text.clone());
+        let all = update.merge(condition);
+        let sent = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key_attrs(key)))
+            .update_expression(update_text)
+            .condition_expression(condition_text)
+            .set_expression_attribute_names(all.names())
+            .set_expression_attribute_values(all.values())
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
     /// Strongly consistent BatchGetItem, one request per 100 keys (missing items are
     /// absent from the result; unprocessed keys are retried).
     pub async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {

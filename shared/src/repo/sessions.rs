@@ -9,7 +9,8 @@ use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, 
 use crate::domain::sessions::{Enrollment, Session};
 use crate::ids::{EmployeeId, SessionId};
 use crate::keys::{self, Key};
-use crate::time::Timestamp;
+use crate::pagination::{Page, PageRequest};
+use crate::time::{Timestamp, sortable};
 
 pub fn create(tx: &mut Transaction, token_hash: &str, session: &Session) -> Result<(), StoreError> {
     let mut item = with_key(to_item(session)?, &keys::session(token_hash), "session");
@@ -44,6 +45,34 @@ pub async fn live_keys(
             _ => Err(StoreError::Corrupt("session without key".into())),
         })
         .collect()
+}
+
+/// One page of an employee's sessions that are not revoked (newest first; expired ones
+/// until their TTL removes them: the caller filters those).
+pub async fn live(repo: &Repository, employee: EmployeeId, page: &PageRequest) -> Result<Page<Session>, StoreError> {
+    let filter = Expr::new("attribute_not_exists(revoked_at)");
+    let spec = QuerySpec::gsi1(keys::employee_sessions_pk(employee), keys::SESSION_PREFIX).filter(Some(filter));
+    repo.query(spec.backwards(), page).await?.try_map(from_item)
+}
+
+/// Records that a session was used at `at`, unless it was within `precision` of it
+/// already (so a busy session writes at most once per `precision`). Fixed-width text, so
+/// the condition compares instants.
+pub async fn touch(
+    repo: &Repository,
+    token_hash: &str,
+    at: &Timestamp,
+    precision: chrono::Duration,
+) -> Result<(), StoreError> {
+    let update = Expr::set(vec![("last_used_at", s(sortable(at)))]);
+    // Never used: absent (older sessions) or NULL (serde writes `None` as NULL).
+    let condition = Expr::new(
+        "attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR attribute_type(last_used_at, :null) \
+         OR last_used_at < :stale)",
+    )
+    .value(":null", s("NULL"))
+    .value(":stale", s(sortable(&(*at - precision))));
+    repo.update_if(&keys::session(token_hash), update, condition).await.map(drop)
 }
 
 /// Marks a session revoked (no-op when it is already).
