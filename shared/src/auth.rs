@@ -179,6 +179,10 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<
     if session.expires_at <= now {
         return Err(AuthError::Denied("expired session"));
     }
+    let last_use = session.last_used_at.unwrap_or(session.created_at);
+    if session.idle_minutes.is_some_and(|idle| last_use + chrono::Duration::minutes(i64::from(idle)) <= now) {
+        return Err(AuthError::Denied("idle session"));
+    }
     let employee = repo::employees::get(&state.repo, session.org_id, session.employee_id)
         .await?
         .ok_or(AuthError::Denied("unknown employee"))?;

@@ -292,3 +292,43 @@ async fn an_owners_sessions_are_the_owners_to_end_and_device_names_are_checked()
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(body["errors"][0]["field"], "device_name");
 }
+
+#[tokio::test]
+async fn sessions_last_as_long_as_the_organization_says_and_end_when_idle() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("lifetimes")).await;
+    for bad in [json!({ "max_hours": 0 }), json!({ "max_hours": 24, "idle_minutes": 5 }), json!({ "max_hours": 9000 })]
+    {
+        let (status, body) = app.patch("/v1/org", &org.owner_token, json!({ "sessions": bad })).await;
+        assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(body["errors"][0]["field"], "sessions");
+    }
+    let lifetimes = json!({ "max_hours": 8, "idle_minutes": 30 });
+    let (status, updated) = app.patch("/v1/org", &org.owner_token, json!({ "sessions": lifetimes })).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["sessions"], lifetimes);
+
+    // A session started now follows the new rules.
+    let member = app.add_employee(&org, "m@lifetimes.example", "member", None).await;
+    let code = app.issue_code(&org, member["id"].as_str().unwrap()).await;
+    let (_, created) = app.call(Method::POST, "/v1/sessions", None, Some(json!({ "code": code }))).await;
+    let session = &created["session"];
+    assert_eq!(session["idle_minutes"], 30);
+    let started: chrono::DateTime<chrono::Utc> = session["created_at"].as_str().unwrap().parse().unwrap();
+    let ends: chrono::DateTime<chrono::Utc> = session["expires_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ends - started, chrono::Duration::hours(8));
+    let token = created["token"].as_str().unwrap();
+    let (status, _) = app.get("/v1/me", token).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Half an hour without a request ends it (the last use, moved back in storage).
+    let key = agentctl_shared::keys::session(&agentctl_shared::auth::digest(token));
+    let long_ago = agentctl_shared::time::sortable(&(chrono::Utc::now() - chrono::Duration::minutes(31)));
+    let mut item = app.state.repo.get(&key).await.unwrap().unwrap();
+    item.insert("last_used_at".into(), aws_sdk_dynamodb::types::AttributeValue::S(long_ago));
+    let mut tx = app.state.repo.transaction();
+    tx.put(item);
+    app.state.repo.transact(tx).await.unwrap();
+    let (status, body) = app.get("/v1/me", token).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
+}

@@ -120,8 +120,8 @@ impl EventType {
 }
 
 wire_enum! {
-    /// Who did it.
     "snake_case",
+    /// Who did it.
     pub enum Actor {
         Platform,
         Employee,

@@ -24,8 +24,8 @@ pub struct RangeQuery {
 }
 
 wire_enum! {
-    /// What a breakdown groups by.
     "snake_case",
+    /// What a breakdown groups by.
     pub enum BreakdownBy {
         Employee,
         Agent,

@@ -60,8 +60,8 @@ pub struct Entry<S: Kind> {
 }
 
 wire_enum! {
-    /// Which local tool an agent is, so `agentctl sync` knows which files to write.
     "kebab-case",
+    /// Which local tool an agent is, so `agentctl sync` knows which files to write.
     pub enum AgentType {
         ClaudeCode,
         Cursor,

@@ -6,11 +6,14 @@
 //! The crate depends on serde and the value types only (no AWS SDK, no HTTP), so every
 //! client can use it. The `openapi` feature adds the OpenAPI schemas the server publishes.
 
-/// A unit enum named on the wire: serde and strum take their names from the one case
-/// given (`"snake_case"`, `"kebab-case"`), so [`Name::as_str`], `Display` and `FromStr`
+/// A unit enum named on the wire: serde, strum and the OpenAPI schema take their names
+/// from the one case given first (`"snake_case"`, `"kebab-case"`), so [`Name::as_str`], `Display` and `FromStr`
 /// agree with the JSON; every variant list is [`strum::VariantArray::VARIANTS`].
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $case:literal, $vis:vis enum $name:ident $body:tt) => {
+    // `tt`, not `literal`: a literal matched as a fragment reaches the derives wrapped in an
+    // invisible group, which serde reads and utoipa ignores (the schema would keep the
+    // Rust names).
+    ($case:tt, $(#[$meta:meta])* $vis:vis enum $name:ident $body:tt) => {
         $(#[$meta])*
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -79,6 +82,22 @@ mod tests {
         same_names::<crate::subscriptions::BudgetState>();
         same_names::<crate::policy::PolicyType>();
         same_names::<crate::catalog::AgentType>();
+    }
+
+    /// The OpenAPI schema names variants as the JSON does (a macro can hide serde's
+    /// `rename_all` from utoipa).
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn schemas_name_variants_as_the_json_does() {
+        let names = |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+            serde_json::to_value(schema).unwrap()["enum"].clone()
+        };
+        assert_eq!(
+            names(<crate::catalog::Scope as utoipa::PartialSchema>::schema()),
+            serde_json::json!(["global", "org"])
+        );
+        let agent_types = names(<crate::catalog::AgentType as utoipa::PartialSchema>::schema());
+        assert!(agent_types.as_array().unwrap().contains(&serde_json::json!("claude-code")), "{agent_types}");
     }
 
     #[test]

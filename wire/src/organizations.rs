@@ -22,8 +22,30 @@ pub struct Organization {
     pub max_agents_per_employee: u32,
     /// Employees holding a seat (every status but deactivated). Server-owned.
     pub employee_count: u32,
+    /// How long sign-ins last.
+    #[serde(default)]
+    pub sessions: SessionLifetimes,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How long an organization's sessions last. Applies to sessions started after a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SessionLifetimes {
+    /// A session ends this many hours after sign-in, however active (1 to 8760).
+    pub max_hours: u32,
+    /// A session ends after this many minutes without a request (15 to 43200); absent:
+    /// no idle limit. Counted from the last recorded use, kept to within 5 minutes.
+    #[serde(default)]
+    pub idle_minutes: Option<u32>,
+}
+
+impl Default for SessionLifetimes {
+    fn default() -> Self {
+        Self { max_hours: 24 * 30, idle_minutes: None }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -87,4 +109,5 @@ pub struct PlatformOrganizationPatch {
 pub struct OrganizationPatch {
     pub name: Option<String>,
     pub settings: Option<Value>,
+    pub sessions: Option<SessionLifetimes>,
 }

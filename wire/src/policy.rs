@@ -36,8 +36,8 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// What happens when a rule matches. Combined rules take the highest severity.
     "snake_case",
+    /// What happens when a rule matches. Combined rules take the highest severity.
     pub enum Severity {
         /// Recorded only.
         Info,
@@ -68,8 +68,8 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// Where a policy is attached.
     "snake_case",
+    /// Where a policy is attached.
     pub enum Level {
         Agent,
         Org,

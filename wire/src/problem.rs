@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 wire_enum! {
-    /// A problem's stable, machine-readable code (also the last segment of its `type`).
     "snake_case",
+    /// A problem's stable, machine-readable code (also the last segment of its `type`).
     pub enum ProblemCode {
         // 4xx and 5xx of any request.
         /// 422: fields are invalid (`errors` lists them).

@@ -22,6 +22,10 @@ pub struct Session {
     /// When the session last made a request (kept to the nearest few minutes).
     #[serde(default)]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Minutes without a request after which the session ends (the organization's rule
+    /// when it was created); absent: none.
+    #[serde(default)]
+    pub idle_minutes: Option<u32>,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -65,8 +65,8 @@ pub struct Subscription {
 }
 
 wire_enum! {
-    /// Where spending stands against the budget, as clients and gateways act on it.
     "snake_case",
+    /// Where spending stands against the budget, as clients and gateways act on it.
     pub enum BudgetState {
         /// Below 50 %.
         Ok,

@@ -19,6 +19,7 @@ use crate::validate::{self, Validator};
 
 pub use agentctl_wire::organizations::{
     CreatedOrganization, NewOrganization, NewOwner, Organization, OrganizationPatch, PlatformOrganizationPatch,
+    SessionLifetimes,
 };
 pub use agentctl_wire::subscriptions::Plan;
 
@@ -27,6 +28,18 @@ pub const MAX_EMPLOYEES_LIMIT: u32 = 100_000;
 pub const MAX_AGENTS_LIMIT: u32 = 100;
 const SETTINGS_MAX_BYTES: usize = 16 * 1024;
 const NAME_MAX: usize = 200;
+
+/// Session lifetimes within their bounds: at most a year, an idle limit of at least a
+/// quarter of an hour (the last use is recorded to within 5 minutes) and at most 30 days.
+fn session_lifetimes(lifetimes: SessionLifetimes) -> Result<SessionLifetimes, String> {
+    if !(1..=24 * 365).contains(&lifetimes.max_hours) {
+        return Err("max_hours must be 1 to 8760".into());
+    }
+    if lifetimes.idle_minutes.is_some_and(|idle| !(15..=60 * 24 * 30).contains(&idle)) {
+        return Err("idle_minutes must be 15 to 43200".into());
+    }
+    Ok(lifetimes)
+}
 
 /// Organization settings: a JSON object whose `approval_rules`, if present, are valid.
 fn settings(raw: Value) -> Result<Value, String> {
@@ -70,6 +83,7 @@ pub async fn create(state: &AppState, principal: &Principal, request: NewOrganiz
         max_employees,
         max_agents_per_employee: max_agents,
         employee_count: 1,
+        sessions: SessionLifetimes::default(),
         created_at: now,
         updated_at: now,
     };
@@ -149,6 +163,7 @@ pub async fn update_by_platform(
         plan: patch.plan,
         max_employees,
         max_agents_per_employee: max_agents,
+        sessions: None,
     };
     apply(state, org, principal, changes).await
 }
@@ -158,8 +173,9 @@ pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPa
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(NAME_MAX));
     let settings = v.check_opt("settings", patch.settings, settings);
-    let (name, settings) = v.finish(|| Some((name?, settings?)))?;
-    let changes = repo::organizations::OrganizationChanges { name, settings, ..Default::default() };
+    let sessions = v.check_opt("sessions", patch.sessions, session_lifetimes);
+    let (name, settings, sessions) = v.finish(|| Some((name?, settings?, sessions?)))?;
+    let changes = repo::organizations::OrganizationChanges { name, settings, sessions, ..Default::default() };
     apply(state, caller.org_id, &Principal::Employee(caller.clone()), changes).await
 }
 

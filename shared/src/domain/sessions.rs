@@ -111,6 +111,9 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
     if !employee.status.may_log_in() {
         return Err(unusable_code());
     }
+    // The organization's lifetimes, within the deployment's ceiling.
+    let lifetimes = organizations::get(state, employee.org_id).await?.sessions;
+    let lifetime = chrono::Duration::hours(i64::from(lifetimes.max_hours)).min(state.config.session_ttl);
     let token = auth::new_secret(auth::SESSION_TOKEN_PREFIX);
     let session = Session {
         id: SessionId::new(),
@@ -119,7 +122,8 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
         ip_address: ip_address.filter(|ip| ip.len() <= 64),
         device_name,
         last_used_at: None,
-        expires_at: now + state.config.session_ttl,
+        idle_minutes: lifetimes.idle_minutes,
+        expires_at: now + lifetime,
         created_at: now,
         revoked_at: None,
     };

@@ -43,6 +43,7 @@ pub struct OrganizationChanges {
     /// Refused ([`Guard::LimitBelowCount`]) below the seats held.
     pub max_employees: Option<u32>,
     pub max_agents_per_employee: Option<u32>,
+    pub sessions: Option<crate::domain::organizations::SessionLifetimes>,
 }
 
 impl OrganizationChanges {
@@ -54,6 +55,7 @@ impl OrganizationChanges {
             ("plan", self.plan.is_some()),
             ("max_employees", self.max_employees.is_some()),
             ("max_agents_per_employee", self.max_agents_per_employee.is_some()),
+            ("sessions", self.sessions.is_some()),
         ])
     }
 }
@@ -74,6 +76,9 @@ pub fn update(
     }
     if let Some(plan) = changes.plan {
         fields.push(("plan", s(plan.as_str())));
+    }
+    if let Some(sessions) = &changes.sessions {
+        fields.push(("sessions", super::to_attr(sessions)?));
     }
     if let Some(max) = changes.max_employees {
         fields.push(("max_employees", n(max)));
