@@ -3,7 +3,11 @@
 # document and checks every answer (no 5xx; status codes, content types and bodies as
 # documented), once per role of the demo organization and once with the platform key.
 # FUZZ_EXAMPLES bounds the examples per operation (default 50; CI runs 3), FUZZ_SEED
-# makes a run reproducible, FUZZ_ROLES picks who runs (default all). Installs
+# makes a run reproducible, FUZZ_ROLES picks who runs (default all). The coverage phase
+# (boundary and negative values of every parameter: input validation, which every role
+# reaches the same way once permitted) runs for FUZZ_COVERAGE_ROLES only (default: the
+# owner, who is permitted everywhere, and the platform key); every role runs the
+# examples, fuzzing and stateful phases. Installs
 # schemathesis into .venv-fuzz; the dev server's log is kept in target/fuzz/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -13,6 +17,7 @@ SCHEMATHESIS_VERSION="4.32.5"
 FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-50}"
 FUZZ_SEED="${FUZZ_SEED:-20261125}"
 FUZZ_ROLES="${FUZZ_ROLES:-owner admin billing manager member platform}"
+FUZZ_COVERAGE_ROLES="${FUZZ_COVERAGE_ROLES:-owner platform}"
 FUZZ_VENV="$ROOT/.venv-fuzz"
 ensure_pip_venv "$FUZZ_VENV" "schemathesis==$SCHEMATHESIS_VERSION"
 
@@ -42,13 +47,15 @@ token() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.ar
 failed=0
 for who in $FUZZ_ROLES; do
   if [ "$who" = platform ]; then credential="$PLATFORM_KEY"; else credential="$(token "$who")"; fi
-  log "schemathesis as $who ($FUZZ_EXAMPLES examples per operation)"
+  phases="examples,fuzzing,stateful"
+  case " $FUZZ_COVERAGE_ROLES " in *" $who "*) phases="examples,coverage,fuzzing,stateful" ;; esac
+  log "schemathesis as $who ($FUZZ_EXAMPLES examples per operation; $phases)"
   # Logging out would end the run's own session.
   if ! "$FUZZ_VENV/bin/schemathesis" run "$URL/v1/openapi.json" --url "$URL" \
       -H "Authorization: Bearer $credential" \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
       --exclude-path /v1/sessions/current \
-      --max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 1 --no-color \
+      --phases "$phases" --max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 1 --no-color \
       --suppress-health-check all --warnings off; then
     failed=1
   fi
