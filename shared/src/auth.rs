@@ -48,6 +48,11 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller as the principal domain functions and activity entries take.
+    pub fn principal(&self) -> Principal {
+        Principal::Employee(self.clone())
+    }
+
     /// An employee acting with their role's default permissions outside a session (the
     /// demo seed, benchmarks).
     pub fn acting_as(org_id: OrgId, employee_id: EmployeeId, role: RoleName) -> Self {

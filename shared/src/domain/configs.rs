@@ -68,10 +68,6 @@ fn schema_errors(schema: &Value, instance: &Value, field: &str) -> Vec<FieldErro
     }
 }
 
-fn principal(caller: &Caller) -> Principal {
-    Principal::Employee(caller.clone())
-}
-
 fn stale() -> Error {
     Error::conflict(ProblemCode::ConcurrentUpdate, "the configuration changed while this request ran; retry")
 }
@@ -172,7 +168,7 @@ pub async fn create_agent_config(
     stage_agent_config(
         state,
         &mut tx,
-        &principal(caller),
+        &caller.principal(),
         &employee,
         org.max_agents_per_employee,
         &config,
@@ -258,7 +254,7 @@ pub async fn update_agent_config(
     let mut tx = state.repo.transaction();
     repo::configs::replace_agent(&mut tx, &after, &before)?;
     let payload = json!({ "employee_id": employee_id, "config_id": id, "status": after.status });
-    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::AgentUpdated, payload)?;
+    crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::AgentUpdated, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
@@ -281,7 +277,7 @@ pub async fn delete_agent_config(
     repo::configs::release_agent_slot(&mut tx, &employee);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id), -1);
     let payload = json!({ "employee_id": employee_id, "config_id": id, "agent_id": config.agent_id });
-    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::AgentRemoved, payload)?;
+    crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::AgentRemoved, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
@@ -398,7 +394,7 @@ pub async fn create_mcp_config(
     };
     let stored = new_mcp_config(caller.org_id, employee_id, &server, request.status, request.connection_config)?;
     let mut tx = state.repo.transaction();
-    stage_mcp_config(state, &mut tx, &principal(caller), &stored, false)?;
+    stage_mcp_config(state, &mut tx, &caller.principal(), &stored, false)?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::McpNotApproved) => {
@@ -459,7 +455,7 @@ async fn write_mcp(
     // Never the credentials themselves: only that they changed.
     let payload =
         json!({ "employee_id": after.config.employee_id, "config_id": after.config.id, "status": after.config.status });
-    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), event, payload)?;
+    crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), event, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
@@ -509,7 +505,7 @@ pub async fn delete_mcp_config(
         -1,
     );
     let payload = json!({ "employee_id": employee_id, "config_id": id, "server_id": config.config.server_id });
-    crate::domain::log(state, &mut tx, caller.org_id, &principal(caller), EventType::McpRemoved, payload)?;
+    crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::McpRemoved, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),

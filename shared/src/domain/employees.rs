@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::activity::EventType;
-use crate::auth::{Caller, Principal};
+use crate::auth::Caller;
 use crate::domain::roles::role_id;
 use crate::domain::sessions;
 use crate::error::{Error, ProblemCode, Result};
@@ -69,10 +69,6 @@ pub fn parse_identity(v: &mut Validator, prefix: &str, email: String, full_name:
     Some((email?, full_name?))
 }
 
-fn principal(caller: &Caller) -> Principal {
-    Principal::Employee(caller.clone())
-}
-
 fn email_taken(email: &str) -> Error {
     Error::conflict(ProblemCode::EmailTaken, format!("{email} already belongs to an employee of this organization"))
 }
@@ -120,7 +116,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
         state,
         &mut tx,
         caller.org_id,
-        &principal(caller),
+        &caller.principal(),
         EventType::EmployeeCreated,
         json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id }),
     )?;
@@ -201,7 +197,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
     };
     let entry = crate::activity::entry(
         caller.org_id,
-        &principal(caller),
+        &caller.principal(),
         event,
         json!({ "employee_id": id, "changed": changed, "role": role, "status": status, "team_id": team }),
     );
@@ -274,7 +270,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
         state,
         &mut tx,
         caller.org_id,
-        &principal(caller),
+        &caller.principal(),
         EventType::EmployeeDeleted,
         json!({ "employee_id": id, "email": before.email }),
     )?;
@@ -293,7 +289,7 @@ pub async fn update_own_preferences(state: &AppState, caller: &Caller, request: 
     let changes = repo::employees::EmployeeChanges { preferences: Some(preferences), ..Default::default() };
     let entry = crate::activity::entry(
         caller.org_id,
-        &principal(caller),
+        &caller.principal(),
         EventType::EmployeeUpdated,
         json!({ "employee_id": caller.employee_id, "changed": changes.changed() }),
     );

@@ -243,7 +243,7 @@ pub(crate) fn stage_approval(
     let mut change = syncsets::Change::new(syncsets::Scope::Org(org));
     change.approve(server.id);
     change.apply(tx, &approval.approved_at);
-    let by = Principal::Employee(approver.clone());
+    let by = approver.principal();
     crate::domain::log(
         state,
         tx,
@@ -290,7 +290,7 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: McpServerId) -> Resul
         state,
         &mut tx,
         caller.org_id,
-        &Principal::Employee(caller.clone()),
+        &caller.principal(),
         EventType::McpRevoked,
         json!({ "server_id": id }),
     )?;

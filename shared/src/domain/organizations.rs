@@ -176,7 +176,7 @@ pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPa
     let sessions = v.check_opt("sessions", patch.sessions, session_lifetimes);
     let (name, settings, sessions) = v.finish(|| Some((name?, settings?, sessions?)))?;
     let changes = repo::organizations::OrganizationChanges { name, settings, sessions, ..Default::default() };
-    apply(state, caller.org_id, &Principal::Employee(caller.clone()), changes).await
+    apply(state, caller.org_id, &caller.principal(), changes).await
 }
 
 async fn apply(

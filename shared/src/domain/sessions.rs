@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::activity::{Actor, EventType};
-use crate::auth::{self, Caller, Principal};
+use crate::auth::{self, Caller};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::organizations;
 use crate::error::{Error, ProblemCode, Result};
@@ -66,10 +66,7 @@ pub fn new_enrollment(
 pub async fn issue_enrollment(state: &AppState, caller: &Caller, employee_id: EmployeeId) -> Result<EnrollmentCode> {
     caller.require(Permission::EmployeesEnroll)?;
     let employee = employees::find(state, caller.org_id, employee_id).await?;
-    // A code lets its holder act as the employee: only owners may mint one for an owner.
-    if employee.role == RoleName::Owner {
-        caller.require(Permission::OwnersManage)?;
-    }
+    require_rights_over(caller, &employee)?;
     if !employee.status.may_log_in() {
         return Err(Error::conflict(ProblemCode::EmployeeNotActive, "only active employees can be enrolled"));
     }
@@ -80,12 +77,21 @@ pub async fn issue_enrollment(state: &AppState, caller: &Caller, employee_id: Em
         state,
         &mut tx,
         caller.org_id,
-        &Principal::Employee(caller.clone()),
+        &caller.principal(),
         EventType::EnrollmentIssued,
         json!({ "employee_id": employee.id, "expires_at": enrollment.expires_at }),
     )?;
     state.repo.transact(tx).await?;
     Ok(enrollment.into_code(code))
+}
+
+/// Who may mint an employee's sign-ins or end them: an owner's are the owners' (a code
+/// lets its holder act as the employee; ending sessions locks them out).
+fn require_rights_over(caller: &Caller, employee: &Employee) -> Result<()> {
+    if employee.role == RoleName::Owner {
+        caller.require(Permission::OwnersManage)?;
+    }
+    Ok(())
 }
 
 fn unusable_code() -> Error {
@@ -163,7 +169,7 @@ pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
         state,
         &mut tx,
         caller.org_id,
-        &Principal::Employee(caller.clone()),
+        &caller.principal(),
         EventType::SessionRevoked,
         json!({ "session_id": caller.session_id, "reason": "logout" }),
     )?;
@@ -198,9 +204,7 @@ async fn live(state: &AppState, employee: EmployeeId, query: &PageQuery) -> Resu
 pub async fn revoke_for(state: &AppState, caller: &Caller, employee_id: EmployeeId) -> Result<()> {
     caller.require(Permission::EmployeesWrite)?;
     let employee = employees::find(state, caller.org_id, employee_id).await?;
-    if employee.role == RoleName::Owner {
-        caller.require(Permission::OwnersManage)?;
-    }
+    require_rights_over(caller, &employee)?;
     // The authorizer refuses every session created until now even if a revocation below
     // were lost; sessions the employee starts afterwards are theirs.
     let keys = repo::sessions::live_keys(&state.repo, employee_id, None).await?;
@@ -209,14 +213,7 @@ pub async fn revoke_for(state: &AppState, caller: &Caller, employee_id: Employee
     let changes = repo::employees::EmployeeChanges { sessions_revoked_at: Some(now), ..Default::default() };
     repo::employees::update(&mut tx, &employee, &changes, &now)?;
     let payload = json!({ "employee_id": employee_id, "sessions": keys.len(), "reason": "admin" });
-    crate::domain::log(
-        state,
-        &mut tx,
-        caller.org_id,
-        &Principal::Employee(caller.clone()),
-        EventType::SessionRevoked,
-        payload,
-    )?;
+    crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::SessionRevoked, payload)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => {
             Error::conflict(ProblemCode::ConcurrentUpdate, "the employee changed meanwhile; retry")
@@ -246,7 +243,7 @@ pub async fn revoke_all(state: &AppState, by: &Caller, employee: EmployeeId, rea
             state,
             &mut tx,
             by.org_id,
-            &Principal::Employee(by.clone()),
+            &by.principal(),
             EventType::SessionRevoked,
             json!({ "employee_id": employee, "sessions": chunk.len(), "reason": reason.as_str() }),
         )?;

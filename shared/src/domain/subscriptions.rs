@@ -123,7 +123,7 @@ pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpda
     let budget = v.finish(|| budget)?;
     let before = get(state, caller).await?;
     let mut tx = state.repo.transaction();
-    stage_budget(state, &mut tx, &Principal::Employee(caller.clone()), &before, budget)?;
+    stage_budget(state, &mut tx, &caller.principal(), &before, budget)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => {
             Error::conflict(ProblemCode::ConcurrentUpdate, "the budget changed while this request ran; retry")

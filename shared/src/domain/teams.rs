@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::activity::EventType;
-use crate::auth::{Caller, Principal};
+use crate::auth::Caller;
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{OrgId, TeamId};
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -19,10 +19,6 @@ const DESCRIPTION_MAX: usize = 2000;
 
 fn name_taken(name: &str) -> Error {
     Error::conflict(ProblemCode::TeamNameTaken, format!("a team named {name:?} exists already"))
-}
-
-fn principal(caller: &Caller) -> Principal {
-    Principal::Employee(caller.clone())
 }
 
 pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Result<Team> {
@@ -48,7 +44,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Resu
         state,
         &mut tx,
         caller.org_id,
-        &principal(caller),
+        &caller.principal(),
         EventType::TeamCreated,
         json!({ "team_id": team.id, "name": team.name }),
     )?;
@@ -88,7 +84,7 @@ pub async fn update(state: &AppState, caller: &Caller, team_id: TeamId, patch: T
     }
     let entry = crate::activity::entry(
         caller.org_id,
-        &principal(caller),
+        &caller.principal(),
         EventType::TeamUpdated,
         json!({ "team_id": team.id, "changed": changed }),
     );
@@ -116,7 +112,7 @@ pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Resul
         state,
         &mut tx,
         caller.org_id,
-        &principal(caller),
+        &caller.principal(),
         EventType::TeamDeleted,
         json!({ "team_id": team.id, "name": team.name }),
     )?;

@@ -3,7 +3,7 @@
 use super::*;
 use crate::AppState;
 use crate::activity::EventType;
-use crate::auth::{Caller, Principal};
+use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::ids::RequestId;
 use crate::repo;
@@ -40,7 +40,7 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: RequestId, body: Canc
         };
         let mut tx = state.repo.transaction();
         repo::requests::replace(&mut tx, &after, request.version, &subject(&request.wanted))?;
-        let by = Principal::Employee(caller.clone());
+        let by = caller.principal();
         let payload = event(&after, comment.as_deref());
         crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestCancelled, payload)?;
         match state.repo.transact(tx).await {

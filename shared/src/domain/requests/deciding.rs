@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::*;
 use crate::AppState;
 use crate::activity::EventType;
-use crate::auth::{Caller, Principal};
+use crate::auth::Caller;
 use crate::domain::{configs, employees, organizations};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{ApprovalId, RequestId};
@@ -134,7 +134,7 @@ pub(super) async fn decide_once(
     }
     repo::requests::record_approval(&mut tx, &approval)?;
     repo::requests::replace(&mut tx, &after, request.version, &subject(&request.wanted))?;
-    let by = Principal::Employee(caller.clone());
+    let by = caller.principal();
     crate::domain::log(state, &mut tx, caller.org_id, &by, event_type, event(&after, comment.as_deref()))?;
     match state.repo.transact(tx).await {
         Ok(()) => {

@@ -4,7 +4,7 @@ use super::*;
 use crate::AppState;
 use crate::Name;
 use crate::activity::EventType;
-use crate::auth::{Caller, Principal};
+use crate::auth::Caller;
 use crate::domain::{employees, organizations};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::RequestId;
@@ -48,7 +48,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
     };
     let mut tx = state.repo.transaction();
     repo::requests::create(&mut tx, &request, &subject(&request.wanted))?;
-    let by = Principal::Employee(caller.clone());
+    let by = caller.principal();
     crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestSubmitted, event(&request, None))?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::RequestOpen) => Error::conflict(

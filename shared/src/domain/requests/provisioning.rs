@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::AppState;
-use crate::auth::{Caller, Principal};
+use crate::auth::Caller;
 use crate::domain::agents::AgentSpec;
 use crate::domain::mcp::{self, McpServerSpec, credential_fields};
 use crate::domain::{configs, employees, organizations, subscriptions};
@@ -19,7 +19,7 @@ pub(super) async fn provision(
     request: &AgentRequest,
 ) -> Result<Provisioned> {
     let org = approver.org_id;
-    let by = Principal::Employee(approver.clone());
+    let by = approver.principal();
     let requester = employees::find(state, org, request.employee_id).await?;
     if requester.status != employees::EmployeeStatus::Active {
         return Err(cannot_provision("the requester is no longer active; reject the request"));
