@@ -52,6 +52,29 @@ ensure_clients() {
   export AGENTCTL_CLIENTS_BIN="$CLIENTS_DIR/node_modules/.bin"
 }
 
+# The local identity provider (npm oidc-provider, run by scripts/local_idp.mjs) for the
+# dev stack and the tests, installed into .idp once per version.
+IDP_DIR="$ROOT/.idp"
+IDP_PACKAGE="oidc-provider@9.13.3"
+ensure_idp() {
+  local stamp="$IDP_DIR/.installed-$(echo "$IDP_PACKAGE" | sha256sum | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  ensure_node
+  log "installing $IDP_PACKAGE into $IDP_DIR"
+  mkdir -p "$IDP_DIR"
+  npm install --prefix "$IDP_DIR" --no-audit --no-fund --loglevel=error "$IDP_PACKAGE" >&2
+  touch "$stamp"
+}
+
+# Node.js and npm: Debian's packages where the machine has none.
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return 0
+  log "installing nodejs and npm (apt-get)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq nodejs npm >&2
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use agentctl_wire::identity::{OAuthError, TokenResponse};
 use agentctl_wire::problem::{Problem, ProblemCode};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -70,7 +71,7 @@ pub enum CliError {
     Unreachable { server: String, reason: String },
     #[error("{0}")]
     Usage(String),
-    #[error("not logged in: run `agentctl login --server URL --code CODE`")]
+    #[error("not logged in: run `agentctl login --server URL --org SLUG` (or `--code CODE`)")]
     NotLoggedIn,
     #[error("your session has expired or was revoked: run `agentctl login` again")]
     SessionExpired,
@@ -132,6 +133,33 @@ impl Api {
     pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, CliError> {
         let body = serde_json::to_value(body).expect("wire types serialize");
         typed(path, self.send(Method::POST, path, &[], Some(&body)).await?)
+    }
+
+    /// A form POST to one of the OAuth endpoints: the answer, or OAuth's own refusal
+    /// (`authorization_pending`, `invalid_grant`, ...).
+    pub async fn oauth<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Result<T, OAuthError>, CliError> {
+        let request = self.client.post(format!("{}{path}", self.server)).form(form);
+        let response = self.dispatch(request).await?;
+        let status = response.status();
+        let text = response.text().await.map_err(|e| CliError::Protocol(e.to_string()))?;
+        if status.is_success() {
+            return serde_json::from_str(&text)
+                .map(Ok)
+                .map_err(|e| CliError::Protocol(format!("the answer to {path}: {e}")));
+        }
+        match serde_json::from_str::<OAuthError>(&text) {
+            Ok(refusal) => Ok(Err(refusal)),
+            Err(_) => Err(CliError::Refused(describe(status, serde_json::from_str(&text).ok().as_ref()))),
+        }
+    }
+
+    /// Tokens from the token endpoint; a refusal is [`CliError::Refused`] with its reason.
+    pub async fn token(&self, form: &[(&str, &str)]) -> Result<TokenResponse, CliError> {
+        self.oauth("/v1/oauth/token", form).await?.map_err(|refusal| CliError::Refused(oauth_reason(&refusal)))
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), CliError> {
@@ -240,6 +268,11 @@ impl Api {
             _ => Err(CliError::Refused(describe(status, problem.as_ref()))),
         }
     }
+}
+
+/// An OAuth refusal as one line.
+pub fn oauth_reason(refusal: &OAuthError) -> String {
+    refusal.error_description.clone().unwrap_or_else(|| refusal.error.clone())
 }
 
 /// A successful answer read as the wire type the API documents for it.

@@ -91,3 +91,13 @@ pub fn remove(path: &Path) -> Result<(), CliError> {
         _ => Ok(()),
     }
 }
+
+/// Holds an exclusive lock on `path` (created if needed) until dropped: agentctl
+/// processes take turns at what must not run twice at once.
+pub fn lock(path: &Path) -> Result<std::fs::File, CliError> {
+    let dir = path.parent().expect("a file in a directory");
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(io(path))?;
+    file.lock().map_err(io(path))?;
+    Ok(file)
+}

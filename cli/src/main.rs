@@ -14,6 +14,7 @@ mod clients;
 mod enforcement;
 mod files;
 mod jsonfile;
+mod login;
 mod render;
 mod session;
 mod state;
@@ -37,7 +38,7 @@ use agentctl_wire::requests::{
     Wanted,
 };
 use agentctl_wire::roles::RoleName;
-use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, SessionRequest};
+use agentctl_wire::sessions::{EnrollmentCode, Me};
 use agentctl_wire::subscriptions::Subscription;
 use agentctl_wire::text::is_bidi_control;
 use serde::Serialize;
@@ -58,14 +59,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Exchange an enrollment code from your admin for a session on this machine.
+    /// Sign this machine in: through your organization's identity provider (--org), or
+    /// with an enrollment code from your admin (--code).
+    #[command(group(clap::ArgGroup::new("how").required(true).args(["org", "code"])))]
     Login {
         /// The agentctl server, e.g. https://agentctl.example.com (a trailing /v1 is fine)
         #[arg(long)]
         server: String,
-        /// The one-time enrollment code.
+        /// Your organization's short name (slug): sign in with its identity provider.
         #[arg(long)]
-        code: String,
+        org: Option<String>,
+        /// A one-time enrollment code instead.
+        #[arg(long)]
+        code: Option<String>,
+        /// Confirm a code in any browser (the device flow) instead of opening one here.
+        #[arg(long)]
+        no_browser: bool,
     },
     /// End this machine's session (on the server too).
     Logout,
@@ -236,17 +245,22 @@ fn device_name() -> Option<String> {
     Some(name.trim().to_string()).filter(|n| !n.is_empty())
 }
 
-fn api() -> Result<Api, CliError> {
-    Ok(Api::with(&Session::load()?))
+async fn api() -> Result<Api, CliError> {
+    Ok(Api::with(&Session::fresh().await?))
 }
 
 async fn run(cli: &Cli) -> Result<Output, CliError> {
     match &cli.command {
-        Command::Login { server, code } => {
+        Command::Login { server, org, code, no_browser } => {
             let server = api::server_url(server)?;
-            let request = SessionRequest { code: code.clone(), device_name: device_name() };
-            let created: NewSession = Api::anonymous(&server).post("/v1/sessions", &request).await?;
-            let mut session = Session { server, token: created.token, who: None };
+            let mut session = match (org, code) {
+                (_, Some(code)) => login::with_code(server, code, device_name()).await?,
+                (Some(org), None) => {
+                    let browser = !no_browser && login::browser_available();
+                    login::with_sso(server, org, device_name(), browser).await?
+                }
+                (None, None) => unreachable!("clap requires one"),
+            };
             let me: Me = Api::with(&session).get("/v1/me").await?;
             session.who = Some(describe(&me));
             session.save()?;
@@ -254,7 +268,7 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
         }
         Command::Logout => logout().await,
         Command::Whoami => {
-            let me: Me = api()?.get("/v1/me").await?;
+            let me: Me = api().await?.get("/v1/me").await?;
             Ok(Output::answer(describe(&me), &me))
         }
         Command::Sync { dry_run, clients, system } => {
@@ -265,7 +279,7 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Request { what } => request(what).await,
         Command::Requests { status } => {
             let query: Vec<(&str, &str)> = status.iter().map(|s| ("status", s.as_str())).collect();
-            let page: Page<AgentRequest> = api()?.get_query("/v1/me/requests", &query).await?;
+            let page: Page<AgentRequest> = api().await?.get_query("/v1/me/requests", &query).await?;
             Ok(Output::answer(request_lines(&page.items), &page))
         }
         Command::Admin { task } => admin(task).await,
@@ -280,7 +294,9 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
 /// Ends the session on the server (if it can be told) and forgets it here, with the
 /// secrets the syncs wrote.
 async fn logout() -> Result<Output, CliError> {
+    // An expired access token is renewed first, so the server can end the session.
     let session = Session::load()?;
+    let session = Session::fresh().await.unwrap_or(session);
     let told = match Api::with(&session).delete("/v1/sessions/current").await {
         // Already over on the server: forget it here all the same.
         Ok(()) | Err(CliError::SessionExpired) => Ok(()),
@@ -448,7 +464,7 @@ fn id_arg<T: std::str::FromStr>(kind: &str, id: &str) -> Result<T, CliError> {
 }
 
 async fn request(what: &RequestCommand) -> Result<Output, CliError> {
-    let api = api()?;
+    let api = api().await?;
     let (wanted, reason) = match what {
         RequestCommand::Agent { agent, reason } => {
             let agent_id = catalog_id::<AgentSpec>(&api, "agents", agent).await?;
@@ -527,7 +543,7 @@ fn request_lines(items: &[AgentRequest]) -> String {
 }
 
 async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
-    let api = api()?;
+    let api = api().await?;
     match task {
         AdminCommand::Employees => {
             let page: Page<Employee> = api.get_query("/v1/employees", &[("limit", "100")]).await?;

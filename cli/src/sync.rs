@@ -84,7 +84,7 @@ async fn fetch(api: &Api, known: Option<&str>) -> Result<(Value, Option<String>,
 /// hold what it asks for: a sync always reconciles, so local edits and removals of
 /// managed entries are restored even when nothing changed on the server.
 pub async fn sync(options: &Options) -> Result<Report, CliError> {
-    let session = Session::load()?;
+    let session = Session::fresh().await?;
     let mut state = State::load(options.system)?;
     let complete = options.clients.is_empty() && !options.dry_run;
     let known = if complete { state.etag.clone() } else { None };

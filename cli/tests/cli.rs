@@ -635,3 +635,155 @@ async fn login_takes_the_url_the_dev_server_prints_and_logout_works_offline() {
         assert!(!home.path(&format!(".config/agentctl/{file}")).exists(), "{file} is left");
     }
 }
+
+/// `agentctl login` running in the background, its stderr lines arriving on a channel
+/// (it prints where to sign in, then waits for the browser side).
+struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn start(home: &Home, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agentctl"))
+            .args(args)
+            .env("HOME", &home.0)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("BROWSER")
+            .envs(envs.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (sender, lines) = std::sync::mpsc::channel();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(stderr).map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The first URL it printed that starts with `prefix` (waiting without blocking the
+    /// runtime: the app answers agentctl on it).
+    async fn url(&self, prefix: &str) -> String {
+        for _ in 0..400 {
+            while let Ok(line) = self.lines.try_recv() {
+                if let Some(at) = line.find(prefix) {
+                    return line[at..].split([' ', ')']).next().unwrap().to_string();
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("agentctl printed no {prefix} link within 20 s");
+    }
+
+    async fn finish(mut self) -> Output {
+        tokio::task::spawn_blocking(move || {
+            let status = self.child.wait().unwrap();
+            let mut stdout = Vec::new();
+            std::io::Read::read_to_end(self.child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+            let stderr: Vec<String> = self.lines.try_iter().collect();
+            Output { status, stdout, stderr: stderr.join("\n").into_bytes() }
+        })
+        .await
+        .unwrap()
+    }
+}
+
+/// The organization signs in through the local identity provider.
+async fn with_sso(app: &TestApp, slug: &str) -> (agentctl_tests::Org, agentctl_tests::idp::LocalIdp) {
+    let org = app.create_org(slug).await;
+    let idp = agentctl_tests::idp::LocalIdp::start().await;
+    let (client_id, secret) = idp.register_client(&format!("{}/v1/oauth/callback", app.url)).await;
+    let body = serde_json::json!({ "issuer": idp.issuer, "client_id": client_id, "client_secret": secret, "allowed_domains": [format!("{slug}.example")] });
+    let (status, body) =
+        app.call(reqwest::Method::PUT, "/v1/org/identity-provider", Some(&org.owner_token), Some(body)).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    (org, idp)
+}
+
+#[tokio::test]
+async fn login_with_the_device_flow_then_sync_renews_the_session_silently() {
+    // Access tokens shorter than the CLI's renewal margin: every command renews first.
+    let app = TestApp::spawn_with(|c| c.access_token_ttl = chrono::Duration::minutes(1)).await;
+    let slug = slug("dflow");
+    let (org, idp) = with_sso(&app, &slug).await;
+    app.add_employee(&org, &format!("dev@{slug}.example"), "member", None).await;
+    let home = Home::new();
+
+    let login = Running::start(&home, &["login", "--server", &app.url, "--org", &slug, "--no-browser"], &[]);
+    let link = login.url(&format!("{}/v1/oauth/device?user_code=", app.url)).await;
+    let browser = agentctl_tests::idp::browser();
+    let code = agentctl_tests::idp::param(&link, "user_code").unwrap();
+    let page = browser.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&code), "the page shows the code the terminal shows");
+    let form = [("user_code", code.as_str()), ("action", "approve")];
+    let to_idp = agentctl_tests::idp::location(
+        &browser.post(format!("{}/v1/oauth/device", app.url)).form(&form).send().await.unwrap(),
+    );
+    let callback = idp.sign_in(&browser, &to_idp, &format!("dev@{slug}.example")).await;
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), reqwest::StatusCode::OK);
+    let out = login.finish().await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with(&format!("Logged in as Employee dev@{slug}.example")),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let before: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.session_file()).unwrap()).unwrap();
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let after: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.session_file()).unwrap()).unwrap();
+    assert_ne!(before["refresh_token"], after["refresh_token"], "renewed before the token ran out");
+    let (status, _) = app.get("/v1/me", before["token"].as_str().unwrap()).await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN, "the old access token is spent");
+    #[cfg(unix)]
+    assert_eq!(mode(&home.session_file()), 0o600);
+
+    // Several commands at once renew one after the other, never spending a token twice.
+    let runs = futures::future::join_all((0..3).map(|_| home.run(&["whoami"]))).await;
+    assert!(
+        runs.iter().all(|o| o.status.code() == Some(0)),
+        "{:?}",
+        runs.iter().map(|o| text(&o.stderr)).collect::<Vec<_>>()
+    );
+    let out = home.run(&["logout"]).await;
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn login_through_a_browser_on_this_machine_uses_a_loopback_redirect() {
+    let app = TestApp::spawn().await;
+    let slug = slug("lflow");
+    let (org, idp) = with_sso(&app, &slug).await;
+    app.add_employee(&org, &format!("dev@{slug}.example"), "member", None).await;
+    let home = Home::new();
+
+    // `true` stands in for the browser: the test follows the printed link itself.
+    let login = Running::start(&home, &["login", "--server", &app.url, "--org", &slug], &[("BROWSER", "true")]);
+    let link = login.url(&format!("{}/v1/oauth/authorize?", app.url)).await;
+    let browser = agentctl_tests::idp::browser();
+    let to_idp = agentctl_tests::idp::location(&browser.get(&link).send().await.unwrap());
+    let callback = idp.sign_in(&browser, &to_idp, &format!("dev@{slug}.example")).await;
+    let loopback = agentctl_tests::idp::location(&browser.get(&callback).send().await.unwrap());
+    assert!(loopback.starts_with("http://127.0.0.1:"), "{loopback}");
+    let page = browser.get(&loopback).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("return to your terminal"));
+    let out = login.finish().await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = home.run(&["whoami", "--json"]).await;
+    let me: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(me["employee"]["email"], format!("dev@{slug}.example"));
+
+    // An organization without single sign-on says so.
+    let out = home.run(&["login", "--server", &app.url, "--org", "no-such-org", "--no-browser"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("single sign-on is not configured"), "{}", text(&out.stderr));
+}

@@ -34,6 +34,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("TeamsFunction", fn_teams::router()),
         ("EmployeesFunction", fn_employees::router()),
         ("SessionsFunction", fn_sessions::router()),
+        ("IdentityFunction", fn_identity::router()),
         ("CatalogFunction", fn_catalog::router()),
         ("PoliciesFunction", fn_policies::router()),
         ("ConfigsFunction", fn_configs::router()),

@@ -20,6 +20,12 @@ use crate::roles::{Permission, RoleName};
 
 /// Prefix of session tokens.
 pub const SESSION_TOKEN_PREFIX: &str = "acs_";
+/// Prefix of refresh tokens.
+pub const REFRESH_TOKEN_PREFIX: &str = "acr_";
+/// Prefix of the authorization codes agentctl gives its clients.
+pub const AUTHORIZATION_CODE_PREFIX: &str = "aca_";
+/// Prefix of device codes (RFC 8628).
+pub const DEVICE_CODE_PREFIX: &str = "acd_";
 /// Prefix of enrollment codes.
 pub const ENROLLMENT_CODE_PREFIX: &str = "ace_";
 /// Prefix of platform keys.

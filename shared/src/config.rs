@@ -12,8 +12,19 @@ pub struct Config {
     pub table_name: String,
     /// SHA-256 (hex) of the platform operator's key; `None` disables platform routes.
     pub platform_key_sha256: Option<String>,
-    /// Lifetime of a login session.
+    /// The longest a session may last (organizations choose up to this).
     pub session_ttl: Duration,
+    /// Lifetime of an access token (a session token); refresh tokens renew it.
+    pub access_token_ttl: Duration,
+    /// The API's public base URL (`https://api.example.com`), for the redirect URI given
+    /// to identity providers and the device flow's verification URI; `None`: taken from
+    /// the request's `Host` (API Gateway sets it).
+    pub public_url: Option<String>,
+    /// Whether identity providers may live on private networks and plain http (the
+    /// local stack and tests only: otherwise an issuer URL could reach inside).
+    pub oidc_allow_private_network: bool,
+    /// The least time between two fetches of a provider's keys for an unknown key id.
+    pub jwks_min_refresh: Duration,
     /// Lifetime of an unused enrollment code.
     pub enrollment_ttl: Duration,
     /// How long activity entries are kept (DynamoDB TTL).
@@ -68,6 +79,10 @@ impl Config {
             table_name: required("TABLE_NAME")?,
             platform_key_sha256: optional("PLATFORM_KEY_SHA256"),
             session_ttl: Duration::hours(number("SESSION_TTL_HOURS", 24 * 30)?),
+            access_token_ttl: Duration::minutes(number("ACCESS_TOKEN_MINUTES", 60)?),
+            public_url: optional("PUBLIC_URL").map(|url| url.trim_end_matches('/').to_string()),
+            oidc_allow_private_network: optional("OIDC_ALLOW_PRIVATE_NETWORK").is_some_and(|v| v == "true"),
+            jwks_min_refresh: Duration::seconds(number("JWKS_MIN_REFRESH_SECONDS", 60)?),
             enrollment_ttl: Duration::hours(number("ENROLLMENT_TTL_HOURS", 72)?),
             activity_retention_days: number("ACTIVITY_RETENTION_DAYS", 400)?,
             kms_key_id: optional("KMS_KEY_ID"),
@@ -84,6 +99,10 @@ impl Config {
             table_name: table_name.into(),
             platform_key_sha256,
             session_ttl: Duration::hours(24 * 30),
+            access_token_ttl: Duration::minutes(60),
+            public_url: None,
+            oidc_allow_private_network: false,
+            jwks_min_refresh: Duration::seconds(60),
             enrollment_ttl: Duration::hours(72),
             activity_retention_days: 400,
             kms_key_id: None,

@@ -6,6 +6,7 @@
 use crate::queue::QueueError;
 use crate::repo::StoreError;
 use crate::validate::FieldError;
+use crate::vault::VaultError;
 
 pub use agentctl_wire::problem::ProblemCode;
 
@@ -59,6 +60,18 @@ impl From<QueueError> for Error {
         match e {
             QueueError::NotConfigured(_) => Self::Internal(Box::new(e)),
             QueueError::Unavailable(..) => Self::Unavailable(Box::new(e)),
+        }
+    }
+}
+
+impl From<VaultError> for Error {
+    fn from(e: VaultError) -> Self {
+        match e {
+            // Only MCP credentials can be that large (other secrets are validated shorter).
+            VaultError::TooLarge => Self::invalid("credentials", e.to_string()),
+            // KMS throttling or an outage: worth retrying (503), like DynamoDB's.
+            VaultError::Unavailable(_) => Self::Unavailable(Box::new(e)),
+            VaultError::NoKey | VaultError::Undecryptable(_) => Self::internal(e),
         }
     }
 }

@@ -120,6 +120,42 @@ pub fn enrollment_code(code_hash: &str) -> Key {
     Key::new(format!("ENROLL#{code_hash}"), "ENROLL")
 }
 
+/// An organization's identity provider (single sign-on).
+pub fn identity_provider(org: OrgId) -> Key {
+    Key::new(org_pk(org), "IDP")
+}
+
+/// The employee a person of the identity provider is, by SHA-256 of (issuer, subject).
+pub fn identity_link(org: OrgId, subject_hash: &str) -> Key {
+    Key::new(org_pk(org), format!("IDENT#{subject_hash}"))
+}
+
+/// A sign-in waiting for the identity provider to send the person back, by SHA-256 of
+/// the `state` sent there.
+pub fn sign_in(state_hash: &str) -> Key {
+    Key::new(format!("SIGNIN#{state_hash}"), "SIGNIN")
+}
+
+/// An authorization code agentctl issued to one of its clients, by SHA-256 of the code.
+pub fn authorization_code(code_hash: &str) -> Key {
+    Key::new(format!("AUTHCODE#{code_hash}"), "AUTHCODE")
+}
+
+/// A device authorization (RFC 8628), by SHA-256 of its device code.
+pub fn device_grant(device_code_hash: &str) -> Key {
+    Key::new(format!("DEVICE#{device_code_hash}"), "DEVICE")
+}
+
+/// The device authorization a user code names (unique while it lives).
+pub fn user_code(user_code: &str) -> Key {
+    Key::new(format!("USERCODE#{user_code}"), "USERCODE")
+}
+
+/// A refresh token, by SHA-256 of the token; kept after use to notice reuse.
+pub fn refresh_token(token_hash: &str) -> Key {
+    Key::new(format!("REFRESH#{token_hash}"), "REFRESH")
+}
+
 /// Activity log partition of one month of one organization.
 pub fn activity_pk(org: OrgId, year_month: &str) -> String {
     format!("ORG#{org}#ACT#{year_month}")

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod keys;
 pub mod lambda;
 pub mod money;
+pub mod oidc;
 pub mod pagination;
 pub mod policy;
 pub mod queue;

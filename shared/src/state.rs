@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::config::{Config, ConfigError};
 use crate::domain::usage::SpendCapCache;
+use crate::oidc::Oidc;
 use crate::queue::Queues;
 use crate::repo::Repository;
 use crate::roles::RoleCache;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub queues: Queues,
     /// The usage processor's spend caps, cached for a minute.
     pub spend_caps: SpendCapCache,
+    /// Identity providers' discovery documents and keys, cached.
+    pub oidc: Oidc,
 }
 
 impl AppState {
@@ -31,7 +34,9 @@ impl AppState {
         let repo = Repository::new(dynamodb, config.table_name.as_str());
         let vault = Vault::new(aws_sdk_kms::Client::new(sdk), config.kms_key_id.clone());
         let queues = Queues::new(aws_sdk_sqs::Client::new(sdk), &config);
+        let oidc = Oidc::new(config.oidc_allow_private_network, config.jwks_min_refresh.to_std().unwrap_or_default());
         Self {
+            oidc,
             config: Arc::new(config),
             repo,
             roles: RoleCache::default(),

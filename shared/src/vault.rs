@@ -1,4 +1,5 @@
-//! The credential vault: MCP credentials encrypted with KMS.
+//! The credential vault: MCP credentials and identity provider client secrets,
+//! encrypted with KMS.
 //!
 //! Each secret is encrypted directly with the KMS key (`Encrypt`, up to 4 KB — ample for
 //! tokens) under an encryption context naming the organization, employee and
@@ -33,19 +34,26 @@ pub enum VaultError {
 
 /// Whose secret it is: bound into the ciphertext as the KMS encryption context.
 #[derive(Clone, Copy, Debug)]
-pub struct Owner {
-    pub org_id: OrgId,
-    pub employee_id: EmployeeId,
-    pub config_id: McpConfigId,
+pub enum Owner {
+    /// An employee's MCP configuration's credentials.
+    McpConfig { org_id: OrgId, employee_id: EmployeeId, config_id: McpConfigId },
+    /// The client secret of an organization's identity provider.
+    IdentityProvider { org_id: OrgId },
 }
 
 impl Owner {
     fn context(&self) -> std::collections::HashMap<String, String> {
-        std::collections::HashMap::from([
-            ("org_id".to_string(), self.org_id.to_string()),
-            ("employee_id".to_string(), self.employee_id.to_string()),
-            ("config_id".to_string(), self.config_id.to_string()),
-        ])
+        let pairs = match self {
+            Owner::McpConfig { org_id, employee_id, config_id } => vec![
+                ("org_id", org_id.to_string()),
+                ("employee_id", employee_id.to_string()),
+                ("config_id", config_id.to_string()),
+            ],
+            Owner::IdentityProvider { org_id } => {
+                vec![("org_id", org_id.to_string()), ("purpose", "identity_provider".to_string())]
+            }
+        };
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
 }
 

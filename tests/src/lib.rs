@@ -12,6 +12,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
+pub mod idp;
 pub mod routes;
 
 static SDK: OnceCell<aws_config::SdkConfig> = OnceCell::const_new();
@@ -58,8 +59,14 @@ impl TestApp {
         let sqs = aws_sdk_sqs::Client::new(sdk);
         let sync = devserver::provision::ensure_queues(&sqs, &format!("{table}-sync")).await.expect("sync queue");
         let usage = devserver::provision::ensure_queues(&sqs, &format!("{table}-usage")).await.expect("usage queue");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().unwrap());
         // Sync ETags right after a change: tests that check the settling window set it.
+        // The local identity provider runs on 127.0.0.1 over http.
         let mut config = Config {
+            public_url: Some(url.clone()),
+            oidc_allow_private_network: true,
+            jwks_min_refresh: chrono::Duration::zero(),
             kms_key_id: Some(key_id),
             sync_queue_url: Some(sync.url),
             usage_queue_url: Some(usage.url),
@@ -88,8 +95,6 @@ impl TestApp {
         let uncounted = with_faults(AppState::with_dynamodb(config.clone(), sdk, dynamodb(false)));
         devserver::consumers::spawn(uncounted.clone(), aws_sdk_sqs::Client::new(sdk));
         let state = with_faults(AppState::with_dynamodb(config, sdk, dynamodb(true)));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let app = devserver::app_with_authorizer(state.clone(), uncounted)
             .into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });

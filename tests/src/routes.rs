@@ -16,6 +16,7 @@ pub const ADMINS: &[&str] = &["owner", "admin"];
 pub const MONEY: &[&str] = &["owner", "admin", "billing"];
 pub const READERS: &[&str] = &["owner", "admin", "billing", "manager"];
 pub const POLICY_READERS: &[&str] = &["owner", "admin", "manager"];
+pub const OWNERS: &[&str] = &["owner"];
 pub const NOBODY: &[&str] = &[];
 
 pub const OK: StatusCode = StatusCode::OK;
@@ -52,6 +53,11 @@ pub fn cases() -> Vec<Case> {
         c(M::GET, "/v1/org/subscription", "/v1/org/subscription", None, MONEY, OK, FORBIDDEN),
         c(M::PATCH, "/v1/org/subscription", "/v1/org/subscription", Some(r#"{"monthly_budget_usd":"10"}"#), MONEY, OK, FORBIDDEN),
         c(M::GET, "/v1/roles", "/v1/roles", None, ALL, OK, FORBIDDEN),
+        // Single sign-on settings: readable by all, set by owners (the matrix organization
+        // has none, and its issuer cannot be reached: tests/tests/sso.rs covers success).
+        c(M::GET, "/v1/org/identity-provider", "/v1/org/identity-provider", None, ALL, NOT_FOUND, FORBIDDEN),
+        c(M::PUT, "/v1/org/identity-provider", "/v1/org/identity-provider", Some(r#"{"issuer":"http://127.0.0.1:9","client_id":"c","client_secret":"s","allowed_domains":["matrix.example"]}"#), OWNERS, StatusCode::UNPROCESSABLE_ENTITY, FORBIDDEN),
+        c(M::DELETE, "/v1/org/identity-provider", "/v1/org/identity-provider", None, OWNERS, NOT_FOUND, FORBIDDEN),
         c(M::GET, "/v1/activity", "/v1/activity", None, ADMINS, OK, FORBIDDEN),
         c(M::GET, "/v1/teams", "/v1/teams", None, ALL, OK, FORBIDDEN),
         c(M::POST, "/v1/teams", "/v1/teams", Some(r#"{"name":"%unique%"}"#), ADMINS, CREATED, FORBIDDEN),

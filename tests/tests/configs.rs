@@ -202,19 +202,25 @@ async fn credentials_are_write_only_encrypted_and_bound_to_their_config() {
     assert!(!ciphertext.contains(secret));
     let opened = agentctl_shared::domain::configs::open_credentials(&app.state, &stored).await.unwrap();
     assert_eq!(opened, Some(json!({ "token": secret })));
-    let elsewhere = Owner {
+    let org_id = org.id.parse().unwrap();
+    let elsewhere = Owner::McpConfig {
+        org_id,
+        employee_id: employee_id.parse().unwrap(),
         config_id: second["id"].as_str().unwrap().parse().unwrap(),
-        ..Owner {
-            org_id: org.id.parse().unwrap(),
-            employee_id: employee_id.parse().unwrap(),
-            config_id: uuid::Uuid::nil().into(),
-        }
     };
     assert!(
         app.state.vault.open(&elsewhere, &ciphertext).await.is_err(),
         "a ciphertext moved to another config does not decrypt"
     );
-    let other_employee = Owner { employee_id: agentctl_shared::ids::EmployeeId::new(), ..elsewhere };
+    let other_employee = Owner::McpConfig {
+        org_id,
+        employee_id: agentctl_shared::ids::EmployeeId::new(),
+        config_id: first["id"].as_str().unwrap().parse().unwrap(),
+    };
+    assert!(
+        app.state.vault.open(&Owner::IdentityProvider { org_id }, &ciphertext).await.is_err(),
+        "nor as another kind of secret"
+    );
     assert!(app.state.vault.open(&other_employee, &ciphertext).await.is_err());
 
     // A colleague may neither read nor set them; an admin may clear them.

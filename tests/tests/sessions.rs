@@ -315,11 +315,28 @@ async fn sessions_last_as_long_as_the_organization_says_and_end_when_idle() {
     let session = &created["session"];
     assert_eq!(session["idle_minutes"], 30);
     let started: chrono::DateTime<chrono::Utc> = session["created_at"].as_str().unwrap().parse().unwrap();
-    let ends: chrono::DateTime<chrono::Utc> = session["expires_at"].as_str().unwrap().parse().unwrap();
+    let ends: chrono::DateTime<chrono::Utc> = session["ends_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(ends - started, chrono::Duration::hours(8));
+    // Its access token lasts the deployment's access token lifetime; refreshes renew it.
+    let expires: chrono::DateTime<chrono::Utc> = session["expires_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(expires - started, chrono::Duration::hours(1));
     let token = created["token"].as_str().unwrap();
     let (status, _) = app.get("/v1/me", token).await;
     assert_eq!(status, StatusCode::OK);
+
+    // The refresh token of a code's session renews it within the same end.
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("client_id", "agentctl-cli"),
+        ("refresh_token", created["refresh_token"].as_str().unwrap()),
+    ];
+    let response = app.request(Method::POST, "/v1/oauth/token", None).form(&form).send().await.unwrap();
+    let (status, renewed) = agentctl_tests::read(response).await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    let token = renewed["access_token"].as_str().unwrap();
+    let (_, sessions) = app.get("/v1/me/sessions", token).await;
+    assert_eq!(sessions["items"][0]["id"], session["id"], "the same session");
+    assert_eq!(sessions["items"][0]["ends_at"], session["ends_at"]);
 
     // Half an hour without a request ends it (the last use, moved back in storage).
     let key = agentctl_shared::keys::session(&agentctl_shared::auth::digest(token));

@@ -36,6 +36,16 @@ pub enum EventType {
     SessionCreated,
     #[serde(rename = "session.revoked")]
     SessionRevoked,
+    /// A session's tokens were renewed with its refresh token.
+    #[serde(rename = "session.refreshed")]
+    SessionRefreshed,
+    /// Someone the identity provider vouched for was not let in (reason in the payload).
+    #[serde(rename = "sign_in.refused")]
+    SignInRefused,
+    #[serde(rename = "identity_provider.configured")]
+    IdentityProviderConfigured,
+    #[serde(rename = "identity_provider.removed")]
+    IdentityProviderRemoved,
     #[serde(rename = "catalog.created")]
     CatalogCreated,
     #[serde(rename = "catalog.updated")]
@@ -99,7 +109,13 @@ impl EventType {
             OrgCreated | OrgUpdated | SubscriptionUpdated => "organization",
             TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated | EmployeeDeactivated
             | EmployeeDeleted => "directory",
-            EnrollmentIssued | SessionCreated | SessionRevoked => "auth",
+            EnrollmentIssued
+            | SessionCreated
+            | SessionRevoked
+            | SessionRefreshed
+            | SignInRefused
+            | IdentityProviderConfigured
+            | IdentityProviderRemoved => "auth",
             CatalogCreated | CatalogUpdated | CatalogDeleted | McpApproved | McpRevoked => "catalog",
             PolicyAttached | PolicyDetached => "policy",
             AgentInstalled
@@ -125,6 +141,8 @@ wire_enum! {
     pub enum Actor {
         Platform,
         Employee,
+        /// The organization's identity provider (people created or refused at sign-in).
+        IdentityProvider,
     }
 }
 

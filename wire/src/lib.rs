@@ -32,6 +32,7 @@ pub mod bundle;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
+pub mod identity;
 pub mod ids;
 pub mod money;
 pub mod organizations;

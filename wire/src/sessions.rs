@@ -26,7 +26,12 @@ pub struct Session {
     /// when it was created); absent: none.
     #[serde(default)]
     pub idle_minutes: Option<u32>,
+    /// When the current access token expires (a refresh issues a new one).
     pub expires_at: DateTime<Utc>,
+    /// When the session ends for good: no refresh beyond it (the organization's
+    /// `max_hours` after sign-in). Absent on sessions that cannot be refreshed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
@@ -53,11 +58,15 @@ pub struct SessionRequest {
     pub device_name: Option<String>,
 }
 
-/// A new session. The token is shown here once and never again.
+/// A new session. The tokens are shown here once and never again.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewSession {
+    /// The access token, until `session.expires_at`.
     pub token: String,
+    /// Renews the access token at `POST /v1/oauth/token` (`grant_type=refresh_token`)
+    /// until `session.ends_at`; works once, and its reuse ends the session.
+    pub refresh_token: String,
     pub session: Session,
     pub employee: Employee,
 }

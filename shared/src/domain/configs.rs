@@ -20,7 +20,7 @@ use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::{self, FieldError, Validator};
-use crate::vault::{Owner, VaultError};
+use crate::vault::Owner;
 
 pub use agentctl_wire::configs::{
     AgentConfig, AgentConfigPatch, ConfigQuery, ConfigStatus, CredentialsUpdate, ListedAgentConfig, ListedMcpConfig,
@@ -557,15 +557,6 @@ fn check_credentials(server: &Entry<McpServerSpec>, credentials: &Value) -> Resu
     if errors.is_empty() { Ok(()) } else { Err(Error::Validation(errors)) }
 }
 
-fn vault_error(e: VaultError) -> Error {
-    match e {
-        VaultError::TooLarge => Error::invalid("credentials", e.to_string()),
-        // KMS throttling or an outage: worth retrying (503), like DynamoDB's.
-        VaultError::Unavailable(_) => Error::Unavailable(Box::new(e)),
-        VaultError::NoKey | VaultError::Undecryptable(_) => Error::internal(e),
-    }
-}
-
 /// Sets or rotates an MCP configuration's credentials (encrypted, write-only).
 pub async fn set_credentials(
     state: &AppState,
@@ -579,8 +570,8 @@ pub async fn set_credentials(
     let before = stored_mcp(state, caller, employee_id, id).await?;
     let server = catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), before.config.server_id).await?;
     check_credentials(&server, &request.credentials)?;
-    let owner = Owner { org_id: caller.org_id, employee_id, config_id: id };
-    let ciphertext = state.vault.seal(&owner, &request.credentials).await.map_err(vault_error)?;
+    let owner = Owner::McpConfig { org_id: caller.org_id, employee_id, config_id: id };
+    let ciphertext = state.vault.seal(&owner, &request.credentials).await.map_err(Error::from)?;
     let now = crate::time::now();
     let mut after = before.clone();
     after.credentials_encrypted = Some(ciphertext);
@@ -616,9 +607,12 @@ pub async fn clear_credentials(
 /// Decrypts a configuration's credentials: for the owning employee's sync only.
 pub async fn open_credentials(state: &AppState, stored: &StoredMcpConfig) -> Result<Option<Value>> {
     let Some(ciphertext) = &stored.credentials_encrypted else { return Ok(None) };
-    let owner =
-        Owner { org_id: stored.config.org_id, employee_id: stored.config.employee_id, config_id: stored.config.id };
-    state.vault.open(&owner, ciphertext).await.map(Some).map_err(vault_error)
+    let owner = Owner::McpConfig {
+        org_id: stored.config.org_id,
+        employee_id: stored.config.employee_id,
+        config_id: stored.config.id,
+    };
+    state.vault.open(&owner, ciphertext).await.map(Some).map_err(Error::from)
 }
 
 #[cfg(test)]

@@ -107,11 +107,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
         employee.preferences = preferences;
     }
     let mut tx = state.repo.transaction();
-    repo::employees::create(&mut tx, &employee)?;
-    repo::organizations::adjust_seats(&mut tx, caller.org_id, 1);
-    if let Some(team) = employee.team_id {
-        repo::teams::adjust_members(&mut tx, caller.org_id, team, 1, 0);
-    }
+    add(&mut tx, &employee)?;
     crate::domain::log(
         state,
         &mut tx,
@@ -120,13 +116,40 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
         EventType::EmployeeCreated,
         json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id }),
     )?;
-    state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::Guard::Email) => email_taken(&employee.email),
+    state.repo.transact(tx).await.map_err(|e| creation_error(e, &employee.email))?;
+    Ok(employee)
+}
+
+/// Adds a new employee to `tx`: the item, its email guard, its seat and its team's count.
+pub(crate) fn add(tx: &mut repo::Transaction, employee: &Employee) -> Result<()> {
+    repo::employees::create(tx, employee)?;
+    repo::organizations::adjust_seats(tx, employee.org_id, 1);
+    if let Some(team) = employee.team_id {
+        repo::teams::adjust_members(tx, employee.org_id, team, 1, 0);
+    }
+    Ok(())
+}
+
+/// What a failed [`add`] means.
+pub(crate) fn creation_error(e: StoreError, email: &str) -> Error {
+    match e {
+        StoreError::ConditionFailed(repo::Guard::Email) => email_taken(email),
         StoreError::ConditionFailed(repo::Guard::Capacity) => no_seat(),
         StoreError::ConditionFailed(repo::Guard::Team) => no_team(),
         e => e.into(),
-    })?;
-    Ok(employee)
+    }
+}
+
+/// Moves an employee read as `before` to `team` in `tx`: both teams' member and agent
+/// counts (the employee's agent configurations count on their team in usage analytics).
+pub(crate) fn move_team(tx: &mut repo::Transaction, before: &Employee, team: Option<TeamId>) {
+    let agents = before.agent_config_count as i32;
+    if let Some(old) = before.team_id {
+        repo::teams::adjust_members(tx, before.org_id, old, -1, -agents);
+    }
+    if let Some(new) = team {
+        repo::teams::adjust_members(tx, before.org_id, new, 1, agents);
+    }
 }
 
 pub async fn list(state: &AppState, caller: &Caller, query: EmployeeQuery) -> Result<Page<Employee>> {
@@ -219,14 +242,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         }
     }
     if let Some(team) = team {
-        // The employee's agent configurations count on their team (usage analytics).
-        let agents = before.agent_config_count as i32;
-        if let Some(old) = before.team_id {
-            repo::teams::adjust_members(&mut tx, caller.org_id, old, -1, -agents);
-        }
-        if let Some(new) = team {
-            repo::teams::adjust_members(&mut tx, caller.org_id, new, 1, agents);
-        }
+        move_team(&mut tx, &before, team);
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {

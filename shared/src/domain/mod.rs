@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
+pub mod identity;
 pub mod mcp;
 pub mod organizations;
 pub mod otlp;

@@ -23,7 +23,7 @@ use crate::validate::{self, Validator};
 use chrono::{DateTime, Utc};
 
 /// Longest device name a session keeps.
-const DEVICE_NAME_MAX: usize = 100;
+pub(crate) const DEVICE_NAME_MAX: usize = 100;
 
 pub use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, OrganizationSummary, Session, SessionRequest};
 
@@ -117,44 +117,233 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
     if !employee.status.may_log_in() {
         return Err(unusable_code());
     }
-    // The organization's lifetimes, within the deployment's ceiling.
+    let mut tx = state.repo.transaction();
+    repo::sessions::consume_enrollment(&mut tx, &code_hash);
+    let opening = Opening { device_name, ip_address, method: SignInMethod::EnrollmentCode };
+    let issued = open(state, &mut tx, &employee, opening, now).await?;
+    state.repo.transact(tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::Guard::EnrollmentCode) => unusable_code(),
+        e => opening_error(e),
+    })?;
+    let employee = employees::find(state, employee.org_id, employee.id).await?;
+    Ok(NewSession {
+        token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        session: issued.session,
+        employee,
+    })
+}
+
+/// How someone signed in.
+#[derive(Clone, Copy, Debug, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum SignInMethod {
+    EnrollmentCode,
+    SingleSignOn,
+}
+
+/// What a new session records of where it comes from.
+pub struct Opening {
+    pub device_name: Option<String>,
+    pub ip_address: Option<String>,
+    pub method: SignInMethod,
+}
+
+/// A new session's tokens (shown once) and the session.
+pub struct Issued {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub session: Session,
+}
+
+impl Issued {
+    pub fn into_token_response(self, now: DateTime<Utc>) -> crate::domain::identity::TokenResponse {
+        crate::domain::identity::TokenResponse {
+            access_token: self.access_token,
+            token_type: "Bearer".into(),
+            expires_in: (self.session.expires_at - now).num_seconds(),
+            refresh_token: self.refresh_token,
+        }
+    }
+}
+
+/// Adds a new session of `employee` to `tx` (the caller adds what uses up the credential
+/// it signed in with, and commits): the session under its access token, its first
+/// refresh token, the sign-in on the employee, the activity entry. The organization's
+/// lifetimes apply, within the deployment's ceiling.
+pub(crate) async fn open(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    employee: &Employee,
+    opening: Opening,
+    now: DateTime<Utc>,
+) -> Result<Issued> {
     let lifetimes = organizations::get(state, employee.org_id).await?.sessions;
-    let lifetime = chrono::Duration::hours(i64::from(lifetimes.max_hours)).min(state.config.session_ttl);
-    let token = auth::new_secret(auth::SESSION_TOKEN_PREFIX);
+    let ends_at = now + chrono::Duration::hours(i64::from(lifetimes.max_hours)).min(state.config.session_ttl);
+    let access_token = auth::new_secret(auth::SESSION_TOKEN_PREFIX);
+    let refresh_token = auth::new_secret(auth::REFRESH_TOKEN_PREFIX);
     let session = Session {
         id: SessionId::new(),
         org_id: employee.org_id,
         employee_id: employee.id,
-        ip_address: ip_address.filter(|ip| ip.len() <= 64),
-        device_name,
+        ip_address: opening.ip_address.filter(|ip| ip.len() <= 64),
+        device_name: opening.device_name,
         last_used_at: None,
         idle_minutes: lifetimes.idle_minutes,
-        expires_at: now + lifetime,
+        expires_at: (now + state.config.access_token_ttl).min(ends_at),
+        ends_at: Some(ends_at),
         created_at: now,
         revoked_at: None,
     };
-    let mut tx = state.repo.transaction();
-    repo::sessions::consume_enrollment(&mut tx, &code_hash);
-    repo::sessions::create(&mut tx, &auth::digest(&token), &session)?;
+    let access_hash = auth::digest(&access_token);
+    repo::sessions::create(tx, &access_hash, &session)?;
+    repo::sessions::create_refresh(tx, &auth::digest(&refresh_token), &RefreshRecord::of(&session, access_hash, now))?;
     let login = repo::employees::EmployeeChanges { last_login_at: Some(now), ..Default::default() };
-    repo::employees::update(&mut tx, &employee, &login, &now)?;
+    repo::employees::update(tx, employee, &login, &now)?;
+    let method: &'static str = opening.method.into();
     let entry = crate::activity::entry_by(
         employee.org_id,
         Actor::Employee,
         Some(employee.id),
         EventType::SessionCreated,
-        json!({ "session_id": session.id, "ip_address": session.ip_address }),
+        json!({ "session_id": session.id, "ip_address": session.ip_address, "method": method }),
     );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::Guard::EnrollmentCode) => unusable_code(),
+    repo::activity::record(tx, &entry, state.config.activity_retention_days)?;
+    Ok(Issued { access_token, refresh_token, session })
+}
+
+/// What a failed [`open`] transaction means, past the credential's own guard.
+pub(crate) fn opening_error(e: StoreError) -> Error {
+    match e {
         StoreError::ConditionFailed(_) => {
-            Error::conflict(ProblemCode::ConcurrentUpdate, "the employee changed while logging in; retry")
+            Error::conflict(ProblemCode::ConcurrentUpdate, "the employee changed while signing in; retry")
         }
         e => e.into(),
-    })?;
-    let employee = employees::find(state, session.org_id, session.employee_id).await?;
-    Ok(NewSession { token, session, employee })
+    }
+}
+
+/// A stored refresh token (only its hash is the key). Kept after use until the session
+/// would have ended, so that a second use is noticed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub session_id: SessionId,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    /// The key of the session's item while this token is the current one.
+    pub access_hash: String,
+    pub ends_at: DateTime<Utc>,
+    #[serde(default)]
+    pub used_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl RefreshRecord {
+    fn of(session: &Session, access_hash: String, now: DateTime<Utc>) -> Self {
+        Self {
+            session_id: session.id,
+            org_id: session.org_id,
+            employee_id: session.employee_id,
+            access_hash,
+            ends_at: session.ends_at.unwrap_or(session.expires_at),
+            used_at: None,
+            created_at: now,
+        }
+    }
+}
+
+/// Why a refresh token is refused (the token endpoint answers `invalid_grant`).
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error("the refresh token is invalid, expired or revoked")]
+    Invalid,
+    /// Used before: whoever holds it, the session is ended.
+    #[error("the refresh token was already used; the session is ended")]
+    Reused,
+    #[error(transparent)]
+    App(#[from] Error),
+}
+
+impl From<StoreError> for RefreshError {
+    fn from(e: StoreError) -> Self {
+        Self::App(e.into())
+    }
+}
+
+/// Exchanges a refresh token for a new access token and refresh token (rotation). A
+/// token used twice ends its whole session: one of the two holders is not its owner.
+pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Issued, RefreshError> {
+    if !refresh_token.starts_with(auth::REFRESH_TOKEN_PREFIX) || refresh_token.len() > 128 {
+        return Err(RefreshError::Invalid);
+    }
+    let old_hash = auth::digest(refresh_token);
+    let record = repo::sessions::refresh_record(&state.repo, &old_hash).await?.ok_or(RefreshError::Invalid)?;
+    let now = crate::time::now();
+    if record.used_at.is_some() {
+        end_family(state, &record, now).await?;
+        return Err(RefreshError::Reused);
+    }
+    let session = repo::sessions::get(&state.repo, &record.access_hash).await?.ok_or(RefreshError::Invalid)?;
+    let ends_at = session.ends_at.ok_or(RefreshError::Invalid)?;
+    let idle = session.idle_minutes.is_some_and(|idle| {
+        session.last_used_at.unwrap_or(session.created_at) + chrono::Duration::minutes(i64::from(idle)) <= now
+    });
+    if session.revoked_at.is_some() || ends_at <= now || idle {
+        return Err(RefreshError::Invalid);
+    }
+    let employee = repo::employees::get(&state.repo, session.org_id, session.employee_id)
+        .await?
+        .filter(|e| e.status.may_log_in() && e.sessions_revoked_at.is_none_or(|at| session.created_at > at))
+        .ok_or(RefreshError::Invalid)?;
+    let access_token = auth::new_secret(auth::SESSION_TOKEN_PREFIX);
+    let refresh_token = auth::new_secret(auth::REFRESH_TOKEN_PREFIX);
+    let renewed =
+        Session { expires_at: (now + state.config.access_token_ttl).min(ends_at), last_used_at: Some(now), ..session };
+    let access_hash = auth::digest(&access_token);
+    let mut tx = state.repo.transaction();
+    repo::sessions::use_refresh(&mut tx, &old_hash, &now);
+    repo::sessions::replace(&mut tx, &record.access_hash, &access_hash, &renewed)?;
+    repo::sessions::create_refresh(
+        &mut tx,
+        &auth::digest(&refresh_token),
+        &RefreshRecord::of(&renewed, access_hash, now),
+    )?;
+    let entry = crate::activity::entry_by(
+        employee.org_id,
+        Actor::Employee,
+        Some(employee.id),
+        EventType::SessionRefreshed,
+        json!({ "session_id": renewed.id }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    match state.repo.transact(tx).await {
+        Ok(()) => Ok(Issued { access_token, refresh_token, session: renewed }),
+        // Another refresh with the same token won the race: a reuse like any other.
+        Err(StoreError::ConditionFailed(repo::Guard::RefreshToken)) => {
+            end_family(state, &record, now).await?;
+            Err(RefreshError::Reused)
+        }
+        // The session was revoked or refreshed meanwhile.
+        Err(StoreError::ConditionFailed(_)) => Err(RefreshError::Invalid),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Ends the session a reused refresh token belongs to, whatever its current tokens.
+async fn end_family(state: &AppState, record: &RefreshRecord, now: DateTime<Utc>) -> Result<()> {
+    let keys = repo::sessions::live_keys(&state.repo, record.employee_id, Some(record.session_id)).await?;
+    let mut tx = state.repo.transaction();
+    for key in &keys {
+        repo::sessions::revoke(&mut tx, key, &now);
+    }
+    let entry = crate::activity::entry_by(
+        record.org_id,
+        Actor::Employee,
+        Some(record.employee_id),
+        EventType::SessionRevoked,
+        json!({ "session_id": record.session_id, "reason": "refresh_token_reused" }),
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    Ok(state.repo.transact(tx).await?)
 }
 
 /// Logout: revokes the caller's current session.

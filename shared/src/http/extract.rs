@@ -131,3 +131,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         Ok(ClientIp(ip))
     }
 }
+
+/// The API's public base URL: the configured one, else `https://` and the request's
+/// `Host` (API Gateway sets it to the name the client called).
+pub struct PublicUrl(pub String);
+
+impl FromRequestParts<crate::AppState> for PublicUrl {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<Self, Error> {
+        if let Some(url) = &state.config.public_url {
+            return Ok(PublicUrl(url.clone()));
+        }
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .filter(|h| {
+                !h.is_empty() && h.len() <= 253 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b))
+            })
+            .ok_or_else(|| Error::BadRequest("the request has no usable Host header".into()))?;
+        Ok(PublicUrl(format!("https://{host}")))
+    }
+}

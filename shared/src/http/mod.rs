@@ -5,5 +5,5 @@ pub mod extract;
 pub mod openapi;
 pub mod problem;
 
-pub use extract::{ClientIp, Json, Path, Query};
+pub use extract::{ClientIp, Json, Path, PublicUrl, Query};
 pub use problem::Problem;

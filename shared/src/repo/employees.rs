@@ -39,6 +39,19 @@ pub async fn get(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<
     repo.get_as(&keys::employee(org, employee)).await
 }
 
+/// The employee of the organization with this email (lowercase), by its email guard.
+pub async fn id_by_email(
+    repo: &Repository,
+    org: OrgId,
+    lowercase_email: &str,
+) -> Result<Option<EmployeeId>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct EmailOwner {
+        employee_id: EmployeeId,
+    }
+    Ok(repo.get_as::<EmailOwner>(&keys::email_guard(org, lowercase_email)).await?.map(|o| o.employee_id))
+}
+
 /// The employees of the organization with these ids that exist (one BatchGetItem).
 pub async fn get_many(repo: &Repository, org: OrgId, ids: &[EmployeeId]) -> Result<Vec<Employee>, StoreError> {
     let keys: Vec<keys::Key> = ids.iter().map(|id| keys::employee(org, *id)).collect();

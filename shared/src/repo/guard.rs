@@ -81,4 +81,18 @@ pub enum Guard {
     SpendCapRecorded,
     /// An activity entry is recorded once.
     ActivityRecorded,
+    /// The identity provider settings are the version read.
+    IdentityProvider,
+    /// A person of the identity provider is linked to one employee.
+    IdentityLink,
+    /// A sign-in returns from the identity provider once.
+    SignIn,
+    /// An authorization code is exchanged once.
+    AuthorizationCode,
+    /// A device authorization is decided once, and polled as read.
+    DeviceGrant,
+    /// A user code names one live device authorization.
+    UserCode,
+    /// A refresh token is used once.
+    RefreshToken,
 }

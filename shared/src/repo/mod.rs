@@ -15,6 +15,7 @@ pub mod bundles;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
+pub mod identity;
 pub mod mcp;
 pub mod organizations;
 pub mod policies;

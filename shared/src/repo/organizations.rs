@@ -27,6 +27,15 @@ pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Organization>, 
     repo.get_as(&keys::organization(org)).await
 }
 
+/// The organization a slug names, if any (its slug guard).
+pub async fn id_by_slug(repo: &Repository, slug: &str) -> Result<Option<OrgId>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct SlugOwner {
+        org_id: OrgId,
+    }
+    Ok(repo.get_as::<SlugOwner>(&keys::slug_guard(slug)).await?.map(|owner| owner.org_id))
+}
+
 pub async fn list(repo: &Repository, page: &PageRequest) -> Result<Page<Organization>, StoreError> {
     let page = repo.query(QuerySpec::gsi1(keys::ORG_LIST_PK.into(), "ORG#"), page).await?;
     page.try_map(from_item)

@@ -1,12 +1,14 @@
 //! Sessions: PK `SESSION#<sha256(token)>`, SK `SESSION`, GSI1 `EMP#e` / `SESSION#<id>`
 //! (list and revoke an employee's sessions); TTL at expiry.
+//! Refresh tokens: PK `REFRESH#<sha256(token)>`, SK `REFRESH`; TTL at the session's end;
+//! kept after use (marked `used_at`) so that a second use is noticed.
 //! Enrollment codes: PK `ENROLL#<sha256(code)>`, SK `ENROLL`; TTL at expiry; deleted on use.
 
 use super::Guard;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
-use crate::domain::sessions::{Enrollment, Session};
+use crate::domain::sessions::{Enrollment, RefreshRecord, Session};
 use crate::ids::{EmployeeId, SessionId};
 use crate::keys::{self, Key};
 use crate::pagination::{Page, PageRequest};
@@ -16,9 +18,45 @@ pub fn create(tx: &mut Transaction, token_hash: &str, session: &Session) -> Resu
     let mut item = with_key(to_item(session)?, &keys::session(token_hash), "session");
     item.insert(keys::GSI1PK.into(), s(keys::employee_sessions_pk(session.employee_id)));
     item.insert(keys::GSI1SK.into(), s(format!("{}{}", keys::SESSION_PREFIX, session.id)));
-    item.insert(keys::TTL.into(), n(session.expires_at.timestamp()));
+    // Kept until the session ends: a refresh finds it after its access token expired.
+    item.insert(keys::TTL.into(), n(session.ends_at.unwrap_or(session.expires_at).timestamp()));
     tx.put_new(item, Guard::Session);
     Ok(())
+}
+
+/// Moves a session to a new access token (a refresh): the item under the old token must
+/// still be there and not revoked.
+pub fn replace(tx: &mut Transaction, old_hash: &str, new_hash: &str, session: &Session) -> Result<(), StoreError> {
+    tx.delete(
+        &keys::session(old_hash),
+        Some(Expr::new("attribute_exists(PK) AND attribute_not_exists(revoked_at)")),
+        Guard::Session,
+    );
+    create(tx, new_hash, session)
+}
+
+pub fn create_refresh(tx: &mut Transaction, token_hash: &str, record: &RefreshRecord) -> Result<(), StoreError> {
+    let mut item = with_key(to_item(record)?, &keys::refresh_token(token_hash), "refresh_token");
+    item.insert(keys::TTL.into(), n(record.ends_at.timestamp()));
+    tx.put_new(item, Guard::RefreshToken);
+    Ok(())
+}
+
+pub async fn refresh_record(repo: &Repository, token_hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
+    repo.get_as(&keys::refresh_token(token_hash)).await
+}
+
+/// Marks a refresh token used; fails if it was already (two uses race to one).
+pub fn use_refresh(tx: &mut Transaction, token_hash: &str, at: &Timestamp) {
+    let unused =
+        Expr::new("attribute_exists(PK) AND (attribute_not_exists(used_at) OR attribute_type(used_at, :null))")
+            .value(":null", s("NULL"));
+    tx.update(
+        &keys::refresh_token(token_hash),
+        Expr::set(vec![("used_at", ts(at))]),
+        Some(unused),
+        Guard::RefreshToken,
+    );
 }
 
 pub async fn get(repo: &Repository, token_hash: &str) -> Result<Option<Session>, StoreError> {

@@ -1,0 +1,239 @@
+//! The identity function: the organization's identity provider (single sign-on
+//! settings), and agentctl's OAuth 2.0 endpoints for its own clients — authorization
+//! with PKCE, the provider's callback, the device flow (RFC 8628) and the token endpoint.
+//! The browser-facing pages are HTML; the token endpoints answer OAuth's own JSON.
+
+mod pages;
+
+use agentctl_shared::auth::Caller;
+use agentctl_shared::domain::identity::grants::{self, DeviceAuthorizationForm, GrantError, TokenForm};
+use agentctl_shared::domain::identity::signin::{self, Answer, AuthorizeQuery, CallbackQuery};
+use agentctl_shared::domain::identity::{
+    DeviceAuthorization, IdentityProvider, IdentityProviderRequest, OAuthError, TokenResponse, provider,
+};
+use agentctl_shared::http::openapi::Problems;
+use agentctl_shared::http::{ClientIp, Json, PublicUrl, Query};
+use agentctl_shared::{AppState, Result};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_identity_provider, put_identity_provider, delete_identity_provider))
+        .routes(routes!(authorize))
+        .routes(routes!(callback))
+        .routes(routes!(device_page, device_decision))
+        .routes(routes!(device_authorization))
+        .routes(routes!(token))
+}
+
+/// The cookie that binds a sign-in to the browser that started it.
+const SIGN_IN_COOKIE: &str = "agentctl_signin";
+
+/// The organization's identity provider (the client secret is never returned).
+#[utoipa::path(get, path = "/v1/org/identity-provider", tag = "identity",
+    responses((status = 200, body = IdentityProvider), Problems), security(("session" = [])))]
+async fn get_identity_provider(
+    State(state): State<AppState>,
+    caller: Caller,
+    PublicUrl(public_url): PublicUrl,
+) -> Result<Json<IdentityProvider>> {
+    Ok(Json(provider::get(&state, &caller, &public_url).await?))
+}
+
+/// Set the organization's OpenID Provider (owners only). Its discovery document is read
+/// first: an issuer that cannot be reached or names itself differently is refused.
+#[utoipa::path(put, path = "/v1/org/identity-provider", tag = "identity", request_body = IdentityProviderRequest,
+    responses((status = 200, body = IdentityProvider), Problems), security(("session" = [])))]
+async fn put_identity_provider(
+    State(state): State<AppState>,
+    caller: Caller,
+    PublicUrl(public_url): PublicUrl,
+    Json(body): Json<IdentityProviderRequest>,
+) -> Result<Json<IdentityProvider>> {
+    Ok(Json(provider::put(&state, &caller, body, &public_url).await?))
+}
+
+/// Stop signing in through the identity provider (owners only; sessions live on).
+#[utoipa::path(delete, path = "/v1/org/identity-provider", tag = "identity",
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn delete_identity_provider(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
+    provider::delete(&state, &caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Start signing in through the organization's identity provider (OAuth 2.0
+/// authorization request with PKCE; `org` is the organization's slug). Redirects to the
+/// provider, or back to the client with an error.
+#[utoipa::path(get, path = "/v1/oauth/authorize", tag = "identity", params(AuthorizeQuery),
+    responses((status = 303, description = "To the identity provider, or back to the client"),
+        (status = 400, description = "Unknown client or redirect URI (HTML)", content_type = "text/html", body = String),
+        Problems), security(()))]
+async fn authorize(
+    State(state): State<AppState>,
+    PublicUrl(public_url): PublicUrl,
+    Query(query): Query<AuthorizeQuery>,
+) -> Result<Response> {
+    let secure = public_url.starts_with("https://");
+    Ok(answer(signin::authorize(&state, query, &public_url).await?, secure))
+}
+
+/// Where the identity provider sends people back (register it as the redirect URI).
+#[utoipa::path(get, path = "/v1/oauth/callback", tag = "identity", params(CallbackQuery),
+    responses((status = 303, description = "Back to the client with a code or an error"),
+        (status = 200, description = "A device sign-in finished (HTML)", content_type = "text/html", body = String),
+        (status = 400, description = "Expired, replayed or foreign sign-in (HTML)", content_type = "text/html", body = String),
+        Problems), security(()))]
+async fn callback(
+    State(state): State<AppState>,
+    PublicUrl(public_url): PublicUrl,
+    headers: HeaderMap,
+    Query(query): Query<CallbackQuery>,
+) -> Result<Response> {
+    let browser = cookie(&headers, SIGN_IN_COOKIE);
+    let secure = public_url.starts_with("https://");
+    Ok(answer(signin::callback(&state, query, browser.as_deref(), &public_url).await?, secure))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DevicePageQuery {
+    /// The code the terminal shows (`verification_uri_complete` carries it).
+    user_code: Option<String>,
+}
+
+/// The device sign-in page: enter or confirm the code `agentctl login` shows.
+#[utoipa::path(get, path = "/v1/oauth/device", tag = "identity", params(DevicePageQuery),
+    responses((status = 200, content_type = "text/html", body = String), Problems), security(()))]
+async fn device_page(State(state): State<AppState>, Query(query): Query<DevicePageQuery>) -> Result<Response> {
+    Ok(answer(signin::device_page(&state, query.user_code.as_deref()).await?, false))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct DeviceDecision {
+    user_code: String,
+    /// `approve` (continue to the identity provider) or `deny`.
+    action: String,
+}
+
+/// Confirm (or refuse) a device sign-in; confirming continues at the identity provider.
+#[utoipa::path(post, path = "/v1/oauth/device", tag = "identity",
+    request_body(content = DeviceDecision, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "To the identity provider"),
+        (status = 200, content_type = "text/html", body = String), Problems), security(()))]
+async fn device_decision(
+    State(state): State<AppState>,
+    PublicUrl(public_url): PublicUrl,
+    form: std::result::Result<Form<DeviceDecision>, FormRejection>,
+) -> Result<Response> {
+    let secure = public_url.starts_with("https://");
+    let Ok(Form(form)) = form else {
+        return Ok(answer(
+            Answer::DeviceForm { user_code: None, organization: None, error: Some("Enter the code.") },
+            secure,
+        ));
+    };
+    let approve = form.action == "approve";
+    Ok(answer(signin::device_decision(&state, &form.user_code, approve, &public_url).await?, secure))
+}
+
+/// Device authorization request (RFC 8628 §3.1): `client_id=agentctl-cli&org=<slug>`.
+#[utoipa::path(post, path = "/v1/oauth/device_authorization", tag = "identity",
+    request_body(content = DeviceAuthorizationForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = DeviceAuthorization), (status = 400, body = OAuthError), Problems), security(()))]
+async fn device_authorization(
+    State(state): State<AppState>,
+    PublicUrl(public_url): PublicUrl,
+    form: std::result::Result<Form<DeviceAuthorizationForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else { return malformed_form() };
+    oauth(grants::authorize_device(&state, form, &public_url).await)
+}
+
+/// Token endpoint (RFC 6749 §3.2): `authorization_code` (PKCE), the device code grant
+/// (RFC 8628 §3.4) and `refresh_token` (rotated on every use; a reused one ends its
+/// session). Errors are OAuth's JSON (`error`, `error_description`).
+#[utoipa::path(post, path = "/v1/oauth/token", tag = "identity",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError), (status = 401, body = OAuthError), Problems),
+    security(()))]
+async fn token(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    form: std::result::Result<Form<TokenForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else { return malformed_form() };
+    oauth(grants::token(&state, form, ip).await)
+}
+
+fn malformed_form() -> Response {
+    oauth::<()>(Err(GrantError::OAuth(OAuthError {
+        error: "invalid_request".into(),
+        error_description: Some("the body must be application/x-www-form-urlencoded parameters".into()),
+    })))
+}
+
+/// An OAuth endpoint's answer: the body as JSON, never cached (RFC 6749 §5.1).
+fn oauth<T: serde::Serialize>(result: std::result::Result<T, GrantError>) -> Response {
+    let mut response = match result {
+        Ok(body) => axum::Json(body).into_response(),
+        Err(GrantError::OAuth(error)) => {
+            let status =
+                if error.error == "invalid_client" { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
+            (status, axum::Json(error)).into_response()
+        }
+        Err(GrantError::App(error)) => error.into_response(),
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A browser answer: a redirect (with the sign-in cookie) or a page.
+fn answer(answer: Answer, secure: bool) -> Response {
+    let mut response = match answer {
+        Answer::Redirect { location, cookie } => {
+            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+            if let Some(value) = cookie {
+                let secure = if secure { "; Secure" } else { "" };
+                let cookie =
+                    format!("{SIGN_IN_COOKIE}={value}; Path=/v1/oauth; Max-Age=600; HttpOnly; SameSite=Lax{secure}");
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().insert(header::SET_COOKIE, value);
+                }
+            }
+            response
+        }
+        Answer::Message { status, title, detail } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            (status, Html(pages::message(title, &detail).into_string())).into_response()
+        }
+        Answer::DeviceForm { user_code, organization, error } => {
+            Html(pages::device_form(user_code.as_deref(), organization.as_deref(), error).into_string()).into_response()
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The pages carry codes in their URLs and ask people to confirm sign-ins: never
+    // framed (clickjacking), never leaked as a referrer.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    response
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (key, value) = pair.trim().split_once('=')?;
+        (key == name).then(|| value.to_string())
+    })
+}
