@@ -66,6 +66,40 @@ ensure_idp() {
   touch "$stamp"
 }
 
+# Starts the local identity provider on $IDP_PORT (default 8081) with one client, the
+# dev server's, that may send people back to REDIRECT_URI; exports what the dev server
+# needs to use it (LOCAL_IDP_*). Sets IDP_PID.
+start_idp() {
+  local redirect_uri="$1" port="${IDP_PORT:-8081}" clients="$ROOT/.local/idp-clients.json"
+  mkdir -p "$ROOT/.local"
+  export LOCAL_IDP_CLIENT_ID="agentctl-local"
+  LOCAL_IDP_CLIENT_SECRET="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+  export LOCAL_IDP_CLIENT_SECRET
+  printf '[{"client_id":"%s","client_secret":"%s","redirect_uris":["%s"]}]\n' \
+    "$LOCAL_IDP_CLIENT_ID" "$LOCAL_IDP_CLIENT_SECRET" "$redirect_uri" >"$clients"
+  node "$ROOT/scripts/local_idp.mjs" --port "$port" --clients "$clients" >"$ROOT/.local/idp.log" 2>&1 &
+  IDP_PID=$!
+  for _ in $(seq 1 100); do
+    if grep -q '^LOCAL_IDP ' "$ROOT/.local/idp.log" 2>/dev/null; then
+      export LOCAL_IDP_ISSUER="$(grep '^LOCAL_IDP ' "$ROOT/.local/idp.log" | cut -d' ' -f2)"
+      log "identity provider at $LOCAL_IDP_ISSUER"
+      return 0
+    fi
+    kill -0 "$IDP_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the local identity provider did not start; see $ROOT/.local/idp.log" >&2
+  cat "$ROOT/.local/idp.log" >&2
+  exit 1
+}
+
+stop_idp() {
+  if [ -n "${IDP_PID:-}" ]; then
+    kill "$IDP_PID" 2>/dev/null || true
+    wait "$IDP_PID" 2>/dev/null || true
+  fi
+}
+
 # Node.js and npm: Debian's packages where the machine has none.
 ensure_node() {
   command -v node >/dev/null && command -v npm >/dev/null && return 0

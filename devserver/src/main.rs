@@ -34,7 +34,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let usage = devserver::provision::ensure_queues(&sqs, "agentctl-usage").await?;
     let sync = devserver::provision::ensure_queues(&sqs, "agentctl-sync").await?;
 
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    // The local identity provider (scripts/dev.sh starts it), if any.
+    let provider = match (std::env::var("LOCAL_IDP_ISSUER"), std::env::var("LOCAL_IDP_CLIENT_SECRET")) {
+        (Ok(issuer), Ok(client_secret)) => Some(devserver::seed::LocalProvider {
+            issuer,
+            client_id: env_or("LOCAL_IDP_CLIENT_ID", "agentctl-local"),
+            client_secret,
+        }),
+        _ => None,
+    };
     let config = Config {
+        public_url: Some(url.clone()),
+        // The local identity provider is on 127.0.0.1, over http; never so deployed.
+        oidc_allow_private_network: true,
+        // A local day's work with the printed tokens (deployments: an hour, then refresh).
+        access_token_ttl: chrono::Duration::hours(12),
         kms_key_id: Some(key_id.clone()),
         sync_queue_url: Some(sync.url.clone()),
         usage_queue_url: Some(usage.url.clone()),
@@ -50,9 +66,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         write_private(std::path::Path::new(&path), &serde_json::Value::Object(sessions).to_string())?;
     }
     devserver::consumers::spawn(state.clone(), aws_sdk_sqs::Client::new(&sdk));
-
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    if let Some(provider) = &provider {
+        devserver::seed::single_sign_on(&state, provider, &url).await?;
+    }
     println!();
     println!("agentctl local stack is up");
     println!("  API            {url}/v1");
@@ -79,8 +95,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
         None => println!("  demo org       already seeded (earlier tokens stay valid)"),
     }
+    if let Some(provider) = &provider {
+        println!();
+        println!("Single sign-on (local identity provider at {}; any password):", provider.issuer);
+        println!("  cargo run -q -p agentctl-cli -- login --server {url} --org {}", devserver::seed::DEMO_SLUG);
+        println!("  then sign in as alice.admin@acme.example (admin) or dave.dev@acme.example (developer)");
+    }
     println!();
-    println!("Ctrl-C stops the server and the emulator.");
+    println!("Ctrl-C stops the server, the emulator and the identity provider.");
 
     let app = devserver::app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

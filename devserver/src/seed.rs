@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::catalog::Seeded;
 use agentctl_shared::domain::employees::{self, Employee, NewEmployee};
+use agentctl_shared::domain::identity::{self, IdentityProviderRequest};
 use agentctl_shared::domain::mcp;
 use agentctl_shared::domain::organizations::{self, NewOrganization, NewOwner, Plan};
 use agentctl_shared::domain::sessions::{self, SessionRequest};
@@ -24,6 +25,7 @@ use agentctl_shared::error::Result;
 use agentctl_shared::roles::RoleName;
 
 pub const DEMO_SLUG: &str = "acme";
+const DEMO_OWNER_EMAIL: &str = "olivia.owner@acme.example";
 
 /// What the demo needs to print.
 pub struct Demo {
@@ -49,7 +51,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         max_employees: None,
         max_agents_per_employee: None,
         monthly_budget_usd: Some("5000.00".parse().expect("a decimal")),
-        owner: NewOwner { email: "olivia.owner@acme.example".into(), full_name: "Olivia Owner".into() },
+        owner: NewOwner { email: DEMO_OWNER_EMAIL.into(), full_name: "Olivia Owner".into() },
     };
     let created = match organizations::create(state, &Principal::Platform, request).await {
         Ok(created) => created,
@@ -203,4 +205,37 @@ async fn configurations(state: &AppState, owner: &Caller, developer: EmployeeId,
         }
     }
     Ok(())
+}
+
+/// Points the demo organization at the local identity provider (every start: its port
+/// or client may have changed), signing people of `acme.example` in, and creating those
+/// the demo does not know yet just in time.
+pub async fn single_sign_on(state: &AppState, provider: &LocalProvider, public_url: &str) -> Result<()> {
+    let org = agentctl_shared::repo::organizations::id_by_slug(&state.repo, DEMO_SLUG)
+        .await?
+        .ok_or(agentctl_shared::Error::NotFound("demo organization"))?;
+    let owner = agentctl_shared::repo::employees::id_by_email(&state.repo, org, DEMO_OWNER_EMAIL)
+        .await?
+        .ok_or(agentctl_shared::Error::NotFound("demo owner"))?;
+    let request = IdentityProviderRequest {
+        issuer: provider.issuer.clone(),
+        client_id: provider.client_id.clone(),
+        client_secret: Some(provider.client_secret.clone()),
+        allowed_domains: vec!["acme.example".into()],
+        extra_scopes: vec![],
+        groups_claim: None,
+        team_mappings: vec![],
+        role_mappings: vec![],
+        just_in_time: true,
+        default_role: RoleName::Member,
+    };
+    let caller = Caller::acting_as(org, owner, RoleName::Owner);
+    identity::provider::put(state, &caller, request, public_url).await.map(drop)
+}
+
+/// The local identity provider's client for the dev server (scripts/dev.sh).
+pub struct LocalProvider {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
 }

@@ -12,9 +12,9 @@ use agentctl_shared::domain::identity::{
     DeviceAuthorization, IdentityProvider, IdentityProviderRequest, OAuthError, TokenResponse, provider,
 };
 use agentctl_shared::http::openapi::Problems;
-use agentctl_shared::http::{ClientIp, Json, PublicUrl, Query};
+use agentctl_shared::http::{ClientIp, Json, PublicUrl};
 use agentctl_shared::{AppState, Result};
-use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -22,14 +22,56 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// Schemas only the error answers name (utoipa-axum collects those of bodies only).
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(OAuthError)))]
+struct Schemas;
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    OpenApiRouter::with_openapi(<Schemas as utoipa::OpenApi>::openapi())
         .routes(routes!(get_identity_provider, put_identity_provider, delete_identity_provider))
         .routes(routes!(authorize))
         .routes(routes!(callback))
         .routes(routes!(device_page, device_decision))
         .routes(routes!(device_authorization))
         .routes(routes!(token))
+}
+
+/// What the sign-in pages may answer besides success: the page tells the person.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its generated OpenAPI description is used.
+enum PageAnswers {
+    /// Expired, replayed or foreign sign-in; unknown client or redirect (HTML).
+    #[response(status = 400, content_type = "text/html")]
+    Refused(String),
+    /// The person may not sign in (device flow; HTML).
+    #[response(status = 403, content_type = "text/html")]
+    NotAllowed(String),
+    /// The account changed during the sign-in (HTML).
+    #[response(status = 409, content_type = "text/html")]
+    Raced(String),
+    /// The identity provider cannot be reached (HTML).
+    #[response(status = 502, content_type = "text/html")]
+    ProviderDown(String),
+    /// Busy or briefly unavailable: retry after `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(agentctl_shared::http::Problem),
+}
+
+/// What the OAuth endpoints may answer besides success (RFC 6749 §5.2).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its generated OpenAPI description is used.
+enum OAuthAnswers {
+    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `authorization_pending`,
+    /// `slow_down`, `access_denied`, `expired_token`.
+    #[response(status = 400)]
+    Refused(OAuthError),
+    /// `invalid_client`.
+    #[response(status = 401)]
+    UnknownClient(OAuthError),
+    /// Busy or briefly unavailable: retry after `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(agentctl_shared::http::Problem),
 }
 
 /// The cookie that binds a sign-in to the browser that started it.
@@ -71,14 +113,16 @@ async fn delete_identity_provider(State(state): State<AppState>, caller: Caller)
 /// authorization request with PKCE; `org` is the organization's slug). Redirects to the
 /// provider, or back to the client with an error.
 #[utoipa::path(get, path = "/v1/oauth/authorize", tag = "identity", params(AuthorizeQuery),
-    responses((status = 303, description = "To the identity provider, or back to the client"),
-        (status = 400, description = "Unknown client or redirect URI (HTML)", content_type = "text/html", body = String),
-        Problems), security(()))]
+    responses((status = 303, description = "To the identity provider, or back to the client"), PageAnswers),
+    security(()))]
 async fn authorize(
     State(state): State<AppState>,
     PublicUrl(public_url): PublicUrl,
-    Query(query): Query<AuthorizeQuery>,
+    query: std::result::Result<axum::extract::Query<AuthorizeQuery>, QueryRejection>,
 ) -> Result<Response> {
+    // OAuth ignores parameters it does not know (RFC 6749 §3.1); unreadable ones are
+    // as good as absent, and the page says what is missing.
+    let query = query.map(|q| q.0).unwrap_or_default();
     let secure = public_url.starts_with("https://");
     Ok(answer(signin::authorize(&state, query, &public_url).await?, secure))
 }
@@ -87,14 +131,14 @@ async fn authorize(
 #[utoipa::path(get, path = "/v1/oauth/callback", tag = "identity", params(CallbackQuery),
     responses((status = 303, description = "Back to the client with a code or an error"),
         (status = 200, description = "A device sign-in finished (HTML)", content_type = "text/html", body = String),
-        (status = 400, description = "Expired, replayed or foreign sign-in (HTML)", content_type = "text/html", body = String),
-        Problems), security(()))]
+        PageAnswers), security(()))]
 async fn callback(
     State(state): State<AppState>,
     PublicUrl(public_url): PublicUrl,
     headers: HeaderMap,
-    Query(query): Query<CallbackQuery>,
+    query: std::result::Result<axum::extract::Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response> {
+    let query = query.map(|q| q.0).unwrap_or_default();
     let browser = cookie(&headers, SIGN_IN_COOKIE);
     let secure = public_url.starts_with("https://");
     Ok(answer(signin::callback(&state, query, browser.as_deref(), &public_url).await?, secure))
@@ -109,8 +153,12 @@ struct DevicePageQuery {
 
 /// The device sign-in page: enter or confirm the code `agentctl login` shows.
 #[utoipa::path(get, path = "/v1/oauth/device", tag = "identity", params(DevicePageQuery),
-    responses((status = 200, content_type = "text/html", body = String), Problems), security(()))]
-async fn device_page(State(state): State<AppState>, Query(query): Query<DevicePageQuery>) -> Result<Response> {
+    responses((status = 200, content_type = "text/html", body = String), PageAnswers), security(()))]
+async fn device_page(
+    State(state): State<AppState>,
+    query: std::result::Result<axum::extract::Query<DevicePageQuery>, QueryRejection>,
+) -> Result<Response> {
+    let query = query.map(|q| q.0).unwrap_or_default();
     Ok(answer(signin::device_page(&state, query.user_code.as_deref()).await?, false))
 }
 
@@ -125,7 +173,7 @@ struct DeviceDecision {
 #[utoipa::path(post, path = "/v1/oauth/device", tag = "identity",
     request_body(content = DeviceDecision, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "To the identity provider"),
-        (status = 200, content_type = "text/html", body = String), Problems), security(()))]
+        (status = 200, content_type = "text/html", body = String), PageAnswers), security(()))]
 async fn device_decision(
     State(state): State<AppState>,
     PublicUrl(public_url): PublicUrl,
@@ -145,7 +193,7 @@ async fn device_decision(
 /// Device authorization request (RFC 8628 §3.1): `client_id=agentctl-cli&org=<slug>`.
 #[utoipa::path(post, path = "/v1/oauth/device_authorization", tag = "identity",
     request_body(content = DeviceAuthorizationForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = DeviceAuthorization), (status = 400, body = OAuthError), Problems), security(()))]
+    responses((status = 200, body = DeviceAuthorization), OAuthAnswers), security(()))]
 async fn device_authorization(
     State(state): State<AppState>,
     PublicUrl(public_url): PublicUrl,
@@ -160,8 +208,7 @@ async fn device_authorization(
 /// session). Errors are OAuth's JSON (`error`, `error_description`).
 #[utoipa::path(post, path = "/v1/oauth/token", tag = "identity",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError), (status = 401, body = OAuthError), Problems),
-    security(()))]
+    responses((status = 200, body = TokenResponse), OAuthAnswers), security(()))]
 async fn token(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
