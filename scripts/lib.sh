@@ -30,6 +30,15 @@ ensure_pip_venv() {
 
 ensure_venv() { ensure_pip_venv "$VENV" "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"; }
 
+# The SCIM conformance checker (scim2-tester, its httpx2 extra and scim2-client) in
+# .venv-scim; exports AGENTCTL_SCIM_PYTHON for the test that runs it.
+SCIM_TESTER_VERSION="0.5.2"
+SCIM_CLIENT_VERSION="0.13.2"
+ensure_scim_tester() {
+  ensure_pip_venv "$ROOT/.venv-scim" "scim2-tester[httpx2]==$SCIM_TESTER_VERSION" "scim2-client==$SCIM_CLIENT_VERSION"
+  export AGENTCTL_SCIM_PYTHON="$ROOT/.venv-scim/bin/python"
+}
+
 # Installs the npm-distributed agent tools into .clients (once per version set) and
 # exports AGENTCTL_CLIENTS_BIN. Without npm or the registry the tests that need them
 # skip and say why.

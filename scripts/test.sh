@@ -15,6 +15,7 @@ else
 fi
 ensure_clients
 ensure_idp
+ensure_scim_tester
 # cargo-nextest (part of the machine image) runs each test in its own process and ends
 # with one summary line; plain cargo test is the fallback.
 if cargo nextest --version >/dev/null 2>&1; then

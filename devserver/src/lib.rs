@@ -35,6 +35,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("EmployeesFunction", fn_employees::router()),
         ("SessionsFunction", fn_sessions::router()),
         ("IdentityFunction", fn_identity::router()),
+        ("ScimFunction", fn_scim::router()),
         ("CatalogFunction", fn_catalog::router()),
         ("PoliciesFunction", fn_policies::router()),
         ("ConfigsFunction", fn_configs::router()),

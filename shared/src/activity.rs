@@ -8,13 +8,32 @@ use crate::ids::{ActivityId, EmployeeId, OrgId};
 
 pub use agentctl_wire::activity::{ActivityEntry, Actor, EventType};
 
+/// Who did something, as the activity log records it.
+#[derive(Clone, Copy, Debug)]
+pub struct By {
+    pub actor: Actor,
+    /// The employee who acted (absent for the platform operator and provisioning).
+    pub employee_id: Option<EmployeeId>,
+}
+
+impl By {
+    /// SCIM provisioning by the organization's identity provider.
+    pub const SCIM: By = By { actor: Actor::Scim, employee_id: None };
+}
+
+impl From<&Principal> for By {
+    fn from(principal: &Principal) -> Self {
+        match principal {
+            Principal::Platform => By { actor: Actor::Platform, employee_id: None },
+            Principal::Employee(c) => By { actor: Actor::Employee, employee_id: Some(c.employee_id) },
+        }
+    }
+}
+
 /// An entry of what `by` did, now.
-pub fn entry(org_id: OrgId, by: &Principal, event_type: EventType, payload: Value) -> ActivityEntry {
-    let (actor, employee_id) = match by {
-        Principal::Platform => (Actor::Platform, None),
-        Principal::Employee(c) => (Actor::Employee, Some(c.employee_id)),
-    };
-    entry_by(org_id, actor, employee_id, event_type, payload)
+pub fn entry(org_id: OrgId, by: impl Into<By>, event_type: EventType, payload: Value) -> ActivityEntry {
+    let by = by.into();
+    entry_by(org_id, by.actor, by.employee_id, event_type, payload)
 }
 
 /// An entry of what `actor` (and `employee_id`) did, now.

@@ -156,6 +156,35 @@ pub fn refresh_token(token_hash: &str) -> Key {
     Key::new(format!("REFRESH#{token_hash}"), "REFRESH")
 }
 
+/// A SCIM token, by the SHA-256 of the token.
+pub fn scim_token(token_hash: &str) -> Key {
+    Key::new(format!("SCIMTOKEN#{token_hash}"), "SCIMTOKEN")
+}
+
+/// GSI1 partition of an organization's SCIM tokens.
+pub fn scim_tokens_pk(org: OrgId) -> String {
+    format!("ORG#{org}#SCIMTOKENS")
+}
+
+pub const SCIM_USER_PREFIX: &str = "SCIMUSER#";
+
+/// What SCIM said of an employee beyond the employee itself.
+pub fn scim_user(org: OrgId, employee: EmployeeId) -> Key {
+    Key::new(org_pk(org), format!("{SCIM_USER_PREFIX}{employee}"))
+}
+
+/// Guard item that makes a SCIM `userName` unique inside its organization.
+pub fn scim_user_name_guard(org: OrgId, lowercase_user_name: &str) -> Key {
+    Key::new(org_pk(org), format!("SCIMNAME#{lowercase_user_name}"))
+}
+
+pub const SCIM_GROUP_PREFIX: &str = "SCIMGROUP#";
+
+/// What SCIM said of a team beyond the team itself (its `externalId`).
+pub fn scim_group(org: OrgId, team: TeamId) -> Key {
+    Key::new(org_pk(org), format!("{SCIM_GROUP_PREFIX}{team}"))
+}
+
 /// Activity log partition of one month of one organization.
 pub fn activity_pk(org: OrgId, year_month: &str) -> String {
     format!("ORG#{org}#ACT#{year_month}")

@@ -3,6 +3,7 @@
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -28,11 +29,29 @@ pub fn init_tracing() {
 
 /// The layers every API router gets, in Lambda and in the dev server alike.
 pub fn finish(router: Router<AppState>, state: AppState) -> Router {
+    // Unknown routes are 404 problems, as API Gateway answers them (it knows the routes);
+    // below /scim/v2, where every method reaches the SCIM function, SCIM errors.
     router
-        .fallback(|| async { Error::NotFound("route") })
-        .method_not_allowed_fallback(|| async { Error::NotFound("route") })
+        .fallback(|uri: axum::http::Uri| async move { unrouted(&uri, StatusCode::NOT_FOUND) })
+        .method_not_allowed_fallback(
+            |uri: axum::http::Uri| async move { unrouted(&uri, StatusCode::METHOD_NOT_ALLOWED) },
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+fn unrouted(uri: &axum::http::Uri, status: StatusCode) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with(crate::domain::scim::PATH_PREFIX) {
+        let detail = if status == StatusCode::NOT_FOUND {
+            "no such SCIM endpoint"
+        } else {
+            "this SCIM endpoint does not take that method"
+        };
+        crate::domain::scim::ScimError::new(status.as_u16(), None, detail).into_response()
+    } else {
+        Error::NotFound("route").into_response()
+    }
 }
 
 /// Runs one function's router as a Lambda behind API Gateway (HTTP API, payload 2.0),

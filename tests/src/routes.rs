@@ -58,6 +58,9 @@ pub fn cases() -> Vec<Case> {
         c(M::GET, "/v1/org/identity-provider", "/v1/org/identity-provider", None, ALL, NOT_FOUND, FORBIDDEN),
         c(M::PUT, "/v1/org/identity-provider", "/v1/org/identity-provider", Some(r#"{"issuer":"http://127.0.0.1:9","client_id":"c","client_secret":"s","allowed_domains":["matrix.example"]}"#), OWNERS, StatusCode::UNPROCESSABLE_ENTITY, FORBIDDEN),
         c(M::DELETE, "/v1/org/identity-provider", "/v1/org/identity-provider", None, OWNERS, NOT_FOUND, FORBIDDEN),
+        c(M::GET, "/v1/org/scim-tokens", "/v1/org/scim-tokens", None, OWNERS, OK, FORBIDDEN),
+        c(M::POST, "/v1/org/scim-tokens", "/v1/org/scim-tokens", Some(r#"{"name":"%unique%"}"#), OWNERS, CREATED, FORBIDDEN),
+        c(M::DELETE, "/v1/org/scim-tokens/{token_id}", "/v1/org/scim-tokens/{scim_token}", None, OWNERS, GONE, FORBIDDEN),
         c(M::GET, "/v1/activity", "/v1/activity", None, ADMINS, OK, FORBIDDEN),
         c(M::GET, "/v1/teams", "/v1/teams", None, ALL, OK, FORBIDDEN),
         c(M::POST, "/v1/teams", "/v1/teams", Some(r#"{"name":"%unique%"}"#), ADMINS, CREATED, FORBIDDEN),
@@ -173,6 +176,9 @@ pub async fn targets(app: &TestApp, org: &Org, tag: &str) -> HashMap<&'static st
     let (status, _) = app.patch(&format!("/v1/employees/{}", id(&gone)), t, json!({ "status": "deactivated" })).await;
     assert_eq!(status, OK);
     targets.insert("deactivated", id(&gone));
+    let (status, scim_token) = app.post("/v1/org/scim-tokens", t, json!({ "name": format!("scim-{tag}") })).await;
+    assert_eq!(status, CREATED, "{scim_token}");
+    targets.insert("scim_token", id(&scim_token));
     let server =
         |name: String| json!({ "name": name, "provider": "p", "version": "1", "transport": "stdio", "command": "npx" });
     let policy = |name: String| json!({ "name": name, "policy_type": "filesystem", "rules": { "deny": ["/etc/**"] }, "severity": "block" });

@@ -46,6 +46,10 @@ pub enum EventType {
     IdentityProviderConfigured,
     #[serde(rename = "identity_provider.removed")]
     IdentityProviderRemoved,
+    #[serde(rename = "scim_token.created")]
+    ScimTokenCreated,
+    #[serde(rename = "scim_token.deleted")]
+    ScimTokenDeleted,
     #[serde(rename = "catalog.created")]
     CatalogCreated,
     #[serde(rename = "catalog.updated")]
@@ -115,7 +119,9 @@ impl EventType {
             | SessionRefreshed
             | SignInRefused
             | IdentityProviderConfigured
-            | IdentityProviderRemoved => "auth",
+            | IdentityProviderRemoved
+            | ScimTokenCreated
+            | ScimTokenDeleted => "auth",
             CatalogCreated | CatalogUpdated | CatalogDeleted | McpApproved | McpRevoked => "catalog",
             PolicyAttached | PolicyDetached => "policy",
             AgentInstalled
@@ -143,6 +149,8 @@ wire_enum! {
         Employee,
         /// The organization's identity provider (people created or refused at sign-in).
         IdentityProvider,
+        /// SCIM provisioning (the identity provider's directory, with a SCIM token).
+        Scim,
     }
 }
 

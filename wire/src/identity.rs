@@ -131,3 +131,35 @@ pub struct OAuthError {
 pub const CLI_CLIENT_ID: &str = "agentctl-cli";
 /// The device grant's `grant_type` (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// `POST /v1/org/scim-tokens`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScimTokenRequest {
+    /// What the token is for (say `Okta`, `Entra rotation 2026-12`), 1 to 100 characters.
+    pub name: String,
+}
+
+/// A SCIM token of the organization (the secret itself is shown only at creation).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScimToken {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// When the identity provider last used it (to the nearest few minutes).
+    #[serde(default)]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A new SCIM token: `token` is shown here once and never again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewScimToken {
+    pub token: String,
+    /// Where the identity provider sends SCIM requests.
+    pub base_url: String,
+    #[serde(flatten)]
+    pub scim_token: ScimToken,
+}

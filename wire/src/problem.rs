@@ -45,6 +45,10 @@ wire_enum! {
         AlreadyDecided,
         ApprovalNotNeeded,
         CannotProvision,
+        /// An organization keeps a bounded number of something (SCIM tokens).
+        LimitReached,
+        /// A SCIM `userName` belongs to another user of the organization.
+        UserNameTaken,
 
         /// A code this client does not know (from a newer server).
         #[serde(other)]

@@ -11,8 +11,10 @@ use agentctl_shared::domain::identity::signin::{self, Answer, AuthorizeQuery, Ca
 use agentctl_shared::domain::identity::{
     DeviceAuthorization, IdentityProvider, IdentityProviderRequest, OAuthError, TokenResponse, provider,
 };
+use agentctl_shared::domain::scim;
+use agentctl_shared::domain::scim::tokens::{NewScimToken, ScimToken, ScimTokenRequest};
 use agentctl_shared::http::openapi::Problems;
-use agentctl_shared::http::{ClientIp, Json, PublicUrl};
+use agentctl_shared::http::{ClientIp, Json, Path, PublicUrl};
 use agentctl_shared::{AppState, Result};
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, State};
@@ -30,6 +32,8 @@ struct Schemas;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(<Schemas as utoipa::OpenApi>::openapi())
         .routes(routes!(get_identity_provider, put_identity_provider, delete_identity_provider))
+        .routes(routes!(list_scim_tokens, create_scim_token))
+        .routes(routes!(delete_scim_token))
         .routes(routes!(authorize))
         .routes(routes!(callback))
         .routes(routes!(device_page, device_decision))
@@ -106,6 +110,38 @@ async fn put_identity_provider(
     responses((status = 204), Problems), security(("session" = [])))]
 async fn delete_identity_provider(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
     provider::delete(&state, &caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The organization's SCIM tokens (owners only; the secrets are never shown again).
+#[utoipa::path(get, path = "/v1/org/scim-tokens", tag = "identity",
+    responses((status = 200, body = Vec<ScimToken>), Problems), security(("session" = [])))]
+async fn list_scim_tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<ScimToken>>> {
+    Ok(Json(scim::tokens::list(&state, &caller).await?))
+}
+
+/// A new SCIM token for the identity provider (owners only; shown once). Several may
+/// live at once, for rotation.
+#[utoipa::path(post, path = "/v1/org/scim-tokens", tag = "identity", request_body = ScimTokenRequest,
+    responses((status = 201, body = NewScimToken), Problems), security(("session" = [])))]
+async fn create_scim_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    PublicUrl(public_url): PublicUrl,
+    Json(body): Json<ScimTokenRequest>,
+) -> Result<(StatusCode, Json<NewScimToken>)> {
+    Ok((StatusCode::CREATED, Json(scim::tokens::create(&state, &caller, body, &public_url).await?)))
+}
+
+/// Delete a SCIM token: provisioning with it stops at once.
+#[utoipa::path(delete, path = "/v1/org/scim-tokens/{token_id}", tag = "identity", params(("token_id" = uuid::Uuid, Path)),
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn delete_scim_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(token_id): Path<uuid::Uuid>,
+) -> Result<StatusCode> {
+    scim::tokens::delete(&state, &caller, token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

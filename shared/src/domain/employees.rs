@@ -15,7 +15,7 @@
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::EventType;
+use crate::activity::{By, EventType};
 use crate::auth::Caller;
 use crate::domain::roles::role_id;
 use crate::domain::sessions;
@@ -198,64 +198,82 @@ pub async fn update(state: &AppState, caller: &Caller, id: EmployeeId, patch: Em
         return Err(Error::Forbidden("you cannot change your own role or status".into()));
     }
 
-    let now = crate::time::now();
     let changes = repo::employees::EmployeeChanges {
-        email: email.clone(),
+        email,
         full_name: full_name.filter(|n| *n != before.full_name),
         role,
         status,
-        sessions_revoked_at: status.filter(|s| s.ends_sessions()).map(|_| now),
         team,
         preferences,
-        last_login_at: None,
+        ..Default::default()
     };
+    change(state, (&caller.principal()).into(), &before, changes, state.repo.transaction()).await
+}
+
+/// Writes `changes` to an employee read as `before`, by whoever `by` is (an admin, SCIM),
+/// with the writes of `with` in the same transaction: the seat a status change frees or
+/// takes, the team counts, the email guard, the sync bundle, the activity entry; a
+/// suspension or deactivation ends the sessions. The caller has checked who may.
+/// Returns the employee as it is now.
+pub(crate) async fn change(
+    state: &AppState,
+    by: By,
+    before: &Employee,
+    mut changes: repo::employees::EmployeeChanges,
+    with: repo::Transaction,
+) -> Result<Employee> {
+    let (org, id) = (before.org_id, before.id);
+    let now = crate::time::now();
+    changes.sessions_revoked_at = changes.status.filter(|s| s.ends_sessions()).map(|_| now);
     let changed = changes.changed();
     if changed.is_empty() {
-        return Ok(before);
+        state.repo.transact(with).await?;
+        return Ok(before.clone());
     }
+    let (status, team) = (changes.status, changes.team);
     let event = if status == Some(EmployeeStatus::Deactivated) {
         EventType::EmployeeDeactivated
     } else {
         EventType::EmployeeUpdated
     };
     let entry = crate::activity::entry(
-        caller.org_id,
-        &caller.principal(),
+        org,
+        by,
         event,
-        json!({ "employee_id": id, "changed": changed, "role": role, "status": status, "team_id": team }),
+        json!({ "employee_id": id, "changed": changed, "role": changes.role, "status": status, "team_id": team }),
     );
     // The sync bundle names the employee and their team's policies apply.
     let shapes_bundle = changed.iter().any(|f| matches!(*f, "email" | "full_name" | "team_id"));
 
-    let mut tx = state.repo.transaction();
-    repo::employees::update(&mut tx, &before, &changes, &now)?;
+    let mut tx = with;
+    repo::employees::update(&mut tx, before, &changes, &now)?;
     if shapes_bundle {
-        syncsets::Change::new(syncsets::Scope::Employee(caller.org_id, id)).apply(&mut tx, &now);
+        syncsets::Change::new(syncsets::Scope::Employee(org, id)).apply(&mut tx, &now);
     }
-    if let Some(email) = &email {
-        repo::employees::change_email(&mut tx, &before, email);
+    if let Some(email) = &changes.email {
+        repo::employees::change_email(&mut tx, before, email);
     }
     if let Some(status) = status {
         let delta = seat_delta(before.status, status);
         if delta != 0 {
-            repo::organizations::adjust_seats(&mut tx, caller.org_id, delta);
+            repo::organizations::adjust_seats(&mut tx, org, delta);
         }
     }
     if let Some(team) = team {
-        move_team(&mut tx, &before, team);
+        move_team(&mut tx, before, team);
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::Guard::Email) => email_taken(email.as_deref().unwrap_or_default()),
+        StoreError::ConditionFailed(repo::Guard::Email) => email_taken(changes.email.as_deref().unwrap_or_default()),
         StoreError::ConditionFailed(repo::Guard::Capacity) => no_seat(),
         StoreError::ConditionFailed(repo::Guard::Team) => no_team(),
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })?;
     if let Some(status) = status.filter(|s| s.ends_sessions()) {
-        sessions::revoke_all(state, caller, id, status).await?;
+        sessions::revoke_all(state, org, by, id, status).await?;
     }
-    find(state, caller.org_id, id).await
+    find(state, org, id).await
 }
 
 /// Deletes a deactivated employee for good (their email becomes free again).

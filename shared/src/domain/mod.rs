@@ -15,6 +15,7 @@ pub mod otlp;
 pub mod policies;
 pub mod requests;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod subscriptions;
 pub mod sync;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::{Actor, EventType};
+use crate::activity::{Actor, By, EventType};
 use crate::auth::{self, Caller};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::organizations;
@@ -420,7 +420,13 @@ pub async fn revoke_for(state: &AppState, caller: &Caller, employee_id: Employee
 }
 
 /// Revokes every live session of an employee (suspension or deactivation by `by`).
-pub async fn revoke_all(state: &AppState, by: &Caller, employee: EmployeeId, reason: EmployeeStatus) -> Result<()> {
+pub async fn revoke_all(
+    state: &AppState,
+    org: OrgId,
+    by: By,
+    employee: EmployeeId,
+    reason: EmployeeStatus,
+) -> Result<()> {
     let keys = repo::sessions::live_keys(&state.repo, employee, None).await?;
     let now = crate::time::now();
     for chunk in keys.chunks(repo::transaction::MAX_ITEMS - 1) {
@@ -428,14 +434,9 @@ pub async fn revoke_all(state: &AppState, by: &Caller, employee: EmployeeId, rea
         for key in chunk {
             repo::sessions::revoke(&mut tx, key, &now);
         }
-        crate::domain::log(
-            state,
-            &mut tx,
-            by.org_id,
-            &by.principal(),
-            EventType::SessionRevoked,
-            json!({ "employee_id": employee, "sessions": chunk.len(), "reason": reason.as_str() }),
-        )?;
+        let payload = json!({ "employee_id": employee, "sessions": chunk.len(), "reason": reason.as_str() });
+        let entry = crate::activity::entry(org, by, EventType::SessionRevoked, payload);
+        repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
         state.repo.transact(tx).await?;
     }
     Ok(())

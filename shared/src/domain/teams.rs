@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::EventType;
+use crate::activity::{By, EventType};
 use crate::auth::Caller;
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{OrgId, TeamId};
@@ -27,10 +27,15 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Resu
     let name = v.check("name", request.name, validate::name(NAME_MAX));
     let description = v.check("description", request.description.unwrap_or_default(), validate::text(DESCRIPTION_MAX));
     let (name, description) = v.finish(|| Some((name?, description?)))?;
+    insert(state, caller.org_id, (&caller.principal()).into(), name, description).await
+}
+
+/// Adds a team with a checked name and description, by `by` (an admin, SCIM).
+pub(crate) async fn insert(state: &AppState, org: OrgId, by: By, name: String, description: String) -> Result<Team> {
     let now = crate::time::now();
     let team = Team {
         id: TeamId::new(),
-        org_id: caller.org_id,
+        org_id: org,
         name,
         description,
         member_count: 0,
@@ -40,14 +45,9 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Resu
     };
     let mut tx = state.repo.transaction();
     repo::teams::create(&mut tx, &team)?;
-    crate::domain::log(
-        state,
-        &mut tx,
-        caller.org_id,
-        &caller.principal(),
-        EventType::TeamCreated,
-        json!({ "team_id": team.id, "name": team.name }),
-    )?;
+    let entry =
+        crate::activity::entry(org, by, EventType::TeamCreated, json!({ "team_id": team.id, "name": team.name }));
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(&team.name),
         e => e.into(),
@@ -77,45 +77,54 @@ pub async fn update(state: &AppState, caller: &Caller, team_id: TeamId, patch: T
     let description = v.check_opt("description", patch.description, validate::text(DESCRIPTION_MAX));
     let (name, description) = v.finish(|| Some((name?, description?)))?;
     let team = find(state, caller.org_id, team_id).await?;
-    let changes = repo::teams::TeamChanges { name: name.clone(), description };
+    let changes = repo::teams::TeamChanges { name, description };
+    change(state, (&caller.principal()).into(), &team, changes).await
+}
+
+/// Writes checked changes to a team read as `team`, by `by`.
+pub(crate) async fn change(state: &AppState, by: By, team: &Team, changes: repo::teams::TeamChanges) -> Result<Team> {
     let changed = changes.changed();
     if changed.is_empty() {
-        return Ok(team);
+        return Ok(team.clone());
     }
     let entry = crate::activity::entry(
-        caller.org_id,
-        &caller.principal(),
+        team.org_id,
+        by,
         EventType::TeamUpdated,
         json!({ "team_id": team.id, "changed": changed }),
     );
     let mut tx = state.repo.transaction();
-    repo::teams::update(&mut tx, &team, &changes, &crate::time::now());
+    repo::teams::update(&mut tx, team, &changes, &crate::time::now());
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(name.as_deref().unwrap_or_default()),
+        StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(changes.name.as_deref().unwrap_or_default()),
         StoreError::ConditionFailed(_) => Error::NotFound("team"),
         e => e.into(),
     })?;
-    find(state, caller.org_id, team_id).await
+    find(state, team.org_id, team.id).await
 }
 
 pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Result<()> {
     caller.require(Permission::TeamsWrite)?;
     let team = find(state, caller.org_id, team_id).await?;
-    let target = crate::domain::policies::Target::Team(team_id);
-    if !repo::policies::links(&state.repo, Some(caller.org_id), target).await?.is_empty() {
+    remove(state, (&caller.principal()).into(), &team).await
+}
+
+/// Deletes a team without members or policies, by `by`.
+pub(crate) async fn remove(state: &AppState, by: By, team: &Team) -> Result<()> {
+    let target = crate::domain::policies::Target::Team(team.id);
+    if !repo::policies::links(&state.repo, Some(team.org_id), target).await?.is_empty() {
         return Err(Error::conflict(ProblemCode::TeamHasPolicies, "detach the team's policies before deleting it"));
     }
     let mut tx = state.repo.transaction();
-    repo::teams::delete(&mut tx, &team);
-    crate::domain::log(
-        state,
-        &mut tx,
-        caller.org_id,
-        &caller.principal(),
+    repo::teams::delete(&mut tx, team);
+    let entry = crate::activity::entry(
+        team.org_id,
+        by,
         EventType::TeamDeleted,
         json!({ "team_id": team.id, "name": team.name }),
-    )?;
+    );
+    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::TeamMembers) => {
             Error::conflict(ProblemCode::TeamNotEmpty, "the team still has employees; move them first")

@@ -99,6 +99,15 @@ pub async fn list(
     repo.query(spec.filter(filter.expr()), page).await?.try_map(from_item)
 }
 
+/// Every employee of an organization, or of one of its teams (SCIM lists them whole).
+pub async fn all(repo: &Repository, org: OrgId, team: Option<TeamId>) -> Result<Vec<Employee>, StoreError> {
+    let spec = match team {
+        Some(team) => QuerySpec::gsi1(keys::team_members_pk(org, team), keys::EMPLOYEE_PREFIX),
+        None => QuerySpec::table(keys::org_pk(org), keys::EMPLOYEE_PREFIX),
+    };
+    repo.query_all(spec).await?.into_iter().map(from_item).collect()
+}
+
 /// The optimistic-concurrency condition: the item is as it was read.
 fn unchanged(employee: &Employee) -> Expr {
     Expr::new("updated_at = :read_at").value(":read_at", ts(&employee.updated_at))

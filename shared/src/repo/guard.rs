@@ -95,4 +95,12 @@ pub enum Guard {
     UserCode,
     /// A refresh token is used once.
     RefreshToken,
+    /// A SCIM token exists (and is new when created).
+    ScimToken,
+    /// What SCIM said of a user is the version read.
+    ScimUser,
+    /// A SCIM `userName` is unique in its organization.
+    ScimUserName,
+    /// What SCIM said of a group.
+    ScimGroup,
 }

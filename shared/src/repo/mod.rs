@@ -21,6 +21,7 @@ pub mod organizations;
 pub mod policies;
 pub mod requests;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod subscriptions;
 pub mod syncsets;

@@ -95,6 +95,18 @@ impl Transaction {
         self.push(TransactWriteItem::builder().condition_check(check).build(), Some(tag))
     }
 
+    /// Adds the writes of another transaction of the same table (built by another part
+    /// of the domain) to this one.
+    pub fn append(&mut self, other: Transaction) -> &mut Self {
+        self.items.extend(other.items);
+        self.tags.extend(other.tags);
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     fn push(&mut self, item: TransactWriteItem, tag: Option<Guard>) -> &mut Self {
         self.items.push(item);
         self.tags.push(tag);

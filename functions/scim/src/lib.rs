@@ -1,0 +1,384 @@
+//! The SCIM function: SCIM 2.0 (RFC 7644) under `/scim/v2` for an organization's
+//! identity provider, authenticated by the organization's SCIM token (checked here, so
+//! that every refusal is a SCIM error body). Bodies are `application/scim+json`.
+
+use agentctl_shared::AppState;
+use agentctl_shared::domain::scim::{
+    self, ListQuery, Projection, ScimClient, ScimError, ScimResult, discovery, groups, tokens, users,
+};
+use agentctl_shared::http::PublicUrl;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(service_provider_config))
+        .routes(routes!(list_resource_types))
+        .routes(routes!(get_resource_type))
+        .routes(routes!(list_schemas))
+        .routes(routes!(get_schema))
+        .routes(routes!(search))
+        .routes(routes!(search_users))
+        .routes(routes!(search_groups))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, replace_user, patch_user, delete_user))
+        .routes(routes!(list_groups, create_group))
+        .routes(routes!(get_group, replace_group, patch_group, delete_group))
+}
+
+/// The SCIM error answers (RFC 7644 §3.12), `application/scim+json`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its generated OpenAPI description is used.
+enum ScimErrors {
+    /// `invalidSyntax`, `invalidValue`, `invalidFilter`, `invalidPath`, `noTarget`.
+    #[response(status = 400, content_type = "application/scim+json")]
+    BadRequest(Value),
+    /// No valid SCIM token.
+    #[response(status = 401, content_type = "application/scim+json")]
+    Unauthenticated(Value),
+    /// The organization has no free seat.
+    #[response(status = 403, content_type = "application/scim+json")]
+    Forbidden(Value),
+    /// No such resource in the token's organization.
+    #[response(status = 404, content_type = "application/scim+json")]
+    NotFound(Value),
+    /// `uniqueness`, or a concurrent change.
+    #[response(status = 409, content_type = "application/scim+json")]
+    Conflict(Value),
+    /// Busy or briefly unavailable: retry.
+    #[response(status = 503, content_type = "application/scim+json")]
+    Unavailable(Value),
+}
+
+/// Runs a SCIM operation for the token's organization and answers it.
+async fn serve<F>(state: &AppState, headers: &HeaderMap, status: StatusCode, operation: F) -> Response
+where
+    F: AsyncFnOnce(ScimClient) -> ScimResult<Option<Value>>,
+{
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let result = match tokens::authenticate(state, authorization).await {
+        Ok(client) => operation(client).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(Some(body)) => scim::respond(status, body),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn base(public_url: &str) -> String {
+    tokens::base_url(public_url)
+}
+
+fn json(body: &Bytes) -> ScimResult<Value> {
+    serde_json::from_slice(body)
+        .map_err(|e| ScimError::new(400, Some("invalidSyntax"), format!("the body is not JSON: {e}")))
+}
+
+fn list_query(query: Result<Query<ListQuery>, QueryRejection>) -> ScimResult<ListQuery> {
+    query.map(|q| q.0).map_err(|e| ScimError::new(400, Some("invalidSyntax"), e.body_text()))
+}
+
+fn projection(query: Result<Query<Projection>, QueryRejection>) -> ScimResult<Projection> {
+    query.map(|q| q.0).map_err(|e| ScimError::new(400, Some("invalidSyntax"), e.body_text()))
+}
+
+fn listed(list: scim::ListResponse) -> Option<Value> {
+    Some(serde_json::to_value(list).expect("a list serializes"))
+}
+
+/// Search Users and Groups at once (RFC 7644 §3.4.3): `filter`, `startIndex`, `count`,
+/// `attributes`, `excludedAttributes` in the body.
+#[utoipa::path(post, path = "/scim/v2/.search", tag = "scim",
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn search(State(state): State<AppState>, headers: HeaderMap, PublicUrl(url): PublicUrl, body: Bytes) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        let query = ListQuery::from_search(&json(&body)?)?;
+        Ok(listed(scim::search_all(&state, &client, &query, &base(&url)).await?))
+    })
+    .await
+}
+
+/// Search Users (RFC 7644 §3.4.3).
+#[utoipa::path(post, path = "/scim/v2/Users/.search", tag = "scim",
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn search_users(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    body: Bytes,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        let query = ListQuery::from_search(&json(&body)?)?;
+        Ok(listed(users::list(&state, &client, &query, &base(&url)).await?))
+    })
+    .await
+}
+
+/// Search Groups (RFC 7644 §3.4.3).
+#[utoipa::path(post, path = "/scim/v2/Groups/.search", tag = "scim",
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn search_groups(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    body: Bytes,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        let query = ListQuery::from_search(&json(&body)?)?;
+        Ok(listed(groups::list(&state, &client, &query, &base(&url)).await?))
+    })
+    .await
+}
+
+/// What this SCIM service supports.
+#[utoipa::path(get, path = "/scim/v2/ServiceProviderConfig", tag = "scim",
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn service_provider_config(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |_| Ok(Some(discovery::service_provider_config(&base(&url))))).await
+}
+
+/// The resource types (User, Group).
+#[utoipa::path(get, path = "/scim/v2/ResourceTypes", tag = "scim",
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn list_resource_types(State(state): State<AppState>, headers: HeaderMap, PublicUrl(url): PublicUrl) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |_| Ok(Some(discovery::list(discovery::resource_types(&base(&url))))))
+        .await
+}
+
+/// One resource type.
+#[utoipa::path(get, path = "/scim/v2/ResourceTypes/{id}", tag = "scim", params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn get_resource_type(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    Path(id): Path<String>,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |_| discovery::resource_type_named(&id, &base(&url)).map(Some)).await
+}
+
+/// The schemas of the attributes kept.
+#[utoipa::path(get, path = "/scim/v2/Schemas", tag = "scim",
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn list_schemas(State(state): State<AppState>, headers: HeaderMap, PublicUrl(url): PublicUrl) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |_| Ok(Some(discovery::list(discovery::schemas(&base(&url)))))).await
+}
+
+/// One schema, by its URN.
+#[utoipa::path(get, path = "/scim/v2/Schemas/{id}", tag = "scim", params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn get_schema(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    Path(id): Path<String>,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |_| discovery::schema_named(&id, &base(&url)).map(Some)).await
+}
+
+/// Users, filtered (`userName eq "..."`, `externalId eq "..."`) and paged (`startIndex`, `count`).
+#[utoipa::path(get, path = "/scim/v2/Users", tag = "scim",
+    params(("filter" = Option<String>, Query), ("startIndex" = Option<i64>, Query), ("count" = Option<i64>, Query),
+        ("attributes" = Option<String>, Query), ("excludedAttributes" = Option<String>, Query)),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn list_users(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        let query = list_query(query)?;
+        Ok(listed(users::list(&state, &client, &query, &base(&url)).await?))
+    })
+    .await
+}
+
+/// Provision a User: a new employee (a member, in no team).
+#[utoipa::path(post, path = "/scim/v2/Users", tag = "scim",
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 201, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn create_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    body: Bytes,
+) -> Response {
+    serve(&state, &headers, StatusCode::CREATED, async |client| {
+        users::create(&state, &client, &json(&body)?, &base(&url)).await.map(Some)
+    })
+    .await
+}
+
+/// One User (`attributes` / `excludedAttributes` choose what it carries).
+#[utoipa::path(get, path = "/scim/v2/Users/{id}", tag = "scim",
+    params(("id" = String, Path), ("attributes" = Option<String>, Query), ("excludedAttributes" = Option<String>, Query)),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn get_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    Path(id): Path<String>,
+    query: Result<Query<Projection>, QueryRejection>,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        let projection = projection(query)?;
+        Ok(Some(projection.apply(users::get(&state, &client, &id, &base(&url)).await?)))
+    })
+    .await
+}
+
+/// Replace a User (Okta updates this way).
+#[utoipa::path(put, path = "/scim/v2/Users/{id}", tag = "scim", params(("id" = String, Path)),
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn replace_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        users::replace(&state, &client, &id, &json(&body)?, &base(&url)).await.map(Some)
+    })
+    .await
+}
+
+/// Change a User with PATCH operations (`active: false` deactivates the employee).
+#[utoipa::path(patch, path = "/scim/v2/Users/{id}", tag = "scim", params(("id" = String, Path)),
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn patch_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        users::patch(&state, &client, &id, &json(&body)?, &base(&url)).await.map(Some)
+    })
+    .await
+}
+
+/// Deprovision a User: the employee is deactivated (history kept), their sessions end.
+#[utoipa::path(delete, path = "/scim/v2/Users/{id}", tag = "scim", params(("id" = String, Path)),
+    responses((status = 204), ScimErrors), security(()))]
+async fn delete_user(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    serve(&state, &headers, StatusCode::NO_CONTENT, async |client| {
+        users::delete(&state, &client, &id).await.map(|()| None)
+    })
+    .await
+}
+
+/// Groups (teams), filtered (`displayName eq "..."`) and paged.
+#[utoipa::path(get, path = "/scim/v2/Groups", tag = "scim",
+    params(("filter" = Option<String>, Query), ("startIndex" = Option<i64>, Query), ("count" = Option<i64>, Query),
+        ("attributes" = Option<String>, Query), ("excludedAttributes" = Option<String>, Query)),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn list_groups(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        let query = list_query(query)?;
+        Ok(listed(groups::list(&state, &client, &query, &base(&url)).await?))
+    })
+    .await
+}
+
+/// A new team with its members.
+#[utoipa::path(post, path = "/scim/v2/Groups", tag = "scim",
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 201, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn create_group(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    body: Bytes,
+) -> Response {
+    serve(&state, &headers, StatusCode::CREATED, async |client| {
+        groups::create(&state, &client, &json(&body)?, &base(&url)).await.map(Some)
+    })
+    .await
+}
+
+/// One Group with its members.
+#[utoipa::path(get, path = "/scim/v2/Groups/{id}", tag = "scim",
+    params(("id" = String, Path), ("attributes" = Option<String>, Query), ("excludedAttributes" = Option<String>, Query)),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn get_group(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    Path(id): Path<String>,
+    query: Result<Query<Projection>, QueryRejection>,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        let projection = projection(query)?;
+        Ok(Some(projection.apply(groups::get(&state, &client, &id, &base(&url)).await?)))
+    })
+    .await
+}
+
+/// Replace a Group: its name, `externalId` and exactly these members.
+#[utoipa::path(put, path = "/scim/v2/Groups/{id}", tag = "scim", params(("id" = String, Path)),
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn replace_group(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        groups::replace(&state, &client, &id, &json(&body)?, &base(&url)).await.map(Some)
+    })
+    .await
+}
+
+/// Change a Group with PATCH operations (`members` added or removed, `displayName`).
+#[utoipa::path(patch, path = "/scim/v2/Groups/{id}", tag = "scim", params(("id" = String, Path)),
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+async fn patch_group(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    serve(&state, &headers, StatusCode::OK, async |client| {
+        groups::patch(&state, &client, &id, &json(&body)?, &base(&url)).await.map(Some)
+    })
+    .await
+}
+
+/// Delete a Group: its members leave the team, then the team is deleted.
+#[utoipa::path(delete, path = "/scim/v2/Groups/{id}", tag = "scim", params(("id" = String, Path)),
+    responses((status = 204), ScimErrors), security(()))]
+async fn delete_group(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    serve(&state, &headers, StatusCode::NO_CONTENT, async |client| {
+        groups::delete(&state, &client, &id).await.map(|()| None)
+    })
+    .await
+}

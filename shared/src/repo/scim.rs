@@ -1,0 +1,128 @@
+//! SCIM items.
+//! - Token: PK `SCIMTOKEN#<sha256(token)>`, SK `SCIMTOKEN`; GSI1 `ORG#o#SCIMTOKENS` / `TOKEN#<created>#<id>`.
+//! - User overlay: PK `ORG#o`, SK `SCIMUSER#e` (what SCIM said beyond the employee);
+//!   `userName` guard `ORG#o` / `SCIMNAME#<lowercase userName>`.
+//! - Group overlay: PK `ORG#o`, SK `SCIMGROUP#t` (its `externalId`).
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_item, ts, with_key};
+use crate::domain::scim::groups::GroupOverlay;
+use crate::domain::scim::tokens::StoredToken;
+use crate::domain::scim::users::UserOverlay;
+use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::keys::{self, Key};
+use crate::time::{Timestamp, sortable};
+
+use super::Guard;
+
+const TOKEN_PREFIX: &str = "TOKEN#";
+
+pub fn create_token(tx: &mut Transaction, token_hash: &str, token: &StoredToken) -> Result<(), StoreError> {
+    let mut item = with_key(to_item(token)?, &keys::scim_token(token_hash), "scim_token");
+    item.insert(keys::GSI1PK.into(), s(keys::scim_tokens_pk(token.org_id)));
+    item.insert(keys::GSI1SK.into(), s(format!("{TOKEN_PREFIX}{}#{}", sortable(&token.created_at), token.id)));
+    tx.put_new(item, Guard::ScimToken);
+    Ok(())
+}
+
+pub async fn token(repo: &Repository, token_hash: &str) -> Result<Option<StoredToken>, StoreError> {
+    repo.get_as(&keys::scim_token(token_hash)).await
+}
+
+/// The organization's tokens with their table keys, oldest first.
+pub async fn tokens(repo: &Repository, org: OrgId) -> Result<Vec<(Key, StoredToken)>, StoreError> {
+    let items = repo.query_all(QuerySpec::gsi1(keys::scim_tokens_pk(org), TOKEN_PREFIX)).await?;
+    items
+        .into_iter()
+        .map(|item| {
+            let key = match (item.get(keys::PK), item.get(keys::SK)) {
+                (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Key { pk: pk.clone(), sk: sk.clone() },
+                _ => return Err(StoreError::Corrupt("SCIM token without key".into())),
+            };
+            Ok((key, from_item(item)?))
+        })
+        .collect()
+}
+
+pub fn delete_token(tx: &mut Transaction, key: &Key) {
+    tx.delete(key, Some(Expr::new("attribute_exists(PK)")), Guard::ScimToken);
+}
+
+/// Records a token's use at `at`, unless within `precision` of the last one.
+pub async fn touch_token(
+    repo: &Repository,
+    token_hash: &str,
+    at: &Timestamp,
+    precision: chrono::Duration,
+) -> Result<(), StoreError> {
+    let update = Expr::set(vec![("last_used_at", ts(at))]);
+    let condition = Expr::new(
+        "attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR attribute_type(last_used_at, :null) OR last_used_at < :stale)",
+    )
+    .value(":null", s("NULL"))
+    .value(":stale", ts(&(*at - precision)));
+    repo.update_if(&keys::scim_token(token_hash), update, condition).await.map(drop)
+}
+
+/// Every user overlay of the organization.
+pub async fn user_overlays(repo: &Repository, org: OrgId) -> Result<Vec<UserOverlay>, StoreError> {
+    let items = repo.query_all(QuerySpec::table(keys::org_pk(org), keys::SCIM_USER_PREFIX)).await?;
+    items.into_iter().map(from_item).collect()
+}
+
+pub async fn user_overlay(
+    repo: &Repository,
+    org: OrgId,
+    employee: EmployeeId,
+) -> Result<Option<UserOverlay>, StoreError> {
+    repo.get_as(&keys::scim_user(org, employee)).await
+}
+
+/// Writes a user overlay, moving its `userName` guard from `before`'s (if any).
+pub fn put_user_overlay(
+    tx: &mut Transaction,
+    overlay: &UserOverlay,
+    before: Option<&UserOverlay>,
+) -> Result<(), StoreError> {
+    let item = with_key(to_item(overlay)?, &keys::scim_user(overlay.org_id, overlay.employee_id), "scim_user");
+    match before {
+        None => tx.put_new(item, Guard::ScimUser),
+        Some(before) => tx.put_if(
+            item,
+            Expr::new("last_modified = :read").value(":read", ts(&before.last_modified)),
+            Guard::ScimUser,
+        ),
+    };
+    let name = overlay.user_name.to_lowercase();
+    let before_name = before.map(|b| b.user_name.to_lowercase());
+    if before_name.as_deref() != Some(name.as_str()) {
+        if let Some(old) = before_name {
+            tx.delete(&keys::scim_user_name_guard(overlay.org_id, &old), None, Guard::ScimUserName);
+        }
+        let owner = Item::from([("employee_id".into(), s(overlay.employee_id.to_string()))]);
+        tx.put_new(
+            with_key(owner, &keys::scim_user_name_guard(overlay.org_id, &name), "scim_user_name"),
+            Guard::ScimUserName,
+        );
+    }
+    Ok(())
+}
+
+pub async fn group_overlays(repo: &Repository, org: OrgId) -> Result<Vec<GroupOverlay>, StoreError> {
+    let items = repo.query_all(QuerySpec::table(keys::org_pk(org), keys::SCIM_GROUP_PREFIX)).await?;
+    items.into_iter().map(from_item).collect()
+}
+
+pub async fn group_overlay(repo: &Repository, org: OrgId, team: TeamId) -> Result<Option<GroupOverlay>, StoreError> {
+    repo.get_as(&keys::scim_group(org, team)).await
+}
+
+pub fn put_group_overlay(tx: &mut Transaction, overlay: &GroupOverlay) -> Result<(), StoreError> {
+    tx.put(with_key(to_item(overlay)?, &keys::scim_group(overlay.org_id, overlay.team_id), "scim_group"));
+    Ok(())
+}
+
+pub fn delete_group_overlay(tx: &mut Transaction, org: OrgId, team: TeamId) {
+    tx.delete(&keys::scim_group(org, team), None, Guard::ScimGroup);
+}

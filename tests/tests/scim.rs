@@ -1,0 +1,313 @@
+//! SCIM 2.0 provisioning: tokens, Users and Groups as identity providers send them
+//! (Okta, Microsoft Entra), deprovisioning that ends access at once, tenant isolation,
+//! seat limits, and the conformance checker scim2-tester against the whole surface.
+
+use agentctl_tests::{Org, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A SCIM token of the organization (created by its owner).
+async fn scim_token(app: &TestApp, org: &Org) -> String {
+    let (status, created) = app.post("/v1/org/scim-tokens", &org.owner_token, json!({ "name": "Okta" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["base_url"], format!("{}/scim/v2", app.url));
+    created["token"].as_str().unwrap().to_string()
+}
+
+async fn scim(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = app.request(method, &format!("/scim/v2{path}"), Some(token));
+    if let Some(body) = body {
+        request = request.header("content-type", "application/scim+json").body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    if response.status() != StatusCode::NO_CONTENT {
+        assert_eq!(response.headers()["content-type"], "application/scim+json", "{path}");
+    }
+    agentctl_tests::read(response).await
+}
+
+#[tokio::test]
+async fn scim2_tester_finds_no_error() {
+    let python =
+        std::env::var("AGENTCTL_SCIM_PYTHON").expect("AGENTCTL_SCIM_PYTHON: run the tests with scripts/test.sh");
+    let app = TestApp::spawn().await;
+    let org = app.create_org("conformance").await;
+    let token = scim_token(&app, &org).await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/scim_conformance.py");
+    let base = format!("{}/scim/v2", app.url);
+    let output = tokio::process::Command::new(python).arg(script).arg(&base).arg(&token).output().await.unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    println!("{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "scim2-tester reported errors:\n{report}");
+    assert!(report.contains(" passed, 0 failed"), "{report}");
+}
+
+fn user(user_name: &str, email: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "externalId": format!("ext-{user_name}"),
+        "name": { "givenName": "Ada", "familyName": "Lovelace" },
+        "emails": [{ "value": email, "type": "work", "primary": true }],
+        "active": true,
+    })
+}
+
+fn patch(operations: Value) -> Value {
+    json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations })
+}
+
+#[tokio::test]
+async fn tokens_are_owners_only_shown_once_and_bound_to_their_organization() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("scimtok").await;
+    let (_, admin) = app.add_signed_in(&org, "admin@scimtok.example", "admin").await;
+    let (status, _) = app.post("/v1/org/scim-tokens", &admin, json!({ "name": "x" })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "owners only");
+    let token = scim_token(&app, &org).await;
+    let (status, listed) = app.get("/v1/org/scim-tokens", &org.owner_token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(!listed.to_string().contains(&token), "never shown again");
+
+    // Rotation: a second token works alongside; deleting the first stops it at once.
+    let second = scim_token(&app, &org).await;
+    for t in [&token, &second] {
+        let (status, _) = scim(&app, Method::GET, "/Users", t, None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let first_id = listed[0]["id"].as_str().unwrap();
+    let (status, _) = app.delete(&format!("/v1/org/scim-tokens/{first_id}"), &org.owner_token).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, error) = scim(&app, Method::GET, "/Users", &token, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+    assert_eq!(error["status"], "401");
+    for bad in ["", "acx_forged", "acs_a-session-token", &org.owner_token] {
+        let (status, _) = scim(&app, Method::GET, "/Users", bad, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
+    }
+
+    // Another organization's token reads and writes nothing of this one.
+    let (status, mine) = scim(&app, Method::POST, "/Users", &second, Some(user("ada", "ada@scimtok.example"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{mine}");
+    let other = app.create_org("scimother").await;
+    let foreign = scim_token(&app, &other).await;
+    let path = format!("/Users/{}", mine["id"].as_str().unwrap());
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::PUT, Some(user("ada", "ada@scimtok.example"))),
+        (Method::PATCH, Some(patch(json!([{ "op": "replace", "path": "active", "value": false }])))),
+        (Method::DELETE, None),
+    ] {
+        let (status, _) = scim(&app, method.clone(), &path, &foreign, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method}");
+    }
+    let (_, listed) = scim(&app, Method::GET, "/Users?filter=userName%20eq%20%22ada%22", &foreign, None).await;
+    assert_eq!(listed["totalResults"], 0);
+    // The same address may be provisioned in another organization (no uniqueness oracle).
+    let (status, _) = scim(&app, Method::POST, "/Users", &foreign, Some(user("ada", "ada@scimtok.example"))).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn users_follow_okta_and_entra_and_deprovisioning_ends_access_at_once() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("scimusers").await;
+    let token = scim_token(&app, &org).await;
+    let (status, created) =
+        scim(&app, Method::POST, "/Users", &token, Some(user("ada@scimusers.example", "ada@scimusers.example"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["displayName"], Value::Null, "not sent, not invented");
+    let (status, employee) = app.get(&format!("/v1/employees/{id}"), &org.owner_token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (employee["email"].as_str(), employee["full_name"].as_str(), employee["role"].as_str()),
+        (Some("ada@scimusers.example"), Some("Ada Lovelace"), Some("member"))
+    );
+
+    // Duplicates are SCIM uniqueness errors.
+    let (status, error) =
+        scim(&app, Method::POST, "/Users", &token, Some(user("ada@scimusers.example", "other@scimusers.example")))
+            .await;
+    assert_eq!((status, error["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")));
+    // Filters the big providers send; unsupported ones are invalidFilter.
+    for filter in [
+        "userName eq \"ADA@scimusers.example\"",
+        "externalId eq \"ext-ada@scimusers.example\"",
+        "emails.value eq \"ada@scimusers.example\"",
+    ] {
+        let (_, found) = scim(&app, Method::GET, &format!("/Users?filter={}", urlencode(filter)), &token, None).await;
+        assert_eq!(found["totalResults"], 1, "{filter}: {found}");
+        assert_eq!(found["Resources"][0]["id"], id.as_str());
+    }
+    let (status, error) =
+        scim(&app, Method::GET, &format!("/Users?filter={}", urlencode("userName gt \"a\"")), &token, None).await;
+    assert_eq!((status, error["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidFilter")));
+    // Existing employees (the owner) are Users too: userName is their email.
+    let (_, owner) = scim(
+        &app,
+        Method::GET,
+        &format!("/Users?filter={}", urlencode("userName eq \"owner@scimusers.example\"")),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(owner["totalResults"], 1);
+    // Paging is 1-based.
+    let (_, page) = scim(&app, Method::GET, "/Users?startIndex=2&count=1", &token, None).await;
+    assert_eq!(
+        (page["totalResults"].as_u64(), page["startIndex"].as_u64(), page["itemsPerPage"].as_u64()),
+        (Some(2), Some(2), Some(1))
+    );
+
+    // Okta updates with PUT.
+    let mut okta = user("ada@scimusers.example", "ada.l@scimusers.example");
+    okta["name"]["familyName"] = json!("King");
+    let (status, replaced) = scim(&app, Method::PUT, &format!("/Users/{id}"), &token, Some(okta)).await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    let (_, employee) = app.get(&format!("/v1/employees/{id}"), &org.owner_token).await;
+    assert_eq!(
+        (employee["email"].as_str(), employee["full_name"].as_str()),
+        (Some("ada.l@scimusers.example"), Some("Ada King"))
+    );
+
+    // The employee signs in; Entra deactivates with a capitalised op and a string.
+    let code = app.issue_code(&org, &id).await;
+    let session = app.login(&code).await;
+    let (status, _) = app.get("/v1/me", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    let entra = patch(json!([{ "op": "Replace", "path": "active", "value": "False" }]));
+    let (status, patched) = scim(&app, Method::PATCH, &format!("/Users/{id}"), &token, Some(entra)).await;
+    assert_eq!((status, patched["active"].clone()), (StatusCode::OK, json!(false)), "{patched}");
+    let (status, _) = app.get("/v1/me", &session).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "access ends on the next request");
+    let (_, employee) = app.get(&format!("/v1/employees/{id}"), &org.owner_token).await;
+    assert_eq!(employee["status"], "deactivated");
+    let (_, org_now) = app.get("/v1/org", &org.owner_token).await;
+    assert_eq!(org_now["employee_count"], 1, "the seat is free again");
+
+    // Entra reactivates; DELETE deprovisions (history kept, the User gone for SCIM).
+    let (status, _) = scim(
+        &app,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        &token,
+        Some(patch(json!([{ "op": "Replace", "path": "active", "value": "True" }]))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = scim(&app, Method::DELETE, &format!("/Users/{id}"), &token, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = scim(&app, Method::GET, &format!("/Users/{id}"), &token, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, employee) = app.get(&format!("/v1/employees/{id}"), &org.owner_token).await;
+    assert_eq!(employee["status"], "deactivated");
+    // Provisioned again: the same employee comes back.
+    let (status, again) =
+        scim(&app, Method::POST, "/Users", &token, Some(user("ada@scimusers.example", "ada.l@scimusers.example")))
+            .await;
+    assert_eq!((status, again["id"].as_str()), (StatusCode::CREATED, Some(id.as_str())));
+    let changes: Vec<Value> = app.activity(&org.id).await.into_iter().filter(|e| e["actor"] == "scim").collect();
+    assert!(changes.iter().any(|e| e["event_type"] == "employee.deactivated"), "SCIM changes are audited");
+}
+
+#[tokio::test]
+async fn seat_limits_apply_to_provisioning() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("scimseats").await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/orgs/{}", org.id),
+            Some(&app.platform_key),
+            Some(json!({ "max_employees": 2 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = scim_token(&app, &org).await;
+    let (status, _) = scim(&app, Method::POST, "/Users", &token, Some(user("a", "a@scimseats.example"))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, error) = scim(&app, Method::POST, "/Users", &token, Some(user("b", "b@scimseats.example"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert!(error["detail"].as_str().unwrap().contains("seat"), "{error}");
+}
+
+#[tokio::test]
+async fn groups_are_teams_and_members_move_with_every_patch_form() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("scimgroups").await;
+    let token = scim_token(&app, &org).await;
+    let mut ids = Vec::new();
+    for name in ["a", "b", "c"] {
+        let (_, created) =
+            scim(&app, Method::POST, "/Users", &token, Some(user(name, &format!("{name}@scimgroups.example")))).await;
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Platform", "externalId": "g-1", "members": [{ "value": ids[0] }] });
+    let (status, group) = scim(&app, Method::POST, "/Groups", &token, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let gid = group["id"].as_str().unwrap().to_string();
+    let (_, team) = app.get(&format!("/v1/teams/{gid}"), &org.owner_token).await;
+    assert_eq!((team["name"].as_str(), team["member_count"].as_u64()), (Some("Platform"), Some(1)));
+
+    let path = format!("/Groups/{gid}");
+    let members = |group: &Value| -> Vec<String> {
+        let mut m: Vec<String> =
+            group["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().to_string()).collect();
+        m.sort();
+        m
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let (_, g) = scim(
+        &app,
+        Method::PATCH,
+        &path,
+        &token,
+        Some(patch(json!([{ "op": "Add", "path": "members", "value": [{ "value": ids[1] }, { "value": ids[2] }] }]))),
+    )
+    .await;
+    assert_eq!(members(&g), sorted(ids.clone()));
+    let (_, g) = scim(
+        &app,
+        Method::PATCH,
+        &path,
+        &token,
+        Some(patch(json!([{ "op": "remove", "path": format!("members[value eq \"{}\"]", ids[0]) }]))),
+    )
+    .await;
+    assert_eq!(members(&g), sorted(ids[1..].to_vec()));
+    let (_, g) = scim(&app, Method::PATCH, &path, &token, Some(patch(json!([{ "op": "Remove", "path": "members", "value": [{ "value": ids[1] }] }, { "op": "Replace", "path": "displayName", "value": "Platform Eng" }])))).await;
+    assert_eq!((members(&g), g["displayName"].as_str()), (vec![ids[2].clone()], Some("Platform Eng")));
+    let (_, found) = scim(
+        &app,
+        Method::GET,
+        &format!("/Groups?filter={}", urlencode("displayName eq \"platform eng\"")),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1);
+    // A second group takes a member from the first (an employee is in one team).
+    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Data", "members": [{ "value": ids[2] }] });
+    let (_, data) = scim(&app, Method::POST, "/Groups", &token, Some(body)).await;
+    let (_, g) = scim(&app, Method::GET, &path, &token, None).await;
+    assert_eq!(members(&g), Vec::<String>::new());
+    // A member of another organization is refused; deleting a group empties its team first.
+    let foreign = json!([{ "op": "add", "path": "members", "value": [{ "value": org.id }] }]);
+    let (status, error) = scim(&app, Method::PATCH, &path, &token, Some(patch(foreign))).await;
+    assert_eq!((status, error["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+    let (status, _) =
+        scim(&app, Method::DELETE, &format!("/Groups/{}", data["id"].as_str().unwrap()), &token, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, employee) = app.get(&format!("/v1/employees/{}", ids[2]), &org.owner_token).await;
+    assert_eq!(employee["team_id"], Value::Null);
+}
+
+fn urlencode(text: &str) -> String {
+    reqwest::Url::parse_with_params("http://x/", [("f", text)]).unwrap().query().unwrap()[2..].to_string()
+}
