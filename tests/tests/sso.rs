@@ -454,3 +454,96 @@ async fn id_tokens_are_verified_strictly() {
     let fresh = Expected { nonce: "n-3", ..good };
     oidc.verify(&discovery, &rotated, &fresh, chrono::Utc::now().timestamp()).await.expect("verified after rotation");
 }
+
+/// The "done when": a new organization configures its identity provider and a
+/// SCIM token; the provider provisions 100 people in 5 groups; one signs in with the
+/// device flow and syncs; deactivated in SCIM, they lose access on the next request.
+#[tokio::test]
+async fn an_organization_onboards_through_its_identity_provider_end_to_end() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("onboard").await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/orgs/{}", org.id),
+            Some(&app.platform_key),
+            Some(json!({ "max_employees": 200 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let idp = LocalIdp::start().await;
+    configure(&app, &org, &idp, json!({})).await;
+    let (_, created) = app.post("/v1/org/scim-tokens", &org.owner_token, json!({ "name": "IdP" })).await;
+    let scim_token = created["token"].as_str().unwrap().to_string();
+    let scim = |method: Method, path: String, body: Value| {
+        let request = app.request(method, &format!("/scim/v2{path}"), Some(&scim_token));
+        async move {
+            agentctl_tests::read(
+                request.header("content-type", "application/scim+json").body(body.to_string()).send().await.unwrap(),
+            )
+            .await
+        }
+    };
+
+    let mut people = Vec::new();
+    for n in 0..100 {
+        let email = format!("person{n}@onboard.example");
+        let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": email, "externalId": format!("idp-{n}"), "emails": [{ "value": email, "primary": true }], "name": { "givenName": "Person", "familyName": n.to_string() } });
+        let (status, user) = scim(Method::POST, "/Users".into(), body).await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        people.push(user["id"].as_str().unwrap().to_string());
+    }
+    for (g, members) in people.chunks(20).enumerate() {
+        let members: Vec<Value> = members.iter().map(|id| json!({ "value": id })).collect();
+        let body =
+            json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": format!("Group {g}") });
+        let (status, group) = scim(Method::POST, "/Groups".into(), body).await;
+        assert_eq!(status, StatusCode::CREATED, "{group}");
+        let add = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{ "op": "add", "path": "members", "value": members }] });
+        let (status, group) = scim(Method::PATCH, format!("/Groups/{}", group["id"].as_str().unwrap()), add).await;
+        assert_eq!((status, group["members"].as_array().unwrap().len()), (StatusCode::OK, 20));
+    }
+    let (_, teams) = app.get("/v1/teams", &org.owner_token).await;
+    let counts: Vec<u64> =
+        teams["items"].as_array().unwrap().iter().map(|t| t["member_count"].as_u64().unwrap()).collect();
+    assert_eq!(counts, vec![20; 5]);
+    let (_, org_now) = app.get("/v1/org", &org.owner_token).await;
+    assert_eq!(org_now["employee_count"], 101, "the owner and the 100 provisioned");
+
+    // Person 7 signs in on a terminal with the device flow, and syncs.
+    let start = app
+        .request(Method::POST, "/v1/oauth/device_authorization", None)
+        .form(&[("client_id", "agentctl-cli"), ("org", "onboard")]);
+    let (_, grant) = agentctl_tests::read(start.send().await.unwrap()).await;
+    let browser = browser();
+    let form = [("user_code", grant["user_code"].as_str().unwrap()), ("action", "approve")];
+    let to_idp = location(&browser.post(format!("{}/v1/oauth/device", app.url)).form(&form).send().await.unwrap());
+    let callback = idp.sign_in(&browser, &to_idp, "person7@onboard.example").await;
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), StatusCode::OK);
+    let poll = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("client_id", "agentctl-cli"),
+        ("device_code", grant["device_code"].as_str().unwrap()),
+    ];
+    let (status, tokens) = token(&app, &poll).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap();
+    let (_, me) = app.get("/v1/me", access).await;
+    assert_eq!(me["employee"]["id"], people[7].as_str(), "the provisioned employee, linked by email");
+    let (status, bundle) = app.get("/v1/me/sync", access).await;
+    assert_eq!(status, StatusCode::OK, "{bundle}");
+
+    // Deactivated in SCIM: the very next request is refused, and so is a refresh.
+    let off = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{ "op": "replace", "path": "active", "value": false }] });
+    let (status, _) = scim(Method::PATCH, format!("/Users/{}", people[7]), off).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get("/v1/me/sync", access).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", "agentctl-cli"),
+        ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+    ];
+    let (status, _) = token(&app, &refresh).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
