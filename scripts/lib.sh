@@ -30,6 +30,11 @@ ensure_pip_venv() {
 
 ensure_venv() { ensure_pip_venv "$VENV" "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"; }
 
+# The API fuzzer (scripts/fuzz.sh) in .venv-fuzz.
+SCHEMATHESIS_VERSION="4.32.5"
+FUZZ_VENV="$ROOT/.venv-fuzz"
+ensure_fuzzer() { ensure_pip_venv "$FUZZ_VENV" "schemathesis==$SCHEMATHESIS_VERSION"; }
+
 # The SCIM conformance checker (scim2-tester, its httpx2 extra and scim2-client) in
 # .venv-scim; exports AGENTCTL_SCIM_PYTHON for the test that runs it.
 SCIM_TESTER_VERSION="0.5.2"

@@ -547,3 +547,30 @@ async fn an_organization_onboards_through_its_identity_provider_end_to_end() {
     let (status, _) = token(&app, &refresh).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// Two organizations trusting the same identity provider: a sign-in through one never
+/// lands in the other, even for a person both employ.
+#[tokio::test]
+async fn an_identity_provider_signs_people_into_its_own_organization_only() {
+    let app = TestApp::spawn().await;
+    let first = app.create_org("first").await;
+    let second = app.create_org("second").await;
+    let idp = LocalIdp::start().await;
+    let domains = json!({ "allowed_domains": ["shared.example"] });
+    configure(&app, &first, &idp, domains.clone()).await;
+    configure(&app, &second, &idp, domains).await;
+    let in_second = app.add_employee(&second, "both@shared.example", "member", None).await;
+    // Not an employee of the first: refused there, whatever the second knows.
+    let back = loopback_redirect(&app, &idp, "first", "both@shared.example").await;
+    assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
+    let in_first = app.add_employee(&first, "both@shared.example", "member", None).await;
+    let tokens = sign_in(&app, &idp, "first", "both@shared.example").await;
+    let (_, me) = app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (me["employee"]["id"].clone(), me["organization"]["slug"].clone()),
+        (in_first["id"].clone(), json!("first"))
+    );
+    let tokens = sign_in(&app, &idp, "second", "both@shared.example").await;
+    let (_, me) = app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(me["employee"]["id"], in_second["id"]);
+}

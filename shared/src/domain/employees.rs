@@ -226,8 +226,18 @@ pub(crate) async fn change(
     let now = crate::time::now();
     changes.sessions_revoked_at = changes.status.filter(|s| s.ends_sessions()).map(|_| now);
     let changed = changes.changed();
+    let refused = |e: StoreError| match e {
+        StoreError::ConditionFailed(repo::Guard::Email) => email_taken(changes.email.as_deref().unwrap_or_default()),
+        StoreError::ConditionFailed(repo::Guard::Capacity) => no_seat(),
+        StoreError::ConditionFailed(repo::Guard::Team) => no_team(),
+        StoreError::ConditionFailed(repo::Guard::ScimUserName) => {
+            Error::conflict(ProblemCode::UserNameTaken, "the userName belongs to another user of this organization")
+        }
+        StoreError::ConditionFailed(_) => stale(),
+        e => e.into(),
+    };
     if changed.is_empty() {
-        state.repo.transact(with).await?;
+        state.repo.transact(with).await.map_err(refused)?;
         return Ok(before.clone());
     }
     let (status, team) = (changes.status, changes.team);
@@ -263,13 +273,7 @@ pub(crate) async fn change(
         move_team(&mut tx, before, team);
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::Guard::Email) => email_taken(changes.email.as_deref().unwrap_or_default()),
-        StoreError::ConditionFailed(repo::Guard::Capacity) => no_seat(),
-        StoreError::ConditionFailed(repo::Guard::Team) => no_team(),
-        StoreError::ConditionFailed(_) => stale(),
-        e => e.into(),
-    })?;
+    state.repo.transact(tx).await.map_err(refused)?;
     if let Some(status) = status.filter(|s| s.ends_sessions()) {
         sessions::revoke_all(state, org, by, id, status).await?;
     }

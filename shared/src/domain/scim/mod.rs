@@ -104,9 +104,9 @@ impl From<Error> for ScimError {
                 crate::error::ProblemCode::EmployeeLimitReached => {
                     Self::new(403, None, format!("{detail}: raise the plan's seats or deprovision someone first"))
                 }
-                crate::error::ProblemCode::EmailTaken | crate::error::ProblemCode::TeamNameTaken => {
-                    Self::new(409, Some("uniqueness"), detail.clone())
-                }
+                crate::error::ProblemCode::EmailTaken
+                | crate::error::ProblemCode::TeamNameTaken
+                | crate::error::ProblemCode::UserNameTaken => Self::new(409, Some("uniqueness"), detail.clone()),
                 _ => Self::new(409, None, detail.clone()),
             },
             Error::Unauthenticated(detail) => Self::new(401, None, detail.clone()),
