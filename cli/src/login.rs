@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::api::{Api, CliError, oauth_reason};
 use crate::session::Session;
+use crate::terminal_safe;
 
 /// How long the browser side of a sign-in may take.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
@@ -62,8 +63,14 @@ async fn device(api: &Api, org: &str, device_name: Option<&str>) -> Result<Token
     let form = [("client_id", CLI_CLIENT_ID), ("org", org)];
     let grant: DeviceAuthorization =
         api.oauth("/v1/oauth/device_authorization", &form).await?.map_err(|r| CliError::Refused(oauth_reason(&r)))?;
-    eprintln!("To sign in, open {} in a browser and confirm the code {}", grant.verification_uri, grant.user_code);
-    eprintln!("(or open {})", grant.verification_uri_complete);
+    // The server's words reach the terminal escaped, like everything else it sends.
+    let (uri, code, complete) = (
+        terminal_safe(&grant.verification_uri),
+        terminal_safe(&grant.user_code),
+        terminal_safe(&grant.verification_uri_complete),
+    );
+    eprintln!("To sign in, open {uri} in a browser and confirm the code {code}");
+    eprintln!("(or open {complete})");
     let mut interval = Duration::from_secs(grant.interval.max(1) as u64);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(grant.expires_in.max(1) as u64);
     let mut poll = vec![

@@ -225,7 +225,7 @@ fn print(cli: &Cli, output: &Output) {
 /// Text as a terminal may show it: control characters other than newline and tab, and
 /// bidirectional formatting characters, become visible escapes (`\u{1b}`), so nothing
 /// the server or a file holds can move the cursor, recolour, retitle or reorder output.
-fn terminal_safe(text: &str) -> String {
+pub(crate) fn terminal_safe(text: &str) -> String {
     text.chars()
         .map(|c| {
             if (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c) {
