@@ -330,11 +330,6 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Issued, Re
 
 /// Ends the session a reused refresh token belongs to, whatever its current tokens.
 async fn end_family(state: &AppState, record: &RefreshRecord, now: DateTime<Utc>) -> Result<()> {
-    let keys = repo::sessions::live_keys(&state.repo, record.employee_id, Some(record.session_id)).await?;
-    let mut tx = state.repo.transaction();
-    for key in &keys {
-        repo::sessions::revoke(&mut tx, key, &now);
-    }
     let entry = crate::activity::entry_by(
         record.org_id,
         Actor::Employee,
@@ -342,8 +337,21 @@ async fn end_family(state: &AppState, record: &RefreshRecord, now: DateTime<Utc>
         EventType::SessionRevoked,
         json!({ "session_id": record.session_id, "reason": "refresh_token_reused" }),
     );
+    let mut tx = state.repo.transaction();
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    Ok(state.repo.transact(tx).await?)
+    state.repo.transact(tx).await?;
+    // Each of the session's items on its own: the index may still list an item a
+    // rotation just replaced (gone: nothing to revoke there), and that must not keep the
+    // live one from being revoked.
+    for key in repo::sessions::live_keys(&state.repo, record.employee_id, Some(record.session_id)).await? {
+        let mut tx = state.repo.transaction();
+        repo::sessions::revoke(&mut tx, &key, &now);
+        match state.repo.transact(tx).await {
+            Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::Session)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// Logout: revokes the caller's current session.
