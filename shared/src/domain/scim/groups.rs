@@ -101,8 +101,7 @@ pub async fn get(state: &AppState, client: &ScimClient, id: &str, base: &str) ->
 }
 
 pub async fn list(state: &AppState, client: &ScimClient, query: &ListQuery, base: &str) -> ScimResult<ListResponse> {
-    let filter = query.filter.as_deref().map(Filter::parse).transpose()?;
-    query.page(matching(state, client, filter.as_ref(), base).await?)
+    query.page(matching(state, client, query.parsed_filter()?.as_ref(), base).await?)
 }
 
 /// Every Group of the organization `filter` matches, oldest first.
@@ -132,15 +131,7 @@ pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &
     let input = GroupInput::parse(body)?;
     let wanted = employees_named(state, client.org_id, &input.members).await?;
     let team = teams::insert(state, client.org_id, By::SCIM, input.display_name.clone(), String::new()).await?;
-    let overlay = GroupOverlay {
-        org_id: client.org_id,
-        team_id: team.id,
-        external_id: input.external_id,
-        last_modified: crate::time::now(),
-    };
-    let mut tx = state.repo.transaction();
-    repo::scim::put_group_overlay(&mut tx, &overlay)?;
-    state.repo.transact(tx).await?;
+    record_external_id(state, &team, input.external_id).await?;
     set_members(state, &team, &[], &wanted).await?;
     get(state, client, &team.id.to_string(), base).await
 }
@@ -174,19 +165,20 @@ async fn replace_with(
     let changes = TeamChanges { name: Some(input.display_name).filter(|n| *n != team.name), description: None };
     let team = teams::change(state, By::SCIM, team, changes).await?;
     if overlay.as_ref().and_then(|o| o.external_id.as_ref()) != input.external_id.as_ref() {
-        let overlay = GroupOverlay {
-            org_id: team.org_id,
-            team_id: team.id,
-            external_id: input.external_id,
-            last_modified: crate::time::now(),
-        };
-        let mut tx = state.repo.transaction();
-        repo::scim::put_group_overlay(&mut tx, &overlay)?;
-        state.repo.transact(tx).await?;
+        record_external_id(state, &team, input.external_id).await?;
     }
     let current = members(state, &team).await?;
     set_members(state, &team, &current, &wanted).await?;
     get(state, client, &team.id.to_string(), base).await
+}
+
+/// Keeps what SCIM said of a team beyond the team (its `externalId`).
+async fn record_external_id(state: &AppState, team: &Team, external_id: Option<String>) -> ScimResult<()> {
+    let overlay =
+        GroupOverlay { org_id: team.org_id, team_id: team.id, external_id, last_modified: crate::time::now() };
+    let mut tx = state.repo.transaction();
+    repo::scim::put_group_overlay(&mut tx, &overlay)?;
+    Ok(state.repo.transact(tx).await?)
 }
 
 /// `DELETE /Groups/{id}`: its members leave it, then the team is deleted (refused while

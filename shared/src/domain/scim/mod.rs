@@ -257,6 +257,11 @@ impl ListQuery {
         })
     }
 
+    /// The filter, parsed (`invalidFilter` if it cannot be).
+    pub fn parsed_filter(&self) -> ScimResult<Option<filter::Filter>> {
+        self.filter.as_deref().map(filter::Filter::parse).transpose()
+    }
+
     /// One page of `all` (already filtered) as a list answer, projected.
     pub fn page(&self, all: Vec<Value>) -> ScimResult<ListResponse> {
         // RFC 7644 §3.4.2.4: a start below 1 is 1, a negative count 0.
@@ -290,7 +295,7 @@ pub async fn search_all(
     query: &ListQuery,
     base: &str,
 ) -> ScimResult<ListResponse> {
-    let filter = query.filter.as_deref().map(filter::Filter::parse).transpose()?;
+    let filter = query.parsed_filter()?;
     let mut all = users::matching(state, client, filter.as_ref(), base).await?;
     all.extend(groups::matching(state, client, filter.as_ref(), base).await?);
     query.page(all)

@@ -209,8 +209,7 @@ pub async fn get(state: &AppState, client: &ScimClient, id: &str, base: &str) ->
 }
 
 pub async fn list(state: &AppState, client: &ScimClient, query: &ListQuery, base: &str) -> ScimResult<ListResponse> {
-    let filter = query.filter.as_deref().map(Filter::parse).transpose()?;
-    query.page(matching(state, client, filter.as_ref(), base).await?)
+    query.page(matching(state, client, query.parsed_filter()?.as_ref(), base).await?)
 }
 
 /// Every User of the organization `filter` matches, oldest first.
