@@ -78,9 +78,10 @@ fn written(client: Client, part: &Value) -> String {
             "digest": "probe" })
     };
     let server = |name: &str| {
-        json!({ "config_id": id(), "server_id": id(), "name": name, "provider": "probe", "transport": "stdio",
-            "command": "probe-server", "args": [], "env": {}, "url": null, "headers": {}, "connection_config": {},
-            "credentials": null, "credential_fields": [], "sync_token": "probe" })
+        json!({ "source": "personal", "config_id": id(), "server_id": id(), "name": name, "provider": "probe",
+            "transport": "stdio", "command": "probe-server", "args": [], "env": {}, "url": null, "headers": {},
+            "connection_config": {}, "credentials": null, "credential_fields": [], "status": "ready",
+            "sync_token": "probe" })
     };
     let bundle: Bundle = serde_json::from_value(json!({
         "format": 1,
@@ -88,7 +89,7 @@ fn written(client: Client, part: &Value) -> String {
             "org_slug": "probe", "team_id": null },
         "budget": { "state": "ok", "threshold_pct": 0, "spend_cap": null },
         "policies": policies(effective(&json!({}))),
-        "agents": [{ "config_id": id(), "name": "probe", "agent_id": id(), "agent_name": "probe",
+        "agents": [{ "source": "personal", "config_id": id(), "name": "probe", "agent_id": id(), "agent_name": "probe",
             "type": client, "provider": "probe", "llm_provider": null, "llm_model": null, "settings": {},
             "status": "active", "last_sync_at": null, "sync_token": "probe", "policies": policies(effective(part)) }],
         "mcp_servers": [server("probe-a"), server("probe-b")],

@@ -169,7 +169,8 @@ mod tests {
     #[test]
     fn placeholders_fill_from_the_connection_and_credentials_stay_apart() {
         let s = server(json!({
-            "config_id": uuid::Uuid::now_v7(), "server_id": uuid::Uuid::now_v7(), "provider": "GitHub",
+            "source": "personal", "config_id": uuid::Uuid::now_v7(), "server_id": uuid::Uuid::now_v7(),
+            "provider": "GitHub", "status": "ready",
             "sync_token": "t", "name": "git hub", "transport": "http", "command": null, "args": [], "env": {},
             "url": "https://${host}/mcp", "headers": { "Authorization": "Bearer ${token}" },
             "connection_config": { "host": "example.com" }, "credentials": { "token": "t0p" },

@@ -14,7 +14,7 @@ use crate::render::Rendered;
 use crate::session::Session;
 use crate::state::State;
 use agentctl_wire::Name;
-use agentctl_wire::bundle::{Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION};
+use agentctl_wire::bundle::{Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION, ServerStatus, Source};
 
 pub struct Options {
     pub dry_run: bool,
@@ -89,7 +89,8 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let complete = options.clients.is_empty() && !options.dry_run;
     let known = if complete { state.etag.clone() } else { None };
     let (body, etag, fresh) = fetch(&Api::with(&session), known.as_deref()).await?;
-    let bundle = read_bundle(&body)?;
+    let mut bundle = read_bundle(&body)?;
+    let waiting = hold_back_servers_needing_credentials(&mut bundle);
     let rendered: Vec<Rendered> = bundle.mcp_servers.iter().map(Rendered::of).collect();
     let (home, root) = (files::home()?, files::system_root());
     let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
@@ -98,7 +99,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
         not_modified: !fresh,
         files: vec![],
         conflicts: vec![],
-        warnings: vec![],
+        warnings: waiting,
         budget: Some(bundle.budget.clone()),
         env_secrets: rendered.iter().any(|s| !s.env_secrets().is_empty()),
     };
@@ -120,6 +121,30 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     state.budget = report.budget.clone();
     state.save(options.system)?;
     Ok(report)
+}
+
+/// Takes the MCP servers that cannot start yet (a required credential unset) out of the
+/// bundle, and says which they are: a client would only fail to start them.
+fn hold_back_servers_needing_credentials(bundle: &mut Bundle) -> Vec<String> {
+    let (ready, waiting): (Vec<_>, Vec<_>) =
+        bundle.mcp_servers.drain(..).partition(|server| server.status == ServerStatus::Ready);
+    bundle.mcp_servers = ready;
+    waiting
+        .iter()
+        .map(|server| {
+            let how = match server.source {
+                Source::Assignment { assignment_id } => {
+                    format!("set your own with PUT /v1/me/assignments/{assignment_id}/credentials")
+                }
+                Source::Personal { .. } => "ask an admin to set them".to_string(),
+            };
+            format!(
+                "MCP server {} needs credentials ({}): {how}; it is not configured until then",
+                crate::terminal_safe(&server.name),
+                server.credential_fields.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// The bundle of a body, once its format is this agentctl's (a newer bundle may not read

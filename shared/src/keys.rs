@@ -4,7 +4,8 @@
 //! begins with `ORG#<org_id>`, and the org id always comes from the authenticated caller.
 
 use crate::ids::{
-    AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId, PolicyId, RequestId, TeamId, ToolId,
+    AgentConfigId, AgentId, AssignmentId, EmployeeId, McpConfigId, McpServerId, OrgId, PolicyId, RequestId, TeamId,
+    ToolId,
 };
 
 pub const PK: &str = "PK";
@@ -264,6 +265,25 @@ pub fn closed_period(org: OrgId, year_month: &str) -> Key {
 
 /// Sorts after everything else of an employee's partition, so it never blocks deleting it.
 pub const SPEND_CAP_PREFIX: &str = "~SPENDCAP#";
+
+pub const ASSIGNMENT_PREFIX: &str = "ASSIGN#";
+
+pub fn assignment(org: OrgId, assignment: AssignmentId) -> Key {
+    Key::new(org_pk(org), format!("{ASSIGNMENT_PREFIX}{assignment}"))
+}
+
+/// Guard item: one assignment of a catalog entry (`entry`: kind and id) per target.
+pub fn assignment_guard(org: OrgId, target: &str, entry: &str) -> Key {
+    Key::new(org_pk(org), format!("ASSIGNED#{target}#{entry}"))
+}
+
+/// An employee's own credentials for an assigned MCP server: in their partition, so the
+/// sync's one Query reads them.
+pub const ASSIGNMENT_CREDENTIALS_PREFIX: &str = "ASGCRED#";
+
+pub fn assignment_credentials(org: OrgId, employee: EmployeeId, assignment: AssignmentId) -> Key {
+    Key::new(employee_partition(org, employee), format!("{ASSIGNMENT_CREDENTIALS_PREFIX}{assignment}"))
+}
 
 /// The marker of an employee's spend cap reached in a month.
 pub fn spend_cap_marker(org: OrgId, employee: EmployeeId, year_month: &str) -> Key {

@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::ids::{EmployeeId, McpConfigId, OrgId};
+use crate::ids::{AssignmentId, EmployeeId, McpConfigId, OrgId};
 
 /// Largest credentials document accepted (KMS Encrypt takes 4096 bytes).
 pub const MAX_PLAINTEXT: usize = 4096;
@@ -39,6 +39,8 @@ pub enum Owner {
     McpConfig { org_id: OrgId, employee_id: EmployeeId, config_id: McpConfigId },
     /// The client secret of an organization's identity provider.
     IdentityProvider { org_id: OrgId },
+    /// An employee's own credentials for an MCP server assigned to them.
+    Assignment { org_id: OrgId, employee_id: EmployeeId, assignment_id: AssignmentId },
 }
 
 impl Owner {
@@ -48,6 +50,11 @@ impl Owner {
                 ("org_id", org_id.to_string()),
                 ("employee_id", employee_id.to_string()),
                 ("config_id", config_id.to_string()),
+            ],
+            Owner::Assignment { org_id, employee_id, assignment_id } => vec![
+                ("org_id", org_id.to_string()),
+                ("employee_id", employee_id.to_string()),
+                ("assignment_id", assignment_id.to_string()),
             ],
             Owner::IdentityProvider { org_id } => {
                 vec![("org_id", org_id.to_string()), ("purpose", "identity_provider".to_string())]

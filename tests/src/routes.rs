@@ -150,6 +150,15 @@ pub fn cases() -> Vec<Case> {
         c(M::PUT, "/v1/employees/{employee_id}/mcp-configs/{config_id}/credentials", "/v1/employees/{member}/mcp-configs/{mcp_config}/credentials", Some(r#"{"credentials":{"token":"secret-%unique%"}}"#), ADMINS, OK, FORBIDDEN),
         c(M::DELETE, "/v1/employees/{employee_id}/mcp-configs/{config_id}/credentials", "/v1/employees/{member}/mcp-configs/{mcp_config}/credentials", None, ADMINS, OK, FORBIDDEN),
         c(M::DELETE, "/v1/employees/{employee_id}/mcp-configs/{config_id}", "/v1/employees/{member}/mcp-configs/{mcp_config}", None, ADMINS, GONE, FORBIDDEN),
+        // Assignments: admins assign, readers of employees read; everyone sets their own
+        // credentials for a server assigned to them.
+        c(M::GET, "/v1/assignments", "/v1/assignments", None, READERS, OK, FORBIDDEN),
+        c(M::POST, "/v1/assignments", "/v1/assignments", Some(r#"{"target":{"type":"organization"},"item":{"type":"agent","agent_id":"%agent%"}}"#), ADMINS, CREATED, FORBIDDEN),
+        c(M::GET, "/v1/assignments/{assignment_id}", "/v1/assignments/{assignment}", None, READERS, OK, FORBIDDEN),
+        c(M::PATCH, "/v1/assignments/{assignment_id}", "/v1/assignments/{assignment}", Some(r#"{"excluded_employee_ids":[]}"#), ADMINS, OK, FORBIDDEN),
+        c(M::PUT, "/v1/me/assignments/{assignment_id}/credentials", "/v1/me/assignments/{assignment}/credentials", Some(r#"{"credentials":{"token":"secret-%unique%"}}"#), ALL, GONE, FORBIDDEN),
+        c(M::DELETE, "/v1/me/assignments/{assignment_id}/credentials", "/v1/me/assignments/{assignment}/credentials", None, ALL, GONE, FORBIDDEN),
+        c(M::DELETE, "/v1/assignments/{assignment_id}", "/v1/assignments/{spare_assignment}", None, ADMINS, GONE, FORBIDDEN),
         // Requests: everyone files and cancels their own; deciders (by the default rules, a
         // teamless member's agent request is the admins' and owners') see and decide it.
         c(M::POST, "/v1/requests", "/v1/requests", Some(r#"{"request_type":"increase_budget","request_data":{"amount_usd":"5"},"reason":"%unique%"}"#), ALL, CREATED, FORBIDDEN),
@@ -212,6 +221,16 @@ pub async fn targets(app: &TestApp, org: &Org, tag: &str) -> HashMap<&'static st
     let (status, _) =
         app.call(Method::PUT, &format!("/v1/catalog/mcp-servers/{}/approval", id(&server)), Some(t), None).await;
     assert_eq!(status, OK);
+    let assignments = [
+        ("assignment", json!({ "type": "organization" })),
+        ("spare_assignment", json!({ "type": "team", "team_id": targets["team"] })),
+    ];
+    for (name, target) in assignments {
+        let body = json!({ "target": target, "item": { "type": "mcp_server", "server_id": id(&server) } });
+        let (status, assignment) = app.post("/v1/assignments", t, body).await;
+        assert_eq!(status, CREATED, "{assignment}");
+        targets.insert(name, id(&assignment));
+    }
     let member_path = format!("/v1/employees/{}", targets["member"]);
     let (status, agent_config) =
         app.post(&format!("{member_path}/agent-configs"), t, json!({ "agent_id": targets["agent"] })).await;

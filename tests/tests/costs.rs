@@ -17,7 +17,7 @@ async fn put(app: &TestApp, path: &str, token: &str) {
 }
 
 #[tokio::test]
-async fn a_full_sync_is_one_query_and_one_batch_get_and_a_304_one_batch_get() {
+async fn a_full_sync_is_one_query_and_one_batch_get_and_a_304_one_batch_get_whatever_is_assigned() {
     let app = TestApp::spawn().await;
     let org = app.create_org(&slug("costs")).await;
     let t = &org.owner_token;
@@ -57,6 +57,37 @@ async fn a_full_sync_is_one_query_and_one_batch_get_and_a_304_one_batch_get() {
         let config = created(&app, &format!("{configs}/mcp-configs"), t, json!({ "server_id": server })).await;
         put_credentials(&app, &format!("{configs}/mcp-configs/{config}/credentials"), &token, i).await;
     }
+    // Assignments to the organization and the team: three agents (global and private) and
+    // four servers, one with the employee's own credentials.
+    let org_wide = json!({ "type": "organization" });
+    let to_team = json!({ "type": "team", "team_id": team_id });
+    for i in 0..3 {
+        let owner = if i == 0 { platform } else { t };
+        let agent = created(&app, "/v1/catalog/agents", owner, json!({ "name": format!("Assigned {i}"), "type": "codex", "provider": "OpenAI", "default_config": { "n": i } })).await;
+        let target = if i == 2 { &to_team } else { &org_wide };
+        created(
+            &app,
+            "/v1/assignments",
+            t,
+            json!({ "target": target, "item": { "type": "agent", "agent_id": agent } }),
+        )
+        .await;
+    }
+    for i in 0..4 {
+        let server = created(&app, "/v1/catalog/mcp-servers", platform, json!({ "name": format!("assigned-server-{i}"), "provider": "MCP", "version": "1", "transport": "stdio", "command": "npx", "env": { "TOKEN": "${token}" }, "connection_schema": schema })).await;
+        put(&app, &format!("/v1/catalog/mcp-servers/{server}/approval"), t).await;
+        let target = if i % 2 == 0 { &to_team } else { &org_wide };
+        let assignment = created(
+            &app,
+            "/v1/assignments",
+            t,
+            json!({ "target": target, "item": { "type": "mcp_server", "server_id": server } }),
+        )
+        .await;
+        if i == 0 {
+            put_credentials(&app, &format!("/v1/me/assignments/{assignment}/credentials"), &token, 99).await;
+        }
+    }
 
     app.requests.take();
     let response = app.request(Method::GET, "/v1/me/sync", Some(&token)).send().await.unwrap();
@@ -64,8 +95,10 @@ async fn a_full_sync_is_one_query_and_one_batch_get_and_a_304_one_batch_get() {
     let etag = response.headers()["etag"].to_str().unwrap().to_string();
     let bundle: Value = response.json().await.unwrap();
     let full = app.requests.take();
-    assert_eq!(bundle["agents"].as_array().unwrap().len(), 5);
-    assert_eq!(bundle["mcp_servers"].as_array().unwrap().len(), 10);
+    assert_eq!(bundle["agents"].as_array().unwrap().len(), 5 + 3, "{bundle}");
+    assert_eq!(bundle["mcp_servers"].as_array().unwrap().len(), 10 + 4, "{bundle}");
+    let own_credentials = bundle["mcp_servers"].as_array().unwrap().iter().find(|s| s["name"] == "assigned-server-0");
+    assert_eq!(own_credentials.unwrap()["credentials"], json!({ "token": "secret-99" }));
     assert_eq!(bundle["mcp_servers"][3]["credentials"], json!({ "token": "secret-3" }));
     let applied = bundle["agents"][0]["policies"]["policies"].as_array().unwrap().len();
     assert_eq!(applied, 4, "organization, team, employee and the platform's agent policy: {bundle}");
@@ -75,7 +108,7 @@ async fn a_full_sync_is_one_query_and_one_batch_get_and_a_304_one_batch_get() {
     assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
     let unchanged = app.requests.take();
 
-    println!("full sync (5 agents, 10 MCP servers, 4 policy levels): {full:?}");
+    println!("full sync (5 agents, 10 MCP servers, 4 policy levels, 7 assignments): {full:?}");
     println!("304 sync: {unchanged:?}");
     // Recording the sync is the sync recorder's work, off the request path.
     assert_eq!(full, ["Query", "BatchGetItem"]);

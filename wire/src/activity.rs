@@ -82,6 +82,18 @@ pub enum EventType {
     McpCredentialsRemoved,
     #[serde(rename = "config.synced")]
     ConfigSynced,
+    /// An agent or MCP server assigned to an organization or team (or the assignment changed).
+    #[serde(rename = "assignment.created")]
+    AssignmentCreated,
+    #[serde(rename = "assignment.updated")]
+    AssignmentUpdated,
+    #[serde(rename = "assignment.deleted")]
+    AssignmentDeleted,
+    /// An employee set (or removed) their own credentials for an assigned MCP server.
+    #[serde(rename = "assignment.credentials_set")]
+    AssignmentCredentialsSet,
+    #[serde(rename = "assignment.credentials_removed")]
+    AssignmentCredentialsRemoved,
     /// A usage event that can never be applied (its reason in the payload).
     #[serde(rename = "usage.rejected")]
     UsageRejected,
@@ -132,7 +144,12 @@ impl EventType {
             | McpRemoved
             | McpCredentialsRotated
             | McpCredentialsRemoved
-            | ConfigSynced => "config",
+            | ConfigSynced
+            | AssignmentCreated
+            | AssignmentUpdated
+            | AssignmentDeleted
+            | AssignmentCredentialsSet
+            | AssignmentCredentialsRemoved => "config",
             UsageRejected | BudgetThresholdCrossed | SpendCapReached => "usage",
             RequestSubmitted | RequestApprovalRecorded | RequestApproved | RequestRejected | RequestCancelled => {
                 "approval"

@@ -2,15 +2,18 @@
 //! configuration, in one versioned document.
 //!
 //! Format version 1:
-//! - `agents`: the employee's **active** agent configurations, with the catalog entry's
-//!   `default_config` merged with the configuration's `config_override` (RFC 7396) as
-//!   `settings`, its `status` and `last_sync_at`, and the effective policies for that
-//!   agent;
-//! - `mcp_servers`: the employee's **active** MCP configurations of servers **still
-//!   approved** for the organization, with the server's name, provider, launch template (`command`,
-//!   `args`, `env`, `url`, `headers`, where `${field}` names a connection or credential
-//!   field), the `connection_config`, and the decrypted `credentials` — the only place
-//!   they ever leave the vault, and only to their owner;
+//! - `agents`: the employee's **active** agent configurations and the agents **assigned**
+//!   to their organization or team (minus those they are excluded from, and those of an
+//!   agent they configured themselves: theirs takes the place of the assignment), with the
+//!   catalog entry's `default_config` merged with the `config_override` (RFC 7396) as
+//!   `settings`, their `source`, `status` and `last_sync_at`, and the effective policies
+//!   for that agent;
+//! - `mcp_servers`: likewise the employee's **active** MCP configurations and the servers
+//!   assigned to them, of servers **still approved** for the organization, with the
+//!   server's name, provider, launch template (`command`, `args`, `env`, `url`, `headers`,
+//!   where `${field}` names a connection or credential field), the `connection_config`,
+//!   the decrypted `credentials` — the only place they ever leave the vault, and only to
+//!   their owner — and `status`: `needs_credentials` while a required credential is unset;
 //! - `policies`: the employee's effective policies without an agent;
 //! - `budget`: the organization's budget state (`ok`, `warning` past 50 or 80 %,
 //!   `exceeded` past 100 %) and the threshold crossed this billing period.
@@ -23,7 +26,7 @@ use serde_json::Value;
 
 use crate::catalog::{AgentType, LaunchTemplate};
 use crate::configs::ConfigStatus;
-use crate::ids::{AgentConfigId, AgentId, EmployeeId, McpConfigId, McpServerId, OrgId, TeamId};
+use crate::ids::{AgentConfigId, AgentId, AssignmentId, EmployeeId, McpConfigId, McpServerId, OrgId, TeamId};
 use crate::money::Usd;
 use crate::policy::EffectivePolicies;
 use crate::subscriptions::BudgetState;
@@ -77,7 +80,9 @@ pub struct BundleEmployee {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleAgent {
-    pub config_id: AgentConfigId,
+    /// Where it comes from: the employee's own configuration or an assignment.
+    #[serde(flatten)]
+    pub source: Source<AgentConfigId>,
     pub name: String,
     pub agent_id: AgentId,
     pub agent_name: String,
@@ -90,7 +95,8 @@ pub struct BundleAgent {
     pub settings: Value,
     /// Always `active`: disabled and pending configurations are not delivered.
     pub status: ConfigStatus,
-    /// The last sync recorded before this one (recording trails a sync by the queue).
+    /// The last sync recorded before this one (recording trails a sync by the queue;
+    /// recorded for the employee's own configurations).
     pub last_sync_at: Option<DateTime<Utc>>,
     pub sync_token: String,
     pub policies: EffectivePolicies,
@@ -99,7 +105,9 @@ pub struct BundleAgent {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleMcpServer {
-    pub config_id: McpConfigId,
+    /// Where it comes from: the employee's own configuration or an assignment.
+    #[serde(flatten)]
+    pub source: Source<McpConfigId>,
     pub server_id: McpServerId,
     /// The catalog name (what policies' MCP allow/deny lists name).
     pub name: String,
@@ -113,5 +121,29 @@ pub struct BundleMcpServer {
     pub credentials: Option<Value>,
     /// Names of the credential fields (so clients can keep them out of shared files).
     pub credential_fields: Vec<String>,
+    /// `needs_credentials`: a credential the server requires is not set; clients do not
+    /// start it until the employee sets their own.
+    pub status: ServerStatus,
     pub sync_token: String,
+}
+
+/// Where a delivered agent or server comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum Source<C> {
+    /// The employee's own configuration.
+    Personal { config_id: C },
+    /// An assignment to the organization or the employee's team.
+    Assignment { assignment_id: AssignmentId },
+}
+
+wire_enum! {
+    "snake_case",
+    /// Whether a delivered MCP server can start.
+    pub enum ServerStatus {
+        Ready,
+        /// A credential the server requires is not set (the employee sets their own).
+        NeedsCredentials,
+    }
 }

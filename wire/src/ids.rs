@@ -118,3 +118,7 @@ uuid_id!(
     /// An organization's subscription.
     SubscriptionId
 );
+uuid_id!(
+    /// An agent or MCP server assigned to a whole organization or a team.
+    AssignmentId
+);

@@ -28,6 +28,7 @@ macro_rules! wire_enum {
 
 pub mod activity;
 pub mod analytics;
+pub mod assignments;
 pub mod bundle;
 pub mod catalog;
 pub mod configs;

@@ -31,9 +31,16 @@ wire_enum! {
         EmailTaken,
         TeamNotEmpty,
         TeamHasPolicies,
+        /// Assignments target the team: delete them first.
+        TeamHasAssignments,
         EntryInUse,
         ReferenceMissing,
         PolicySpaceExhausted,
+        /// The organization's assignments (with the catalog entries they deliver) fill the
+        /// space a sync reads in one item.
+        AssignmentSpaceExhausted,
+        /// The same agent or MCP server is assigned to that target already.
+        DuplicateAssignment,
         EmployeeLimitReached,
         LimitBelowCount,
         EmployeeNotActive,

@@ -1,14 +1,16 @@
-//! The configurations function: the agents and MCP servers of each employee, and the
-//! write-only credentials of their MCP servers.
+//! The configurations function: the agents and MCP servers of each employee, the
+//! write-only credentials of their MCP servers, and assignments to the organization or a
+//! team (with each member's own credentials for assigned servers).
 
 use agentctl_shared::auth::Caller;
+use agentctl_shared::domain::assignments::{self, Assignment, AssignmentPatch, AssignmentQuery, NewAssignment};
 use agentctl_shared::domain::configs::{
     self, AgentConfig, AgentConfigPatch, ConfigQuery, CredentialsUpdate, ListedAgentConfig, ListedMcpConfig, McpConfig,
     McpConfigPatch, NewAgentConfig, NewMcpConfig,
 };
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};
-use agentctl_shared::ids::{AgentConfigId, EmployeeId, McpConfigId};
+use agentctl_shared::ids::{AgentConfigId, AssignmentId, EmployeeId, McpConfigId};
 use agentctl_shared::pagination::Page;
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
@@ -23,6 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_mcp_config, list_mcp_configs))
         .routes(routes!(get_mcp_config, update_mcp_config, delete_mcp_config))
         .routes(routes!(set_credentials, clear_credentials))
+        .routes(routes!(create_assignment, list_assignments))
+        .routes(routes!(get_assignment, update_assignment, delete_assignment))
+        .routes(routes!(set_own_assignment_credentials, clear_own_assignment_credentials))
 }
 
 type AgentConfigPath = Path<(EmployeeId, AgentConfigId)>;
@@ -179,4 +184,92 @@ async fn clear_credentials(
     Path((employee, id)): McpConfigPath,
 ) -> Result<Json<McpConfig>> {
     Ok(Json(configs::clear_credentials(&state, &caller, employee, id).await?))
+}
+
+/// Assign an agent or an MCP server to the whole organization or a team.
+#[utoipa::path(post, path = "/v1/assignments", tag = "assignments", request_body = NewAssignment,
+    responses((status = 201, body = Assignment), Problems), security(("session" = [])))]
+async fn create_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<NewAssignment>,
+) -> Result<(StatusCode, Json<Assignment>)> {
+    Ok((StatusCode::CREATED, Json(assignments::create(&state, &caller, body).await?)))
+}
+
+/// The organization's assignments, oldest first.
+#[utoipa::path(get, path = "/v1/assignments", tag = "assignments", params(AssignmentQuery),
+    responses((status = 200, body = Page<Assignment>), Problems), security(("session" = [])))]
+async fn list_assignments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AssignmentQuery>,
+) -> Result<Json<Page<Assignment>>> {
+    Ok(Json(assignments::list(&state, &caller, &query).await?))
+}
+
+/// Read an assignment.
+#[utoipa::path(get, path = "/v1/assignments/{assignment_id}", tag = "assignments",
+    params(("assignment_id" = Uuid, Path)),
+    responses((status = 200, body = Assignment), Problems), security(("session" = [])))]
+async fn get_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<AssignmentId>,
+) -> Result<Json<Assignment>> {
+    Ok(Json(assignments::get(&state, &caller, id).await?))
+}
+
+/// Change an assignment's settings or who it leaves out.
+#[utoipa::path(patch, path = "/v1/assignments/{assignment_id}", tag = "assignments",
+    params(("assignment_id" = Uuid, Path)), request_body = AssignmentPatch,
+    responses((status = 200, body = Assignment), Problems), security(("session" = [])))]
+async fn update_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<AssignmentId>,
+    Json(body): Json<AssignmentPatch>,
+) -> Result<Json<Assignment>> {
+    Ok(Json(assignments::update(&state, &caller, id, body).await?))
+}
+
+/// Remove an assignment: its members' next sync no longer delivers it.
+#[utoipa::path(delete, path = "/v1/assignments/{assignment_id}", tag = "assignments",
+    params(("assignment_id" = Uuid, Path)),
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn delete_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<AssignmentId>,
+) -> Result<StatusCode> {
+    assignments::delete(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Set or rotate your own credentials for an MCP server assigned to you (write-only,
+/// KMS-encrypted for you alone).
+#[utoipa::path(put, path = "/v1/me/assignments/{assignment_id}/credentials", tag = "assignments",
+    params(("assignment_id" = Uuid, Path)), request_body = CredentialsUpdate,
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn set_own_assignment_credentials(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<AssignmentId>,
+    Json(body): Json<CredentialsUpdate>,
+) -> Result<StatusCode> {
+    assignments::set_own_credentials(&state, &caller, id, body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove your own credentials for an assigned MCP server.
+#[utoipa::path(delete, path = "/v1/me/assignments/{assignment_id}/credentials", tag = "assignments",
+    params(("assignment_id" = Uuid, Path)),
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn clear_own_assignment_credentials(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<AssignmentId>,
+) -> Result<StatusCode> {
+    assignments::clear_own_credentials(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

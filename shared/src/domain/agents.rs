@@ -18,6 +18,7 @@ pub use agentctl_wire::catalog::{AgentSpec, AgentTool, AgentType, LinkTool, NewA
 impl Spec for AgentSpec {
     type New = NewAgent;
     const KIND: &'static str = "agent";
+    const ASSIGNABLE: bool = true;
     const PREFIX: &'static str = "AGENT#";
     const NAME_PREFIX: &'static str = "AGENTNAME#";
     const FILTERS: &'static [(&'static str, &'static str)] = &[("type", "type"), ("provider", "provider")];

@@ -83,6 +83,10 @@ pub trait Spec: Kind + Serialize + DeserializeOwned + Clone + Send + Sync + 'sta
     /// Fills derived fields after a read.
     fn refresh(&mut self) {}
 
+    /// Whether organizations assign entries of this kind (agents, MCP servers): an
+    /// assigned entry's content is kept in its scope's sync set, so edits refresh it.
+    const ASSIGNABLE: bool = false;
+
     /// What a change of an entry (`None` before a create and after a delete) changes in
     /// its scope's sync set: by default nothing, the kind is not part of sync bundles.
     fn sync_change(_before: Option<&Entry<Self>>, _after: Option<&Entry<Self>>) -> Option<syncsets::Change> {
@@ -293,8 +297,13 @@ pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: S::Id,
         updated_at: crate::time::now(),
         ..before.clone()
     };
+    let change = S::sync_change(Some(&before), Some(&after));
+    let assigned = match S::ASSIGNABLE {
+        true => repo::assignments::count_of(&state.repo, &repo::catalog::key::<S>(before.org_id, before.id)).await?,
+        false => 0,
+    };
     let mut tx = state.repo.transaction();
-    repo::catalog::update(&mut tx, &before, &after)?;
+    repo::catalog::update(&mut tx, &before, assigned, &after)?;
     let (old, new) = (before.spec.references(), after.spec.references());
     for key in old.iter().filter(|k| !new.contains(k)) {
         repo::catalog::adjust_refs_at(&mut tx, key, -1);
@@ -302,7 +311,10 @@ pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: S::Id,
     for key in new.iter().filter(|k| !old.contains(k)) {
         repo::catalog::adjust_refs_at(&mut tx, key, 1);
     }
-    if let Some(change) = S::sync_change(Some(&before), Some(&after)) {
+    if let Some(mut change) = change {
+        if assigned > 0 {
+            change.put_entry(&after, Some(&before));
+        }
         change.apply(&mut tx, &after.updated_at);
     }
     record(state, &mut tx, principal, EventType::CatalogUpdated, &after)?;

@@ -74,12 +74,18 @@ fn stale() -> Error {
 
 // --- agent configurations ---------------------------------------------------------------
 
-fn check_override(v: &mut Validator, agent: &Entry<AgentSpec>, config_override: Value) -> Option<Value> {
-    let config_override = v.check("config_override", config_override, validate::json_object(32 * 1024))?;
+/// Checks settings over an agent's defaults (errors under `field`).
+pub(crate) fn check_override(
+    v: &mut Validator,
+    agent: &Entry<AgentSpec>,
+    field: &str,
+    config_override: Value,
+) -> Option<Value> {
+    let config_override = v.check(field, config_override, validate::json_object(32 * 1024))?;
     if let Some(schema) = &agent.spec.config_schema {
         let mut merged = agent.spec.default_config.clone();
         json_patch::merge(&mut merged, &config_override);
-        for e in schema_errors(schema, &merged, "config_override") {
+        for e in schema_errors(schema, &merged, field) {
             v.error(&e.field, e.message);
         }
     }
@@ -97,7 +103,8 @@ pub fn new_agent_config(
 ) -> Result<AgentConfig> {
     let mut v = Validator::new();
     let name = v.check("name", name.unwrap_or_else(|| agent.name.clone()), validate::name(100));
-    let config_override = check_override(&mut v, agent, config_override.unwrap_or_else(|| json!({})));
+    let config_override =
+        check_override(&mut v, agent, "config_override", config_override.unwrap_or_else(|| json!({})));
     let (name, config_override) = v.finish(|| Some((name?, config_override?)))?;
     let now = crate::time::now();
     Ok(AgentConfig {
@@ -239,7 +246,7 @@ pub async fn update_agent_config(
     let mut v = Validator::new();
     let name = v.check_opt("name", patch.name, validate::name(100));
     let config_override = match patch.config_override {
-        Some(o) => check_override(&mut v, &agent, o).map(Some),
+        Some(o) => check_override(&mut v, &agent, "config_override", o).map(Some),
         None => Some(None),
     };
     let (name, config_override) = v.finish(|| Some((name?, config_override?)))?;
@@ -303,15 +310,21 @@ fn plain_schema(schema: &Value) -> (Value, Vec<String>) {
     (plain, secret)
 }
 
-fn check_connection(v: &mut Validator, server: &Entry<McpServerSpec>, connection: Value) -> Option<Value> {
-    let connection = v.check("connection_config", connection, validate::json_object(16 * 1024))?;
+/// Checks an MCP server's connection without its credentials (errors under `field`).
+pub(crate) fn check_connection(
+    v: &mut Validator,
+    server: &Entry<McpServerSpec>,
+    field: &str,
+    connection: Value,
+) -> Option<Value> {
+    let connection = v.check(field, connection, validate::json_object(16 * 1024))?;
     let (plain, secret) = plain_schema(&server.spec.connection_schema);
     let mut ok = true;
-    for field in secret.iter().filter(|f| connection.get(f.as_str()).is_some()) {
-        v.error(&format!("connection_config.{field}"), "is a credential: set it through the credentials endpoint");
+    for secret_field in secret.iter().filter(|f| connection.get(f.as_str()).is_some()) {
+        v.error(&format!("{field}.{secret_field}"), "is a credential: set it through the credentials endpoint");
         ok = false;
     }
-    for e in schema_errors(&plain, &connection, "connection_config") {
+    for e in schema_errors(&plain, &connection, field) {
         v.error(&e.field, e.message);
         ok = false;
     }
@@ -336,7 +349,8 @@ pub fn new_mcp_config(
     connection_config: Option<Value>,
 ) -> Result<StoredMcpConfig> {
     let mut v = Validator::new();
-    let connection = check_connection(&mut v, server, connection_config.unwrap_or_else(|| json!({})));
+    let connection =
+        check_connection(&mut v, server, "connection_config", connection_config.unwrap_or_else(|| json!({})));
     let connection = v.finish(|| connection)?;
     let now = crate::time::now();
     Ok(StoredMcpConfig {
@@ -475,7 +489,7 @@ pub async fn update_mcp_config(
     let server = catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), before.config.server_id).await?;
     let mut v = Validator::new();
     let connection = match patch.connection_config {
-        Some(c) => check_connection(&mut v, &server, c).map(Some),
+        Some(c) => check_connection(&mut v, &server, "connection_config", c).map(Some),
         None => Some(None),
     };
     let connection = v.finish(|| connection)?;
@@ -520,7 +534,7 @@ fn require_credential_rights(caller: &Caller, employee_id: EmployeeId) -> Result
     Ok(())
 }
 
-fn check_credentials(server: &Entry<McpServerSpec>, credentials: &Value) -> Result<()> {
+pub(crate) fn check_credentials(server: &Entry<McpServerSpec>, credentials: &Value) -> Result<()> {
     let Some(given) = credentials.as_object() else {
         return Err(Error::invalid("credentials", "must be a JSON object"));
     };

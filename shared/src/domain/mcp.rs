@@ -91,6 +91,7 @@ fn url(raw: String) -> Result<String, String> {
 impl Spec for McpServerSpec {
     type New = NewMcpServer;
     const KIND: &'static str = "mcp_server";
+    const ASSIGNABLE: bool = true;
     const PREFIX: &'static str = "MCP#";
     const NAME_PREFIX: &'static str = "MCPNAME#";
     const FILTERS: &'static [(&'static str, &'static str)] =

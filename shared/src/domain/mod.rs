@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod analytics;
+pub mod assignments;
 pub mod audit;
 pub mod catalog;
 pub mod configs;

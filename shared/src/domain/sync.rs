@@ -30,14 +30,16 @@
 //! sync reads it in full again.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::activity::{ActivityEntry, Actor, EventType};
 use crate::auth::Caller;
 use crate::domain::agents::AgentSpec;
+use crate::domain::assignments::{self, Assigned, Assignment, AssignmentTarget};
 use crate::domain::catalog::{self, Entry};
 use crate::domain::configs::{self, AgentConfig, ConfigStatus, StoredMcpConfig};
+use crate::domain::employees::Employee;
 use crate::domain::mcp::McpServerSpec;
 use crate::domain::policies::Subject;
 use crate::domain::subscriptions::BudgetState;
@@ -45,11 +47,12 @@ use crate::error::{Error, Result};
 use crate::ids::{ActivityId, AgentConfigId, EmployeeId, McpConfigId, OrgId};
 use crate::queue::Queue;
 use crate::repo;
-use crate::repo::syncsets::{Scope, Stamp};
+use crate::repo::syncsets::{Scope, Stamp, SyncSet};
 use crate::time::Timestamp;
 
 pub use agentctl_wire::bundle::{
-    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundleSpendCap, FORMAT_VERSION,
+    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundleSpendCap, FORMAT_VERSION, ServerStatus,
+    Source,
 };
 
 /// The result of a sync request.
@@ -114,11 +117,85 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
     let threshold_pct = inputs.subscription.map_or(0, |s| s.budget_threshold_pct);
     let stamps = [partition.stamp, inputs.org_set.stamp, inputs.platform_set.stamp];
     let approved = inputs.org_set.approved.clone();
+
+    // Personal configurations first; an assignment of an entry the employee configured
+    // themselves gives way to theirs.
+    let mut agents: Vec<AgentPlan> = Vec::new();
+    for config in agent_configs {
+        if let Some(agent) = visible(&inputs.agents, (config.agent_org_id, config.agent_id), org_id) {
+            agents.push(AgentPlan {
+                source: Source::Personal { config_id: config.id },
+                name: config.name.clone(),
+                agent,
+                config_override: config.config_override.clone(),
+                last_sync_at: config.last_sync_at,
+                sync_token: config.sync_token.clone(),
+            });
+        }
+    }
+    let mut servers: Vec<ServerPlan> = Vec::new();
+    for stored in mcp_configs.into_iter().filter(|c| approved.contains(&c.config.server_id)) {
+        let reference = (stored.config.server_org_id, stored.config.server_id);
+        if let Some(server) = visible(&inputs.servers, reference, org_id) {
+            servers.push(ServerPlan {
+                source: Source::Personal { config_id: stored.config.id },
+                credentials: configs::open_credentials(state, stored).await?,
+                server,
+                connection_config: stored.config.connection_config.clone(),
+                sync_token: stored.config.sync_token.clone(),
+            });
+        }
+    }
+    for assignment in reaching(&inputs.org_set, &employee) {
+        let sets = [&inputs.org_set, &inputs.platform_set];
+        let set = sets[usize::from(assignment.entry_org_id.is_none())];
+        let sync_token = assignment_token(assignment);
+        match &assignment.item {
+            Assigned::Agent { agent_id, config_override } => {
+                let Some(agent) = set.entry::<AgentSpec>(*agent_id)?.filter(|a| sees(a, org_id)) else { continue };
+                if agents.iter().any(|a| a.agent.id == agent.id) {
+                    continue;
+                }
+                let sync_token = format!("{sync_token}{}", agent.updated_at.timestamp_micros());
+                agents.push(AgentPlan {
+                    source: Source::Assignment { assignment_id: assignment.id },
+                    name: agent.name.clone(),
+                    agent: refreshed(agent),
+                    config_override: config_override.clone(),
+                    last_sync_at: None,
+                    sync_token,
+                });
+            }
+            Assigned::McpServer { server_id, connection_config } => {
+                let Some(server) = set.entry::<McpServerSpec>(*server_id)?.filter(|s| sees(s, org_id)) else {
+                    continue;
+                };
+                if !approved.contains(&server.id) || servers.iter().any(|s| s.server.id == server.id) {
+                    continue;
+                }
+                let credentials = match partition.assignment_credentials.get(&assignment.id) {
+                    Some(sealed) => {
+                        Some(assignments::open_credentials(state, org_id, employee_id, assignment.id, sealed).await?)
+                    }
+                    None => None,
+                };
+                let sync_token =
+                    format!("{sync_token}{}{}", server.updated_at.timestamp_micros(), credentials.is_some());
+                servers.push(ServerPlan {
+                    source: Source::Assignment { assignment_id: assignment.id },
+                    server: refreshed(server),
+                    connection_config: connection_config.clone(),
+                    credentials,
+                    sync_token,
+                });
+            }
+        }
+    }
+
     let own = partition.policies.iter().map(|link| link.policy_id).collect();
     let subject = Subject::new(&employee, own, inputs.org_set, inputs.platform_set);
-    let agents = bundle_agents(&agent_configs, &inputs.agents, org_id, &subject)?;
-    let approved_configs = mcp_configs.into_iter().filter(|c| approved.contains(&c.config.server_id));
-    let servers = bundle_servers(state, approved_configs, &inputs.servers, org_id).await?;
+    let agents = agents.into_iter().map(|plan| plan.deliver(&subject)).collect::<Result<Vec<_>>>()?;
+    let servers = servers.into_iter().map(ServerPlan::deliver).collect();
 
     let policies = subject.resolve(None)?;
     let spend_cap_reached = partition.spend_cap_reached.contains(&crate::time::now().format("%Y-%m").to_string());
@@ -148,65 +225,93 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
     Ok((bundle, stamps))
 }
 
-/// The active agent configurations whose agent the organization still sees, with the
-/// agent's defaults merged with the configuration's overrides and their policies.
-fn bundle_agents(
-    configs: &[&AgentConfig],
-    agents: &[Entry<AgentSpec>],
-    org: OrgId,
-    subject: &Subject,
-) -> Result<Vec<BundleAgent>> {
-    let mut delivered = Vec::new();
-    for config in configs {
-        let Some(agent) = visible(agents, (config.agent_org_id, config.agent_id), org) else { continue };
-        let mut settings = agent.spec.default_config.clone();
-        json_patch::merge(&mut settings, &config.config_override);
-        delivered.push(BundleAgent {
-            config_id: config.id,
-            name: config.name.clone(),
-            agent_id: agent.id,
-            agent_name: agent.name.clone(),
-            agent_type: agent.spec.agent_type,
-            provider: agent.spec.provider.clone(),
-            llm_provider: agent.spec.llm_provider.clone(),
-            llm_model: agent.spec.llm_model.clone(),
-            settings,
-            status: config.status,
-            last_sync_at: config.last_sync_at,
-            sync_token: config.sync_token.clone(),
-            policies: subject.resolve(Some(agent.id))?,
-        });
-    }
-    Ok(delivered)
+/// The assignments that reach `employee`, the one that counts for each entry first: a
+/// team's before the organization's, a newer before an older.
+fn reaching<'a>(org_set: &'a SyncSet, employee: &Employee) -> Vec<&'a Assignment> {
+    let mut reaching: Vec<&Assignment> =
+        org_set.assignments.values().filter(|a| a.applies_to(employee.id, employee.team_id)).collect();
+    reaching.sort_by_key(|a| std::cmp::Reverse((matches!(a.target, AssignmentTarget::Team { .. }), a.id)));
+    reaching
 }
 
-/// The MCP configurations of approved servers the organization still sees, with their
-/// launch templates and decrypted credentials.
-async fn bundle_servers<'a>(
-    state: &AppState,
-    configs: impl Iterator<Item = &'a StoredMcpConfig>,
-    servers: &[Entry<McpServerSpec>],
-    org: OrgId,
-) -> Result<Vec<BundleMcpServer>> {
-    let mut delivered = Vec::new();
-    for stored in configs {
-        let Some(server) = visible(servers, (stored.config.server_org_id, stored.config.server_id), org) else {
-            continue;
-        };
-        let spec = &server.spec;
-        delivered.push(BundleMcpServer {
-            config_id: stored.config.id,
-            server_id: server.id,
-            name: server.name.clone(),
-            provider: spec.provider.clone(),
-            launch: spec.launch.clone(),
-            connection_config: stored.config.connection_config.clone(),
-            credentials: configs::open_credentials(state, stored).await?,
-            credential_fields: crate::domain::mcp::credential_fields(&spec.connection_schema).0,
-            sync_token: stored.config.sync_token.clone(),
-        });
+/// The part of an assigned item's sync token that changes with the assignment.
+fn assignment_token(assignment: &Assignment) -> String {
+    format!("a{}-{}-", assignment.id.0.simple(), assignment.updated_at.timestamp_micros())
+}
+
+/// An agent to deliver, wherever it comes from.
+struct AgentPlan {
+    source: Source<AgentConfigId>,
+    name: String,
+    agent: Entry<AgentSpec>,
+    config_override: Value,
+    last_sync_at: Option<Timestamp>,
+    sync_token: String,
+}
+
+impl AgentPlan {
+    /// The agent's defaults merged with the settings, and its effective policies.
+    fn deliver(self, subject: &Subject) -> Result<BundleAgent> {
+        let mut settings = self.agent.spec.default_config.clone();
+        let agent = self.agent;
+        json_patch::merge(&mut settings, &self.config_override);
+        Ok(BundleAgent {
+            source: self.source,
+            name: self.name,
+            agent_id: agent.id,
+            policies: subject.resolve(Some(agent.id))?,
+            agent_name: agent.name,
+            agent_type: agent.spec.agent_type,
+            provider: agent.spec.provider,
+            llm_provider: agent.spec.llm_provider,
+            llm_model: agent.spec.llm_model,
+            settings,
+            status: ConfigStatus::Active,
+            last_sync_at: self.last_sync_at,
+            sync_token: self.sync_token,
+        })
     }
-    Ok(delivered)
+}
+
+/// An MCP server to deliver, with the credentials opened for it.
+struct ServerPlan {
+    source: Source<McpConfigId>,
+    server: Entry<McpServerSpec>,
+    connection_config: Value,
+    credentials: Option<Value>,
+    sync_token: String,
+}
+
+impl ServerPlan {
+    fn deliver(self) -> BundleMcpServer {
+        let (credential_fields, required) = crate::domain::mcp::credential_fields(&self.server.spec.connection_schema);
+        let status =
+            if required && self.credentials.is_none() { ServerStatus::NeedsCredentials } else { ServerStatus::Ready };
+        let spec = self.server.spec;
+        BundleMcpServer {
+            source: self.source,
+            server_id: self.server.id,
+            name: self.server.name,
+            provider: spec.provider,
+            launch: spec.launch,
+            connection_config: self.connection_config,
+            credentials: self.credentials,
+            credential_fields,
+            status,
+            sync_token: self.sync_token,
+        }
+    }
+}
+
+/// Whether the organization sees a catalog entry.
+fn sees<S: catalog::Spec>(entry: &Entry<S>, org: OrgId) -> bool {
+    entry.is_public || entry.org_id == Some(org)
+}
+
+/// An entry with its derived fields filled.
+fn refreshed<S: catalog::Spec>(mut entry: Entry<S>) -> Entry<S> {
+    entry.spec.refresh();
+    entry
 }
 
 /// A catalog entry read for the bundle, if it still exists and the organization sees it.
@@ -216,11 +321,7 @@ fn visible<S: catalog::Spec>(
     org: OrgId,
 ) -> Option<Entry<S>> {
     let entry = entries.iter().find(|e| e.id == id && e.org_id == owner)?;
-    (entry.is_public || entry.org_id == Some(org)).then(|| {
-        let mut entry = entry.clone();
-        entry.spec.refresh();
-        entry
-    })
+    sees(entry, org).then(|| refreshed(entry.clone()))
 }
 
 /// A sync to record, as the sync function puts it on the sync queue after a 200 and the
@@ -242,6 +343,15 @@ pub struct SyncRecord {
 
 const RECORD_VERSION: u32 = 1;
 
+/// The configuration of an employee's own delivered item (assignments are not recorded
+/// per employee).
+fn personal<C>(source: Source<C>) -> Option<C> {
+    match source {
+        Source::Personal { config_id } => Some(config_id),
+        Source::Assignment { .. } => None,
+    }
+}
+
 /// Queues the record of a delivered bundle.
 async fn enqueue(state: &AppState, caller: &Caller, bundle: &Bundle) -> Result<()> {
     let record = SyncRecord {
@@ -249,8 +359,8 @@ async fn enqueue(state: &AppState, caller: &Caller, bundle: &Bundle) -> Result<(
         id: ActivityId::new(),
         org_id: caller.org_id,
         employee_id: caller.employee_id,
-        agent_config_ids: bundle.agents.iter().map(|a| a.config_id).collect(),
-        mcp_config_ids: bundle.mcp_servers.iter().map(|m| m.config_id).collect(),
+        agent_config_ids: bundle.agents.iter().filter_map(|a| personal(a.source)).collect(),
+        mcp_config_ids: bundle.mcp_servers.iter().filter_map(|m| personal(m.source)).collect(),
         synced_at: crate::time::now(),
     };
     let body = serde_json::to_string(&record).expect("records serialize");

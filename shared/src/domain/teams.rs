@@ -110,11 +110,17 @@ pub async fn delete(state: &AppState, caller: &Caller, team_id: TeamId) -> Resul
     remove(state, (&caller.principal()).into(), &team).await
 }
 
-/// Deletes a team without members or policies, by `by`.
+/// Deletes a team without members, policies or assignments, by `by`.
 pub(crate) async fn remove(state: &AppState, by: By, team: &Team) -> Result<()> {
     let target = crate::domain::policies::Target::Team(team.id);
     if !repo::policies::links(&state.repo, Some(team.org_id), target).await?.is_empty() {
         return Err(Error::conflict(ProblemCode::TeamHasPolicies, "detach the team's policies before deleting it"));
+    }
+    if repo::assignments::any_for_team(&state.repo, team.org_id, team.id).await? {
+        return Err(Error::conflict(
+            ProblemCode::TeamHasAssignments,
+            "delete the team's assignments before deleting it",
+        ));
     }
     let mut tx = state.repo.transaction();
     repo::teams::delete(&mut tx, team);

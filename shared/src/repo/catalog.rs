@@ -99,14 +99,23 @@ pub async fn list<S: Spec>(
 
 /// Writes every field of `after` but the counters, if the entry is unchanged since
 /// `before` was read; moves the name guard on a rename.
-pub fn update<S: Spec>(tx: &mut Transaction, before: &Entry<S>, after: &Entry<S>) -> Result<(), StoreError> {
+/// Writes an entry read as `before` with `assigned` assignments, if both are unchanged
+/// (assigned entries' content is copied into sync sets: see [`super::assignments`]).
+pub fn update<S: Spec>(
+    tx: &mut Transaction,
+    before: &Entry<S>,
+    assigned: u32,
+    after: &Entry<S>,
+) -> Result<(), StoreError> {
     let mut fields: Vec<(String, AttributeValue)> = to_item(after)?
         .into_iter()
         .filter(|(k, _)| !matches!(k.as_str(), "id" | "ref_count" | "created_at" | "scope" | "org_id"))
         .collect();
     fields.sort_by(|a, b| a.0.cmp(&b.0));
     let update = Expr::set(fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect());
-    let condition = Expr::new("updated_at = :read_at").value(":read_at", ts(&before.updated_at));
+    let condition = super::assignments::count_is(assigned)
+        .and_key("updated_at = :read_at")
+        .value(":read_at", ts(&before.updated_at));
     tx.update(&key::<S>(before.org_id, before.id), update, Some(condition), Guard::CatalogEntry);
     if before.name.to_lowercase() != after.name.to_lowercase() {
         tx.delete(&name_guard_key::<S>(before.org_id, &before.name), None, Guard::CatalogName);

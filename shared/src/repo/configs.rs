@@ -1,6 +1,6 @@
 //! Employee configurations, in the employee's own partition `ORG#o#EMP#e`:
-//! agent configs `AGENTCFG#c`, MCP configs `MCPCFG#c` (one Query reads everything an
-//! employee syncs). The employee item counts agent configs (`agent_config_count`) so
+//! agent configs `AGENTCFG#c`, MCP configs `MCPCFG#c`, and the employee's own credentials
+//! for assigned servers `ASGCRED#a` (one Query reads everything an employee syncs). The employee item counts agent configs (`agent_config_count`) so
 //! that `max_agents_per_employee` holds under concurrent writes. Every write also moves
 //! the employee's sync set version (the sync's ETag).
 
@@ -11,9 +11,10 @@ use crate::Name;
 use crate::domain::configs::{AgentConfig, ConfigStatus, StoredMcpConfig};
 use crate::domain::employees::Employee;
 use crate::domain::policies::PolicyLink;
-use crate::ids::{AgentConfigId, EmployeeId, McpConfigId, OrgId};
+use crate::ids::{AgentConfigId, AssignmentId, EmployeeId, McpConfigId, OrgId};
 use crate::keys::{self, AGENT_CONFIG_PREFIX as AGENT_PREFIX, Key, MCP_CONFIG_PREFIX as MCP_PREFIX};
 use crate::pagination::{Page, PageRequest};
+use std::collections::BTreeMap;
 
 /// One of an employee's configurations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,6 +178,8 @@ pub struct Partition {
     pub policies: Vec<PolicyLink>,
     /// The billing periods (`yyyy-mm`) in which the employee reached their spend cap.
     pub spend_cap_reached: Vec<String>,
+    /// The employee's own credentials (ciphertext) for assigned MCP servers.
+    pub assignment_credentials: BTreeMap<AssignmentId, String>,
 }
 
 pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Partition, StoreError> {
@@ -186,6 +189,7 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
         mcp: Vec::new(),
         policies: Vec::new(),
         spend_cap_reached: Vec::new(),
+        assignment_credentials: BTreeMap::new(),
     };
     for item in repo.query_partition(&keys::employee_partition(org, employee)).await? {
         let sk = item.get(keys::SK).and_then(|sk| sk.as_s().ok()).cloned().unwrap_or_default();
@@ -197,6 +201,9 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
             partition.policies.push(from_item(item)?);
         } else if sk == keys::SYNC_SET_SK {
             partition.stamp = super::syncsets::stamp(&item)?;
+        } else if sk.starts_with(keys::ASSIGNMENT_CREDENTIALS_PREFIX) {
+            let (assignment, ciphertext) = super::assignments::read_credentials(&item)?;
+            partition.assignment_credentials.insert(assignment, ciphertext);
         } else if let Some(period) = sk.strip_prefix(keys::SPEND_CAP_PREFIX) {
             partition.spend_cap_reached.push(period.to_string());
         }
@@ -204,14 +211,16 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
     Ok(partition)
 }
 
-/// Whether anything (configurations, personal policies) remains in the employee's
+/// Whether anything (configurations, credentials, personal policies) remains in the employee's
 /// partition (their content sorts before the sync set and the spend cap markers).
 pub async fn partition_in_use(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<bool, StoreError> {
     let spec = QuerySpec { sk_prefix: None, ..QuerySpec::table(keys::employee_partition(org, employee), "") };
     let first = repo.query(spec, &PageRequest::first(1)).await?.items.into_iter().next();
     let sk = first.as_ref().and_then(|item| item.get(keys::SK)).and_then(|sk| sk.as_s().ok());
     Ok(sk.is_some_and(|sk| {
-        [AGENT_PREFIX, MCP_PREFIX, super::policies::EMPLOYEE_PREFIX].iter().any(|p| sk.starts_with(p))
+        [AGENT_PREFIX, keys::ASSIGNMENT_CREDENTIALS_PREFIX, MCP_PREFIX, super::policies::EMPLOYEE_PREFIX]
+            .iter()
+            .any(|p| sk.starts_with(p))
     }))
 }
 

@@ -43,6 +43,12 @@ pub enum Guard {
     PolicyLink,
     /// A scope's policies fit in its sync set.
     PolicySpace,
+    /// A scope's assignments and assigned entries fit in its sync set.
+    AssignmentSpace,
+    /// One assignment of an entry per target.
+    Assignment,
+    /// An assigned entry is the one read (content and assignment count).
+    AssignedEntry,
     /// An organization approves an MCP server once.
     McpApproved,
     /// An MCP configuration's server is approved for the organization.

@@ -11,6 +11,7 @@ pub mod transaction;
 
 pub mod activity;
 pub mod agent_tools;
+pub mod assignments;
 pub mod bundles;
 pub mod catalog;
 pub mod configs;

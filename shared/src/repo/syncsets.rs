@@ -8,7 +8,10 @@
 //!   `pol_<policy>` a policy's content (JSON), `pol_bytes` their total size (capped),
 //!   `orgpol_<policy>` an organization-wide attachment, `teampol_<team>_<policy>` a team
 //!   attachment (its overrides, JSON), `agentpol_<agent>_<policy>` an agent attachment,
-//!   `mcpok_<server>` an MCP server approval.
+//!   `mcpok_<server>` an MCP server approval; `asg_<assignment>` an assignment (JSON) of
+//!   the organization, `ent_<kind>_<id>` the content (JSON) of an agent or MCP server of
+//!   the scope's catalog that some organization assigns (so a sync reads assigned
+//!   entries without knowing them beforehand), `asg_bytes` the size of both (capped).
 //! - `ORG#o#EMP#e` / `SYNCSET` (an employee): `version` and `changed_at` only; the
 //!   employee's configurations and own attachments share its partition.
 //!
@@ -22,8 +25,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
 use super::{Expr, Item, StoreError, Transaction, n, s, ts};
+use crate::domain::assignments::Assignment;
+use crate::domain::catalog::{Entry, Spec};
 use crate::domain::policies::PolicyContent;
-use crate::ids::{AgentId, EmployeeId, McpServerId, OrgId, PolicyId, TeamId};
+use crate::ids::{AgentId, AssignmentId, EmployeeId, McpServerId, OrgId, PolicyId, TeamId};
 use crate::keys::{self, Key};
 use crate::time::Timestamp;
 
@@ -31,6 +36,9 @@ pub const SK: &str = keys::SYNC_SET_SK;
 /// The most policy content (JSON bytes) one scope keeps: the set must stay well inside
 /// DynamoDB's 400 KB item limit, with room for the attachments.
 pub const POLICY_BYTES_MAX: i64 = 256 * 1024;
+/// The most assignment and assigned-entry content (JSON bytes) one scope keeps; with the
+/// policies, the set stays under 400 KB.
+pub const ASSIGNMENT_BYTES_MAX: i64 = 96 * 1024;
 
 const VERSION: &str = "version";
 const CHANGED_AT: &str = "changed_at";
@@ -40,6 +48,9 @@ const ORG_LINK: &str = "orgpol_";
 const TEAM_LINK: &str = "teampol_";
 const AGENT_LINK: &str = "agentpol_";
 const APPROVAL: &str = "mcpok_";
+const ASSIGNMENT_BYTES: &str = "asg_bytes";
+const ASSIGNMENT: &str = "asg_";
+const ENTRY: &str = "ent_";
 
 /// Whose sync set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,12 +102,53 @@ pub struct Change {
     set: Vec<(String, AttributeValue)>,
     remove: Vec<String>,
     policy_bytes: i64,
+    assignment_bytes: i64,
+}
+
+/// The attribute holding an entry's content.
+fn entry_attribute<S: Spec>(id: S::Id) -> String {
+    format!("{ENTRY}{}_{id}", S::KIND)
+}
+
+/// An entry's content as a set keeps it (without its organization-relative `ref_count`).
+fn entry_json<S: Spec>(entry: &Entry<S>) -> String {
+    let entry = Entry { ref_count: None, ..entry.clone() };
+    serde_json::to_string(&entry).expect("entries serialize")
 }
 
 impl Change {
     /// A change of the scope that shapes bundles (the version moves even with no facts).
     pub fn new(scope: Scope) -> Self {
-        Self { scope, set: Vec::new(), remove: Vec::new(), policy_bytes: 0 }
+        Self { scope, set: Vec::new(), remove: Vec::new(), policy_bytes: 0, assignment_bytes: 0 }
+    }
+
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// Writes an assignment (`before`: the one it replaces).
+    pub fn put_assignment(&mut self, assignment: &Assignment, before: Option<&Assignment>) {
+        let text = serde_json::to_string(assignment).expect("assignments serialize");
+        self.assignment_bytes += text.len() as i64 - before.map_or(0, assignment_len);
+        self.set.push((format!("{ASSIGNMENT}{}", assignment.id), s(text)));
+    }
+
+    pub fn remove_assignment(&mut self, before: &Assignment) {
+        self.assignment_bytes -= assignment_len(before);
+        self.remove.push(format!("{ASSIGNMENT}{}", before.id));
+    }
+
+    /// Writes the content of an assigned entry (`before`: the content it replaces).
+    pub fn put_entry<S: Spec>(&mut self, entry: &Entry<S>, before: Option<&Entry<S>>) {
+        let text = entry_json(entry);
+        self.assignment_bytes += text.len() as i64 - before.map_or(0, |b| entry_json(b).len() as i64);
+        self.set.push((entry_attribute::<S>(entry.id), s(text)));
+    }
+
+    /// Drops the content of an entry no organization assigns any more.
+    pub fn remove_entry<S: Spec>(&mut self, before: &Entry<S>) {
+        self.assignment_bytes -= entry_json(before).len() as i64;
+        self.remove.push(entry_attribute::<S>(before.id));
     }
 
     /// Writes a policy's content (`before`: the content it replaces).
@@ -130,7 +182,9 @@ impl Change {
     }
 
     /// Adds the update to `tx`: the facts, `version + 1`, `changed_at`; a change that
-    /// grows the policies fails with [`Guard::PolicySpace`] past [`POLICY_BYTES_MAX`].
+    /// grows the policies fails with [`Guard::PolicySpace`] past [`POLICY_BYTES_MAX`], one
+    /// that grows the assignments with [`Guard::AssignmentSpace`] past
+    /// [`ASSIGNMENT_BYTES_MAX`].
     pub fn apply(self, tx: &mut Transaction, at: &Timestamp) {
         let mut set = self.set;
         set.push((CHANGED_AT.into(), ts(at)));
@@ -141,6 +195,10 @@ impl Change {
             adds.push("#bytes :bytes");
             expr = expr.name("#bytes", POLICY_BYTES).value(":bytes", n(self.policy_bytes));
         }
+        if self.assignment_bytes != 0 {
+            adds.push("#asgbytes :asgbytes");
+            expr = expr.name("#asgbytes", ASSIGNMENT_BYTES).value(":asgbytes", n(self.assignment_bytes));
+        }
         expr = expr.then(&format!("ADD {}", adds.join(", ")));
         if !self.remove.is_empty() {
             let names: Vec<String> = (0..self.remove.len()).map(|i| format!("#r{i}")).collect();
@@ -149,12 +207,22 @@ impl Change {
                 expr = expr.name(name, attribute);
             }
         }
-        let condition = (self.policy_bytes > 0).then(|| {
-            Expr::new("attribute_not_exists(#bytes) OR #bytes <= :room")
-                .name("#bytes", POLICY_BYTES)
-                .value(":room", n(POLICY_BYTES_MAX - self.policy_bytes))
-        });
-        tx.update(&self.scope.key(), expr, condition, Guard::PolicySpace);
+        // Policies and assignments never change in one transaction: one guard names the
+        // counter that grows.
+        let (condition, guard) = if self.assignment_bytes > 0 {
+            let room = Expr::new("attribute_not_exists(#asgbytes) OR #asgbytes <= :asgroom")
+                .name("#asgbytes", ASSIGNMENT_BYTES)
+                .value(":asgroom", n(ASSIGNMENT_BYTES_MAX - self.assignment_bytes));
+            (Some(room), Guard::AssignmentSpace)
+        } else {
+            let room = (self.policy_bytes > 0).then(|| {
+                Expr::new("attribute_not_exists(#bytes) OR #bytes <= :room")
+                    .name("#bytes", POLICY_BYTES)
+                    .value(":room", n(POLICY_BYTES_MAX - self.policy_bytes))
+            });
+            (room, Guard::PolicySpace)
+        };
+        tx.update(&self.scope.key(), expr, condition, guard);
     }
 }
 
@@ -176,6 +244,22 @@ pub struct SyncSet {
     /// (agent, policy).
     pub agent_links: BTreeSet<(AgentId, PolicyId)>,
     pub approved: BTreeSet<McpServerId>,
+    pub assignments: BTreeMap<AssignmentId, Assignment>,
+    /// The content (JSON) of assigned entries, by `<kind>_<id>`.
+    entries: BTreeMap<String, String>,
+}
+
+impl SyncSet {
+    /// An assigned entry of this scope's catalog, if the set holds its content.
+    pub fn entry<S: Spec>(&self, id: S::Id) -> Result<Option<Entry<S>>, StoreError> {
+        let attribute = entry_attribute::<S>(id);
+        let Some(json) = self.entries.get(&attribute[ENTRY.len()..]) else { return Ok(None) };
+        serde_json::from_str(json).map(Some).map_err(|_| corrupt(&attribute))
+    }
+}
+
+fn assignment_len(assignment: &Assignment) -> i64 {
+    serde_json::to_string(assignment).expect("assignments serialize").len() as i64
 }
 
 /// The attributes a stamp needs (for a projection).
@@ -212,6 +296,11 @@ pub fn read(item: &Item) -> Result<SyncSet, StoreError> {
             set.agent_links.insert((id(agent, attribute)?, id(policy, attribute)?));
         } else if let Some(server) = attribute.strip_prefix(APPROVAL) {
             set.approved.insert(id(server, attribute)?);
+        } else if attribute.starts_with(ASSIGNMENT) && attribute != ASSIGNMENT_BYTES {
+            let assignment: Assignment = serde_json::from_str(text()?).map_err(|_| corrupt(attribute))?;
+            set.assignments.insert(assignment.id, assignment);
+        } else if let Some(entry) = attribute.strip_prefix(ENTRY) {
+            set.entries.insert(entry.to_string(), text()?.clone());
         }
     }
     Ok(set)
@@ -265,6 +354,41 @@ mod tests {
         assert_eq!(set.team_links[&(team, policy)], Some(overrides));
         assert!(set.agent_links.contains(&(agent, policy)));
         assert!(set.approved.contains(&server));
+    }
+
+    #[test]
+    fn assignments_and_assigned_entries_read_back_and_their_counter_is_no_assignment() {
+        use crate::domain::agents::AgentSpec;
+        use crate::domain::assignments::{Assigned, AssignmentTarget};
+        let assignment = Assignment {
+            id: AssignmentId::new(),
+            org_id: OrgId::new(),
+            target: AssignmentTarget::Organization {},
+            item: Assigned::Agent { agent_id: AgentId::new(), config_override: json!({ "a": 1 }) },
+            entry_org_id: None,
+            name: "Codex".into(),
+            excluded_employee_ids: vec![],
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        };
+        let agent: Entry<AgentSpec> = serde_json::from_value(json!({
+            "id": AgentId::new(), "scope": "global", "org_id": null, "name": "Codex", "description": "",
+            "is_public": true, "ref_count": 3, "type": "codex", "provider": "OpenAI", "llm_provider": null,
+            "llm_model": null, "default_config": {}, "config_schema": null, "capabilities": [],
+            "created_at": chrono::Utc::now(), "updated_at": chrono::Utc::now(),
+        }))
+        .unwrap();
+        let mut change = Change::new(Scope::Catalog);
+        change.put_assignment(&assignment, None);
+        change.put_entry(&agent, None);
+        let mut item: Item = change.set.into_iter().collect();
+        item.insert(ASSIGNMENT_BYTES.into(), n(change.assignment_bytes));
+        let set = read(&item).unwrap();
+        assert_eq!(set.assignments.len(), 1, "the byte counter is not an assignment");
+        assert_eq!(set.assignments[&assignment.id].name, "Codex");
+        let stored = set.entry::<AgentSpec>(agent.id).unwrap().expect("the entry's content");
+        assert_eq!((stored.name.as_str(), stored.ref_count), ("Codex", None));
+        assert!(set.entry::<AgentSpec>(AgentId::new()).unwrap().is_none());
     }
 
     #[test]

@@ -1,0 +1,341 @@
+//! Assignments: an agent or MCP server given to the organization or a team reaches every
+//! member's bundle with no per-employee call; own configurations take its place;
+//! exclusions, team moves, new hires, catalog edits, credentials per member, isolation.
+
+use agentctl_tests::{TestApp, assert_problem, slug};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn created(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
+    let (status, created) = app.post(path, token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{path}: {created}");
+    created
+}
+
+fn id(value: &Value) -> &str {
+    value["id"].as_str().unwrap()
+}
+
+async fn bundle(app: &TestApp, token: &str) -> Value {
+    let (status, bundle) = app.get("/v1/me/sync", token).await;
+    assert_eq!(status, StatusCode::OK, "{bundle}");
+    bundle
+}
+
+fn named<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
+    list.as_array().unwrap().iter().find(|item| item["name"] == name)
+}
+
+struct Setup {
+    app: TestApp,
+    owner: String,
+    team: String,
+    agent: String,
+    server: String,
+}
+
+/// An organization with a team, a private agent with a schema, and an approved server
+/// whose token is a required credential.
+async fn setup(prefix: &str) -> (Setup, agentctl_tests::Org) {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug(prefix)).await;
+    let owner = org.owner_token.clone();
+    let team = app.create_team(&org, "Platform").await;
+    let agent = created(&app, "/v1/catalog/agents", &owner, json!({
+        "name": "Claude Code", "type": "claude-code", "provider": "Anthropic",
+        "default_config": { "theme": "dark", "verbose": false },
+        "config_schema": { "type": "object", "properties": { "theme": { "enum": ["dark", "light"] }, "verbose": { "type": "boolean" } } },
+    }))
+    .await;
+    let server = created(&app, "/v1/catalog/mcp-servers", &owner, json!({
+        "name": "github", "provider": "GitHub", "version": "1", "transport": "stdio", "command": "npx",
+        "args": ["-y", "@modelcontextprotocol/server-github", "--org", "${org}"], "env": { "GITHUB_TOKEN": "${token}" },
+        "connection_schema": { "type": "object", "required": ["org", "token"], "properties": {
+            "org": { "type": "string" }, "token": { "type": "string", "writeOnly": true } } },
+    }))
+    .await;
+    let (status, _) =
+        app.call(Method::PUT, &format!("/v1/catalog/mcp-servers/{}/approval", id(&server)), Some(&owner), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let setup = Setup {
+        team: id(&team).to_string(),
+        agent: id(&agent).to_string(),
+        server: id(&server).to_string(),
+        owner,
+        app,
+    };
+    (setup, org)
+}
+
+#[tokio::test]
+async fn what_is_assigned_reaches_members_who_override_or_are_left_out() {
+    let (s, org) = setup("assign").await;
+    let app = &s.app;
+    let (in_team, in_team_token) = app.add_signed_in(&org, "ada@assign.example", "member").await;
+    let (status, _) =
+        app.patch(&format!("/v1/employees/{}", id(&in_team)), &s.owner, json!({ "team_id": s.team })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (outside, outside_token) = app.add_signed_in(&org, "bob@assign.example", "member").await;
+
+    let agent_assignment = created(
+        app,
+        "/v1/assignments",
+        &s.owner,
+        json!({
+            "target": { "type": "organization" },
+            "item": { "type": "agent", "agent_id": s.agent, "config_override": { "theme": "light" } },
+        }),
+    )
+    .await;
+    assert_eq!(agent_assignment["name"], "Claude Code");
+    let server_assignment = created(
+        app,
+        "/v1/assignments",
+        &s.owner,
+        json!({
+            "target": { "type": "team", "team_id": s.team },
+            "item": { "type": "mcp_server", "server_id": s.server, "connection_config": { "org": "acme" } },
+        }),
+    )
+    .await;
+
+    // The team member gets both; the server waits for their credentials.
+    let b = bundle(app, &in_team_token).await;
+    let agent = named(&b["agents"], "Claude Code").expect("assigned agent delivered");
+    assert_eq!(agent["source"], "assignment");
+    assert_eq!(agent["assignment_id"], agent_assignment["id"]);
+    assert_eq!(agent["settings"], json!({ "theme": "light", "verbose": false }));
+    let server = named(&b["mcp_servers"], "github").expect("team server delivered");
+    assert_eq!(server["status"], "needs_credentials");
+    assert_eq!(server["connection_config"], json!({ "org": "acme" }));
+    assert_eq!(server["credentials"], Value::Null);
+    // Outside the team: the organization's agent only.
+    let b = bundle(app, &outside_token).await;
+    assert!(named(&b["agents"], "Claude Code").is_some());
+    assert!(b["mcp_servers"].as_array().unwrap().is_empty(), "{b}");
+
+    // Each member sets their own credentials; nobody else sees them.
+    let credentials = format!("/v1/me/assignments/{}/credentials", id(&server_assignment));
+    let body = json!({ "credentials": { "token": "ghp_ada" } });
+    let (status, _) = app.call(Method::PUT, &credentials, Some(&in_team_token), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, answer) = app.call(Method::PUT, &credentials, Some(&outside_token), Some(body)).await;
+    assert_problem(status, &answer, StatusCode::NOT_FOUND, "not_found");
+    let (status, answer) =
+        app.call(Method::PUT, &credentials, Some(&in_team_token), Some(json!({ "credentials": { "org": "x" } }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "only credential fields: {answer}");
+    let b = bundle(app, &in_team_token).await;
+    let server = named(&b["mcp_servers"], "github").unwrap();
+    assert_eq!(server["status"], "ready");
+    assert_eq!(server["credentials"], json!({ "token": "ghp_ada" }));
+    let activity = app.activity(&org.id).await;
+    let set = activity.iter().find(|e| e["event_type"] == "assignment.credentials_set").expect("recorded");
+    assert!(!set.to_string().contains("ghp_ada"), "no secret in the activity log: {set}");
+
+    // An own configuration of the same agent takes the assignment's place.
+    let own = format!("/v1/employees/{}/agent-configs", id(&outside));
+    created(
+        app,
+        &own,
+        &s.owner,
+        json!({ "agent_id": s.agent, "name": "Claude Code", "config_override": { "verbose": true } }),
+    )
+    .await;
+    let b = bundle(app, &outside_token).await;
+    let agents: Vec<&Value> = b["agents"].as_array().unwrap().iter().collect();
+    assert_eq!(agents.len(), 1, "{b}");
+    assert_eq!(agents[0]["source"], "personal");
+    assert_eq!(agents[0]["settings"], json!({ "theme": "dark", "verbose": true }));
+
+    // Excluded: the assignment no longer reaches them.
+    let path = format!("/v1/assignments/{}", id(&agent_assignment));
+    let (status, updated) = app.patch(&path, &s.owner, json!({ "excluded_employee_ids": [id(&in_team)] })).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let b = bundle(app, &in_team_token).await;
+    assert!(named(&b["agents"], "Claude Code").is_none(), "{b}");
+    assert!(named(&b["mcp_servers"], "github").is_some());
+
+    // Settings are checked against the agent's schema; an unknown employee is refused.
+    let (status, answer) = app.patch(&path, &s.owner, json!({ "config_override": { "theme": "neon" } })).await;
+    assert_problem(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(answer.to_string().contains("config_override"), "{answer}");
+    let (status, answer) = app.patch(&path, &s.owner, json!({ "excluded_employee_ids": [uuid::Uuid::now_v7()] })).await;
+    assert_problem(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+
+    // Deleting an assignment takes it out of the next sync, and frees the entry.
+    let (status, _) = app.delete(&format!("/v1/assignments/{}", id(&server_assignment)), &s.owner).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let b = bundle(app, &in_team_token).await;
+    assert!(named(&b["mcp_servers"], "github").is_none(), "{b}");
+    let (status, answer) = app
+        .call(Method::PUT, &credentials, Some(&in_team_token), Some(json!({ "credentials": { "token": "x" } })))
+        .await;
+    assert_problem(status, &answer, StatusCode::NOT_FOUND, "not_found");
+    let (status, _) =
+        app.call(Method::DELETE, &format!("/v1/catalog/mcp-servers/{}/approval", s.server), Some(&s.owner), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, answer) = app.delete(&format!("/v1/catalog/mcp-servers/{}", s.server), &s.owner).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "an entry no longer assigned can go: {answer}");
+
+    let events: Vec<&str> = activity.iter().filter_map(|e| e["event_type"].as_str()).collect();
+    assert!(events.contains(&"assignment.created"), "{events:?}");
+}
+
+#[tokio::test]
+async fn new_hires_and_team_moves_pick_assignments_up_and_catalog_edits_reach_them() {
+    let (s, org) = setup("hires").await;
+    let app = &s.app;
+    let platform = &app.platform_key;
+    let global = created(
+        app,
+        "/v1/catalog/agents",
+        platform,
+        json!({
+            "name": "Codex", "type": "codex", "provider": "OpenAI", "default_config": { "model": "gpt-5" },
+        }),
+    )
+    .await;
+    created(
+        app,
+        "/v1/assignments",
+        &s.owner,
+        json!({
+            "target": { "type": "organization" }, "item": { "type": "agent", "agent_id": id(&global) },
+        }),
+    )
+    .await;
+    created(
+        app,
+        "/v1/assignments",
+        &s.owner,
+        json!({
+            "target": { "type": "team", "team_id": s.team }, "item": { "type": "agent", "agent_id": s.agent },
+        }),
+    )
+    .await;
+
+    // A new hire's first sync has the organization's assignment, nothing per employee.
+    let (hire, token) = app.add_signed_in(&org, "new@hires.example", "member").await;
+    let first = app.request(Method::GET, "/v1/me/sync", Some(&token)).send().await.unwrap();
+    let etag = first.headers().get("etag").map(|e| e.to_str().unwrap().to_string());
+    let b: Value = first.json().await.unwrap();
+    assert_eq!(named(&b["agents"], "Codex").unwrap()["settings"], json!({ "model": "gpt-5" }));
+    assert!(named(&b["agents"], "Claude Code").is_none());
+
+    // Moving into the team changes the bundle (and its ETag).
+    let (status, _) = app.patch(&format!("/v1/employees/{}", id(&hire)), &s.owner, json!({ "team_id": s.team })).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut request = app.request(Method::GET, "/v1/me/sync", Some(&token));
+    if let Some(etag) = &etag {
+        request = request.header("if-none-match", etag);
+    }
+    let moved = request.send().await.unwrap();
+    assert_eq!(moved.status(), StatusCode::OK, "a team move is a new bundle");
+    let b: Value = moved.json().await.unwrap();
+    assert!(named(&b["agents"], "Claude Code").is_some(), "{b}");
+
+    // Edits of the assigned entries reach the next sync: the organization's own agent and
+    // the platform's.
+    let (status, _) = app
+        .patch(
+            &format!("/v1/catalog/agents/{}", s.agent),
+            &s.owner,
+            json!({ "default_config": { "theme": "light", "verbose": true } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .patch(
+            &format!("/v1/catalog/agents/{}", id(&global)),
+            platform,
+            json!({ "default_config": { "model": "gpt-5.1" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let b = bundle(app, &token).await;
+    assert_eq!(named(&b["agents"], "Claude Code").unwrap()["settings"], json!({ "theme": "light", "verbose": true }));
+    assert_eq!(named(&b["agents"], "Codex").unwrap()["settings"], json!({ "model": "gpt-5.1" }));
+
+    // An assigned entry cannot be deleted; a team with assignments is not deleted either.
+    let (status, answer) = app.delete(&format!("/v1/catalog/agents/{}", s.agent), &s.owner).await;
+    assert_problem(status, &answer, StatusCode::CONFLICT, "entry_in_use");
+    let (status, _) = app.patch(&format!("/v1/employees/{}", id(&hire)), &s.owner, json!({ "team_id": null })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, answer) = app.delete(&format!("/v1/teams/{}", s.team), &s.owner).await;
+    assert_problem(status, &answer, StatusCode::CONFLICT, "team_has_assignments");
+}
+
+#[tokio::test]
+async fn assignments_are_checked_and_stay_inside_their_organization() {
+    let (s, _) = setup("asgcheck").await;
+    let app = &s.app;
+    let other = app.create_org(&slug("asgother")).await;
+    let other_team = app.create_team(&other, "Theirs").await;
+    let agent_item = json!({ "type": "agent", "agent_id": s.agent });
+
+    // A duplicate, another organization's team or entry, an unapproved server: refused.
+    let body = json!({ "target": { "type": "organization" }, "item": agent_item });
+    let first = created(app, "/v1/assignments", &s.owner, body.clone()).await;
+    let (status, answer) = app.post("/v1/assignments", &s.owner, body).await;
+    assert_problem(status, &answer, StatusCode::CONFLICT, "duplicate_assignment");
+    let (status, answer) = app
+        .post(
+            "/v1/assignments",
+            &s.owner,
+            json!({ "target": { "type": "team", "team_id": id(&other_team) }, "item": agent_item }),
+        )
+        .await;
+    assert_problem(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(answer.to_string().contains("target.team_id"), "{answer}");
+    let (status, answer) = app
+        .post(
+            "/v1/assignments",
+            &other.owner_token,
+            json!({ "target": { "type": "organization" }, "item": agent_item }),
+        )
+        .await;
+    assert_problem(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let unapproved = created(
+        app,
+        "/v1/catalog/mcp-servers",
+        &s.owner,
+        json!({
+            "name": "unapproved", "provider": "p", "version": "1", "transport": "stdio", "command": "npx",
+        }),
+    )
+    .await;
+    let (status, answer) = app
+        .post("/v1/assignments", &s.owner, json!({ "target": { "type": "organization" }, "item": { "type": "mcp_server", "server_id": id(&unapproved) } }))
+        .await;
+    assert_problem(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(answer.to_string().contains("not approved"), "{answer}");
+    let (status, answer) = app
+        .post("/v1/assignments", &s.owner, json!({ "target": { "type": "organization" }, "item": { "type": "mcp_server", "server_id": s.server, "connection_config": { "token": "inline" } } }))
+        .await;
+    assert_problem(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        answer.to_string().contains("item.connection_config.token"),
+        "a credential is not a connection field: {answer}"
+    );
+    let (status, answer) =
+        app.post("/v1/assignments", &s.owner, json!({ "target": { "type": "everyone" }, "item": agent_item })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+
+    // Another organization's admin sees none of it.
+    let path = format!("/v1/assignments/{}", id(&first));
+    for (method, body) in
+        [(Method::GET, None), (Method::PATCH, Some(json!({ "excluded_employee_ids": [] }))), (Method::DELETE, None)]
+    {
+        let (status, answer) = app.call(method.clone(), &path, Some(&other.owner_token), body).await;
+        assert_problem(status, &answer, StatusCode::NOT_FOUND, "not_found");
+    }
+    let (status, page) = app.get("/v1/assignments", &other.owner_token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
+    let (status, page) = app.get("/v1/assignments", &s.owner).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    let (status, page) = app.get(&format!("/v1/assignments?team_id={}", s.team), &s.owner).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
+}
