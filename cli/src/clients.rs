@@ -133,6 +133,20 @@ impl Plan<'_> {
         self.desired.agent.map(|a| settings_of(&a.settings)).unwrap_or_default()
     }
 
+    /// The settings with the catalog's model (`llm_model`) pinned under `key`, unless the
+    /// settings name one themselves (an admin's override is the more specific choice).
+    fn settings_pinning(&self, key: &str) -> BTreeMap<String, Value> {
+        let mut settings = self.settings();
+        if let Some(model) = self.pinned_model() {
+            settings.entry(key.to_string()).or_insert_with(|| json!(model));
+        }
+        settings
+    }
+
+    fn pinned_model(&self) -> Option<&str> {
+        self.desired.agent.and_then(|a| a.llm_model.as_deref())
+    }
+
     /// The allowed servers as this client's entries, by name.
     fn servers(&self, entry: EntryFn, warnings: &mut Vec<String>) -> BTreeMap<String, Value> {
         self.desired.servers.iter().filter_map(|s| entry(s, warnings).map(|v| (s.name.clone(), v))).collect()
@@ -149,7 +163,7 @@ impl Plan<'_> {
             self.spec(
                 home.join(".claude/settings.json"),
                 Format::Json(vec![
-                    (vec![], Op::Entries(self.settings())),
+                    (vec![], Op::Entries(self.settings_pinning("model"))),
                     (vec!["permissions", "allow"], Op::Strings(rules.allow)),
                     (vec!["permissions", "ask"], Op::Strings(rules.ask)),
                     (vec!["permissions", "deny"], Op::Strings(rules.deny)),
@@ -168,6 +182,9 @@ impl Plan<'_> {
             }
         }
         let mut managed = json!({ "permissions": permissions });
+        if let Some(model) = self.pinned_model() {
+            managed["model"] = json!(model);
+        }
         if let Some(e) = self.effective() {
             let names = |entries: Vec<String>| {
                 entries.into_iter().map(|name| json!({ "serverName": name })).collect::<Vec<_>>()
@@ -208,7 +225,12 @@ impl Plan<'_> {
         let effective = self.effective();
         let mut ops = vec![(vec!["mcpServers"], Op::Entries(self.servers(&gemini_entry, warnings)))];
         if with_settings {
-            ops.push((vec![], Op::Entries(self.settings())));
+            let settings = self.settings();
+            // `model` is an object of Gemini's settings: only its `name` is agentctl's.
+            if let Some(model) = self.pinned_model().filter(|_| !settings.contains_key("model")) {
+                ops.push((vec!["model"], Op::Entries(BTreeMap::from([("name".to_string(), json!(model))]))));
+            }
+            ops.push((vec![], Op::Entries(settings)));
         }
         let excluded_tools = effective.map(gemini_excluded_tools).unwrap_or_default();
         ops.push((vec!["tools", "exclude"], Op::Strings(excluded_tools)));
@@ -221,7 +243,7 @@ impl Plan<'_> {
 
     fn codex_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
         let entries = self.servers(&codex_entry, warnings);
-        let format = Format::Toml { table: "mcp_servers", entries, root_keys: self.settings() };
+        let format = Format::Toml { table: "mcp_servers", entries, root_keys: self.settings_pinning("model") };
         vec![self.spec(home.join(".codex/config.toml"), format, false)]
     }
 
@@ -440,5 +462,59 @@ fn codex_identity(entry: &Value) -> Value {
     match entry.get("url") {
         Some(url) => json!({ "identity": { "url": url } }),
         None => json!({ "identity": { "command": entry["command"] } }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(client: Client, llm_model: Option<&str>, settings: Value) -> Agent {
+        let id = uuid::Uuid::now_v7();
+        serde_json::from_value(json!({
+            "source": "personal", "config_id": id, "name": "a", "agent_id": id, "agent_name": "a", "type": client,
+            "provider": "p", "llm_provider": "p", "llm_model": llm_model, "settings": settings, "status": "active",
+            "last_sync_at": null, "sync_token": "t",
+            "policies": { "employee_id": id, "team_id": null, "agent_id": null, "policies": [], "digest": "d",
+                "effective": { "filesystem": { "allow": null, "deny": [] }, "shell": [],
+                    "network": { "allow": null, "deny": [] }, "tools": { "allow": null, "deny": [], "require_approval": [] },
+                    "mcp_servers": { "allow": null, "deny": [] }, "models": null,
+                    "rate_limits": [], "spend_cap_usd": null } },
+        }))
+        .unwrap()
+    }
+
+    /// The entries the client's user-tier files set at `path` (JSON) or at the root (TOML).
+    fn written(client: Client, agent: &Agent, path: &[&str]) -> BTreeMap<String, Value> {
+        let desired = Desired { agent: Some(agent), servers: vec![] };
+        let home = Path::new("/home/probe");
+        let mut found = BTreeMap::new();
+        for spec in files(client, &Tier::User { home }, &desired, &mut vec![]) {
+            match spec.format {
+                Format::Json(ops) => {
+                    for (at, op) in ops {
+                        if let (true, Op::Entries(entries)) = (at == path, op) {
+                            found.extend(entries);
+                        }
+                    }
+                }
+                Format::Toml { root_keys, .. } => found.extend(root_keys),
+                Format::Whole(_) => {}
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_catalog_model_is_pinned_where_each_client_reads_it() {
+        let pinned = |client| agent(client, Some("pinned-model"), json!({}));
+        assert_eq!(written(Client::ClaudeCode, &pinned(Client::ClaudeCode), &[])["model"], "pinned-model");
+        assert_eq!(written(Client::Codex, &pinned(Client::Codex), &[])["model"], "pinned-model");
+        assert_eq!(written(Client::GeminiCli, &pinned(Client::GeminiCli), &["model"])["name"], "pinned-model");
+        // An admin's setting of the model wins over the catalog's.
+        let chosen = agent(Client::ClaudeCode, Some("pinned-model"), json!({ "model": "chosen" }));
+        assert_eq!(written(Client::ClaudeCode, &chosen, &[])["model"], "chosen");
+        let unpinned = agent(Client::Codex, None, json!({}));
+        assert!(!written(Client::Codex, &unpinned, &[]).contains_key("model"));
     }
 }

@@ -340,3 +340,40 @@ pub fn status(system: bool) -> Result<Status, CliError> {
     }
     Ok(Status { synced_at: state.synced_at, budget: state.budget, clients })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_waiting_for_credentials_are_held_back_and_named() {
+        let id = || uuid::Uuid::now_v7();
+        let server = |name: &str, status: &str| {
+            json!({ "source": "assignment", "assignment_id": id(), "server_id": id(), "name": name,
+                "provider": "p", "transport": "stdio", "command": "npx", "args": [], "env": {}, "url": null,
+                "headers": {}, "connection_config": {}, "credentials": null, "credential_fields": ["token"],
+                "status": status, "sync_token": "t" })
+        };
+        let mut bundle: Bundle = serde_json::from_value(json!({
+            "format": 1,
+            "employee": { "id": id(), "email": "e@x.example", "full_name": "E", "org_id": id(), "org_slug": "x",
+                "team_id": null },
+            "budget": { "state": "ok", "threshold_pct": 0, "spend_cap": null },
+            "policies": { "employee_id": id(), "team_id": null, "agent_id": null, "policies": [], "digest": "d",
+                "effective": { "filesystem": { "allow": null, "deny": [] }, "shell": [],
+                    "network": { "allow": null, "deny": [] }, "models": null,
+                    "tools": { "allow": null, "deny": [], "require_approval": [] },
+                    "mcp_servers": { "allow": null, "deny": [] }, "rate_limits": [], "spend_cap_usd": null } },
+            "agents": [],
+            "mcp_servers": [server("ready-one", "ready"), server("github\u{1b}[2J", "needs_credentials")],
+        }))
+        .unwrap();
+        let warnings = hold_back_servers_needing_credentials(&mut bundle);
+        assert_eq!(bundle.mcp_servers.len(), 1);
+        assert_eq!(bundle.mcp_servers[0].name, "ready-one");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("needs credentials (token)"), "{warnings:?}");
+        assert!(warnings[0].contains("/v1/me/assignments/"), "{warnings:?}");
+        assert!(!warnings[0].contains('\u{1b}'), "server text reaches the terminal escaped: {warnings:?}");
+    }
+}
