@@ -66,7 +66,40 @@ pub struct FileSpec {
 pub struct Desired<'a> {
     pub agent: Option<&'a Agent>,
     pub servers: Vec<&'a Rendered>,
+    /// The organization's budget action pauses the managed agents: clients that can
+    /// refuse every tool are told to.
+    pub paused: bool,
 }
+
+/// Claude Code's tools, each denied by its bare name while agents are paused.
+const CLAUDE_TOOLS: [&str; 12] = [
+    "Bash",
+    "Edit",
+    "Glob",
+    "Grep",
+    "MultiEdit",
+    "NotebookEdit",
+    "Read",
+    "Task",
+    "TodoWrite",
+    "WebFetch",
+    "WebSearch",
+    "Write",
+];
+/// Gemini CLI's built-in tools, excluded while agents are paused.
+const GEMINI_TOOLS: [&str; 11] = [
+    "glob",
+    "google_web_search",
+    "list_directory",
+    "read_file",
+    "read_many_files",
+    "replace",
+    "run_shell_command",
+    "save_memory",
+    "search_file_content",
+    "web_fetch",
+    "write_file",
+];
 
 /// Where the tier's files go: the user's home, or (`--system`) the admin-managed paths
 /// under `root` (`/` outside tests).
@@ -125,6 +158,16 @@ impl Plan<'_> {
         FileSpec { client: self.client, path, format, private }
     }
 
+    /// Claude Code's permission rules, every tool denied while paused.
+    fn claude_rules(&self) -> ClaudeRules {
+        let mut rules = self.effective().map(claude_rules).unwrap_or_default();
+        if self.desired.paused {
+            rules.deny.extend(CLAUDE_TOOLS.map(String::from));
+            rules.deny.dedup();
+        }
+        rules
+    }
+
     fn effective(&self) -> Option<&Effective> {
         self.desired.agent.map(|a| &a.policies.effective)
     }
@@ -153,7 +196,7 @@ impl Plan<'_> {
     }
 
     fn claude_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
-        let rules = self.effective().map(claude_rules).unwrap_or_default();
+        let rules = self.claude_rules();
         vec![
             self.spec(
                 home.join(".claude.json"),
@@ -174,7 +217,7 @@ impl Plan<'_> {
     }
 
     fn claude_system(&self, root: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
-        let rules = self.effective().map(claude_rules).unwrap_or_default();
+        let rules = self.claude_rules();
         let mut permissions = serde_json::Map::new();
         for (kind, list) in [("allow", rules.allow), ("ask", rules.ask), ("deny", rules.deny)] {
             if !list.is_empty() {
@@ -232,7 +275,10 @@ impl Plan<'_> {
             }
             ops.push((vec![], Op::Entries(settings)));
         }
-        let excluded_tools = effective.map(gemini_excluded_tools).unwrap_or_default();
+        let mut excluded_tools = effective.map(gemini_excluded_tools).unwrap_or_default();
+        if self.desired.paused {
+            excluded_tools.extend(GEMINI_TOOLS.map(String::from));
+        }
         ops.push((vec!["tools", "exclude"], Op::Strings(excluded_tools)));
         let excluded = effective.map(|e| values(blocking(&e.mcp_servers.deny))).unwrap_or_default();
         ops.push((vec!["mcp", "excluded"], Op::Strings(excluded)));
@@ -243,7 +289,14 @@ impl Plan<'_> {
 
     fn codex_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
         let entries = self.servers(&codex_entry, warnings);
-        let format = Format::Toml { table: "mcp_servers", entries, root_keys: self.settings_pinning("model") };
+        let mut root_keys = self.settings_pinning("model");
+        if self.desired.paused {
+            // Codex has no deny-all: the strictest it has is a read-only sandbox that asks
+            // before every command.
+            root_keys.insert("sandbox_mode".into(), json!("read-only"));
+            root_keys.insert("approval_policy".into(), json!("untrusted"));
+        }
+        let format = Format::Toml { table: "mcp_servers", entries, root_keys };
         vec![self.spec(home.join(".codex/config.toml"), format, false)]
     }
 
@@ -486,7 +539,7 @@ mod tests {
 
     /// The entries the client's user-tier files set at `path` (JSON) or at the root (TOML).
     fn written(client: Client, agent: &Agent, path: &[&str]) -> BTreeMap<String, Value> {
-        let desired = Desired { agent: Some(agent), servers: vec![] };
+        let desired = Desired { agent: Some(agent), servers: vec![], paused: false };
         let home = Path::new("/home/probe");
         let mut found = BTreeMap::new();
         for spec in files(client, &Tier::User { home }, &desired, &mut vec![]) {
@@ -503,6 +556,39 @@ mod tests {
             }
         }
         found
+    }
+
+    /// The strings the client's user-tier files list at `path` while paused.
+    fn listed_when_paused(client: Client, path: &[&str]) -> Vec<String> {
+        let agent = agent(client, None, json!({}));
+        let desired = Desired { agent: Some(&agent), servers: vec![], paused: true };
+        let mut found = Vec::new();
+        for spec in files(client, &Tier::User { home: Path::new("/home/probe") }, &desired, &mut vec![]) {
+            if let Format::Json(ops) = spec.format {
+                for (at, op) in ops {
+                    if let (true, Op::Strings(strings)) = (at == path, op) {
+                        found.extend(strings);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn paused_agents_are_refused_every_tool_where_the_client_can_say_so() {
+        let denied = listed_when_paused(Client::ClaudeCode, &["permissions", "deny"]);
+        assert!(CLAUDE_TOOLS.iter().all(|tool| denied.contains(&tool.to_string())), "{denied:?}");
+        let excluded = listed_when_paused(Client::GeminiCli, &["tools", "exclude"]);
+        assert!(excluded.contains(&"run_shell_command".to_string()), "{excluded:?}");
+        let codex = agent(Client::Codex, None, json!({}));
+        let desired = Desired { agent: Some(&codex), servers: vec![], paused: true };
+        let spec = files(Client::Codex, &Tier::User { home: Path::new("/h") }, &desired, &mut vec![]).remove(0);
+        let Format::Toml { root_keys, .. } = spec.format else { panic!("TOML") };
+        assert_eq!(root_keys["sandbox_mode"], "read-only");
+        assert_eq!(root_keys["approval_policy"], "untrusted");
+        // Not paused: nothing of that.
+        assert!(!written(Client::Codex, &codex, &[]).contains_key("sandbox_mode"));
     }
 
     #[test]

@@ -99,7 +99,9 @@ fn written(client: Client, part: &Value) -> String {
     let (home, root) = (std::path::Path::new("/home/probe"), std::path::Path::new("/"));
     [Tier::User { home }, Tier::System { root }]
         .iter()
-        .map(|tier| format!("{:?}", client_files(client, bundle.agents.first(), &rendered, tier, &mut Vec::new())))
+        .map(|tier| {
+            format!("{:?}", client_files(client, bundle.agents.first(), &rendered, tier, false, &mut Vec::new()))
+        })
         .collect()
 }
 

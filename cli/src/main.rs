@@ -34,8 +34,8 @@ use agentctl_wire::ids::{EmployeeId, RequestId};
 use agentctl_wire::money::Usd;
 use agentctl_wire::page::Page;
 use agentctl_wire::requests::{
-    AgentRequest, AgentWanted, BudgetWanted, Cancellation, Decision, DecisionKind, McpWanted, NewRequest, RequestView,
-    Wanted,
+    AgentRequest, AgentWanted, BudgetScope, BudgetWanted, Cancellation, Decision, DecisionKind, McpWanted, NewRequest,
+    RequestView, Wanted,
 };
 use agentctl_wire::roles::RoleName;
 use agentctl_wire::sessions::{EnrollmentCode, Me};
@@ -136,11 +136,15 @@ enum RequestCommand {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// More monthly budget, in USD (an exact decimal such as 250.00).
+    /// More monthly budget, in USD (an exact decimal such as 250.00): the organization's,
+    /// or with --spend-cap your own spend cap for this billing period.
     Budget {
         amount_usd: String,
         #[arg(long)]
         reason: String,
+        /// Raise your own spend cap (this billing period) rather than the organization's budget.
+        #[arg(long)]
+        spend_cap: bool,
     },
     /// Withdraw one of your pending requests.
     Cancel { id: String },
@@ -338,6 +342,9 @@ fn budget_line(budget: Option<&BundleBudget>) -> String {
             if b.spend_cap.as_ref().is_some_and(|cap| cap.reached) {
                 line.push_str("; your monthly spend cap is reached");
             }
+            if let Some(pause) = &b.paused {
+                line.push_str(&format!("\nagents paused: {}", terminal_safe(&pause.message)));
+            }
             line
         }
         None => "budget: unknown (never synced)".into(),
@@ -474,10 +481,11 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
             let server_id = catalog_id::<McpServerSpec>(&api, "mcp-servers", server).await?;
             (Wanted::NewMcp(McpWanted { server_id, connection_config: None }), reason.clone())
         }
-        RequestCommand::Budget { amount_usd, reason } => {
+        RequestCommand::Budget { amount_usd, reason, spend_cap } => {
             let amount_usd =
                 Usd::parse(amount_usd).map_err(|e| CliError::Usage(format!("the amount {amount_usd:?} {e}")))?;
-            (Wanted::IncreaseBudget(BudgetWanted { amount_usd }), Some(reason.clone()))
+            let scope = if *spend_cap { BudgetScope::SpendCap } else { BudgetScope::Organization };
+            (Wanted::IncreaseBudget(BudgetWanted { amount_usd, scope }), Some(reason.clone()))
         }
         RequestCommand::Cancel { id } => {
             let id: RequestId = id_arg("request", id)?;

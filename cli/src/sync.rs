@@ -90,7 +90,10 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let known = if complete { state.etag.clone() } else { None };
     let (body, etag, fresh) = fetch(&Api::with(&session), known.as_deref()).await?;
     let mut bundle = read_bundle(&body)?;
-    let waiting = hold_back_servers_needing_credentials(&mut bundle);
+    let mut waiting = hold_back_servers_needing_credentials(&mut bundle);
+    if let Some(pause) = &bundle.budget.paused {
+        waiting.insert(0, format!("agents paused: {}", crate::terminal_safe(&pause.message)));
+    }
     let rendered: Vec<Rendered> = bundle.mcp_servers.iter().map(Rendered::of).collect();
     let (home, root) = (files::home()?, files::system_root());
     let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
@@ -181,7 +184,8 @@ fn plan(
         if agent.is_none() && !had_files {
             continue;
         }
-        for spec in client_files(client, agent, rendered, tier, &mut report.warnings) {
+        let paused = bundle.budget.paused.is_some();
+        for spec in client_files(client, agent, rendered, tier, paused, &mut report.warnings) {
             let key = spec.path.display().to_string();
             let before = files::read(&spec.path)?;
             let previous = state.files.get(&key);
@@ -234,19 +238,21 @@ fn carry_out(
 }
 
 /// The files `client` gets from a bundle: its agent's settings and policies and the MCP
-/// servers those policies allow (`agent` absent: the organization removed it).
+/// servers those policies allow (`agent` absent: the organization removed it; `paused`:
+/// the organization's budget action pauses the managed agents).
 pub fn client_files(
     client: Client,
     agent: Option<&Agent>,
     rendered: &[Rendered],
     tier: &Tier,
+    paused: bool,
     warnings: &mut Vec<String>,
 ) -> Vec<clients::FileSpec> {
     let servers = match agent {
         Some(agent) => rendered.iter().filter(|s| agent.policies.effective.allows_server(&s.name)).collect(),
         None => vec![],
     };
-    clients::files(client, tier, &Desired { agent, servers }, warnings)
+    clients::files(client, tier, &Desired { agent, servers, paused }, warnings)
 }
 
 /// The secret store (0600): every server's launch with its credentials filled in, read

@@ -787,3 +787,65 @@ async fn login_through_a_browser_on_this_machine_uses_a_loopback_redirect() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("single sign-on is not configured"), "{}", text(&out.stderr));
 }
+
+#[tokio::test]
+async fn the_budget_loop_from_the_cli_pauses_then_restores_the_agents() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("cli-loop")).await;
+    let t = &org.owner_token;
+    let (status, _) = app.patch("/v1/org", t, json!({ "budget_action": "pause" })).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let (_, agent) = app
+        .post("/v1/catalog/agents", t, json!({ "name": "Coder", "type": "claude-code", "provider": "anthropic" }))
+        .await;
+    let body = json!({ "target": { "type": "organization" }, "item": { "type": "agent", "agent_id": agent["id"] } });
+    assert_eq!(app.post("/v1/assignments", t, body).await.0, reqwest::StatusCode::CREATED);
+    let member = app.add_employee(&org, "dev@loop.example", "member", None).await;
+    let member_id = member["id"].as_str().unwrap();
+    let cap =
+        json!({ "name": "Cap", "policy_type": "spend_cap", "rules": { "monthly_usd": "1" }, "severity": "block" });
+    let (_, policy) = app.post("/v1/policies", t, cap).await;
+    let attach = format!("/v1/employees/{member_id}/policies/{}", policy["id"].as_str().unwrap());
+    assert!(app.call(reqwest::Method::PUT, &attach, Some(t), Some(json!({}))).await.0.is_success());
+    let (dev, boss) = (Home::new(), Home::new());
+    let billing = app.add_employee(&org, "billing@loop.example", "billing", None).await;
+    for (home, employee) in [(&dev, member_id), (&boss, billing["id"].as_str().unwrap())] {
+        let code = app.issue_code(&org, employee).await;
+        let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let out = dev.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!dev.read(".claude/settings.json").contains("\"Bash\""));
+
+    // Usage past the cap (reported by the tool's telemetry; here straight to the API).
+    let api_token = app.enroll_and_login(&org, member_id).await;
+    let now = chrono::Utc::now().to_rfc3339();
+    let events = json!({ "events": [{ "v": 1, "event_id": "loop-1", "resource_type": "llm_call", "quantity": 1, "cost_usd": "1.25", "period_start": now, "period_end": now }] });
+    assert_eq!(app.post("/v1/usage", &api_token, events).await.0, reqwest::StatusCode::ACCEPTED);
+    app.eventually("the cap is reached", async || {
+        let (_, bundle) = app.get("/v1/me/sync", &api_token).await;
+        !bundle["budget"]["paused"].is_null()
+    })
+    .await;
+    let out = dev.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(said.contains("agents paused: Your spend cap of 1 USD"), "{said}");
+    let settings = dev.read(".claude/settings.json");
+    assert!(settings.contains("\"Bash\"") && settings.contains("\"WebFetch\""), "deny-all written: {settings}");
+    let out = dev.run(&["status"]).await;
+    assert!(text(&out.stdout).contains("agents paused"), "{}", text(&out.stdout));
+
+    // The employee asks from the CLI, billing approves from the CLI, sync restores.
+    let out = dev.run(&["request", "budget", "5", "--spend-cap", "--reason", "release week", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let request: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = boss.run(&["admin", "approve", request["id"].as_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = dev.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("agents paused"), "{}", text(&out.stdout));
+    assert!(!dev.read(".claude/settings.json").contains("\"Bash\""), "the deny-all rule is gone");
+}

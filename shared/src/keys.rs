@@ -266,6 +266,13 @@ pub fn closed_period(org: OrgId, year_month: &str) -> Key {
 /// Sorts after everything else of an employee's partition, so it never blocks deleting it.
 pub const SPEND_CAP_PREFIX: &str = "~SPENDCAP#";
 
+pub const SPEND_CAP_RAISE_PREFIX: &str = "~CAPRAISE#";
+
+/// What approved requests raised an employee's spend cap by in a month.
+pub fn spend_cap_raise(org: OrgId, employee: EmployeeId, year_month: &str) -> Key {
+    Key::new(employee_partition(org, employee), format!("{SPEND_CAP_RAISE_PREFIX}{year_month}"))
+}
+
 pub const ASSIGNMENT_PREFIX: &str = "ASSIGN#";
 
 pub fn assignment(org: OrgId, assignment: AssignmentId) -> Key {

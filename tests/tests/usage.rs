@@ -378,7 +378,7 @@ async fn budget_thresholds_are_recorded_once_and_reach_the_sync_bundle() {
         (etag, response.json::<Value>().await.unwrap()["budget"].clone())
     };
     let (etag_before, budget) = sync().await;
-    assert_eq!(budget, json!({ "state": "ok", "threshold_pct": 0, "spend_cap": null }));
+    assert_eq!(budget, json!({ "state": "ok", "threshold_pct": 0, "spend_cap": null, "paused": null }));
 
     let now = chrono::Utc::now().to_rfc3339();
     let crossed = async || {
@@ -412,7 +412,7 @@ async fn budget_thresholds_are_recorded_once_and_reach_the_sync_bundle() {
     );
     assert_eq!(crossed().await.len(), 3);
     let (etag_after, budget) = sync().await;
-    assert_eq!(budget, json!({ "state": "exceeded", "threshold_pct": 100, "spend_cap": null }));
+    assert_eq!(budget, json!({ "state": "exceeded", "threshold_pct": 100, "spend_cap": null, "paused": null }));
     assert_ne!(etag_before, etag_after, "the budget state is part of the bundle");
 
     // A larger budget puts the organization back under it.
@@ -511,4 +511,128 @@ async fn an_employees_spend_cap_is_recorded_once_and_reaches_their_bundle() {
     let reached: Vec<&Value> = entries.iter().filter(|e| e["event_type"] == "budget.spend_cap_reached").collect();
     assert_eq!(reached.len(), 1, "once a month");
     assert_eq!(reached[0]["payload"]["employee_id"], capped.as_str());
+}
+
+/// The budget loop: spending past a spend cap (and past the organization's budget) pauses
+/// managed agents when the organization says so; an approved `increase_budget` request
+/// restores them at the next sync.
+#[tokio::test]
+async fn the_budget_loop_pauses_agents_and_an_approved_raise_restores_them() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("loop")).await;
+    let t = &org.owner_token;
+    let (status, updated) = app.patch("/v1/org", t, json!({ "budget_action": "pause" })).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["budget_action"], "pause");
+    let (capped, capped_token) = app.add_signed_in(&org, "capped@loop.example", "member").await;
+    let (other, other_token) = app.add_signed_in(&org, "other@loop.example", "member").await;
+    let (_, billing_token) = app.add_signed_in(&org, "billing@loop.example", "billing").await;
+    let capped_id = capped["id"].as_str().unwrap().to_string();
+
+    // Both get an agent and an MCP server; one has a spend cap of 1 USD.
+    let (_, agent) = app
+        .post("/v1/catalog/agents", t, json!({ "name": "Claude Code", "type": "claude-code", "provider": "Anthropic" }))
+        .await;
+    let (_, server) = app
+        .post("/v1/catalog/mcp-servers", t, json!({ "name": "fetch", "provider": "p", "version": "1", "transport": "stdio", "command": "uvx", "args": ["mcp-server-fetch"] }))
+        .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/v1/catalog/mcp-servers/{}/approval", server["id"].as_str().unwrap()),
+            Some(t),
+            None,
+        )
+        .await;
+    assert!(status.is_success());
+    for body in [
+        json!({ "target": { "type": "organization" }, "item": { "type": "agent", "agent_id": agent["id"] } }),
+        json!({ "target": { "type": "organization" }, "item": { "type": "mcp_server", "server_id": server["id"] } }),
+    ] {
+        let (status, answer) = app.post("/v1/assignments", t, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    let cap =
+        json!({ "name": "Cap", "policy_type": "spend_cap", "rules": { "monthly_usd": "1" }, "severity": "block" });
+    let (_, policy) = app.post("/v1/policies", t, cap).await;
+    let path = format!("/v1/employees/{capped_id}/policies/{}", policy["id"].as_str().unwrap());
+    let (status, _) = app.call(reqwest::Method::PUT, &path, Some(t), Some(json!({}))).await;
+    assert!(status.is_success());
+    let budget_of = async |token: &str| {
+        let (_, bundle) = app.get("/v1/me/sync", token).await;
+        bundle
+    };
+    let before = budget_of(&capped_token).await;
+    assert_eq!(before["budget"]["paused"], Value::Null);
+    assert_eq!(before["mcp_servers"].as_array().unwrap().len(), 1);
+
+    // Usage past the cap: the capped employee's agents pause, the other's do not.
+    let now = chrono::Utc::now().to_rfc3339();
+    let usage = |id: &str, cost: &str| json!({ "events": [{ "v": 1, "event_id": id, "resource_type": "llm_call", "quantity": 1, "cost_usd": cost, "period_start": now, "period_end": now }] });
+    for (id, cost) in [("c-1", "0.60"), ("c-2", "0.60")] {
+        let (status, _) = app.post("/v1/usage", &capped_token, usage(id, cost)).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    app.eventually("the spend cap pauses the capped employee's agents", async || {
+        !budget_of(&capped_token).await["budget"]["paused"].is_null()
+    })
+    .await;
+    let paused = budget_of(&capped_token).await;
+    assert_eq!(paused["budget"]["paused"]["reason"], "spend_cap");
+    assert!(paused["budget"]["paused"]["message"].as_str().unwrap().contains("--spend-cap"));
+    assert!(paused["mcp_servers"].as_array().unwrap().is_empty(), "managed servers leave: {paused}");
+    assert_eq!(paused["agents"].as_array().unwrap().len(), 1, "the agent stays, to be written paused");
+    assert_eq!(budget_of(&other_token).await["budget"]["paused"], Value::Null);
+
+    // The employee asks for more; billing approves; the next sync restores everything.
+    let ask = json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "5", "scope": "spend_cap" }, "reason": "release week" });
+    let (status, request) = app.post("/v1/requests", &capped_token, ask).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let ask_other = json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "5", "scope": "spend_cap" }, "reason": "no cap" });
+    let (status, refused) = app.post("/v1/requests", &other_token, ask_other).await;
+    agentctl_tests::assert_problem(status, &refused, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let decide = format!("/v1/requests/{}/decisions", request["id"].as_str().unwrap());
+    let (status, decided) = app.post(&decide, &billing_token, json!({ "decision": "approve" })).await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["provisioned"]["spend_cap_usd"], "6", "{decided}");
+    let restored = budget_of(&capped_token).await;
+    assert_eq!(restored["budget"]["paused"], Value::Null, "{restored}");
+    assert_eq!(restored["budget"]["spend_cap"], json!({ "monthly_usd": "6", "reached": false }));
+    assert_eq!(restored["mcp_servers"].as_array().unwrap().len(), 1);
+
+    // More usage under the raised cap does not pause again.
+    let (status, _) = app.post("/v1/usage", &capped_token, usage("c-3", "0.50")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let spent = async || {
+        let (_, subscription) = app.get("/v1/org/subscription", t).await;
+        money(&subscription["current_spending_usd"])
+    };
+    app.eventually("the third event is processed", async || spent().await == Decimal::from_str("1.70").unwrap()).await;
+    assert_eq!(budget_of(&capped_token).await["budget"]["paused"], Value::Null);
+
+    // The organization's budget spent: everyone pauses until it is raised.
+    let (status, _) = app.patch("/v1/org/subscription", t, json!({ "monthly_budget_usd": "1.5" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let everyone = budget_of(&other_token).await;
+    assert_eq!(everyone["budget"]["paused"]["reason"], "organization_budget", "{everyone}");
+    assert!(everyone["mcp_servers"].as_array().unwrap().is_empty());
+    let ask =
+        json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "10" }, "reason": "quarter end" });
+    let (status, request) = app.post("/v1/requests", &other_token, ask).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let decide = format!("/v1/requests/{}/decisions", request["id"].as_str().unwrap());
+    let (status, decided) = app.post(&decide, &billing_token, json!({ "decision": "approve" })).await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(budget_of(&other_token).await["budget"]["paused"], Value::Null);
+    let _ = other;
+
+    // Notify only: the same spending changes no bundle.
+    let (status, _) = app.patch("/v1/org", t, json!({ "budget_action": "notify" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.patch("/v1/org/subscription", t, json!({ "monthly_budget_usd": "1" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let notified = budget_of(&other_token).await;
+    assert_eq!(notified["budget"]["state"], "exceeded");
+    assert_eq!(notified["budget"]["paused"], Value::Null);
+    assert_eq!(notified["mcp_servers"].as_array().unwrap().len(), 1);
 }

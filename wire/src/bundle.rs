@@ -55,11 +55,36 @@ pub struct BundleBudget {
     pub threshold_pct: u8,
     /// The employee's own monthly spend cap from their policies, if any.
     pub spend_cap: Option<BundleSpendCap>,
+    /// Set while the organization pauses the employee's managed agents (its budget action
+    /// is `pause` and their spend cap or the monthly budget is exceeded): the bundle then
+    /// holds no MCP servers, and clients write a deny-all rule where they have one.
+    #[serde(default)]
+    pub paused: Option<BundlePause>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundlePause {
+    pub reason: PauseReason,
+    /// What happened and what to do, for the employee.
+    pub message: String,
+}
+
+wire_enum! {
+    "snake_case",
+    pub enum PauseReason {
+        /// The employee's monthly spend cap is reached.
+        SpendCap,
+        /// The organization's monthly budget is spent.
+        OrganizationBudget,
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleSpendCap {
+    /// The cap from the employee's policies plus what approved requests raised it by
+    /// this billing period.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub monthly_usd: Usd,
     /// The employee's spending reached it this billing period.

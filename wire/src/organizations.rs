@@ -25,8 +25,32 @@ pub struct Organization {
     /// How long sign-ins last.
     #[serde(default)]
     pub sessions: SessionLifetimes,
+    /// What happens when an employee's spend cap or the monthly budget is exceeded.
+    #[serde(default)]
+    pub budget_action: BudgetAction,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+wire_enum! {
+    "snake_case",
+    /// What happens when an employee's spend cap or the organization's monthly budget is
+    /// exceeded (the activity entry is written either way).
+    pub enum BudgetAction {
+        /// Record and tell: the bundle reports it, nothing else changes.
+        Notify,
+        /// Also pause the employee's managed agents (everyone's, for the organization's
+        /// budget) until an `increase_budget` request is approved or the period ends: sync
+        /// takes the managed MCP servers away and writes a deny-all rule where the client
+        /// has one.
+        Pause,
+    }
+}
+
+impl Default for BudgetAction {
+    fn default() -> Self {
+        Self::Notify
+    }
 }
 
 /// How long an organization's sessions last. Applies to sessions started after a change.
@@ -110,4 +134,5 @@ pub struct OrganizationPatch {
     pub name: Option<String>,
     pub settings: Option<Value>,
     pub sessions: Option<SessionLifetimes>,
+    pub budget_action: Option<BudgetAction>,
 }

@@ -73,7 +73,7 @@ pub struct McpWanted {
     pub connection_config: Option<Value>,
 }
 
-/// More monthly budget.
+/// More monthly budget: the organization's, or the requester's own spend cap.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -81,6 +81,25 @@ pub struct BudgetWanted {
     /// A plain decimal string, e.g. `"250.00"`.
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]+)?$"))]
     pub amount_usd: Usd,
+    /// Whose budget (default: the organization's).
+    #[serde(default)]
+    pub scope: BudgetScope,
+}
+
+wire_enum! {
+    "snake_case",
+    pub enum BudgetScope {
+        /// The organization's monthly budget, raised for good.
+        Organization,
+        /// The requester's own spend cap, raised for the current billing period.
+        SpendCap,
+    }
+}
+
+impl Default for BudgetScope {
+    fn default() -> Self {
+        Self::Organization
+    }
 }
 
 /// What the final approval of a request provisioned.
@@ -97,6 +116,13 @@ pub enum Provisioned {
     Budget {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         monthly_budget_usd: Usd,
+    },
+    /// `increase_budget` of a spend cap: the requester's cap for the billing period.
+    SpendCap {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        spend_cap_usd: Usd,
+        /// The billing period (`yyyy-mm`) it holds for.
+        period: String,
     },
 }
 
@@ -243,7 +269,10 @@ mod tests {
 
     #[test]
     fn a_new_request_carries_the_wanted_thing_as_type_and_data() {
-        let wanted = Wanted::IncreaseBudget(BudgetWanted { amount_usd: Usd::parse("250.00").unwrap() });
+        let wanted = Wanted::IncreaseBudget(BudgetWanted {
+            amount_usd: Usd::parse("250.00").unwrap(),
+            scope: BudgetScope::Organization,
+        });
         let body = serde_json::to_value(NewRequest::asking(&wanted, Some("launch".into()))).unwrap();
         assert_eq!(
             body,

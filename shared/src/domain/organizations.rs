@@ -18,8 +18,8 @@ use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
 
 pub use agentctl_wire::organizations::{
-    CreatedOrganization, NewOrganization, NewOwner, Organization, OrganizationPatch, PlatformOrganizationPatch,
-    SessionLifetimes,
+    BudgetAction, CreatedOrganization, NewOrganization, NewOwner, Organization, OrganizationPatch,
+    PlatformOrganizationPatch, SessionLifetimes,
 };
 pub use agentctl_wire::subscriptions::Plan;
 
@@ -84,6 +84,7 @@ pub async fn create(state: &AppState, principal: &Principal, request: NewOrganiz
         max_agents_per_employee: max_agents,
         employee_count: 1,
         sessions: SessionLifetimes::default(),
+        budget_action: BudgetAction::default(),
         created_at: now,
         updated_at: now,
     };
@@ -164,6 +165,7 @@ pub async fn update_by_platform(
         max_employees,
         max_agents_per_employee: max_agents,
         sessions: None,
+        budget_action: None,
     };
     apply(state, org, principal, changes).await
 }
@@ -175,7 +177,9 @@ pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPa
     let settings = v.check_opt("settings", patch.settings, settings);
     let sessions = v.check_opt("sessions", patch.sessions, session_lifetimes);
     let (name, settings, sessions) = v.finish(|| Some((name?, settings?, sessions?)))?;
-    let changes = repo::organizations::OrganizationChanges { name, settings, sessions, ..Default::default() };
+    let budget_action = patch.budget_action;
+    let changes =
+        repo::organizations::OrganizationChanges { name, settings, sessions, budget_action, ..Default::default() };
     apply(state, caller.org_id, &caller.principal(), changes).await
 }
 
@@ -195,6 +199,10 @@ async fn apply(
     repo::organizations::update(&mut tx, org, &changes, &now)?;
     if let Some(plan) = changes.plan {
         repo::subscriptions::set_plan(&mut tx, org, plan, &now);
+    }
+    if changes.budget_action.is_some() {
+        // Whether spending pauses agents is part of every member's bundle.
+        repo::syncsets::Change::new(repo::syncsets::Scope::Org(org)).apply(&mut tx, &now);
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     state.repo.transact(tx).await.map_err(|e| match e {

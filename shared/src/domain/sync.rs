@@ -41,18 +41,20 @@ use crate::domain::catalog::{self, Entry};
 use crate::domain::configs::{self, AgentConfig, ConfigStatus, StoredMcpConfig};
 use crate::domain::employees::Employee;
 use crate::domain::mcp::McpServerSpec;
+use crate::domain::organizations::BudgetAction;
 use crate::domain::policies::Subject;
 use crate::domain::subscriptions::BudgetState;
 use crate::error::{Error, Result};
 use crate::ids::{ActivityId, AgentConfigId, EmployeeId, McpConfigId, OrgId};
+use crate::money::Usd;
 use crate::queue::Queue;
 use crate::repo;
 use crate::repo::syncsets::{Scope, Stamp, SyncSet};
 use crate::time::Timestamp;
 
 pub use agentctl_wire::bundle::{
-    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundleSpendCap, FORMAT_VERSION, ServerStatus,
-    Source,
+    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundlePause, BundleSpendCap, FORMAT_VERSION,
+    PauseReason, ServerStatus, Source,
 };
 
 /// The result of a sync request.
@@ -195,10 +197,21 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
     let own = partition.policies.iter().map(|link| link.policy_id).collect();
     let subject = Subject::new(&employee, own, inputs.org_set, inputs.platform_set);
     let agents = agents.into_iter().map(|plan| plan.deliver(&subject)).collect::<Result<Vec<_>>>()?;
-    let servers = servers.into_iter().map(ServerPlan::deliver).collect();
+    let mut servers: Vec<BundleMcpServer> = servers.into_iter().map(ServerPlan::deliver).collect();
 
     let policies = subject.resolve(None)?;
-    let spend_cap_reached = partition.spend_cap_reached.contains(&crate::time::now().format("%Y-%m").to_string());
+    let month = crate::time::now().format("%Y-%m").to_string();
+    let spend_cap_reached = partition.spend_cap_reached.contains(&month);
+    let raise = partition.spend_cap_raises.get(&month).copied().unwrap_or(Usd::ZERO);
+    let spend_cap = policies
+        .effective
+        .spend_cap_usd
+        .as_ref()
+        .map(|cap| BundleSpendCap { monthly_usd: cap.value + raise, reached: spend_cap_reached });
+    let paused = pause(org.budget_action, spend_cap.as_ref(), threshold_pct, &month);
+    if paused.is_some() {
+        servers.clear();
+    }
     let bundle = Bundle {
         format: FORMAT_VERSION,
         employee: BundleEmployee {
@@ -211,18 +224,33 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
         },
         agents,
         mcp_servers: servers,
-        budget: BundleBudget {
-            state: BudgetState::of(threshold_pct),
-            threshold_pct,
-            spend_cap: policies
-                .effective
-                .spend_cap_usd
-                .as_ref()
-                .map(|cap| BundleSpendCap { monthly_usd: cap.value, reached: spend_cap_reached }),
-        },
+        budget: BundleBudget { state: BudgetState::of(threshold_pct), threshold_pct, spend_cap, paused },
         policies,
     };
     Ok((bundle, stamps))
+}
+
+/// Whether the organization's budget action pauses the employee's managed agents now,
+/// and what to tell them.
+fn pause(action: BudgetAction, cap: Option<&BundleSpendCap>, threshold_pct: u8, month: &str) -> Option<BundlePause> {
+    if action != BudgetAction::Pause {
+        return None;
+    }
+    if let Some(cap) = cap.filter(|cap| cap.reached) {
+        let message = format!(
+            "Your spend cap of {} USD for {month} is reached: your organization pauses the agents it manages \
+             for you until it is raised. Ask for more with `agentctl request budget AMOUNT --spend-cap --reason ...`.",
+            cap.monthly_usd
+        );
+        return Some(BundlePause { reason: PauseReason::SpendCap, message });
+    }
+    (threshold_pct >= 100).then(|| BundlePause {
+        reason: PauseReason::OrganizationBudget,
+        message: format!(
+            "Your organization's monthly budget for {month} is spent: the agents it manages are paused until the \
+             budget is raised. Ask for more with `agentctl request budget AMOUNT --reason ...`."
+        ),
+    })
 }
 
 /// The assignments that reach `employee`, the one that counts for each entry first: a

@@ -85,6 +85,8 @@ pub enum Guard {
     ClosedPeriod,
     /// An employee's spend cap is recorded once a month.
     SpendCapRecorded,
+    /// An employee's spend cap raise is the one read.
+    SpendCapRaised,
     /// An activity entry is recorded once.
     ActivityRecorded,
     /// The identity provider settings are the version read.

@@ -53,6 +53,7 @@ pub struct OrganizationChanges {
     pub max_employees: Option<u32>,
     pub max_agents_per_employee: Option<u32>,
     pub sessions: Option<crate::domain::organizations::SessionLifetimes>,
+    pub budget_action: Option<crate::domain::organizations::BudgetAction>,
 }
 
 impl OrganizationChanges {
@@ -65,6 +66,7 @@ impl OrganizationChanges {
             ("max_employees", self.max_employees.is_some()),
             ("max_agents_per_employee", self.max_agents_per_employee.is_some()),
             ("sessions", self.sessions.is_some()),
+            ("budget_action", self.budget_action.is_some()),
         ])
     }
 }
@@ -88,6 +90,9 @@ pub fn update(
     }
     if let Some(sessions) = &changes.sessions {
         fields.push(("sessions", super::to_attr(sessions)?));
+    }
+    if let Some(action) = changes.budget_action {
+        fields.push(("budget_action", s(action.as_str())));
     }
     if let Some(max) = changes.max_employees {
         fields.push(("max_employees", n(max)));

@@ -175,6 +175,60 @@ pub fn mark_cap_reached(
     tx.put_new(with_key(item, &key, "spend_cap_marker"), Guard::SpendCapRecorded);
 }
 
+/// Raises an employee's spend cap for a billing period (`yyyy-mm`) by `amount` and takes
+/// back the period's "reached" marker: the processor decides again against the new cap.
+pub fn raise_cap(
+    tx: &mut Transaction,
+    org: OrgId,
+    employee: crate::ids::EmployeeId,
+    period: &str,
+    amount: Usd,
+    keep: Duration,
+    now: &Timestamp,
+) {
+    let key = keys::spend_cap_raise(org, employee, period);
+    let update = Expr::new("ADD raised_usd :amount SET #entity = :entity, #ttl = :ttl")
+        .name("#entity", keys::ENTITY)
+        .name("#ttl", keys::TTL)
+        .value(":amount", money::to_attr(amount))
+        .value(":entity", s("spend_cap_raise"))
+        .value(":ttl", n((*now + keep).timestamp()));
+    tx.update(&key, update, None, Guard::SpendCapRaised);
+    tx.delete(&keys::spend_cap_marker(org, employee, period), None, Guard::SpendCapRecorded);
+}
+
+/// The raise of an employee's spend cap in a period, as read (`Usd::ZERO`: none).
+pub fn cap_raise_unchanged(
+    tx: &mut Transaction,
+    org: OrgId,
+    employee: crate::ids::EmployeeId,
+    period: &str,
+    read: Usd,
+) {
+    let condition = if read.is_zero() {
+        Expr::new("attribute_not_exists(raised_usd)")
+    } else {
+        Expr::new("raised_usd = :read").value(":read", money::to_attr(read))
+    };
+    tx.check(&keys::spend_cap_raise(org, employee, period), condition, Guard::SpendCapRaised);
+}
+
+/// What approved requests raised an employee's spend cap by in a period.
+pub async fn cap_raise(
+    repo: &Repository,
+    org: OrgId,
+    employee: crate::ids::EmployeeId,
+    period: &str,
+) -> Result<Usd, StoreError> {
+    let item = repo.get(&keys::spend_cap_raise(org, employee, period)).await?;
+    Ok(item.as_ref().map(parse_cap_raise).transpose()?.unwrap_or(Usd::ZERO))
+}
+
+/// What a spend cap raise item holds.
+pub fn parse_cap_raise(item: &Item) -> Result<Usd, StoreError> {
+    money::from_item(item, "raised_usd")
+}
+
 /// One employee's month rollup, if any.
 pub async fn employee_month(
     repo: &Repository,
@@ -232,6 +286,8 @@ pub struct EventInputs {
     pub duplicate: bool,
     /// The employee's spend cap was recorded as reached in the event's month.
     pub cap_recorded: bool,
+    /// What approved requests raised the employee's spend cap by in the event's month.
+    pub cap_raise: Usd,
     pub organization_exists: bool,
     pub employee: Option<crate::domain::employees::Employee>,
     /// The agent configuration the event names: `None` when it names none, `Some(None)`
@@ -241,22 +297,32 @@ pub struct EventInputs {
 }
 
 /// Reads the organization, the employee, their named configuration, the subscription,
-/// the event guard and the month's spend-cap marker in one BatchGetItem.
+/// the event guard and the month's spend-cap marker and raise in one BatchGetItem.
 pub async fn event_inputs(repo: &Repository, event: &UsageEvent) -> Result<EventInputs, StoreError> {
     let (org, employee) = (event.org_id, event.employee_id);
     let organization = keys::organization(org);
     let employee_key = keys::employee(org, employee);
     let subscription = keys::subscription(org);
     let guard = keys::usage_event_guard(org, &event.event_id);
-    let cap = keys::spend_cap_marker(org, employee, &Granularity::Month.period(&event.period_start));
+    let month = Granularity::Month.period(&event.period_start);
+    let cap = keys::spend_cap_marker(org, employee, &month);
+    let raise = keys::spend_cap_raise(org, employee, &month);
     let config = event.agent_config_id.map(|c| keys::agent_config(org, employee, c));
-    let mut read = vec![organization.clone(), employee_key.clone(), subscription.clone(), guard.clone(), cap.clone()];
+    let mut read = vec![
+        organization.clone(),
+        employee_key.clone(),
+        subscription.clone(),
+        guard.clone(),
+        cap.clone(),
+        raise.clone(),
+    ];
     read.extend(config.clone());
     let items = repo.batch_get(&read).await?;
     let found = |key: &Key| super::by_key(&items, key).cloned();
     Ok(EventInputs {
         duplicate: found(&guard).is_some(),
         cap_recorded: found(&cap).is_some(),
+        cap_raise: found(&raise).map(|item| parse_cap_raise(&item)).transpose()?.unwrap_or(Usd::ZERO),
         organization_exists: found(&organization).is_some(),
         employee: found(&employee_key).map(super::from_item).transpose()?,
         config: config.map(|key| found(&key).map(super::from_item).transpose()).transpose()?,

@@ -64,6 +64,18 @@ pub(super) async fn provision(
                 awaiting_credentials,
             })
         }
+        Wanted::IncreaseBudget(b) if b.scope == BudgetScope::SpendCap => {
+            let cap = spend_cap_of(state, org, requester.id).await?.ok_or_else(|| {
+                cannot_provision("no spend cap applies to the requester any more; reject the request")
+            })?;
+            let now = crate::time::now();
+            let period = now.format("%Y-%m").to_string();
+            let raised = repo::usage::cap_raise(&state.repo, org, requester.id, &period).await?;
+            let keep = chrono::Duration::days(crate::domain::usage::SPEND_CAP_RAISE_DAYS);
+            repo::usage::raise_cap(tx, org, requester.id, &period, b.amount_usd, keep, &now);
+            repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, requester.id)).apply(tx, &now);
+            Ok(Provisioned::SpendCap { spend_cap_usd: cap + raised + b.amount_usd, period })
+        }
         Wanted::IncreaseBudget(b) => {
             let before = repo::subscriptions::get(&state.repo, org).await?.ok_or(Error::NotFound("subscription"))?;
             let budget = subscriptions::check_budget(before.monthly_budget_usd + b.amount_usd)

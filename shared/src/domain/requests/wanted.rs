@@ -92,7 +92,17 @@ pub(super) async fn check_wanted(state: &AppState, org: OrgId, requester: Employ
         }
         Wanted::IncreaseBudget(b) => {
             parse_amount(b.amount_usd).map_err(|message| Error::invalid("request_data.amount_usd", message))?;
+            if b.scope == BudgetScope::SpendCap && spend_cap_of(state, org, requester).await?.is_none() {
+                return Err(Error::invalid("request_data.scope", "no spend cap applies to you"));
+            }
         }
     }
     Ok(())
+}
+
+/// The spend cap an employee's policies give them, if any.
+pub(super) async fn spend_cap_of(state: &AppState, org: OrgId, employee: EmployeeId) -> Result<Option<Usd>> {
+    let employee = crate::domain::employees::find(state, org, employee).await?;
+    let subject = crate::domain::policies::subject_of(state, &employee).await?;
+    Ok(subject.resolve(None)?.effective.spend_cap_usd.map(|cap| cap.value))
 }

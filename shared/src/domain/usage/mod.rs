@@ -39,6 +39,6 @@ pub use event::*;
 pub use ingest::*;
 pub use processor::*;
 pub use rollups::*;
-pub use spend_caps::SpendCapCache;
+pub use spend_caps::{SPEND_CAP_RAISE_DAYS, SpendCapCache};
 
 pub use agentctl_wire::usage::{Accepted, NewUsageEvent, ResourceType, UsageBatch, UsageEvent, UsageTotals};

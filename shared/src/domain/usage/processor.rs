@@ -58,7 +58,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     if inputs.duplicate {
         return Ok(Outcome::Duplicate);
     }
-    let cap_recorded = inputs.cap_recorded;
+    let (cap_recorded, cap_raise) = (inputs.cap_recorded, inputs.cap_raise);
     let month = Granularity::Month.period(&event.period_start);
     if !inputs.organization_exists {
         return Ok(Outcome::Rejected("unknown organization".into()));
@@ -113,7 +113,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
                     crate::domain::subscriptions::record_thresholds(state, org, fresh).await?;
                 }
                 if period_start >= current && !cap_recorded {
-                    check_spend_cap(state, &employee, &month).await?;
+                    check_spend_cap(state, &employee, &month, cap_raise).await?;
                 }
                 return Ok(Outcome::Applied);
             }

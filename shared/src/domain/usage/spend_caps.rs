@@ -61,23 +61,32 @@ async fn spend_cap(state: &AppState, employee: &Employee) -> Result<Option<Usd>>
     Ok(cap)
 }
 
-/// Records (once a month) that an employee's spending reached their spend cap: an
-/// activity entry, a marker in their partition (their sync bundle reports it) and a new
-/// version of their sync set.
-pub(super) async fn check_spend_cap(state: &AppState, employee: &Employee, period: &str) -> Result<()> {
+/// How long a record of a raised cap is kept (past its month, like the marker).
+pub const SPEND_CAP_RAISE_DAYS: i64 = SPEND_CAP_MARKER_DAYS;
+
+/// Records (once a month) that an employee's spending reached their spend cap (their
+/// policies' cap plus `raise`, what approved requests added this month): an activity
+/// entry, a marker in their partition (their sync bundle reports it) and a new version of
+/// their sync set. A raise approved meanwhile wins: the marker is written only if the
+/// raise is still the one read.
+pub(super) async fn check_spend_cap(state: &AppState, employee: &Employee, period: &str, raise: Usd) -> Result<()> {
     let Some(cap) = spend_cap(state, employee).await? else { return Ok(()) };
+    let cap = cap + raise;
     let (org, id) = (employee.org_id, employee.id);
     let spent = repo::usage::employee_month(&state.repo, org, id, period).await?.map(|r| r.totals.cost_usd);
     let Some(spent) = spent.filter(|spent| *spent >= cap) else { return Ok(()) };
     let now = crate::time::now();
     let mut tx = state.repo.transaction();
     repo::usage::mark_cap_reached(&mut tx, org, id, period, Duration::days(SPEND_CAP_MARKER_DAYS), &now);
+    repo::usage::cap_raise_unchanged(&mut tx, org, id, period, raise);
     repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, id)).apply(&mut tx, &now);
     let payload = json!({ "employee_id": id, "spend_cap_usd": cap, "spent_usd": spent, "period": period });
     let entry = crate::activity::entry_by(org, Actor::Platform, None, EventType::SpendCapReached, payload);
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     match state.repo.transact(tx).await {
-        Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::SpendCapRecorded)) => Ok(()),
+        Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::SpendCapRecorded | repo::Guard::SpendCapRaised)) => {
+            Ok(())
+        }
         Err(e) => Err(e.into()),
     }
 }
