@@ -36,20 +36,16 @@ wire_enum! {
     "snake_case",
     /// What happens when an employee's spend cap or the organization's monthly budget is
     /// exceeded (the activity entry is written either way).
+    #[derive(Default)]
     pub enum BudgetAction {
         /// Record and tell: the bundle reports it, nothing else changes.
+        #[default]
         Notify,
         /// Also pause the employee's managed agents (everyone's, for the organization's
         /// budget) until an `increase_budget` request is approved or the period ends: sync
         /// takes the managed MCP servers away and writes a deny-all rule where the client
         /// has one.
         Pause,
-    }
-}
-
-impl Default for BudgetAction {
-    fn default() -> Self {
-        Self::Notify
     }
 }
 

@@ -88,17 +88,13 @@ pub struct BudgetWanted {
 
 wire_enum! {
     "snake_case",
+    #[derive(Default)]
     pub enum BudgetScope {
         /// The organization's monthly budget, raised for good.
+        #[default]
         Organization,
         /// The requester's own spend cap, raised for the current billing period.
         SpendCap,
-    }
-}
-
-impl Default for BudgetScope {
-    fn default() -> Self {
-        Self::Organization
     }
 }
 
