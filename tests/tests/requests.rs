@@ -124,7 +124,7 @@ async fn requests_are_validated_unique_while_open_and_listed_for_who_decides() {
         file(&app, t, json!({ "request_type": "new_mcp", "request_data": { "server_id": s.server } })).await;
     assert_eq!(mcp_request["required_approvals"], json!([["manager"], ["admin", "owner"]]));
     let budget_request = file(&app, t, json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "250.50" }, "reason": "launch week" })).await;
-    assert_eq!(budget_request["request_data"], json!({ "amount_usd": "250.50" }));
+    assert_eq!(budget_request["request_data"], json!({ "amount_usd": "250.50", "scope": "organization" }));
 
     // The requester lists their own, newest first.
     let (status, mine) = app.get("/v1/me/requests", t).await;

@@ -272,7 +272,8 @@ mod tests {
         let body = serde_json::to_value(NewRequest::asking(&wanted, Some("launch".into()))).unwrap();
         assert_eq!(
             body,
-            json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "250.00" }, "reason": "launch" })
+            json!({ "request_type": "increase_budget", "request_data": { "amount_usd": "250.00", "scope": "organization" },
+                "reason": "launch" })
         );
     }
 }

@@ -32,7 +32,10 @@ pub(super) fn subject(wanted: &Wanted) -> String {
     match wanted {
         Wanted::NewAgent(a) => format!("agent#{}", a.agent_id),
         Wanted::NewMcp(m) => format!("mcp#{}", m.server_id),
-        Wanted::IncreaseBudget(_) => "budget".into(),
+        Wanted::IncreaseBudget(b) => match b.scope {
+            BudgetScope::Organization => "budget".into(),
+            BudgetScope::SpendCap => "spend_cap".into(),
+        },
     }
 }
 
