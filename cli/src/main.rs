@@ -430,9 +430,11 @@ fn status_output(status: &sync::Status, session: Option<&Session>) -> Output {
         lines.push("`agentctl sync` restores the managed entries.".into());
     }
     lines.push(budget_line(status.budget.as_ref()));
+    lines.extend(sync::rate_limit_lines(&status.rate_limits_exceeded, chrono::Utc::now()));
     let json = json!({
         "server": session.map(|s| &s.server), "signed_in_as": session.and_then(|s| s.who.as_ref()),
         "synced_at": status.synced_at, "budget": status.budget, "clients": clients,
+        "rate_limits_exceeded": status.rate_limits_exceeded,
         "drifted": drifted, "corrupt": corrupt,
     });
     let exit_code = if corrupt {

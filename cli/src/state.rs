@@ -20,6 +20,9 @@ pub struct State {
     pub synced_at: Option<String>,
     /// The bundle's budget state at the last sync.
     pub budget: Option<agentctl_wire::bundle::BundleBudget>,
+    /// The rate limits the bundle said were exceeded at the last sync.
+    #[serde(default)]
+    pub rate_limits_exceeded: Vec<agentctl_wire::bundle::RateLimitExceeded>,
     /// By file path.
     pub files: BTreeMap<String, FileState>,
 }

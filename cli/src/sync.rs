@@ -14,7 +14,9 @@ use crate::render::Rendered;
 use crate::session::Session;
 use crate::state::State;
 use agentctl_wire::Name;
-use agentctl_wire::bundle::{Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION, ServerStatus, Source};
+use agentctl_wire::bundle::{
+    Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION, RateLimitExceeded, ServerStatus, Source,
+};
 
 pub struct Options {
     pub dry_run: bool,
@@ -94,6 +96,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     if let Some(pause) = &bundle.budget.paused {
         waiting.insert(0, format!("agents paused: {}", crate::terminal_safe(&pause.message)));
     }
+    waiting.extend(rate_limit_lines(&bundle.rate_limits_exceeded, chrono::Utc::now()));
     let rendered: Vec<Rendered> = bundle.mcp_servers.iter().map(Rendered::of).collect();
     let (home, root) = (files::home()?, files::system_root());
     let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
@@ -122,8 +125,27 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     }
     state.synced_at = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     state.budget = report.budget.clone();
+    state.rate_limits_exceeded = bundle.rate_limits_exceeded.clone();
     state.save(options.system)?;
     Ok(report)
+}
+
+/// The rate limits still exceeded at `now` (their window has not ended), one line each.
+pub fn rate_limit_lines(exceeded: &[RateLimitExceeded], now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    exceeded
+        .iter()
+        .filter(|e| e.window_end > now)
+        .map(|e| {
+            format!(
+                "rate limit exceeded: {} {} this {} (limit {}), until {} (monitored: your organization is told)",
+                e.count,
+                e.metric.as_str().replace('_', " "),
+                e.per.as_str(),
+                e.max,
+                e.window_end.format("%Y-%m-%d %H:%M UTC"),
+            )
+        })
+        .collect()
 }
 
 /// Takes the MCP servers that cannot start yet (a required credential unset) out of the
@@ -315,6 +337,7 @@ pub struct ClientStatus {
 pub struct Status {
     pub synced_at: Option<String>,
     pub budget: Option<BundleBudget>,
+    pub rate_limits_exceeded: Vec<RateLimitExceeded>,
     pub clients: Vec<ClientStatus>,
 }
 
@@ -344,7 +367,12 @@ pub fn status(system: bool) -> Result<Status, CliError> {
         }
         clients.push(ClientStatus { client, installed: clients::command(client).is_some_and(on_path), files: managed });
     }
-    Ok(Status { synced_at: state.synced_at, budget: state.budget, clients })
+    Ok(Status {
+        synced_at: state.synced_at,
+        budget: state.budget,
+        rate_limits_exceeded: state.rate_limits_exceeded,
+        clients,
+    })
 }
 
 #[cfg(test)]
@@ -376,10 +404,28 @@ mod tests {
         .unwrap();
         let warnings = hold_back_servers_needing_credentials(&mut bundle);
         assert_eq!(bundle.mcp_servers.len(), 1);
+        assert!(bundle.rate_limits_exceeded.is_empty(), "a bundle without the field reads as none");
         assert_eq!(bundle.mcp_servers[0].name, "ready-one");
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("needs credentials (token)"), "{warnings:?}");
         assert!(warnings[0].contains("/v1/me/assignments/"), "{warnings:?}");
         assert!(!warnings[0].contains('\u{1b}'), "server text reaches the terminal escaped: {warnings:?}");
+    }
+
+    #[test]
+    fn exceeded_rate_limits_are_told_until_their_window_ends() {
+        let at = |t: &str| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let exceeded: Vec<RateLimitExceeded> = serde_json::from_value(json!([{
+            "metric": "llm_calls", "per": "hour", "max": 100, "count": 101,
+            "window_start": "2026-11-30T14:00:00Z", "window_end": "2026-11-30T15:00:00Z" }]))
+        .unwrap();
+        let lines = rate_limit_lines(&exceeded, at("2026-11-30T14:30:00Z"));
+        assert_eq!(
+            lines,
+            [
+                "rate limit exceeded: 101 llm calls this hour (limit 100), until 2026-11-30 15:00 UTC (monitored: your organization is told)"
+            ]
+        );
+        assert!(rate_limit_lines(&exceeded, at("2026-11-30T15:00:00Z")).is_empty());
     }
 }

@@ -273,6 +273,19 @@ pub fn spend_cap_raise(org: OrgId, employee: EmployeeId, year_month: &str) -> Ke
     Key::new(employee_partition(org, employee), format!("{SPEND_CAP_RAISE_PREFIX}{year_month}"))
 }
 
+/// A counter of one employee's usage of a metric in one window (rate limits): in a
+/// partition of their own, not the one a sync reads.
+pub fn rate_counter(org: OrgId, employee: EmployeeId, metric: &str, per: &str, window_start: &str) -> Key {
+    Key::new(format!("ORG#{org}#RATE#{employee}"), format!("{metric}#{per}#{window_start}"))
+}
+
+pub const RATE_BREACH_PREFIX: &str = "~RATEBREACH#";
+
+/// The latest window in which an employee's usage went past a rate limit.
+pub fn rate_breach(org: OrgId, employee: EmployeeId, metric: &str, per: &str) -> Key {
+    Key::new(employee_partition(org, employee), format!("{RATE_BREACH_PREFIX}{metric}#{per}"))
+}
+
 pub const ASSIGNMENT_PREFIX: &str = "ASSIGN#";
 
 pub fn assignment(org: OrgId, assignment: AssignmentId) -> Key {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError};
-use crate::domain::usage::SpendCapCache;
+use crate::domain::usage::LimitCache;
 use crate::oidc::Oidc;
 use crate::queue::Queues;
 use crate::repo::Repository;
@@ -18,7 +18,7 @@ pub struct AppState {
     pub vault: Vault,
     pub queues: Queues,
     /// The usage processor's spend caps, cached for a minute.
-    pub spend_caps: SpendCapCache,
+    pub limits: LimitCache,
     /// Identity providers' discovery documents and keys, cached.
     pub oidc: Oidc,
 }
@@ -42,7 +42,7 @@ impl AppState {
             roles: RoleCache::default(),
             vault,
             queues,
-            spend_caps: SpendCapCache::default(),
+            limits: LimitCache::default(),
         }
     }
 

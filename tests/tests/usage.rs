@@ -636,3 +636,57 @@ async fn the_budget_loop_pauses_agents_and_an_approved_raise_restores_them() {
     assert_eq!(notified["budget"]["paused"], Value::Null);
     assert_eq!(notified["mcp_servers"].as_array().unwrap().len(), 1);
 }
+
+/// A rate limit is monitored: usage events count per employee and window exactly once
+/// (redeliveries included); going past it is recorded once per window and reaches the
+/// employee's bundle.
+#[tokio::test]
+async fn rate_limits_are_counted_once_and_a_breach_is_recorded_once_per_window() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("rate")).await;
+    let t = &org.owner_token;
+    let (employee, token) = app.add_signed_in(&org, "busy@rate.example", "member").await;
+    let employee_id = employee["id"].as_str().unwrap();
+    let limit = json!({ "name": "Calls", "policy_type": "rate_limit", "rules": { "metric": "llm_calls", "max": 3, "per": "hour" }, "severity": "warn" });
+    let (_, policy) = app.post("/v1/policies", t, limit).await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/v1/org/policies/{}", policy["id"].as_str().unwrap()),
+            Some(t),
+            Some(json!({})),
+        )
+        .await;
+    assert!(status.is_success());
+
+    let now = chrono::Utc::now().to_rfc3339();
+    let call = |id: String, kind: &str| json!({ "v": 1, "event_id": id, "resource_type": kind, "quantity": 1, "cost_usd": "0.01", "period_start": now, "period_end": now });
+    // Five calls and some tokens (not calls), each delivered twice.
+    let mut events: Vec<Value> = (0..5).map(|i| call(format!("call-{i}"), "llm_call")).collect();
+    events.push(call("tokens".into(), "llm_tokens_output"));
+    for _ in 0..2 {
+        let (status, _) = app.post("/v1/usage", &token, json!({ "events": events })).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let spent = async || {
+        let (_, subscription) = app.get("/v1/org/subscription", t).await;
+        money(&subscription["current_spending_usd"])
+    };
+    app.eventually("the events are processed", async || spent().await == Decimal::from_str("0.06").unwrap()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let counters = app.partition(&format!("ORG#{}#RATE#{employee_id}", org.id)).await;
+    assert_eq!(counters.len(), 1, "one window of one metric");
+    assert_eq!(counters[0]["count"].as_n().unwrap(), "5", "each call counted once despite redelivery");
+    let (_, bundle) = app.get("/v1/me/sync", &token).await;
+    let exceeded = bundle["rate_limits_exceeded"].as_array().unwrap();
+    assert_eq!(exceeded.len(), 1, "{bundle}");
+    assert_eq!(exceeded[0]["metric"], "llm_calls");
+    assert_eq!(exceeded[0]["per"], "hour");
+    assert_eq!(exceeded[0]["max"], 3);
+    assert!(exceeded[0]["count"].as_u64().unwrap() > 3);
+    let entries = app.activity(&org.id).await;
+    let breaches: Vec<&Value> = entries.iter().filter(|e| e["event_type"] == "rate_limit.exceeded").collect();
+    assert_eq!(breaches.len(), 1, "once per window: {breaches:?}");
+    assert_eq!(breaches[0]["payload"]["employee_id"], employee_id);
+}

@@ -103,6 +103,9 @@ pub enum EventType {
     /// An employee's spending reached their policies' monthly spend cap (once a month).
     #[serde(rename = "budget.spend_cap_reached")]
     SpendCapReached,
+    /// An employee's usage went past a rate limit of their policies (once per window).
+    #[serde(rename = "rate_limit.exceeded")]
+    RateLimitExceeded,
     /// An employee filed a request (agent, MCP server, budget).
     #[serde(rename = "request.submitted")]
     RequestSubmitted,
@@ -150,7 +153,7 @@ impl EventType {
             | AssignmentDeleted
             | AssignmentCredentialsSet
             | AssignmentCredentialsRemoved => "config",
-            UsageRejected | BudgetThresholdCrossed | SpendCapReached => "usage",
+            UsageRejected | BudgetThresholdCrossed | SpendCapReached | RateLimitExceeded => "usage",
             RequestSubmitted | RequestApprovalRecorded | RequestApproved | RequestRejected | RequestCancelled => {
                 "approval"
             }

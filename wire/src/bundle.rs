@@ -16,7 +16,9 @@
 //!   their owner — and `status`: `needs_credentials` while a required credential is unset;
 //! - `policies`: the employee's effective policies without an agent;
 //! - `budget`: the organization's budget state (`ok`, `warning` past 50 or 80 %,
-//!   `exceeded` past 100 %) and the threshold crossed this billing period.
+//!   `exceeded` past 100 %), the threshold crossed this billing period, the employee's
+//!   spend cap, and whether the organization pauses their managed agents;
+//! - `rate_limits_exceeded`: the rate limits their usage went past (latest window each).
 //!
 //! Disabled and pending-approval configurations are not delivered.
 
@@ -28,7 +30,7 @@ use crate::catalog::{AgentType, LaunchTemplate};
 use crate::configs::ConfigStatus;
 use crate::ids::{AgentConfigId, AgentId, AssignmentId, EmployeeId, McpConfigId, McpServerId, OrgId, TeamId};
 use crate::money::Usd;
-use crate::policy::EffectivePolicies;
+use crate::policy::{EffectivePolicies, Metric, Window};
 use crate::subscriptions::BudgetState;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -45,6 +47,24 @@ pub struct Bundle {
     pub policies: EffectivePolicies,
     /// The organization's budget: clients and gateways may hold back at `exceeded`.
     pub budget: BundleBudget,
+    /// Rate limits of the employee's policies that their usage went past, the latest
+    /// window of each (metric, window length): monitored, not enforced by clients.
+    /// `window_end` says until when a breach holds.
+    #[serde(default)]
+    pub rate_limits_exceeded: Vec<RateLimitExceeded>,
+}
+
+/// A rate limit usage went past, in one window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RateLimitExceeded {
+    pub metric: Metric,
+    pub per: Window,
+    pub max: u64,
+    /// The count when the breach was recorded.
+    pub count: u64,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

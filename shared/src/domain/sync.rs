@@ -54,7 +54,7 @@ use crate::time::Timestamp;
 
 pub use agentctl_wire::bundle::{
     Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundlePause, BundleSpendCap, FORMAT_VERSION,
-    PauseReason, ServerStatus, Source,
+    PauseReason, RateLimitExceeded, ServerStatus, Source,
 };
 
 /// The result of a sync request.
@@ -225,6 +225,7 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
         agents,
         mcp_servers: servers,
         budget: BundleBudget { state: BudgetState::of(threshold_pct), threshold_pct, spend_cap, paused },
+        rate_limits_exceeded: partition.rate_breaches.clone(),
         policies,
     };
     Ok((bundle, stamps))

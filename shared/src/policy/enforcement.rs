@@ -54,9 +54,9 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
             "Allow lists are not written to any client; complete enforcement needs a network egress gateway.",
         ),
         PolicyType::RateLimit => (
-            vec![Mechanism::Gateway],
+            vec![Mechanism::Monitored, Mechanism::Gateway],
             support(&[]),
-            "No client config can cap calls per hour and agentctl does not count calls per window yet: only a gateway enforces it.",
+            "Monitored from usage events: counted per employee and window, a breach recorded once per window (activity, sync bundle, agentctl status). No client config can cap calls per window: only a gateway blocks them.",
         ),
         PolicyType::Models => (
             vec![Mechanism::Gateway],
@@ -90,7 +90,7 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
         PolicyType::SpendCap => (
             vec![Mechanism::Monitored],
             support(&[]),
-            "Monitored from usage events (recorded once a month when reached); the sync bundle carries it for clients and gateways.",
+            "Monitored from usage events (recorded once a month when reached); the sync bundle carries it, and an organization whose budget action is pause has sync pause the employee's managed agents.",
         ),
     };
     Enforcement { mechanisms, clients, note: Cow::Borrowed(note) }

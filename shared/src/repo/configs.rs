@@ -182,6 +182,8 @@ pub struct Partition {
     pub assignment_credentials: BTreeMap<AssignmentId, String>,
     /// What approved requests raised the employee's spend cap by, per billing period.
     pub spend_cap_raises: BTreeMap<String, crate::money::Usd>,
+    /// The latest window in which their usage went past each rate limit.
+    pub rate_breaches: Vec<super::usage::RateBreach>,
 }
 
 pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Partition, StoreError> {
@@ -193,6 +195,7 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
         spend_cap_reached: Vec::new(),
         assignment_credentials: BTreeMap::new(),
         spend_cap_raises: BTreeMap::new(),
+        rate_breaches: Vec::new(),
     };
     for item in repo.query_partition(&keys::employee_partition(org, employee)).await? {
         let sk = item.get(keys::SK).and_then(|sk| sk.as_s().ok()).cloned().unwrap_or_default();
@@ -207,6 +210,8 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
         } else if sk.starts_with(keys::ASSIGNMENT_CREDENTIALS_PREFIX) {
             let (assignment, ciphertext) = super::assignments::read_credentials(&item)?;
             partition.assignment_credentials.insert(assignment, ciphertext);
+        } else if sk.starts_with(keys::RATE_BREACH_PREFIX) {
+            partition.rate_breaches.push(from_item(item)?);
         } else if let Some(period) = sk.strip_prefix(keys::SPEND_CAP_RAISE_PREFIX) {
             partition.spend_cap_raises.insert(period.to_string(), super::usage::parse_cap_raise(&item)?);
         } else if let Some(period) = sk.strip_prefix(keys::SPEND_CAP_PREFIX) {

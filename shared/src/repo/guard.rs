@@ -87,6 +87,8 @@ pub enum Guard {
     SpendCapRecorded,
     /// An employee's spend cap raise is the one read.
     SpendCapRaised,
+    /// A rate limit breach is recorded once per window.
+    RateLimitRecorded,
     /// An activity entry is recorded once.
     ActivityRecorded,
     /// The identity provider settings are the version read.

@@ -17,10 +17,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Duration;
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, n, s, to_item, ts, with_key};
+use crate::Name;
 use crate::domain::usage::{Dimension, Granularity, Rollup, UsageEvent, UsageTotals};
 use crate::ids::OrgId;
 use crate::keys::{self, Key};
 use crate::money::{self, Usd};
+use crate::policy::rules::{Metric, Window};
 use crate::time::{Timestamp, sortable};
 
 const GUARD_TTL_DAYS: i64 = 60;
@@ -227,6 +229,54 @@ pub async fn cap_raise(
 /// What a spend cap raise item holds.
 pub fn parse_cap_raise(item: &Item) -> Result<Usd, StoreError> {
     money::from_item(item, "raised_usd")
+}
+
+/// A rate counter: organization, employee, metric, window length, window start.
+pub type RateKey<'a> = (OrgId, crate::ids::EmployeeId, Metric, Window, &'a Timestamp);
+
+fn rate_key((org, employee, metric, per, start): RateKey) -> Key {
+    keys::rate_counter(org, employee, metric.as_str(), per.as_str(), &sortable(start))
+}
+
+/// Adds `amount` to a rate counter, kept a day past its window.
+pub fn count_rate(tx: &mut Transaction, key: RateKey, amount: u64, window_end: &Timestamp) {
+    let update = Expr::new("ADD #count :amount SET #ttl = :ttl")
+        .name("#count", "count")
+        .name("#ttl", keys::TTL)
+        .value(":amount", n(amount))
+        .value(":ttl", n((*window_end + Duration::days(1)).timestamp()));
+    tx.update(&rate_key(key), update, None, Guard::Rollup);
+}
+
+/// A rate counter's count (consistent read).
+pub async fn rate_count(repo: &Repository, key: RateKey<'_>) -> Result<u64, StoreError> {
+    let item = repo.get(&rate_key(key)).await?;
+    let count = item.as_ref().and_then(|i| i.get("count")).and_then(|v| v.as_n().ok());
+    Ok(count.and_then(|c| c.parse().ok()).unwrap_or(0))
+}
+
+/// How long after its window a breach stays in the employee's bundle.
+pub const RATE_BREACH_DAYS: i64 = 1;
+
+/// A rate limit breach as recorded in the employee's partition.
+pub type RateBreach = crate::domain::sync::RateLimitExceeded;
+
+/// Records a breach unless one of this window (or a later one) is recorded already.
+pub fn mark_rate_exceeded(tx: &mut Transaction, org: OrgId, employee: crate::ids::EmployeeId, breach: &RateBreach) {
+    let key = keys::rate_breach(org, employee, breach.metric.as_str(), breach.per.as_str());
+    let update = Expr::set(vec![
+        (keys::ENTITY, s("rate_breach")),
+        ("metric", s(breach.metric.as_str())),
+        ("per", s(breach.per.as_str())),
+        ("max", n(breach.max)),
+        ("count", n(breach.count)),
+        ("window_start", ts(&breach.window_start)),
+        ("window_end", ts(&breach.window_end)),
+        (keys::TTL, n((breach.window_end + Duration::days(RATE_BREACH_DAYS)).timestamp())),
+    ]);
+    let condition = Expr::new("attribute_not_exists(window_start) OR window_start < :start")
+        .value(":start", ts(&breach.window_start));
+    tx.update(&key, update, Some(condition), Guard::RateLimitRecorded);
 }
 
 /// One employee's month rollup, if any.

@@ -27,18 +27,18 @@
 //!
 //! One job per file: [`event`] (the format and its validation), [`ingest`] (`POST
 //! /v1/usage` and queueing), [`rollups`] (what an event adds where), [`processor`] (the
-//! queue consumer: apply once, or reject), [`spend_caps`] (per-employee caps).
+//! queue consumer: apply once, or reject), [`limits`] (per-employee spend caps and rate limits).
 
 mod event;
 mod ingest;
+mod limits;
 mod processor;
 mod rollups;
-mod spend_caps;
 
 pub use event::*;
 pub use ingest::*;
+pub use limits::{LimitCache, Limits, SPEND_CAP_RAISE_DAYS, limits_of, window};
 pub use processor::*;
 pub use rollups::*;
-pub use spend_caps::{SPEND_CAP_RAISE_DAYS, SpendCapCache};
 
 pub use agentctl_wire::usage::{Accepted, NewUsageEvent, ResourceType, UsageBatch, UsageEvent, UsageTotals};

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::spend_caps::check_spend_cap;
+use super::limits::{check_rates, check_spend_cap, count_rates, limits_of};
 use super::*;
 use crate::AppState;
 use crate::activity::{Actor, EventType};
@@ -74,6 +74,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     let Some(mut subscription) = inputs.subscription else {
         return Ok(Outcome::Rejected("the organization has no subscription".into()));
     };
+    let limits = limits_of(state, &employee).await?;
     let totals = UsageTotals::of(event);
     let rollups = attribution(event, employee.team_id, config.as_ref().map(|c| (c.agent_id, c.id)));
     let now = crate::time::now();
@@ -81,6 +82,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     for attempt in 1..=PERIOD_ATTEMPTS {
         let mut tx = state.repo.transaction();
         repo::usage::record(&mut tx, event, &now)?;
+        let counted = count_rates(&mut tx, event, &limits);
         for granularity in [Granularity::Day, Granularity::Month] {
             let period = granularity.period(&event.period_start);
             for (dimension, id) in &rollups {
@@ -112,9 +114,10 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
                     let fresh = current_subscription(state, org).await?;
                     crate::domain::subscriptions::record_thresholds(state, org, fresh).await?;
                 }
-                if period_start >= current && !cap_recorded {
-                    check_spend_cap(state, &employee, &month, cap_raise).await?;
+                if let Some(cap) = limits.spend_cap.filter(|_| period_start >= current && !cap_recorded) {
+                    check_spend_cap(state, &employee, cap, &month, cap_raise).await?;
                 }
+                check_rates(state, event, counted).await?;
                 return Ok(Outcome::Applied);
             }
             Err(StoreError::ConditionFailed(repo::Guard::UsageDuplicate)) => return Ok(Outcome::Duplicate),
