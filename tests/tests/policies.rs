@@ -150,8 +150,8 @@ async fn four_levels_combine_into_the_effective_set_with_sources() {
     assert_eq!(applied["level"], "agent");
     assert_eq!(
         applied["enforcement"]["mechanisms"],
-        json!(["gateway"]),
-        "a rate limit is neither client-enforced nor monitored yet"
+        json!(["monitored", "gateway"]),
+        "a rate limit is counted from usage events; only a gateway could block calls"
     );
 
     // The member sees their own set, not a colleague's.
