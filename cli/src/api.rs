@@ -236,6 +236,30 @@ impl Api {
         unreachable!("the last attempt returns")
     }
 
+    /// A GET whose body is copied to `sink` as it arrives (exports); the bytes copied.
+    pub async fn download(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        sink: &mut impl std::io::Write,
+    ) -> Result<u64, CliError> {
+        // An export may take longer than an API call: its whole transfer gets 10 minutes.
+        let request = self.request(Method::GET, path, query, None).timeout(Duration::from_secs(600));
+        let mut response = self.dispatch(request).await?;
+        if !response.status().is_success() {
+            return self.read(response).await.map(|_| 0);
+        }
+        let mut copied = 0;
+        while let Some(chunk) =
+            response.chunk().await.map_err(|e| CliError::Protocol(format!("the export broke off: {e}")))?
+        {
+            sink.write_all(&chunk).map_err(|e| CliError::Io { path: "the export".into(), reason: e.to_string() })?;
+            copied += chunk.len() as u64;
+        }
+        sink.flush().map_err(|e| CliError::Io { path: "the export".into(), reason: e.to_string() })?;
+        Ok(copied)
+    }
+
     async fn send(
         &self,
         method: Method,

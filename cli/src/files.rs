@@ -85,6 +85,24 @@ pub fn write(path: &Path, text: &str, private: bool, backup: bool) -> Result<(),
     std::fs::rename(&temporary, path).map_err(io(path))
 }
 
+/// A new file (replacing any) only its owner may read, to write into as data arrives.
+pub fn create_private(path: &Path) -> Result<std::fs::File, CliError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path).map_err(io(path))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(io(path))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path).map_err(io(path))
+    }
+}
+
 pub fn remove(path: &Path) -> Result<(), CliError> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),

@@ -177,6 +177,23 @@ enum AdminCommand {
     },
     /// Spending against the monthly budget.
     Spending,
+    /// Export raw usage records (finance) or the activity log (audit), as CSV or JSON
+    /// Lines, to a file or standard output.
+    Export {
+        #[arg(value_parser = ["usage", "activity"])]
+        what: String,
+        /// First day, `YYYY-MM-DD` (UTC).
+        #[arg(long)]
+        from: String,
+        /// Last day, included, `YYYY-MM-DD` (UTC).
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_parser = ["csv", "jsonl"], default_value = "csv")]
+        format: String,
+        /// Write to this file (created owner-only) rather than standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 fn parse_client(name: &str) -> Result<Client, String> {
@@ -219,7 +236,8 @@ impl Output {
 }
 
 fn print(cli: &Cli, output: &Output) {
-    if cli.json {
+    // An export to standard output has written its data already.
+    if cli.json && !output.json.is_null() {
         println!("{}", output.json);
     } else if !output.text.is_empty() {
         println!("{}", terminal_safe(&output.text));
@@ -506,6 +524,72 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
     Ok(Output::answer(text, &created))
 }
 
+/// Streams an export to `output` (owner-only) or standard output; a terminal gets the
+/// data escaped like any server text, a pipe or file gets it as sent.
+async fn export(
+    api: &Api,
+    what: &str,
+    from: &str,
+    to: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> Result<Output, CliError> {
+    let day = |text: &str, flag: &str| {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| CliError::Usage(format!("--{flag} {text:?} is not a date (YYYY-MM-DD)")))
+    };
+    let (first, last) = (day(from, "from")?, day(to, "to")?);
+    let query: Vec<(&str, String)> = match what {
+        "usage" => vec![("from", first.to_string()), ("to", last.to_string()), ("format", format.into())],
+        _ => {
+            let start = first.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+            let end = last.succ_opt().unwrap_or(last).and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+            vec![("from", start.to_rfc3339()), ("to", end.to_rfc3339()), ("format", format.into())]
+        }
+    };
+    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let path = format!("/v1/{what}/export");
+    match output {
+        Some(file) => {
+            let mut sink = files::create_private(file)?;
+            let bytes = api.download(&path, &query, &mut sink).await?;
+            let text = format!("Exported {bytes} bytes of {what} to {}", file.display());
+            Ok(Output::new(text, json!({ "output": file, "bytes": bytes })))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let terminal = std::io::IsTerminal::is_terminal(&stdout);
+            let mut sink = TerminalSafe { inner: stdout.lock(), escape: terminal };
+            api.download(&path, &query, &mut sink).await?;
+            Ok(Output::new("", Value::Null))
+        }
+    }
+}
+
+/// Standard output that escapes control characters when it is a terminal.
+struct TerminalSafe<W: std::io::Write> {
+    inner: W,
+    escape: bool,
+}
+
+impl<W: std::io::Write> std::io::Write for TerminalSafe<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self.escape {
+            true => self.inner.write_all(terminal_safe(&String::from_utf8_lossy(bytes)).as_bytes()),
+            false => self.inner.write_all(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Who decides a request, from its `required_approvals` (one list of roles per approval
 /// needed): "an approval by a manager of your team, an admin or an owner, then ...".
 fn deciders(required: &[Vec<RoleName>]) -> String {
@@ -598,6 +682,9 @@ async fn admin(task: &AdminCommand) -> Result<Output, CliError> {
                 view.request.required_approvals.len()
             );
             Ok(Output::answer(text, &view))
+        }
+        AdminCommand::Export { what, from, to, format, output } => {
+            export(&api, what, from, to, format, output.as_deref()).await
         }
         AdminCommand::Spending => {
             let sub: Subscription = api.get("/v1/org/subscription").await?;

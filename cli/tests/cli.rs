@@ -525,6 +525,26 @@ async fn requests_and_admin_tasks_from_the_cli() {
     assert!(text(&out.stdout).contains("agentctl login --server <URL> --code ace_"), "{}", text(&out.stdout));
     let out = boss.run(&["admin", "spending"]).await;
     assert!(text(&out.stdout).starts_with("0 of 1000 USD spent this period"), "{}", text(&out.stdout));
+
+    // Exports: to a file (owner-only) or standard output; members may not.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let file = boss.path("activity.csv");
+    let out = boss
+        .run(&["admin", "export", "activity", "--from", &today, "--to", &today, "--output", file.to_str().unwrap()])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("Exported "), "{}", text(&out.stdout));
+    let exported = std::fs::read_to_string(&file).unwrap();
+    assert!(exported.starts_with("id,created_at,event_type,event_category,actor,employee_id,payload"), "{exported}");
+    assert!(exported.contains(",request.approved,approval,"), "{exported}");
+    assert_eq!(mode(&file), 0o600);
+    let out = boss.run(&["admin", "export", "usage", "--from", &today, "--to", &today, "--format", "jsonl"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "no usage yet, and nothing else on standard output: {}", text(&out.stdout));
+    let out = dev.run(&["admin", "export", "usage", "--from", &today, "--to", &today]).await;
+    assert_eq!(out.status.code(), Some(1), "members export nothing");
+    let out = boss.run(&["admin", "export", "usage", "--from", "yesterday", "--to", &today]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
 
 #[tokio::test]

@@ -86,6 +86,8 @@ pub fn cases() -> Vec<Case> {
         c(M::GET, "/v1/usage/breakdown", "/v1/usage/breakdown?by=employee", None, READERS, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/top-spenders", "/v1/usage/top-spenders", None, READERS, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/daily", "/v1/usage/daily", None, READERS, OK, FORBIDDEN),
+        c(M::GET, "/v1/usage/export", "/v1/usage/export?from=2026-11-01&to=2026-11-02", None, MONEY, OK, FORBIDDEN),
+        c(M::GET, "/v1/activity/export", "/v1/activity/export?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z", None, ADMINS, OK, FORBIDDEN),
         // Platform routes: no role of any organization may use them.
         c(M::GET, "/v1/orgs", "/v1/orgs", None, NOBODY, OK, OK),
         c(M::POST, "/v1/orgs", "/v1/orgs", Some(r#"{"name":"X","slug":"%unique%","plan":"starter","owner":{"email":"o-%unique%@x.example","full_name":"O"}}"#), NOBODY, CREATED, CREATED),

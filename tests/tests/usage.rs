@@ -690,3 +690,93 @@ async fn rate_limits_are_counted_once_and_a_breach_is_recorded_once_per_window()
     assert_eq!(breaches.len(), 1, "once per window: {breaches:?}");
     assert_eq!(breaches[0]["payload"]["employee_id"], employee_id);
 }
+
+/// Finance exports the raw records of a day range and audit the activity log, as CSV or
+/// JSON Lines, streamed (no Content-Length: chunk by chunk), permission-checked and
+/// limited to the caller's organization.
+#[tokio::test]
+async fn usage_records_and_the_activity_log_export_as_csv_and_json_lines() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("export")).await;
+    let other = app.create_org(&slug("export-other")).await;
+    let t = &org.owner_token;
+    let (_, token) = app.add_signed_in(&org, "dev@export.example", "member").await;
+    let (_, manager) = app.add_signed_in(&org, "lead@export.example", "manager").await;
+    let (_, billing) = app.add_signed_in(&org, "money@export.example", "billing").await;
+    let today = chrono::Utc::now();
+    let yesterday = today - chrono::Duration::days(1);
+    // The records as the usage processor writes them (the pipeline is tested above): 101
+    // today (more than a page), one yesterday, one of another organization.
+    let (_, member) = app.get("/v1/me", &token).await;
+    let (_, stranger) = app.add_signed_in(&other, "dev@other.example", "member").await;
+    let (_, stranger) = app.get("/v1/me", &stranger).await;
+    let record = |i: usize, at: &chrono::DateTime<chrono::Utc>, who: &Value| {
+        let event: agentctl_shared::domain::usage::UsageEvent = serde_json::from_value(json!({
+            "event_id": format!("x-{i}"), "org_id": who["employee"]["org_id"], "employee_id": who["employee"]["id"],
+            "agent_config_id": null, "resource_type": "llm_call", "quantity": 1, "cost_usd": "0.0000000001",
+            "period_start": at, "period_end": at, "metadata": { "model": "=1+1" },
+        }))
+        .unwrap();
+        agentctl_shared::repo::usage::record_item(&event).unwrap()
+    };
+    let mut items: Vec<_> = (0..101).map(|i| record(i, &today, &member)).collect();
+    items.push(record(999, &yesterday, &member));
+    items.push(record(7, &today, &stranger));
+    app.state.repo.batch_put(items).await.unwrap();
+
+    let (from, to) = (yesterday.format("%Y-%m-%d"), today.format("%Y-%m-%d"));
+    let download = async |path: String, token: &str| {
+        let response = app.request(reqwest::Method::GET, &path, Some(token)).send().await.unwrap();
+        let headers = response.headers().clone();
+        (response.status(), headers, response.text().await.unwrap())
+    };
+    let (status, headers, csv) = download(format!("/v1/usage/export?from={from}&to={to}"), &billing).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"usage-"));
+    assert!(headers.get("content-length").is_none(), "streamed, not built whole");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("event_id,employee_id,agent_config_id,resource_type,quantity,cost_usd"));
+    assert_eq!(lines.len(), 1 + 102, "a header and every record of the two days, none of the other org's");
+    assert!(lines[1].starts_with("x-999,"), "the first day first: {}", lines[1]);
+    assert!(lines.iter().skip(1).all(|l| l.contains(",0.0000000001,")), "exact money");
+    let (status, headers, jsonl) = download(format!("/v1/usage/export?from={to}&to={to}&format=jsonl"), t).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/x-ndjson");
+    let records: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 101);
+    assert_eq!(records[0]["cost_usd"], "0.0000000001");
+    assert_eq!(records[0]["metadata"], json!({ "model": "=1+1" }), "JSON Lines carry values as they are");
+
+    // Managers read analytics, not raw records; members neither; ranges are bounded.
+    let (status, _, body) = download(format!("/v1/usage/export?from={from}&to={to}"), &manager).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, _) = download(format!("/v1/usage/export?from={from}&to={to}"), &token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, body) = download("/v1/usage/export?from=2026-01-01&to=2026-12-31".into(), t).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _, _) = download(format!("/v1/usage/export?from={to}&to={from}"), t).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = download("/v1/usage/export?from=yesterday&to=today".into(), t).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The activity log: oldest first, filtered by type, admins only.
+    let range = format!(
+        "from={}&to={}",
+        (today - chrono::Duration::hours(1)).to_rfc3339(),
+        (today + chrono::Duration::hours(1)).to_rfc3339()
+    );
+    let range = range.replace('+', "%2B");
+    let (status, _, csv) = download(format!("/v1/activity/export?{range}&event_type=employee.created"), t).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "three employees created: {csv}");
+    assert!(rows.iter().all(|r| r.contains(",employee.created,directory,")), "{csv}");
+    let (status, _, jsonl) = download(format!("/v1/activity/export?{range}&format=jsonl"), t).await;
+    assert_eq!(status, StatusCode::OK);
+    let entries: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(entries.windows(2).all(|w| w[0]["created_at"].as_str() <= w[1]["created_at"].as_str()), "oldest first");
+    assert!(entries.iter().all(|e| e["org_id"] == org.id.as_str()));
+    let (status, _, _) = download(format!("/v1/activity/export?{range}"), &billing).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -33,6 +33,7 @@ pub mod bundle;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
+pub mod exports;
 pub mod identity;
 pub mod ids;
 pub mod money;

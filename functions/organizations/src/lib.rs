@@ -4,6 +4,7 @@
 use agentctl_shared::activity::ActivityEntry;
 use agentctl_shared::auth::{Caller, Principal};
 use agentctl_shared::domain::audit::{self, ActivityQuery};
+use agentctl_shared::domain::exports::{self, ActivityExportQuery, Export};
 use agentctl_shared::domain::organizations::{
     self, CreatedOrganization, NewOrganization, Organization, OrganizationPatch, PlatformOrganizationPatch,
 };
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_subscription, update_subscription))
         .routes(routes!(list_roles))
         .routes(routes!(list_activity))
+        .routes(routes!(export_activity))
 }
 
 /// The organization's activity log, newest first: filter by employee, event type and
@@ -40,6 +42,19 @@ async fn list_activity(
     Query(query): Query<ActivityQuery>,
 ) -> Result<Json<Page<ActivityEntry>>> {
     Ok(Json(audit::list(&state, &caller, query).await?))
+}
+
+/// Export the activity log of a time range, oldest first, as CSV or JSON Lines (streamed).
+#[utoipa::path(get, path = "/v1/activity/export", tag = "organizations", params(ActivityExportQuery),
+    responses((status = 200, description = "CSV (text/csv) or JSON Lines (application/x-ndjson)",
+        content((String = "text/csv"), (String = "application/x-ndjson"))), Problems),
+    security(("session" = [])))]
+async fn export_activity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ActivityExportQuery>,
+) -> Result<Export> {
+    exports::activity(&state, &caller, query).await
 }
 
 /// Create an organization with its subscription and first owner (platform operator).

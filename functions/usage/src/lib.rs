@@ -5,6 +5,7 @@ use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::analytics::{
     self, BreakdownBy, BreakdownQuery, DailyUsage, RangeQuery, TeamUsage, UsageLine,
 };
+use agentctl_shared::domain::exports::{self, Export, UsageExportQuery};
 use agentctl_shared::domain::otlp::{self, ExportMetrics, ExportResult};
 use agentctl_shared::domain::usage::{self, Accepted, UsageBatch};
 use agentctl_shared::http::openapi::Problems;
@@ -24,6 +25,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage_breakdown))
         .routes(routes!(top_spenders))
         .routes(routes!(daily_usage))
+        .routes(routes!(export_usage))
+}
+
+/// Export the raw usage records of whole days (UTC) as CSV or JSON Lines, streamed page
+/// by page (finance: needs usage and subscription reading).
+#[utoipa::path(get, path = "/v1/usage/export", tag = "usage", params(UsageExportQuery),
+    responses((status = 200, description = "CSV (text/csv) or JSON Lines (application/x-ndjson)",
+        content((String = "text/csv"), (String = "application/x-ndjson"))), Problems),
+    security(("session" = [])))]
+async fn export_usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<UsageExportQuery>,
+) -> Result<Export> {
+    exports::usage(&state, &caller, query).await
 }
 
 /// Report usage events (format version 1; at most 100). `org_id` and `employee_id`

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
+pub mod exports;
 pub mod identity;
 pub mod mcp;
 pub mod organizations;

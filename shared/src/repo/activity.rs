@@ -53,12 +53,7 @@ pub async fn list(
     filter: &ActivityFilter,
     page: &PageRequest,
 ) -> Result<Page<ActivityEntry>, StoreError> {
-    // Sort keys are `<timestamp>#<id>`: the range covers every id at its ends.
-    let (low, high) = (sortable(&filter.from), format!("{}#~", sortable(&filter.to)));
-    let by_type = match filter.event_type {
-        Some(t) => Some(Expr::new("event_type = :event_type").value(":event_type", to_attr(&t)?)),
-        None => None,
-    };
+    let (low, high, by_type) = bounds(filter)?;
     let specs: Vec<QuerySpec> = match filter.employee {
         Some(employee) => vec![
             QuerySpec::gsi1(keys::employee_activity_pk(org, employee), "").between(low, high, true).filter(by_type),
@@ -73,6 +68,37 @@ pub async fn list(
             .collect(),
     };
     repo.query_chain(&specs, page).await?.try_map(from_item)
+}
+
+/// The sort key range of a filter and its event type condition. Sort keys are
+/// `<timestamp>#<id>`: the range covers every id at its ends.
+fn bounds(filter: &ActivityFilter) -> Result<(String, String, Option<Expr>), StoreError> {
+    let by_type = match filter.event_type {
+        Some(t) => Some(Expr::new("event_type = :event_type").value(":event_type", to_attr(&t)?)),
+        None => None,
+    };
+    Ok((sortable(&filter.from), format!("{}#~", sortable(&filter.to)), by_type))
+}
+
+/// One page of an organization's activity of one month (`yyyy-mm`) within a range, oldest
+/// first (exports read the range's months in order).
+pub async fn month_page(
+    repo: &Repository,
+    org: OrgId,
+    month: &str,
+    filter: &ActivityFilter,
+    page: &PageRequest,
+) -> Result<Page<ActivityEntry>, StoreError> {
+    let (low, high, by_type) = bounds(filter)?;
+    let spec = QuerySpec::table(keys::activity_pk(org, month), "").between(low, high, false).filter(by_type);
+    repo.query(spec, page).await?.try_map(from_item)
+}
+
+/// The months (`yyyy-mm`) from `from` to `to`, oldest first.
+pub fn months(from: &DateTime<Utc>, to: &DateTime<Utc>) -> Vec<String> {
+    let mut months = months_backwards(from, to);
+    months.reverse();
+    months
 }
 
 /// The months (`yyyy-mm`) from `to` back to `from`: the partitions of the range.

@@ -22,6 +22,7 @@ use crate::domain::usage::{Dimension, Granularity, Rollup, UsageEvent, UsageTota
 use crate::ids::OrgId;
 use crate::keys::{self, Key};
 use crate::money::{self, Usd};
+use crate::pagination::{Page, PageRequest};
 use crate::policy::rules::{Metric, Window};
 use crate::time::{Timestamp, sortable};
 
@@ -56,6 +57,22 @@ pub fn record(tx: &mut Transaction, event: &UsageEvent, now: &Timestamp) -> Resu
     );
     tx.put(record_item(event)?);
     Ok(())
+}
+
+/// One page of an organization's usage records of a day (`yyyy-mm-dd`), in time order.
+pub async fn records_page(
+    repo: &Repository,
+    org: OrgId,
+    day: &str,
+    page: &PageRequest,
+) -> Result<Page<UsageEvent>, StoreError> {
+    let spec = QuerySpec { sk_prefix: None, ..QuerySpec::table(format!("{}#USAGE#{day}", keys::org_pk(org)), "") };
+    repo.query(spec, page).await?.try_map(|mut item| {
+        // The cost is a Number: read from its exact text, not through f64.
+        let cost = money::from_item(&item, "cost_usd")?;
+        item.insert("cost_usd".into(), s(cost.to_string()));
+        super::from_item(item)
+    })
 }
 
 /// The usage record item of an event (also what bulk loads write).
