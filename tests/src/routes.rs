@@ -200,6 +200,11 @@ pub async fn targets(app: &TestApp, org: &Org, tag: &str) -> HashMap<&'static st
             "/v1/catalog/agents",
             json!({ "name": format!("spare-agent-{tag}"), "type": "other", "provider": "p" }),
         ),
+        (
+            "requested_agent",
+            "/v1/catalog/agents",
+            json!({ "name": format!("requested-agent-{tag}"), "type": "other", "provider": "p" }),
+        ),
         ("tool", "/v1/catalog/tools", json!({ "name": format!("tool-{tag}"), "type": "git" })),
         ("spare_tool", "/v1/catalog/tools", json!({ "name": format!("spare-tool-{tag}"), "type": "git" })),
         ("category", "/v1/catalog/mcp-categories", json!({ "name": format!("cat-{tag}") })),
@@ -244,7 +249,7 @@ pub async fn targets(app: &TestApp, org: &Org, tag: &str) -> HashMap<&'static st
     targets.insert("mcp_config", id(&mcp_config));
     let member_token = app.enroll_and_login(org, &targets["member"]).await;
     targets.insert("request", file_agent_request(app, &member_token, &targets["agent"]).await);
-    targets.insert("my_request", file_agent_request(app, t, &targets["spare_agent"]).await);
+    targets.insert("my_request", file_agent_request(app, t, &targets["requested_agent"]).await);
     targets
 }
 

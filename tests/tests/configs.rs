@@ -53,17 +53,43 @@ async fn agent_configs_are_validated_limited_and_versioned() {
     assert_ne!(edited["sync_token"], config["sync_token"], "every edit issues a new sync token");
     assert_eq!(edited["config_override"], json!({ "model": "opus" }));
 
+    // The limit (2) counts active configurations: the disabled one holds no slot.
     app.post(&base, t, json!({ "agent_id": agent_id, "name": "second" })).await;
-    let (status, problem) = app.post(&base, t, json!({ "agent_id": agent_id, "name": "third" })).await;
+    let (status, third) = app.post(&base, t, json!({ "agent_id": agent_id, "name": "third" })).await;
+    assert_eq!(status, StatusCode::CREATED, "a disabled configuration frees its slot: {third}");
+    let (status, problem) = app.post(&base, t, json!({ "agent_id": agent_id, "name": "fourth" })).await;
     assert_problem(status, &problem, StatusCode::CONFLICT, "agent_limit_reached");
+    let (status, problem) = app.patch(&path, t, json!({ "status": "active" })).await;
+    assert_problem(status, &problem, StatusCode::CONFLICT, "agent_limit_reached");
+    let (status, parked) =
+        app.post(&base, t, json!({ "agent_id": agent_id, "name": "parked", "status": "disabled" })).await;
+    assert_eq!(status, StatusCode::CREATED, "a disabled configuration needs no slot: {parked}");
     let (status, problem) = app.delete(&format!("/v1/catalog/agents/{agent_id}"), &app.platform_key).await;
     assert_problem(status, &problem, StatusCode::CONFLICT, "entry_in_use");
-    let (status, _) = app.delete(&path, t).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = app.post(&base, t, json!({ "agent_id": agent_id, "name": "third" })).await;
-    assert_eq!(status, StatusCode::CREATED, "a removed config frees its slot");
+    for gone in [&path, &format!("{base}/{}", parked["id"].as_str().unwrap())] {
+        let (status, _) = app.delete(gone, t).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
     let (_, listed) = app.get(&base, t).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+
+    // Lowering the limit below use keeps what is active (grandfathered); nothing more
+    // turns active until the count is under the new limit.
+    let (status, _) =
+        app.patch(&format!("/v1/orgs/{}", org.id), &app.platform_key, json!({ "max_agents_per_employee": 1 })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, still) = app.get(&format!("{base}?status=active"), t).await;
+    assert_eq!(still["items"].as_array().unwrap().len(), 2, "grandfathered");
+    let second = listed["items"][0]["id"].as_str().unwrap();
+    let (status, _) = app.patch(&format!("{base}/{second}"), t, json!({ "status": "disabled" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, problem) = app.patch(&format!("{base}/{second}"), t, json!({ "status": "active" })).await;
+    assert_problem(status, &problem, StatusCode::CONFLICT, "agent_limit_reached");
+    let (status, _) =
+        app.patch(&format!("/v1/orgs/{}", org.id), &app.platform_key, json!({ "max_agents_per_employee": 2 })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.patch(&format!("{base}/{second}"), t, json!({ "status": "active" })).await;
+    assert_eq!(status, StatusCode::OK);
 
     // The seed's query in one call: active configurations with their agent's type and
     // provider.

@@ -373,3 +373,52 @@ async fn rules_come_from_settings_and_budget_requests_raise_the_budget() {
     let (_, sub) = app.get("/v1/org/subscription", t).await;
     assert_eq!(sub["monthly_budget_usd"], "1250.25");
 }
+
+/// A requested agent exists at once as a pending configuration admins can see (holding no
+/// agent slot, not delivered); approval turns that same configuration active, a
+/// rejection or cancellation removes it.
+#[tokio::test]
+async fn a_requested_agent_waits_as_a_pending_configuration_until_decided() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let t = &s.org.owner_token;
+    let configs = format!("/v1/employees/{}/agent-configs", s.requester);
+    let ask = json!({ "request_type": "new_agent", "request_data": { "agent_id": s.agent, "name": "My coder" } });
+    let request = file(&app, &s.requester_token, ask.clone()).await;
+    let (status, waiting) = app.get(&format!("{configs}?status=pending_approval"), t).await;
+    assert_eq!(status, StatusCode::OK);
+    let items = waiting["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{waiting}");
+    assert_eq!(items[0]["id"], request["id"], "the configuration carries the request's id");
+    assert_eq!(items[0]["name"], "My coder");
+    let (_, bundle) = app.get("/v1/me/sync", &s.requester_token).await;
+    assert!(bundle["agents"].as_array().unwrap().is_empty(), "not delivered while pending: {bundle}");
+    let (_, employee) = app.get(&format!("/v1/employees/{}", s.requester), t).await;
+    assert_eq!(employee["agent_config_count"], 0, "a pending configuration holds no slot");
+
+    let (status, decided) = decide(&app, t, request["id"].as_str().unwrap(), "approve").await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["provisioned"]["agent_config_id"], request["id"]);
+    let (_, active) = app.get(&format!("{configs}?status=active"), t).await;
+    assert_eq!(active["items"].as_array().unwrap().len(), 1);
+    assert_eq!(active["items"][0]["id"], request["id"]);
+    let (_, bundle) = app.get("/v1/me/sync", &s.requester_token).await;
+    assert_eq!(bundle["agents"][0]["config_id"], request["id"]);
+
+    // Rejected or cancelled: the pending configuration goes, and the agent is free again.
+    let (_, other) =
+        app.post("/v1/catalog/agents", t, json!({ "name": "Other", "type": "codex", "provider": "openai" })).await;
+    let ask = json!({ "request_type": "new_agent", "request_data": { "agent_id": other["id"] } });
+    let rejected = file(&app, &s.requester_token, ask.clone()).await;
+    let (status, _) = decide(&app, t, rejected["id"].as_str().unwrap(), "reject").await;
+    assert_eq!(status, StatusCode::OK);
+    let cancelled = file(&app, &s.requester_token, ask).await;
+    let (status, _) = app
+        .post(&format!("/v1/requests/{}/cancel", cancelled["id"].as_str().unwrap()), &s.requester_token, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, all) = app.get(&configs, t).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 1, "only the approved one remains: {all}");
+    let (status, _) = app.delete(&format!("/v1/catalog/agents/{}", other["id"].as_str().unwrap()), t).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "no pending configuration holds the agent");
+}

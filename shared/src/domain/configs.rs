@@ -136,10 +136,34 @@ pub(crate) fn stage_agent_config(
     agent_name: &str,
 ) -> Result<()> {
     repo::configs::create_agent(tx, config)?;
-    repo::configs::take_agent_slot(tx, employee, max_agents);
+    // The limit counts active configurations only (a pending or disabled one holds no slot).
+    if config.status == ConfigStatus::Active {
+        repo::configs::take_agent_slot(tx, employee, max_agents);
+    }
     let payload =
         json!({ "employee_id": employee.id, "config_id": config.id, "agent_id": config.agent_id, "agent": agent_name });
     crate::domain::log(state, tx, config.org_id, by, EventType::AgentInstalled, payload)
+}
+
+/// Takes a slot when a configuration becomes active and gives it back when it stops
+/// being active; returns the organization's limit (0 when not read).
+pub(crate) async fn stage_activation(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    employee: &employees::Employee,
+    before: &AgentConfig,
+    after: &AgentConfig,
+) -> Result<u32> {
+    let (was, is) = (before.status == ConfigStatus::Active, after.status == ConfigStatus::Active);
+    if is && !was {
+        let max = organizations::get(state, employee.org_id).await?.max_agents_per_employee;
+        repo::configs::take_agent_slot(tx, employee, max);
+        return Ok(max);
+    }
+    if was && !is {
+        repo::configs::release_agent_slot(tx, employee);
+    }
+    Ok(0)
 }
 
 /// The error of a transaction that staged an agent configuration.
@@ -238,7 +262,7 @@ pub async fn update_agent_config(
     id: AgentConfigId,
     patch: AgentConfigPatch,
 ) -> Result<AgentConfig> {
-    employee_for(state, caller, employee_id, true).await?;
+    let employee = employee_for(state, caller, employee_id, true).await?;
     let before = repo::configs::get_agent(&state.repo, caller.org_id, employee_id, id)
         .await?
         .ok_or(Error::NotFound("agent_config"))?;
@@ -260,12 +284,10 @@ pub async fn update_agent_config(
     };
     let mut tx = state.repo.transaction();
     repo::configs::replace_agent(&mut tx, &after, &before)?;
+    let max_agents = stage_activation(state, &mut tx, &employee, &before, &after).await?;
     let payload = json!({ "employee_id": employee_id, "config_id": id, "status": after.status });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::AgentUpdated, payload)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(_) => stale(),
-        e => e.into(),
-    })?;
+    state.repo.transact(tx).await.map_err(|e| agent_config_error(e, &employee, max_agents))?;
     Ok(after)
 }
 
@@ -281,7 +303,9 @@ pub async fn delete_agent_config(
         .ok_or(Error::NotFound("agent_config"))?;
     let mut tx = state.repo.transaction();
     repo::configs::delete_agent(&mut tx, &config);
-    repo::configs::release_agent_slot(&mut tx, &employee);
+    if config.status == ConfigStatus::Active {
+        repo::configs::release_agent_slot(&mut tx, &employee);
+    }
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id), -1);
     let payload = json!({ "employee_id": employee_id, "config_id": id, "agent_id": config.agent_id });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::AgentRemoved, payload)?;

@@ -238,7 +238,8 @@ mod tests {
             "metadata": { "model": "a,\"b\"" },
         }))
         .unwrap();
-        let csv = String::from_utf8(encode(ExportFormat::Csv, std::slice::from_ref(&event), true).unwrap().to_vec()).unwrap();
+        let csv =
+            String::from_utf8(encode(ExportFormat::Csv, std::slice::from_ref(&event), true).unwrap().to_vec()).unwrap();
         let mut lines = csv.lines();
         assert_eq!(lines.next().unwrap(), UsageEvent::COLUMNS.join(","));
         let row = lines.next().unwrap();

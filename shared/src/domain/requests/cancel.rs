@@ -40,6 +40,7 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: RequestId, body: Canc
         };
         let mut tx = state.repo.transaction();
         repo::requests::replace(&mut tx, &after, request.version, &subject(&request.wanted))?;
+        stage_withdrawal(state, &mut tx, &request).await?;
         let by = caller.principal();
         let payload = event(&after, comment.as_deref());
         crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestCancelled, payload)?;

@@ -114,6 +114,7 @@ pub(super) async fn decide_once(
     let event_type = match step {
         None => {
             after.status = RequestStatus::Rejected;
+            stage_withdrawal(state, &mut tx, &request).await?;
             EventType::RequestRejected
         }
         Some(_) => {

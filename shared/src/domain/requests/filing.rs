@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::Name;
 use crate::activity::EventType;
 use crate::auth::Caller;
+use crate::domain::agents::AgentSpec;
 use crate::domain::{employees, organizations};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::RequestId;
@@ -48,6 +49,9 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
     };
     let mut tx = state.repo.transaction();
     repo::requests::create(&mut tx, &request, &subject(&request.wanted))?;
+    if let Wanted::NewAgent(a) = &request.wanted {
+        stage_pending_agent(state, &mut tx, &request, a).await?;
+    }
     let by = caller.principal();
     crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestSubmitted, event(&request, None))?;
     state.repo.transact(tx).await.map_err(|e| match e {
@@ -61,6 +65,34 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
         e => e.into(),
     })?;
     Ok(request)
+}
+
+/// Files the configuration an agent request asks for as `pending_approval` (admins see
+/// what is waiting in the employee's configurations; it holds no agent slot), under the
+/// request's id: the approval turns it active, a rejection or cancellation removes it.
+async fn stage_pending_agent(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    request: &AgentRequest,
+    wanted: &AgentWanted,
+) -> Result<()> {
+    let agent = agent_of(state, request.org_id, wanted.agent_id)
+        .await?
+        .ok_or_else(|| Error::invalid("request_data.agent_id", "no such agent in the catalog"))?;
+    let status = Some(crate::domain::configs::ConfigStatus::PendingApproval);
+    let (name, config_override) = (wanted.name.clone(), wanted.config_override.clone());
+    let mut config = crate::domain::configs::new_agent_config(
+        request.org_id,
+        request.employee_id,
+        &agent,
+        name,
+        status,
+        config_override,
+    )?;
+    config.id = pending_config_id(request);
+    repo::configs::create_agent(tx, &config)?;
+    repo::catalog::adjust_refs_at(tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
+    Ok(())
 }
 
 /// The caller's own requests, newest first.

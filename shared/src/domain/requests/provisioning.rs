@@ -7,7 +7,37 @@ use crate::domain::agents::AgentSpec;
 use crate::domain::mcp::{self, McpServerSpec, credential_fields};
 use crate::domain::{configs, employees, organizations, subscriptions};
 use crate::error::{Error, Result};
+use crate::ids::AgentConfigId;
 use crate::repo;
+
+/// The id of the configuration filed (pending) with an agent request: the request's own.
+pub(super) fn pending_config_id(request: &AgentRequest) -> AgentConfigId {
+    AgentConfigId::from(request.id.0)
+}
+
+/// The pending configuration filed with an agent request, if it is still pending.
+pub(super) async fn pending_config(state: &AppState, request: &AgentRequest) -> Result<Option<configs::AgentConfig>> {
+    if !matches!(request.wanted, Wanted::NewAgent(_)) {
+        return Ok(None);
+    }
+    let config =
+        repo::configs::get_agent(&state.repo, request.org_id, request.employee_id, pending_config_id(request)).await?;
+    Ok(config.filter(|c| c.status == configs::ConfigStatus::PendingApproval))
+}
+
+/// Stages the removal of the pending configuration of a request that will not be
+/// approved (rejected, cancelled).
+pub(super) async fn stage_withdrawal(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    request: &AgentRequest,
+) -> Result<()> {
+    if let Some(pending) = pending_config(state, request).await? {
+        repo::configs::delete_agent(tx, &pending);
+        repo::catalog::adjust_refs_at(tx, &repo::catalog::key::<AgentSpec>(pending.agent_org_id, pending.agent_id), -1);
+    }
+    Ok(())
+}
 
 /// Stages what an approved request asked for into `tx`; returns what it provisioned.
 /// Anything that no longer holds (the agent left the catalog, the requester left) is a
@@ -36,6 +66,22 @@ pub(super) async fn provision(
             let agent = agent_of(state, org, a.agent_id)
                 .await?
                 .ok_or_else(|| cannot_provision("the agent is no longer in the catalog; reject the request"))?;
+            if let Some(pending) = pending_config(state, request).await? {
+                // The configuration filed with the request turns active.
+                let after = configs::AgentConfig {
+                    status: configs::ConfigStatus::Active,
+                    sync_token: uuid::Uuid::new_v4().simple().to_string(),
+                    updated_at: crate::time::now(),
+                    ..pending.clone()
+                };
+                repo::configs::replace_agent(tx, &after, &pending)?;
+                configs::stage_activation(state, tx, &requester, &pending, &after).await?;
+                let payload = serde_json::json!({ "employee_id": requester.id, "config_id": after.id,
+                    "agent_id": after.agent_id, "agent": agent.name });
+                crate::domain::log(state, tx, org, &by, crate::activity::EventType::AgentInstalled, payload)?;
+                return Ok(Provisioned::Agent { agent_config_id: after.id });
+            }
+            // Requests filed before configurations were filed with them.
             let max = organizations::get(state, org).await?.max_agents_per_employee;
             let config =
                 configs::new_agent_config(org, requester.id, &agent, a.name.clone(), None, a.config_override.clone())
