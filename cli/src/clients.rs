@@ -290,11 +290,14 @@ impl Plan<'_> {
     fn codex_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
         let entries = self.servers(&codex_entry, warnings);
         let mut root_keys = self.settings_pinning("model");
+        if let Some(e) = self.effective() {
+            root_keys.extend(codex_sandbox(e));
+        }
         if self.desired.paused {
-            // Codex has no deny-all: the strictest it has is a read-only sandbox that asks
-            // before every command.
+            // Codex has no deny-all: the strictest it has is a read-only sandbox, leaving it
+            // asks first.
             root_keys.insert("sandbox_mode".into(), json!("read-only"));
-            root_keys.insert("approval_policy".into(), json!("untrusted"));
+            root_keys.insert("approval_policy".into(), json!("on-request"));
         }
         let format = Format::Toml { table: "mcp_servers", entries, root_keys };
         vec![self.spec(home.join(".codex/config.toml"), format, false)]
@@ -368,6 +371,23 @@ fn claude_rules(e: &Effective) -> ClaudeRules {
         list.dedup();
     }
     rules
+}
+
+/// Codex's sandbox and approval settings from filesystem and shell policies (Codex has no
+/// per-path or per-command rules, and the pinned Codex accepts only `on-request` and
+/// `never` as approval policies): a denied path or command confines the commands Codex
+/// runs to the `workspace-write` sandbox (no writes outside the workspace), and a denied
+/// command also makes leaving the sandbox ask first (`approval_policy = "on-request"`).
+fn codex_sandbox(e: &Effective) -> BTreeMap<String, Value> {
+    let mut keys = BTreeMap::new();
+    let shell = !blocking(&e.shell).is_empty();
+    if shell || !blocking(&e.filesystem.deny).is_empty() {
+        keys.insert("sandbox_mode".to_string(), json!("workspace-write"));
+    }
+    if shell {
+        keys.insert("approval_policy".to_string(), json!("on-request"));
+    }
+    keys
 }
 
 fn gemini_excluded_tools(e: &Effective) -> Vec<String> {
@@ -586,7 +606,7 @@ mod tests {
         let spec = files(Client::Codex, &Tier::User { home: Path::new("/h") }, &desired, &mut vec![]).remove(0);
         let Format::Toml { root_keys, .. } = spec.format else { panic!("TOML") };
         assert_eq!(root_keys["sandbox_mode"], "read-only");
-        assert_eq!(root_keys["approval_policy"], "untrusted");
+        assert_eq!(root_keys["approval_policy"], "on-request");
         // Not paused: nothing of that.
         assert!(!written(Client::Codex, &codex, &[]).contains_key("sandbox_mode"));
     }

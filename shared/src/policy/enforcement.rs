@@ -33,14 +33,26 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
     let (mechanisms, clients, note) = match policy_type {
         PolicyType::Filesystem => (
             vec![Mechanism::ClientConfig],
-            support(&[(ClaudeCode, Partial, "deny list as permissions Read(//path) / Edit(//path) rules")]),
-            "Claude Code refuses reading and editing denied paths; allow lists are not written to any client.",
+            support(&[
+                (ClaudeCode, Partial, "deny list as permissions Read(//path) / Edit(//path) rules"),
+                (
+                    Codex,
+                    Partial,
+                    "a deny list sets sandbox_mode = workspace-write: no writes outside the workspace; reading is not limited",
+                ),
+            ]),
+            "Claude Code refuses reading and editing denied paths; Codex confines writes to the workspace; allow lists are not written to any client.",
         ),
         PolicyType::Shell => (
             vec![Mechanism::ClientConfig],
             support(&[
                 (ClaudeCode, Enforced, "permissions Bash(pattern) rules"),
                 (GeminiCli, Enforced, "tools.exclude ShellTool(pattern)"),
+                (
+                    Codex,
+                    Partial,
+                    "commands run in the workspace-write sandbox and leaving it asks first (approval_policy = on-request); patterns are not expressible",
+                ),
             ]),
             "Only clients with shell rules can refuse a command.",
         ),
