@@ -162,6 +162,12 @@ impl Api {
         self.oauth("/v1/oauth/token", form).await?.map_err(|refusal| CliError::Refused(oauth_reason(&refusal)))
     }
 
+    /// A PUT whose answer (if any) is not needed.
+    pub async fn put(&self, path: &str, body: &impl Serialize) -> Result<(), CliError> {
+        let body = serde_json::to_value(body).expect("wire types serialize");
+        self.send(Method::PUT, path, &[], Some(&body)).await.map(drop)
+    }
+
     pub async fn delete(&self, path: &str) -> Result<(), CliError> {
         self.send(Method::DELETE, path, &[], None).await.map(drop)
     }

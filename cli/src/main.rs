@@ -27,8 +27,9 @@ use serde_json::{Value, json};
 
 use crate::api::{Api, CliError};
 use agentctl_wire::Name;
-use agentctl_wire::bundle::BundleBudget;
+use agentctl_wire::bundle::{BundleBudget, Source};
 use agentctl_wire::catalog::{AgentSpec, Entry, Kind, McpServerSpec};
+use agentctl_wire::configs::CredentialsUpdate;
 use agentctl_wire::employees::Employee;
 use agentctl_wire::ids::{EmployeeId, RequestId};
 use agentctl_wire::money::Usd;
@@ -109,6 +110,11 @@ enum Command {
         #[arg(long)]
         status: Option<String>,
     },
+    /// Your MCP servers' credentials.
+    Mcp {
+        #[command(subcommand)]
+        task: McpCommand,
+    },
     /// Admin tasks: employees, enrollment codes, approvals, spending.
     Admin {
         #[command(subcommand)]
@@ -148,6 +154,24 @@ enum RequestCommand {
     },
     /// Withdraw one of your pending requests.
     Cancel { id: String },
+}
+
+#[derive(Subcommand)]
+enum McpCommand {
+    /// Set or remove your own credentials for an MCP server you synced.
+    Credentials {
+        #[command(subcommand)]
+        action: CredentialsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CredentialsAction {
+    /// Set them: typed at the terminal without echo, or read from standard input as
+    /// `field=value` lines (a bare value when the server has one credential field).
+    Set { server: String },
+    /// Remove them.
+    Clear { server: String },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +328,7 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
             let page: Page<AgentRequest> = api().await?.get_query("/v1/me/requests", &query).await?;
             Ok(Output::answer(request_lines(&page.items), &page))
         }
+        Command::Mcp { task: McpCommand::Credentials { action } } => credentials(action).await,
         Command::Admin { task } => admin(task).await,
         Command::McpExec { name } => exec(name),
         Command::McpHeaders { name } => {
@@ -522,6 +547,69 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
         deciders(&created.required_approvals)
     );
     Ok(Output::answer(text, &created))
+}
+
+/// Sets or removes one's own credentials for a synced MCP server: an assigned server's
+/// are one's own (`/v1/me/assignments/..`), a personal configuration's are set on it.
+async fn credentials(action: &CredentialsAction) -> Result<Output, CliError> {
+    let (CredentialsAction::Set { server } | CredentialsAction::Clear { server }) = action;
+    let synced = sync::synced_server(server)?;
+    let path = match synced.source {
+        Source::Assignment { assignment_id } => format!("/v1/me/assignments/{assignment_id}/credentials"),
+        Source::Personal { config_id } => {
+            let me: Me = api().await?.get("/v1/me").await?;
+            format!("/v1/employees/{}/mcp-configs/{config_id}/credentials", me.employee.id)
+        }
+    };
+    let api = api().await?;
+    let name = terminal_safe(&synced.name);
+    match action {
+        CredentialsAction::Clear { .. } => {
+            api.delete(&path).await?;
+            Ok(Output::new(format!("Removed your credentials for {name}."), json!({ "server": synced.name })))
+        }
+        CredentialsAction::Set { .. } => {
+            if synced.credential_fields.is_empty() {
+                return Err(CliError::Refused(format!("{name} takes no credentials")));
+            }
+            let credentials = read_credentials(&synced.credential_fields)?;
+            api.put(&path, &CredentialsUpdate { credentials }).await?;
+            let text = format!("Set your credentials for {name}. Run `agentctl sync` to use them.");
+            Ok(Output::new(text, json!({ "server": synced.name })))
+        }
+    }
+}
+
+/// The credential fields' values: asked one by one without echo on a terminal, else read
+/// from standard input (`field=value` lines; a bare value for a single field).
+fn read_credentials(fields: &[String]) -> Result<Value, CliError> {
+    use std::io::{BufRead, IsTerminal};
+    let mut values = serde_json::Map::new();
+    if std::io::stdin().is_terminal() {
+        for field in fields {
+            let value = rpassword::prompt_password(format!("{}: ", terminal_safe(field)))
+                .map_err(|e| CliError::Usage(format!("reading {field}: {e}")))?;
+            values.insert(field.clone(), json!(value));
+        }
+        return Ok(Value::Object(values));
+    }
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| CliError::Usage(format!("reading standard input: {e}")))?;
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            continue;
+        }
+        let (field, value) = match line.split_once('=') {
+            Some((field, value)) if fields.iter().any(|f| f == field) => (field.to_string(), value),
+            _ if fields.len() == 1 => (fields[0].clone(), line),
+            _ => return Err(CliError::Usage(format!("expected field=value lines, one of: {}", fields.join(", ")))),
+        };
+        values.insert(field, json!(value));
+    }
+    if values.is_empty() {
+        return Err(CliError::Usage(format!("no credentials given (fields: {})", fields.join(", "))));
+    }
+    Ok(Value::Object(values))
 }
 
 /// Streams an export to `output` (owner-only) or standard output; a terminal gets the

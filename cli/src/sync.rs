@@ -15,7 +15,7 @@ use crate::session::Session;
 use crate::state::State;
 use agentctl_wire::Name;
 use agentctl_wire::bundle::{
-    Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION, RateLimitExceeded, ServerStatus, Source,
+    Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION, RateLimitExceeded, ServerStatus,
 };
 
 pub struct Options {
@@ -157,19 +157,29 @@ fn hold_back_servers_needing_credentials(bundle: &mut Bundle) -> Vec<String> {
     waiting
         .iter()
         .map(|server| {
-            let how = match server.source {
-                Source::Assignment { assignment_id } => {
-                    format!("set your own with PUT /v1/me/assignments/{assignment_id}/credentials")
-                }
-                Source::Personal { .. } => "ask an admin to set them".to_string(),
-            };
+            let name = crate::terminal_safe(&server.name);
             format!(
-                "MCP server {} needs credentials ({}): {how}; it is not configured until then",
-                crate::terminal_safe(&server.name),
+                "MCP server {name} needs credentials ({}): set yours with `agentctl mcp credentials set {name}`; \
+                 it is not configured until then",
                 server.credential_fields.join(", ")
             )
         })
         .collect()
+}
+
+/// An MCP server of the last bundle synced, by name (servers waiting for credentials
+/// included).
+pub fn synced_server(name: &str) -> Result<agentctl_wire::bundle::BundleMcpServer, CliError> {
+    let Some(body) = last_bundle()? else {
+        return Err(CliError::Refused("nothing synced yet: run `agentctl sync` first".into()));
+    };
+    let bundle = read_bundle(&body)?;
+    bundle.mcp_servers.into_iter().find(|s| s.name == name).ok_or_else(|| {
+        CliError::Refused(format!(
+            "no MCP server named {} in your last sync: run `agentctl sync`",
+            crate::terminal_safe(name)
+        ))
+    })
 }
 
 /// The bundle of a body, once its format is this agentctl's (a newer bundle may not read
@@ -408,7 +418,7 @@ mod tests {
         assert_eq!(bundle.mcp_servers[0].name, "ready-one");
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("needs credentials (token)"), "{warnings:?}");
-        assert!(warnings[0].contains("/v1/me/assignments/"), "{warnings:?}");
+        assert!(warnings[0].contains("agentctl mcp credentials set github"), "{warnings:?}");
         assert!(!warnings[0].contains('\u{1b}'), "server text reaches the terminal escaped: {warnings:?}");
     }
 

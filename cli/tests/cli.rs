@@ -41,6 +41,28 @@ impl Home {
         .unwrap()
     }
 
+    /// Runs `agentctl args...` with `input` on its standard input.
+    async fn run_input(&self, args: &[&str], input: &str) -> Output {
+        let (home, args, input) =
+            (self.0.clone(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), input.to_string());
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agentctl"))
+                .args(&args)
+                .env("HOME", &home)
+                .env_remove("XDG_CONFIG_HOME")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("agentctl runs");
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
     fn path(&self, relative: &str) -> PathBuf {
         self.0.join(relative)
     }
@@ -868,4 +890,59 @@ async fn the_budget_loop_from_the_cli_pauses_then_restores_the_agents() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!text(&out.stdout).contains("agents paused"), "{}", text(&out.stdout));
     assert!(!dev.read(".claude/settings.json").contains("\"Bash\""), "the deny-all rule is gone");
+}
+
+#[tokio::test]
+async fn an_assigned_server_waits_for_the_employees_own_credentials_set_from_the_cli() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("cli-asg")).await;
+    let t = &org.owner_token;
+    let (_, agent) = app
+        .post("/v1/catalog/agents", t, json!({ "name": "Coder", "type": "claude-code", "provider": "anthropic" }))
+        .await;
+    let (_, server) = app
+        .post("/v1/catalog/mcp-servers", t, json!({
+            "name": "github", "provider": "GitHub", "version": "1", "transport": "stdio", "command": "npx",
+            "args": ["-y", "@modelcontextprotocol/server-github"], "env": { "GITHUB_TOKEN": "${token}" },
+            "connection_schema": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string", "writeOnly": true } } },
+        }))
+        .await;
+    let approval = format!("/v1/catalog/mcp-servers/{}/approval", server["id"].as_str().unwrap());
+    assert_eq!(app.call(reqwest::Method::PUT, &approval, Some(t), None).await.0, reqwest::StatusCode::OK);
+    for item in [
+        json!({ "type": "agent", "agent_id": agent["id"] }),
+        json!({ "type": "mcp_server", "server_id": server["id"] }),
+    ] {
+        let (status, body) =
+            app.post("/v1/assignments", t, json!({ "target": { "type": "organization" }, "item": item })).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    }
+    let member = app.add_employee(&org, "dev@asg.example", "member", None).await;
+    let home = Home::new();
+    let code = app.issue_code(&org, member["id"].as_str().unwrap()).await;
+    assert_eq!(home.run(&["login", "--server", &app.url, "--code", &code]).await.status.code(), Some(0));
+
+    // Assigned, but waiting for the member's own token: not written, and they are told how.
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(said.contains("agentctl mcp credentials set github"), "{said}");
+    assert!(!home.read(".claude.json").contains("github"), "not configured without credentials");
+
+    let out = home.run_input(&["mcp", "credentials", "set", "nope"], "x").await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = home.run_input(&["mcp", "credentials", "set", "github"], "token=ghp_mine\n").await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("ghp_mine"), "never echoed");
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(home.read(".claude.json").contains("\"github\""), "written once the credentials are set");
+    assert!(!home.read(".claude.json").contains("ghp_mine"), "the secret stays in the secret store");
+    assert!(home.read(".config/agentctl/secrets.json").contains("ghp_mine"));
+
+    let out = home.run(&["mcp", "credentials", "clear", "github"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = home.run(&["sync"]).await;
+    assert!(!home.read(".claude.json").contains("\"github\""), "{}", text(&out.stdout));
 }
