@@ -195,24 +195,12 @@ async fn new_hires_and_team_moves_pick_assignments_up_and_catalog_edits_reach_th
         }),
     )
     .await;
-    created(
-        app,
-        "/v1/assignments",
-        &s.owner,
-        json!({
-            "target": { "type": "organization" }, "item": { "type": "agent", "agent_id": id(&global) },
-        }),
-    )
-    .await;
-    created(
-        app,
-        "/v1/assignments",
-        &s.owner,
-        json!({
-            "target": { "type": "team", "team_id": s.team }, "item": { "type": "agent", "agent_id": s.agent },
-        }),
-    )
-    .await;
+    let targets =
+        [(json!({ "type": "organization" }), id(&global)), (json!({ "type": "team", "team_id": s.team }), &s.agent)];
+    for (target, agent) in targets {
+        let item = json!({ "type": "agent", "agent_id": agent });
+        created(app, "/v1/assignments", &s.owner, json!({ "target": target, "item": item })).await;
+    }
 
     // A new hire's first sync has the organization's assignment, nothing per employee.
     let (hire, token) = app.add_signed_in(&org, "new@hires.example", "member").await;
