@@ -647,33 +647,49 @@ async fn export(
         None => {
             let stdout = std::io::stdout();
             let terminal = std::io::IsTerminal::is_terminal(&stdout);
-            let mut sink = TerminalSafe { inner: stdout.lock(), escape: terminal };
+            let mut sink = TerminalSafe::new(stdout.lock(), terminal);
             api.download(&path, &query, &mut sink).await?;
             Ok(Output::new("", Value::Null))
         }
     }
 }
 
-/// Standard output that escapes control characters when it is a terminal.
+/// Standard output that escapes control characters when it is a terminal. Escaping works
+/// on whole lines, so a character split between two network chunks is never mangled.
 struct TerminalSafe<W: std::io::Write> {
     inner: W,
     escape: bool,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> TerminalSafe<W> {
+    fn new(inner: W, escape: bool) -> Self {
+        Self { inner, escape, pending: Vec::new() }
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(terminal_safe(&String::from_utf8_lossy(bytes)).as_bytes())
+    }
 }
 
 impl<W: std::io::Write> std::io::Write for TerminalSafe<W> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.write_all(bytes)?;
+        if !self.escape {
+            return self.inner.write(bytes);
+        }
+        self.pending.extend_from_slice(bytes);
+        if let Some(end) = self.pending.iter().rposition(|b| *b == b'\n') {
+            let lines: Vec<u8> = self.pending.drain(..=end).collect();
+            self.emit(&lines)?;
+        }
         Ok(bytes.len())
     }
 
-    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        match self.escape {
-            true => self.inner.write_all(terminal_safe(&String::from_utf8_lossy(bytes)).as_bytes()),
-            false => self.inner.write_all(bytes),
-        }
-    }
-
     fn flush(&mut self) -> std::io::Result<()> {
+        let rest = std::mem::take(&mut self.pending);
+        if !rest.is_empty() {
+            self.emit(&rest)?;
+        }
         self.inner.flush()
     }
 }
@@ -818,6 +834,23 @@ fn exec(name: &str) -> Result<Output, CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_terminal_gets_whole_lines_escaped_even_when_a_character_is_split() {
+        let mut out = Vec::new();
+        let mut sink = TerminalSafe::new(&mut out, true);
+        let text = "caf\u{e9}\u{1b}[2J\nnext";
+        let bytes = text.as_bytes();
+        let split = 4; // inside the two bytes of é
+        sink.write_all(&bytes[..split]).unwrap();
+        sink.write_all(&bytes[split..]).unwrap();
+        sink.flush().unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "caf\u{e9}\\u{1b}[2J\nnext");
+        let mut raw = Vec::new();
+        TerminalSafe::new(&mut raw, false).write_all(bytes).unwrap();
+        assert_eq!(raw, bytes, "a pipe gets the bytes as sent");
+    }
 
     #[test]
     fn server_text_cannot_drive_the_terminal() {
