@@ -44,6 +44,7 @@ pub struct UsageExportQuery {
     /// Last day, included (`YYYY-MM-DD`); at most 92 days after `from`.
     pub to: NaiveDate,
     /// `csv` (default) or `jsonl`.
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub format: Option<ExportFormat>,
 }
 
@@ -60,5 +61,6 @@ pub struct ActivityExportQuery {
     /// Only this event type, e.g. `request.approved`.
     pub event_type: Option<EventType>,
     /// `csv` (default) or `jsonl`.
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub format: Option<ExportFormat>,
 }
