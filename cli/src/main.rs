@@ -554,14 +554,14 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
 async fn credentials(action: &CredentialsAction) -> Result<Output, CliError> {
     let (CredentialsAction::Set { server } | CredentialsAction::Clear { server }) = action;
     let synced = sync::synced_server(server)?;
+    let api = api().await?;
     let path = match synced.source {
         Source::Assignment { assignment_id } => format!("/v1/me/assignments/{assignment_id}/credentials"),
         Source::Personal { config_id } => {
-            let me: Me = api().await?.get("/v1/me").await?;
+            let me: Me = api.get("/v1/me").await?;
             format!("/v1/employees/{}/mcp-configs/{config_id}/credentials", me.employee.id)
         }
     };
-    let api = api().await?;
     let name = terminal_safe(&synced.name);
     match action {
         CredentialsAction::Clear { .. } => {

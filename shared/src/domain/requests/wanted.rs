@@ -106,6 +106,5 @@ pub(super) async fn check_wanted(state: &AppState, org: OrgId, requester: Employ
 /// The spend cap an employee's policies give them, if any.
 pub(super) async fn spend_cap_of(state: &AppState, org: OrgId, employee: EmployeeId) -> Result<Option<Usd>> {
     let employee = crate::domain::employees::find(state, org, employee).await?;
-    let subject = crate::domain::policies::subject_of(state, &employee).await?;
-    Ok(subject.resolve(None)?.effective.spend_cap_usd.map(|cap| cap.value))
+    Ok(crate::domain::usage::resolve_limits(state, &employee).await?.spend_cap)
 }

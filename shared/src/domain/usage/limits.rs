@@ -87,21 +87,25 @@ pub async fn limits_of(state: &AppState, employee: &Employee) -> Result<Limits> 
     }
     let limits = match org_limits(state, employee.org_id).await? {
         (false, false) => Limits::default(),
-        _ => {
-            let subject = crate::domain::policies::subject_of(state, employee).await?;
-            let effective = subject.resolve(None)?.effective;
-            Limits {
-                spend_cap: effective.spend_cap_usd.map(|limit| limit.value),
-                rate_limits: effective
-                    .rate_limits
-                    .iter()
-                    .map(|r| RateLimit { metric: r.metric, per: r.per, max: r.max })
-                    .collect(),
-            }
-        }
+        _ => resolve_limits(state, employee).await?,
     };
     state.limits.0.insert(key, Cached::Employee(limits.clone()));
     Ok(limits)
+}
+
+/// An employee's limits as their policies say now (uncached: a request's decision reads
+/// them fresh).
+pub async fn resolve_limits(state: &AppState, employee: &Employee) -> Result<Limits> {
+    let subject = crate::domain::policies::subject_of(state, employee).await?;
+    let effective = subject.resolve(None)?.effective;
+    Ok(Limits {
+        spend_cap: effective.spend_cap_usd.map(|limit| limit.value),
+        rate_limits: effective
+            .rate_limits
+            .iter()
+            .map(|r| RateLimit { metric: r.metric, per: r.per, max: r.max })
+            .collect(),
+    })
 }
 
 /// Records (once a month) that an employee's spending reached their spend cap (`cap`:

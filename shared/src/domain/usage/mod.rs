@@ -37,7 +37,7 @@ mod rollups;
 
 pub use event::*;
 pub use ingest::*;
-pub use limits::{LimitCache, Limits, SPEND_CAP_RAISE_DAYS, limits_of, window};
+pub use limits::{LimitCache, Limits, SPEND_CAP_RAISE_DAYS, limits_of, resolve_limits, window};
 pub use processor::*;
 pub use rollups::*;
 
