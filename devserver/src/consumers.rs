@@ -22,7 +22,10 @@ pub fn spawn(state: AppState, sqs: aws_sdk_sqs::Client) {
         tokio::spawn(poll(state.clone(), sqs.clone(), url, agentctl_shared::domain::sync::record_message));
     }
     if let Some(url) = state.config.usage_queue_url.clone() {
-        tokio::spawn(poll(state, sqs, url, agentctl_shared::domain::usage::handle_message));
+        tokio::spawn(poll(state.clone(), sqs.clone(), url, agentctl_shared::domain::usage::handle_message));
+    }
+    if let Some(url) = state.config.notification_queue_url.clone() {
+        tokio::spawn(poll(state, sqs, url, agentctl_shared::domain::notify::handle_message));
     }
 }
 

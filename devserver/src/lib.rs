@@ -42,6 +42,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("SyncFunction", fn_sync::router()),
         ("UsageFunction", fn_usage::router()),
         ("RequestsFunction", fn_requests::router()),
+        ("WebhooksFunction", fn_webhooks::router()),
     ]
 }
 

@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let usage = devserver::provision::ensure_queues(&sqs, "agentctl-usage").await?;
     let sync = devserver::provision::ensure_queues(&sqs, "agentctl-sync").await?;
+    let notifications = devserver::provision::ensure_queues(&sqs, "agentctl-notifications").await?;
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -55,6 +56,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         sync_queue_url: Some(sync.url.clone()),
         usage_queue_url: Some(usage.url.clone()),
         usage_dlq_url: Some(usage.dead_letter_url.clone()),
+        notification_queue_url: Some(notifications.url.clone()),
+        notification_dlq_url: Some(notifications.dead_letter_url.clone()),
         ..Config::for_table(&table, Some(digest(&platform_key)))
     };
     let state = AppState::new(config, &sdk);

@@ -42,6 +42,15 @@ pub struct Config {
     /// usage processor moves rejected events there).
     pub usage_queue_url: Option<String>,
     pub usage_dlq_url: Option<String>,
+    /// The notification queue (events to announce, webhook deliveries and their retries)
+    /// and its dead-letter queue (deliveries that failed every attempt).
+    pub notification_queue_url: Option<String>,
+    pub notification_dlq_url: Option<String>,
+    /// The wait before a webhook delivery's second attempt; each retry doubles it (up
+    /// to SQS's 15 minutes).
+    pub webhook_retry_base: Duration,
+    /// Attempts per webhook delivery before it is dead-lettered.
+    pub webhook_max_attempts: u32,
 }
 
 /// A resource a function cannot work without: checked at cold start
@@ -57,6 +66,10 @@ pub enum Resource {
     UsageQueue,
     /// `USAGE_DLQ_URL`: where the usage processor moves rejected events.
     UsageDeadLetterQueue,
+    /// `NOTIFICATION_QUEUE_URL`: where events that webhooks are sent are announced.
+    NotificationQueue,
+    /// `NOTIFICATION_DLQ_URL`: where webhook deliveries go after their last attempt.
+    NotificationDeadLetterQueue,
 }
 
 impl Config {
@@ -69,6 +82,12 @@ impl Config {
                 Resource::SyncQueue => self.sync_queue_url.is_none().then_some("SYNC_QUEUE_URL"),
                 Resource::UsageQueue => self.usage_queue_url.is_none().then_some("USAGE_QUEUE_URL"),
                 Resource::UsageDeadLetterQueue => self.usage_dlq_url.is_none().then_some("USAGE_DLQ_URL"),
+                Resource::NotificationQueue => {
+                    self.notification_queue_url.is_none().then_some("NOTIFICATION_QUEUE_URL")
+                }
+                Resource::NotificationDeadLetterQueue => {
+                    self.notification_dlq_url.is_none().then_some("NOTIFICATION_DLQ_URL")
+                }
             })
             .collect();
         if missing.is_empty() { Ok(()) } else { Err(ConfigError(format!("{} not set", missing.join(", ")))) }
@@ -90,6 +109,12 @@ impl Config {
             sync_queue_url: optional("SYNC_QUEUE_URL"),
             usage_queue_url: optional("USAGE_QUEUE_URL"),
             usage_dlq_url: optional("USAGE_DLQ_URL"),
+            notification_queue_url: optional("NOTIFICATION_QUEUE_URL"),
+            notification_dlq_url: optional("NOTIFICATION_DLQ_URL"),
+            webhook_retry_base: Duration::seconds(number("WEBHOOK_RETRY_BASE_SECONDS", 30)?),
+            webhook_max_attempts: u32::try_from(number("WEBHOOK_MAX_ATTEMPTS", 10)?)
+                .map_err(|_| ConfigError("WEBHOOK_MAX_ATTEMPTS must be positive".into()))?
+                .max(1),
         })
     }
 
@@ -110,6 +135,10 @@ impl Config {
             sync_queue_url: None,
             usage_queue_url: None,
             usage_dlq_url: None,
+            notification_queue_url: None,
+            notification_dlq_url: None,
+            webhook_retry_base: Duration::seconds(30),
+            webhook_max_attempts: 10,
         }
     }
 }

@@ -4,8 +4,8 @@
 //! begins with `ORG#<org_id>`, and the org id always comes from the authenticated caller.
 
 use crate::ids::{
-    AgentConfigId, AgentId, AssignmentId, EmployeeId, McpConfigId, McpServerId, OrgId, PolicyId, RequestId, TeamId,
-    ToolId,
+    AgentConfigId, AgentId, AssignmentId, DeliveryId, EmployeeId, McpConfigId, McpServerId, OrgId, PolicyId, RequestId,
+    TeamId, ToolId, WebhookId,
 };
 
 pub const PK: &str = "PK";
@@ -184,6 +184,25 @@ pub const SCIM_GROUP_PREFIX: &str = "SCIMGROUP#";
 /// What SCIM said of a team beyond the team itself (its `externalId`).
 pub fn scim_group(org: OrgId, team: TeamId) -> Key {
     Key::new(org_pk(org), format!("{SCIM_GROUP_PREFIX}{team}"))
+}
+
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+
+/// An organization's webhook (its sealed secret beside the settings).
+pub fn webhook(org: OrgId, webhook: WebhookId) -> Key {
+    Key::new(org_pk(org), format!("{WEBHOOK_PREFIX}{webhook}"))
+}
+
+pub const DELIVERY_PREFIX: &str = "DELIVERY#";
+
+/// The delivery log of one webhook: its own partition, ids time-ordered (v7).
+pub fn webhook_deliveries_pk(org: OrgId, webhook: WebhookId) -> String {
+    format!("ORG#{org}#WEBHOOK#{webhook}")
+}
+
+/// One delivery of an event to a webhook.
+pub fn webhook_delivery(org: OrgId, webhook: WebhookId, delivery: DeliveryId) -> Key {
+    Key::new(webhook_deliveries_pk(org, webhook), format!("{DELIVERY_PREFIX}{delivery}"))
 }
 
 /// Activity log partition of one month of one organization.

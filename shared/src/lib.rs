@@ -22,6 +22,7 @@ pub mod keys;
 pub mod lambda;
 pub mod money;
 pub mod oidc;
+pub mod outbound;
 pub mod pagination;
 pub mod policy;
 pub mod queue;

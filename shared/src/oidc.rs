@@ -1,18 +1,14 @@
 //! agentctl as a relying party of an organization's OpenID Provider: discovery, the
 //! provider's signing keys, the code exchange and ID token verification.
 //!
-//! Every request goes through one HTTP client that refuses redirects, answers larger
-//! than [`MAX_DOCUMENT`] and — unless the deployment allows private networks (the local
-//! stack) — addresses that are not public (loopback, private, link-local such as the
-//! instance metadata service), both for IP literals and for names as they resolve
-//! (the resolver is ours), so an admin's issuer URL cannot reach inside the network.
+//! Every request goes through the guarded client of [`crate::outbound`] (no redirects,
+//! public addresses only), and answers larger than [`MAX_DOCUMENT`] are refused.
 //!
 //! Discovery documents and key sets are cached per process (an hour). A token signed
 //! with a key the cached set lacks (the provider rotated its keys) refetches the set,
 //! at most once per `jwks_min_refresh` per issuer, so a flood of made-up key ids cannot
 //! turn into a flood of requests to the provider.
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +17,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use moka::sync::Cache;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+use crate::outbound::{Outbound, describe};
 
 /// Largest discovery document, key set or token answer read.
 pub const MAX_DOCUMENT: usize = 256 * 1024;
@@ -216,25 +214,16 @@ struct KeySet {
 /// The relying party: built once per process.
 #[derive(Clone)]
 pub struct Oidc {
-    http: reqwest::Client,
-    allow_private: bool,
+    outbound: Outbound,
     jwks_min_refresh: Duration,
     discovery: Cache<String, Arc<Discovery>>,
     keys: Cache<String, KeySet>,
 }
 
 impl Oidc {
-    pub fn new(allow_private: bool, jwks_min_refresh: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .dns_resolver(Arc::new(PublicOnly { allow_private }))
-            .user_agent("agentctl")
-            .build()
-            .expect("the HTTP client builds");
+    pub fn new(outbound: Outbound, jwks_min_refresh: Duration) -> Self {
         Self {
-            http,
-            allow_private,
+            outbound,
             jwks_min_refresh,
             discovery: Cache::builder().max_capacity(1000).time_to_live(CACHE_TTL).build(),
             keys: Cache::builder().max_capacity(1000).time_to_live(CACHE_TTL).build(),
@@ -279,7 +268,7 @@ impl Oidc {
             ("redirect_uri", redirect_uri),
             ("code_verifier", code_verifier),
         ];
-        let mut request = self.http.post(&discovery.token_endpoint);
+        let mut request = self.outbound.http.post(&discovery.token_endpoint);
         if discovery.wants_secret_in_body() {
             form.extend([("client_id", client.client_id), ("client_secret", client.client_secret)]);
         } else {
@@ -327,33 +316,15 @@ impl Oidc {
         Ok(set)
     }
 
-    /// Refuses URLs agentctl must not call: not https (http only where private networks
-    /// are allowed), with credentials, or naming a non-public IP address.
+    /// Refuses issuer and endpoint URLs agentctl must not call ([`Outbound::check_url`]).
     pub fn check_url(&self, raw: &str) -> Result<url::Url, OidcError> {
-        let url = url::Url::parse(raw).map_err(|_| OidcError::RefusedUrl(format!("{raw:?} is not a URL")))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if self.allow_private => {}
-            _ => return Err(OidcError::RefusedUrl("must be an https URL".into())),
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(OidcError::RefusedUrl("must not carry credentials".into()));
-        }
-        let ip = match url.host() {
-            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            Some(url::Host::Domain(_)) => None,
-            None => return Err(OidcError::RefusedUrl("must name a host".into())),
-        };
-        if ip.is_some_and(|ip| !self.allow_private && !is_public(ip)) {
-            return Err(OidcError::RefusedUrl("must not name a private or local address".into()));
-        }
-        Ok(url)
+        self.outbound.check_url(raw).map_err(|e| OidcError::RefusedUrl(e.0))
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, OidcError> {
         self.check_url(url)?;
         let response = self
+            .outbound
             .http
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
@@ -374,17 +345,6 @@ fn reason(e: &IdTokenError) -> &'static str {
     }
 }
 
-/// A failed request with its causes (the URLs called carry no secrets).
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    text
-}
-
 async fn read_json<T: serde::de::DeserializeOwned>(mut response: reqwest::Response) -> Result<T, OidcError> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| OidcError::Unreachable(describe(&e)))? {
@@ -396,106 +356,9 @@ async fn read_json<T: serde::de::DeserializeOwned>(mut response: reqwest::Respon
     serde_json::from_slice(&body).map_err(|e| OidcError::Invalid(format!("not the expected JSON: {e}")))
 }
 
-/// Public unicast addresses only: not loopback, private, link-local (cloud metadata),
-/// shared, documentation, multicast or unspecified.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 198 && (b == 18 || b == 19))
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public(IpAddr::V4(v4)),
-            None => {
-                let first = v6.segments()[0];
-                !(v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_multicast()
-                    || (first & 0xfe00) == 0xfc00
-                    || (first & 0xffc0) == 0xfe80
-                    || first == 0x2001 && v6.segments()[1] == 0x0db8)
-            }
-        },
-    }
-}
-
-/// The resolver of the relying party's HTTP client: names resolve as usual, then
-/// non-public addresses are dropped (unless allowed), so DNS cannot point us inside.
-struct PublicOnly {
-    allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
-        Box::pin(async move {
-            let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let usable: Vec<SocketAddr> =
-                found.into_iter().filter(|addr| allow_private || is_public(addr.ip())).collect();
-            if usable.is_empty() {
-                return Err(format!("{host} resolves to no public address").into());
-            }
-            Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_public_addresses_are_public() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-        ] {
-            assert!(!is_public(private.parse().unwrap()), "{private}");
-        }
-        for public in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"] {
-            assert!(is_public(public.parse().unwrap()), "{public}");
-        }
-    }
-
-    #[test]
-    fn issuer_urls_are_checked() {
-        let strict = Oidc::new(false, Duration::ZERO);
-        assert!(strict.check_url("https://login.example.com/tenant").is_ok());
-        for refused in [
-            "http://login.example.com",
-            "https://127.0.0.1/",
-            "https://[::1]/",
-            "https://169.254.169.254/latest",
-            "https://user:pw@login.example.com",
-            "file:///etc/passwd",
-            "not a url",
-        ] {
-            assert!(strict.check_url(refused).is_err(), "{refused}");
-        }
-        let local = Oidc::new(true, Duration::ZERO);
-        assert!(local.check_url("http://127.0.0.1:8080").is_ok());
-    }
 
     #[test]
     fn email_verified_is_read_leniently() {

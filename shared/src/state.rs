@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::config::{Config, ConfigError};
 use crate::domain::usage::LimitCache;
 use crate::oidc::Oidc;
+use crate::outbound::Outbound;
 use crate::queue::Queues;
 use crate::repo::Repository;
 use crate::roles::RoleCache;
@@ -21,6 +22,9 @@ pub struct AppState {
     pub limits: LimitCache,
     /// Identity providers' discovery documents and keys, cached.
     pub oidc: Oidc,
+    /// The guarded HTTP client for addresses customers chose (webhooks; the OIDC client
+    /// shares it).
+    pub outbound: Outbound,
 }
 
 impl AppState {
@@ -34,9 +38,11 @@ impl AppState {
         let repo = Repository::new(dynamodb, config.table_name.as_str());
         let vault = Vault::new(aws_sdk_kms::Client::new(sdk), config.kms_key_id.clone());
         let queues = Queues::new(aws_sdk_sqs::Client::new(sdk), &config);
-        let oidc = Oidc::new(config.oidc_allow_private_network, config.jwks_min_refresh.to_std().unwrap_or_default());
+        let outbound = Outbound::new(config.oidc_allow_private_network, crate::domain::notify::DELIVERY_TIMEOUT);
+        let oidc = Oidc::new(outbound.clone(), config.jwks_min_refresh.to_std().unwrap_or_default());
         Self {
             oidc,
+            outbound,
             config: Arc::new(config),
             repo,
             roles: RoleCache::default(),

@@ -1,5 +1,5 @@
-//! The credential vault: MCP credentials and identity provider client secrets,
-//! encrypted with KMS.
+//! The credential vault: MCP credentials, identity provider client secrets and webhook
+//! signing secrets, encrypted with KMS.
 //!
 //! Each secret is encrypted directly with the KMS key (`Encrypt`, up to 4 KB — ample for
 //! tokens) under an encryption context naming the organization, employee and
@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::ids::{AssignmentId, EmployeeId, McpConfigId, OrgId};
+use crate::ids::{AssignmentId, EmployeeId, McpConfigId, OrgId, WebhookId};
 
 /// Largest credentials document accepted (KMS Encrypt takes 4096 bytes).
 pub const MAX_PLAINTEXT: usize = 4096;
@@ -41,6 +41,8 @@ pub enum Owner {
     IdentityProvider { org_id: OrgId },
     /// An employee's own credentials for an MCP server assigned to them.
     Assignment { org_id: OrgId, employee_id: EmployeeId, assignment_id: AssignmentId },
+    /// The signing secret of an organization's webhook.
+    Webhook { org_id: OrgId, webhook_id: WebhookId },
 }
 
 impl Owner {
@@ -56,6 +58,9 @@ impl Owner {
                 ("employee_id", employee_id.to_string()),
                 ("assignment_id", assignment_id.to_string()),
             ],
+            Owner::Webhook { org_id, webhook_id } => {
+                vec![("org_id", org_id.to_string()), ("webhook_id", webhook_id.to_string())]
+            }
             Owner::IdentityProvider { org_id } => {
                 vec![("org_id", org_id.to_string()), ("purpose", "identity_provider".to_string())]
             }

@@ -59,6 +59,8 @@ impl TestApp {
         let sqs = aws_sdk_sqs::Client::new(sdk);
         let sync = devserver::provision::ensure_queues(&sqs, &format!("{table}-sync")).await.expect("sync queue");
         let usage = devserver::provision::ensure_queues(&sqs, &format!("{table}-usage")).await.expect("usage queue");
+        let notifications =
+            devserver::provision::ensure_queues(&sqs, &format!("{table}-notify")).await.expect("notification queue");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         // Sync ETags right after a change: tests that check the settling window set it.
@@ -71,6 +73,8 @@ impl TestApp {
             sync_queue_url: Some(sync.url),
             usage_queue_url: Some(usage.url),
             usage_dlq_url: Some(usage.dead_letter_url),
+            notification_queue_url: Some(notifications.url),
+            notification_dlq_url: Some(notifications.dead_letter_url),
             sync_settle: chrono::Duration::zero(),
             ..Config::for_table(&table, Some(digest(&platform_key)))
         };

@@ -169,6 +169,15 @@ pub fn cases() -> Vec<Case> {
         hidden(M::GET, "/v1/requests/{request_id}", "/v1/requests/{request}", None, ADMINS, OK),
         hidden(M::POST, "/v1/requests/{request_id}/decisions", "/v1/requests/{request}/decisions", Some(r#"{"decision":"approve"}"#), ADMINS, OK),
         c(M::POST, "/v1/requests/{request_id}/cancel", "/v1/requests/{my_request}/cancel", Some("{}"), ALL, OK, FORBIDDEN),
+        // Webhooks: admins only, reads included (a URL may hold a token).
+        c(M::GET, "/v1/webhooks", "/v1/webhooks", None, ADMINS, OK, FORBIDDEN),
+        c(M::POST, "/v1/webhooks", "/v1/webhooks", Some(r#"{"url":"https://hooks.matrix.example/%unique%"}"#), ADMINS, CREATED, FORBIDDEN),
+        c(M::GET, "/v1/webhooks/{webhook_id}", "/v1/webhooks/{webhook}", None, ADMINS, OK, FORBIDDEN),
+        c(M::PATCH, "/v1/webhooks/{webhook_id}", "/v1/webhooks/{webhook}", Some(r#"{"description":"%unique%"}"#), ADMINS, OK, FORBIDDEN),
+        c(M::POST, "/v1/webhooks/{webhook_id}/secret", "/v1/webhooks/{webhook}/secret", None, ADMINS, OK, FORBIDDEN),
+        c(M::POST, "/v1/webhooks/{webhook_id}/test", "/v1/webhooks/{webhook}/test", None, ADMINS, StatusCode::ACCEPTED, FORBIDDEN),
+        c(M::GET, "/v1/webhooks/{webhook_id}/deliveries", "/v1/webhooks/{webhook}/deliveries", None, ADMINS, OK, FORBIDDEN),
+        c(M::DELETE, "/v1/webhooks/{webhook_id}", "/v1/webhooks/{spare_webhook}", None, ADMINS, GONE, FORBIDDEN),
     ]
 }
 
@@ -213,11 +222,14 @@ pub async fn targets(app: &TestApp, org: &Org, tag: &str) -> HashMap<&'static st
         ("spare_server", "/v1/catalog/mcp-servers", server(format!("spare-server-{tag}"))),
         ("policy", "/v1/policies", policy(format!("policy-{tag}"))),
         ("spare_policy", "/v1/policies", policy(format!("spare-policy-{tag}"))),
+        ("webhook", "/v1/webhooks", json!({ "url": format!("https://hooks.{tag}.example/") })),
+        ("spare_webhook", "/v1/webhooks", json!({ "url": format!("https://spare.{tag}.example/") })),
     ];
     for (name, path, body) in catalog {
         let (status, created) = app.post(path, t, body).await;
         assert_eq!(status, CREATED, "{created}");
-        targets.insert(name, id(&created));
+        // A webhook's answer holds it with its secret.
+        targets.insert(name, id(created.get("webhook").unwrap_or(&created)));
     }
     // An approved server with a credential, and configurations of the member.
     let token_schema = json!({ "type": "object", "required": ["token"], "properties": { "token": { "type": "string", "writeOnly": true } } });

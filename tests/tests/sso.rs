@@ -410,7 +410,10 @@ async fn id_tokens_are_verified_strictly() {
     let redirect = "http://127.0.0.1:9/cb";
     let ours = idp.register_client(redirect).await;
     let theirs = idp.register_client(redirect).await;
-    let oidc = Oidc::new(true, std::time::Duration::ZERO);
+    let oidc = Oidc::new(
+        agentctl_shared::outbound::Outbound::new(true, std::time::Duration::from_secs(10)),
+        std::time::Duration::ZERO,
+    );
     let discovery = oidc.discover(&idp.issuer).await.unwrap();
     let now = chrono::Utc::now().timestamp();
 

@@ -119,6 +119,17 @@ pub enum EventType {
     RequestRejected,
     #[serde(rename = "request.cancelled")]
     RequestCancelled,
+    #[serde(rename = "webhook.created")]
+    WebhookCreated,
+    #[serde(rename = "webhook.updated")]
+    WebhookUpdated,
+    #[serde(rename = "webhook.deleted")]
+    WebhookDeleted,
+    #[serde(rename = "webhook.secret_rotated")]
+    WebhookSecretRotated,
+    /// An admin asked for a test delivery to a webhook (sent to that webhook only).
+    #[serde(rename = "webhook.tested")]
+    WebhookTested,
 }
 
 impl EventType {
@@ -157,7 +168,27 @@ impl EventType {
             RequestSubmitted | RequestApprovalRecorded | RequestApproved | RequestRejected | RequestCancelled => {
                 "approval"
             }
+            WebhookCreated | WebhookUpdated | WebhookDeleted | WebhookSecretRotated | WebhookTested => "notification",
         }
+    }
+
+    /// The events webhooks can be sent: requests filed and decided, budget thresholds,
+    /// spend caps, rate-limit breaches and deprovisioning (SCIM's or an admin's).
+    pub const NOTIFIABLE: [EventType; 9] = [
+        EventType::RequestSubmitted,
+        EventType::RequestApproved,
+        EventType::RequestRejected,
+        EventType::BudgetThresholdCrossed,
+        EventType::SpendCapReached,
+        EventType::RateLimitExceeded,
+        EventType::EmployeeDeactivated,
+        EventType::EmployeeDeleted,
+        EventType::WebhookTested,
+    ];
+
+    /// Whether webhooks are sent this event ([`Self::NOTIFIABLE`]).
+    pub fn notifies(self) -> bool {
+        Self::NOTIFIABLE.contains(&self)
     }
 }
 

@@ -122,3 +122,13 @@ uuid_id!(
     /// An agent or MCP server assigned to a whole organization or a team.
     AssignmentId
 );
+
+uuid_id!(
+    /// An organization's webhook (an endpoint notified of events).
+    WebhookId
+);
+
+uuid_id!(
+    /// One event's delivery to one webhook (the same through every retry).
+    DeliveryId
+);

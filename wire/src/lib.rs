@@ -48,6 +48,7 @@ pub mod subscriptions;
 pub mod teams;
 pub mod text;
 pub mod usage;
+pub mod webhooks;
 
 /// The wire name of an enum variant (its serde name; strum derives both from one
 /// `rename_all`).

@@ -8,6 +8,9 @@ use agentctl_shared::config::Resource;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    agentctl_shared::lambda::run_sqs(agentctl_shared::domain::usage::handle_message, &[Resource::UsageDeadLetterQueue])
-        .await
+    agentctl_shared::lambda::run_sqs(
+        agentctl_shared::domain::usage::handle_message,
+        &[Resource::UsageDeadLetterQueue, Resource::NotificationQueue],
+    )
+    .await
 }

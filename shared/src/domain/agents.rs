@@ -102,7 +102,7 @@ pub async fn link_tool(
         let payload = json!({ "agent_id": agent_id, "tool_id": tool_id, "action": "tool_linked" });
         crate::domain::log(state, &mut tx, org, principal, EventType::CatalogUpdated, payload)?;
     }
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => {
             Error::conflict(ProblemCode::ConcurrentUpdate, "the agent or tool changed meanwhile; retry")
         }
@@ -124,7 +124,7 @@ pub async fn unlink_tool(state: &AppState, principal: &Principal, agent_id: Agen
         let payload = json!({ "agent_id": agent_id, "tool_id": tool_id, "action": "tool_unlinked" });
         crate::domain::log(state, &mut tx, org, principal, EventType::CatalogUpdated, payload)?;
     }
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => Error::NotFound("agent_tool"),
         e => e.into(),
     })

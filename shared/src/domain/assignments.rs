@@ -172,7 +172,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewAssignment) -
         change.apply(&mut tx, &now);
     }
     log(state, &mut tx, caller, EventType::AssignmentCreated, &assignment)?;
-    state.repo.transact(tx).await.map_err(write_error)?;
+    crate::domain::notify::commit(state, tx).await.map_err(write_error)?;
     Ok(assignment)
 }
 
@@ -247,7 +247,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: AssignmentId, patch: 
     change.put_assignment(&after, Some(&before));
     change.apply(&mut tx, &after.updated_at);
     log(state, &mut tx, caller, EventType::AssignmentUpdated, &after)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(Guard::Assignment) => stale(),
         e => write_error(e),
     })?;
@@ -285,7 +285,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: AssignmentId) -> Resu
         change.apply(&mut tx, &now);
     }
     log(state, &mut tx, caller, EventType::AssignmentDeleted, &assignment)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })
@@ -324,7 +324,7 @@ pub async fn set_own_credentials(
     repo::assignments::put_credentials(&mut tx, caller.org_id, caller.employee_id, id, &ciphertext, &now);
     Change::new(Scope::Employee(caller.org_id, caller.employee_id)).apply(&mut tx, &now);
     log(state, &mut tx, caller, EventType::AssignmentCredentialsSet, &assignment)?;
-    Ok(state.repo.transact(tx).await?)
+    Ok(crate::domain::notify::commit(state, tx).await?)
 }
 
 /// Removes the caller's own credentials for an assigned MCP server.
@@ -335,7 +335,7 @@ pub async fn clear_own_credentials(state: &AppState, caller: &Caller, id: Assign
     repo::assignments::delete_credentials(&mut tx, caller.org_id, caller.employee_id, id);
     Change::new(Scope::Employee(caller.org_id, caller.employee_id)).apply(&mut tx, &now);
     log(state, &mut tx, caller, EventType::AssignmentCredentialsRemoved, &assignment)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(Guard::Assignment) => Error::NotFound("credentials"),
         e => e.into(),
     })

@@ -201,7 +201,7 @@ pub async fn create<S: Spec>(state: &AppState, principal: &Principal, new: S::Ne
         change.apply(&mut tx, &now);
     }
     record(state, &mut tx, principal, EventType::CatalogCreated, &entry)?;
-    state.repo.transact(tx).await.map_err(map_write_error::<S>(&entry.name))?;
+    crate::domain::notify::commit(state, tx).await.map_err(map_write_error::<S>(&entry.name))?;
     Ok(entry)
 }
 
@@ -318,7 +318,7 @@ pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: S::Id,
         change.apply(&mut tx, &after.updated_at);
     }
     record(state, &mut tx, principal, EventType::CatalogUpdated, &after)?;
-    state.repo.transact(tx).await.map_err(map_write_error::<S>(&after.name))?;
+    crate::domain::notify::commit(state, tx).await.map_err(map_write_error::<S>(&after.name))?;
     Ok(after)
 }
 
@@ -334,7 +334,7 @@ pub async fn delete<S: Spec>(state: &AppState, principal: &Principal, id: S::Id)
         change.apply(&mut tx, &crate::time::now());
     }
     record(state, &mut tx, principal, EventType::CatalogDeleted, &entry)?;
-    state.repo.transact(tx).await.map_err(map_write_error::<S>(&entry.name))
+    crate::domain::notify::commit(state, tx).await.map_err(map_write_error::<S>(&entry.name))
 }
 
 /// An entry in the principal's own scope; a visible global one is read-only (403).

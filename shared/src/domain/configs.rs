@@ -206,7 +206,9 @@ pub async fn create_agent_config(
         &agent.name,
     )?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
-    state.repo.transact(tx).await.map_err(|e| agent_config_error(e, &employee, org.max_agents_per_employee))?;
+    crate::domain::notify::commit(state, tx)
+        .await
+        .map_err(|e| agent_config_error(e, &employee, org.max_agents_per_employee))?;
     Ok(config)
 }
 
@@ -287,7 +289,7 @@ pub async fn update_agent_config(
     let max_agents = stage_activation(state, &mut tx, &employee, &before, &after).await?;
     let payload = json!({ "employee_id": employee_id, "config_id": id, "status": after.status });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::AgentUpdated, payload)?;
-    state.repo.transact(tx).await.map_err(|e| agent_config_error(e, &employee, max_agents))?;
+    crate::domain::notify::commit(state, tx).await.map_err(|e| agent_config_error(e, &employee, max_agents))?;
     Ok(after)
 }
 
@@ -309,7 +311,7 @@ pub async fn delete_agent_config(
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id), -1);
     let payload = json!({ "employee_id": employee_id, "config_id": id, "agent_id": config.agent_id });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::AgentRemoved, payload)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })
@@ -434,7 +436,7 @@ pub async fn create_mcp_config(
     let mut tx = state.repo.transaction();
     stage_mcp_config(state, &mut tx, &caller.principal(), &stored, false)?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::McpNotApproved) => {
             Error::invalid("server_id", "the MCP server is not approved for this organization")
         }
@@ -494,7 +496,7 @@ async fn write_mcp(
     let payload =
         json!({ "employee_id": after.config.employee_id, "config_id": after.config.id, "status": after.config.status });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), event, payload)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })?;
@@ -544,7 +546,7 @@ pub async fn delete_mcp_config(
     );
     let payload = json!({ "employee_id": employee_id, "config_id": id, "server_id": config.config.server_id });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::McpRemoved, payload)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })

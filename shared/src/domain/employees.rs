@@ -116,7 +116,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
         EventType::EmployeeCreated,
         json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id }),
     )?;
-    state.repo.transact(tx).await.map_err(|e| creation_error(e, &employee.email))?;
+    crate::domain::notify::commit(state, tx).await.map_err(|e| creation_error(e, &employee.email))?;
     Ok(employee)
 }
 
@@ -237,7 +237,7 @@ pub(crate) async fn change(
         e => e.into(),
     };
     if changed.is_empty() {
-        state.repo.transact(with).await.map_err(refused)?;
+        crate::domain::notify::commit(state, with).await.map_err(refused)?;
         return Ok(before.clone());
     }
     let (status, team) = (changes.status, changes.team);
@@ -273,7 +273,7 @@ pub(crate) async fn change(
         move_team(&mut tx, before, team);
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(refused)?;
+    crate::domain::notify::commit(state, tx).await.map_err(refused)?;
     if let Some(status) = status.filter(|s| s.ends_sessions()) {
         sessions::revoke_all(state, org, by, id, status).await?;
     }
@@ -312,7 +312,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
         EventType::EmployeeDeleted,
         json!({ "employee_id": id, "email": before.email }),
     )?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })
@@ -334,7 +334,7 @@ pub async fn update_own_preferences(state: &AppState, caller: &Caller, request: 
     let mut tx = state.repo.transaction();
     repo::employees::update(&mut tx, &before, &changes, &crate::time::now())?;
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })?;

@@ -266,7 +266,7 @@ pub async fn approve(state: &AppState, caller: &Caller, id: McpServerId) -> Resu
     let mut tx = state.repo.transaction();
     let approval = stage_approval(state, &mut tx, caller, &server)?;
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<McpServerSpec>(server.org_id, server.id), 1);
-    match state.repo.transact(tx).await {
+    match crate::domain::notify::commit(state, tx).await {
         Ok(()) => Ok(approval),
         // A concurrent approval won: the server is approved either way.
         Err(StoreError::ConditionFailed(repo::Guard::McpApproved)) => {
@@ -295,7 +295,7 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: McpServerId) -> Resul
         EventType::McpRevoked,
         json!({ "server_id": id }),
     )?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => Error::NotFound("mcp_approval"),
         e => e.into(),
     })

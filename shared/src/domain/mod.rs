@@ -12,6 +12,7 @@ pub mod employees;
 pub mod exports;
 pub mod identity;
 pub mod mcp;
+pub mod notify;
 pub mod organizations;
 pub mod otlp;
 pub mod policies;
@@ -24,6 +25,7 @@ pub mod sync;
 pub mod teams;
 pub mod tools;
 pub mod usage;
+pub mod webhooks;
 
 use serde_json::Value;
 

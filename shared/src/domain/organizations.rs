@@ -105,7 +105,7 @@ pub async fn create(state: &AppState, principal: &Principal, request: NewOrganiz
         EventType::OrgCreated,
         json!({ "slug": org.slug, "plan": org.plan, "owner_id": owner.id }),
     )?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::Slug) => {
             Error::conflict(ProblemCode::SlugTaken, format!("the slug {:?} is taken", org.slug))
         }
@@ -205,7 +205,7 @@ async fn apply(
         repo::syncsets::Change::new(repo::syncsets::Scope::Org(org)).apply(&mut tx, &now);
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::LimitBelowCount) => {
             Error::conflict(ProblemCode::LimitBelowCount, "max_employees is below the current number of employees")
         }

@@ -215,7 +215,7 @@ pub async fn attach(
         let payload = json!({ "policy_id": policy_id, "level": link.level, "target_id": link.target_id, "overrides": link.overrides.is_some() });
         crate::domain::log(state, &mut tx, org, principal, EventType::PolicyAttached, payload)?;
     }
-    state.repo.transact(tx).await.map_err(map_link_error)?;
+    crate::domain::notify::commit(state, tx).await.map_err(map_link_error)?;
     Ok(link)
 }
 
@@ -238,7 +238,7 @@ pub async fn detach(state: &AppState, principal: &Principal, target: Target, pol
         let payload = json!({ "policy_id": policy_id, "level": link.level, "target_id": link.target_id });
         crate::domain::log(state, &mut tx, org, principal, EventType::PolicyDetached, payload)?;
     }
-    state.repo.transact(tx).await.map_err(map_link_error)
+    crate::domain::notify::commit(state, tx).await.map_err(map_link_error)
 }
 
 /// The sync set an attachment changes, and the fact it records there (employee

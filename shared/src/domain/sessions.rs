@@ -81,7 +81,7 @@ pub async fn issue_enrollment(state: &AppState, caller: &Caller, employee_id: Em
         EventType::EnrollmentIssued,
         json!({ "employee_id": employee.id, "expires_at": enrollment.expires_at }),
     )?;
-    state.repo.transact(tx).await?;
+    crate::domain::notify::commit(state, tx).await?;
     Ok(enrollment.into_code(code))
 }
 
@@ -121,7 +121,7 @@ pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Opt
     repo::sessions::consume_enrollment(&mut tx, &code_hash);
     let opening = Opening { device_name, ip_address, method: SignInMethod::EnrollmentCode };
     let issued = open(state, &mut tx, &employee, opening, now).await?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::EnrollmentCode) => unusable_code(),
         e => opening_error(e),
     })?;
@@ -315,7 +315,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Issued, Re
         json!({ "session_id": renewed.id }),
     );
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    match state.repo.transact(tx).await {
+    match crate::domain::notify::commit(state, tx).await {
         Ok(()) => Ok(Issued { access_token, refresh_token, session: renewed }),
         // Another refresh with the same token won the race: a reuse like any other.
         Err(StoreError::ConditionFailed(repo::Guard::RefreshToken)) => {
@@ -339,14 +339,14 @@ async fn end_family(state: &AppState, record: &RefreshRecord, now: DateTime<Utc>
     );
     let mut tx = state.repo.transaction();
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await?;
+    crate::domain::notify::commit(state, tx).await?;
     // Each of the session's items on its own: the index may still list an item a
     // rotation just replaced (gone: nothing to revoke there), and that must not keep the
     // live one from being revoked.
     for key in repo::sessions::live_keys(&state.repo, record.employee_id, Some(record.session_id)).await? {
         let mut tx = state.repo.transaction();
         repo::sessions::revoke(&mut tx, &key, &now);
-        match state.repo.transact(tx).await {
+        match crate::domain::notify::commit(state, tx).await {
             Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::Session)) => {}
             Err(e) => return Err(e.into()),
         }
@@ -370,7 +370,7 @@ pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
         EventType::SessionRevoked,
         json!({ "session_id": caller.session_id, "reason": "logout" }),
     )?;
-    Ok(state.repo.transact(tx).await?)
+    Ok(crate::domain::notify::commit(state, tx).await?)
 }
 
 /// The caller's own sessions that are still live, newest first.
@@ -411,7 +411,7 @@ pub async fn revoke_for(state: &AppState, caller: &Caller, employee_id: Employee
     repo::employees::update(&mut tx, &employee, &changes, &now)?;
     let payload = json!({ "employee_id": employee_id, "sessions": keys.len(), "reason": "admin" });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::SessionRevoked, payload)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => {
             Error::conflict(ProblemCode::ConcurrentUpdate, "the employee changed meanwhile; retry")
         }
@@ -422,7 +422,7 @@ pub async fn revoke_for(state: &AppState, caller: &Caller, employee_id: Employee
         for key in chunk {
             repo::sessions::revoke(&mut tx, key, &now);
         }
-        state.repo.transact(tx).await?;
+        crate::domain::notify::commit(state, tx).await?;
     }
     Ok(())
 }
@@ -445,7 +445,7 @@ pub async fn revoke_all(
         let payload = json!({ "employee_id": employee, "sessions": chunk.len(), "reason": reason.as_str() });
         let entry = crate::activity::entry(org, by, EventType::SessionRevoked, payload);
         repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-        state.repo.transact(tx).await?;
+        crate::domain::notify::commit(state, tx).await?;
     }
     Ok(())
 }

@@ -124,7 +124,7 @@ pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpda
     let before = get(state, caller).await?;
     let mut tx = state.repo.transaction();
     stage_budget(state, &mut tx, &caller.principal(), &before, budget)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => {
             Error::conflict(ProblemCode::ConcurrentUpdate, "the budget changed while this request ran; retry")
         }
@@ -159,7 +159,7 @@ pub async fn record_thresholds(state: &AppState, org: OrgId, mut subscription: S
             });
             crate::domain::log(state, &mut tx, org, &Principal::Platform, EventType::BudgetThresholdCrossed, payload)?;
         }
-        match state.repo.transact(tx).await {
+        match crate::domain::notify::commit(state, tx).await {
             Ok(()) => return Ok(()),
             Err(StoreError::ConditionFailed(_)) => {
                 subscription =

@@ -441,18 +441,18 @@ pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
         for config in chunk {
             repo::configs::mark_synced(&mut tx, org, employee, *config, at);
         }
-        match state.repo.transact(tx).await {
+        match crate::domain::notify::commit(state, tx).await {
             Ok(()) | Err(repo::StoreError::ConditionFailed(repo::Guard::ActivityRecorded)) => {}
             Err(repo::StoreError::ConditionFailed(_)) => {
                 if i == 0 {
                     let mut tx = state.repo.transaction();
                     repo::activity::record_once(&mut tx, &entry, retention)?;
-                    ignore_condition(state.repo.transact(tx).await)?;
+                    ignore_condition(crate::domain::notify::commit(state, tx).await)?;
                 }
                 for config in chunk {
                     let mut tx = state.repo.transaction();
                     repo::configs::mark_synced(&mut tx, org, employee, *config, at);
-                    ignore_condition(state.repo.transact(tx).await)?;
+                    ignore_condition(crate::domain::notify::commit(state, tx).await)?;
                 }
             }
             Err(e) => return Err(e.into()),

@@ -48,7 +48,7 @@ pub(crate) async fn insert(state: &AppState, org: OrgId, by: By, name: String, d
     let entry =
         crate::activity::entry(org, by, EventType::TeamCreated, json!({ "team_id": team.id, "name": team.name }));
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(&team.name),
         e => e.into(),
     })?;
@@ -96,7 +96,7 @@ pub(crate) async fn change(state: &AppState, by: By, team: &Team, changes: repo:
     let mut tx = state.repo.transaction();
     repo::teams::update(&mut tx, team, &changes, &crate::time::now());
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(changes.name.as_deref().unwrap_or_default()),
         StoreError::ConditionFailed(_) => Error::NotFound("team"),
         e => e.into(),
@@ -131,7 +131,7 @@ pub(crate) async fn remove(state: &AppState, by: By, team: &Team) -> Result<()> 
         json!({ "team_id": team.id, "name": team.name }),
     );
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::TeamMembers) => {
             Error::conflict(ProblemCode::TeamNotEmpty, "the team still has employees; move them first")
         }

@@ -6,14 +6,42 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_attr, to_item, with_key};
 use crate::activity::{ActivityEntry, EventType};
-use crate::ids::{EmployeeId, OrgId};
+use crate::ids::{ActivityId, EmployeeId, OrgId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
 use crate::time::sortable;
 
+/// Which activity entry: enough to read it back ([`get`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ActivityRef {
+    pub org_id: OrgId,
+    pub id: ActivityId,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ActivityRef {
+    fn of(entry: &ActivityEntry) -> Self {
+        Self { org_id: entry.org_id, id: entry.id, created_at: entry.created_at }
+    }
+
+    fn key(&self) -> crate::keys::Key {
+        let sort = format!("{}#{}", sortable(&self.created_at), self.id);
+        keys::activity_entry(self.org_id, &self.created_at.format("%Y-%m").to_string(), &sort)
+    }
+}
+
+/// Records an entry; one that webhooks are sent is also announced by the transaction.
 pub fn record(tx: &mut Transaction, entry: &ActivityEntry, retention_days: i64) -> Result<(), StoreError> {
     tx.put(item(entry, retention_days)?);
+    if entry.event_type.notifies() {
+        tx.announce(ActivityRef::of(entry));
+    }
     Ok(())
+}
+
+/// The entry `at` names, if it was committed.
+pub async fn get(repo: &Repository, at: &ActivityRef) -> Result<Option<ActivityEntry>, StoreError> {
+    repo.get_as(&at.key()).await
 }
 
 /// Records an entry whose id and time come from a message that may be delivered again:
@@ -24,8 +52,8 @@ pub fn record_once(tx: &mut Transaction, entry: &ActivityEntry, retention_days: 
 }
 
 fn item(entry: &ActivityEntry, retention_days: i64) -> Result<Item, StoreError> {
-    let sort = format!("{}#{}", sortable(&entry.created_at), entry.id);
-    let key = keys::activity_entry(entry.org_id, &entry.created_at.format("%Y-%m").to_string(), &sort);
+    let key = ActivityRef::of(entry).key();
+    let sort = key.sk.clone();
     let mut item = with_key(to_item(entry)?, &key, "activity");
     if let Some(employee) = entry.employee_id {
         item.insert(keys::GSI1PK.into(), s(keys::employee_activity_pk(entry.org_id, employee)));

@@ -113,4 +113,8 @@ pub enum Guard {
     ScimUserName,
     /// What SCIM said of a group.
     ScimGroup,
+    /// A webhook exists and is the version read.
+    Webhook,
+    /// A delivery is created once and each attempt recorded once.
+    Delivery,
 }

@@ -28,6 +28,7 @@ pub mod subscriptions;
 pub mod syncsets;
 pub mod teams;
 pub mod usage;
+pub mod webhooks;
 
 pub use guard::Guard;
 

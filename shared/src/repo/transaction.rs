@@ -7,6 +7,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
+use super::activity::ActivityRef;
 use super::{Expr, Item, StoreError, classify, key_attrs};
 use crate::keys::Key;
 
@@ -20,11 +21,14 @@ pub struct Transaction {
     items: Vec<TransactWriteItem>,
     /// The guard of each item (`None`: an unconditional put).
     tags: Vec<Option<Guard>>,
+    /// Activity entries recorded here that webhooks are sent: announced before the
+    /// commit by `domain::notify::commit` (the outbox), which takes them.
+    announced: Vec<ActivityRef>,
 }
 
 impl Transaction {
     pub(super) fn new(table: Arc<str>) -> Self {
-        Self { table, items: Vec::new(), tags: Vec::new() }
+        Self { table, items: Vec::new(), tags: Vec::new(), announced: Vec::new() }
     }
 
     /// An unconditional put (overwrites).
@@ -100,7 +104,18 @@ impl Transaction {
     pub fn append(&mut self, other: Transaction) -> &mut Self {
         self.items.extend(other.items);
         self.tags.extend(other.tags);
+        self.announced.extend(other.announced);
         self
+    }
+
+    /// Marks an activity entry of this transaction as one to announce.
+    pub(super) fn announce(&mut self, entry: ActivityRef) {
+        self.announced.push(entry);
+    }
+
+    /// The entries to announce, taken (the transaction can then be executed).
+    pub fn take_announced(&mut self) -> Vec<ActivityRef> {
+        std::mem::take(&mut self.announced)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -115,6 +130,7 @@ impl Transaction {
 
     pub(super) async fn execute(self, client: &Client) -> Result<(), StoreError> {
         assert!(self.items.len() <= MAX_ITEMS, "transaction of {} items", self.items.len());
+        assert!(self.announced.is_empty(), "events to announce: commit with domain::notify::commit");
         if self.items.is_empty() {
             return Ok(());
         }

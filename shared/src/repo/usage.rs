@@ -265,11 +265,13 @@ pub fn count_rate(tx: &mut Transaction, key: RateKey, amount: u64, window_end: &
     tx.update(&rate_key(key), update, None, Guard::Rollup);
 }
 
-/// A rate counter's count (consistent read).
-pub async fn rate_count(repo: &Repository, key: RateKey<'_>) -> Result<u64, StoreError> {
+/// A rate counter (consistent read): its count, and whether a breach of its window is
+/// recorded (the events that follow a breach then try no second one).
+pub async fn rate_count(repo: &Repository, key: RateKey<'_>) -> Result<(u64, bool), StoreError> {
     let item = repo.get(&rate_key(key)).await?;
     let count = item.as_ref().and_then(|i| i.get("count")).and_then(|v| v.as_n().ok());
-    Ok(count.and_then(|c| c.parse().ok()).unwrap_or(0))
+    let breached = item.as_ref().and_then(|i| i.get("breached")).and_then(|v| v.as_bool().ok()).copied();
+    Ok((count.and_then(|c| c.parse().ok()).unwrap_or(0), breached.unwrap_or(false)))
 }
 
 /// How long after its window a breach stays in the employee's bundle.
@@ -278,8 +280,12 @@ pub const RATE_BREACH_DAYS: i64 = 1;
 /// A rate limit breach as recorded in the employee's partition.
 pub type RateBreach = crate::domain::sync::RateLimitExceeded;
 
-/// Records a breach unless one of this window (or a later one) is recorded already.
-pub fn mark_rate_exceeded(tx: &mut Transaction, org: OrgId, employee: crate::ids::EmployeeId, breach: &RateBreach) {
+/// Records a breach unless one of this window (or a later one) is recorded already, and
+/// flags the window's counter.
+pub fn mark_rate_exceeded(tx: &mut Transaction, counter: RateKey, breach: &RateBreach) {
+    let (org, employee) = (counter.0, counter.1);
+    let flag = Expr::set(vec![("breached", AttributeValue::Bool(true))]);
+    tx.update(&rate_key(counter), flag, None, Guard::Rollup);
     let key = keys::rate_breach(org, employee, breach.metric.as_str(), breach.per.as_str());
     let update = Expr::set(vec![
         (keys::ENTITY, s("rate_breach")),

@@ -199,7 +199,7 @@ async fn exchange_code(
     let mut tx = state.repo.transaction();
     repo::identity::consume_code(&mut tx, &code_hash);
     let issued = sessions::open(state, &mut tx, &employee, opening, now).await?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::AuthorizationCode) => GrantError::invalid_grant(UNUSABLE),
         e => GrantError::App(sessions::opening_error(e)),
     })?;
@@ -235,7 +235,7 @@ async fn poll_device(state: &AppState, device_code: &str, opening: Opening) -> R
         DeviceStatus::Denied { reason } => {
             let mut tx = state.repo.transaction();
             repo::identity::consume_device_grant(&mut tx, &device_hash, &grant.user_code);
-            state.repo.transact(tx).await.map_err(Error::from)?;
+            crate::domain::notify::commit(state, tx).await.map_err(Error::from)?;
             Err(GrantError::oauth("access_denied", reason))
         }
         DeviceStatus::Approved { employee_id } => {
@@ -246,7 +246,7 @@ async fn poll_device(state: &AppState, device_code: &str, opening: Opening) -> R
             let mut tx = state.repo.transaction();
             repo::identity::consume_device_grant(&mut tx, &device_hash, &grant.user_code);
             let issued = sessions::open(state, &mut tx, &employee, opening, now).await?;
-            state.repo.transact(tx).await.map_err(|e| match e {
+            crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
                 StoreError::ConditionFailed(repo::Guard::DeviceGrant) => GrantError::invalid_grant(UNKNOWN),
                 e => GrantError::App(sessions::opening_error(e)),
             })?;

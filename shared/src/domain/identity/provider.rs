@@ -136,7 +136,7 @@ pub async fn put(
         EventType::IdentityProviderConfigured,
         payload,
     )?;
-    state.repo.transact(tx).await.map_err(changed_meanwhile)?;
+    crate::domain::notify::commit(state, tx).await.map_err(changed_meanwhile)?;
     Ok(settings.view(public_url))
 }
 
@@ -156,7 +156,7 @@ pub async fn delete(state: &AppState, caller: &Caller) -> Result<()> {
         EventType::IdentityProviderRemoved,
         payload,
     )?;
-    state.repo.transact(tx).await.map_err(changed_meanwhile)
+    crate::domain::notify::commit(state, tx).await.map_err(changed_meanwhile)
 }
 
 fn changed_meanwhile(e: StoreError) -> Error {

@@ -477,7 +477,7 @@ async fn finish(
             repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
         }
     }
-    let outcome = match state.repo.transact(tx).await {
+    let outcome = match crate::domain::notify::commit(state, tx).await {
         Ok(()) => person.map(|_| ()),
         Err(StoreError::ConditionFailed(repo::Guard::SignIn)) => return Ok(expired()),
         Err(StoreError::ConditionFailed(repo::Guard::DeviceGrant)) => {
@@ -605,7 +605,7 @@ pub async fn device_decision(state: &AppState, raw_code: &str, approve: bool, pu
             &device_hash,
             &DeviceStatus::Denied { reason: "you refused the sign-in in the browser".into() },
         )?;
-        state.repo.transact(tx).await.map_err(Error::from)?;
+        crate::domain::notify::commit(state, tx).await.map_err(Error::from)?;
         return Ok(message(200, "Sign-in refused", "The sign-in was refused; the terminal that asked is told so."));
     }
     let Some(grant) = repo::identity::device_grant(&state.repo, &device_hash).await? else {

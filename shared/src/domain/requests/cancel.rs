@@ -44,7 +44,7 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: RequestId, body: Canc
         let by = caller.principal();
         let payload = event(&after, comment.as_deref());
         crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestCancelled, payload)?;
-        match state.repo.transact(tx).await {
+        match crate::domain::notify::commit(state, tx).await {
             Ok(()) => Ok(Attempt::Done(RequestView { request: after, approvals })),
             Err(e) if worth_retrying(&e) => Ok(Attempt::Retry),
             Err(e) => Err(e.into()),

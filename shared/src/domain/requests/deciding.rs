@@ -137,7 +137,7 @@ pub(super) async fn decide_once(
     repo::requests::replace(&mut tx, &after, request.version, &subject(&request.wanted))?;
     let by = caller.principal();
     crate::domain::log(state, &mut tx, caller.org_id, &by, event_type, event(&after, comment.as_deref()))?;
-    match state.repo.transact(tx).await {
+    match crate::domain::notify::commit(state, tx).await {
         Ok(()) => {
             approvals.push(approval);
             Ok(Attempt::Done(RequestView { request: after, approvals }))

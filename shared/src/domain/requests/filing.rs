@@ -54,7 +54,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
     }
     let by = caller.principal();
     crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestSubmitted, event(&request, None))?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::RequestOpen) => Error::conflict(
             ProblemCode::DuplicateRequest,
             format!(

@@ -178,7 +178,7 @@ async fn record_external_id(state: &AppState, team: &Team, external_id: Option<S
         GroupOverlay { org_id: team.org_id, team_id: team.id, external_id, last_modified: crate::time::now() };
     let mut tx = state.repo.transaction();
     repo::scim::put_group_overlay(&mut tx, &overlay)?;
-    Ok(state.repo.transact(tx).await?)
+    Ok(crate::domain::notify::commit(state, tx).await?)
 }
 
 /// `DELETE /Groups/{id}`: its members leave it, then the team is deleted (refused while
@@ -191,7 +191,7 @@ pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResu
     teams::remove(state, By::SCIM, &team).await?;
     let mut tx = state.repo.transaction();
     repo::scim::delete_group_overlay(&mut tx, team.org_id, team.id);
-    state.repo.transact(tx).await?;
+    crate::domain::notify::commit(state, tx).await?;
     Ok(())
 }
 

@@ -75,7 +75,7 @@ pub async fn create(
     repo::scim::create_token(&mut tx, &auth::digest(&token), &stored)?;
     let payload = json!({ "token_id": stored.id, "name": stored.name });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::ScimTokenCreated, payload)?;
-    state.repo.transact(tx).await?;
+    crate::domain::notify::commit(state, tx).await?;
     Ok(NewScimToken { token, base_url: base_url(public_url), scim_token: stored.view() })
 }
 
@@ -92,7 +92,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: uuid::Uuid) -> Result
     repo::scim::delete_token(&mut tx, &key);
     let payload = json!({ "token_id": token.id, "name": token.name });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::ScimTokenDeleted, payload)?;
-    state.repo.transact(tx).await.map_err(|e| match e {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         repo::StoreError::ConditionFailed(_) => Error::NotFound("SCIM token"),
         e => e.into(),
     })

@@ -278,7 +278,7 @@ pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &
         json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": null });
     let entry = crate::activity::entry(client.org_id, By::SCIM, EventType::EmployeeCreated, payload);
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    state.repo.transact(tx).await.map_err(|e| conflict(e, &input))?;
+    crate::domain::notify::commit(state, tx).await.map_err(|e| conflict(e, &input))?;
     if input.active == Some(false) {
         let changes = EmployeeChanges { status: Some(EmployeeStatus::Deactivated), ..Default::default() };
         let employee = employees::change(state, By::SCIM, &employee, changes, state.repo.transaction()).await?;

@@ -132,7 +132,7 @@ pub(super) async fn check_spend_cap(
     let payload = json!({ "employee_id": id, "spend_cap_usd": cap, "spent_usd": spent, "period": period });
     let entry = crate::activity::entry_by(org, Actor::Platform, None, EventType::SpendCapReached, payload);
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-    match state.repo.transact(tx).await {
+    match crate::domain::notify::commit(state, tx).await {
         Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::SpendCapRecorded | repo::Guard::SpendCapRaised)) => {
             Ok(())
         }
@@ -189,8 +189,8 @@ pub(super) async fn check_rates(state: &AppState, event: &UsageEvent, counted: V
     let (org, employee) = (event.org_id, event.employee_id);
     for Counted { limit, window } in counted {
         let key = (org, employee, limit.metric, limit.per, &window.0);
-        let count = repo::usage::rate_count(&state.repo, key).await?;
-        if count <= limit.max {
+        let (count, breached) = repo::usage::rate_count(&state.repo, key).await?;
+        if count <= limit.max || breached {
             continue;
         }
         let now = crate::time::now();
@@ -203,7 +203,7 @@ pub(super) async fn check_rates(state: &AppState, event: &UsageEvent, counted: V
             window_start: window.0,
             window_end: window.1,
         };
-        repo::usage::mark_rate_exceeded(&mut tx, org, employee, &breach);
+        repo::usage::mark_rate_exceeded(&mut tx, key, &breach);
         repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, employee)).apply(&mut tx, &now);
         let payload = json!({
             "employee_id": employee, "metric": limit.metric, "per": limit.per, "max": limit.max, "count": count,
@@ -211,7 +211,7 @@ pub(super) async fn check_rates(state: &AppState, event: &UsageEvent, counted: V
         });
         let entry = crate::activity::entry_by(org, Actor::Platform, None, EventType::RateLimitExceeded, payload);
         repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-        match state.repo.transact(tx).await {
+        match crate::domain::notify::commit(state, tx).await {
             Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::RateLimitRecorded)) => {}
             Err(e) => return Err(e.into()),
         }

@@ -105,7 +105,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
             repo::usage::roll_over(&mut tx, org, read, (&period_start, &period_end), event.cost_usd);
             may_cross = thresholds_left(0);
         }
-        match state.repo.transact(tx).await {
+        match crate::domain::notify::commit(state, tx).await {
             Ok(()) => {
                 // The spending is read again once committed (with concurrent events, "read
                 // + this event" would underestimate it): every crossing is then seen by the
@@ -152,7 +152,7 @@ async fn reject(state: &AppState, body: &str, reason: &str) -> Result<()> {
         // the message's hash goes in with it.
         repo::usage::guard_rejection(&mut tx, org, &crate::auth::digest(body), &entry.created_at);
         repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
-        match state.repo.transact(tx).await {
+        match crate::domain::notify::commit(state, tx).await {
             Ok(()) | Err(StoreError::ConditionFailed(_)) => {}
             Err(e) => return Err(e.into()),
         }
