@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::render::{Launch, Rendered, Template};
-use agentctl_wire::bundle::BundleAgent as Agent;
+use agentctl_wire::bundle::{BundleAgent as Agent, BundleTool};
+use agentctl_wire::catalog::ToolType;
 use agentctl_wire::policy::{Effective, Entry, Severity};
 
 /// The agent tools agentctl configures: the catalog's agent types but `other`.
@@ -161,11 +162,24 @@ impl Plan<'_> {
     /// Claude Code's permission rules, every tool denied while paused.
     fn claude_rules(&self) -> ClaudeRules {
         let mut rules = self.effective().map(claude_rules).unwrap_or_default();
+        for tool in self.tools() {
+            let named = claude_tool_rules(&reach(tool));
+            match (tool.enabled, tool.requires_approval) {
+                (false, _) => rules.deny.extend(named),
+                (true, true) => rules.ask.extend(named),
+                (true, false) => {}
+            }
+        }
         if self.desired.paused {
             rules.deny.extend(CLAUDE_TOOLS.map(String::from));
             rules.deny.dedup();
         }
         rules
+    }
+
+    /// The agent's linked tools.
+    fn tools(&self) -> &[BundleTool] {
+        self.desired.agent.map_or(&[], |a| a.tools.as_slice())
     }
 
     fn effective(&self) -> Option<&Effective> {
@@ -276,6 +290,9 @@ impl Plan<'_> {
             ops.push((vec![], Op::Entries(settings)));
         }
         let mut excluded_tools = effective.map(gemini_excluded_tools).unwrap_or_default();
+        // Gemini has no ask rule of its own making (it confirms shell commands and edits
+        // unless told not to): a tool the employee may not use yet is excluded.
+        excluded_tools.extend(self.tools().iter().filter(|t| !t.enabled).flat_map(|t| gemini_tool_rules(&reach(t))));
         if self.desired.paused {
             excluded_tools.extend(GEMINI_TOOLS.map(String::from));
         }
@@ -388,6 +405,80 @@ fn codex_sandbox(e: &Effective) -> BTreeMap<String, Value> {
         keys.insert("approval_policy".to_string(), json!("on-request"));
     }
     keys
+}
+
+/// What a linked tool lets an agent do, as clients' rules can name it: commands (of a
+/// program, narrowed to the link's `config.commands`), web fetches (narrowed to
+/// `config.domains`), file writes, web searches. Browser, database and other tools reach
+/// agents through MCP servers, which MCP policies govern.
+enum Reach {
+    /// Command prefixes; none: every command.
+    Commands(Vec<String>),
+    /// Domains; none: every fetch.
+    Fetches(Vec<String>),
+    FileWrites,
+    WebSearch,
+    Unnamed,
+}
+
+/// A config value the rules may quote: plain text without the brackets and quotes that
+/// rule syntaxes use (anything else in `commands`/`domains` is ignored).
+fn quotable(value: &Value) -> Option<String> {
+    let text = value.as_str()?.trim();
+    let plain = !text.is_empty()
+        && text.len() <= 200
+        && !text.chars().any(|c| c.is_control() || matches!(c, '(' | ')' | '"' | '\\' | '*'));
+    plain.then(|| text.to_string())
+}
+
+fn reach(tool: &BundleTool) -> Reach {
+    let listed = |key: &str| -> Vec<String> {
+        tool.config
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(quotable).collect())
+            .unwrap_or_default()
+    };
+    let under = |program: &str| {
+        let commands = listed("commands");
+        if commands.is_empty() {
+            return vec![program.to_string()];
+        }
+        commands.iter().map(|c| format!("{program} {c}")).collect()
+    };
+    match tool.tool_type {
+        ToolType::Shell => Reach::Commands(listed("commands")),
+        ToolType::Git => Reach::Commands(under("git")),
+        ToolType::Docker => Reach::Commands(under("docker")),
+        ToolType::Http => Reach::Fetches(listed("domains")),
+        ToolType::Fs => Reach::FileWrites,
+        ToolType::Search => Reach::WebSearch,
+        ToolType::Browser | ToolType::Database | ToolType::Other => Reach::Unnamed,
+    }
+}
+
+fn claude_tool_rules(reach: &Reach) -> Vec<String> {
+    match reach {
+        Reach::Commands(commands) if commands.is_empty() => vec!["Bash".into()],
+        Reach::Commands(commands) => commands.iter().map(|c| format!("Bash({c}:*)")).collect(),
+        Reach::Fetches(domains) if domains.is_empty() => vec!["WebFetch".into()],
+        Reach::Fetches(domains) => domains.iter().map(|d| format!("WebFetch(domain:{d})")).collect(),
+        Reach::FileWrites => vec!["Edit".into(), "Write".into()],
+        Reach::WebSearch => vec!["WebSearch".into()],
+        Reach::Unnamed => Vec::new(),
+    }
+}
+
+fn gemini_tool_rules(reach: &Reach) -> Vec<String> {
+    match reach {
+        Reach::Commands(commands) if commands.is_empty() => vec!["run_shell_command".into()],
+        Reach::Commands(commands) => commands.iter().map(|c| format!("run_shell_command({c})")).collect(),
+        // Gemini's fetch tool takes no domain rule: it is excluded whole.
+        Reach::Fetches(_) => vec!["web_fetch".into()],
+        Reach::FileWrites => vec!["write_file".into(), "replace".into()],
+        Reach::WebSearch => vec!["google_web_search".into()],
+        Reach::Unnamed => Vec::new(),
+    }
 }
 
 fn gemini_excluded_tools(e: &Effective) -> Vec<String> {
@@ -580,8 +671,12 @@ mod tests {
 
     /// The strings the client's user-tier files list at `path` while paused.
     fn listed_when_paused(client: Client, path: &[&str]) -> Vec<String> {
-        let agent = agent(client, None, json!({}));
-        let desired = Desired { agent: Some(&agent), servers: vec![], paused: true };
+        listed(client, &agent(client, None, json!({})), true, path)
+    }
+
+    /// The strings the client's user-tier files list at `path`.
+    fn listed(client: Client, agent: &Agent, paused: bool, path: &[&str]) -> Vec<String> {
+        let desired = Desired { agent: Some(agent), servers: vec![], paused };
         let mut found = Vec::new();
         for spec in files(client, &Tier::User { home: Path::new("/home/probe") }, &desired, &mut vec![]) {
             if let Format::Json(ops) = spec.format {
@@ -593,6 +688,34 @@ mod tests {
             }
         }
         found
+    }
+
+    #[test]
+    fn linked_tools_are_asked_for_when_they_need_approval_and_denied_until_granted() {
+        let tool = |name: &str, kind: &str, requires_approval: bool, enabled: bool, config: Value| {
+            json!({ "tool_id": uuid::Uuid::now_v7(), "name": name, "type": kind,
+                "requires_approval": requires_approval, "enabled": enabled, "config": config })
+        };
+        let with_tools = |client| {
+            let mut agent = agent(client, None, json!({}));
+            agent.tools = serde_json::from_value(json!([
+                tool("git", "git", false, true, json!({ "commands": ["push"] })),
+                tool("docker", "docker", true, true, json!({ "commands": ["run", "bad) Bash(rm", 7] })),
+                tool("shell", "shell", true, false, json!({})),
+                tool("fetch", "http", true, false, json!({ "domains": ["api.example.com"] })),
+                tool("db", "database", true, false, json!({})),
+            ]))
+            .unwrap();
+            agent
+        };
+        let claude = with_tools(Client::ClaudeCode);
+        let ask = listed(Client::ClaudeCode, &claude, false, &["permissions", "ask"]);
+        assert_eq!(ask, ["Bash(docker run:*)"], "approved, asked before each use; unsafe config ignored");
+        let deny = listed(Client::ClaudeCode, &claude, false, &["permissions", "deny"]);
+        assert_eq!(deny, ["Bash", "WebFetch(domain:api.example.com)"], "not approved yet");
+        let gemini = with_tools(Client::GeminiCli);
+        let excluded = listed(Client::GeminiCli, &gemini, false, &["tools", "exclude"]);
+        assert_eq!(excluded, ["run_shell_command", "web_fetch"]);
     }
 
     #[test]

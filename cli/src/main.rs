@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use crate::api::{Api, CliError};
 use agentctl_wire::Name;
 use agentctl_wire::bundle::{BundleBudget, Source};
-use agentctl_wire::catalog::{AgentSpec, Entry, Kind, McpServerSpec};
+use agentctl_wire::catalog::{AgentSpec, Entry, Kind, McpServerSpec, ToolSpec};
 use agentctl_wire::configs::CredentialsUpdate;
 use agentctl_wire::employees::Employee;
 use agentctl_wire::ids::{EmployeeId, RequestId};
@@ -36,7 +36,7 @@ use agentctl_wire::money::Usd;
 use agentctl_wire::page::Page;
 use agentctl_wire::requests::{
     AgentRequest, AgentWanted, BudgetScope, BudgetWanted, Cancellation, Decision, DecisionKind, McpWanted, NewRequest,
-    RequestView, Wanted,
+    RequestView, ToolWanted, Wanted,
 };
 use agentctl_wire::roles::RoleName;
 use agentctl_wire::sessions::{EnrollmentCode, Me};
@@ -151,6 +151,14 @@ enum RequestCommand {
         /// Raise your own spend cap (this billing period) rather than the organization's budget.
         #[arg(long)]
         spend_cap: bool,
+    },
+    /// The use of a tool that requires approval, with one of your agents (both by name
+    /// or id).
+    Tool {
+        agent: String,
+        tool: String,
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Withdraw one of your pending requests.
     Cancel { id: String },
@@ -525,6 +533,11 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
         RequestCommand::Mcp { server, reason } => {
             let server_id = catalog_id::<McpServerSpec>(&api, "mcp-servers", server).await?;
             (Wanted::NewMcp(McpWanted { server_id, connection_config: None }), reason.clone())
+        }
+        RequestCommand::Tool { agent, tool, reason } => {
+            let agent_id = catalog_id::<AgentSpec>(&api, "agents", agent).await?;
+            let tool_id = catalog_id::<ToolSpec>(&api, "tools", tool).await?;
+            (Wanted::EnableTool(ToolWanted { agent_id, tool_id }), reason.clone())
         }
         RequestCommand::Budget { amount_usd, reason, spend_cap } => {
             let amount_usd =

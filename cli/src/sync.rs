@@ -97,6 +97,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
         waiting.insert(0, format!("agents paused: {}", crate::terminal_safe(&pause.message)));
     }
     waiting.extend(rate_limit_lines(&bundle.rate_limits_exceeded, chrono::Utc::now()));
+    waiting.extend(tool_approval_lines(&bundle));
     let rendered: Vec<Rendered> = bundle.mcp_servers.iter().map(Rendered::of).collect();
     let (home, root) = (files::home()?, files::system_root());
     let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
@@ -143,6 +144,22 @@ pub fn rate_limit_lines(exceeded: &[RateLimitExceeded], now: chrono::DateTime<ch
                 e.per.as_str(),
                 e.max,
                 e.window_end.format("%Y-%m-%d %H:%M UTC"),
+            )
+        })
+        .collect()
+}
+
+/// The linked tools the employee may not use until a request is approved, one line each.
+fn tool_approval_lines(bundle: &Bundle) -> Vec<String> {
+    bundle
+        .agents
+        .iter()
+        .flat_map(|agent| agent.tools.iter().filter(|t| !t.enabled).map(move |t| (agent, t)))
+        .map(|(agent, tool)| {
+            let (agent, tool) = (crate::terminal_safe(&agent.agent_name), crate::terminal_safe(&tool.name));
+            format!(
+                "tool {tool} of {agent} needs an approval and is denied until then: \
+                 `agentctl request tool {agent:?} {tool:?} --reason ...`"
             )
         })
         .collect()

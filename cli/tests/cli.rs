@@ -189,6 +189,14 @@ async fn managed_employee(app: &TestApp) -> (agentctl_tests::Org, String, String
         ("Gemini CLI", "gemini-cli", json!({})),
         ("Codex", "codex", json!({ "model": "gpt-5-codex" })),
     ];
+    // Tools for the clients with rules: git pushes need approval, docker does not.
+    let mut tools = Vec::new();
+    for (name, kind, requires_approval) in [("git", "git", true), ("docker", "docker", false)] {
+        let body = json!({ "name": name, "type": kind, "requires_approval": requires_approval });
+        let (status, tool) = app.post("/v1/catalog/tools", &t, body).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{tool}");
+        tools.push(id(&tool));
+    }
     for (name, kind, default_config) in agents {
         let body = json!({ "name": name, "type": kind, "provider": "p", "default_config": default_config });
         let (status, agent) = app.post("/v1/catalog/agents", &t, body).await;
@@ -196,6 +204,14 @@ async fn managed_employee(app: &TestApp) -> (agentctl_tests::Org, String, String
         let path = format!("/v1/employees/{employee_id}/agent-configs");
         let (status, config) = app.post(&path, &t, json!({ "agent_id": id(&agent) })).await;
         assert_eq!(status, reqwest::StatusCode::CREATED, "{config}");
+        if matches!(kind, "claude-code" | "gemini-cli") {
+            for tool in &tools {
+                let link = format!("/v1/catalog/agents/{}/tools/{tool}", id(&agent));
+                let body = json!({ "config": { "commands": ["push"] } });
+                let (status, linked) = app.call(reqwest::Method::PUT, &link, Some(&t), Some(body)).await;
+                assert_eq!(status, reqwest::StatusCode::OK, "{linked}");
+            }
+        }
     }
     let secret = |field: &str| json!({ "type": "object", "required": [field], "properties": { field: { "type": "string", "writeOnly": true } } });
     let servers = [
@@ -343,7 +359,7 @@ async fn sync_writes_every_tool_merging_with_the_users_files_and_keeps_secrets_o
     assert!(stdout.contains("changed locally: mcpServers.events: edited"), "{stdout}");
     assert!(stdout.starts_with(&format!("signed in to {} as Employee dev@sync.example", app.url)), "{stdout}");
     let claude_settings = home.read(".claude/settings.json");
-    home.write(".claude/settings.json", &claude_settings.replace(", \"Bash(rm -rf *)\"", ""));
+    home.write(".claude/settings.json", &claude_settings.replace(", \"Bash(git push:*)\"", ""));
     let out = home.run(&["sync"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -480,6 +496,101 @@ async fn the_real_clients_list_what_sync_wrote() {
     assert_eq!(row("db")[1..4], ["agentctl", "mcp-exec", "db"]);
     assert_eq!(row("github")[1..3], ["https://api.githubcopilot.com/mcp/", "AGENTCTL_GITHUB_TOKEN"]);
     assert!(!codex.contains("events"), "Codex has no SSE: not written:\n{codex}");
+}
+
+/// `claude doctor` (under a pseudo-terminal: it is interactive) reports settings files it
+/// finds invalid; it finds none in what sync wrote, permission rules of policies and tools
+/// included, while it does flag a broken project settings file beside them.
+#[tokio::test]
+async fn claude_doctor_finds_the_settings_sync_wrote_valid() {
+    let Some(bin) = std::env::var_os("AGENTCTL_CLIENTS_BIN").map(PathBuf::from) else {
+        println!("skipped: AGENTCTL_CLIENTS_BIN is not set (scripts/test.sh installs the clients with npm)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let (org, _, code) = managed_employee(&app).await;
+    let home = Home::new();
+    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The employee asks to push with git from Claude Code; the owner approves.
+    let out = home.run(&["sync"]).await;
+    assert!(text(&out.stdout).contains("tool git of Claude Code needs an approval"), "{}", text(&out.stdout));
+    let out = home.run(&["request", "tool", "Claude Code", "git", "--reason", "release"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let request = text(&out.stdout).split(['(', ')']).nth(1).unwrap().to_string();
+    let decision = serde_json::json!({ "decision": "approve" });
+    let (status, body) = app.post(&format!("/v1/requests/{request}/decisions"), &org.owner_token, decision).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.0.join(".claude/settings.json")).unwrap()).unwrap();
+    assert!(settings["permissions"]["ask"].as_array().unwrap().contains(&"Bash(git push:*)".into()), "{settings}");
+    assert!(settings["permissions"]["deny"].as_array().unwrap().contains(&"Read(//etc/**)".into()), "{settings}");
+
+    let project = home.0.join("project");
+    std::fs::create_dir_all(project.join(".claude")).unwrap();
+    std::fs::write(project.join(".claude/settings.json"), r#"{"permissions":{"deny":["Broken(("]}}"#).unwrap();
+    let report = claude_doctor(&bin.join("claude"), &home.0, &project).await;
+    assert!(report.contains("Invalid settings"), "the control is flagged:\n{report}");
+    assert!(report.contains(&project.join(".claude/settings.json").display().to_string()), "{report}");
+    let user_settings = home.0.join(".claude/settings.json").display().to_string();
+    assert!(!report.contains(&user_settings), "what sync wrote is valid:\n{report}");
+}
+
+/// What `claude doctor` shows, as plain text: run under `script` for a terminal, read
+/// until it offers to close (it then waits for a key), escape sequences taken out.
+async fn claude_doctor(claude: &Path, home: &Path, cwd: &Path) -> String {
+    use tokio::io::AsyncReadExt;
+    let command = format!("stty cols 250; exec '{}' doctor", claude.display());
+    let mut child = tokio::process::Command::new("script")
+        .args(["-qfc", &command, "/dev/null"])
+        .current_dir(cwd)
+        .env("HOME", home)
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut raw = Vec::new();
+    let read = async {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut chunk).await {
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&chunk[..n]);
+            if plain(&raw).contains("to close") {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), read).await;
+    let _ = child.kill().await;
+    plain(&raw)
+}
+
+/// Terminal output without its escape sequences, words separated by single spaces.
+fn plain(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters final-letter; other escapes: ESC and one character.
+            if chars.next_if_eq(&'[').is_some() {
+                while chars.next().is_some_and(|c| !c.is_ascii_alphabetic() && c != '~') {}
+            } else {
+                chars.next();
+            }
+            out.push(' ');
+        } else {
+            out.push(if c.is_control() { ' ' } else { c });
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[tokio::test]

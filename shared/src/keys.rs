@@ -318,6 +318,14 @@ pub fn assignment_guard(org: OrgId, target: &str, entry: &str) -> Key {
 
 /// An employee's own credentials for an assigned MCP server: in their partition, so the
 /// sync's one Query reads them.
+pub const TOOL_GRANT_PREFIX: &str = "TOOLGRANT#";
+
+/// An employee's approved use of a tool that requires approval, with one agent: in their
+/// partition, so the sync's Query reads it.
+pub fn tool_grant(org: OrgId, employee: EmployeeId, agent: AgentId, tool: ToolId) -> Key {
+    Key::new(employee_partition(org, employee), format!("{TOOL_GRANT_PREFIX}{agent}#{tool}"))
+}
+
 pub const ASSIGNMENT_CREDENTIALS_PREFIX: &str = "ASGCRED#";
 
 pub fn assignment_credentials(org: OrgId, employee: EmployeeId, assignment: AssignmentId) -> Key {

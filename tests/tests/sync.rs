@@ -323,3 +323,68 @@ async fn suspended_employees_and_disabled_configs_get_nothing() {
     let response = app.request(Method::GET, "/v1/me/sync", Some(&token)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN, "a deactivated employee gets no bundle");
 }
+
+/// Tools linked to an agent reach the bundle with the link's config; one that requires
+/// approval is not enabled until the employee's `enable_tool` request is approved.
+#[tokio::test]
+async fn linked_tools_reach_the_bundle_and_an_approval_enables_one() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let t = &s.org.owner_token;
+    let base = format!("/v1/employees/{}", s.employee_id);
+    let (status, _) = app.post(&format!("{base}/agent-configs"), t, json!({ "agent_id": s.agent_id })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut tools = Vec::new();
+    for (name, kind, requires_approval) in [("git", "git", false), ("docker", "docker", true)] {
+        let body = json!({ "name": name, "type": kind, "requires_approval": requires_approval });
+        let (status, tool) = app.post("/v1/catalog/tools", t, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{tool}");
+        tools.push(tool["id"].as_str().unwrap().to_string());
+    }
+    let (_, etag, _) = sync(&app, &s.token, None).await;
+    let link = |tool: &str| format!("/v1/catalog/agents/{}/tools/{tool}", s.agent_id);
+    let (status, _) =
+        app.call(Method::PUT, &link(&tools[0]), Some(t), Some(json!({ "config": { "commands": ["status"] } }))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.call(Method::PUT, &link(&tools[1]), Some(t), Some(json!({}))).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, _, bundle) = sync(&app, &s.token, etag.as_deref()).await;
+    assert_eq!(status, StatusCode::OK, "linking a tool changes the bundle");
+    let listed = |bundle: &Value| bundle["agents"][0]["tools"].as_array().unwrap().clone();
+    let by_name = |bundle: &Value, name: &str| listed(bundle).into_iter().find(|t| t["name"] == name).unwrap();
+    assert_eq!(listed(&bundle).len(), 2, "{bundle}");
+    let git = by_name(&bundle, "git");
+    assert_eq!((git["enabled"].clone(), git["config"].clone()), (json!(true), json!({ "commands": ["status"] })));
+    let docker = by_name(&bundle, "docker");
+    assert_eq!((docker["enabled"].clone(), docker["requires_approval"].clone()), (json!(false), json!(true)));
+
+    // Asking for a tool that needs no approval, or one not linked, is refused.
+    let ask = |tool: &str| json!({ "request_type": "enable_tool", "request_data": { "agent_id": s.agent_id, "tool_id": tool }, "reason": "builds" });
+    let (status, body) = app.post("/v1/requests", &s.token, ask(&tools[0])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, unlinked) = app
+        .post("/v1/catalog/tools", t, json!({ "name": "kubectl", "type": "shell", "requires_approval": true }))
+        .await;
+    let (status, body) = app.post("/v1/requests", &s.token, ask(unlinked["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, request) = app.post("/v1/requests", &s.token, ask(&tools[1])).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let path = format!("/v1/requests/{}/decisions", request["id"].as_str().unwrap());
+    let (status, decided) = app.post(&path, t, json!({ "decision": "approve" })).await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["provisioned"]["tool_id"], tools[1].as_str(), "{decided}");
+
+    let (_, _, bundle) = sync(&app, &s.token, None).await;
+    assert_eq!(by_name(&bundle, "docker")["enabled"], true, "{bundle}");
+    let (status, body) = app.post("/v1/requests", &s.token, ask(&tools[1])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "granted already: {body}");
+    // Renaming a tool and unlinking one reach the bundle too.
+    let (status, _) = app.patch(&format!("/v1/catalog/tools/{}", tools[1]), t, json!({ "name": "containers" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.delete(&link(&tools[0]), t).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, bundle) = sync(&app, &s.token, None).await;
+    let names: Vec<Value> = listed(&bundle).iter().map(|t| t["name"].clone()).collect();
+    assert_eq!(names, [json!("containers")]);
+}

@@ -20,15 +20,19 @@
 //!   spend cap, and whether the organization pauses their managed agents;
 //! - `rate_limits_exceeded`: the rate limits their usage went past (latest window each).
 //!
+//! Each agent also lists its `tools`: the tools linked to it, whether the employee may use
+//! them (`enabled`; a tool that `requires_approval` is enabled by an approved
+//! `enable_tool` request) and the link's `config`.
+//!
 //! Disabled and pending-approval configurations are not delivered.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalog::{AgentType, LaunchTemplate};
+use crate::catalog::{AgentType, LaunchTemplate, ToolType};
 use crate::configs::ConfigStatus;
-use crate::ids::{AgentConfigId, AgentId, AssignmentId, EmployeeId, McpConfigId, McpServerId, OrgId, TeamId};
+use crate::ids::{AgentConfigId, AgentId, AssignmentId, EmployeeId, McpConfigId, McpServerId, OrgId, TeamId, ToolId};
 use crate::money::Usd;
 use crate::policy::{EffectivePolicies, Metric, Window};
 use crate::subscriptions::BudgetState;
@@ -145,6 +149,29 @@ pub struct BundleAgent {
     pub last_sync_at: Option<DateTime<Utc>>,
     pub sync_token: String,
     pub policies: EffectivePolicies,
+    /// The tools linked to the agent (by the platform and the organization).
+    #[serde(default)]
+    pub tools: Vec<BundleTool>,
+}
+
+/// A tool linked to an agent, as the employee may use it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleTool {
+    pub tool_id: ToolId,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub tool_type: ToolType,
+    /// Each use needs approval: clients ask before every use (an ask rule).
+    pub requires_approval: bool,
+    /// Whether the employee may use it: always for tools without `requires_approval`;
+    /// for the others once an `enable_tool` request of theirs was approved. Clients deny
+    /// a tool that is not enabled.
+    pub enabled: bool,
+    /// The link's configuration (`agent_tools.config`). agentctl's clients read
+    /// `commands` (for shell, git and docker tools) and `domains` (for http tools) to
+    /// narrow their rules to those commands or domains.
+    pub config: Value,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{AgentConfigId, AgentId, ApprovalId, EmployeeId, McpConfigId, McpServerId, OrgId, RequestId, TeamId};
+use crate::ids::{
+    AgentConfigId, AgentId, ApprovalId, EmployeeId, McpConfigId, McpServerId, OrgId, RequestId, TeamId, ToolId,
+};
 use crate::money::Usd;
 use crate::roles::RoleName;
 
@@ -18,6 +20,9 @@ wire_enum! {
         NewMcp,
         /// More monthly budget: `request_data` {amount_usd} (an exact decimal string).
         IncreaseBudget,
+        /// The use of a tool that requires approval, with one agent: `request_data`
+        /// {agent_id, tool_id}.
+        EnableTool,
     }
 }
 
@@ -39,6 +44,7 @@ pub enum Wanted {
     NewAgent(AgentWanted),
     NewMcp(McpWanted),
     IncreaseBudget(BudgetWanted),
+    EnableTool(ToolWanted),
 }
 
 impl Wanted {
@@ -47,6 +53,7 @@ impl Wanted {
             Self::NewAgent(_) => RequestType::NewAgent,
             Self::NewMcp(_) => RequestType::NewMcp,
             Self::IncreaseBudget(_) => RequestType::IncreaseBudget,
+            Self::EnableTool(_) => RequestType::EnableTool,
         }
     }
 }
@@ -71,6 +78,15 @@ pub struct McpWanted {
     pub server_id: McpServerId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_config: Option<Value>,
+}
+
+/// A tool linked to an agent, whose use needs approval (`requires_approval`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ToolWanted {
+    pub agent_id: AgentId,
+    pub tool_id: ToolId,
 }
 
 /// More monthly budget: the organization's, or the requester's own spend cap.
@@ -120,6 +136,8 @@ pub enum Provisioned {
         /// The billing period (`yyyy-mm`) it holds for.
         period: String,
     },
+    /// `enable_tool`: the requester may use the tool with the agent.
+    Tool { agent_id: AgentId, tool_id: ToolId },
 }
 
 /// An employee's request (the seed's agent_requests).

@@ -73,7 +73,8 @@ pub async fn link_tool(
 ) -> Result<AgentTool> {
     let owner = principal.scope(Permission::CatalogWrite)?;
     let mut v = Validator::new();
-    let config = v.check("config", request.config.unwrap_or_else(|| json!({})), validate::json_object(16 * 1024));
+    // Every bundle of the agent carries it (the scope's sync set keeps it).
+    let config = v.check("config", request.config.unwrap_or_else(|| json!({})), validate::json_object(4 * 1024));
     let config = v.finish(|| config)?;
     let agent = catalog::visible_to::<AgentSpec>(state, owner, agent_id).await?;
     let tool = catalog::visible_to::<ToolSpec>(state, owner, tool_id).await?;
@@ -90,6 +91,9 @@ pub async fn link_tool(
         updated_at: now,
     };
     let mut tx = state.repo.transaction();
+    let mut change = syncsets::Change::new(syncsets::Scope::of(owner));
+    change.link_tool(&link, existing.as_ref());
+    change.apply(&mut tx, &now);
     match &existing {
         Some(before) => repo::agent_tools::replace(&mut tx, &link, before)?,
         None => {
@@ -117,6 +121,9 @@ pub async fn unlink_tool(state: &AppState, principal: &Principal, agent_id: Agen
     let link =
         repo::agent_tools::get(&state.repo, owner, agent_id, tool_id).await?.ok_or(Error::NotFound("agent_tool"))?;
     let mut tx = state.repo.transaction();
+    let mut change = syncsets::Change::new(syncsets::Scope::of(owner));
+    change.unlink_tool(&link);
+    change.apply(&mut tx, &crate::time::now());
     repo::agent_tools::delete(&mut tx, owner, agent_id, tool_id);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), -1);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<ToolSpec>(link.tool_org_id, tool_id), -1);

@@ -29,6 +29,8 @@
 //! [`crate::config::Config::sync_settle`] after its newest change gets no ETag: the next
 //! sync reads it in full again.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -45,7 +47,7 @@ use crate::domain::organizations::BudgetAction;
 use crate::domain::policies::Subject;
 use crate::domain::subscriptions::BudgetState;
 use crate::error::{Error, Result};
-use crate::ids::{ActivityId, AgentConfigId, EmployeeId, McpConfigId, OrgId};
+use crate::ids::{ActivityId, AgentConfigId, AgentId, EmployeeId, McpConfigId, OrgId, ToolId};
 use crate::money::Usd;
 use crate::queue::Queue;
 use crate::repo;
@@ -53,8 +55,8 @@ use crate::repo::syncsets::{Scope, Stamp, SyncSet};
 use crate::time::Timestamp;
 
 pub use agentctl_wire::bundle::{
-    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundlePause, BundleSpendCap, FORMAT_VERSION,
-    PauseReason, RateLimitExceeded, ServerStatus, Source,
+    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundlePause, BundleSpendCap, BundleTool,
+    FORMAT_VERSION, PauseReason, RateLimitExceeded, ServerStatus, Source,
 };
 
 /// The result of a sync request.
@@ -132,6 +134,7 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
                 config_override: config.config_override.clone(),
                 last_sync_at: config.last_sync_at,
                 sync_token: config.sync_token.clone(),
+                tools: Vec::new(),
             });
         }
     }
@@ -166,6 +169,7 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
                     config_override: config_override.clone(),
                     last_sync_at: None,
                     sync_token,
+                    tools: Vec::new(),
                 });
             }
             Assigned::McpServer { server_id, connection_config } => {
@@ -194,6 +198,10 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
         }
     }
 
+    for plan in &mut agents {
+        let sets = [&inputs.org_set, &inputs.platform_set];
+        plan.tools = tools_of(plan.agent.id, org_id, sets, &partition.tool_grants);
+    }
     let own = partition.policies.iter().map(|link| link.policy_id).collect();
     let subject = Subject::new(&employee, own, inputs.org_set, inputs.platform_set);
     let agents = agents.into_iter().map(|plan| plan.deliver(&subject)).collect::<Result<Vec<_>>>()?;
@@ -276,6 +284,40 @@ struct AgentPlan {
     config_override: Value,
     last_sync_at: Option<Timestamp>,
     sync_token: String,
+    tools: Vec<BundleTool>,
+}
+
+/// The tools linked to an agent for the organization (the organization's link of a tool
+/// wins over the platform's), visible to it, enabled unless they require an approval the
+/// employee was not granted.
+fn tools_of(
+    agent: AgentId,
+    org: OrgId,
+    [org_set, platform_set]: [&SyncSet; 2],
+    grants: &BTreeSet<(AgentId, ToolId)>,
+) -> Vec<BundleTool> {
+    let mut links: BTreeMap<ToolId, &repo::syncsets::ToolLinkFacts> = BTreeMap::new();
+    for set in [platform_set, org_set] {
+        links.extend(set.tool_links.iter().filter(|((a, _), _)| *a == agent).map(|((_, tool), link)| (*tool, link)));
+    }
+    links
+        .into_iter()
+        .filter_map(|(tool_id, link)| {
+            let facts = match link.tool_org_id {
+                None => platform_set.tools.get(&tool_id).filter(|t| t.is_public)?,
+                Some(owner) if owner == org => org_set.tools.get(&tool_id)?,
+                Some(_) => return None,
+            };
+            Some(BundleTool {
+                tool_id,
+                name: facts.name.clone(),
+                tool_type: facts.tool_type,
+                requires_approval: facts.requires_approval,
+                enabled: !facts.requires_approval || grants.contains(&(agent, tool_id)),
+                config: link.config.clone(),
+            })
+        })
+        .collect()
 }
 
 impl AgentPlan {
@@ -298,6 +340,7 @@ impl AgentPlan {
             status: ConfigStatus::Active,
             last_sync_at: self.last_sync_at,
             sync_token: self.sync_token,
+            tools: self.tools,
         })
     }
 }

@@ -1,9 +1,10 @@
 //! The tool registry: what agents can do (read files, run git, call HTTP, ...).
 
 use crate::AppState;
-use crate::domain::catalog::{Common, Spec};
+use crate::domain::catalog::{Common, Entry, Spec};
 use crate::error::Result;
 use crate::ids::OrgId;
+use crate::repo::syncsets;
 use crate::validate::{self, Validator};
 
 pub use agentctl_wire::catalog::{NewTool, ToolSpec, ToolType};
@@ -14,6 +15,16 @@ impl Spec for ToolSpec {
     const PREFIX: &'static str = "TOOL#";
     const NAME_PREFIX: &'static str = "TOOLNAME#";
     const FILTERS: &'static [(&'static str, &'static str)] = &[("type", "type")];
+
+    /// Bundles list an agent's tools: the scope's set keeps every tool's facts.
+    fn sync_change(before: Option<&Entry<Self>>, after: Option<&Entry<Self>>) -> Option<syncsets::Change> {
+        let mut change = syncsets::Change::new(syncsets::Scope::of(before.or(after)?.org_id));
+        match after {
+            Some(after) => change.put_tool(after, before),
+            None => change.remove_tool(before?),
+        }
+        Some(change)
+    }
 
     async fn parse(_: &AppState, _: Option<OrgId>, new: NewTool) -> Result<(Common, Self)> {
         let mut v = Validator::new();

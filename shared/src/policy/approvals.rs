@@ -23,7 +23,8 @@ pub const MAX_STEPS: usize = 5;
 pub struct ApprovalRules(BTreeMap<RequestType, Vec<Vec<RoleName>>>);
 
 impl ApprovalRules {
-    /// A team's manager or an admin adds an agent; an MCP server needs the team's
+    /// A team's manager or an admin adds an agent, or lets someone use a tool that
+    /// requires approval (the seed's "manager approval"); an MCP server needs the team's
     /// manager and an admin; budget is billing's (or the owner's) call.
     pub fn defaults() -> Self {
         use RoleName::*;
@@ -31,6 +32,7 @@ impl ApprovalRules {
             (RequestType::NewAgent, vec![vec![Manager, Admin, Owner]]),
             (RequestType::NewMcp, vec![vec![Manager], vec![Admin, Owner]]),
             (RequestType::IncreaseBudget, vec![vec![Billing, Owner]]),
+            (RequestType::EnableTool, vec![vec![Manager, Admin, Owner]]),
         ]))
     }
 

@@ -1,9 +1,11 @@
-//! Tools linked to agents: `CATALOG` (platform) or `ORG#o` / `AGENTTOOL#<agent>#<tool>`.
+//! Tools linked to agents: `CATALOG` (platform) or `ORG#o` / `AGENTTOOL#<agent>#<tool>`;
+//! employees' approved uses of tools that require approval: `ORG#o#EMP#e` /
+//! `TOOLGRANT#<agent>#<tool>`.
 
 use super::Guard;
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
 use crate::domain::agents::AgentTool;
-use crate::ids::{AgentId, OrgId, ToolId};
+use crate::ids::{AgentId, EmployeeId, OrgId, RequestId, ToolId};
 use crate::keys::{self, Key};
 
 fn prefix(agent: AgentId) -> String {
@@ -48,4 +50,42 @@ pub fn replace(tx: &mut Transaction, link: &AgentTool, before: &AgentTool) -> Re
 
 pub fn delete(tx: &mut Transaction, owner: Option<OrgId>, agent: AgentId, tool: ToolId) {
     tx.delete(&key(owner, agent, tool), Some(Expr::new("attribute_exists(PK)")), Guard::AgentTool);
+}
+
+/// Records that an approved request lets the employee use the tool with the agent.
+pub fn grant(
+    tx: &mut Transaction,
+    org: OrgId,
+    employee: EmployeeId,
+    (agent, tool): (AgentId, ToolId),
+    request: RequestId,
+    at: &crate::time::Timestamp,
+) {
+    let item = super::Item::from([
+        ("agent_id".to_string(), super::s(agent.to_string())),
+        ("tool_id".to_string(), super::s(tool.to_string())),
+        ("request_id".to_string(), super::s(request.to_string())),
+        ("granted_at".to_string(), ts(at)),
+    ]);
+    tx.put_new(with_key(item, &keys::tool_grant(org, employee, agent, tool), "tool_grant"), Guard::ToolGrant);
+}
+
+pub async fn granted(
+    repo: &Repository,
+    org: OrgId,
+    employee: EmployeeId,
+    (agent, tool): (AgentId, ToolId),
+) -> Result<bool, StoreError> {
+    Ok(repo.get(&keys::tool_grant(org, employee, agent, tool)).await?.is_some())
+}
+
+/// The (agent, tool) of a grant item read from the employee's partition.
+pub fn read_grant(item: &super::Item) -> Result<(AgentId, ToolId), StoreError> {
+    let field = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .and_then(|v| v.parse::<uuid::Uuid>().ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("tool grant {name}")))
+    };
+    Ok((AgentId::from(field("agent_id")?), ToolId::from(field("tool_id")?)))
 }

@@ -11,10 +11,10 @@ use crate::Name;
 use crate::domain::configs::{AgentConfig, ConfigStatus, StoredMcpConfig};
 use crate::domain::employees::Employee;
 use crate::domain::policies::PolicyLink;
-use crate::ids::{AgentConfigId, AssignmentId, EmployeeId, McpConfigId, OrgId};
+use crate::ids::{AgentConfigId, AgentId, AssignmentId, EmployeeId, McpConfigId, OrgId, ToolId};
 use crate::keys::{self, AGENT_CONFIG_PREFIX as AGENT_PREFIX, Key, MCP_CONFIG_PREFIX as MCP_PREFIX};
 use crate::pagination::{Page, PageRequest};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One of an employee's configurations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,6 +184,8 @@ pub struct Partition {
     pub spend_cap_raises: BTreeMap<String, crate::money::Usd>,
     /// The latest window in which their usage went past each rate limit.
     pub rate_breaches: Vec<super::usage::RateBreach>,
+    /// The (agent, tool) uses approved for them (tools that require approval).
+    pub tool_grants: BTreeSet<(AgentId, ToolId)>,
 }
 
 pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Partition, StoreError> {
@@ -196,6 +198,7 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
         assignment_credentials: BTreeMap::new(),
         spend_cap_raises: BTreeMap::new(),
         rate_breaches: Vec::new(),
+        tool_grants: BTreeSet::new(),
     };
     for item in repo.query_partition(&keys::employee_partition(org, employee)).await? {
         let sk = item.get(keys::SK).and_then(|sk| sk.as_s().ok()).cloned().unwrap_or_default();
@@ -210,6 +213,8 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
         } else if sk.starts_with(keys::ASSIGNMENT_CREDENTIALS_PREFIX) {
             let (assignment, ciphertext) = super::assignments::read_credentials(&item)?;
             partition.assignment_credentials.insert(assignment, ciphertext);
+        } else if sk.starts_with(keys::TOOL_GRANT_PREFIX) {
+            partition.tool_grants.insert(super::agent_tools::read_grant(&item)?);
         } else if sk.starts_with(keys::RATE_BREACH_PREFIX) {
             partition.rate_breaches.push(from_item(item)?);
         } else if let Some(period) = sk.strip_prefix(keys::SPEND_CAP_RAISE_PREFIX) {

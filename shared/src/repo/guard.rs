@@ -117,4 +117,6 @@ pub enum Guard {
     Webhook,
     /// A delivery is created once and each attempt recorded once.
     Delivery,
+    /// An employee is granted a tool once.
+    ToolGrant,
 }

@@ -11,7 +11,10 @@
 //!   `mcpok_<server>` an MCP server approval; `asg_<assignment>` an assignment (JSON) of
 //!   the organization, `ent_<kind>_<id>` the content (JSON) of an agent or MCP server of
 //!   the scope's catalog that some organization assigns (so a sync reads assigned
-//!   entries without knowing them beforehand), `asg_bytes` the size of both (capped).
+//!   entries without knowing them beforehand), `tool_<tool>` a tool of the scope's
+//!   catalog (name, type, `requires_approval`), `agenttool_<agent>_<tool>` a tool the
+//!   scope linked to an agent (with the link's config), `asg_bytes` the size of these
+//!   four (capped).
 //! - `ORG#o#EMP#e` / `SYNCSET` (an employee): `version` and `changed_at` only; the
 //!   employee's configurations and own attachments share its partition.
 //!
@@ -22,13 +25,16 @@ use super::Guard;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Expr, Item, StoreError, Transaction, n, s, ts};
+use crate::domain::agents::AgentTool;
 use crate::domain::assignments::Assignment;
 use crate::domain::catalog::{Entry, Spec};
 use crate::domain::policies::PolicyContent;
-use crate::ids::{AgentId, AssignmentId, EmployeeId, McpServerId, OrgId, PolicyId, TeamId};
+use crate::domain::tools::{ToolSpec, ToolType};
+use crate::ids::{AgentId, AssignmentId, EmployeeId, McpServerId, OrgId, PolicyId, TeamId, ToolId};
 use crate::keys::{self, Key};
 use crate::time::Timestamp;
 
@@ -51,6 +57,43 @@ const APPROVAL: &str = "mcpok_";
 const ASSIGNMENT_BYTES: &str = "asg_bytes";
 const ASSIGNMENT: &str = "asg_";
 const ENTRY: &str = "ent_";
+const TOOL: &str = "tool_";
+const TOOL_LINK: &str = "agenttool_";
+
+/// A tool as sync sets keep it: what clients need to write a rule for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToolFacts {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub tool_type: ToolType,
+    pub requires_approval: bool,
+    /// Whether organizations see it (a global tool may be hidden).
+    pub is_public: bool,
+}
+
+impl ToolFacts {
+    fn of(tool: &Entry<ToolSpec>) -> Self {
+        Self {
+            name: tool.name.clone(),
+            tool_type: tool.spec.tool_type,
+            requires_approval: tool.spec.requires_approval,
+            is_public: tool.is_public,
+        }
+    }
+}
+
+/// A tool linked to an agent, as sync sets keep it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToolLinkFacts {
+    /// The tool's owner (absent: a global tool, whose facts are in the platform's set).
+    pub tool_org_id: Option<OrgId>,
+    pub config: Value,
+}
+
+fn tool_link_json(link: &AgentTool) -> String {
+    serde_json::to_string(&ToolLinkFacts { tool_org_id: link.tool_org_id, config: link.config.clone() })
+        .expect("links serialize")
+}
 
 /// Whose sync set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +194,31 @@ impl Change {
         self.remove.push(entry_attribute::<S>(before.id));
     }
 
+    /// Writes a tool's facts (`before`: the tool they replace).
+    pub fn put_tool(&mut self, tool: &Entry<ToolSpec>, before: Option<&Entry<ToolSpec>>) {
+        let text = serde_json::to_string(&ToolFacts::of(tool)).expect("tools serialize");
+        let before = before.map_or(0, |b| serde_json::to_string(&ToolFacts::of(b)).map_or(0, |t| t.len() as i64));
+        self.assignment_bytes += text.len() as i64 - before;
+        self.set.push((format!("{TOOL}{}", tool.id), s(text)));
+    }
+
+    pub fn remove_tool(&mut self, before: &Entry<ToolSpec>) {
+        self.assignment_bytes -= serde_json::to_string(&ToolFacts::of(before)).map_or(0, |t| t.len() as i64);
+        self.remove.push(format!("{TOOL}{}", before.id));
+    }
+
+    /// Records a tool linked to an agent (`before`: the link it replaces).
+    pub fn link_tool(&mut self, link: &AgentTool, before: Option<&AgentTool>) {
+        let text = tool_link_json(link);
+        self.assignment_bytes += text.len() as i64 - before.map_or(0, |b| tool_link_json(b).len() as i64);
+        self.set.push((format!("{TOOL_LINK}{}_{}", link.agent_id, link.tool_id), s(text)));
+    }
+
+    pub fn unlink_tool(&mut self, before: &AgentTool) {
+        self.assignment_bytes -= tool_link_json(before).len() as i64;
+        self.remove.push(format!("{TOOL_LINK}{}_{}", before.agent_id, before.tool_id));
+    }
+
     /// Writes a policy's content (`before`: the content it replaces).
     pub fn put_policy(&mut self, id: PolicyId, content: &PolicyContent, before: Option<&PolicyContent>) {
         let text = content.to_json();
@@ -247,6 +315,9 @@ pub struct SyncSet {
     pub assignments: BTreeMap<AssignmentId, Assignment>,
     /// The content (JSON) of assigned entries, by `<kind>_<id>`.
     entries: BTreeMap<String, String>,
+    pub tools: BTreeMap<ToolId, ToolFacts>,
+    /// (agent, tool) -> the link.
+    pub tool_links: BTreeMap<(AgentId, ToolId), ToolLinkFacts>,
 }
 
 impl SyncSet {
@@ -301,6 +372,12 @@ pub fn read(item: &Item) -> Result<SyncSet, StoreError> {
             set.assignments.insert(assignment.id, assignment);
         } else if let Some(entry) = attribute.strip_prefix(ENTRY) {
             set.entries.insert(entry.to_string(), text()?.clone());
+        } else if let Some(tool) = attribute.strip_prefix(TOOL) {
+            let facts = serde_json::from_str(text()?).map_err(|_| corrupt(attribute))?;
+            set.tools.insert(id(tool, attribute)?, facts);
+        } else if let Some((agent, tool)) = attribute.strip_prefix(TOOL_LINK).and_then(|r| r.split_once('_')) {
+            let facts = serde_json::from_str(text()?).map_err(|_| corrupt(attribute))?;
+            set.tool_links.insert((id(agent, attribute)?, id(tool, attribute)?), facts);
         }
     }
     Ok(set)

@@ -122,6 +122,13 @@ pub(super) async fn provision(
             repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, requester.id)).apply(tx, &now);
             Ok(Provisioned::SpendCap { spend_cap_usd: cap + raised + b.amount_usd, period })
         }
+        Wanted::EnableTool(t) => {
+            linked_tool(state, org, t).await.map_err(invalid_now)?;
+            let now = crate::time::now();
+            repo::agent_tools::grant(tx, org, requester.id, (t.agent_id, t.tool_id), request.id, &now);
+            repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, requester.id)).apply(tx, &now);
+            Ok(Provisioned::Tool { agent_id: t.agent_id, tool_id: t.tool_id })
+        }
         Wanted::IncreaseBudget(b) => {
             let before = repo::subscriptions::get(&state.repo, org).await?.ok_or(Error::NotFound("subscription"))?;
             let budget = subscriptions::check_budget(before.monthly_budget_usd + b.amount_usd)

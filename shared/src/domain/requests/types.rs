@@ -3,5 +3,5 @@
 pub use agentctl_wire::requests::{
     AgentRequest, AgentWanted, Approval, ApprovalStatus, BudgetScope, BudgetWanted, Cancellation, Decision,
     DecisionKind, McpWanted, MyRequestsQuery, NewRequest, PendingQuery, Provisioned, RequestStatus, RequestType,
-    RequestView, Wanted,
+    RequestView, ToolWanted, Wanted,
 };

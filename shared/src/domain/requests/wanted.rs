@@ -9,9 +9,11 @@ use crate::AppState;
 use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Entry};
 use crate::domain::mcp::McpServerSpec;
+use crate::domain::tools::ToolSpec;
 use crate::domain::{configs, subscriptions};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, EmployeeId, McpServerId, OrgId};
+use crate::repo;
 use crate::validate::FieldError;
 
 /// What a request of `kind` asks for, read from its `request_data` (errors reported
@@ -24,6 +26,7 @@ pub(super) fn parse_wanted(kind: RequestType, data: Value) -> Result<Wanted> {
         RequestType::NewAgent => Wanted::NewAgent(read(data)?),
         RequestType::NewMcp => Wanted::NewMcp(read(data)?),
         RequestType::IncreaseBudget => Wanted::IncreaseBudget(read(data)?),
+        RequestType::EnableTool => Wanted::EnableTool(read(data)?),
     })
 }
 
@@ -36,6 +39,7 @@ pub(super) fn subject(wanted: &Wanted) -> String {
             BudgetScope::Organization => "budget".into(),
             BudgetScope::SpendCap => "spend_cap".into(),
         },
+        Wanted::EnableTool(t) => format!("tool#{}#{}", t.agent_id, t.tool_id),
     }
 }
 
@@ -99,8 +103,37 @@ pub(super) async fn check_wanted(state: &AppState, org: OrgId, requester: Employ
                 return Err(Error::invalid("request_data.scope", "no spend cap applies to you"));
             }
         }
+        Wanted::EnableTool(t) => {
+            let tool = linked_tool(state, org, t).await?;
+            if !tool.spec.requires_approval {
+                return Err(Error::invalid("request_data.tool_id", "this tool needs no approval: it is enabled"));
+            }
+            if repo::agent_tools::granted(&state.repo, org, requester, (t.agent_id, t.tool_id)).await? {
+                return Err(Error::invalid("request_data.tool_id", "you may use this tool with this agent already"));
+            }
+        }
     }
     Ok(())
+}
+
+/// The tool a request names, if it is linked to the agent for the organization (by the
+/// platform or by the organization itself).
+pub(super) async fn linked_tool(state: &AppState, org: OrgId, wanted: &ToolWanted) -> Result<Entry<ToolSpec>> {
+    let (agent, tool) = (wanted.agent_id, wanted.tool_id);
+    agent_of(state, org, agent)
+        .await?
+        .ok_or_else(|| Error::invalid("request_data.agent_id", "no such agent in the catalog"))?;
+    let tool_entry = match catalog::visible_to::<ToolSpec>(state, Some(org), tool).await {
+        Ok(entry) => entry,
+        Err(Error::NotFound(_)) => return Err(Error::invalid("request_data.tool_id", "no such tool in the catalog")),
+        Err(e) => return Err(e),
+    };
+    let linked = repo::agent_tools::get(&state.repo, Some(org), agent, tool).await?.is_some()
+        || repo::agent_tools::get(&state.repo, None, agent, tool).await?.is_some();
+    if !linked {
+        return Err(Error::invalid("request_data.tool_id", "this tool is not linked to the agent"));
+    }
+    Ok(tool_entry)
 }
 
 /// The spend cap an employee's policies give them, if any.
