@@ -224,16 +224,31 @@ impl Plan<'_> {
                     (vec!["permissions", "allow"], Op::Strings(rules.allow)),
                     (vec!["permissions", "ask"], Op::Strings(rules.ask)),
                     (vec!["permissions", "deny"], Op::Strings(rules.deny)),
+                    (vec!["permissions", "additionalDirectories"], Op::Strings(self.allowed_directories())),
+                    (vec!["availableModels"], Op::Strings(self.allowed_models())),
                 ]),
                 false,
             ),
         ]
     }
 
+    /// The models of the models policies' allow list (none without one).
+    fn allowed_models(&self) -> Vec<String> {
+        self.effective().and_then(|e| e.models.as_deref()).map(|m| values(blocking(m))).unwrap_or_default()
+    }
+
+    /// The directories of the filesystem allow list (none without one).
+    fn allowed_directories(&self) -> Vec<String> {
+        self.effective().map(allowed_directories).unwrap_or_default()
+    }
+
     fn claude_system(&self, root: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
         let rules = self.claude_rules();
         let mut permissions = serde_json::Map::new();
-        for (kind, list) in [("allow", rules.allow), ("ask", rules.ask), ("deny", rules.deny)] {
+        let directories = self.allowed_directories();
+        for (kind, list) in
+            [("allow", rules.allow), ("ask", rules.ask), ("deny", rules.deny), ("additionalDirectories", directories)]
+        {
             if !list.is_empty() {
                 permissions.insert(kind.into(), json!(list));
             }
@@ -241,6 +256,12 @@ impl Plan<'_> {
         let mut managed = json!({ "permissions": permissions });
         if let Some(model) = self.pinned_model() {
             managed["model"] = json!(model);
+        }
+        let models = self.allowed_models();
+        if !models.is_empty() {
+            // Claude Code's model picker offers these only, and its default follows them.
+            managed["availableModels"] = json!(models);
+            managed["enforceAvailableModels"] = json!(true);
         }
         if let Some(e) = self.effective() {
             let names = |entries: Vec<String>| {
@@ -374,6 +395,11 @@ fn claude_rules(e: &Effective) -> ClaudeRules {
     for entry in &e.network.deny {
         add(entry, format!("WebFetch(domain:{})", entry.value));
     }
+    // An allow list pre-approves its domains; other fetches ask first, as Claude Code
+    // does by default (a deny rule would override every allow rule).
+    if let Some(allow) = &e.network.allow {
+        rules.allow.extend(blocking(allow).into_iter().map(|entry| format!("WebFetch(domain:{})", entry.value)));
+    }
     for entry in &e.tools.deny {
         add(entry, entry.value.clone());
     }
@@ -390,16 +416,34 @@ fn claude_rules(e: &Effective) -> ClaudeRules {
     rules
 }
 
+/// The directories a filesystem allow list names (`/srv/code/**` and `/srv/code/*` name
+/// `/srv/code`): where Claude Code may work beyond the current directory
+/// (`additionalDirectories`) and where Codex's sandbox may write beyond the workspace
+/// (`writable_roots`). A pattern with other wildcards names no directory and is left out.
+fn allowed_directories(e: &Effective) -> Vec<String> {
+    let Some(allow) = &e.filesystem.allow else { return Vec::new() };
+    let directory = |pattern: &str| {
+        let dir = pattern.trim_end_matches("/**").trim_end_matches("/*");
+        (!dir.is_empty() && !dir.contains(['*', '?', '[', '{'])).then(|| dir.to_string())
+    };
+    blocking(allow).into_iter().filter_map(|entry| directory(&entry.value)).collect()
+}
+
 /// Codex's sandbox and approval settings from filesystem and shell policies (Codex has no
 /// per-path or per-command rules, and the pinned Codex accepts only `on-request` and
-/// `never` as approval policies): a denied path or command confines the commands Codex
-/// runs to the `workspace-write` sandbox (no writes outside the workspace), and a denied
-/// command also makes leaving the sandbox ask first (`approval_policy = "on-request"`).
+/// `never` as approval policies): a denied path or command, or an allow list, confines
+/// the commands Codex runs to the `workspace-write` sandbox (no writes outside the
+/// workspace and the allow list's directories, `writable_roots`), and a denied command also
+/// makes leaving the sandbox ask first (`approval_policy = "on-request"`).
 fn codex_sandbox(e: &Effective) -> BTreeMap<String, Value> {
     let mut keys = BTreeMap::new();
     let shell = !blocking(&e.shell).is_empty();
-    if shell || !blocking(&e.filesystem.deny).is_empty() {
+    let allowed = allowed_directories(e);
+    if shell || !blocking(&e.filesystem.deny).is_empty() || !allowed.is_empty() {
         keys.insert("sandbox_mode".to_string(), json!("workspace-write"));
+    }
+    if !allowed.is_empty() {
+        keys.insert("sandbox_workspace_write".to_string(), json!({ "writable_roots": allowed }));
     }
     if shell {
         keys.insert("approval_policy".to_string(), json!("on-request"));

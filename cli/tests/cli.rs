@@ -259,6 +259,9 @@ async fn managed_employee(app: &TestApp) -> (agentctl_tests::Org, String, String
     }
     let policies = [
         json!({ "name": "no-secrets", "policy_type": "filesystem", "rules": { "deny": ["/etc/**", "~/.ssh/**"] }, "severity": "block" }),
+        json!({ "name": "docs-sites", "policy_type": "network", "rules": { "allow_domains": ["docs.rs"] }, "severity": "block" }),
+        json!({ "name": "models", "policy_type": "models", "rules": { "allowed": ["sonnet", "opus"] }, "severity": "block" }),
+        json!({ "name": "work-here", "policy_type": "filesystem", "rules": { "allow": ["/srv/code/**", "/tmp/*.log"] }, "severity": "block" }),
         json!({ "name": "no-wipe", "policy_type": "shell", "rules": { "deny": ["rm -rf *"] }, "severity": "block" }),
         json!({ "name": "no-paste", "policy_type": "network", "rules": { "deny_domains": ["pastebin.com"] }, "severity": "warn" }),
     ];
@@ -430,6 +433,56 @@ async fn sync_system_writes_the_admin_enforced_tier() {
         assert!(!written.contains(GITHUB_TOKEN) && !written.contains(DB_PASSWORD), "{file} holds a secret");
     }
     assert!(!home.path(".claude.json").exists(), "the user tier is untouched");
+}
+
+/// The real Codex enforces the admin tier's requirements.toml: with the system files sync
+/// wrote laid over /etc (a private mount namespace, a read-only overlay: the machine's /etc
+/// is untouched), `codex mcp list` shows the synced servers enabled and a server the user
+/// added themselves disabled by the requirements.
+#[tokio::test]
+async fn codex_disables_servers_the_synced_requirements_do_not_allow() {
+    let Some(bin) = std::env::var_os("AGENTCTL_CLIENTS_BIN").map(PathBuf::from) else {
+        println!("skipped: AGENTCTL_CLIENTS_BIN is not set (scripts/test.sh installs the clients with npm)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let (_, _, code) = managed_employee(&app).await;
+    let home = Home::new();
+    let root = home.path("system-root");
+    home.write(".codex/config.toml", "[mcp_servers.mine]\ncommand = \"my-server\"\n");
+    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for args in [&["sync"][..], &["sync", "--system"]] {
+        let out = home.run_with(args, &[("AGENTCTL_SYSTEM_ROOT", &root)]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let script = format!(
+        "mount -t overlay agentctl-etc -o lowerdir={}:/etc /etc && exec '{}' mcp list",
+        root.join("etc").display(),
+        bin.join("codex").display()
+    );
+    let (home_dir, cwd) = (home.0.clone(), home.0.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("unshare")
+            .args(["--mount", "sh", "-c", &script])
+            .current_dir(cwd)
+            .env("HOME", home_dir)
+            .output()
+            .expect("unshare (util-linux) runs")
+    })
+    .await
+    .unwrap();
+    let listed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "a private mount namespace needs root (CI runs as root):\n{listed}");
+    let status = |name: &str| {
+        let line = listed.lines().find(|l| l.split_whitespace().next() == Some(name));
+        line.unwrap_or_else(|| panic!("codex mcp list lacks {name}:\n{listed}")).to_string()
+    };
+    assert!(status("mine").contains("disabled: requirements"), "{listed}");
+    for synced in ["db", "files", "github"] {
+        let line = status(synced);
+        assert!(line.contains("enabled") && !line.contains("disabled"), "{line}\n{listed}");
+    }
 }
 
 /// The real tools, installed from npm by scripts/test.sh (`AGENTCTL_CLIENTS_BIN`), read

@@ -34,14 +34,18 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
         PolicyType::Filesystem => (
             vec![Mechanism::ClientConfig],
             support(&[
-                (ClaudeCode, Partial, "deny list as permissions Read(//path) / Edit(//path) rules"),
+                (
+                    ClaudeCode,
+                    Partial,
+                    "deny list as permissions Read(//path) / Edit(//path) rules; an allow list's directories as permissions.additionalDirectories (beyond the working directory, file tools ask outside them)",
+                ),
                 (
                     Codex,
                     Partial,
-                    "a deny list sets sandbox_mode = workspace-write: no writes outside the workspace; reading is not limited",
+                    "a deny or allow list sets sandbox_mode = workspace-write: no writes outside the workspace and the allow list's directories (sandbox_workspace_write.writable_roots); reading is not limited",
                 ),
             ]),
-            "Claude Code refuses reading and editing denied paths; Codex confines writes to the workspace; allow lists are not written to any client.",
+            "Claude Code refuses reading and editing denied paths and works beyond the current directory only in allowed ones; Codex confines writes to the workspace and allowed directories. Allow-list patterns with wildcards other than a trailing /** name no directory and are not written.",
         ),
         PolicyType::Shell => (
             vec![Mechanism::ClientConfig],
@@ -61,9 +65,9 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
             support(&[(
                 ClaudeCode,
                 Partial,
-                "deny list as WebFetch(domain:...) rules: the fetch tool, not shell commands",
+                "deny list as WebFetch(domain:...) deny rules, allow list as allow rules (other fetches ask first): the fetch tool, not shell commands",
             )]),
-            "Allow lists are not written to any client; complete enforcement needs a network egress gateway.",
+            "Only Claude Code's fetch tool takes domain rules; complete enforcement needs a network egress gateway.",
         ),
         PolicyType::RateLimit => (
             vec![Mechanism::Monitored, Mechanism::Gateway],
@@ -71,9 +75,13 @@ pub fn enforcement(policy_type: PolicyType) -> Enforcement {
             "Monitored from usage events: counted per employee and window, a breach recorded once per window (activity, sync bundle, agentctl status). No client config can cap calls per window: only a gateway blocks them.",
         ),
         PolicyType::Models => (
-            vec![Mechanism::Gateway],
-            support(&[]),
-            "Not written to any client and not checked against usage yet: only a gateway enforces a model list.",
+            vec![Mechanism::ClientConfig, Mechanism::Gateway],
+            support(&[(
+                ClaudeCode,
+                Enforced,
+                "availableModels (user settings; binding in the admin tier's managed settings, with enforceAvailableModels)",
+            )]),
+            "Claude Code offers only the allowed models (binding where written to its admin tier); the other clients cannot restrict the model, and usage is not checked against the list: a gateway enforces it everywhere.",
         ),
         PolicyType::Tools => (
             vec![Mechanism::ClientConfig],
