@@ -435,16 +435,23 @@ async fn sync_system_writes_the_admin_enforced_tier() {
     assert!(!home.path(".claude.json").exists(), "the user tier is untouched");
 }
 
+/// Where scripts/test.sh installed the real clients from npm (`AGENTCTL_CLIENTS_BIN`); the
+/// tests that run them say they are skipped without it.
+fn clients_bin() -> Option<PathBuf> {
+    let bin = std::env::var_os("AGENTCTL_CLIENTS_BIN").map(PathBuf::from);
+    if bin.is_none() {
+        println!("skipped: AGENTCTL_CLIENTS_BIN is not set (scripts/test.sh installs the clients with npm)");
+    }
+    bin
+}
+
 /// The real Codex enforces the admin tier's requirements.toml: with the system files sync
 /// wrote laid over /etc (a private mount namespace, a read-only overlay: the machine's /etc
 /// is untouched), `codex mcp list` shows the synced servers enabled and a server the user
 /// added themselves disabled by the requirements.
 #[tokio::test]
 async fn codex_disables_servers_the_synced_requirements_do_not_allow() {
-    let Some(bin) = std::env::var_os("AGENTCTL_CLIENTS_BIN").map(PathBuf::from) else {
-        println!("skipped: AGENTCTL_CLIENTS_BIN is not set (scripts/test.sh installs the clients with npm)");
-        return;
-    };
+    let Some(bin) = clients_bin() else { return };
     let app = TestApp::spawn().await;
     let (_, _, code) = managed_employee(&app).await;
     let home = Home::new();
@@ -490,10 +497,7 @@ async fn codex_disables_servers_the_synced_requirements_do_not_allow() {
 /// next to the user's own.
 #[tokio::test]
 async fn the_real_clients_list_what_sync_wrote() {
-    let Some(bin) = std::env::var_os("AGENTCTL_CLIENTS_BIN").map(PathBuf::from) else {
-        println!("skipped: AGENTCTL_CLIENTS_BIN is not set (scripts/test.sh installs the clients with npm)");
-        return;
-    };
+    let Some(bin) = clients_bin() else { return };
     let app = TestApp::spawn().await;
     let (_, _, code) = managed_employee(&app).await;
     let home = Home::new();
@@ -556,10 +560,7 @@ async fn the_real_clients_list_what_sync_wrote() {
 /// included, while it does flag a broken project settings file beside them.
 #[tokio::test]
 async fn claude_doctor_finds_the_settings_sync_wrote_valid() {
-    let Some(bin) = std::env::var_os("AGENTCTL_CLIENTS_BIN").map(PathBuf::from) else {
-        println!("skipped: AGENTCTL_CLIENTS_BIN is not set (scripts/test.sh installs the clients with npm)");
-        return;
-    };
+    let Some(bin) = clients_bin() else { return };
     let app = TestApp::spawn().await;
     let (org, _, code) = managed_employee(&app).await;
     let home = Home::new();
