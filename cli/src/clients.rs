@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::platform::{self, Os, join};
 use crate::render::{Launch, Rendered, Template};
 use agentctl_wire::bundle::{BundleAgent as Agent, BundleTool};
 use agentctl_wire::catalog::ToolType;
@@ -112,35 +113,45 @@ pub enum Tier<'a> {
 /// The command clients run to get secrets from the agentctl secret store.
 const EXEC: &str = "agentctl";
 
-/// The files `client` gets in `tier` for what the organization manages for it.
+/// The files `client` gets in `tier` for what the organization manages for it, on this OS.
 pub fn files(client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<String>) -> Vec<FileSpec> {
+    files_on(Os::CURRENT, client, tier, desired, warnings)
+}
+
+/// [`files`] on `os` (its own locations, [`crate::platform`]).
+pub fn files_on(os: Os, client: Client, tier: &Tier, desired: &Desired, warnings: &mut Vec<String>) -> Vec<FileSpec> {
     let plan = Plan { client, desired };
+    let paths = os.paths();
     match (client, tier) {
         (Client::ClaudeCode, Tier::User { home }) => plan.claude_user(home, warnings),
-        (Client::ClaudeCode, Tier::System { root }) => plan.claude_system(root, warnings),
+        (Client::ClaudeCode, Tier::System { root }) => {
+            plan.claude_system(&join(root, paths.claude_managed_dir), warnings)
+        }
         (Client::Cursor, Tier::User { home }) => {
-            vec![plan.editor(home.join(".cursor/mcp.json"), "mcpServers", "url", false, warnings)]
+            vec![plan.editor(join(home, platform::CURSOR_USER_MCP), "mcpServers", "url", false, warnings)]
         }
         (Client::Vscode, Tier::User { home }) => {
-            vec![plan.editor(home.join(".config/Code/User/mcp.json"), "servers", "url", true, warnings)]
+            vec![plan.editor(join(home, paths.vscode_user_mcp), "servers", "url", true, warnings)]
         }
         (Client::Windsurf, Tier::User { home }) => {
-            vec![plan.editor(
-                home.join(".codeium/windsurf/mcp_config.json"),
-                "mcpServers",
-                "serverUrl",
-                false,
-                warnings,
-            )]
+            vec![plan.editor(join(home, platform::WINDSURF_USER_MCP), "mcpServers", "serverUrl", false, warnings)]
         }
         (Client::GeminiCli, Tier::User { home }) => {
-            vec![plan.gemini(home.join(".gemini/settings.json"), true, warnings)]
+            vec![plan.gemini(join(home, platform::GEMINI_USER_SETTINGS), true, warnings)]
         }
         (Client::GeminiCli, Tier::System { root }) => {
-            vec![plan.gemini(root.join("etc/gemini-cli/settings.json"), false, warnings)]
+            vec![plan.gemini(join(root, paths.gemini_system_settings), false, warnings)]
         }
         (Client::Codex, Tier::User { home }) => plan.codex_user(home, warnings),
-        (Client::Codex, Tier::System { root }) => plan.codex_system(root),
+        (Client::Codex, Tier::System { root }) => match paths.codex_requirements {
+            Some(requirements) => plan.codex_system(join(root, requirements)),
+            None => {
+                warnings.push(
+                    "Codex's admin tier (requirements.toml) has no known location on this OS: not written".into(),
+                );
+                vec![]
+            }
+        },
         // Editors have no admin tier agentctl can write (their policies are the org's MDM).
         (Client::Cursor | Client::Vscode | Client::Windsurf, Tier::System { .. }) | (Client::Other, _) => vec![],
     }
@@ -213,12 +224,12 @@ impl Plan<'_> {
         let rules = self.claude_rules();
         vec![
             self.spec(
-                home.join(".claude.json"),
+                join(home, platform::CLAUDE_USER_STATE),
                 Format::Json(vec![(vec!["mcpServers"], Op::Entries(self.servers(&claude_entry, warnings)))]),
                 true,
             ),
             self.spec(
-                home.join(".claude/settings.json"),
+                join(home, platform::CLAUDE_USER_SETTINGS),
                 Format::Json(vec![
                     (vec![], Op::Entries(self.settings_pinning("model"))),
                     (vec!["permissions", "allow"], Op::Strings(rules.allow)),
@@ -242,7 +253,9 @@ impl Plan<'_> {
         self.effective().map(allowed_directories).unwrap_or_default()
     }
 
-    fn claude_system(&self, root: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
+    /// Claude Code's admin tier: a drop-in of the managed settings and the exclusive
+    /// server list, in its managed directory `dir`.
+    fn claude_system(&self, dir: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
         let rules = self.claude_rules();
         let mut permissions = serde_json::Map::new();
         let directories = self.allowed_directories();
@@ -275,7 +288,6 @@ impl Plan<'_> {
                 managed["deniedMcpServers"] = json!(names(denied));
             }
         }
-        let dir = root.join("etc/claude-code");
         vec![
             self.spec(dir.join("managed-settings.d/agentctl.json"), Format::Whole(managed), false),
             self.spec(
@@ -338,11 +350,11 @@ impl Plan<'_> {
             root_keys.insert("approval_policy".into(), json!("on-request"));
         }
         let format = Format::Toml { table: "mcp_servers", entries, root_keys };
-        vec![self.spec(home.join(".codex/config.toml"), format, false)]
+        vec![self.spec(join(home, platform::CODEX_USER_CONFIG), format, false)]
     }
 
     /// The allowlist pins each server's identity (command or URL), not just its name.
-    fn codex_system(&self, root: &Path) -> Vec<FileSpec> {
+    fn codex_system(&self, requirements: PathBuf) -> Vec<FileSpec> {
         let identities = self
             .desired
             .servers
@@ -350,7 +362,7 @@ impl Plan<'_> {
             .filter_map(|s| codex_entry(s, &mut Vec::new()).map(|entry| (s.name.clone(), codex_identity(&entry))))
             .collect();
         let format = Format::Toml { table: "mcp_servers", entries: identities, root_keys: BTreeMap::new() };
-        vec![self.spec(root.join("etc/codex/requirements.toml"), format, false)]
+        vec![self.spec(requirements, format, false)]
     }
 }
 

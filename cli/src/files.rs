@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use crate::api::CliError;
 
+/// `$HOME`, else (Windows) `%USERPROFILE%`.
 pub fn home() -> Result<PathBuf, CliError> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
+    ["HOME", "USERPROFILE"]
+        .iter()
+        .find_map(|name| std::env::var_os(name).filter(|h| !h.is_empty()))
         .map(PathBuf::from)
-        .ok_or_else(|| CliError::Io { path: "~".into(), reason: "HOME is not set".into() })
+        .ok_or_else(|| CliError::Io { path: "~".into(), reason: "HOME (or USERPROFILE) is not set".into() })
 }
 
 /// `$XDG_CONFIG_HOME/agentctl`, else `$HOME/.config/agentctl`.
@@ -22,10 +24,12 @@ pub fn config_dir() -> Result<PathBuf, CliError> {
     Ok(base.join("agentctl"))
 }
 
-/// Where `--system` writes: `/`, or `AGENTCTL_SYSTEM_ROOT` (a staging directory for
-/// device management images, and for tests).
+/// Where `--system` writes: `/` (`C:\` on Windows), or `AGENTCTL_SYSTEM_ROOT` (a staging
+/// directory for device management images, and for tests).
 pub fn system_root() -> PathBuf {
-    std::env::var_os("AGENTCTL_SYSTEM_ROOT").filter(|v| !v.is_empty()).map_or_else(|| PathBuf::from("/"), PathBuf::from)
+    std::env::var_os("AGENTCTL_SYSTEM_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from(crate::platform::Os::CURRENT.system_root()), PathBuf::from)
 }
 
 pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {

@@ -15,6 +15,7 @@ mod enforcement;
 mod files;
 mod jsonfile;
 mod login;
+mod platform;
 mod render;
 mod session;
 mod state;

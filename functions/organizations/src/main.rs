@@ -1,4 +1,7 @@
+use agentctl_shared::config::Resource;
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    agentctl_shared::lambda::run_http(fn_organizations::router(), &[]).await
+    // A lowered budget may cross a threshold, which is announced to webhooks.
+    agentctl_shared::lambda::run_http(fn_organizations::router(), &[Resource::NotificationQueue]).await
 }
