@@ -747,6 +747,30 @@ mod tests {
     }
 
     #[test]
+    fn each_os_gets_its_own_locations() {
+        let agent = agent(Client::ClaudeCode, None, json!({}));
+        let desired = Desired { agent: Some(&agent), servers: vec![], paused: false };
+        let (home, root) = (Path::new("/Users/probe"), Path::new("/"));
+        let paths = |os, client, tier: &Tier, warnings: &mut Vec<String>| -> Vec<PathBuf> {
+            files_on(os, client, tier, &desired, warnings).into_iter().map(|spec| spec.path).collect()
+        };
+        let vscode = paths(Os::Macos, Client::Vscode, &Tier::User { home }, &mut vec![]);
+        assert_eq!(vscode, [home.join("Library/Application Support/Code/User/mcp.json")]);
+        let claude = paths(Os::Macos, Client::ClaudeCode, &Tier::System { root }, &mut vec![]);
+        let managed = root.join("Library/Application Support/ClaudeCode");
+        assert_eq!(claude, [managed.join("managed-settings.d/agentctl.json"), managed.join("managed-mcp.json")]);
+        let gemini = paths(Os::Windows, Client::GeminiCli, &Tier::System { root }, &mut vec![]);
+        assert_eq!(gemini, [root.join("ProgramData/gemini-cli/settings.json")]);
+        let mut warnings = Vec::new();
+        assert!(paths(Os::Windows, Client::Codex, &Tier::System { root }, &mut warnings).is_empty());
+        assert!(warnings[0].contains("no known location"), "{warnings:?}");
+        assert_eq!(
+            paths(Os::Linux, Client::Codex, &Tier::System { root }, &mut vec![]),
+            [root.join("etc/codex/requirements.toml")]
+        );
+    }
+
+    #[test]
     fn linked_tools_are_asked_for_when_they_need_approval_and_denied_until_granted() {
         let tool = |name: &str, kind: &str, requires_approval: bool, enabled: bool, config: Value| {
             json!({ "tool_id": uuid::Uuid::now_v7(), "name": name, "type": kind,
