@@ -9,8 +9,9 @@
 # owner, who is permitted everywhere, and the platform key); every role runs the
 # examples, fuzzing and stateful phases. The public routes (sign-in pages, OAuth, SCIM
 # with its own token) answer every credential alike: the first role fuzzes them, the
-# others skip them. Installs schemathesis into .venv-fuzz; the dev server's log is kept
-# in target/fuzz/.
+# others skip them. The first role runs beside the others (two lanes, one per core).
+# Installs schemathesis into .venv-fuzz; the dev server's log and each role's report
+# are kept in target/fuzz/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -44,23 +45,42 @@ done
 curl -fs "$URL/v1/openapi.json" >/dev/null || { cat "$WORK/devserver.log" >&2; exit 1; }
 
 token() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/sessions.json" "$1"; }
-failed=0
-public_routes=()
-for who in $FUZZ_ROLES; do
+# One role's run (its output kept in $WORK/schemathesis-<role>.log); extra arguments go
+# to schemathesis.
+fuzz_as() {
+  local who="$1" credential phases
+  shift
   if [ "$who" = platform ]; then credential="$PLATFORM_KEY"; else credential="$(token "$who")"; fi
   phases="examples,fuzzing,stateful"
   case " $FUZZ_COVERAGE_ROLES " in *" $who "*) phases="examples,coverage,fuzzing,stateful" ;; esac
-  log "schemathesis as $who ($FUZZ_EXAMPLES examples per operation; $phases)"
+  echo "==> schemathesis as $who ($FUZZ_EXAMPLES examples per operation; $phases)" >"$WORK/schemathesis-$who.log"
   # Logging out would end the run's own session.
-  if ! "$FUZZ_VENV/bin/schemathesis" run "$URL/v1/openapi.json" --url "$URL" \
-      -H "Authorization: Bearer $credential" \
-      --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-      --exclude-path /v1/sessions/current \
-      --phases "$phases" --max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 1 --no-color \
-      --suppress-health-check all --warnings off "${public_routes[@]}"; then
-    failed=1
-  fi
-  public_routes=(--exclude-path-regex '^/(scim/v2|v1/oauth)/')
+  "$FUZZ_VENV/bin/schemathesis" run "$URL/v1/openapi.json" --url "$URL" \
+    -H "Authorization: Bearer $credential" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --exclude-path /v1/sessions/current \
+    --phases "$phases" --max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 1 --no-color \
+    --suppress-health-check all --warnings off "$@" >>"$WORK/schemathesis-$who.log" 2>&1
+}
+# Two lanes keep both cores busy: the first role alone (it also fuzzes the public
+# routes, which answer every credential alike), the others one after the other.
+read -r -a roles <<<"$FUZZ_ROLES"
+log "schemathesis as ${roles[*]} (two lanes)"
+fuzz_as "${roles[0]}" &
+first_lane=$!
+(
+  lane_failed=0
+  for who in "${roles[@]:1}"; do
+    fuzz_as "$who" --exclude-path-regex '^/(scim/v2|v1/oauth)/' || lane_failed=1
+  done
+  exit "$lane_failed"
+) &
+second_lane=$!
+failed=0
+wait "$first_lane" || failed=1
+wait "$second_lane" || failed=1
+for who in "${roles[@]}"; do
+  cat "$WORK/schemathesis-$who.log"
 done
 if grep -q "request failed" "$WORK/devserver.log"; then
   log "the dev server logged internal errors:"

@@ -122,7 +122,8 @@ async fn fan_out(state: &AppState, at: &ActivityRef, announced_at: DateTime<Utc>
             last_attempt_at: None,
             next_attempt_at: None,
         };
-        // Announced twice: created once; the second first attempt is skipped as a repeat.
+        // Announced twice: created once, and a repeated first attempt is skipped once the
+        // first is recorded (or, racing it, not recorded twice: receivers deduplicate).
         repo::webhooks::create_delivery(&state.repo, at.org_id, &delivery, &body(webhook.format, id, &entry)).await?;
         let first = Message::Deliver { org_id: at.org_id, webhook_id: webhook.id, delivery_id: id, attempt: 1 };
         state.queues.send(Queue::Notifications, encode(&first)).await?;
