@@ -40,7 +40,12 @@ pub fn new_secret(prefix: &str) -> String {
 
 /// SHA-256 of a secret, hex: the only form in which secrets are stored.
 pub fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Bytes as lowercase hex (digests, signatures).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An authenticated employee: everything a handler needs to scope and check a request.

@@ -182,8 +182,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(body.as_bytes());
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={timestamp},v1={hex}")
+    format!("t={timestamp},v1={}", crate::auth::hex(&mac.finalize().into_bytes()))
 }
 
 /// The wait before attempt `attempt + 1`: the base doubled per failed attempt, capped
