@@ -123,7 +123,8 @@ async fn run_authorizer(
         return next.run(request).await;
     }
     let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match authorize(&gateway.state, header).await {
+    let route_key = format!("{} {}", route.0, route.1);
+    match authorize(&gateway.state, header, &route_key).await {
         Ok(principal) => {
             request.extensions_mut().insert(principal);
             next.run(request).await

@@ -13,6 +13,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::domain::telemetry::token as telemetry;
 use crate::error::Error;
 use crate::ids::{EmployeeId, OrgId, SessionId};
 use crate::repo::{self, StoreError};
@@ -172,10 +173,14 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
 /// How fresh a session's `last_used_at` is kept (one write per session per period).
 const LAST_USED_PRECISION: chrono::Duration = chrono::Duration::minutes(5);
 
-/// Decides who sends `authorization` (the raw header value).
-pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<Principal, AuthError> {
+/// Decides who sends `authorization` (the raw header value) to `route` (an API Gateway
+/// route key, `POST /v1/usage`).
+pub async fn authorize(state: &AppState, authorization: Option<&str>, route: &str) -> Result<Principal, AuthError> {
     let token = bearer(authorization).ok_or(AuthError::Missing)?;
     let hash = digest(token);
+    if token.starts_with(telemetry::TOKEN_PREFIX) {
+        return authorize_telemetry(state, &hash, route).await;
+    }
     if token.starts_with(PLATFORM_KEY_PREFIX) {
         let expected = state.config.platform_key_sha256.as_deref().ok_or(AuthError::Denied("platform key"))?;
         return if bool::from(subtle::ConstantTimeEq::ct_eq(hash.as_bytes(), expected.as_bytes())) {
@@ -222,6 +227,31 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Result<
         session_id: session.id,
         role: employee.role,
         permissions,
+    }))
+}
+
+/// A telemetry token: on the OTLP routes only, as its employee while they may sign in,
+/// with no permission (exporting usage needs none).
+async fn authorize_telemetry(state: &AppState, hash: &str, route: &str) -> Result<Principal, AuthError> {
+    if !telemetry::ROUTES.contains(&route) {
+        return Err(AuthError::Denied("telemetry token outside the OTLP routes"));
+    }
+    let token = repo::telemetry::token(&state.repo, hash).await?.ok_or(AuthError::Denied("unknown telemetry token"))?;
+    if token.expires_at <= crate::time::now() {
+        return Err(AuthError::Denied("expired telemetry token"));
+    }
+    let employee = repo::employees::get(&state.repo, token.org_id, token.employee_id)
+        .await?
+        .ok_or(AuthError::Denied("unknown employee"))?;
+    if !employee.status.may_log_in() || employee.sessions_revoked_at.is_some_and(|at| token.created_at <= at) {
+        return Err(AuthError::Denied("telemetry token of a revoked employee"));
+    }
+    Ok(Principal::Employee(Caller {
+        org_id: employee.org_id,
+        employee_id: employee.id,
+        session_id: SessionId::new(),
+        role: employee.role,
+        permissions: BTreeSet::new(),
     }))
 }
 

@@ -20,8 +20,9 @@ pub enum Error {
     /// The request cannot be read at all (malformed JSON, bad query string, bad cursor).
     #[error("{0}")]
     BadRequest(String),
-    #[error("the request body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
+    /// The body's `Content-Type` is not one the route reads (which ones it does).
+    #[error("the request body must be {0}")]
+    UnsupportedMediaType(&'static str),
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     /// The resource does not exist *for this caller* (another org's ids land here too).

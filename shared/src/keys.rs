@@ -263,6 +263,26 @@ pub fn usage_record(org: OrgId, day: &str, period_start_sortable: &str, event_id
     Key::new(format!("{}#USAGE#{day}", org_pk(org)), format!("{period_start_sortable}#{event_id}"))
 }
 
+/// The organization's price table in force (model prices for token-only usage).
+pub fn price_table(org: OrgId) -> Key {
+    Key::new(org_pk(org), "PRICES#CURRENT")
+}
+
+/// Every saved version of the price table, by zero-padded version number.
+pub fn price_table_version(org: OrgId, version: u32) -> Key {
+    Key::new(format!("{}#PRICES", org_pk(org)), format!("V#{version:010}"))
+}
+
+/// A telemetry token, by its hash.
+pub fn telemetry_token(token_hash: &str) -> Key {
+    Key::new(format!("TELTOKEN#{token_hash}"), "TELTOKEN")
+}
+
+/// Where a cumulative telemetry series stands (its last value), by the series' hash.
+pub fn telemetry_series(org: OrgId, series: &str) -> Key {
+    Key::new(format!("{}#OTELSERIES#{series}", org_pk(org)), "SERIES")
+}
+
 /// The partition of one dimension's rollups (`ORG`, `TEAM`, `EMP`, `AGENT`, `CFG`, `RES`).
 pub fn rollup_pk(org: OrgId, dimension: &str) -> String {
     format!("{}#ROLLUP#{dimension}", org_pk(org))

@@ -82,6 +82,12 @@ pub fn cases() -> Vec<Case> {
         // Usage: everyone reports their own; analytics for those who manage money or teams.
         c(M::POST, "/v1/usage", "/v1/usage", Some(r#"{"events":[{"v":1,"event_id":"%unique%","resource_type":"llm_call","quantity":1,"cost_usd":"0.01","period_start":"%now%","period_end":"%now%"}]}"#), ALL, StatusCode::ACCEPTED, FORBIDDEN),
         c(M::POST, "/v1/otlp/v1/metrics", "/v1/otlp/v1/metrics", Some(r#"{"resourceMetrics":[]}"#), ALL, OK, FORBIDDEN),
+        c(M::POST, "/v1/otlp/v1/logs", "/v1/otlp/v1/logs", Some(r#"{"resourceLogs":[]}"#), ALL, OK, FORBIDDEN),
+        c(M::POST, "/v1/otlp/v1/traces", "/v1/otlp/v1/traces", Some(r#"{"resourceSpans":[]}"#), ALL, OK, FORBIDDEN),
+        c(M::POST, "/v1/me/telemetry-token", "/v1/me/telemetry-token", None, ALL, CREATED, FORBIDDEN),
+        c(M::GET, "/v1/model-prices", "/v1/model-prices", None, READERS, OK, FORBIDDEN),
+        c(M::PUT, "/v1/model-prices", "/v1/model-prices", Some(r#"{"models":[{"model":"m-%unique%","input_usd_per_mtok":"1","output_usd_per_mtok":"2","cache_read_usd_per_mtok":"0.1","cache_write_usd_per_mtok":"0"}]}"#), MONEY, OK, FORBIDDEN),
+        c(M::GET, "/v1/model-prices/versions/{version}", "/v1/model-prices/versions/0", None, READERS, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/teams", "/v1/usage/teams", None, READERS, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/breakdown", "/v1/usage/breakdown?by=employee", None, READERS, OK, FORBIDDEN),
         c(M::GET, "/v1/usage/top-spenders", "/v1/usage/top-spenders", None, READERS, OK, FORBIDDEN),

@@ -16,6 +16,9 @@ pub enum EventType {
     OrgUpdated,
     #[serde(rename = "subscription.updated")]
     SubscriptionUpdated,
+    /// A new version of the model price table was saved.
+    #[serde(rename = "prices.updated")]
+    PricesUpdated,
     #[serde(rename = "team.created")]
     TeamCreated,
     #[serde(rename = "team.updated")]
@@ -136,7 +139,7 @@ impl EventType {
     pub fn category(self) -> &'static str {
         use EventType::*;
         match self {
-            OrgCreated | OrgUpdated | SubscriptionUpdated => "organization",
+            OrgCreated | OrgUpdated | SubscriptionUpdated | PricesUpdated => "organization",
             TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated | EmployeeDeactivated
             | EmployeeDeleted => "directory",
             EnrollmentIssued

@@ -28,6 +28,9 @@ pub struct Organization {
     /// What happens when an employee's spend cap or the monthly budget is exceeded.
     #[serde(default)]
     pub budget_action: BudgetAction,
+    /// Whether sync wires the agent tools' usage telemetry to agentctl.
+    #[serde(default)]
+    pub telemetry: Telemetry,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -46,6 +49,20 @@ wire_enum! {
         /// takes the managed MCP servers away and writes a deny-all rule where the client
         /// has one.
         Pause,
+    }
+}
+
+wire_enum! {
+    "snake_case",
+    /// Whether the agent tools report usage to agentctl over OpenTelemetry.
+    #[derive(Default)]
+    pub enum Telemetry {
+        /// `agentctl sync` points each tool's telemetry at agentctl, and what it sends
+        /// counts as usage.
+        #[default]
+        On,
+        /// Sync removes the wiring, and exports that still arrive count nothing.
+        Off,
     }
 }
 
@@ -131,4 +148,5 @@ pub struct OrganizationPatch {
     pub settings: Option<Value>,
     pub sessions: Option<SessionLifetimes>,
     pub budget_action: Option<BudgetAction>,
+    pub telemetry: Option<Telemetry>,
 }

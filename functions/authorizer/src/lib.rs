@@ -23,7 +23,8 @@ pub async fn handle(
 ) -> Result<Response, Error> {
     let header = event.payload.headers.get("authorization").and_then(|v| v.to_str().ok());
     let mut response = Response::default();
-    match authorize(state, header).await {
+    let route = event.payload.route_key.as_deref().unwrap_or_default();
+    match authorize(state, header, route).await {
         Ok(principal) => {
             response.is_authorized = true;
             response.context = principal.to_context();

@@ -6,26 +6,42 @@ use agentctl_shared::domain::analytics::{
     self, BreakdownBy, BreakdownQuery, DailyUsage, RangeQuery, TeamUsage, UsageLine,
 };
 use agentctl_shared::domain::exports::{self, Export, UsageExportQuery};
-use agentctl_shared::domain::otlp::{self, ExportMetrics, ExportResult};
+use agentctl_shared::domain::prices::{self, NewPriceTable, PriceTable};
+use agentctl_shared::domain::telemetry::{
+    self, Encoding, ExportLogsServiceRequest, ExportLogsServiceResponse, ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse, TelemetryToken,
+};
 use agentctl_shared::domain::usage::{self, Accepted, UsageBatch};
 use agentctl_shared::http::openapi::Problems;
-use agentctl_shared::http::{Json, Query};
+use agentctl_shared::http::otlp::Otlp;
+use agentctl_shared::http::{Json, Path, Query};
 use agentctl_shared::pagination::Page;
 use agentctl_shared::{AppState, Result};
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(report_usage))
-        .routes(routes!(export_metrics))
+        .routes(routes!(telemetry_token))
+        .routes(routes!(current_prices, save_prices))
+        .routes(routes!(price_version))
         .routes(routes!(team_usage))
         .routes(routes!(usage_breakdown))
         .routes(routes!(top_spenders))
         .routes(routes!(daily_usage))
         .routes(routes!(export_usage))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(export_metrics))
+                .routes(routes!(export_logs))
+                .routes(routes!(export_traces))
+                .layer(DefaultBodyLimit::max(telemetry::MAX_BODY_BYTES)),
+        )
 }
 
 /// Export the raw usage records of whole days (UTC) as CSV or JSON Lines, streamed page
@@ -55,18 +71,94 @@ async fn report_usage(
     Ok((StatusCode::ACCEPTED, Json(usage::submit(&state, &caller, batch).await?)))
 }
 
-/// OTLP/HTTP metrics endpoint (JSON encoding) for Claude Code's telemetry: point
-/// `OTEL_EXPORTER_OTLP_ENDPOINT` at `<api>/v1/otlp` with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`
-/// and `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer <session token>`. Cost and token
-/// metrics become the caller's usage events.
-#[utoipa::path(post, path = "/v1/otlp/v1/metrics", tag = "usage", request_body = ExportMetrics,
-    responses((status = 200, body = ExportResult), Problems), security(("session" = [])))]
+/// OTLP/HTTP metrics from the agent tools (protobuf or JSON; answered alike): Claude
+/// Code's cost and token metrics, Gemini CLI's token metrics (cumulative series counted
+/// as deltas) become the caller's usage. Other metrics are read past.
+#[utoipa::path(post, path = "/v1/otlp/v1/metrics", tag = "telemetry",
+    request_body(description = "An OTLP ExportMetricsServiceRequest",
+        content((Object = "application/x-protobuf"), (Object = "application/json"))),
+    responses((status = 200, description = "An ExportMetricsServiceResponse (partialSuccess: what did not count, and why)",
+        content((Object = "application/x-protobuf"), (Object = "application/json"))), Problems),
+    security(("telemetry_token" = []), ("session" = [])))]
 async fn export_metrics(
     State(state): State<AppState>,
     caller: Caller,
-    Json(request): Json<ExportMetrics>,
-) -> Result<Json<ExportResult>> {
-    Ok(Json(otlp::export(&state, &caller, request).await?))
+    Otlp(encoding, request): Otlp<ExportMetricsServiceRequest>,
+) -> Result<Otlp<ExportMetricsServiceResponse>> {
+    Ok(Otlp(encoding, telemetry::export_metrics(&state, &caller, request).await?))
+}
+
+/// OTLP/HTTP logs from the agent tools (protobuf or JSON; answered alike): Claude Code's
+/// `claude_code.api_request` and Codex's completed-response events become the caller's
+/// usage, one request each. Other events are read past, never stored.
+#[utoipa::path(post, path = "/v1/otlp/v1/logs", tag = "telemetry",
+    request_body(description = "An OTLP ExportLogsServiceRequest",
+        content((Object = "application/x-protobuf"), (Object = "application/json"))),
+    responses((status = 200, description = "An ExportLogsServiceResponse (partialSuccess: what did not count, and why)",
+        content((Object = "application/x-protobuf"), (Object = "application/json"))), Problems),
+    security(("telemetry_token" = []), ("session" = [])))]
+async fn export_logs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Otlp(encoding, request): Otlp<ExportLogsServiceRequest>,
+) -> Result<Otlp<ExportLogsServiceResponse>> {
+    Ok(Otlp(encoding, telemetry::export_logs(&state, &caller, request).await?))
+}
+
+/// OTLP/HTTP traces: accepted and discarded (usage comes from metrics and logs). Gemini
+/// CLI exports traces wherever it exports the rest, and reports a refusal on the
+/// developer's terminal.
+#[utoipa::path(post, path = "/v1/otlp/v1/traces", tag = "telemetry",
+    request_body(description = "An OTLP ExportTraceServiceRequest (not read)",
+        content((Object = "application/x-protobuf"), (Object = "application/json"))),
+    responses((status = 200, description = "An empty ExportTraceServiceResponse",
+        content((Object = "application/x-protobuf"), (Object = "application/json"))), Problems),
+    security(("telemetry_token" = []), ("session" = [])))]
+async fn export_traces(_: Caller, headers: HeaderMap, _: Bytes) -> Result<axum::response::Response> {
+    Ok(match Encoding::of(&headers)? {
+        Encoding::Protobuf => ([(header::CONTENT_TYPE, Encoding::PROTOBUF)], Bytes::new()).into_response(),
+        Encoding::Json => Json(serde_json::json!({})).into_response(),
+    })
+}
+
+/// A telemetry token for the caller's agent tools (`agentctl sync` asks for one): good
+/// on the OTLP routes only, for 30 days. Shown once.
+#[utoipa::path(post, path = "/v1/me/telemetry-token", tag = "telemetry",
+    responses((status = 201, body = TelemetryToken), Problems), security(("session" = [])))]
+async fn telemetry_token(State(state): State<AppState>, caller: Caller) -> Result<(StatusCode, Json<TelemetryToken>)> {
+    Ok((StatusCode::CREATED, Json(telemetry::token::issue(&state, &caller).await?)))
+}
+
+/// The model price table in force (version 0: agentctl's list prices), which prices
+/// usage reported as tokens without a cost.
+#[utoipa::path(get, path = "/v1/model-prices", tag = "usage",
+    responses((status = 200, body = PriceTable), Problems), security(("session" = [])))]
+async fn current_prices(State(state): State<AppState>, caller: Caller) -> Result<Json<PriceTable>> {
+    Ok(Json(prices::current(&state, &caller).await?))
+}
+
+/// Save a new version of the model price table (the whole list). It prices usage
+/// processed from then on; earlier records keep the version that priced them.
+#[utoipa::path(put, path = "/v1/model-prices", tag = "usage", request_body = NewPriceTable,
+    responses((status = 200, body = PriceTable), Problems), security(("session" = [])))]
+async fn save_prices(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(table): Json<NewPriceTable>,
+) -> Result<Json<PriceTable>> {
+    Ok(Json(prices::save(&state, &caller, table).await?))
+}
+
+/// One saved version of the model price table (usage records name theirs).
+#[utoipa::path(get, path = "/v1/model-prices/versions/{version}", tag = "usage",
+    params(("version" = u32, Path)), responses((status = 200, body = PriceTable), Problems),
+    security(("session" = [])))]
+async fn price_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(version): Path<u32>,
+) -> Result<Json<PriceTable>> {
+    Ok(Json(prices::version(&state, &caller, version).await?))
 }
 
 /// Every team's usage in a date range, most expensive first: members, their agent

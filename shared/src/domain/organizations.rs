@@ -19,7 +19,7 @@ use crate::validate::{self, Validator};
 
 pub use agentctl_wire::organizations::{
     BudgetAction, CreatedOrganization, NewOrganization, NewOwner, Organization, OrganizationPatch,
-    PlatformOrganizationPatch, SessionLifetimes,
+    PlatformOrganizationPatch, SessionLifetimes, Telemetry,
 };
 pub use agentctl_wire::subscriptions::Plan;
 
@@ -85,6 +85,7 @@ pub async fn create(state: &AppState, principal: &Principal, request: NewOrganiz
         employee_count: 1,
         sessions: SessionLifetimes::default(),
         budget_action: BudgetAction::default(),
+        telemetry: Telemetry::default(),
         created_at: now,
         updated_at: now,
     };
@@ -166,6 +167,7 @@ pub async fn update_by_platform(
         max_agents_per_employee: max_agents,
         sessions: None,
         budget_action: None,
+        telemetry: None,
     };
     apply(state, org, principal, changes).await
 }
@@ -177,9 +179,14 @@ pub async fn update_own(state: &AppState, caller: &Caller, patch: OrganizationPa
     let settings = v.check_opt("settings", patch.settings, settings);
     let sessions = v.check_opt("sessions", patch.sessions, session_lifetimes);
     let (name, settings, sessions) = v.finish(|| Some((name?, settings?, sessions?)))?;
-    let budget_action = patch.budget_action;
-    let changes =
-        repo::organizations::OrganizationChanges { name, settings, sessions, budget_action, ..Default::default() };
+    let changes = repo::organizations::OrganizationChanges {
+        name,
+        settings,
+        sessions,
+        budget_action: patch.budget_action,
+        telemetry: patch.telemetry,
+        ..Default::default()
+    };
     apply(state, caller.org_id, &caller.principal(), changes).await
 }
 
@@ -200,8 +207,9 @@ async fn apply(
     if let Some(plan) = changes.plan {
         repo::subscriptions::set_plan(&mut tx, org, plan, &now);
     }
-    if changes.budget_action.is_some() {
-        // Whether spending pauses agents is part of every member's bundle.
+    if changes.budget_action.is_some() || changes.telemetry.is_some() {
+        // Whether spending pauses agents, and whether telemetry is wired, are part of
+        // every member's bundle.
         repo::syncsets::Change::new(repo::syncsets::Scope::Org(org)).apply(&mut tx, &now);
     }
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;

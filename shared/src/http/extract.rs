@@ -28,7 +28,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 mime.eq_ignore_ascii_case("application/json") || mime.to_ascii_lowercase().ends_with("+json")
             });
         if !is_json {
-            return Err(Error::UnsupportedMediaType);
+            return Err(Error::UnsupportedMediaType("JSON (Content-Type: application/json)"));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {

@@ -4,6 +4,7 @@ pub mod catalog_routes;
 mod export;
 pub mod extract;
 pub mod openapi;
+pub mod otlp;
 pub mod problem;
 
 pub use extract::{ClientIp, Json, Path, PublicUrl, Query};

@@ -9,6 +9,8 @@ use crate::validate::FieldError;
 
 /// Security scheme of routes for employees (session token from `agentctl login`).
 pub const SESSION: &str = "session";
+/// Security scheme of the OTLP routes (a telemetry token, as the agent tools send it).
+pub const TELEMETRY_TOKEN: &str = "telemetry_token";
 /// Security scheme of routes for the platform operator.
 pub const PLATFORM_KEY: &str = "platform_key";
 
@@ -36,6 +38,10 @@ impl Modify for SecuritySchemes {
             SecurityScheme::Http(http)
         };
         components.add_security_scheme(SESSION, bearer("Session token (`acs_...`) from POST /v1/sessions"));
+        components.add_security_scheme(
+            TELEMETRY_TOKEN,
+            bearer("Telemetry token (`act_...`) from POST /v1/me/telemetry-token: the OTLP routes only"),
+        );
         components.add_security_scheme(PLATFORM_KEY, bearer("Platform operator key (`acp_...`)"));
     }
 }

@@ -37,7 +37,7 @@ impl Error {
                 ..problem(StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::Validation, self.to_string())
             },
             Error::BadRequest(detail) => problem(StatusCode::BAD_REQUEST, ProblemCode::BadRequest, detail),
-            Error::UnsupportedMediaType => {
+            Error::UnsupportedMediaType(_) => {
                 problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, ProblemCode::UnsupportedMediaType, self.to_string())
             }
             Error::PayloadTooLarge(_) => {

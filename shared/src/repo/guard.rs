@@ -75,6 +75,12 @@ pub enum Guard {
     BudgetChanged,
     /// The recorded budget threshold is the one read.
     BudgetThresholdMoved,
+    /// The price table is the version the edit replaces.
+    PriceTableMoved,
+    /// A new telemetry token (its random value is new).
+    TelemetryToken,
+    /// A telemetry series is at the value read (cumulative metrics).
+    TelemetrySeriesMoved,
     /// A usage event is counted once.
     UsageDuplicate,
     /// The billing period is the one read.

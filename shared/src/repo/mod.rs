@@ -20,6 +20,7 @@ pub mod identity;
 pub mod mcp;
 pub mod organizations;
 pub mod policies;
+pub mod prices;
 pub mod requests;
 pub mod roles;
 pub mod scim;
@@ -27,6 +28,7 @@ pub mod sessions;
 pub mod subscriptions;
 pub mod syncsets;
 pub mod teams;
+pub mod telemetry;
 pub mod usage;
 pub mod webhooks;
 

@@ -54,6 +54,7 @@ pub struct OrganizationChanges {
     pub max_agents_per_employee: Option<u32>,
     pub sessions: Option<crate::domain::organizations::SessionLifetimes>,
     pub budget_action: Option<crate::domain::organizations::BudgetAction>,
+    pub telemetry: Option<crate::domain::organizations::Telemetry>,
 }
 
 impl OrganizationChanges {
@@ -67,6 +68,7 @@ impl OrganizationChanges {
             ("max_agents_per_employee", self.max_agents_per_employee.is_some()),
             ("sessions", self.sessions.is_some()),
             ("budget_action", self.budget_action.is_some()),
+            ("telemetry", self.telemetry.is_some()),
         ])
     }
 }
@@ -93,6 +95,9 @@ pub fn update(
     }
     if let Some(action) = changes.budget_action {
         fields.push(("budget_action", s(action.as_str())));
+    }
+    if let Some(telemetry) = changes.telemetry {
+        fields.push(("telemetry", s(telemetry.as_str())));
     }
     if let Some(max) = changes.max_employees {
         fields.push(("max_employees", n(max)));

@@ -25,6 +25,12 @@ pub async fn submit(state: &AppState, caller: &crate::auth::Caller, batch: Usage
                 .push(crate::validate::FieldError { field: at("org_id"), message: "must be your organization".into() });
             continue;
         }
+        let reserved = [crate::domain::telemetry::PRICING_KEY, crate::domain::telemetry::SERIES_KEY];
+        if let Some(key) = reserved.into_iter().find(|k| new.metadata.as_ref().is_some_and(|m| m.get(k).is_some())) {
+            let message = "is reserved for usage from OpenTelemetry".into();
+            errors.push(crate::validate::FieldError { field: at(&format!("metadata.{key}")), message });
+            continue;
+        }
         if new.employee_id.is_some_and(|e| e != caller.employee_id) {
             caller.require(crate::roles::Permission::UsageWrite)?;
         }

@@ -7,9 +7,12 @@ use super::limits::{check_rates, check_spend_cap, count_rates, limits_of};
 use super::*;
 use crate::AppState;
 use crate::activity::{Actor, EventType};
+use crate::domain::prices::{self, TokenKind};
 use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
+use crate::domain::telemetry::Directives;
 use crate::error::{Error, Result};
 use crate::ids::OrgId;
+use crate::money::Usd;
 use crate::repo::{self, StoreError};
 
 /// How many times a changing billing period is re-read before the message is retried.
@@ -52,6 +55,25 @@ pub async fn process_message(state: &AppState, body: &str) -> Result<Outcome> {
 /// Applies a valid event: record, rollups and spending in one transaction.
 pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     let org = event.org_id;
+    let directives = Directives::of(event);
+    let mut event = event.clone();
+    // A cumulative series counts what it gained since the total counted so far; a point
+    // at or below it (a redelivery, or an older point arriving late) adds nothing.
+    let mut series = None;
+    if let Some(id) = &directives.series {
+        let counted = repo::telemetry::counted(&state.repo, org, id).await?;
+        if event.quantity <= counted {
+            return Ok(Outcome::Duplicate);
+        }
+        series = Some((id.as_str(), (counted, event.quantity)));
+        let total = event.quantity;
+        set_metadata(&mut event, "running_total", json!(total));
+        event.quantity -= counted;
+    }
+    if let Some((model, kind)) = &directives.priced {
+        price(state, &mut event, model, *kind).await?;
+    }
+    let event = &event;
     let inputs = repo::usage::event_inputs(&state.repo, event).await?;
     // A redelivery is recognised by the read (a failed transaction costs its writes too);
     // the guard in the transaction covers two deliveries racing each other.
@@ -82,6 +104,9 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     for attempt in 1..=PERIOD_ATTEMPTS {
         let mut tx = state.repo.transaction();
         repo::usage::record(&mut tx, event, &now)?;
+        if let Some((id, moved)) = series {
+            repo::telemetry::advance(&mut tx, org, id, moved, &now);
+        }
         let counted = count_rates(&mut tx, event, &limits);
         for granularity in [Granularity::Day, Granularity::Month] {
             let period = granularity.period(&event.period_start);
@@ -121,6 +146,11 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
                 return Ok(Outcome::Applied);
             }
             Err(StoreError::ConditionFailed(repo::Guard::UsageDuplicate)) => return Ok(Outcome::Duplicate),
+            // Another point of the series was counted meanwhile: the queue delivers this
+            // one again, to count what is left of it.
+            Err(StoreError::ConditionFailed(repo::Guard::TelemetrySeriesMoved)) => {
+                return Err(Error::Unavailable("the telemetry series moved; retry".into()));
+            }
             Err(StoreError::ConditionFailed(repo::Guard::BillingPeriodMoved)) if attempt < PERIOD_ATTEMPTS => {
                 subscription = current_subscription(state, org).await?;
             }
@@ -128,6 +158,28 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
         }
     }
     Err(Error::Unavailable("the billing period kept changing; retry".into()))
+}
+
+/// Prices a token-only event from the organization's price table, and records the
+/// version and unit price used (or that the model has no price: the cost stays 0).
+async fn price(state: &AppState, event: &mut UsageEvent, model: &str, kind: TokenKind) -> Result<()> {
+    let table = prices::in_force(state, event.org_id).await?;
+    let recorded = match prices::price_of(&table, model) {
+        Some(price) => {
+            let (per_mtok, cost) = prices::cost(price, kind, event.quantity);
+            event.cost_usd = Usd::new(cost.amount().round_dp(COST_MAX_SCALE).normalize());
+            json!({ "version": table.version, "model": price.model, "usd_per_mtok": per_mtok })
+        }
+        None => json!({ "version": table.version, "model": null }),
+    };
+    set_metadata(event, "price", recorded);
+    Ok(())
+}
+
+fn set_metadata(event: &mut UsageEvent, key: &str, value: Value) {
+    if let Value::Object(metadata) = &mut event.metadata {
+        metadata.insert(key.into(), value);
+    }
 }
 
 async fn current_subscription(state: &AppState, org: OrgId) -> Result<Subscription> {
