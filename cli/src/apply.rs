@@ -85,8 +85,82 @@ pub fn plan(
             // A new file starts with agentctl's comment, not the blank line before it.
             (!emptied).then(|| if fresh { format!("{}\n", text.trim()) } else { text })
         }
+        Format::Env(desired) => {
+            let (text, now) = merge_env(before.unwrap_or_default(), desired, &managed(""), &mut conflicts);
+            if !now.is_empty() {
+                state.parts.insert(String::new(), now);
+            }
+            let emptied = emptied_out(&state.parts) && text.trim().is_empty();
+            (!emptied).then_some(text)
+        }
     };
     Ok(Planned { after, state, conflicts })
+}
+
+/// The variable a `.env` line sets (`KEY=value` or `export KEY=value`; not comments).
+fn env_key(line: &str) -> Option<&str> {
+    let line = line.trim_start();
+    let line = line.strip_prefix("export ").unwrap_or(line);
+    if line.starts_with('#') {
+        return None;
+    }
+    line.split_once('=').map(|(key, _)| key.trim())
+}
+
+/// A `.env` file's variables, by name (the last line setting one wins, as dotenv reads).
+fn env_vars(text: &str) -> Value {
+    let vars = text.lines().filter_map(|line| {
+        let key = env_key(line)?;
+        let value = line.split_once('=')?.1.trim();
+        Some((key.to_string(), Value::String(value.to_string())))
+    });
+    Value::Object(vars.collect())
+}
+
+/// agentctl's variables into a `.env` file: stale ones removed, managed ones set in
+/// place, new ones appended under agentctl's comment; the user's own lines untouched
+/// (one of theirs with a managed name is a conflict, and stays).
+fn merge_env(
+    text: &str,
+    desired: &BTreeMap<String, String>,
+    managed: &BTreeSet<String>,
+    conflicts: &mut Vec<String>,
+) -> (String, BTreeMap<String, String>) {
+    let mut lines = Vec::new();
+    let mut placed = BTreeSet::new();
+    for line in text.lines() {
+        match env_key(line) {
+            Some(key) if managed.contains(key) => {
+                if let Some(value) = desired.get(key).filter(|_| placed.insert(key.to_string())) {
+                    lines.push(format!("{key}={value}"));
+                }
+            }
+            Some(key) if desired.contains_key(key) => {
+                conflicts.push(key.to_string());
+                placed.insert(key.to_string());
+                lines.push(line.to_string());
+            }
+            _ => lines.push(line.to_string()),
+        }
+    }
+    let mut now = BTreeMap::new();
+    let new: Vec<_> = desired.iter().filter(|(key, _)| !placed.contains(*key)).collect();
+    if !new.is_empty() {
+        lines.push(MANAGED_COMMENT.trim().to_string());
+    }
+    for (key, value) in new {
+        lines.push(format!("{key}={value}"));
+    }
+    for (key, value) in desired {
+        if !conflicts.contains(key) {
+            now.insert(key.clone(), digest(&Value::String(value.clone())));
+        }
+    }
+    if now.is_empty() {
+        lines.retain(|line| line != MANAGED_COMMENT.trim());
+    }
+    let text = lines.join("\n");
+    (if text.trim().is_empty() { String::new() } else { format!("{}\n", text.trim_end()) }, now)
 }
 
 /// A JSON value as TOML (objects become inline tables inside arrays and values).
@@ -215,15 +289,16 @@ fn merge_toml_root(
     now
 }
 
-/// The managed entries of `previous` whose value in the file differs from what agentctl
-/// wrote (`edited`) or that are gone (`missing`), as `part.key: edited|missing`.
 /// What changed in a managed file since it was written: each managed entry `edited` or
-/// `missing`, or the whole file gone; `Err` when the file no longer parses (corrupt).
-pub fn drift(spec_format_is_toml: bool, text: Option<&str>, previous: &FileState) -> Result<Vec<String>, String> {
+/// `missing` (as `part.key: edited|missing`), or the whole file gone; `Err` when the
+/// file no longer parses (corrupt). The file's format is told by its name.
+pub fn drift(path: &std::path::Path, text: Option<&str>, previous: &FileState) -> Result<Vec<String>, String> {
     let Some(text) = text else { return Ok(vec!["the file is gone".into()]) };
     // The file as one JSON value, parsed once: TOML the way `toml_table` built it.
-    let document = if spec_format_is_toml {
+    let document = if path.extension().is_some_and(|e| e == "toml") {
         text.parse::<DocumentMut>().map(|doc| item_json(doc.as_item())).map_err(|e| e.to_string())?
+    } else if path.file_name().is_some_and(|n| n == ".env") {
+        env_vars(text)
     } else {
         JsonFile::parse("", Some(text))
             .map_err(|e| match e {

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::platform::{self, Os, join};
 use crate::render::{Launch, Rendered, Template};
+use crate::telemetry::Wiring;
 use agentctl_wire::bundle::{BundleAgent as Agent, BundleTool};
 use agentctl_wire::catalog::ToolType;
 use agentctl_wire::policy::{Effective, Entry, Severity};
@@ -51,6 +52,8 @@ pub enum Format {
     Toml { table: &'static str, entries: BTreeMap<String, Value>, root_keys: BTreeMap<String, Value> },
     /// A file agentctl owns entirely (admin-tier drop-ins).
     Whole(Value),
+    /// A `.env` file (`KEY=value` lines), edited in place: agentctl's variables only.
+    Env(BTreeMap<String, String>),
 }
 
 /// One file to write for one client.
@@ -71,6 +74,8 @@ pub struct Desired<'a> {
     /// The organization's budget action pauses the managed agents: clients that can
     /// refuse every tool are told to.
     pub paused: bool,
+    /// Where the tool's usage telemetry goes (`None`: the organization has it off).
+    pub telemetry: Option<&'a Wiring>,
 }
 
 /// Claude Code's tools, each denied by its bare name while agents are paused.
@@ -136,9 +141,10 @@ pub fn files_on(os: Os, client: Client, tier: &Tier, desired: &Desired, warnings
         (Client::Windsurf, Tier::User { home }) => {
             vec![plan.editor(join(home, platform::WINDSURF_USER_MCP), "mcpServers", "serverUrl", false, warnings)]
         }
-        (Client::GeminiCli, Tier::User { home }) => {
-            vec![plan.gemini(join(home, platform::GEMINI_USER_SETTINGS), true, warnings)]
-        }
+        (Client::GeminiCli, Tier::User { home }) => vec![
+            plan.gemini(join(home, platform::GEMINI_USER_SETTINGS), true, warnings),
+            plan.env_file(join(home, platform::GEMINI_USER_ENV)),
+        ],
         (Client::GeminiCli, Tier::System { root }) => {
             vec![plan.gemini(join(root, paths.gemini_system_settings), false, warnings)]
         }
@@ -220,8 +226,23 @@ impl Plan<'_> {
         self.desired.servers.iter().filter_map(|s| entry(s, warnings).map(|v| (s.name.clone(), v))).collect()
     }
 
+    /// Claude Code's settings and its `env`: the agent's, with the telemetry wiring.
+    fn claude_settings(&self) -> (BTreeMap<String, Value>, BTreeMap<String, Value>) {
+        let mut settings = self.settings_pinning("model");
+        let mut env: BTreeMap<String, Value> = match settings.remove("env") {
+            Some(Value::Object(vars)) => vars.into_iter().collect(),
+            _ => BTreeMap::new(),
+        };
+        if let Some(wiring) = self.desired.telemetry {
+            env.extend(claude_telemetry_env(wiring));
+            settings.insert("otelHeadersHelper".into(), json!(wiring.helper));
+        }
+        (settings, env)
+    }
+
     fn claude_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
         let rules = self.claude_rules();
+        let (settings, env) = self.claude_settings();
         vec![
             self.spec(
                 join(home, platform::CLAUDE_USER_STATE),
@@ -231,7 +252,8 @@ impl Plan<'_> {
             self.spec(
                 join(home, platform::CLAUDE_USER_SETTINGS),
                 Format::Json(vec![
-                    (vec![], Op::Entries(self.settings_pinning("model"))),
+                    (vec![], Op::Entries(settings)),
+                    (vec!["env"], Op::Entries(env)),
                     (vec!["permissions", "allow"], Op::Strings(rules.allow)),
                     (vec!["permissions", "ask"], Op::Strings(rules.ask)),
                     (vec!["permissions", "deny"], Op::Strings(rules.deny)),
@@ -269,6 +291,11 @@ impl Plan<'_> {
         let mut managed = json!({ "permissions": permissions });
         if let Some(model) = self.pinned_model() {
             managed["model"] = json!(model);
+        }
+        if let Some(wiring) = self.desired.telemetry {
+            // Managed settings win over the user's: the wiring cannot be switched off.
+            managed["env"] = json!(claude_telemetry_env(wiring));
+            managed["otelHeadersHelper"] = json!(wiring.helper);
         }
         let models = self.allowed_models();
         if !models.is_empty() {
@@ -334,7 +361,19 @@ impl Plan<'_> {
         ops.push((vec!["mcp", "excluded"], Op::Strings(excluded)));
         let allowed = effective.and_then(|e| e.mcp_servers.allow.as_deref().map(values)).unwrap_or_default();
         ops.push((vec!["mcp", "allowed"], Op::Strings(allowed)));
+        let telemetry = self.desired.telemetry.map(gemini_telemetry).unwrap_or_default();
+        ops.push((vec!["telemetry"], Op::Entries(telemetry)));
         self.spec(path, Format::Json(ops), false)
+    }
+
+    /// The `.env` a tool reads at start, holding the telemetry header (private).
+    fn env_file(&self, path: PathBuf) -> FileSpec {
+        let vars = self
+            .desired
+            .telemetry
+            .map(|w| BTreeMap::from([("OTEL_EXPORTER_OTLP_HEADERS".to_string(), w.headers_variable())]))
+            .unwrap_or_default();
+        self.spec(path, Format::Env(vars), true)
     }
 
     fn codex_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
@@ -349,8 +388,18 @@ impl Plan<'_> {
             root_keys.insert("sandbox_mode".into(), json!("read-only"));
             root_keys.insert("approval_policy".into(), json!("on-request"));
         }
+        if let Some(wiring) = self.desired.telemetry {
+            // Its log events carry each response's token counts (its metrics would count
+            // them again); the header comes from ~/.codex/.env.
+            let endpoint = format!("{}/v1/logs", wiring.endpoint);
+            let exporter = json!({ "otlp-http": { "endpoint": endpoint, "protocol": "binary" } });
+            root_keys.insert("otel".into(), json!({ "exporter": exporter }));
+        }
         let format = Format::Toml { table: "mcp_servers", entries, root_keys };
-        vec![self.spec(join(home, platform::CODEX_USER_CONFIG), format, false)]
+        vec![
+            self.spec(join(home, platform::CODEX_USER_CONFIG), format, false),
+            self.env_file(join(home, platform::CODEX_USER_ENV)),
+        ]
     }
 
     /// The allowlist pins each server's identity (command or URL), not just its name.
@@ -364,6 +413,33 @@ impl Plan<'_> {
         let format = Format::Toml { table: "mcp_servers", entries: identities, root_keys: BTreeMap::new() };
         vec![self.spec(requirements, format, false)]
     }
+}
+
+/// Claude Code's telemetry variables: its per-request events to agentctl (its metrics
+/// would count the same requests twice), headers from `otelHeadersHelper`.
+fn claude_telemetry_env(wiring: &Wiring) -> BTreeMap<String, Value> {
+    [
+        ("CLAUDE_CODE_ENABLE_TELEMETRY", "1"),
+        ("OTEL_LOGS_EXPORTER", "otlp"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", wiring.endpoint.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), json!(v)))
+    .collect()
+}
+
+/// Gemini CLI's `telemetry` settings: its token metrics to agentctl over OTLP/HTTP, no
+/// prompts in its logs.
+fn gemini_telemetry(wiring: &Wiring) -> BTreeMap<String, Value> {
+    BTreeMap::from([
+        ("enabled".to_string(), json!(true)),
+        ("target".to_string(), json!("local")),
+        ("otlpEndpoint".to_string(), json!(wiring.endpoint)),
+        ("otlpProtocol".to_string(), json!("http")),
+        ("logPrompts".to_string(), json!(false)),
+    ])
 }
 
 /// The agent's settings as top-level keys (objects of objects are written whole).
@@ -704,9 +780,19 @@ mod tests {
         .unwrap()
     }
 
-    /// The entries the client's user-tier files set at `path` (JSON) or at the root (TOML).
+    /// The entries the client's user-tier files set at `path` (JSON) or at the root (TOML,
+    /// `.env`).
     fn written(client: Client, agent: &Agent, path: &[&str]) -> BTreeMap<String, Value> {
-        let desired = Desired { agent: Some(agent), servers: vec![], paused: false };
+        written_with(client, agent, None, path)
+    }
+
+    fn written_with(
+        client: Client,
+        agent: &Agent,
+        telemetry: Option<&Wiring>,
+        path: &[&str],
+    ) -> BTreeMap<String, Value> {
+        let desired = Desired { agent: Some(agent), servers: vec![], paused: false, telemetry };
         let home = Path::new("/home/probe");
         let mut found = BTreeMap::new();
         for spec in files(client, &Tier::User { home }, &desired, &mut vec![]) {
@@ -719,6 +805,7 @@ mod tests {
                     }
                 }
                 Format::Toml { root_keys, .. } => found.extend(root_keys),
+                Format::Env(vars) => found.extend(vars.into_iter().map(|(k, v)| (k, json!(v)))),
                 Format::Whole(_) => {}
             }
         }
@@ -732,7 +819,7 @@ mod tests {
 
     /// The strings the client's user-tier files list at `path`.
     fn listed(client: Client, agent: &Agent, paused: bool, path: &[&str]) -> Vec<String> {
-        let desired = Desired { agent: Some(agent), servers: vec![], paused };
+        let desired = Desired { agent: Some(agent), servers: vec![], paused, telemetry: None };
         let mut found = Vec::new();
         for spec in files(client, &Tier::User { home: Path::new("/home/probe") }, &desired, &mut vec![]) {
             if let Format::Json(ops) = spec.format {
@@ -749,7 +836,7 @@ mod tests {
     #[test]
     fn each_os_gets_its_own_locations() {
         let agent = agent(Client::ClaudeCode, None, json!({}));
-        let desired = Desired { agent: Some(&agent), servers: vec![], paused: false };
+        let desired = Desired { agent: Some(&agent), servers: vec![], paused: false, telemetry: None };
         let (home, root) = (Path::new("/Users/probe"), Path::new("/"));
         let paths = |os, client, tier: &Tier, warnings: &mut Vec<String>| -> Vec<PathBuf> {
             files_on(os, client, tier, &desired, warnings).into_iter().map(|spec| spec.path).collect()
@@ -805,7 +892,7 @@ mod tests {
         let excluded = listed_when_paused(Client::GeminiCli, &["tools", "exclude"]);
         assert!(excluded.contains(&"run_shell_command".to_string()), "{excluded:?}");
         let codex = agent(Client::Codex, None, json!({}));
-        let desired = Desired { agent: Some(&codex), servers: vec![], paused: true };
+        let desired = Desired { agent: Some(&codex), servers: vec![], paused: true, telemetry: None };
         let spec = files(Client::Codex, &Tier::User { home: Path::new("/h") }, &desired, &mut vec![]).remove(0);
         let Format::Toml { root_keys, .. } = spec.format else { panic!("TOML") };
         assert_eq!(root_keys["sandbox_mode"], "read-only");
@@ -825,5 +912,42 @@ mod tests {
         assert_eq!(written(Client::ClaudeCode, &chosen, &[])["model"], "chosen");
         let unpinned = agent(Client::Codex, None, json!({}));
         assert!(!written(Client::Codex, &unpinned, &[]).contains_key("model"));
+    }
+
+    #[test]
+    fn telemetry_is_wired_without_a_token_in_any_settings_file() {
+        let wiring = Wiring {
+            endpoint: "https://agentctl.example/v1/otlp".into(),
+            helper: "/usr/local/bin/agentctl telemetry headers".into(),
+            token: "act_secret".into(),
+        };
+        let claude = agent(Client::ClaudeCode, None, json!({ "env": { "FOO": "bar" } }));
+        let env = written_with(Client::ClaudeCode, &claude, Some(&wiring), &["env"]);
+        assert_eq!(env["OTEL_EXPORTER_OTLP_ENDPOINT"], "https://agentctl.example/v1/otlp");
+        assert_eq!((&env["OTEL_LOGS_EXPORTER"], &env["OTEL_METRICS_EXPORTER"]), (&json!("otlp"), &json!("none")));
+        assert_eq!(env["FOO"], "bar", "the agent's own env is kept beside it");
+        let root = written_with(Client::ClaudeCode, &claude, Some(&wiring), &[]);
+        assert_eq!(root["otelHeadersHelper"], "/usr/local/bin/agentctl telemetry headers");
+        assert!(!root.contains_key("env"));
+
+        let codex = agent(Client::Codex, None, json!({}));
+        let written = written_with(Client::Codex, &codex, Some(&wiring), &[]);
+        assert_eq!(written["otel"]["exporter"]["otlp-http"]["endpoint"], "https://agentctl.example/v1/otlp/v1/logs");
+        assert_eq!(written["OTEL_EXPORTER_OTLP_HEADERS"], "Authorization=Bearer%20act_secret", "in ~/.codex/.env");
+        let gemini = agent(Client::GeminiCli, None, json!({}));
+        let telemetry = written_with(Client::GeminiCli, &gemini, Some(&wiring), &["telemetry"]);
+        assert_eq!((&telemetry["otlpEndpoint"], &telemetry["logPrompts"]), (&json!(wiring.endpoint), &json!(false)));
+
+        for client in [Client::ClaudeCode, Client::Codex, Client::GeminiCli] {
+            let desired = Desired { agent: Some(&claude), servers: vec![], paused: false, telemetry: Some(&wiring) };
+            for spec in files(client, &Tier::User { home: Path::new("/h") }, &desired, &mut vec![]) {
+                let holds_token = format!("{:?}", spec.format).contains("act_secret");
+                assert_eq!(holds_token, spec.path.ends_with(".env"), "{}", spec.path.display());
+                assert!(!holds_token || spec.private, "a file holding the token is private");
+            }
+            let off = Desired { telemetry: None, ..desired };
+            let specs = format!("{:?}", files(client, &Tier::User { home: Path::new("/h") }, &off, &mut vec![]));
+            assert!(!specs.contains("otlp") && !specs.contains("OTEL_"), "telemetry off: no wiring");
+        }
     }
 }

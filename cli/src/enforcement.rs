@@ -11,9 +11,9 @@ use agentctl_wire::policy::{PolicyType, Support};
 use serde_json::{Value, json};
 use strum::VariantArray;
 
-use crate::clients::{Client, Tier};
+use crate::clients::{self, Client, Tier};
 use crate::render::Rendered;
-use crate::sync::client_files;
+use crate::sync::desired;
 
 fn block(value: &str) -> Value {
     json!([{ "value": value, "severity": "block", "sources": [] }])
@@ -100,7 +100,10 @@ fn written(client: Client, part: &Value) -> String {
     [Tier::User { home }, Tier::System { root }]
         .iter()
         .map(|tier| {
-            format!("{:?}", client_files(client, bundle.agents.first(), &rendered, tier, false, &mut Vec::new()))
+            format!(
+                "{:?}",
+                clients::files(client, tier, &desired(bundle.agents.first(), &rendered, false, None), &mut Vec::new())
+            )
         })
         .collect()
 }

@@ -20,6 +20,7 @@ mod render;
 mod session;
 mod state;
 mod sync;
+mod telemetry;
 
 use std::process::ExitCode;
 
@@ -127,6 +128,18 @@ enum Command {
     /// Print an MCP server's credential headers as JSON (Claude Code's headersHelper).
     #[command(hide = true)]
     McpHeaders { name: String },
+    /// Your agent tools' usage telemetry, as sync wires it.
+    Telemetry {
+        #[command(subcommand)]
+        task: TelemetryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TelemetryCommand {
+    /// Print the headers of the tools' telemetry exports as JSON (Claude Code's
+    /// otelHeadersHelper runs this).
+    Headers,
 }
 
 #[derive(Subcommand)]
@@ -344,6 +357,10 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
             let headers = sync::secret_entry(name)?["headers"].clone();
             Ok(Output::new(headers.to_string(), headers))
         }
+        Command::Telemetry { task: TelemetryCommand::Headers } => {
+            let headers = telemetry::headers()?;
+            Ok(Output::new(headers.to_string(), headers))
+        }
     }
 }
 
@@ -360,6 +377,7 @@ async fn logout() -> Result<Output, CliError> {
         Err(e) => return Err(e),
     };
     Session::forget()?;
+    telemetry::forget()?;
     let removed = sync::forget_secrets()?;
     let mut lines = vec!["Logged out".to_string()];
     if !removed.is_empty() {
@@ -445,6 +463,18 @@ fn sync_output(report: &sync::Report) -> Output {
 /// Exit code of `status` when a managed file changed locally (corrupt files exit 5).
 const EXIT_DRIFT: u8 = 6;
 
+fn telemetry_line(status: &sync::Status) -> String {
+    match (status.telemetry, status.telemetry_expires_at) {
+        (Some(true), Some(until)) => format!(
+            "telemetry: on (Claude Code, Codex and Gemini CLI report usage to agentctl; token valid until {})",
+            until.format("%Y-%m-%d")
+        ),
+        (Some(true), None) => "telemetry: on, but no token here: run `agentctl sync`".into(),
+        (Some(false), _) => "telemetry: off (turned off by your organization)".into(),
+        (None, _) => "telemetry: unknown (never synced)".into(),
+    }
+}
+
 fn status_output(status: &sync::Status, session: Option<&Session>) -> Output {
     let signed_in = match session {
         Some(s) => format!("signed in to {} as {}", s.server, s.who.as_deref().unwrap_or("(run `agentctl whoami`)")),
@@ -482,10 +512,12 @@ fn status_output(status: &sync::Status, session: Option<&Session>) -> Output {
         lines.push("`agentctl sync` restores the managed entries.".into());
     }
     lines.push(budget_line(status.budget.as_ref()));
+    lines.push(telemetry_line(status));
     lines.extend(sync::rate_limit_lines(&status.rate_limits_exceeded, chrono::Utc::now()));
     let json = json!({
         "server": session.map(|s| &s.server), "signed_in_as": session.and_then(|s| s.who.as_ref()),
         "synced_at": status.synced_at, "budget": status.budget, "clients": clients,
+        "telemetry": { "enabled": status.telemetry, "token_expires_at": status.telemetry_expires_at },
         "rate_limits_exceeded": status.rate_limits_exceeded,
         "drifted": drifted, "corrupt": corrupt,
     });

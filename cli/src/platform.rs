@@ -61,6 +61,10 @@ pub const CURSOR_USER_MCP: &str = ".cursor/mcp.json";
 pub const WINDSURF_USER_MCP: &str = ".codeium/windsurf/mcp_config.json";
 pub const GEMINI_USER_SETTINGS: &str = ".gemini/settings.json";
 pub const CODEX_USER_CONFIG: &str = ".codex/config.toml";
+/// Environment variables Codex loads at start (it filters out `CODEX_*` ones).
+pub const CODEX_USER_ENV: &str = ".codex/.env";
+/// Environment variables Gemini CLI loads when the project has no `.env` of its own.
+pub const GEMINI_USER_ENV: &str = ".gemini/.env";
 
 const LINUX: Paths = Paths {
     vscode_user_mcp: ".config/Code/User/mcp.json",

@@ -23,6 +23,9 @@ pub struct State {
     /// The rate limits the bundle said were exceeded at the last sync.
     #[serde(default)]
     pub rate_limits_exceeded: Vec<agentctl_wire::bundle::RateLimitExceeded>,
+    /// Whether the organization had the tools' telemetry on at the last sync.
+    #[serde(default)]
+    pub telemetry: Option<bool>,
     /// By file path.
     pub files: BTreeMap<String, FileState>,
 }

@@ -13,6 +13,7 @@ use crate::files;
 use crate::render::Rendered;
 use crate::session::Session;
 use crate::state::State;
+use crate::telemetry::{self, Wiring};
 use agentctl_wire::Name;
 use agentctl_wire::bundle::{
     Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION, RateLimitExceeded, ServerStatus,
@@ -99,6 +100,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     waiting.extend(rate_limit_lines(&bundle.rate_limits_exceeded, chrono::Utc::now()));
     waiting.extend(tool_approval_lines(&bundle));
     let rendered: Vec<Rendered> = bundle.mcp_servers.iter().map(Rendered::of).collect();
+    let wiring = telemetry::prepare(&session, bundle.telemetry.enabled, options.dry_run).await?;
     let (home, root) = (files::home()?, files::system_root());
     let tier = if options.system { Tier::System { root: &root } } else { Tier::User { home: &home } };
 
@@ -110,7 +112,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
         budget: Some(bundle.budget.clone()),
         env_secrets: rendered.iter().any(|s| !s.env_secrets().is_empty()),
     };
-    let planned = plan(options, &bundle, &rendered, &tier, &state, &mut report)?;
+    let planned = plan(options, &bundle, &rendered, wiring.as_ref(), &tier, &state, &mut report)?;
     for (spec, before, plan) in planned {
         report.files.push(carry_out(spec, before, plan, options.dry_run, fresh, &mut state)?);
     }
@@ -127,6 +129,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     state.synced_at = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     state.budget = report.budget.clone();
     state.rate_limits_exceeded = bundle.rate_limits_exceeded.clone();
+    state.telemetry = Some(bundle.telemetry.enabled);
     state.save(options.system)?;
     Ok(report)
 }
@@ -219,6 +222,7 @@ fn plan(
     options: &Options,
     bundle: &Bundle,
     rendered: &[Rendered],
+    telemetry: Option<&Wiring>,
     tier: &Tier,
     state: &State,
     report: &mut Report,
@@ -234,7 +238,8 @@ fn plan(
             continue;
         }
         let paused = bundle.budget.paused.is_some();
-        for spec in client_files(client, agent, rendered, tier, paused, &mut report.warnings) {
+        let desired = desired(agent, rendered, paused, telemetry);
+        for spec in clients::files(client, tier, &desired, &mut report.warnings) {
             let key = spec.path.display().to_string();
             let before = files::read(&spec.path)?;
             let previous = state.files.get(&key);
@@ -286,22 +291,21 @@ fn carry_out(
     Ok(FileOutcome { client: spec.client, path: spec.path, action, diff })
 }
 
-/// The files `client` gets from a bundle: its agent's settings and policies and the MCP
-/// servers those policies allow (`agent` absent: the organization removed it; `paused`:
-/// the organization's budget action pauses the managed agents).
-pub fn client_files(
-    client: Client,
-    agent: Option<&Agent>,
-    rendered: &[Rendered],
-    tier: &Tier,
+/// What the organization manages for one client: its agent's settings and policies, the
+/// MCP servers those policies allow and the telemetry wiring (`agent` absent: the
+/// organization removed it, and nothing is managed; `paused`: the organization's budget
+/// action pauses the managed agents).
+pub fn desired<'a>(
+    agent: Option<&'a Agent>,
+    rendered: &'a [Rendered],
     paused: bool,
-    warnings: &mut Vec<String>,
-) -> Vec<clients::FileSpec> {
+    telemetry: Option<&'a Wiring>,
+) -> Desired<'a> {
     let servers = match agent {
         Some(agent) => rendered.iter().filter(|s| agent.policies.effective.allows_server(&s.name)).collect(),
         None => vec![],
     };
-    clients::files(client, tier, &Desired { agent, servers, paused }, warnings)
+    Desired { agent, servers, paused, telemetry: agent.and(telemetry) }
 }
 
 /// The secret store (0600): every server's launch with its credentials filled in, read
@@ -363,6 +367,10 @@ pub struct ClientStatus {
 
 pub struct Status {
     pub synced_at: Option<String>,
+    /// Whether the organization had telemetry on at the last sync.
+    pub telemetry: Option<bool>,
+    /// When the telemetry token held here expires.
+    pub telemetry_expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub budget: Option<BundleBudget>,
     pub rate_limits_exceeded: Vec<RateLimitExceeded>,
     pub clients: Vec<ClientStatus>,
@@ -390,12 +398,14 @@ pub fn status(system: bool) -> Result<Status, CliError> {
         let mut managed = Vec::new();
         for (path, file) in state.files.iter().filter(|(_, f)| f.client == client.as_str()) {
             let text = files::read(Path::new(path))?;
-            managed.push((path.clone(), apply::drift(path.ends_with(".toml"), text.as_deref(), file)));
+            managed.push((path.clone(), apply::drift(Path::new(path), text.as_deref(), file)));
         }
         clients.push(ClientStatus { client, installed: clients::command(client).is_some_and(on_path), files: managed });
     }
     Ok(Status {
         synced_at: state.synced_at,
+        telemetry: state.telemetry,
+        telemetry_expires_at: telemetry::held()?.map(|held| held.expires_at),
         budget: state.budget,
         rate_limits_exceeded: state.rate_limits_exceeded,
         clients,

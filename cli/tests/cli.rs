@@ -152,6 +152,12 @@ async fn login_whoami_logout_with_clear_errors_and_exit_codes() {
     assert!(text(&out.stderr).contains("cannot reach http://127.0.0.1:9"));
 }
 
+/// A written file with what differs between runs named instead: the server's URL (a free
+/// port) and this agentctl's path (the telemetry helper).
+fn portable(written: &str, server: &str) -> String {
+    written.replace(server, "http://agentctl.test").replace(env!("CARGO_BIN_EXE_agentctl"), "/usr/local/bin/agentctl")
+}
+
 /// Compares a written file with `tests/fixtures/<name>` byte for byte
 /// (`UPDATE_FIXTURES=1` rewrites the fixtures, to be reviewed in the diff).
 fn assert_fixture(name: &str, actual: &str) {
@@ -318,11 +324,24 @@ async fn sync_writes_every_tool_merging_with_the_users_files_and_keeps_secrets_o
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("source ") && stdout.contains("secrets.env"), "{stdout}");
+    let held: serde_json::Value = serde_json::from_str(&home.read(".config/agentctl/telemetry.json")).unwrap();
+    let telemetry_token = held["token"].as_str().unwrap().to_string();
     for (file, fixture) in USER_FILES {
         let written = home.read(file);
-        assert_fixture(fixture, &written);
-        assert!(!written.contains(GITHUB_TOKEN) && !written.contains(DB_PASSWORD), "{file} holds a secret");
+        assert_fixture(fixture, &portable(&written, &app.url));
+        for secret in [GITHUB_TOKEN, DB_PASSWORD, &telemetry_token] {
+            assert!(!written.contains(secret), "{file} holds a secret");
+        }
     }
+    // The telemetry header is in the .env files Codex and Gemini CLI read, private.
+    for env in [".codex/.env", ".gemini/.env"] {
+        let expected = format!("OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20{telemetry_token}\n");
+        assert!(home.read(env).ends_with(&expected), "{env}: {}", home.read(env));
+        #[cfg(unix)]
+        assert_eq!(mode(&home.path(env)), 0o600, "{env}");
+    }
+    #[cfg(unix)]
+    assert_eq!(mode(&home.path(".config/agentctl/telemetry.json")), 0o600);
     assert_eq!(home.read(".claude.json.agentctl-backup"), before, "the previous file is kept");
     #[cfg(unix)]
     {
@@ -429,7 +448,7 @@ async fn sync_system_writes_the_admin_enforced_tier() {
         ("etc/codex/requirements.toml", "system-codex-requirements.toml"),
     ] {
         let written = std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_fixture(fixture, &written);
+        assert_fixture(fixture, &portable(&written, &app.url));
         assert!(!written.contains(GITHUB_TOKEN) && !written.contains(DB_PASSWORD), "{file} holds a secret");
     }
     assert!(!home.path(".claude.json").exists(), "the user tier is untouched");
@@ -1110,4 +1129,139 @@ async fn an_assigned_server_waits_for_the_employees_own_credentials_set_from_the
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = home.run(&["sync"]).await;
     assert!(!home.read(".claude.json").contains("\"github\""), "{}", text(&out.stdout));
+}
+
+/// The real Claude Code, Codex and Gemini CLI, each run non-interactively against the
+/// stand-in model APIs in a HOME that `agentctl sync` wired for telemetry: what each
+/// tool exports by itself reaches agentctl and becomes that employee's and team's usage,
+/// priced (Claude Code's own cost; Codex's and Gemini CLI's tokens from the list prices).
+#[tokio::test]
+async fn the_real_clients_report_their_usage_through_the_wiring_sync_wrote() {
+    use agentctl_tests::model_apis;
+    use agentctl_wire::money::Usd;
+    use serde_json::json;
+    let Some(bin) = clients_bin() else { return };
+    let app = TestApp::spawn().await;
+    let models = model_apis::start().await;
+    let org = app.create_org(&slug("otel")).await;
+    let t = &org.owner_token;
+    let team = app.create_team(&org, "Platform").await;
+    let employee = app.add_employee(&org, "dev@otel.example", "member", team["id"].as_str()).await;
+    let employee_id = employee["id"].as_str().unwrap().to_string();
+    for (name, kind) in [("Claude Code", "claude-code"), ("Codex", "codex"), ("Gemini CLI", "gemini-cli")] {
+        let (_, agent) =
+            app.post("/v1/catalog/agents", t, json!({ "name": name, "type": kind, "provider": "p" })).await;
+        let path = format!("/v1/employees/{employee_id}/agent-configs");
+        let (status, config) = app.post(&path, t, json!({ "agent_id": agent["id"] })).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{config}");
+    }
+    let code = app.issue_code(&org, &employee_id).await;
+    let home = Home::new();
+    // The developer's own set-up: each tool pointed at the stand-in for its model API.
+    home.write(
+        ".codex/config.toml",
+        &format!(
+            "model = \"{}\"\nmodel_provider = \"standin\"\n\n[model_providers.standin]\nname = \"standin\"\nbase_url = \"{models}/v1\"\nwire_api = \"responses\"\nenv_key = \"STANDIN_KEY\"\n",
+            model_apis::OPENAI_MODEL
+        ),
+    );
+    let gemini_settings = json!({ "security": { "auth": { "selectedType": "gemini-api-key" } }, "model": { "name": model_apis::GEMINI_MODEL } });
+    home.write(".gemini/settings.json", &gemini_settings.to_string());
+    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = home.run(&["status"]).await;
+    assert!(text(&out.stdout).contains("telemetry: on"), "{}", text(&out.stdout));
+
+    let run = |tool: &'static str, args: Vec<String>| {
+        let (bin, home, models) = (bin.join(tool), home.0.clone(), models.clone());
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new(&bin)
+                .args(&args)
+                .current_dir(&home)
+                .env("HOME", &home)
+                .env_remove("XDG_CONFIG_HOME")
+                .envs([
+                    ("ANTHROPIC_BASE_URL", models.as_str()),
+                    ("ANTHROPIC_API_KEY", "standin"),
+                    ("DISABLE_AUTOUPDATER", "1"),
+                    ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+                    ("STANDIN_KEY", "standin"),
+                    ("GOOGLE_GEMINI_BASE_URL", models.as_str()),
+                    ("GEMINI_API_KEY", "standin"),
+                    ("GEMINI_CLI_TRUST_WORKSPACE", "true"),
+                ])
+                .output()
+                .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+            let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(out.status.success() && said.contains("Hello."), "{tool}: {said}");
+            assert!(!said.contains("404") && !said.contains("403"), "{tool} reported a refused export: {said}");
+        })
+    };
+    let prompt = || "say hello".to_string();
+    run("claude", vec!["-p".into(), prompt(), "--model".into(), model_apis::ANTHROPIC_MODEL.into()]).await.unwrap();
+    run("codex", vec!["exec".into(), "--skip-git-repo-check".into(), prompt()]).await.unwrap();
+    run("gemini", vec!["-p".into(), prompt()]).await.unwrap();
+
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (today.to_string(), today.succ_opt().unwrap().to_string());
+    let records = async || {
+        let path = format!("/v1/usage/export?from={from}&to={to}&format=jsonl");
+        let response = app.request(reqwest::Method::GET, &path, Some(t)).send().await.unwrap();
+        let text = response.text().await.unwrap();
+        text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()).collect::<Vec<_>>()
+    };
+    let clients = async || {
+        let records = records().await;
+        ["claude-code", "codex", "gemini-cli"].map(|c| records.iter().any(|r| r["metadata"]["client"] == c))
+    };
+    app.eventually("every tool's usage arrives", async || clients().await == [true; 3]).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let records = records().await;
+    let dec = |s: &str| Usd::parse(s).unwrap().normalize();
+    let cost = |client: &str| {
+        let of = records.iter().filter(|r| r["metadata"]["client"] == client);
+        of.map(|r| dec(r["cost_usd"].as_str().unwrap())).sum::<Usd>().normalize()
+    };
+    let tokens = |client: &str, kind: &str| {
+        let of = records.iter().filter(|r| r["metadata"]["client"] == client && r["metadata"]["token_type"] == kind);
+        of.map(|r| r["quantity"].as_u64().unwrap()).sum::<u64>()
+    };
+    assert!(records.iter().all(|r| r["employee_id"] == employee_id.as_str()), "as the employee");
+    // Claude Code: its own price of 1200 input and 300 output tokens of Sonnet 4.5.
+    assert_eq!((tokens("claude-code", "input"), tokens("claude-code", "output")), model_apis::ANTHROPIC_TOKENS);
+    assert_eq!(cost("claude-code"), dec("0.0081"));
+    // Codex: 800 fresh + 200 cached input, 400 output, from the list prices.
+    assert_eq!((tokens("codex", "input"), tokens("codex", "cache_read"), tokens("codex", "output")), (800, 200, 400));
+    assert_eq!(cost("codex"), dec("0.005025"));
+    // Gemini CLI: its cumulative 900 input (cached included) and 250 output tokens.
+    assert_eq!((tokens("gemini-cli", "input"), tokens("gemini-cli", "output")), (900, 250));
+    assert_eq!(cost("gemini-cli"), dec("0.003625"));
+    let total = dec("0.0081") + dec("0.005025") + dec("0.003625");
+    let (_, teams) = app.get(&format!("/v1/usage/teams?from={from}&to={to}"), t).await;
+    let platform = teams["items"].as_array().unwrap().iter().find(|team| team["team_name"] == "Platform").unwrap();
+    assert_eq!(dec(platform["total_cost_usd"].as_str().unwrap()), total, "{teams}");
+    let (_, by_employee) = app.get(&format!("/v1/usage/breakdown?by=employee&from={from}&to={to}"), t).await;
+    assert_eq!(by_employee["items"][0]["id"], employee_id.as_str());
+    assert_eq!(dec(by_employee["items"][0]["usage"]["cost_usd"].as_str().unwrap()), total);
+    let stored = serde_json::to_string(&records).unwrap();
+    assert!(!stored.contains("say hello"), "no prompt is stored");
+
+    // Turned off by the organization: the next sync takes the wiring out again.
+    let (status, _) = app.patch("/v1/org", t, json!({ "telemetry": "off" })).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for file in [".claude/settings.json", ".codex/config.toml", ".gemini/settings.json"] {
+        // Claude Code's settings file was agentctl's alone: it goes with the last entry.
+        let written = std::fs::read_to_string(home.path(file)).unwrap_or_default();
+        assert!(!written.contains("otlp") && !written.contains("otel"), "{file}: {written}");
+    }
+    assert!(home.read(".gemini/settings.json").contains("gemini-api-key"), "the user's own settings stay");
+    for gone in [".codex/.env", ".gemini/.env", ".config/agentctl/telemetry.json"] {
+        assert!(!home.path(gone).exists(), "{gone} is removed");
+    }
+    let out = home.run(&["status"]).await;
+    assert!(text(&out.stdout).contains("telemetry: off"), "{}", text(&out.stdout));
 }

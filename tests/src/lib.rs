@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
 pub mod idp;
+pub mod model_apis;
 pub mod routes;
 
 static SDK: OnceCell<aws_config::SdkConfig> = OnceCell::const_new();

@@ -56,6 +56,17 @@ pub struct Bundle {
     /// `window_end` says until when a breach holds.
     #[serde(default)]
     pub rate_limits_exceeded: Vec<RateLimitExceeded>,
+    /// Whether the agent tools' usage telemetry is wired to agentctl (the organization's
+    /// `telemetry` setting): `agentctl sync` points each tool's OpenTelemetry exporter at
+    /// `<api>/v1/otlp` with a telemetry token, or removes that wiring.
+    #[serde(default)]
+    pub telemetry: BundleTelemetry,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleTelemetry {
+    pub enabled: bool,
 }
 
 /// A rate limit usage went past, in one window.

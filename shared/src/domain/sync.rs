@@ -55,8 +55,8 @@ use crate::repo::syncsets::{Scope, Stamp, SyncSet};
 use crate::time::Timestamp;
 
 pub use agentctl_wire::bundle::{
-    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundlePause, BundleSpendCap, BundleTool,
-    FORMAT_VERSION, PauseReason, RateLimitExceeded, ServerStatus, Source,
+    Bundle, BundleAgent, BundleBudget, BundleEmployee, BundleMcpServer, BundlePause, BundleSpendCap, BundleTelemetry,
+    BundleTool, FORMAT_VERSION, PauseReason, RateLimitExceeded, ServerStatus, Source,
 };
 
 /// The result of a sync request.
@@ -235,6 +235,7 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
         budget: BundleBudget { state: BudgetState::of(threshold_pct), threshold_pct, spend_cap, paused },
         rate_limits_exceeded: partition.rate_breaches.clone(),
         policies,
+        telemetry: BundleTelemetry { enabled: org.telemetry == crate::domain::organizations::Telemetry::On },
     };
     Ok((bundle, stamps))
 }
