@@ -35,6 +35,20 @@ SCHEMATHESIS_VERSION="4.32.5"
 FUZZ_VENV="$ROOT/.venv-fuzz"
 ensure_fuzzer() { ensure_pip_venv "$FUZZ_VENV" "schemathesis==$SCHEMATHESIS_VERSION"; }
 
+# The CLI's other targets (scripts/cross-check.sh): zig as their C compiler and linker
+# (aws-lc-sys compiles C), from PyPI into .venv-zig.
+ZIGLANG_VERSION="0.17.1"
+CARGO_ZIGBUILD_VERSION="0.24.1"
+CLI_TARGETS=(aarch64-apple-darwin x86_64-apple-darwin x86_64-pc-windows-gnu)
+ensure_zig() {
+  ensure_pip_venv "$ROOT/.venv-zig" "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
+  local installed
+  installed="$(rustup target list --installed)"
+  for target in "${CLI_TARGETS[@]}"; do
+    grep -qx "$target" <<<"$installed" || rustup target add "$target" >&2
+  done
+}
+
 # The SCIM conformance checker (scim2-tester, its httpx2 extra and scim2-client) in
 # .venv-scim; exports AGENTCTL_SCIM_PYTHON for the test that runs it.
 SCIM_TESTER_VERSION="0.5.2"

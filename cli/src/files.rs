@@ -1,5 +1,7 @@
 //! Local files: where they are, and writing them safely (temporary file + rename, the
-//! previous version kept as `<name>.agentctl-backup`, private files mode 0600).
+//! previous version kept as `<name>.agentctl-backup`). Private files are for their owner
+//! alone: mode 0600 on Unix, on Windows an access list granting the owner only (nothing
+//! inherited from the folder).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -84,9 +86,61 @@ pub fn write(path: &Path, text: &str, private: bool, backup: bool) -> Result<(),
     #[cfg(not(unix))]
     {
         let mut file = options.open(&temporary).map_err(io(&temporary))?;
+        if private {
+            // Before anything is written into it.
+            owner_only(&temporary).map_err(io(&temporary))?;
+        }
         file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(io(&temporary))?;
     }
     std::fs::rename(&temporary, path).map_err(io(path))
+}
+
+/// Windows: replaces the file's access list with one entry, full access for its owner,
+/// protected from the entries its folder would pass on.
+#[cfg(windows)]
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::windows::ffi::OsStrExt;
+    use windows_sys::Win32::Foundation::LocalFree;
+    use windows_sys::Win32::Security::Authorization::{
+        ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
+    };
+    use windows_sys::Win32::Security::{
+        DACL_SECURITY_INFORMATION, PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, SetFileSecurityW,
+    };
+    // SDDL: a protected DACL (`P`) allowing (`A`) file-all access (`FA`) to OWNER RIGHTS (`OW`).
+    let sddl: Vec<u16> = "D:P(A;;FA;;;OW)".encode_utf16().chain([0]).collect();
+    let file: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
+    let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: both strings are NUL-terminated UTF-16 that outlive the calls; the
+    // descriptor the first call allocates is freed once, after its only use.
+    unsafe {
+        let parsed = ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl.as_ptr(),
+            SDDL_REVISION_1,
+            &mut descriptor,
+            std::ptr::null_mut(),
+        );
+        if parsed == 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let set = SetFileSecurityW(
+            file.as_ptr(),
+            DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+            descriptor,
+        );
+        let error = std::io::Error::last_os_error();
+        LocalFree(descriptor);
+        if set == 0 {
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// Elsewhere (neither Unix nor Windows) files keep what their folder gives them.
+#[cfg(not(any(unix, windows)))]
+fn owner_only(_: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// A new file (replacing any) only its owner may read, to write into as data arrives.
@@ -103,7 +157,9 @@ pub fn create_private(path: &Path) -> Result<std::fs::File, CliError> {
     }
     #[cfg(not(unix))]
     {
-        options.open(path).map_err(io(path))
+        let file = options.open(path).map_err(io(path))?;
+        owner_only(path).map_err(io(path))?;
+        Ok(file)
     }
 }
 
