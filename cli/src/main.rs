@@ -10,6 +10,7 @@
 mod api;
 mod apply;
 mod clients;
+mod connection;
 #[cfg(test)]
 mod enforcement;
 mod files;
@@ -17,6 +18,7 @@ mod jsonfile;
 mod login;
 mod platform;
 mod render;
+mod service;
 mod session;
 mod state;
 mod sync;
@@ -94,6 +96,14 @@ enum Command {
         /// Write the admin-enforced tier (/etc/...) instead: run as root or by device management.
         #[arg(long)]
         system: bool,
+        /// Wait a random 0 to SECONDS first (scheduled syncs, so machines do not all ask at once).
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=3600))]
+        jitter: Option<u32>,
+    },
+    /// Sync in the background: a per-user schedule (systemd timer, launchd agent, Task Scheduler).
+    Service {
+        #[command(subcommand)]
+        task: ServiceCommand,
     },
     /// Local files against the managed state, tools installed, last sync, budget.
     Status {
@@ -136,6 +146,23 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum ServiceCommand {
+    /// Schedule `agentctl sync` every N minutes for this user, with jitter.
+    Install {
+        /// Minutes between syncs (5 to 1440).
+        #[arg(long, default_value_t = 30)]
+        every: u32,
+        /// Write the scheduler's files only; do not load them (images built by device management).
+        #[arg(long)]
+        no_start: bool,
+    },
+    /// Stop and remove the schedule.
+    Uninstall,
+    /// Whether a schedule is installed, and how often it syncs.
+    Status,
+}
+
+#[derive(Subcommand)]
 enum TelemetryCommand {
     /// Print the headers of the tools' telemetry exports as JSON (Claude Code's
     /// otelHeadersHelper runs this).
@@ -150,11 +177,15 @@ enum RequestCommand {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// An MCP server of the catalog, by name or id.
+    /// An MCP server of the catalog, by name or id, with the connection settings its
+    /// schema requires (asked for at a terminal; otherwise each given with --set).
     Mcp {
         server: String,
         #[arg(long)]
         reason: Option<String>,
+        /// A connection setting, key=value (repeatable); credentials are not set here.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
     },
     /// More monthly budget, in USD (an exact decimal such as 250.00): the organization's,
     /// or with --spend-cap your own spend cap for this billing period.
@@ -339,10 +370,15 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
             let me: Me = api().await?.get("/v1/me").await?;
             Ok(Output::answer(describe(&me), &me))
         }
-        Command::Sync { dry_run, clients, system } => {
+        Command::Sync { dry_run, clients, system, jitter } => {
+            if let Some(jitter) = jitter.filter(|j| *j > 0) {
+                let wait = rand::random_range(0..=u64::from(jitter));
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            }
             let options = sync::Options { dry_run: *dry_run, clients: clients.clone(), system: *system };
             Ok(sync_output(&sync::sync(&options).await?))
         }
+        Command::Service { task } => service_command(task),
         Command::Status { system } => Ok(status_output(&sync::status(*system)?, Session::find()?.as_ref())),
         Command::Request { what } => request(what).await,
         Command::Requests { status } => {
@@ -463,6 +499,51 @@ fn sync_output(report: &sync::Report) -> Output {
 /// Exit code of `status` when a managed file changed locally (corrupt files exit 5).
 const EXIT_DRIFT: u8 = 6;
 
+fn service_command(task: &ServiceCommand) -> Result<Output, CliError> {
+    let shown = |paths: &[std::path::PathBuf]| paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+    match task {
+        ServiceCommand::Install { every, no_start } => {
+            let schedule = service::Schedule::new(*every)?;
+            let done = service::install(schedule, !no_start)?;
+            let mut lines: Vec<String> = shown(&done.files).into_iter().map(|f| format!("written     {f}")).collect();
+            match &done.not_started {
+                None => lines.push(format!(
+                    "agentctl sync now runs every {every} minutes (up to {}s later, at random)",
+                    schedule.jitter_seconds()
+                )),
+                Some(why) => {
+                    lines.push(format!("not started ({}); to start it:", terminal_safe(why)));
+                    lines.extend(done.start.iter().map(|c| format!("  {}", terminal_safe(c))));
+                }
+            }
+            let json = json!({ "files": shown(&done.files), "every_minutes": every,
+                "jitter_seconds": schedule.jitter_seconds(), "started": done.not_started.is_none(),
+                "not_started": done.not_started });
+            Ok(Output::new(lines.join("\n"), json))
+        }
+        ServiceCommand::Uninstall => {
+            let done = service::uninstall()?;
+            let mut lines: Vec<String> = shown(&done.files).into_iter().map(|f| format!("removed     {f}")).collect();
+            if let Some(why) = &done.not_started {
+                lines.push(format!("the scheduler said: {}", terminal_safe(why)));
+            }
+            lines.push("agentctl no longer syncs in the background".into());
+            Ok(Output::new(lines.join("\n"), json!({ "removed": shown(&done.files) })))
+        }
+        ServiceCommand::Status => {
+            let found = service::status()?;
+            let line = match (found.installed, found.every_minutes) {
+                (true, Some(every)) => format!("background sync: installed, every {every} minutes"),
+                (true, None) => "background sync: installed".to_string(),
+                (false, _) => "background sync: not installed (`agentctl service install`)".to_string(),
+            };
+            let json = json!({ "installed": found.installed, "every_minutes": found.every_minutes,
+                "files": shown(&found.files) });
+            Ok(Output::new(line, json))
+        }
+    }
+}
+
 fn telemetry_line(status: &sync::Status) -> String {
     match (status.telemetry, status.telemetry_expires_at) {
         (Some(true), Some(until)) => format!(
@@ -536,13 +617,30 @@ async fn catalog_id<S: Kind + DeserializeOwned>(api: &Api, kind: &str, wanted: &
     if let Ok(id) = wanted.parse::<uuid::Uuid>() {
         return Ok(id.into());
     }
+    Ok(catalog_entry::<S>(api, kind, wanted).await?.id)
+}
+
+/// Asks for one connection setting at the terminal.
+fn prompt_setting(field: &connection::Field) -> Result<String, CliError> {
+    let about = field.description.as_deref().map(|d| format!(" ({})", terminal_safe(d))).unwrap_or_default();
+    eprint!("{}{about}: ", terminal_safe(&field.name));
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| CliError::Io { path: "stdin".into(), reason: e.to_string() })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// A catalog entry by name (case-insensitive) or id.
+async fn catalog_entry<S: Kind + DeserializeOwned>(api: &Api, kind: &str, wanted: &str) -> Result<Entry<S>, CliError> {
+    if let Ok(id) = wanted.parse::<uuid::Uuid>() {
+        return api.get(&format!("/v1/catalog/{kind}/{id}")).await;
+    }
     let mut cursor: Option<String> = None;
     loop {
         let mut query = vec![("limit", "100")];
         query.extend(cursor.as_deref().map(|c| ("cursor", c)));
         let page: Page<Entry<S>> = api.get_query(&format!("/v1/catalog/{kind}"), &query).await?;
-        if let Some(entry) = page.items.iter().find(|e| e.name.eq_ignore_ascii_case(wanted)) {
-            return Ok(entry.id);
+        if let Some(entry) = page.items.into_iter().find(|e| e.name.eq_ignore_ascii_case(wanted)) {
+            return Ok(entry);
         }
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -563,9 +661,13 @@ async fn request(what: &RequestCommand) -> Result<Output, CliError> {
             let agent_id = catalog_id::<AgentSpec>(&api, "agents", agent).await?;
             (Wanted::NewAgent(AgentWanted { agent_id, name: None, config_override: None }), reason.clone())
         }
-        RequestCommand::Mcp { server, reason } => {
-            let server_id = catalog_id::<McpServerSpec>(&api, "mcp-servers", server).await?;
-            (Wanted::NewMcp(McpWanted { server_id, connection_config: None }), reason.clone())
+        RequestCommand::Mcp { server, reason, sets } => {
+            let entry = catalog_entry::<McpServerSpec>(&api, "mcp-servers", server).await?;
+            let mut prompt = prompt_setting;
+            let ask: Option<connection::Ask> =
+                std::io::IsTerminal::is_terminal(&std::io::stdin()).then_some(&mut prompt);
+            let connection_config = connection::settings(&entry.spec.connection_schema, sets, ask)?;
+            (Wanted::NewMcp(McpWanted { server_id: entry.id, connection_config }), reason.clone())
         }
         RequestCommand::Tool { agent, tool, reason } => {
             let agent_id = catalog_id::<AgentSpec>(&api, "agents", agent).await?;

@@ -688,6 +688,26 @@ async fn requests_and_admin_tasks_from_the_cli() {
     // The employee asks by catalog name, and for budget.
     let out = dev.run(&["request", "mcp", "no-such-server"]).await;
     assert_eq!(out.status.code(), Some(1));
+    // A server whose schema requires connection settings: named with --set when not at a
+    // terminal (credentials are not asked for here), typed by the schema.
+    let schema = json!({ "type": "object", "required": ["host", "port", "password"], "properties": {
+        "host": { "type": "string" }, "port": { "type": "integer" }, "password": { "type": "string", "writeOnly": true } } });
+    let server = json!({ "name": "warehouse", "provider": "p", "version": "1", "transport": "stdio", "command": "uvx",
+        "args": ["mcp-db", "${host}", "${port}"], "env": { "PASSWORD": "${password}" }, "connection_schema": schema });
+    let (status, created) = app.post("/v1/catalog/mcp-servers", t, server).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{created}");
+    let out = dev.run(&["request", "mcp", "warehouse", "--set", "host=db.internal"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--set port=..."), "{}", text(&out.stderr));
+    let out = dev.run(&["request", "mcp", "warehouse", "--set", "host=db.internal", "--set", "password=x"]).await;
+    assert!(text(&out.stderr).contains("password is a credential"), "{}", text(&out.stderr));
+    let args = ["request", "mcp", "warehouse", "--set", "host=db.internal", "--set", "port=5432", "--json"];
+    let out = dev.run(&args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let asked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(asked["request_data"]["connection_config"], json!({ "host": "db.internal", "port": 5432 }), "{asked}");
+    let out = dev.run(&["request", "cancel", asked["id"].as_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = dev.run(&["request", "budget", "5", "--reason", "tokens"]).await;
     assert!(
         text(&out.stdout).contains("It needs an approval by someone with the billing role or an owner."),
@@ -1264,4 +1284,66 @@ async fn the_real_clients_report_their_usage_through_the_wiring_sync_wrote() {
     }
     let out = home.run(&["status"]).await;
     assert!(text(&out.stdout).contains("telemetry: off"), "{}", text(&out.stdout));
+}
+
+/// Background sync on Linux: `service install` writes a systemd user timer and service
+/// (checked by `systemd-analyze verify` where it is installed), the service's own
+/// command line syncs (then takes the 304 path), `status` reads the schedule back and
+/// `uninstall` removes it.
+#[tokio::test]
+async fn background_sync_is_a_systemd_user_timer_running_sync() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("svc")).await;
+    let employee = app.add_employee(&org, "dev@svc.example", "member", None).await;
+    let employee_id = employee["id"].as_str().unwrap();
+    let (_, agent) = app
+        .post("/v1/catalog/agents", &org.owner_token, json!({ "name": "CC", "type": "claude-code", "provider": "p" }))
+        .await;
+    let path = format!("/v1/employees/{employee_id}/agent-configs");
+    assert_eq!(
+        app.post(&path, &org.owner_token, json!({ "agent_id": agent["id"] })).await.0,
+        reqwest::StatusCode::CREATED
+    );
+    let code = app.issue_code(&org, employee_id).await;
+    let home = Home::new();
+    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let out = home.run(&["service", "install", "--every", "4"]).await;
+    assert_eq!(out.status.code(), Some(2), "bounded: {}", text(&out.stderr));
+    let out = home.run(&["service", "install", "--every", "15", "--no-start"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("systemctl --user enable --now agentctl-sync.timer"), "{}", text(&out.stdout));
+    let (service, timer) = (".config/systemd/user/agentctl-sync.service", ".config/systemd/user/agentctl-sync.timer");
+    let unit = home.read(service);
+    assert!(home.read(timer).contains("OnUnitActiveSec=15min\nRandomizedDelaySec=180s\n"), "{}", home.read(timer));
+    if let Ok(verify) = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .args([home.path(service), home.path(timer)])
+        .output()
+    {
+        let said = format!("{}{}", text(&verify.stdout), text(&verify.stderr));
+        assert!(verify.status.success(), "systemd-analyze verify: {said}");
+    }
+
+    // What the timer runs: the service's command line, as systemd would split it.
+    let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap().to_string();
+    let words: Vec<&str> = exec.split(' ').collect();
+    assert_eq!(words, [env!("CARGO_BIN_EXE_agentctl"), "sync"]);
+    let out = home.run(&words[1..]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(home.path(".claude/settings.json").exists() || home.path(".claude.json").exists());
+    let out = home.run(&words[1..]).await;
+    assert!(text(&out.stdout).starts_with("Up to date"), "the next run takes the 304 path: {}", text(&out.stdout));
+    let out = home.run(&["sync", "--jitter", "1"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let out = home.run(&["service", "status"]).await;
+    assert_eq!(text(&out.stdout).trim(), "background sync: installed, every 15 minutes");
+    let out = home.run(&["service", "uninstall"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!home.path(service).exists() && !home.path(timer).exists());
+    let out = home.run(&["service", "status"]).await;
+    assert!(text(&out.stdout).contains("not installed"), "{}", text(&out.stdout));
 }
