@@ -129,6 +129,11 @@ async fn each_tools_requests_count_once_priced() {
         let (status, body) = otlp(&app, "logs", &telemetry, &claude).await;
         assert_eq!((status, &body), (StatusCode::OK, &json!({ "partialSuccess": null })));
     }
+    // A request too old to count is OTLP's partial success, naming why; the rest counts.
+    let old = log_export("claude-code", vec![claude_api_request(&nanos(-500 * 86_400), 2)]);
+    let (status, body) = otlp(&app, "logs", &telemetry, &old).await;
+    assert_eq!((status, &body["partialSuccess"]["rejectedLogRecords"]), (StatusCode::OK, &json!(1)), "{body}");
+    assert!(body["partialSuccess"]["errorMessage"].as_str().unwrap().contains("400 days ago"), "{body}");
     // Codex: a completed response, priced from the list prices (version 0).
     let codex = codex_completed(&nanos(-4));
     for _ in 0..2 {
@@ -302,7 +307,7 @@ async fn telemetry_tokens_open_the_otlp_routes_only_and_the_organization_can_tur
     assert_eq!((status, &body["telemetry"]), (StatusCode::OK, &json!("off")), "{body}");
     let (status, body) = otlp(&app, "logs", telemetry, &codex_completed(&nanos(-1))).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["partialSuccess"]["rejectedLogRecords"], 4, "the call and three kinds of tokens: {body}");
+    assert_eq!(body["partialSuccess"]["rejectedLogRecords"], 1, "one completed response: {body}");
     assert!(body["partialSuccess"]["errorMessage"].as_str().unwrap().contains("turned telemetry off"));
 
     // A deactivated employee's token is refused.

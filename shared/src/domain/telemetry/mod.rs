@@ -93,6 +93,8 @@ impl Encoding {
 pub struct Reading {
     /// Unique per reading of an employee (hashed into the event id).
     pub identity: String,
+    /// The data point or log record it was read from (its index in the export).
+    pub item: usize,
     pub client: Client,
     pub resource: ResourceType,
     pub quantity: u64,
@@ -108,10 +110,13 @@ pub struct Reading {
     pub end: DateTime<Utc>,
 }
 
-/// What was read from one export: readings, and how many items were refused and why.
+/// What was read from one export: readings, and how many data points or log records
+/// were refused and why (OTLP counts those, not readings).
 #[derive(Debug, Default)]
 pub struct Read {
     pub readings: Vec<Reading>,
+    /// The data points or log records that gave readings.
+    pub items: usize,
     pub rejected: i64,
     pub errors: Vec<String>,
 }
@@ -171,17 +176,19 @@ async fn count(state: &AppState, caller: &Caller, mut read: Read) -> Result<Read
     let org = crate::domain::organizations::get(state, caller.org_id).await?;
     if org.telemetry == crate::domain::organizations::Telemetry::Off {
         let errors = vec!["the organization has turned telemetry off".to_string()];
-        return Ok(Read { rejected: read.readings.len() as i64, errors, ..Read::default() });
+        return Ok(Read { rejected: read.items as i64, errors, ..Read::default() });
     }
     let now = crate::time::now();
     let mut events = Vec::with_capacity(read.readings.len());
+    let mut refused = std::collections::BTreeSet::new();
     for reading in std::mem::take(&mut read.readings) {
         match usage::validate(new_event(caller, &reading), None, &now) {
             Ok(event) => events.push(event),
-            Err(Error::Validation(errors)) => {
+            Err(Error::Validation(errors)) if refused.insert(reading.item) => {
                 let why: Vec<String> = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect();
                 read.reject(format!("{} reading: {}", reading.client.as_str(), why.join(", ")));
             }
+            Err(Error::Validation(_)) => {}
             Err(e) => return Err(e),
         }
     }

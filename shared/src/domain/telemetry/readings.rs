@@ -139,8 +139,11 @@ pub fn from_metrics(request: &ExportMetricsServiceRequest) -> Read {
             }
         };
         for point in &sum.data_points {
-            match point_reading(rule, cumulative, point) {
-                Ok(Some(reading)) => read.readings.push(reading),
+            match point_reading(rule, cumulative, point, read.items) {
+                Ok(Some(reading)) => {
+                    read.readings.push(reading);
+                    read.items += 1;
+                }
                 Ok(None) => {}
                 Err(why) => read.reject(format!("{}: {why}", metric.name)),
             }
@@ -149,7 +152,12 @@ pub fn from_metrics(request: &ExportMetricsServiceRequest) -> Read {
     read
 }
 
-fn point_reading(rule: &MetricRule, cumulative: bool, point: &NumberDataPoint) -> Result<Option<Reading>, String> {
+fn point_reading(
+    rule: &MetricRule,
+    cumulative: bool,
+    point: &NumberDataPoint,
+    item: usize,
+) -> Result<Option<Reading>, String> {
     let value = match point.value {
         Some(number_data_point::Value::AsDouble(d)) => exact(d),
         Some(number_data_point::Value::AsInt(n)) => u64::try_from(n).ok().map(Decimal::from),
@@ -181,6 +189,7 @@ fn point_reading(rule: &MetricRule, cumulative: bool, point: &NumberDataPoint) -
     let series = cumulative.then_some(series_id);
     Ok(Some(Reading {
         identity,
+        item,
         client: rule.client,
         resource,
         quantity,
@@ -208,7 +217,10 @@ pub fn from_logs(request: &ExportLogsServiceRequest) -> Read {
     let records = request.resource_logs.iter().flat_map(|r| &r.scope_logs).flat_map(|s| &s.log_records);
     for record in records {
         match log_request(record) {
-            Ok(Some(request)) => read.readings.extend(request_readings(request)),
+            Ok(Some(request)) => {
+                read.readings.extend(request_readings(request, read.items));
+                read.items += 1;
+            }
             Ok(None) => {}
             Err(why) => read.reject(why),
         }
@@ -257,7 +269,7 @@ fn log_request(record: &LogRecord) -> Result<Option<Request<'_>>, String> {
     Ok(None)
 }
 
-fn request_readings(request: Request<'_>) -> Vec<Reading> {
+fn request_readings(request: Request<'_>, item: usize) -> Vec<Reading> {
     let record = request.record;
     let at = time(record.time_unix_nano).or(time(record.observed_time_unix_nano)).unwrap_or_else(crate::time::now);
     let model = text(&record.attributes, "model").unwrap_or("unknown").to_string();
@@ -269,6 +281,7 @@ fn request_readings(request: Request<'_>) -> Vec<Reading> {
     );
     let reading = |suffix: &str, resource, quantity, cost, token_kind| Reading {
         identity: format!("{identity}|{suffix}"),
+        item,
         client: request.client,
         resource,
         quantity,
