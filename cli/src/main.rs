@@ -413,7 +413,6 @@ async fn logout() -> Result<Output, CliError> {
         Err(e) => return Err(e),
     };
     Session::forget()?;
-    telemetry::forget()?;
     let removed = sync::forget_secrets()?;
     let mut lines = vec!["Logged out".to_string()];
     if !removed.is_empty() {

@@ -330,16 +330,39 @@ fn write_secrets(rendered: &[Rendered]) -> Result<(), CliError> {
     files::write(&env_path, &env, true, false)
 }
 
-/// Removes the secret store and the env file (logout); returns the files removed.
+/// Removes the secret store, the env file and the telemetry token, here and from the
+/// tools' `.env` files (logout); returns the files removed or cleaned.
 pub fn forget_secrets() -> Result<Vec<PathBuf>, CliError> {
     let (json_path, env_path) = secrets_paths()?;
     let mut removed = Vec::new();
-    for path in [json_path, env_path, last_bundle_path()?] {
+    for path in [json_path, env_path, last_bundle_path()?, telemetry::path()?] {
         if path.exists() {
             files::remove(&path)?;
             removed.push(path);
         }
     }
+    // The `.env` files sync wrote hold the telemetry token: agentctl's lines go.
+    let mut state = State::load(false)?;
+    let env_files: Vec<(String, String)> = state
+        .files
+        .iter()
+        .filter(|(path, _)| Path::new(path).file_name().is_some_and(|n| n == ".env"))
+        .map(|(path, file)| (path.clone(), file.client.clone()))
+        .collect();
+    for (path, client) in env_files {
+        let Some(client) = clients::parse(&client) else { continue };
+        let spec = clients::FileSpec {
+            client,
+            path: PathBuf::from(&path),
+            format: Format::Env(BTreeMap::new()),
+            private: true,
+        };
+        let before = files::read(&spec.path)?;
+        let plan = apply::plan(&spec, before.as_deref(), state.files.get(&path), true)?;
+        removed.push(spec.path.clone());
+        carry_out(spec, before, plan, false, true, &mut state)?;
+    }
+    state.save(false)?;
     Ok(removed)
 }
 

@@ -45,7 +45,7 @@ impl Wiring {
     }
 }
 
-fn path() -> Result<std::path::PathBuf, CliError> {
+pub fn path() -> Result<std::path::PathBuf, CliError> {
     Ok(files::config_dir()?.join("telemetry.json"))
 }
 
@@ -97,9 +97,4 @@ pub fn headers() -> Result<serde_json::Value, CliError> {
         CliError::Refused("no telemetry token on this machine: run `agentctl sync` (is telemetry on?)".into())
     })?;
     Ok(json!({ "Authorization": format!("Bearer {}", held.token) }))
-}
-
-/// Forgets the token held (logout).
-pub fn forget() -> Result<(), CliError> {
-    files::remove(&path()?)
 }

@@ -429,6 +429,14 @@ async fn sync_writes_every_tool_merging_with_the_users_files_and_keeps_secrets_o
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = home.run(&["sync", "--client", "nope"]).await;
     assert_eq!(out.status.code(), Some(2));
+
+    // Logging out takes the telemetry token out of the tools' .env files too (agentctl
+    // created them: they go).
+    let out = home.run(&["logout"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for gone in [".codex/.env", ".gemini/.env", ".config/agentctl/telemetry.json"] {
+        assert!(!home.path(gone).exists(), "{gone} is left after logout");
+    }
 }
 
 #[tokio::test]
