@@ -319,3 +319,32 @@ async fn telemetry_tokens_open_the_otlp_routes_only_and_the_organization_can_tur
     let (status, body) = otlp(&app, "logs", "act_unknown", &codex_completed(&nanos(-1))).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
 }
+
+#[tokio::test]
+async fn a_cumulative_series_counts_exactly_its_last_total_however_its_points_race() {
+    use agentctl_shared::domain::usage::{Outcome, process_message};
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("series")).await;
+    let (employee, _) = app.add_signed_in(&org, "dev@series.example", "member").await;
+    let now = chrono::Utc::now();
+    // Ten points of one series (running totals 100 ... 1000), each delivered twice, all at
+    // once: whatever order they land in, the series adds up to its last total.
+    let point = |total: u64| {
+        json!({ "v": 1, "event_id": format!("otlp-series-{total}"), "org_id": org.id, "employee_id": employee["id"],
+            "resource_type": "llm_tokens_input", "quantity": total, "cost_usd": "0",
+            "period_start": now - chrono::Duration::minutes(5), "period_end": now,
+            "metadata": { "source": "otlp", "client": "gemini-cli", "model": "gemini-2.5-pro", "token_type": "input",
+                "pricing": "table", "series": "s-race" } })
+        .to_string()
+    };
+    let bodies: Vec<String> = (1..=10).flat_map(|i| [point(i * 100), point(i * 100)]).collect();
+    let outcomes = futures::future::join_all(bodies.iter().map(|body| process_message(&app.state, body))).await;
+    let applied = outcomes.iter().filter(|o| matches!(o, Ok(Outcome::Applied))).count();
+    assert!(outcomes.iter().all(|o| matches!(o, Ok(Outcome::Applied | Outcome::Duplicate))), "{outcomes:?}");
+    assert!(applied >= 1);
+    let records = records(&app, &org.owner_token).await;
+    let tokens: u64 = records.iter().map(|r| r["quantity"].as_u64().unwrap()).sum();
+    assert_eq!(tokens, 1000, "{records:?}");
+    // 1000 input tokens at 1.25 per million.
+    assert_eq!(total_cost(&records), Decimal::from_str("0.00125").unwrap());
+}

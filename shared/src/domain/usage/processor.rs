@@ -17,6 +17,8 @@ use crate::repo::{self, StoreError};
 
 /// How many times a changing billing period is re-read before the message is retried.
 const PERIOD_ATTEMPTS: usize = 5;
+/// How many times a cumulative series that moved meanwhile is re-read likewise.
+const SERIES_ATTEMPTS: usize = 5;
 
 /// What became of a message.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,6 +56,19 @@ pub async fn process_message(state: &AppState, body: &str) -> Result<Outcome> {
 
 /// Applies a valid event: record, rollups and spending in one transaction.
 pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
+    for _ in 0..SERIES_ATTEMPTS {
+        if let Ok(outcome) = apply_once(state, event).await? {
+            return Ok(outcome);
+        }
+    }
+    Err(Error::Unavailable("the telemetry series kept moving; retry".into()))
+}
+
+/// Another point of the event's cumulative series was counted meanwhile: the event is
+/// applied again over the new running total.
+struct SeriesMoved;
+
+async fn apply_once(state: &AppState, event: &UsageEvent) -> Result<Result<Outcome, SeriesMoved>> {
     let org = event.org_id;
     let directives = Directives::of(event);
     let mut event = event.clone();
@@ -63,7 +78,7 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     if let Some(id) = &directives.series {
         let counted = repo::telemetry::counted(&state.repo, org, id).await?;
         if event.quantity <= counted {
-            return Ok(Outcome::Duplicate);
+            return Ok(Ok(Outcome::Duplicate));
         }
         series = Some((id.as_str(), (counted, event.quantity)));
         let total = event.quantity;
@@ -78,23 +93,23 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
     // A redelivery is recognised by the read (a failed transaction costs its writes too);
     // the guard in the transaction covers two deliveries racing each other.
     if inputs.duplicate {
-        return Ok(Outcome::Duplicate);
+        return Ok(Ok(Outcome::Duplicate));
     }
     let (cap_recorded, cap_raise) = (inputs.cap_recorded, inputs.cap_raise);
     let month = Granularity::Month.period(&event.period_start);
     if !inputs.organization_exists {
-        return Ok(Outcome::Rejected("unknown organization".into()));
+        return Ok(Ok(Outcome::Rejected("unknown organization".into())));
     }
     let Some(employee) = inputs.employee else {
-        return Ok(Outcome::Rejected("unknown employee".into()));
+        return Ok(Ok(Outcome::Rejected("unknown employee".into())));
     };
     let config = match inputs.config {
-        Some(None) => return Ok(Outcome::Rejected("unknown agent configuration of this employee".into())),
+        Some(None) => return Ok(Ok(Outcome::Rejected("unknown agent configuration of this employee".into()))),
         Some(config) => config,
         None => None,
     };
     let Some(mut subscription) = inputs.subscription else {
-        return Ok(Outcome::Rejected("the organization has no subscription".into()));
+        return Ok(Ok(Outcome::Rejected("the organization has no subscription".into())));
     };
     let limits = limits_of(state, &employee).await?;
     let totals = UsageTotals::of(event);
@@ -143,14 +158,10 @@ pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
                     check_spend_cap(state, &employee, cap, &month, cap_raise).await?;
                 }
                 check_rates(state, event, counted).await?;
-                return Ok(Outcome::Applied);
+                return Ok(Ok(Outcome::Applied));
             }
-            Err(StoreError::ConditionFailed(repo::Guard::UsageDuplicate)) => return Ok(Outcome::Duplicate),
-            // Another point of the series was counted meanwhile: the queue delivers this
-            // one again, to count what is left of it.
-            Err(StoreError::ConditionFailed(repo::Guard::TelemetrySeriesMoved)) => {
-                return Err(Error::Unavailable("the telemetry series moved; retry".into()));
-            }
+            Err(StoreError::ConditionFailed(repo::Guard::UsageDuplicate)) => return Ok(Ok(Outcome::Duplicate)),
+            Err(StoreError::ConditionFailed(repo::Guard::TelemetrySeriesMoved)) => return Ok(Err(SeriesMoved)),
             Err(StoreError::ConditionFailed(repo::Guard::BillingPeriodMoved)) if attempt < PERIOD_ATTEMPTS => {
                 subscription = current_subscription(state, org).await?;
             }
