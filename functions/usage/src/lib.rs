@@ -12,6 +12,7 @@ use agentctl_shared::domain::telemetry::{
     ExportMetricsServiceResponse, TelemetryToken,
 };
 use agentctl_shared::domain::usage::{self, Accepted, UsageBatch};
+use agentctl_shared::http::extract::media_type;
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::otlp::Otlp;
 use agentctl_shared::http::{Json, Path, Query};
@@ -115,7 +116,7 @@ async fn export_logs(
         content((Object = "application/x-protobuf"), (Object = "application/json"))), Problems),
     security(("telemetry_token" = []), ("session" = [])))]
 async fn export_traces(_: Caller, headers: HeaderMap, _: Bytes) -> Result<axum::response::Response> {
-    Ok(match Encoding::of(&headers)? {
+    Ok(match Encoding::of(&media_type(&headers))? {
         Encoding::Protobuf => ([(header::CONTENT_TYPE, Encoding::PROTOBUF)], Bytes::new()).into_response(),
         Encoding::Json => Json(serde_json::json!({})).into_response(),
     })

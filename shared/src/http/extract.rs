@@ -18,27 +18,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| {
-                let mime = mime.trim();
-                mime.eq_ignore_ascii_case("application/json") || mime.to_ascii_lowercase().ends_with("+json")
-            });
-        if !is_json {
+        let mime = media_type(req.headers());
+        if mime != "application/json" && !mime.ends_with("+json") {
             return Err(Error::UnsupportedMediaType("JSON (Content-Type: application/json)"));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge(crate::lambda::MAX_BODY_BYTES)
-            } else {
-                Error::BadRequest(rejection.body_text())
-            }
-        })?;
+        let bytes = body(req, state, crate::lambda::MAX_BODY_BYTES).await?;
         crate::strict_json::from_slice(&bytes).map(Json)
     }
+}
+
+/// The request's media type (`Content-Type` without parameters), lowercase; empty if
+/// there is none.
+pub fn media_type(headers: &axum::http::HeaderMap) -> String {
+    let value = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+}
+
+/// The request body, within the route's body limit (`limit` is what the refusal says).
+pub async fn body<S: Send + Sync>(req: Request, state: &S, limit: usize) -> Result<Bytes, Error> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::PayloadTooLarge(limit)
+        } else {
+            Error::BadRequest(rejection.body_text())
+        }
+    })
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

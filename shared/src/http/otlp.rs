@@ -1,13 +1,13 @@
 //! OTLP/HTTP bodies: requests read as protobuf or JSON by their `Content-Type`, and
 //! answered in the same encoding, as the OTLP specification asks.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::extract::{body, media_type};
 use crate::domain::telemetry::{Encoding, MAX_BODY_BYTES};
 use crate::error::Error;
 
@@ -22,14 +22,8 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let encoding = Encoding::of(req.headers())?;
-        let body = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge(MAX_BODY_BYTES)
-            } else {
-                Error::BadRequest(rejection.body_text())
-            }
-        })?;
+        let encoding = Encoding::of(&media_type(req.headers()))?;
+        let body = body(req, state, MAX_BODY_BYTES).await?;
         Ok(Otlp(encoding, encoding.decode(&body)?))
     }
 }

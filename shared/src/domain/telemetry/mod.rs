@@ -26,7 +26,6 @@
 mod readings;
 pub mod token;
 
-use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsPartialSuccess;
 pub use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
@@ -64,15 +63,9 @@ pub enum Encoding {
 impl Encoding {
     pub const PROTOBUF: &'static str = "application/x-protobuf";
 
-    /// From the request's `Content-Type`.
-    pub fn of(headers: &HeaderMap) -> Result<Self> {
-        let mime = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        match mime.as_str() {
+    /// From the request's media type (`Content-Type` without parameters, lowercase).
+    pub fn of(media_type: &str) -> Result<Self> {
+        match media_type {
             Self::PROTOBUF => Ok(Self::Protobuf),
             "application/json" => Ok(Self::Json),
             _ => Err(Error::UnsupportedMediaType("OTLP: application/x-protobuf or application/json")),
