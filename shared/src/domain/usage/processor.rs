@@ -56,10 +56,13 @@ pub async fn process_message(state: &AppState, body: &str) -> Result<Outcome> {
 
 /// Applies a valid event: record, rollups and spending in one transaction.
 pub async fn apply(state: &AppState, event: &UsageEvent) -> Result<Outcome> {
-    for _ in 0..SERIES_ATTEMPTS {
+    for attempt in 0..SERIES_ATTEMPTS {
         if let Ok(outcome) = apply_once(state, event).await? {
             return Ok(outcome);
         }
+        // Points of one series racing each other: a random wait spreads their next reads.
+        let wait = rand::random_range(0..10u64 << attempt);
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
     }
     Err(Error::Unavailable("the telemetry series kept moving; retry".into()))
 }
