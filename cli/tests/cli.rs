@@ -437,6 +437,9 @@ async fn sync_writes_every_tool_merging_with_the_users_files_and_keeps_secrets_o
     for gone in [".codex/.env", ".gemini/.env", ".config/agentctl/telemetry.json"] {
         assert!(!home.path(gone).exists(), "{gone} is left after logout");
     }
+    // And the server no longer takes it from whatever copy a tool still holds.
+    let (status, _) = app.post("/v1/otlp/v1/logs", &telemetry_token, serde_json::json!({ "resourceLogs": [] })).await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

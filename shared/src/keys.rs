@@ -5,7 +5,7 @@
 
 use crate::ids::{
     AgentConfigId, AgentId, AssignmentId, DeliveryId, EmployeeId, McpConfigId, McpServerId, OrgId, PolicyId, RequestId,
-    TeamId, ToolId, WebhookId,
+    SessionId, TeamId, ToolId, WebhookId,
 };
 
 pub const PK: &str = "PK";
@@ -276,6 +276,11 @@ pub fn price_table_version(org: OrgId, version: u32) -> Key {
 /// A telemetry token, by its hash.
 pub fn telemetry_token(token_hash: &str) -> Key {
     Key::new(format!("TELTOKEN#{token_hash}"), "TELTOKEN")
+}
+
+/// The telemetry tokens issued within a session (ended with it), by session id.
+pub fn session_telemetry_tokens(session: SessionId) -> Key {
+    Key::new(format!("TELSESSION#{session}"), "TELTOKENS")
 }
 
 /// Where a cumulative telemetry series stands (its last value), by the series' hash.

@@ -146,6 +146,10 @@ async fn the_cli_signs_in_through_the_loopback_and_refresh_tokens_rotate() {
     assert_eq!(me["employee"]["id"], employee["id"], "linked by verified email");
     let (_, sessions) = app.get("/v1/me/sessions", access).await;
     assert_eq!(sessions["items"][0]["device_name"], "laptop");
+    let (status, telemetry) = app.call(reqwest::Method::POST, "/v1/me/telemetry-token", Some(access), None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let telemetry = telemetry["token"].as_str().unwrap();
+    let export = async || app.post("/v1/otlp/v1/logs", telemetry, json!({ "resourceLogs": [] })).await.0;
 
     // Rotation: the new pair works, the old access token is gone.
     let refresh = tokens["refresh_token"].as_str().unwrap();
@@ -159,6 +163,7 @@ async fn the_cli_signs_in_through_the_loopback_and_refresh_tokens_rotate() {
     let new_access = renewed["access_token"].as_str().unwrap();
     let (status, _) = app.get("/v1/me", new_access).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(export().await, StatusCode::OK, "the session's telemetry token outlives a rotation");
 
     // Reuse of the old refresh token: the whole session ends, the new tokens with it.
     let (status, refused) =
@@ -167,6 +172,7 @@ async fn the_cli_signs_in_through_the_loopback_and_refresh_tokens_rotate() {
     assert_eq!((status, refused["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{refused}");
     let (status, _) = app.get("/v1/me", new_access).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the family is revoked");
+    assert_eq!(export().await, StatusCode::FORBIDDEN, "and the telemetry tokens it asked for");
     let newest = renewed["refresh_token"].as_str().unwrap();
     let (status, _) =
         token(&app, &[("grant_type", "refresh_token"), ("client_id", "agentctl-cli"), ("refresh_token", newest)]).await;

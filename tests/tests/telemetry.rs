@@ -287,6 +287,10 @@ async fn telemetry_tokens_open_the_otlp_routes_only_and_the_organization_can_tur
     let (member, token) = app.add_signed_in(&org, "dev@teltok.example", "member").await;
     let (_, issued) = app.call(Method::POST, "/v1/me/telemetry-token", Some(&token), None).await;
     let telemetry = issued["token"].as_str().unwrap();
+    let entries = app.activity(&org.id).await;
+    let issuance = entries.iter().find(|e| e["event_type"] == "telemetry_token.created").expect("an audit entry");
+    assert_eq!((&issuance["employee_id"], &issuance["event_category"]), (&member["id"], &json!("auth")));
+    assert!(!issuance.to_string().contains(telemetry), "the token itself is not logged");
     for (method, path) in
         [(Method::GET, "/v1/me"), (Method::GET, "/v1/me/sync"), (Method::POST, "/v1/me/telemetry-token")]
     {
@@ -318,6 +322,32 @@ async fn telemetry_tokens_open_the_otlp_routes_only_and_the_organization_can_tur
     assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
     let (status, body) = otlp(&app, "logs", "act_unknown", &codex_completed(&nanos(-1))).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_telemetry_tokens_that_session_asked_for() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("telout")).await;
+    let (member, laptop) = app.add_signed_in(&org, "dev@telout.example", "member").await;
+    let desktop = app.enroll_and_login(&org, member["id"].as_str().unwrap()).await;
+    let issue = async |session: &str| {
+        let (status, issued) = app.call(Method::POST, "/v1/me/telemetry-token", Some(session), None).await;
+        assert_eq!(status, StatusCode::CREATED, "{issued}");
+        issued["token"].as_str().unwrap().to_string()
+    };
+    // The laptop's sync renewed its token once; tools started before still hold the first.
+    let (first, renewed, other) = (issue(&laptop).await, issue(&laptop).await, issue(&desktop).await);
+    let export = async |token: &str| app.post("/v1/otlp/v1/logs", token, json!({ "resourceLogs": [] })).await;
+    for token in [&first, &renewed, &other] {
+        assert_eq!(export(token).await.0, StatusCode::OK);
+    }
+    let (status, _) = app.delete("/v1/sessions/current", &laptop).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for token in [&first, &renewed] {
+        let (status, body) = export(token).await;
+        assert_problem(status, &body, StatusCode::FORBIDDEN, "token_rejected");
+    }
+    assert_eq!(export(&other).await.0, StatusCode::OK, "another session's token is not touched");
 }
 
 #[tokio::test]

@@ -53,6 +53,9 @@ pub enum EventType {
     ScimTokenCreated,
     #[serde(rename = "scim_token.deleted")]
     ScimTokenDeleted,
+    /// An employee's CLI was given a token for their tools' telemetry exports.
+    #[serde(rename = "telemetry_token.created")]
+    TelemetryTokenCreated,
     #[serde(rename = "catalog.created")]
     CatalogCreated,
     #[serde(rename = "catalog.updated")]
@@ -150,7 +153,8 @@ impl EventType {
             | IdentityProviderConfigured
             | IdentityProviderRemoved
             | ScimTokenCreated
-            | ScimTokenDeleted => "auth",
+            | ScimTokenDeleted
+            | TelemetryTokenCreated => "auth",
             CatalogCreated | CatalogUpdated | CatalogDeleted | McpApproved | McpRevoked => "catalog",
             PolicyAttached | PolicyDetached => "policy",
             AgentInstalled

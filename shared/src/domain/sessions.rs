@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::activity::{Actor, By, EventType};
 use crate::auth::{self, Caller};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
-use crate::domain::organizations;
+use crate::domain::{organizations, telemetry};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{EmployeeId, OrgId, SessionId};
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -339,6 +339,7 @@ async fn end_family(state: &AppState, record: &RefreshRecord, now: DateTime<Utc>
     );
     let mut tx = state.repo.transaction();
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    telemetry::token::end_with_session(state, &mut tx, record.session_id).await?;
     crate::domain::notify::commit(state, tx).await?;
     // Each of the session's items on its own: the index may still list an item a
     // rotation just replaced (gone: nothing to revoke there), and that must not keep the
@@ -362,6 +363,7 @@ pub async fn revoke_current(state: &AppState, caller: &Caller) -> Result<()> {
     for key in &keys {
         repo::sessions::revoke(&mut tx, key, &now);
     }
+    telemetry::token::end_with_session(state, &mut tx, caller.session_id).await?;
     crate::domain::log(
         state,
         &mut tx,

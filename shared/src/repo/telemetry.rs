@@ -1,6 +1,8 @@
 //! Telemetry storage.
 //!
 //! - token `TELTOKEN#<sha256 of the token>` / `TELTOKEN`: whose it is, until when (TTL).
+//! - a session's tokens `TELSESSION#<session id>` / `TELTOKENS`: the hashes of the tokens
+//!   issued within it (`token_hashes`, a string set), deleted when the session ends.
 //! - cumulative series `ORG#o#OTELSERIES#<series hash>` / `SERIES`: the running total
 //!   counted so far (`counted`), so each point adds only what is new.
 
@@ -8,9 +10,10 @@ use chrono::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use super::{Expr, Guard, Repository, StoreError, Transaction, n, to_item, with_key};
-use crate::ids::EmployeeId;
-use crate::ids::OrgId;
+use crate::ids::{EmployeeId, OrgId, SessionId};
 use crate::keys;
 use crate::time::Timestamp;
 
@@ -47,11 +50,41 @@ pub struct StoredToken {
     pub expires_at: Timestamp,
 }
 
-pub fn put_token(tx: &mut Transaction, token_hash: &str, token: &StoredToken) -> Result<(), StoreError> {
+/// Stores a new token and adds it to the tokens of the session it was issued in.
+pub fn put_token(
+    tx: &mut Transaction,
+    token_hash: &str,
+    token: &StoredToken,
+    session: SessionId,
+) -> Result<(), StoreError> {
+    let expires = n(token.expires_at.timestamp());
     let mut item = with_key(to_item(token)?, &keys::telemetry_token(token_hash), "telemetry_token");
-    item.insert(keys::TTL.into(), n(token.expires_at.timestamp()));
+    item.insert(keys::TTL.into(), expires.clone());
     tx.put_new(item, Guard::TelemetryToken);
+    // The newest token expires last: the list lives as long as any of its tokens.
+    let update = Expr::set(vec![(keys::TTL, expires)])
+        .then("ADD token_hashes :hash")
+        .value(":hash", AttributeValue::Ss(vec![token_hash.to_string()]));
+    tx.update(&keys::session_telemetry_tokens(session), update, None, Guard::TelemetryToken);
     Ok(())
+}
+
+/// The hashes of the tokens issued within a session (expired ones included).
+pub async fn session_tokens(repo: &Repository, session: SessionId) -> Result<Vec<String>, StoreError> {
+    let item = repo.get(&keys::session_telemetry_tokens(session)).await?;
+    Ok(item.as_ref().and_then(|i| i.get("token_hashes")).and_then(|v| v.as_ss().ok()).cloned().unwrap_or_default())
+}
+
+/// Deletes tokens by hash (gone already: nothing to do).
+pub fn delete_tokens(tx: &mut Transaction, token_hashes: &[String]) {
+    for hash in token_hashes {
+        tx.delete(&keys::telemetry_token(hash), None, Guard::TelemetryToken);
+    }
+}
+
+/// Deletes the list of a session's tokens.
+pub fn delete_session_tokens(tx: &mut Transaction, session: SessionId) {
+    tx.delete(&keys::session_telemetry_tokens(session), None, Guard::TelemetryToken);
 }
 
 pub async fn token(repo: &Repository, token_hash: &str) -> Result<Option<StoredToken>, StoreError> {
