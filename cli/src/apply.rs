@@ -97,24 +97,21 @@ pub fn plan(
     Ok(Planned { after, state, conflicts })
 }
 
-/// The variable a `.env` line sets (`KEY=value` or `export KEY=value`; not comments).
-fn env_key(line: &str) -> Option<&str> {
+/// The variable a `.env` line sets and its value (`KEY=value` or `export KEY=value`;
+/// not comments).
+fn env_entry(line: &str) -> Option<(&str, &str)> {
     let line = line.trim_start();
     let line = line.strip_prefix("export ").unwrap_or(line);
     if line.starts_with('#') {
         return None;
     }
-    line.split_once('=').map(|(key, _)| key.trim())
+    line.split_once('=').map(|(key, value)| (key.trim(), value.trim()))
 }
 
 /// A `.env` file's variables, by name (the last line setting one wins, as dotenv reads).
 fn env_vars(text: &str) -> Value {
-    let vars = text.lines().filter_map(|line| {
-        let key = env_key(line)?;
-        let value = line.split_once('=')?.1.trim();
-        Some((key.to_string(), Value::String(value.to_string())))
-    });
-    Value::Object(vars.collect())
+    let vars = text.lines().filter_map(env_entry);
+    Value::Object(vars.map(|(key, value)| (key.to_string(), Value::String(value.to_string()))).collect())
 }
 
 /// agentctl's variables into a `.env` file: stale ones removed, managed ones set in
@@ -129,7 +126,7 @@ fn merge_env(
     let mut lines = Vec::new();
     let mut placed = BTreeSet::new();
     for line in text.lines() {
-        match env_key(line) {
+        match env_entry(line).map(|(key, _)| key) {
             Some(key) if managed.contains(key) => {
                 if let Some(value) = desired.get(key).filter(|_| placed.insert(key.to_string())) {
                     lines.push(format!("{key}={value}"));
