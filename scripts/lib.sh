@@ -128,13 +128,23 @@ stop_idp() {
   fi
 }
 
+# Debian packages for commands no registry has in another form.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "installing $* (apt-get)"
+  $sudo apt-get install -y -qq "$@" >&2 || { $sudo apt-get update -qq && $sudo apt-get install -y -qq "$@" >&2; }
+}
+
 # Node.js and npm: Debian's packages where the machine has none.
 ensure_node() {
   command -v node >/dev/null && command -v npm >/dev/null && return 0
-  log "installing nodejs and npm (apt-get)"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq nodejs npm >&2
+  apt_install nodejs npm
+}
+
+# faketime (libfaketime) for the clock lanes (scripts/clock-lanes.sh).
+ensure_faketime() {
+  command -v faketime >/dev/null || apt_install faketime
 }
 
 free_port() {

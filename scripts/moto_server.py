@@ -17,10 +17,16 @@ Third, moto answers a Query on the table by sorting every item of the table and 
 the partition's: O(table size) per Query, seconds each against a million items. The
 patch below hands it the partition alone (index Queries are left as they are).
 
+Fourth, moto's number arithmetic (`ADD`, `SET a = a + :b`) reads a number without a
+dot as an `int` and prints a `Decimal` sum as Python does: `0 + 0.000000001` is stored
+as `1E-9`, and every later `ADD` to it fails (`int("1E-9")`, a 500). DynamoDB adds
+exactly to 38 significant digits and keeps no exponent; the patch below does too.
+
 Usage: python moto_server.py HOST PORT
 """
 
 import copy
+import decimal
 import os
 import signal
 import sys
@@ -28,7 +34,8 @@ import threading
 
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.exceptions import IncorrectDataType
+from moto.dynamodb.models.dynamo_type import DDBType, DynamoType
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
@@ -108,6 +115,30 @@ def _patch_query():
     Table.query = query_one_partition
 
 
+def _plain(number: decimal.Decimal) -> str:
+    """A number as DynamoDB prints it: no exponent, no trailing zeros after the point."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _patch_numbers():
+    def arithmetic(operation):
+        def apply(self, other):
+            if self.type != other.type:
+                raise TypeError("Different types of operandi is not allowed.")
+            if not self.is_number():
+                raise IncorrectDataType()
+            with decimal.localcontext() as context:
+                context.prec = 38
+                result = operation(decimal.Decimal(self.value), decimal.Decimal(other.value))
+            return DynamoType({DDBType.NUMBER: _plain(result)})
+
+        return apply
+
+    DynamoType.__add__ = arithmetic(lambda a, b: a + b)
+    DynamoType.__sub__ = arithmetic(lambda a, b: a - b)
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
@@ -116,6 +147,7 @@ def main() -> None:
 
     _patch_transactions()
     _patch_query()
+    _patch_numbers()
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()
 

@@ -226,6 +226,7 @@ pub async fn single_sign_on(state: &AppState, provider: &LocalProvider, public_u
         groups_claim: None,
         team_mappings: vec![],
         role_mappings: vec![],
+        allow_owner_mapping: false,
         just_in_time: true,
         default_role: RoleName::Member,
     };

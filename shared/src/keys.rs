@@ -131,6 +131,16 @@ pub fn identity_link(org: OrgId, subject_hash: &str) -> Key {
     Key::new(org_pk(org), format!("IDENT#{subject_hash}"))
 }
 
+/// The links of one employee, one per issuer: what a sign-in by email checks first.
+pub fn employee_identity_links_prefix(employee: EmployeeId) -> String {
+    format!("IDENTOF#{employee}#")
+}
+
+/// An employee's link to a person of `issuer`, by SHA-256 of the issuer.
+pub fn employee_identity_link(org: OrgId, employee: EmployeeId, issuer: &str) -> Key {
+    Key::new(org_pk(org), format!("{}{}", employee_identity_links_prefix(employee), crate::auth::digest(issuer)))
+}
+
 /// A sign-in waiting for the identity provider to send the person back, by SHA-256 of
 /// the `state` sent there.
 pub fn sign_in(state_hash: &str) -> Key {

@@ -225,15 +225,24 @@ impl TestApp {
         repo.query_partition(pk).await.expect("partition query")
     }
 
-    /// The activity entries of an organization this month, read straight from the table.
+    /// The activity entries of an organization of this month and the one before, read
+    /// straight from the table: a test that runs across the end of a month (the clock
+    /// lanes of `scripts/clock-lanes.sh`) finds what it wrote before midnight.
     pub async fn activity(&self, org_id: &str) -> Vec<Value> {
-        let items = self.partition(&format!("ORG#{org_id}#ACT#{}", chrono_month())).await;
+        let mut items = Vec::new();
+        for month in this_and_last_month(agentctl_shared::time::now()) {
+            items.extend(self.partition(&format!("ORG#{org_id}#ACT#{month}")).await);
+        }
         items.into_iter().map(|item| serde_json::to_value(serde_dynamo_item(item)).unwrap()).collect()
     }
 }
 
-fn chrono_month() -> String {
-    agentctl_shared::time::now().format("%Y-%m").to_string()
+/// The `YYYY-MM` of the month before `now`'s, then of `now`'s.
+fn this_and_last_month(now: chrono::DateTime<chrono::Utc>) -> [String; 2] {
+    use chrono::Datelike;
+    let first_of_month = now.date_naive().with_day(1).expect("every month has a first day");
+    let last_month = first_of_month.pred_opt().expect("a day before the first");
+    [last_month.format("%Y-%m").to_string(), now.format("%Y-%m").to_string()]
 }
 
 /// A DynamoDB item as JSON (strings and numbers as text), for assertions.

@@ -308,6 +308,100 @@ async fn groups_are_teams_and_members_move_with_every_patch_form() {
     assert_eq!(employee["team_id"], Value::Null);
 }
 
+/// RFC 7643 §4.1.1: `userName` is unique among all the organization's Users, the
+/// employees SCIM never wrote included (their `userName` is their email), whichever side
+/// comes first; a created resource is where `Location` says (RFC 7644 §3.3).
+#[tokio::test]
+async fn user_names_are_unique_across_every_employee_and_creations_say_where() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("scimuniq").await;
+    let token = scim_token(&app, &org).await;
+    let owner = "owner@scimuniq.example";
+
+    let (status, problem) = scim(&app, Method::POST, "/Users", &token, Some(user(owner, "ada@scimuniq.example"))).await;
+    assert_eq!((status, problem["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{problem}");
+
+    let response = app
+        .request(Method::POST, "/scim/v2/Users", Some(&token))
+        .header("content-type", "application/scim+json")
+        .body(user("ada", "ada@scimuniq.example").to_string())
+        .send()
+        .await
+        .unwrap();
+    let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+    let (status, ada) = agentctl_tests::read(response).await;
+    assert_eq!(status, StatusCode::CREATED, "{ada}");
+    assert_eq!(location.as_deref(), ada["meta"]["location"].as_str(), "Location is the new User's");
+    assert!(location.unwrap().ends_with(&format!("/scim/v2/Users/{}", ada["id"].as_str().unwrap())));
+    let response = app
+        .request(Method::POST, "/scim/v2/Groups", Some(&token))
+        .header("content-type", "application/scim+json")
+        .body(json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng" }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(response.headers()["location"].to_str().unwrap().contains("/scim/v2/Groups/"));
+
+    let ada_path = format!("/Users/{}", ada["id"].as_str().unwrap());
+    let rename = patch(json!([{ "op": "replace", "path": "userName", "value": owner.to_uppercase() }]));
+    let (status, problem) = scim(&app, Method::PATCH, &ada_path, &token, Some(rename)).await;
+    assert_eq!((status, problem["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{problem}");
+    let (status, problem) = scim(&app, Method::PUT, &ada_path, &token, Some(user(owner, "ada@scimuniq.example"))).await;
+    assert_eq!((status, problem["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{problem}");
+    let filter = format!("/Users?filter={}", urlencode(&format!("userName eq \"{owner}\"")));
+    let (_, found) = scim(&app, Method::GET, &filter, &token, None).await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+
+    // The other way round: an employee whose email is a User's userName.
+    let body = json!({ "email": "ada@scimuniq.example", "full_name": "Ada" });
+    let (status, _) = app.post("/v1/employees", &org.owner_token, body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "ada's email is hers");
+    let (status, problem) =
+        app.post("/v1/employees", &org.owner_token, json!({ "email": "ada", "full_name": "Not Ada" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "not an email: {problem}");
+    let (_, bob) = scim(&app, Method::POST, "/Users", &token, Some(user("bob.handle", "bob@scimuniq.example"))).await;
+    let (status, problem) = app
+        .patch(&format!("/v1/employees/{}", org.owner_id), &org.owner_token, json!({ "email": "bob.handle@x.example" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "an unrelated address: {problem}");
+    let (status, _) =
+        scim(&app, Method::POST, "/Users", &token, Some(user("bob.handle@x.example", "b2@scimuniq.example"))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the owner's new email is their userName now");
+    assert_eq!(bob["userName"], "bob.handle");
+}
+
+/// SCIM never leaves an organization without an active owner.
+#[tokio::test]
+async fn the_last_active_owner_is_neither_deactivated_nor_deleted_by_scim() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("scimowner").await;
+    let token = scim_token(&app, &org).await;
+    let owner_path = format!("/Users/{}", org.owner_id);
+    let deactivate = patch(json!([{ "op": "replace", "path": "active", "value": false }]));
+    let (status, problem) = scim(&app, Method::PATCH, &owner_path, &token, Some(deactivate.clone())).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("last active owner"), "{problem}");
+    let (status, _) = scim(&app, Method::DELETE, &owner_path, &token, None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, owner) = app.get(&format!("/v1/employees/{}", org.owner_id), &org.owner_token).await;
+    assert_eq!(owner["status"], "active");
+
+    // With a second owner, either may go (but not both).
+    let second = app.add_employee(&org, "second@scimowner.example", "owner", None).await;
+    let second_path = format!("/Users/{}", second["id"].as_str().unwrap());
+    let (first, other) = tokio::join!(
+        scim(&app, Method::PATCH, &owner_path, &token, Some(deactivate.clone())),
+        scim(&app, Method::DELETE, &second_path, &token, None),
+    );
+    let succeeded = [first.0 == StatusCode::OK, other.0 == StatusCode::NO_CONTENT];
+    assert_eq!(succeeded.iter().filter(|s| **s).count(), 1, "exactly one of two owners leaves: {first:?} {other:?}");
+    let (_, first_now) = scim(&app, Method::GET, &owner_path, &token, None).await;
+    let (second_status, _) = scim(&app, Method::GET, &second_path, &token, None).await;
+    let active = [first_now["active"] == true, second_status == StatusCode::OK];
+    assert_eq!(active.iter().filter(|a| **a).count(), 1, "one active owner remains: {first_now}");
+}
+
 fn urlencode(text: &str) -> String {
     reqwest::Url::parse_with_params("http://x/", [("f", text)]).unwrap().query().unwrap()[2..].to_string()
 }

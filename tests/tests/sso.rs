@@ -583,3 +583,102 @@ async fn an_identity_provider_signs_people_into_its_own_organization_only() {
     let (_, me) = app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(me["employee"]["id"], in_second["id"]);
 }
+
+/// "nOAuth": once a person is linked, another subject of the same provider presenting
+/// their verified email (a reassigned address, a re-created account, an editable email)
+/// is refused, and says why, until an admin removes the link (audited).
+#[tokio::test]
+async fn a_second_subject_with_a_linked_persons_email_is_refused_until_an_admin_unlinks() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("noauth").await;
+    let idp = LocalIdp::start().await;
+    configure(&app, &org, &idp, json!({})).await;
+    let dave = app.add_employee(&org, "dave@noauth.example", "member", None).await;
+    let dave_id = dave["id"].as_str().unwrap();
+    let tokens = sign_in(&app, &idp, "noauth", "dave@noauth.example").await;
+    let (_, me) = app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(me["employee"]["id"], dave_id);
+
+    idp.set_account("impostor", json!({ "email": "Dave@noauth.example", "email_verified": true })).await;
+    let back = loopback_redirect(&app, &idp, "noauth", "impostor").await;
+    assert_eq!((param(&back, "code"), param(&back, "error").as_deref()), (None, Some("access_denied")), "{back}");
+    assert!(param(&back, "error_description").unwrap().contains("another account"), "{back}");
+    let refused: Vec<Value> =
+        app.activity(&org.id).await.into_iter().filter(|e| e["event_type"] == "sign_in.refused").collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["payload"]["reason"], "linked_to_another_subject");
+    assert_eq!(refused[0]["payload"]["subject"], "impostor");
+
+    // Admins see the link with the employee; members and other organizations do not.
+    let links_path = format!("/v1/employees/{dave_id}/identity-links");
+    let (status, links) = app.get(&links_path, &org.owner_token).await;
+    assert_eq!(status, StatusCode::OK, "{links}");
+    let links = links["items"].as_array().unwrap().clone();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0]["issuer"].as_str(), links[0]["subject"].as_str()),
+        (Some(idp.issuer.as_str()), Some("dave@noauth.example"))
+    );
+    let link_path = format!("{links_path}/{}", links[0]["id"].as_str().unwrap());
+    let (_, member) = app.add_signed_in(&org, "mia@noauth.example", "member").await;
+    assert_eq!(app.get(&links_path, &member).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.delete(&link_path, &member).await.0, StatusCode::FORBIDDEN);
+    let other = app.create_org("noauthother").await;
+    assert_eq!(app.get(&links_path, &other.owner_token).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.delete(&link_path, &other.owner_token).await.0, StatusCode::NOT_FOUND);
+    let unknown = format!("{links_path}/{}", uuid::Uuid::new_v4());
+    assert_eq!(app.delete(&unknown, &org.owner_token).await.0, StatusCode::NOT_FOUND);
+
+    // Removed (audited): the new account links at its next sign-in, and the old one is
+    // now the stranger.
+    assert_eq!(app.delete(&link_path, &org.owner_token).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.delete(&link_path, &org.owner_token).await.0, StatusCode::NOT_FOUND);
+    let removed: Vec<Value> =
+        app.activity(&org.id).await.into_iter().filter(|e| e["event_type"] == "identity_link.removed").collect();
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0]["payload"]["subject"], "dave@noauth.example");
+    let tokens = sign_in(&app, &idp, "noauth", "impostor").await;
+    let (_, me) = app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(me["employee"]["id"], dave_id);
+    let back = loopback_redirect(&app, &idp, "noauth", "dave@noauth.example").await;
+    assert_eq!(param(&back, "error").as_deref(), Some("access_denied"), "{back}");
+}
+
+/// A role mapping grants `owner` only where an owner allowed it, at the first sign-in
+/// (just in time) and every later one alike.
+#[tokio::test]
+async fn a_role_mapping_makes_owners_only_where_an_owner_allowed_it() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("ownermap").await;
+    let idp = LocalIdp::start().await;
+    let owner_mapping = json!([{ "claim": "groups", "value": "founders", "role": "owner" }]);
+    let client = idp.register_client(&format!("{}/v1/oauth/callback", app.url)).await;
+    let body = json!({ "issuer": idp.issuer, "client_id": client.0, "client_secret": client.1,
+        "allowed_domains": ["ownermap.example"], "extra_scopes": ["groups"], "just_in_time": true,
+        "role_mappings": owner_mapping });
+    let (status, problem) =
+        app.call(Method::PUT, "/v1/org/identity-provider", Some(&org.owner_token), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "role_mappings", "{problem}");
+
+    let mut allowed = body;
+    allowed["allow_owner_mapping"] = json!(true);
+    let (status, settings) =
+        app.call(Method::PUT, "/v1/org/identity-provider", Some(&org.owner_token), Some(allowed)).await;
+    assert_eq!((status, settings["allow_owner_mapping"].as_bool()), (StatusCode::OK, Some(true)), "{settings}");
+    let founder = json!({ "email": "founder@ownermap.example", "email_verified": true, "groups": ["founders"] });
+    idp.set_account("founder", founder).await;
+    let tokens = sign_in(&app, &idp, "ownermap", "founder").await;
+    let (_, me) = app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(me["role"], "owner", "just in time, as at every later sign-in");
+    let second = json!({ "email": "cofounder@ownermap.example", "email_verified": true, "groups": [] });
+    idp.set_account("cofounder", second).await;
+    let tokens = sign_in(&app, &idp, "ownermap", "cofounder").await;
+    let (_, me) = app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(me["role"], "member");
+    let cofounder = json!({ "email": "cofounder@ownermap.example", "email_verified": true, "groups": ["founders"] });
+    idp.set_account("cofounder", cofounder).await;
+    let tokens = sign_in(&app, &idp, "ownermap", "cofounder").await;
+    let (_, me) = app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(me["role"], "owner", "a later sign-in follows the same rule");
+}

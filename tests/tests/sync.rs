@@ -235,6 +235,7 @@ async fn a_bundle_read_right_after_a_change_gets_no_etag_until_it_settles() {
     assert_eq!((status, bundle["format"].as_u64()), (StatusCode::OK, Some(1)));
 }
 
+/// A sync record of a minute ago (whole seconds, as the API prints them back).
 fn record(s: &Setup, agent_configs: &[&str], id: &str) -> String {
     json!({
         "v": 1,
@@ -243,9 +244,14 @@ fn record(s: &Setup, agent_configs: &[&str], id: &str) -> String {
         "employee_id": s.employee_id,
         "agent_config_ids": agent_configs,
         "mcp_config_ids": [],
-        "synced_at": "2026-11-25T10:00:00.000000Z",
+        "synced_at": a_minute_ago(),
     })
     .to_string()
+}
+
+fn a_minute_ago() -> String {
+    let at = chrono::Utc::now() - chrono::Duration::minutes(1);
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[tokio::test]
@@ -267,7 +273,9 @@ async fn the_recorder_writes_once_per_sync_skips_deleted_configs_and_refuses_gar
         agentctl_shared::domain::sync::record_message(&app.state, &message).await.expect("recorded");
     }
     let (_, config) = app.get(&format!("{base}/agent-configs/{kept}"), t).await;
-    assert_eq!(config["last_sync_at"], "2026-11-25T10:00:00Z");
+    let synced_at: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&message).unwrap()["synced_at"].clone();
+    assert_eq!(config["last_sync_at"], synced_at);
     let (status, _) = app.get(&format!("{base}/agent-configs/{gone}"), t).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "marking a deleted configuration must not recreate it");
     let entries = app.activity(&s.org.id).await;

@@ -100,9 +100,11 @@ fn money(value: &Value) -> Decimal {
 }
 
 /// The caller's own usage records of today, by the usage export.
+/// The usage records of yesterday and today (a test may run across midnight).
 async fn records(app: &TestApp, owner: &str) -> Vec<Value> {
     let today = chrono::Utc::now().date_naive();
-    let path = format!("/v1/usage/export?from={today}&to={}&format=jsonl", today.succ_opt().unwrap());
+    let (from, to) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let path = format!("/v1/usage/export?from={from}&to={to}&format=jsonl");
     let response = app.request(Method::GET, &path, Some(owner)).send().await.unwrap();
     let text = response.text().await.unwrap();
     text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()

@@ -170,6 +170,29 @@ async fn events_delivered_three_times_with_poison_count_exactly_once() {
     assert_eq!(entries.iter().filter(|e| e["event_type"] == "usage.rejected").count(), poison.len() - 2);
 }
 
+/// A cost as small as a valid amount goes (10 decimal places) first: every later sum
+/// stays exact (the emulator once stored `1E-9` and then failed every addition to it).
+#[tokio::test]
+async fn the_smallest_cost_first_keeps_every_later_sum_exact() {
+    let app = TestApp::spawn().await;
+    let staff = staff(&app, 1).await;
+    let t = &staff.org.owner_token;
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    let now = chrono::Utc::now().to_rfc3339();
+    let at = subscription["billing_period_start"].as_str().unwrap().max(now.as_str()).to_string();
+    for (i, cost) in ["0.000000001", "0.3", "0.2"].into_iter().enumerate() {
+        let failed = deliver(&app, vec![event(&staff, i, cost, &at).to_string()], 1).await;
+        assert_eq!(failed, Vec::<String>::new(), "the event of {cost} is counted at once");
+    }
+    let expected = Decimal::from_str("0.500000001").unwrap();
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    assert_eq!(money(&subscription["current_spending_usd"]), expected);
+    let (_, daily) = app.get(&format!("/v1/usage/daily?from={}&to={}", &at[..10], &at[..10]), t).await;
+    assert_eq!(money(&daily["items"][0]["cost_usd"]), expected, "{daily}");
+    assert_eq!(daily["items"][0]["events"], 3);
+    assert_eq!(dead_letters(&app).await, 0);
+}
+
 /// (count, sum of cost_usd) of the usage records of one day, read from the table.
 async fn records_total(app: &TestApp, org: &str, day: &str) -> (usize, Decimal) {
     let records = app.partition(&format!("ORG#{org}#USAGE#{day}")).await;
@@ -359,13 +382,13 @@ async fn the_billing_period_rolls_over_without_losing_an_event() {
         subscription["billing_period_start"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(),
         current
     );
-    assert_eq!(money(&subscription["current_spending_usd"]).to_string(), "22.50", "this period: its own events only");
+    assert_eq!(money(&subscription["current_spending_usd"]), Decimal::new(2250, 2), "this period: its own events only");
     let org = agentctl_shared::ids::OrgId(staff.org.id.parse().unwrap());
     // The closed period's ledger item, as the processor keeps it.
     let key = agentctl_shared::keys::closed_period(org, &previous.format("%Y-%m").to_string());
     let closed = app.state.repo.get(&key).await.unwrap().expect("the closed period is recorded");
     let spending = agentctl_shared::money::from_item(&closed, "spending").unwrap();
-    assert_eq!(spending.to_string(), "21.0", "last period: 10.00 plus its ten late events");
+    assert_eq!(spending.amount(), Decimal::new(21, 0), "last period: 10.00 plus its ten late events");
 }
 
 #[tokio::test]
@@ -461,7 +484,10 @@ async fn claude_code_telemetry_over_otlp_becomes_usage_once() {
         assert_eq!(body, json!({ "partialSuccess": null }), "everything counted");
     }
     let t = &org.owner_token;
-    let by_type = async || app.get("/v1/usage/breakdown?by=resource_type", t).await.1;
+    // The day of the points, not the current month's (the test may run across midnight).
+    let day = chrono::DateTime::from_timestamp_nanos(end).date_naive();
+    let path = format!("/v1/usage/breakdown?by=resource_type&from={day}&to={day}");
+    let by_type = async || app.get(&path, t).await.1;
     app.eventually("the export is processed", async || by_type().await["items"].as_array().unwrap().len() == 3).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let lines = by_type().await;

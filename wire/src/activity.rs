@@ -49,6 +49,9 @@ pub enum EventType {
     IdentityProviderConfigured,
     #[serde(rename = "identity_provider.removed")]
     IdentityProviderRemoved,
+    /// An admin removed a person's link to an employee.
+    #[serde(rename = "identity_link.removed")]
+    IdentityLinkRemoved,
     #[serde(rename = "scim_token.created")]
     ScimTokenCreated,
     #[serde(rename = "scim_token.deleted")]
@@ -152,6 +155,7 @@ impl EventType {
             | SignInRefused
             | IdentityProviderConfigured
             | IdentityProviderRemoved
+            | IdentityLinkRemoved
             | ScimTokenCreated
             | ScimTokenDeleted
             | TelemetryTokenCreated => "auth",

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::TeamId;
+use crate::ids::{IdentityLinkId, TeamId};
 use crate::roles::RoleName;
 
 /// `PUT /v1/org/identity-provider`: the organization's OpenID Provider.
@@ -35,6 +35,10 @@ pub struct IdentityProviderRequest {
     /// Claim value → role: the first rule that matches sets the person's role.
     #[serde(default)]
     pub role_mappings: Vec<RoleMapping>,
+    /// Whether a role mapping may make people owners (off unless an owner turns it on;
+    /// a mapping to `owner` is refused without it). A mapping never demotes an owner.
+    #[serde(default)]
+    pub allow_owner_mapping: bool,
     /// Whether people the organization does not know yet are created at their first
     /// sign-in (just in time) rather than refused.
     #[serde(default)]
@@ -78,12 +82,27 @@ pub struct IdentityProvider {
     pub groups_claim: String,
     pub team_mappings: Vec<TeamMapping>,
     pub role_mappings: Vec<RoleMapping>,
+    pub allow_owner_mapping: bool,
     pub just_in_time: bool,
     pub default_role: RoleName,
     /// Where the provider sends people back after sign-in: register it at the provider.
     pub redirect_uri: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A person of the organization's identity provider linked to an employee: made at their
+/// first sign-in (by verified email, or when created just in time), used by every later
+/// one. While it exists, no other subject of that provider is linked to the employee by
+/// email; an admin removes it where the person's account at the provider was replaced.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdentityLink {
+    pub id: IdentityLinkId,
+    pub issuer: String,
+    /// The provider's `sub` for the person.
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// `POST /v1/oauth/token` and the device authorization answer: OAuth 2.0's own JSON

@@ -124,6 +124,17 @@ uuid_id!(
 );
 
 uuid_id!(
+    /// A person of an identity provider (issuer, subject) linked to an employee: derived
+    /// from the pair, so the same person has the same id.
+    IdentityLinkId
+);
+
+uuid_id!(
+    /// An organization's SCIM token.
+    ScimTokenId
+);
+
+uuid_id!(
     /// An organization's webhook (an endpoint notified of events).
     WebhookId
 );

@@ -56,6 +56,8 @@ wire_enum! {
         LimitReached,
         /// A SCIM `userName` belongs to another user of the organization.
         UserNameTaken,
+        /// The change would leave the organization without an active owner.
+        LastOwner,
 
         /// A code this client does not know (from a newer server).
         #[serde(other)]

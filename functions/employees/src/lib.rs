@@ -2,10 +2,11 @@
 
 use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::employees::{self, Employee, EmployeePatch, EmployeeQuery, NewEmployee};
+use agentctl_shared::domain::identity::{LinkView, links};
 use agentctl_shared::domain::sessions::{self, EnrollmentCode, Session};
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{Json, Path, Query};
-use agentctl_shared::ids::EmployeeId;
+use agentctl_shared::ids::{EmployeeId, IdentityLinkId};
 use agentctl_shared::pagination::{Page, PageQuery};
 use agentctl_shared::{AppState, Result};
 use axum::extract::State;
@@ -19,6 +20,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_employee, update_employee, delete_employee))
         .routes(routes!(issue_enrollment_code))
         .routes(routes!(list_employee_sessions, revoke_employee_sessions))
+        .routes(routes!(list_identity_links))
+        .routes(routes!(remove_identity_link))
 }
 
 /// Add an employee (takes a seat).
@@ -113,5 +116,30 @@ async fn revoke_employee_sessions(
     Path(id): Path<EmployeeId>,
 ) -> Result<StatusCode> {
     sessions::revoke_for(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The people of the identity provider linked to an employee (one per issuer).
+#[utoipa::path(get, path = "/v1/employees/{employee_id}/identity-links", tag = "employees",
+    params(("employee_id" = EmployeeId, Path)),
+    responses((status = 200, body = Page<LinkView>), Problems), security(("session" = [])))]
+async fn list_identity_links(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<EmployeeId>,
+) -> Result<Json<Page<LinkView>>> {
+    Ok(Json(links::list(&state, &caller, id).await?))
+}
+
+/// Remove an identity link: that person no longer signs in as the employee (audited).
+#[utoipa::path(delete, path = "/v1/employees/{employee_id}/identity-links/{link_id}", tag = "employees",
+    params(("employee_id" = EmployeeId, Path), ("link_id" = IdentityLinkId, Path)),
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn remove_identity_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, link)): Path<(EmployeeId, IdentityLinkId)>,
+) -> Result<StatusCode> {
+    links::remove(&state, &caller, id, link).await?;
     Ok(StatusCode::NO_CONTENT)
 }

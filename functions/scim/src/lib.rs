@@ -67,6 +67,15 @@ where
         Err(e) => Err(e),
     };
     match result {
+        // A created resource is where its `meta.location` says (RFC 7644 §3.3).
+        Ok(Some(body)) if status == StatusCode::CREATED => {
+            let location = body["meta"]["location"].as_str().and_then(|l| header::HeaderValue::from_str(l).ok());
+            let mut response = scim::respond(status, body);
+            if let Some(location) = location {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            response
+        }
         Ok(Some(body)) => scim::respond(status, body),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.into_response(),

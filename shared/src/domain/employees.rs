@@ -130,10 +130,15 @@ pub(crate) fn add(tx: &mut repo::Transaction, employee: &Employee) -> Result<()>
     Ok(())
 }
 
+fn user_name_taken() -> Error {
+    Error::conflict(ProblemCode::UserNameTaken, "the userName belongs to another user of this organization")
+}
+
 /// What a failed [`add`] means.
 pub(crate) fn creation_error(e: StoreError, email: &str) -> Error {
     match e {
         StoreError::ConditionFailed(repo::Guard::Email) => email_taken(email),
+        StoreError::ConditionFailed(repo::Guard::ScimUserName) => user_name_taken(),
         StoreError::ConditionFailed(repo::Guard::Capacity) => no_seat(),
         StoreError::ConditionFailed(repo::Guard::Team) => no_team(),
         e => e.into(),
@@ -230,8 +235,9 @@ pub(crate) async fn change(
         StoreError::ConditionFailed(repo::Guard::Email) => email_taken(changes.email.as_deref().unwrap_or_default()),
         StoreError::ConditionFailed(repo::Guard::Capacity) => no_seat(),
         StoreError::ConditionFailed(repo::Guard::Team) => no_team(),
-        StoreError::ConditionFailed(repo::Guard::ScimUserName) => {
-            Error::conflict(ProblemCode::UserNameTaken, "the userName belongs to another user of this organization")
+        StoreError::ConditionFailed(repo::Guard::ScimUserName) => user_name_taken(),
+        StoreError::ConditionFailed(repo::Guard::OwnerRemains) => {
+            Error::conflict(ProblemCode::ConcurrentUpdate, "the organization's owners changed meanwhile; retry")
         }
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
@@ -256,6 +262,9 @@ pub(crate) async fn change(
     let shapes_bundle = changed.iter().any(|f| matches!(*f, "email" | "full_name" | "team_id"));
 
     let mut tx = with;
+    if takes_an_owner_away(before, &changes) {
+        keep_an_owner(state, &mut tx, before).await?;
+    }
     repo::employees::update(&mut tx, before, &changes, &now)?;
     if shapes_bundle {
         syncsets::Change::new(syncsets::Scope::Employee(org, id)).apply(&mut tx, &now);
@@ -280,6 +289,29 @@ pub(crate) async fn change(
     find(state, org, id).await
 }
 
+/// Whether `changes` leave `before`, an active owner, no longer one (demoted, suspended,
+/// deactivated: by an admin, SCIM or the identity provider alike).
+fn takes_an_owner_away(before: &Employee, changes: &repo::employees::EmployeeChanges) -> bool {
+    before.role == RoleName::Owner
+        && before.status == EmployeeStatus::Active
+        && (changes.role.is_some_and(|r| r != RoleName::Owner)
+            || changes.status.is_some_and(|s| s != EmployeeStatus::Active))
+}
+
+/// An organization always keeps an active owner: another one must exist, and stays as
+/// read until `tx` commits (two owners removed at once cannot both pass).
+async fn keep_an_owner(state: &AppState, tx: &mut repo::Transaction, leaving: &Employee) -> Result<()> {
+    let owners = repo::employees::active_owners(&state.repo, leaving.org_id).await?;
+    let Some(remaining) = owners.iter().find(|o| o.id != leaving.id) else {
+        return Err(Error::conflict(
+            ProblemCode::LastOwner,
+            "this is the organization's last active owner: make someone else an owner first",
+        ));
+    };
+    repo::employees::check_unchanged(tx, remaining);
+    Ok(())
+}
+
 /// Deletes a deactivated employee for good (their email becomes free again).
 pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result<()> {
     caller.require(Permission::EmployeesWrite)?;
@@ -298,9 +330,14 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
             "remove the employee's agent and MCP configurations and policies before deleting them",
         ));
     }
+    let links = repo::identity::links_of(&state.repo, caller.org_id, id).await?;
     let mut tx = state.repo.transaction();
     repo::employees::delete(&mut tx, &before);
     repo::configs::delete_partition_rest(&mut tx, caller.org_id, id);
+    // The people who signed in as the employee are strangers again.
+    for link in &links {
+        repo::identity::delete_link(&mut tx, link);
+    }
     if let Some(team) = before.team_id {
         repo::teams::adjust_members(&mut tx, caller.org_id, team, -1, 0);
     }

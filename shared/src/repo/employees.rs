@@ -32,7 +32,20 @@ fn email_guard(employee: &Employee, email: &str) -> Item {
 pub fn create(tx: &mut Transaction, employee: &Employee) -> Result<(), StoreError> {
     tx.put_new(item(employee)?, Guard::EmployeeStale);
     tx.put_new(email_guard(employee, &employee.email), Guard::Email);
+    claim_user_name(tx, employee, &employee.email);
     Ok(())
+}
+
+/// An email is the SCIM `userName` of an employee SCIM never named otherwise: it must
+/// not be another User's `userName` ([`Guard::ScimUserName`]).
+fn claim_user_name(tx: &mut Transaction, employee: &Employee, email: &str) {
+    let key = keys::scim_user_name_guard(employee.org_id, &email.to_lowercase());
+    tx.check_free(&key, held_by(employee.id), Guard::ScimUserName);
+}
+
+/// A condition: the guard item belongs to this employee.
+pub(super) fn held_by(employee: EmployeeId) -> Expr {
+    Expr::new("employee_id = :holder").value(":holder", s(employee.to_string()))
 }
 
 pub async fn get(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Option<Employee>, StoreError> {
@@ -106,6 +119,18 @@ pub async fn all(repo: &Repository, org: OrgId, team: Option<TeamId>) -> Result<
         None => QuerySpec::table(keys::org_pk(org), keys::EMPLOYEE_PREFIX),
     };
     repo.query_all(spec).await?.into_iter().map(from_item).collect()
+}
+
+/// The organization's active owners (a filtered read of its employees).
+pub async fn active_owners(repo: &Repository, org: OrgId) -> Result<Vec<Employee>, StoreError> {
+    let filter = ListFilter { status: Some(EmployeeStatus::Active), role: Some(crate::roles::RoleName::Owner) };
+    let spec = QuerySpec::table(keys::org_pk(org), keys::EMPLOYEE_PREFIX).filter(filter.expr());
+    repo.query_all(spec).await?.into_iter().map(from_item).collect()
+}
+
+/// Adds to `tx` that the employee is still as read ([`Guard::OwnerRemains`]).
+pub fn check_unchanged(tx: &mut Transaction, employee: &Employee) {
+    tx.check(&keys::employee(employee.org_id, employee.id), unchanged(employee), Guard::OwnerRemains);
 }
 
 /// The optimistic-concurrency condition: the item is as it was read.
@@ -217,6 +242,7 @@ fn same_agent_count(count: u32) -> String {
 pub fn change_email(tx: &mut Transaction, before: &Employee, new_email: &str) {
     tx.delete(&keys::email_guard(before.org_id, &before.email), None, Guard::Email);
     tx.put_new(email_guard(before, new_email), Guard::Email);
+    claim_user_name(tx, before, new_email);
 }
 
 /// Deletes an employee read earlier (unchanged since) and frees its email.

@@ -101,6 +101,10 @@ pub enum Guard {
     IdentityProvider,
     /// A person of the identity provider is linked to one employee.
     IdentityLink,
+    /// The owner who stays active while another stops being one is unchanged.
+    OwnerRemains,
+    /// An employee is linked to one person of each identity provider.
+    EmployeeIdentityLink,
     /// A sign-in returns from the identity provider once.
     SignIn,
     /// An authorization code is exchanged once.

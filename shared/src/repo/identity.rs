@@ -1,14 +1,16 @@
 //! Single sign-on items.
 //! - Identity provider: PK `ORG#o`, SK `IDP`.
-//! - Identity link: PK `ORG#o`, SK `IDENT#<sha256(issuer, subject)>` (one per person).
+//! - Identity link: PK `ORG#o`, SK `IDENT#<sha256(issuer, subject)>` (one per person), and
+//!   its copy under the employee, PK `ORG#o`, SK `IDENTOF#<employee>#<sha256(issuer)>`
+//!   (one per employee and issuer: a second subject is never linked by email).
 //! - Sign-in on its way through the provider: PK `SIGNIN#<sha256(state)>`; TTL; deleted on return.
 //! - Authorization code: PK `AUTHCODE#<sha256(code)>`; TTL; deleted on exchange.
 //! - Device authorization: PK `DEVICE#<sha256(device code)>`, its user code
 //!   `USERCODE#<code>`; TTL; deleted when the token is issued or refused.
 
-use super::{Expr, Item, Repository, StoreError, Transaction, n, s, to_item, ts, with_key};
+use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
 use crate::domain::identity::{AuthorizationCode, DeviceGrant, DeviceStatus, IdentityLink, ProviderSettings, SignIn};
-use crate::ids::OrgId;
+use crate::ids::{EmployeeId, OrgId};
 use crate::keys;
 use crate::time::Timestamp;
 
@@ -44,11 +46,36 @@ pub async fn link(repo: &Repository, org: OrgId, subject_hash: &str) -> Result<O
     repo.get_as(&keys::identity_link(org, subject_hash)).await
 }
 
-/// Links a person to an employee, once.
-pub fn create_link(tx: &mut Transaction, link: &IdentityLink) -> Result<(), StoreError> {
+/// The links of an employee (one per issuer).
+pub async fn links_of(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Vec<IdentityLink>, StoreError> {
+    let spec = QuerySpec::table(keys::org_pk(org), &keys::employee_identity_links_prefix(employee));
+    repo.query_all(spec).await?.into_iter().map(from_item).collect()
+}
+
+/// Links a person to an employee: the person once ([`Guard::IdentityLink`]), the
+/// employee once per issuer ([`Guard::EmployeeIdentityLink`]). `stale`: the link of the
+/// person to an employee deleted since, replaced.
+pub fn create_link(tx: &mut Transaction, link: &IdentityLink, stale: Option<&IdentityLink>) -> Result<(), StoreError> {
     let item = with_key(to_item(link)?, &keys::identity_link(link.org_id, &link.subject_hash), "identity_link");
-    tx.put_new(item, Guard::IdentityLink);
+    match stale {
+        None => tx.put_new(item, Guard::IdentityLink),
+        Some(stale) => tx.put_if(
+            item,
+            Expr::new("employee_id = :stale").value(":stale", s(stale.employee_id.to_string())),
+            Guard::IdentityLink,
+        ),
+    };
+    let key = keys::employee_identity_link(link.org_id, link.employee_id, &link.issuer);
+    tx.put_new(with_key(to_item(link)?, &key, "employee_identity_link"), Guard::EmployeeIdentityLink);
     Ok(())
+}
+
+/// Removes a link (both items), as it was read.
+pub fn delete_link(tx: &mut Transaction, link: &IdentityLink) {
+    let same = || Expr::new("employee_id = :employee").value(":employee", s(link.employee_id.to_string()));
+    tx.delete(&keys::identity_link(link.org_id, &link.subject_hash), Some(same()), Guard::IdentityLink);
+    let key = keys::employee_identity_link(link.org_id, link.employee_id, &link.issuer);
+    tx.delete(&key, Some(same()), Guard::EmployeeIdentityLink);
 }
 
 fn expiring(item: Item, at: &Timestamp) -> Item {

@@ -62,6 +62,10 @@ pub enum StoreError {
     Throttled(#[source] BoxError),
     #[error("dynamodb request failed")]
     Backend(#[source] BoxError),
+    /// A transaction DynamoDB refused for what its items are (a validation error, an
+    /// item collection over its size): retrying cannot help.
+    #[error("dynamodb refused the transaction: {}", .0.join(", "))]
+    Refused(Vec<String>),
     #[error("stored item is corrupt: {0}")]
     Corrupt(String),
     #[error("the pagination cursor is invalid")]

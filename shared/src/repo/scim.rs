@@ -79,11 +79,15 @@ pub async fn user_overlay(
     repo.get_as(&keys::scim_user(org, employee)).await
 }
 
-/// Writes a user overlay, moving its `userName` guard from `before`'s (if any).
+/// Writes a user overlay, moving its `userName` guard from `before`'s (if any). A new
+/// `userName` other than the employee's own email (`own_email`, as it was) must not be
+/// the email of another employee either: that employee's `userName`, unless SCIM named
+/// them otherwise ([`Guard::ScimUserName`]).
 pub fn put_user_overlay(
     tx: &mut Transaction,
     overlay: &UserOverlay,
     before: Option<&UserOverlay>,
+    own_email: &str,
 ) -> Result<(), StoreError> {
     let item = with_key(to_item(overlay)?, &keys::scim_user(overlay.org_id, overlay.employee_id), "scim_user");
     match before {
@@ -105,6 +109,10 @@ pub fn put_user_overlay(
             with_key(owner, &keys::scim_user_name_guard(overlay.org_id, &name), "scim_user_name"),
             Guard::ScimUserName,
         );
+        if name != own_email.to_lowercase() {
+            let key = keys::email_guard(overlay.org_id, &name);
+            tx.check_free(&key, super::employees::held_by(overlay.employee_id), Guard::ScimUserName);
+        }
     }
     Ok(())
 }

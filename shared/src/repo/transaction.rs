@@ -5,7 +5,8 @@ use super::Guard;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
 use super::activity::ActivityRef;
 use super::{Expr, Item, StoreError, classify, key_attrs};
@@ -21,6 +22,8 @@ pub struct Transaction {
     items: Vec<TransactWriteItem>,
     /// The guard of each item (`None`: an unconditional put).
     tags: Vec<Option<Guard>>,
+    /// For each item: the key it creates (`put_new`) or checks as free ([`Self::check_free`]).
+    claims: Vec<Option<(Key, Claim)>>,
     /// Activity entries recorded here that webhooks are sent: announced before the
     /// commit by `domain::notify::commit` (the outbox), which takes them.
     announced: Vec<ActivityRef>,
@@ -28,7 +31,7 @@ pub struct Transaction {
 
 impl Transaction {
     pub(super) fn new(table: Arc<str>) -> Self {
-        Self { table, items: Vec::new(), tags: Vec::new(), announced: Vec::new() }
+        Self { table, items: Vec::new(), tags: Vec::new(), claims: Vec::new(), announced: Vec::new() }
     }
 
     /// An unconditional put (overwrites).
@@ -36,9 +39,20 @@ impl Transaction {
         self.push_put(item, None, None)
     }
 
-    /// A put that fails (with `tag`) when an item with this key exists already.
+    /// A put that fails (with `tag`) when an item with this key exists already. It
+    /// takes the place of a [`Self::check_free`] of the same key (which it implies).
     pub fn put_new(&mut self, item: Item, tag: Guard) -> &mut Self {
-        self.push_put(item, Some(Expr::new("attribute_not_exists(PK)")), Some(tag))
+        let key = item_key(&item);
+        if let Some(key) = &key
+            && let Some(index) = self.claims.iter().position(|c| c.as_ref() == Some(&(key.clone(), Claim::Free)))
+        {
+            self.items.remove(index);
+            self.tags.remove(index);
+            self.claims.remove(index);
+        }
+        self.push_put(item, Some(Expr::new("attribute_not_exists(PK)")), Some(tag));
+        *self.claims.last_mut().expect("just pushed") = key.map(|k| (k, Claim::Created));
+        self
     }
 
     pub fn put_if(&mut self, item: Item, condition: Expr, tag: Guard) -> &mut Self {
@@ -87,6 +101,21 @@ impl Transaction {
         self.push(TransactWriteItem::builder().delete(delete).build(), Some(tag))
     }
 
+    /// A check that no item has this key, or that the one there satisfies `held_by` (a
+    /// guard item that belongs to the writer). Left out where this transaction creates
+    /// the key with [`Self::put_new`], whose own condition implies it (DynamoDB refuses two
+    /// operations on one item in a transaction).
+    pub fn check_free(&mut self, key: &Key, held_by: Expr, tag: Guard) -> &mut Self {
+        if self.claims.iter().any(|c| c.as_ref().is_some_and(|(k, _)| k == key)) {
+            return self;
+        }
+        let mut condition = held_by;
+        condition.text = format!("attribute_not_exists(PK) OR ({})", condition.text);
+        self.check(key, condition, tag);
+        *self.claims.last_mut().expect("just pushed") = Some((key.clone(), Claim::Free));
+        self
+    }
+
     pub fn check(&mut self, key: &Key, condition: Expr, tag: Guard) -> &mut Self {
         let check = ConditionCheck::builder()
             .set_key(Some(key_attrs(key)))
@@ -104,6 +133,7 @@ impl Transaction {
     pub fn append(&mut self, other: Transaction) -> &mut Self {
         self.items.extend(other.items);
         self.tags.extend(other.tags);
+        self.claims.extend(other.claims);
         self.announced.extend(other.announced);
         self
     }
@@ -125,6 +155,7 @@ impl Transaction {
     fn push(&mut self, item: TransactWriteItem, tag: Option<Guard>) -> &mut Self {
         self.items.push(item);
         self.tags.push(tag);
+        self.claims.push(None);
         self
     }
 
@@ -136,33 +167,105 @@ impl Transaction {
         }
         let result = client.transact_write_items().set_transact_items(Some(self.items)).send().await;
         let Err(err) = result else { return Ok(()) };
-        let failed_guard = err.as_service_error().and_then(|service| {
-            match service {
-            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
-                cancelled,
-            ) => cancelled
-                .cancellation_reasons()
-                .iter()
-                .position(|reason| reason.code() == Some("ConditionalCheckFailed"))
-                .and_then(|index| self.tags[index]),
+        let codes: Option<Vec<Option<String>>> = match err.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                Some(cancelled.cancellation_reasons().iter().map(|r| r.code().map(str::to_string)).collect())
+            }
             _ => None,
-        }
-        });
-        match failed_guard {
-            Some(guard) => Err(StoreError::ConditionFailed(guard)),
-            None if is_conflict(&err) => Err(StoreError::Throttled(Box::new(err))),
-            None => Err(classify(err)),
+        };
+        let Some(codes) = codes else { return Err(classify(err)) };
+        match Cancellation::of(&codes) {
+            Cancellation::Condition(index) => match self.tags[index] {
+                Some(guard) => Err(StoreError::ConditionFailed(guard)),
+                None => Err(classify(err)),
+            },
+            Cancellation::Retryable => Err(StoreError::Throttled(Box::new(err))),
+            Cancellation::Refused(reasons) => {
+                tracing::error!(?reasons, "DynamoDB refused a transaction: not retryable");
+                Err(StoreError::Refused(reasons))
+            }
         }
     }
 }
 
-/// A cancellation without a failed condition is a conflict with another transaction
-/// (or throttling): retryable.
-fn is_conflict<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
-) -> bool {
-    err.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception())
+/// What a transaction's item says about its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Claim {
+    /// `put_new`: the key is created.
+    Created,
+    /// `check_free`: the key is free or the writer's.
+    Free,
+}
+
+fn item_key(item: &Item) -> Option<Key> {
+    match (item.get(crate::keys::PK), item.get(crate::keys::SK)) {
+        (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Some(Key { pk: pk.clone(), sk: sk.clone() }),
+        _ => None,
+    }
+}
+
+/// Why DynamoDB cancelled a transaction, read from each item's cancellation reason code.
+#[derive(Debug, PartialEq, Eq)]
+enum Cancellation {
+    /// The condition of this item failed.
+    Condition(usize),
+    /// Conflicts with other transactions or throttling: worth retrying.
+    Retryable,
+    /// Refused for what the items are (a validation error, an item collection over its
+    /// size): retrying cannot help. `"item <index>: <code>"` for each refused item.
+    Refused(Vec<String>),
+}
+
+impl Cancellation {
+    /// Reason codes that a retry may clear.
+    const RETRYABLE: [&str; 3] = ["TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"];
+
+    fn of(codes: &[Option<String>]) -> Self {
+        if let Some(index) = codes.iter().position(|c| c.as_deref() == Some("ConditionalCheckFailed")) {
+            return Self::Condition(index);
+        }
+        let refused: Vec<String> = codes
+            .iter()
+            .enumerate()
+            .filter_map(|(index, code)| match code.as_deref() {
+                None | Some("None") => None,
+                Some(code) if Self::RETRYABLE.contains(&code) => None,
+                Some(code) => Some(format!("item {index}: {code}")),
+            })
+            .collect();
+        if refused.is_empty() { Self::Retryable } else { Self::Refused(refused) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cancellation;
+
+    fn codes(codes: &[&str]) -> Vec<Option<String>> {
+        codes.iter().map(|c| Some(c.to_string())).collect()
+    }
+
+    #[test]
+    fn cancellations_are_classified_by_each_items_reason() {
+        assert_eq!(Cancellation::of(&codes(&["None", "ConditionalCheckFailed"])), Cancellation::Condition(1));
+        assert_eq!(Cancellation::of(&codes(&["None", "TransactionConflict"])), Cancellation::Retryable);
+        assert_eq!(
+            Cancellation::of(&codes(&["ThrottlingError", "ProvisionedThroughputExceeded"])),
+            Cancellation::Retryable
+        );
+        assert_eq!(Cancellation::of(&[]), Cancellation::Retryable, "no reasons given: as DynamoDB throttling");
+        assert_eq!(
+            Cancellation::of(&codes(&["None", "ValidationError", "TransactionConflict"])),
+            Cancellation::Refused(vec!["item 1: ValidationError".into()])
+        );
+        assert_eq!(
+            Cancellation::of(&codes(&["ItemCollectionSizeLimitExceeded"])),
+            Cancellation::Refused(vec!["item 0: ItemCollectionSizeLimitExceeded".into()])
+        );
+        assert_eq!(
+            Cancellation::of(&codes(&["ValidationError", "ConditionalCheckFailed"])),
+            Cancellation::Condition(1),
+            "a failed condition says which guard, whatever else failed"
+        );
+    }
 }

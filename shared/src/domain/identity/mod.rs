@@ -11,6 +11,7 @@
 //! ```
 
 pub mod grants;
+pub mod links;
 pub mod provider;
 pub mod signin;
 
@@ -21,8 +22,8 @@ use crate::ids::{EmployeeId, OrgId};
 use crate::roles::RoleName;
 
 pub use agentctl_wire::identity::{
-    CLI_CLIENT_ID, DEVICE_CODE_GRANT, DeviceAuthorization, IdentityProvider, IdentityProviderRequest, OAuthError,
-    RoleMapping, TeamMapping, TokenResponse,
+    CLI_CLIENT_ID, DEVICE_CODE_GRANT, DeviceAuthorization, IdentityLink as LinkView, IdentityProvider,
+    IdentityProviderRequest, OAuthError, RoleMapping, TeamMapping, TokenResponse,
 };
 
 /// The identity provider as stored: the wire fields plus the encrypted client secret.
@@ -38,6 +39,9 @@ pub struct ProviderSettings {
     pub groups_claim: String,
     pub team_mappings: Vec<TeamMapping>,
     pub role_mappings: Vec<RoleMapping>,
+    /// Settings stored before this switch existed read as off.
+    #[serde(default)]
+    pub allow_owner_mapping: bool,
     pub just_in_time: bool,
     pub default_role: RoleName,
     pub created_at: DateTime<Utc>,

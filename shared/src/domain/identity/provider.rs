@@ -36,6 +36,7 @@ impl ProviderSettings {
             groups_claim: self.groups_claim.clone(),
             team_mappings: self.team_mappings.clone(),
             role_mappings: self.role_mappings.clone(),
+            allow_owner_mapping: self.allow_owner_mapping,
             just_in_time: self.just_in_time,
             default_role: self.default_role,
             redirect_uri: redirect_uri(public_url),
@@ -84,6 +85,9 @@ pub async fn put(
     let scopes = v.check("extra_scopes", request.extra_scopes, scopes);
     let groups_claim = v.check_opt("groups_claim", request.groups_claim, token_text(64));
     let teams = v.check("team_mappings", request.team_mappings, |m| at_most(m, MAX_TEAM_MAPPINGS, team_mapping));
+    if !request.allow_owner_mapping && request.role_mappings.iter().any(|m| m.role == RoleName::Owner) {
+        v.error("role_mappings", "a mapping to owner needs allow_owner_mapping: true (an owner's explicit choice)");
+    }
     let roles = v.check("role_mappings", request.role_mappings, |m| at_most(m, MAX_ROLE_MAPPINGS, role_mapping));
     if request.default_role == RoleName::Owner {
         v.error("default_role", "people created at sign-in cannot be owners; map a claim to the owner role instead");
@@ -115,6 +119,7 @@ pub async fn put(
         groups_claim: groups_claim.unwrap_or_else(|| "groups".into()),
         team_mappings,
         role_mappings,
+        allow_owner_mapping: request.allow_owner_mapping,
         just_in_time: request.just_in_time,
         default_role: request.default_role,
         created_at: before.as_ref().map_or(now, |b| b.created_at),
@@ -127,6 +132,7 @@ pub async fn put(
         "client_id": settings.client_id,
         "client_secret_changed": before.is_none() || before.as_ref().is_some_and(|b| b.client_secret_encrypted != settings.client_secret_encrypted),
         "just_in_time": settings.just_in_time,
+        "allow_owner_mapping": settings.allow_owner_mapping,
     });
     crate::domain::log(
         state,

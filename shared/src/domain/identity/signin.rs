@@ -220,6 +220,8 @@ enum Refusal {
     NotProvisioned,
     NotActive,
     NoSeat,
+    /// The employee the email names is linked to another subject of this provider.
+    LinkedToAnotherSubject,
 }
 
 impl Refusal {
@@ -232,6 +234,9 @@ impl Refusal {
             Refusal::NotProvisioned => "you are not an employee of this organization in agentctl yet; ask an admin",
             Refusal::NotActive => "your agentctl account is suspended or deactivated",
             Refusal::NoSeat => "the organization has no free seat; ask an admin",
+            Refusal::LinkedToAnotherSubject => {
+                "another account of your identity provider signs in as this person; an admin can remove that link"
+            }
         }
     }
 }
@@ -314,6 +319,8 @@ struct Person {
     employee: Employee,
     /// A link to create (first sign-in by email, or just in time).
     link: Option<IdentityLink>,
+    /// The person's link to an employee deleted since, which `link` replaces.
+    stale_link: Option<IdentityLink>,
     /// The employee is new (just in time).
     created: bool,
     /// Role and team from the mappings that differ, for an existing employee.
@@ -329,10 +336,13 @@ impl Person {
     ) -> Result<std::result::Result<Person, Refusal>> {
         let org = settings.org_id;
         let subject_hash = super::subject_hash(&claims.iss, &claims.sub);
-        let linked = match repo::identity::link(&state.repo, org, &subject_hash).await? {
+        let known = repo::identity::link(&state.repo, org, &subject_hash).await?;
+        let linked = match &known {
             Some(link) => repo::employees::get(&state.repo, org, link.employee_id).await?,
             None => None,
         };
+        // A link whose employee was deleted leads nowhere: the person is resolved anew.
+        let stale_link = known.filter(|_| linked.is_none());
         let now = crate::time::now();
         let role = mapped_role(settings, claims);
         let team = mapped_team(settings, claims);
@@ -354,14 +364,23 @@ impl Person {
                     None => None,
                 };
                 let (employee, created) = match existing {
-                    Some(employee) => (employee, false),
+                    // An email names the person only while no other subject of this
+                    // provider is theirs: a reassigned address, an account re-created at
+                    // the provider or an editable email must not take the person over.
+                    Some(employee) => {
+                        let links = repo::identity::links_of(&state.repo, org, employee.id).await?;
+                        if links.iter().any(|l| l.issuer == claims.iss) {
+                            return Ok(Err(Refusal::LinkedToAnotherSubject));
+                        }
+                        (employee, false)
+                    }
                     None if settings.just_in_time => {
                         let Ok(email) = crate::validate::email(email) else {
                             return Ok(Err(Refusal::EmailNotVerified));
                         };
                         let name = claims.name.clone().and_then(|n| crate::validate::name(200)(n).ok());
                         let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
-                        let role = role.filter(|r| *r != RoleName::Owner).unwrap_or(settings.default_role);
+                        let role = role.unwrap_or(settings.default_role);
                         (employees::new_employee(org, email, name, role, team, now), true)
                     }
                     None => return Ok(Err(Refusal::NotProvisioned)),
@@ -390,15 +409,18 @@ impl Person {
                 team.filter(|t| Some(*t) != employee.team_id).map(Some),
             )
         };
-        Ok(Ok(Person { employee, link, created, role, team }))
+        Ok(Ok(Person { employee, link, stale_link, created, role, team }))
     }
 }
 
-/// The first role mapping whose claim has (or lists) its value.
+/// The first role mapping whose claim has (or lists) its value. A mapping to `owner`
+/// counts only where an owner allowed it (`allow_owner_mapping`), at the first sign-in
+/// and every later one alike.
 fn mapped_role(settings: &ProviderSettings, claims: &IdClaims) -> Option<RoleName> {
     settings
         .role_mappings
         .iter()
+        .filter(|m| m.role != RoleName::Owner || settings.allow_owner_mapping)
         .find(|m| claims.all.get(&m.claim).is_some_and(|v| has_value(v, &m.value)))
         .map(|m| m.role)
 }
@@ -488,6 +510,8 @@ async fn finish(
             ));
         }
         Err(StoreError::ConditionFailed(repo::Guard::Capacity)) => Err(Refusal::NoSeat),
+        // Another subject was linked to the person meanwhile.
+        Err(StoreError::ConditionFailed(repo::Guard::EmployeeIdentityLink)) => Err(Refusal::LinkedToAnotherSubject),
         Err(e @ StoreError::ConditionFailed(_)) => {
             tracing::info!(error = %e, "sign-in raced another change");
             return Ok(message(409, "Try again", "Your account changed while you signed in. Start again."));
@@ -554,7 +578,7 @@ fn record_person(state: &AppState, tx: &mut repo::Transaction, person: &Person, 
         repo::activity::record(tx, &entry, state.config.activity_retention_days)?;
     }
     if let Some(link) = &person.link {
-        repo::identity::create_link(tx, link)?;
+        repo::identity::create_link(tx, link, person.stale_link.as_ref())?;
     }
     Ok(())
 }

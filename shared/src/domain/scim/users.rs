@@ -273,7 +273,7 @@ pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &
     let overlay = input.overlay(client.org_id, employee.id, now, now);
     let mut tx = state.repo.transaction();
     employees::add(&mut tx, &employee)?;
-    repo::scim::put_user_overlay(&mut tx, &overlay, None)?;
+    repo::scim::put_user_overlay(&mut tx, &overlay, None, &employee.email)?;
     let payload =
         json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": null });
     let entry = crate::activity::entry(client.org_id, By::SCIM, EventType::EmployeeCreated, payload);
@@ -327,7 +327,7 @@ async fn replace_with(
         ..Default::default()
     };
     let mut with = state.repo.transaction();
-    repo::scim::put_user_overlay(&mut with, &after, overlay)?;
+    repo::scim::put_user_overlay(&mut with, &after, overlay, &employee.email)?;
     let employee = employees::change(state, By::SCIM, employee, changes, with).await.map_err(|e| match e {
         crate::Error::Conflict { code: crate::error::ProblemCode::ConcurrentUpdate, .. } => {
             ScimError::new(409, None, "the user changed meanwhile; retry")
@@ -365,7 +365,7 @@ pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResu
         ..Default::default()
     };
     let mut with = state.repo.transaction();
-    repo::scim::put_user_overlay(&mut with, &after, overlay.as_ref())?;
+    repo::scim::put_user_overlay(&mut with, &after, overlay.as_ref(), &employee.email)?;
     employees::change(state, By::SCIM, &employee, changes, with).await?;
     Ok(())
 }

@@ -168,6 +168,8 @@ async fn apply_once(state: &AppState, event: &UsageEvent) -> Result<Result<Outco
             Err(StoreError::ConditionFailed(repo::Guard::BillingPeriodMoved)) if attempt < PERIOD_ATTEMPTS => {
                 subscription = current_subscription(state, org).await?;
             }
+            // No retry can apply it: dead-lettered at once, not after every redelivery.
+            Err(e @ StoreError::Refused(_)) => return Ok(Ok(Outcome::Rejected(e.to_string()))),
             Err(e) => return Err(e.into()),
         }
     }

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The time-sensitive suites under a clock that crosses the end of a month and of a year
+# while they run (Debian's faketime, from apt-get: it has no other form). Each test
+# binary runs directly (cargo nextest hangs under faketime) from two seconds before
+# midnight of the last day of a month (this one; November's in December), then of the
+# year; the emulator and the AWS SDK keep the real time (`FAKETIME_DONT_FAKE_MONOTONIC=1`
+# keeps timers working). Every suite runs longer than two seconds, so each crosses.
+# A test that reads "this month" once and writes or reads again later fails here.
+# CLOCK_LANES picks the instants (`date -d` text), CLOCK_SUITES the test binaries.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+CLOCK_SUITES="${CLOCK_SUITES:-usage organizations requests sync sessions telemetry activity}"
+year_end="$(date -u +%Y)-12-31"
+month_end="$(date -u -d "$(date -u +%Y-%m-01) +1 month -1 day" +%Y-%m-%d)"
+[ "$month_end" = "$year_end" ] && month_end="$(date -u +%Y)-11-30"
+if [ -z "${CLOCK_LANES:-}" ]; then
+  CLOCK_LANES=("$month_end 23:59:58" "$year_end 23:59:58")
+else
+  IFS=',' read -r -a CLOCK_LANES <<<"$CLOCK_LANES"
+fi
+
+ensure_faketime
+ensure_idp
+ensure_clients
+# The test binaries as cargo built them (the same artifacts nextest runs).
+mapfile -t binaries < <(
+  cargo test --quiet --workspace --tests --no-run --message-format=json 2>/dev/null |
+    python3 -c '
+import json, sys
+wanted = set(sys.argv[1].split())
+for line in sys.stdin:
+    message = json.loads(line)
+    if (
+        message.get("reason") == "compiler-artifact"
+        and message.get("executable")
+        and "/tests#" in message["package_id"]
+        and message["target"]["name"] in wanted
+    ):
+        print(message["target"]["name"], message["executable"])
+' "$CLOCK_SUITES"
+)
+[ "${#binaries[@]}" -gt 0 ] || { echo "no test binaries for: $CLOCK_SUITES" >&2; exit 1; }
+
+start_moto
+trap stop_moto EXIT
+failed=()
+for lane in "${CLOCK_LANES[@]}"; do
+  start="$(date -u -d "$lane" '+%Y-%m-%d %H:%M:%S')"
+  for entry in "${binaries[@]}"; do
+    name="${entry%% *}"
+    log "clock from $start UTC: $name"
+    if ! TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$start" "${entry#* }" --test-threads 2 -q; then
+      failed+=("$name from $start")
+    fi
+  done
+done
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf 'failed under a moved clock: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+log "clock lanes: ${#binaries[@]} suites green across the ends of $month_end and $year_end"
