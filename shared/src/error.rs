@@ -86,3 +86,17 @@ impl From<StoreError> for Error {
         }
     }
 }
+
+/// An error with its causes (`the service is busy: dynamodb is throttling: ...`): the
+/// first line often hides why. (URLs and SDK errors carry no secrets; bodies are never
+/// part of an error.)
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -108,7 +108,7 @@ where
         let id = message.message_id.unwrap_or_default();
         if let Err(e) = handle(state, message.body.as_deref().unwrap_or_default()).await {
             // The error, never the body: messages may name people.
-            tracing::warn!(message_id = %id, error = %e, "message failed; it will be retried");
+            tracing::warn!(message_id = %id, error = %crate::error::with_causes(&e), "message failed; it will be retried");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;
             response.batch_item_failures.push(failure);

@@ -18,7 +18,8 @@ use moka::sync::Cache;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::outbound::{Outbound, describe};
+use crate::error::with_causes;
+use crate::outbound::Outbound;
 
 /// Largest discovery document, key set or token answer read.
 pub const MAX_DOCUMENT: usize = 256 * 1024;
@@ -330,7 +331,7 @@ impl Oidc {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| OidcError::Unreachable(describe(&e)))?;
+            .map_err(|e| OidcError::Unreachable(with_causes(&e)))?;
         if !response.status().is_success() {
             return Err(OidcError::Unreachable(format!("{url} answered {}", response.status())));
         }
@@ -347,7 +348,7 @@ fn reason(e: &IdTokenError) -> &'static str {
 
 async fn read_json<T: serde::de::DeserializeOwned>(mut response: reqwest::Response) -> Result<T, OidcError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| OidcError::Unreachable(describe(&e)))? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| OidcError::Unreachable(with_causes(&e)))? {
         if body.len() + chunk.len() > MAX_DOCUMENT {
             return Err(OidcError::Invalid(format!("the answer is larger than {MAX_DOCUMENT} bytes")));
         }

@@ -63,37 +63,66 @@ impl Outbound {
     }
 }
 
-/// Public unicast addresses only: not loopback, private, link-local (cloud metadata),
-/// shared, documentation, multicast or unspecified.
+/// Every range of IANA's IPv4 and IPv6 special-purpose address registries (RFC 6890
+/// and its updates), besides multicast and the IPv4 broadcast and reserved blocks: none
+/// is a place agentctl calls, globally reachable or not (NAT64 and 6to4 embed IPv4
+/// addresses such as the instance metadata service; Teredo, ORCHID and the translation
+/// prefixes likewise reach elsewhere).
+const SPECIAL_PURPOSE: [&str; 38] = [
+    // IPv4
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.31.196.0/24",
+    "192.52.193.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "192.175.48.0/24",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    // IPv6 (IPv4-mapped addresses are judged by the IPv4 address they carry)
+    "::/96",
+    "::1/128",
+    "64:ff9b::/96",
+    "64:ff9b:1::/48",
+    "100::/64",
+    "2001::/23",
+    "2001::/32",
+    "2001:2::/48",
+    "2001:10::/28",
+    "2001:20::/28",
+    "2001:db8::/32",
+    "2002::/16",
+    "2620:4f:8000::/48",
+    "3fff::/20",
+    "5f00::/16",
+    "fc00::/7",
+    "fe80::/10",
+    "fec0::/10",
+    "ff00::/8",
+    "::ffff:0:0/96",
+];
+
+static SPECIAL: std::sync::LazyLock<Vec<ipnet::IpNet>> = std::sync::LazyLock::new(|| {
+    SPECIAL_PURPOSE.iter().map(|net| net.parse().expect("the table's networks parse")).collect()
+});
+
+/// Public unicast addresses only: none of the special-purpose ranges ([`SPECIAL_PURPOSE`]).
 pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 198 && (b == 18 || b == 19))
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public(IpAddr::V4(v4)),
-            None => {
-                let first = v6.segments()[0];
-                !(v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_multicast()
-                    || (first & 0xfe00) == 0xfc00
-                    || (first & 0xffc0) == 0xfe80
-                    || first == 0x2001 && v6.segments()[1] == 0x0db8)
-            }
-        },
+    if let IpAddr::V6(v6) = ip
+        && let Some(v4) = v6.to_ipv4_mapped()
+    {
+        return is_public(IpAddr::V4(v4));
     }
+    !SPECIAL.iter().any(|net| net.contains(&ip))
 }
 
 /// The resolver of the relying party's HTTP client: names resolve as usual, then
@@ -118,41 +147,84 @@ impl reqwest::dns::Resolve for PublicOnly {
     }
 }
 
-/// A failed request with its causes (the URLs called carry no secrets).
-pub fn describe(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn only_public_addresses_are_public() {
-        for private in [
-            "127.0.0.1",
+        // One address of every special-purpose range, at its edges where they matter.
+        let special = [
+            "0.1.2.3",
             "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
             "100.64.0.1",
-            "0.0.0.0",
+            "100.127.255.254",
+            "127.0.0.1",
+            "169.254.169.254",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.0.0.9",
+            "192.0.2.1",
+            "192.31.196.1",
+            "192.52.193.1",
+            "192.88.99.1",
+            "192.168.1.1",
+            "192.175.48.1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "198.51.100.7",
+            "203.0.113.9",
+            "224.0.0.1",
+            "239.255.255.255",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
             "::1",
-            "fd00::1",
-            "fe80::1",
+            "::a9fe:a9fe",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
-        ] {
-            assert!(!is_public(private.parse().unwrap()), "{private}");
+            "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::808:808",
+            "64:ff9b:1::1",
+            "100::1",
+            "2001::1",
+            "2001:0:4136:e378::1",
+            "2001:2::1",
+            "2001:10::1",
+            "2001:20::1",
+            "2001:db8::1",
+            "2002:a9fe:a9fe::1",
+            "2620:4f:8000::1",
+            "3fff::1",
+            "5f00::1",
+            "fc00::1",
+            "fd00::1",
+            "fe80::1",
+            "febf::1",
+            "fec0::1",
+            "feff::1",
+            "ff02::1",
+        ];
+        for address in special {
+            assert!(!is_public(address.parse().unwrap()), "{address}");
         }
-        for public in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"] {
-            assert!(is_public(public.parse().unwrap()), "{public}");
+        let public = [
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.32.0.1",
+            "192.0.3.1",
+            "198.20.0.1",
+            "223.255.255.255",
+            "::ffff:8.8.8.8",
+            "2606:4700:4700::1111",
+            "2001:200::1",
+            "2a00:1450::1",
+        ];
+        for address in public {
+            assert!(is_public(address.parse().unwrap()), "{address}");
         }
     }
 

@@ -51,6 +51,10 @@ impl TestApp {
 
     /// An app whose configuration `adjust` may change first (short TTLs and the like).
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        // The functions' logs, where RUST_LOG asks for them (a failing run, read again).
+        if std::env::var_os("RUST_LOG").is_some() {
+            agentctl_shared::lambda::init_tracing();
+        }
         let sdk = sdk().await;
         let table = format!("test-{}", uuid::Uuid::new_v4());
         devserver::provision::ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &table).await.expect("table");
@@ -234,6 +238,26 @@ impl TestApp {
             items.extend(self.partition(&format!("ORG#{org_id}#ACT#{month}")).await);
         }
         items.into_iter().map(|item| serde_json::to_value(serde_dynamo_item(item)).unwrap()).collect()
+    }
+}
+
+impl TestApp {
+    /// The organization's spending of the current billing period and of the one before
+    /// (its closed-period ledger item, when the period rolled over): what usage of the
+    /// last minutes adds up to when a test runs across the end of a month.
+    pub async fn spending_of_the_last_two_periods(&self, org: &Org) -> rust_decimal::Decimal {
+        let (_, subscription) = self.get("/v1/org/subscription", &org.owner_token).await;
+        let current: rust_decimal::Decimal =
+            subscription["current_spending_usd"].as_str().expect("spending").parse().expect("a decimal");
+        let start: chrono::DateTime<chrono::Utc> =
+            subscription["billing_period_start"].as_str().expect("period").parse().expect("a time");
+        let previous = (start - chrono::Months::new(1)).format("%Y-%m").to_string();
+        let org_id = agentctl_shared::ids::OrgId(org.id.parse().expect("an org id"));
+        let closed = self.state.repo.get(&agentctl_shared::keys::closed_period(org_id, &previous)).await.expect("read");
+        let earlier = closed.map_or(rust_decimal::Decimal::ZERO, |item| {
+            agentctl_shared::money::from_item(&item, "spending").expect("a closed period's spending").amount()
+        });
+        current + earlier
     }
 }
 

@@ -74,6 +74,9 @@ pub fn cases() -> Vec<Case> {
         c(M::POST, "/v1/employees/{employee_id}/enrollment-codes", "/v1/employees/{member}/enrollment-codes", Some("{}"), ADMINS, CREATED, FORBIDDEN),
         c(M::GET, "/v1/employees/{employee_id}/sessions", "/v1/employees/{member}/sessions", None, ADMINS, OK, FORBIDDEN),
         c(M::DELETE, "/v1/employees/{employee_id}/sessions", "/v1/employees/{member}/sessions", None, ADMINS, GONE, FORBIDDEN),
+        // The matrix employees signed in with enrollment codes: they have no links.
+        c(M::GET, "/v1/employees/{employee_id}/identity-links", "/v1/employees/{member}/identity-links", None, READERS, OK, FORBIDDEN),
+        c(M::DELETE, "/v1/employees/{employee_id}/identity-links/{link_id}", "/v1/employees/{member}/identity-links/0194f6a8-52f7-5d51-9a7b-1c0e8a3b2d41", None, ADMINS, NOT_FOUND, FORBIDDEN),
         c(M::DELETE, "/v1/employees/{employee_id}", "/v1/employees/{deactivated}", None, ADMINS, GONE, FORBIDDEN),
         c(M::GET, "/v1/me", "/v1/me", None, ALL, OK, FORBIDDEN),
         c(M::PATCH, "/v1/me", "/v1/me", Some(r#"{"preferences":{"a":1}}"#), ALL, OK, FORBIDDEN),

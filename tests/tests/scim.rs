@@ -402,6 +402,58 @@ async fn the_last_active_owner_is_neither_deactivated_nor_deleted_by_scim() {
     assert_eq!(active.iter().filter(|a| **a).count(), 1, "one active owner remains: {first_now}");
 }
 
+/// Bodies are SCIM's media types (RFC 7644 §3.1), resources name their core schema
+/// (RFC 7643 §3), and a body over the limit is refused as a SCIM error like any other.
+#[tokio::test]
+async fn bodies_are_scim_resources_of_scim_media_types_within_the_limit() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("scimbody").await;
+    let token = scim_token(&app, &org).await;
+    let send = async |method: Method, path: &str, content_type: &str, body: String| {
+        let response = app
+            .request(method, &format!("/scim/v2{path}"), Some(&token))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-type"], "application/scim+json", "{path}");
+        agentctl_tests::read(response).await
+    };
+    let ada = user("ada@scimbody.example", "ada@scimbody.example").to_string();
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", ""] {
+        let (status, error) = send(Method::POST, "/Users", content_type, ada.clone()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}: {error}");
+    }
+    let (_, listed) = scim(&app, Method::GET, "/Users", &token, None).await;
+    assert_eq!(listed["totalResults"], 1, "only the owner: nothing was created");
+    let (status, created) = send(Method::POST, "/Users", "application/json; charset=utf-8", ada).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    let group_schema_only =
+        json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "userName": "bob@scimbody.example" });
+    let (status, error) = scim(&app, Method::POST, "/Users", &token, Some(group_schema_only.clone())).await;
+    assert_eq!((status, error["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{error}");
+    let no_schemas = json!({ "userName": "bob@scimbody.example" });
+    let (status, _) = scim(&app, Method::POST, "/Users", &token, Some(no_schemas)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    let (status, _) = scim(&app, Method::PUT, &path, &token, Some(group_schema_only)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let user_schema_group = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "displayName": "Eng" });
+    let (status, _) = scim(&app, Method::POST, "/Groups", &token, Some(user_schema_group)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let lowercase = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:group"], "displayName": "Eng" });
+    let (status, group) = scim(&app, Method::POST, "/Groups", &token, Some(lowercase)).await;
+    assert_eq!(status, StatusCode::CREATED, "URNs compare case-insensitively: {group}");
+
+    let mut huge = user("huge@scimbody.example", "huge@scimbody.example");
+    huge["displayName"] = json!("x".repeat(1_100_000));
+    let (status, error) = send(Method::POST, "/Users", "application/scim+json", huge.to_string()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{error}");
+    assert_eq!(error["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+}
+
 fn urlencode(text: &str) -> String {
     reqwest::Url::parse_with_params("http://x/", [("f", text)]).unwrap().query().unwrap()[2..].to_string()
 }

@@ -183,9 +183,10 @@ async fn each_tools_requests_count_once_priced() {
     let expected = Decimal::from_str("0.0081").unwrap()
         + Decimal::from_str("0.005025").unwrap()
         + Decimal::from_str("0.005875").unwrap();
-    let (_, subscription) = app.get("/v1/org/subscription", owner).await;
-    assert_eq!(money(&subscription["current_spending_usd"]), expected);
-    let (_, by_employee) = app.get("/v1/usage/breakdown?by=employee", owner).await;
+    assert_eq!(app.spending_of_the_last_two_periods(&org).await, expected);
+    let today = chrono::Utc::now().date_naive();
+    let range = format!("from={}&to={today}", today.pred_opt().unwrap());
+    let (_, by_employee) = app.get(&format!("/v1/usage/breakdown?by=employee&{range}"), owner).await;
     assert_eq!(money(&by_employee["items"][0]["usage"]["cost_usd"]), expected, "{by_employee}");
 }
 
@@ -224,10 +225,16 @@ async fn protobuf_exports_are_read_and_answered_in_protobuf() {
             .status(),
         StatusCode::OK
     );
-    let (status, body) = agentctl_tests::read(send(b"\xff\xff\xff".to_vec(), "application/x-protobuf").await).await;
-    assert_problem(status, &body, StatusCode::BAD_REQUEST, "bad_request");
+    // Refusals are OTLP's google.rpc.Status, in the request's encoding (JSON where the
+    // request named none OTLP knows).
+    let response = send(b"\xff\xff\xff".to_vec(), "application/x-protobuf").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()["content-type"], "application/x-protobuf");
+    let refusal: agentctl_shared::http::otlp::Status = prost::Message::decode(response.bytes().await.unwrap()).unwrap();
+    assert_eq!(refusal.code, 3, "INVALID_ARGUMENT: {refusal:?}");
+    assert!(refusal.message.contains("not an OTLP protobuf body"), "{refusal:?}");
     let (status, body) = agentctl_tests::read(send(b"x".to_vec(), "text/plain").await).await;
-    assert_problem(status, &body, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    assert_eq!((status, &body["code"]), (StatusCode::UNSUPPORTED_MEDIA_TYPE, &json!(3)), "{body}");
 
     let owner = &org.owner_token;
     app.eventually("the exports are processed", async || records(&app, owner).await.len() == 4).await;
@@ -396,4 +403,99 @@ async fn a_cumulative_series_counts_exactly_its_last_total_however_its_points_ra
     assert_eq!(tokens, 1000, "{records:?}");
     // 1000 input tokens at 1.25 per million.
     assert_eq!(total_cost(&records), Decimal::from_str("0.00125").unwrap());
+}
+
+/// A log record or data point counts whole or is refused whole, with its reason in
+/// OTLP's partial success; a body that is not a JSON object is refused.
+#[tokio::test]
+async fn malformed_readings_are_refused_whole_and_say_why() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("otelbad")).await;
+    let (_, token) = app.add_signed_in(&org, "dev@otelbad.example", "member").await;
+    let (_, issued) = app.call(Method::POST, "/v1/me/telemetry-token", Some(&token), None).await;
+    let telemetry = issued["token"].as_str().unwrap().to_string();
+
+    let with = |key: &str, value: Value, sequence: i64| {
+        let mut record = claude_api_request(&nanos(-5), sequence);
+        let attributes = record["attributes"].as_array_mut().unwrap();
+        attributes.retain(|a| a["key"] != key);
+        attributes.push(match value {
+            Value::Object(_) => json!({ "key": key, "value": value }),
+            value => attr(key, value),
+        });
+        record
+    };
+    let bad = [
+        with("input_tokens", json!(-500), 1),
+        with("input_tokens", json!("NaN"), 2),
+        with("input_tokens", json!("many"), 3),
+        with("input_tokens", json!("18446744073709551616"), 4),
+        with("input_tokens", json!({ "doubleValue": 12.5 }), 5),
+        with("cost_usd", json!(-0.5), 6),
+        with("cost_usd", json!(5_000_000.0), 7),
+        with("output_tokens", json!(i64::MAX), 8),
+    ];
+    let (status, body) = otlp(&app, "logs", &telemetry, &log_export("claude-code", bad.to_vec())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["partialSuccess"]["rejectedLogRecords"], bad.len(), "{body}");
+    assert!(body["partialSuccess"]["errorMessage"].as_str().unwrap().contains("input_tokens"), "{body}");
+
+    let mut codex = codex_completed(&nanos(-4));
+    let logged = codex["resourceLogs"][0]["scopeLogs"][0]["logRecords"].as_array_mut().unwrap();
+    let attributes = logged[1]["attributes"].as_array_mut().unwrap();
+    attributes.retain(|a| a["key"] != "input_token_count");
+    attributes.push(attr("input_token_count", json!("-5")));
+    let (status, body) = otlp(&app, "logs", &telemetry, &codex).await;
+    assert_eq!((status, &body["partialSuccess"]["rejectedLogRecords"]), (StatusCode::OK, &json!(1)), "{body}");
+
+    // One good record among them counts; none of the refused ones lands, in part or whole.
+    let good = log_export("claude-code", vec![claude_api_request(&nanos(-3), 9), with("input_tokens", json!(-1), 10)]);
+    let (_, body) = otlp(&app, "logs", &telemetry, &good).await;
+    assert_eq!(body["partialSuccess"]["rejectedLogRecords"], 1, "{body}");
+    app.eventually("the good record is processed", async || records(&app, &org.owner_token).await.len() == 3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let landed = records(&app, &org.owner_token).await;
+    assert_eq!(landed.len(), 3, "one call, its input and output tokens: {landed:?}");
+    assert_eq!(total_cost(&landed), Decimal::from_str("0.0081").unwrap());
+
+    // Refusals are OTLP's own google.rpc.Status, in the request's encoding.
+    for body in ["[]", "[[]]", "\"logs\"", "{\"resourceLogs\": [], \"resourceLogs\": []}"] {
+        for signal in ["logs", "metrics"] {
+            let response = app
+                .request(Method::POST, &format!("/v1/otlp/v1/{signal}"), Some(&telemetry))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.headers()["content-type"], "application/json");
+            let (status, refusal) = agentctl_tests::read(response).await;
+            assert_eq!((status, &refusal["code"]), (StatusCode::BAD_REQUEST, &json!(3)), "{signal}: {body}: {refusal}");
+            assert!(refusal["message"].as_str().unwrap().contains("OTLP JSON"), "{refusal}");
+        }
+    }
+    let huge = vec![0u8; 5_300_000];
+    for (signal, content_type) in [("traces", "application/x-protobuf"), ("logs", "application/json")] {
+        let response = app
+            .request(Method::POST, &format!("/v1/otlp/v1/{signal}"), Some(&telemetry))
+            .header("content-type", content_type)
+            .body(huge.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{signal}");
+        assert_eq!(response.headers()["content-type"], content_type, "{signal}");
+        let body = response.bytes().await.unwrap();
+        let status: agentctl_shared::http::otlp::Status = if content_type == "application/json" {
+            let value: Value = serde_json::from_slice(&body).unwrap();
+            agentctl_shared::http::otlp::Status {
+                code: value["code"].as_i64().unwrap() as i32,
+                message: value["message"].as_str().unwrap().into(),
+            }
+        } else {
+            prost::Message::decode(body.as_ref()).unwrap()
+        };
+        assert_eq!(status.code, 11, "{signal}: {status:?}");
+        assert!(status.message.contains("larger than"), "{signal}: {status:?}");
+    }
 }

@@ -235,10 +235,14 @@ async fn team_usage_counts_members_their_agents_and_the_true_cost() {
         );
     }
     assert!(deliver(&app, bodies, 2).await.is_empty());
+    // A disabled configuration counts in the seed's total_agents, not among the active.
+    let body = json!({ "agent_id": agent["id"], "name": "codex off", "status": "disabled" });
+    let (status, disabled) = app.post(&format!("/v1/employees/{}/agent-configs", people[0].0), t, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{disabled}");
 
     let (status, teams) = app.get("/v1/usage/teams", t).await;
     assert_eq!(status, StatusCode::OK, "{teams}");
-    let rows: Vec<(String, u64, u64, String)> = teams["items"]
+    let rows: Vec<(String, u64, u64, u64, String)> = teams["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -247,24 +251,31 @@ async fn team_usage_counts_members_their_agents_and_the_true_cost() {
             (
                 t["team_name"].as_str().unwrap().into(),
                 count("employee_count"),
-                count("agent_count"),
+                count("total_agents"),
+                count("active_agents"),
                 money(&t["total_cost_usd"]).to_string(),
             )
         })
         .collect();
-    assert_eq!(rows, [("Alpha".into(), 2, 3, "6.75".into()), ("Beta".into(), 1, 0, "0".into())]);
+    assert_eq!(rows, [("Alpha".into(), 2, 4, 3, "6.75".into()), ("Beta".into(), 1, 0, 0, "0".into())]);
 
     // Moving a member moves their configurations' count; past cost stays with the team it
     // was spent in.
     app.patch(&format!("/v1/employees/{}", people[1].0), t, json!({ "team_id": b_id })).await;
-    let (_, teams) = app.get("/v1/usage/teams", t).await;
-    let counts: Vec<(u64, u64)> = teams["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| (t["employee_count"].as_u64().unwrap(), t["agent_count"].as_u64().unwrap()))
-        .collect();
-    assert_eq!(counts, [(1, 2), (2, 1)]);
+    let counts = async || -> Vec<(u64, u64, u64)> {
+        let (_, teams) = app.get("/v1/usage/teams", t).await;
+        let count = |team: &Value, f: &str| team[f].as_u64().unwrap();
+        let teams = teams["items"].as_array().unwrap().clone();
+        teams
+            .iter()
+            .map(|t| (count(t, "employee_count"), count(t, "total_agents"), count(t, "active_agents")))
+            .collect()
+    };
+    assert_eq!(counts().await, [(1, 3, 2), (2, 1, 1)]);
+    // Deleting the disabled configuration takes it out of the total only.
+    let path = format!("/v1/employees/{}/agent-configs/{}", people[0].0, disabled["id"].as_str().unwrap());
+    assert_eq!(app.delete(&path, t).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(counts().await, [(1, 2, 2), (2, 1, 1)]);
 
     let (_, top) = app.get("/v1/usage/top-spenders?limit=2", t).await;
     let top: Vec<(&str, Decimal)> = top["items"]
@@ -484,9 +495,9 @@ async fn claude_code_telemetry_over_otlp_becomes_usage_once() {
         assert_eq!(body, json!({ "partialSuccess": null }), "everything counted");
     }
     let t = &org.owner_token;
-    // The day of the points, not the current month's (the test may run across midnight).
-    let day = chrono::DateTime::from_timestamp_nanos(end).date_naive();
-    let path = format!("/v1/usage/breakdown?by=resource_type&from={day}&to={day}");
+    // The days of the points, not the current month (the test may run across midnight).
+    let day = |nanos: i64| chrono::DateTime::from_timestamp_nanos(nanos).date_naive();
+    let path = format!("/v1/usage/breakdown?by=resource_type&from={}&to={}", day(start), day(end));
     let by_type = async || app.get(&path, t).await.1;
     app.eventually("the export is processed", async || by_type().await["items"].as_array().unwrap().len() == 3).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -503,9 +514,8 @@ async fn claude_code_telemetry_over_otlp_becomes_usage_once() {
         (quantity("llm_tokens_input"), quantity("llm_tokens_output"), quantity("llm_call")),
         (Some(1200), Some(350), Some(0))
     );
-    let (_, subscription) = app.get("/v1/org/subscription", t).await;
     assert_eq!(
-        money(&subscription["current_spending_usd"]),
+        app.spending_of_the_last_two_periods(&org).await,
         Decimal::from_str("0.0123").unwrap(),
         "the re-sent export counted once"
     );

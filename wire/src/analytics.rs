@@ -56,8 +56,11 @@ pub struct TeamUsage {
     pub team_name: String,
     /// Members of the team now.
     pub employee_count: u32,
-    /// The members' agent configurations now.
-    pub agent_count: u32,
+    /// The members' agent configurations now, whatever their status (the seed's
+    /// `COUNT(DISTINCT eac.id)`).
+    pub total_agents: u32,
+    /// The members' active agent configurations now.
+    pub active_agents: u32,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub total_cost_usd: Usd,
     pub usage: UsageTotals,

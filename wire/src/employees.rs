@@ -45,9 +45,13 @@ pub struct Employee {
     pub status: EmployeeStatus,
     /// The employee's own settings (free-form JSON object).
     pub preferences: Value,
-    /// Agent configurations the employee has. Server-owned.
+    /// Active agent configurations the employee has (what the per-employee limit
+    /// counts). Server-owned.
     #[serde(default)]
     pub agent_config_count: u32,
+    /// Every agent configuration the employee has, whatever its status. Server-owned.
+    #[serde(default)]
+    pub agent_config_total: u32,
     pub last_login_at: Option<DateTime<Utc>>,
     /// Sessions created at or before this time are refused (set when the employee is
     /// suspended or deactivated). Server-owned.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{IdentityLinkId, TeamId};
+use crate::ids::{IdentityLinkId, ScimTokenId, TeamId};
 use crate::roles::RoleName;
 
 /// `PUT /v1/org/identity-provider`: the organization's OpenID Provider.
@@ -164,7 +164,7 @@ pub struct ScimTokenRequest {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScimToken {
-    pub id: uuid::Uuid,
+    pub id: ScimTokenId,
     pub name: String,
     pub created_at: DateTime<Utc>,
     /// When the identity provider last used it (to the nearest few minutes).

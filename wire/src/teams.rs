@@ -14,9 +14,12 @@ pub struct Team {
     pub description: String,
     /// Employees assigned to the team. Server-owned.
     pub member_count: u32,
-    /// The members' agent configurations. Server-owned.
+    /// The members' active agent configurations. Server-owned.
     #[serde(default)]
     pub agent_config_count: u32,
+    /// The members' agent configurations, whatever their status. Server-owned.
+    #[serde(default)]
+    pub agent_config_total: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

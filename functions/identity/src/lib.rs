@@ -15,6 +15,7 @@ use agentctl_shared::domain::scim;
 use agentctl_shared::domain::scim::tokens::{NewScimToken, ScimToken, ScimTokenRequest};
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::{ClientIp, Json, Path, PublicUrl};
+use agentctl_shared::ids::ScimTokenId;
 use agentctl_shared::{AppState, Result};
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, State};
@@ -134,12 +135,12 @@ async fn create_scim_token(
 }
 
 /// Delete a SCIM token: provisioning with it stops at once.
-#[utoipa::path(delete, path = "/v1/org/scim-tokens/{token_id}", tag = "identity", params(("token_id" = uuid::Uuid, Path)),
+#[utoipa::path(delete, path = "/v1/org/scim-tokens/{token_id}", tag = "identity", params(("token_id" = ScimTokenId, Path)),
     responses((status = 204), Problems), security(("session" = [])))]
 async fn delete_scim_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(token_id): Path<uuid::Uuid>,
+    Path(token_id): Path<ScimTokenId>,
 ) -> Result<StatusCode> {
     scim::tokens::delete(&state, &caller, token_id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -8,7 +8,7 @@ use agentctl_shared::domain::scim::{
 };
 use agentctl_shared::http::PublicUrl;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -48,9 +48,15 @@ enum ScimErrors {
     /// No such resource in the token's organization.
     #[response(status = 404, content_type = "application/scim+json")]
     NotFound(Value),
-    /// `uniqueness`, or a concurrent change.
+    /// `uniqueness`, a concurrent change, or the organization's last active owner.
     #[response(status = 409, content_type = "application/scim+json")]
     Conflict(Value),
+    /// The body is larger than the limit (256 KiB).
+    #[response(status = 413, content_type = "application/scim+json")]
+    PayloadTooLarge(Value),
+    /// Neither `application/scim+json` nor `application/json`.
+    #[response(status = 415, content_type = "application/scim+json")]
+    UnsupportedMediaType(Value),
     /// Busy or briefly unavailable: retry.
     #[response(status = 503, content_type = "application/scim+json")]
     Unavailable(Value),
@@ -86,7 +92,21 @@ fn base(public_url: &str) -> String {
     tokens::base_url(public_url)
 }
 
-fn json(body: &Bytes) -> ScimResult<Value> {
+/// A request body: `application/scim+json` or `application/json` (RFC 7644 §3.1), JSON,
+/// within the body limit.
+fn json(headers: &HeaderMap, body: &Result<Bytes, BytesRejection>) -> ScimResult<Value> {
+    let media_type = agentctl_shared::http::extract::media_type(headers);
+    if media_type != scim::CONTENT_TYPE && media_type != "application/json" {
+        return Err(ScimError::new(415, None, "the body must be application/scim+json or application/json"));
+    }
+    let body = body.as_ref().map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ScimError::new(
+            413,
+            None,
+            format!("the body is larger than {} bytes", agentctl_shared::lambda::MAX_BODY_BYTES),
+        ),
+        _ => ScimError::new(400, Some("invalidSyntax"), rejection.body_text()),
+    })?;
     serde_json::from_slice(body)
         .map_err(|e| ScimError::new(400, Some("invalidSyntax"), format!("the body is not JSON: {e}")))
 }
@@ -108,9 +128,14 @@ fn listed(list: scim::ListResponse) -> Option<Value> {
 #[utoipa::path(post, path = "/scim/v2/.search", tag = "scim",
     request_body(content = Object, content_type = "application/scim+json"),
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
-async fn search(State(state): State<AppState>, headers: HeaderMap, PublicUrl(url): PublicUrl, body: Bytes) -> Response {
+async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PublicUrl(url): PublicUrl,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     serve(&state, &headers, StatusCode::OK, async |client| {
-        let query = ListQuery::from_search(&json(&body)?)?;
+        let query = ListQuery::from_search(&json(&headers, &body)?)?;
         Ok(listed(scim::search_all(&state, &client, &query, &base(&url)).await?))
     })
     .await
@@ -124,10 +149,10 @@ async fn search_users(
     State(state): State<AppState>,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     serve(&state, &headers, StatusCode::OK, async |client| {
-        let query = ListQuery::from_search(&json(&body)?)?;
+        let query = ListQuery::from_search(&json(&headers, &body)?)?;
         Ok(listed(users::list(&state, &client, &query, &base(&url)).await?))
     })
     .await
@@ -141,10 +166,10 @@ async fn search_groups(
     State(state): State<AppState>,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     serve(&state, &headers, StatusCode::OK, async |client| {
-        let query = ListQuery::from_search(&json(&body)?)?;
+        let query = ListQuery::from_search(&json(&headers, &body)?)?;
         Ok(listed(groups::list(&state, &client, &query, &base(&url)).await?))
     })
     .await
@@ -226,10 +251,10 @@ async fn create_user(
     State(state): State<AppState>,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     serve(&state, &headers, StatusCode::CREATED, async |client| {
-        users::create(&state, &client, &json(&body)?, &base(&url)).await.map(Some)
+        users::create(&state, &client, &json(&headers, &body)?, &base(&url)).await.map(Some)
     })
     .await
 }
@@ -261,10 +286,10 @@ async fn replace_user(
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     serve(&state, &headers, StatusCode::OK, async |client| {
-        users::replace(&state, &client, &id, &json(&body)?, &base(&url)).await.map(Some)
+        users::replace(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await.map(Some)
     })
     .await
 }
@@ -278,10 +303,10 @@ async fn patch_user(
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     serve(&state, &headers, StatusCode::OK, async |client| {
-        users::patch(&state, &client, &id, &json(&body)?, &base(&url)).await.map(Some)
+        users::patch(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await.map(Some)
     })
     .await
 }
@@ -322,10 +347,10 @@ async fn create_group(
     State(state): State<AppState>,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     serve(&state, &headers, StatusCode::CREATED, async |client| {
-        groups::create(&state, &client, &json(&body)?, &base(&url)).await.map(Some)
+        groups::create(&state, &client, &json(&headers, &body)?, &base(&url)).await.map(Some)
     })
     .await
 }
@@ -357,10 +382,10 @@ async fn replace_group(
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     serve(&state, &headers, StatusCode::OK, async |client| {
-        groups::replace(&state, &client, &id, &json(&body)?, &base(&url)).await.map(Some)
+        groups::replace(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await.map(Some)
     })
     .await
 }
@@ -374,10 +399,10 @@ async fn patch_group(
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     serve(&state, &headers, StatusCode::OK, async |client| {
-        groups::patch(&state, &client, &id, &json(&body)?, &base(&url)).await.map(Some)
+        groups::patch(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await.map(Some)
     })
     .await
 }

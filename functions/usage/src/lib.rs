@@ -15,12 +15,13 @@ use agentctl_shared::domain::usage::{self, Accepted, UsageBatch};
 use agentctl_shared::http::extract::media_type;
 use agentctl_shared::http::openapi::Problems;
 use agentctl_shared::http::otlp::Otlp;
+use agentctl_shared::http::otlp::OtlpErrors;
 use agentctl_shared::http::{Json, Path, Query};
 use agentctl_shared::pagination::Page;
 use agentctl_shared::{AppState, Result};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -41,7 +42,8 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .routes(routes!(export_metrics))
                 .routes(routes!(export_logs))
                 .routes(routes!(export_traces))
-                .layer(DefaultBodyLimit::max(telemetry::MAX_BODY_BYTES)),
+                .layer(DefaultBodyLimit::max(telemetry::MAX_BODY_BYTES))
+                .layer(axum::middleware::from_fn(agentctl_shared::http::otlp::status_errors)),
         )
 }
 
@@ -79,7 +81,7 @@ async fn report_usage(
     request_body(description = "An OTLP ExportMetricsServiceRequest",
         content((Object = "application/x-protobuf"), (Object = "application/json"))),
     responses((status = 200, description = "An ExportMetricsServiceResponse (partialSuccess: what did not count, and why)",
-        content((Object = "application/x-protobuf"), (Object = "application/json"))), Problems),
+        content((Object = "application/x-protobuf"), (Object = "application/json"))), OtlpErrors),
     security(("telemetry_token" = []), ("session" = [])))]
 async fn export_metrics(
     State(state): State<AppState>,
@@ -96,7 +98,7 @@ async fn export_metrics(
     request_body(description = "An OTLP ExportLogsServiceRequest",
         content((Object = "application/x-protobuf"), (Object = "application/json"))),
     responses((status = 200, description = "An ExportLogsServiceResponse (partialSuccess: what did not count, and why)",
-        content((Object = "application/x-protobuf"), (Object = "application/json"))), Problems),
+        content((Object = "application/x-protobuf"), (Object = "application/json"))), OtlpErrors),
     security(("telemetry_token" = []), ("session" = [])))]
 async fn export_logs(
     State(state): State<AppState>,
@@ -113,10 +115,13 @@ async fn export_logs(
     request_body(description = "An OTLP ExportTraceServiceRequest (not read)",
         content((Object = "application/x-protobuf"), (Object = "application/json"))),
     responses((status = 200, description = "An empty ExportTraceServiceResponse",
-        content((Object = "application/x-protobuf"), (Object = "application/json"))), Problems),
+        content((Object = "application/x-protobuf"), (Object = "application/json"))), OtlpErrors),
     security(("telemetry_token" = []), ("session" = [])))]
-async fn export_traces(_: Caller, headers: HeaderMap, _: Bytes) -> Result<axum::response::Response> {
-    Ok(match Encoding::of(&media_type(&headers))? {
+async fn export_traces(_: Caller, request: axum::extract::Request) -> Result<axum::response::Response> {
+    let encoding = Encoding::of(&media_type(request.headers()))?;
+    // Not read, but refused over the limit like the other signals.
+    agentctl_shared::http::extract::body(request, &(), telemetry::MAX_BODY_BYTES).await?;
+    Ok(match encoding {
         Encoding::Protobuf => ([(header::CONTENT_TYPE, Encoding::PROTOBUF)], Bytes::new()).into_response(),
         Encoding::Json => Json(serde_json::json!({})).into_response(),
     })

@@ -96,7 +96,8 @@ pub async fn teams(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
                 team_id: team.id,
                 team_name: team.name,
                 employee_count: team.member_count,
-                agent_count: team.agent_config_count,
+                total_agents: team.agent_config_total,
+                active_agents: team.agent_config_count,
                 total_cost_usd: usage.cost_usd,
                 usage,
             }

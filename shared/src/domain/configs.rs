@@ -17,6 +17,7 @@ use crate::domain::{employees, organizations};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{AgentConfigId, EmployeeId, McpConfigId, OrgId};
 use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::repo::configs::AgentCounts;
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::{self, FieldError, Validator};
@@ -137,9 +138,8 @@ pub(crate) fn stage_agent_config(
 ) -> Result<()> {
     repo::configs::create_agent(tx, config)?;
     // The limit counts active configurations only (a pending or disabled one holds no slot).
-    if config.status == ConfigStatus::Active {
-        repo::configs::take_agent_slot(tx, employee, max_agents);
-    }
+    let active = i32::from(config.status == ConfigStatus::Active);
+    repo::configs::count_agents(tx, employee, AgentCounts { total: 1, active }, Some(max_agents));
     let payload =
         json!({ "employee_id": employee.id, "config_id": config.id, "agent_id": config.agent_id, "agent": agent_name });
     crate::domain::log(state, tx, config.org_id, by, EventType::AgentInstalled, payload)
@@ -157,11 +157,11 @@ pub(crate) async fn stage_activation(
     let (was, is) = (before.status == ConfigStatus::Active, after.status == ConfigStatus::Active);
     if is && !was {
         let max = organizations::get(state, employee.org_id).await?.max_agents_per_employee;
-        repo::configs::take_agent_slot(tx, employee, max);
+        repo::configs::count_agents(tx, employee, AgentCounts { total: 0, active: 1 }, Some(max));
         return Ok(max);
     }
     if was && !is {
-        repo::configs::release_agent_slot(tx, employee);
+        repo::configs::count_agents(tx, employee, AgentCounts { total: 0, active: -1 }, None);
     }
     Ok(0)
 }
@@ -305,9 +305,8 @@ pub async fn delete_agent_config(
         .ok_or(Error::NotFound("agent_config"))?;
     let mut tx = state.repo.transaction();
     repo::configs::delete_agent(&mut tx, &config);
-    if config.status == ConfigStatus::Active {
-        repo::configs::release_agent_slot(&mut tx, &employee);
-    }
+    let active = i32::from(config.status == ConfigStatus::Active);
+    repo::configs::count_agents(&mut tx, &employee, AgentCounts { total: -1, active: -active }, None);
     repo::catalog::adjust_refs_at(&mut tx, &repo::catalog::key::<AgentSpec>(config.agent_org_id, config.agent_id), -1);
     let payload = json!({ "employee_id": employee_id, "config_id": id, "agent_id": config.agent_id });
     crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::AgentRemoved, payload)?;

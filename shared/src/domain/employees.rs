@@ -22,6 +22,7 @@ use crate::domain::sessions;
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::pagination::{Page, PageRequest};
+use crate::repo::configs::AgentCounts;
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
@@ -54,6 +55,7 @@ pub fn new_employee(
         status: EmployeeStatus::Active,
         preferences: json!({}),
         agent_config_count: 0,
+        agent_config_total: 0,
         last_login_at: None,
         sessions_revoked_at: None,
         created_at: now,
@@ -125,7 +127,7 @@ pub(crate) fn add(tx: &mut repo::Transaction, employee: &Employee) -> Result<()>
     repo::employees::create(tx, employee)?;
     repo::organizations::adjust_seats(tx, employee.org_id, 1);
     if let Some(team) = employee.team_id {
-        repo::teams::adjust_members(tx, employee.org_id, team, 1, 0);
+        repo::teams::adjust_members(tx, employee.org_id, team, 1, AgentCounts::default());
     }
     Ok(())
 }
@@ -148,9 +150,10 @@ pub(crate) fn creation_error(e: StoreError, email: &str) -> Error {
 /// Moves an employee read as `before` to `team` in `tx`: both teams' member and agent
 /// counts (the employee's agent configurations count on their team in usage analytics).
 pub(crate) fn move_team(tx: &mut repo::Transaction, before: &Employee, team: Option<TeamId>) {
-    let agents = before.agent_config_count as i32;
+    let agents = AgentCounts { total: before.agent_config_total as i32, active: before.agent_config_count as i32 };
     if let Some(old) = before.team_id {
-        repo::teams::adjust_members(tx, before.org_id, old, -1, -agents);
+        let gone = AgentCounts { total: -agents.total, active: -agents.active };
+        repo::teams::adjust_members(tx, before.org_id, old, -1, gone);
     }
     if let Some(new) = team {
         repo::teams::adjust_members(tx, before.org_id, new, 1, agents);
@@ -339,7 +342,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
         repo::identity::delete_link(&mut tx, link);
     }
     if let Some(team) = before.team_id {
-        repo::teams::adjust_members(&mut tx, caller.org_id, team, -1, 0);
+        repo::teams::adjust_members(&mut tx, caller.org_id, team, -1, AgentCounts::default());
     }
     crate::domain::log(
         state,

@@ -292,7 +292,7 @@ async fn send(
             error: format!("the endpoint answered {}", response.status()),
         },
         // Without the URL: it may hold a token (Slack's do).
-        Err(e) => Attempt::Failed { status: None, error: crate::outbound::describe(&e.without_url()) },
+        Err(e) => Attempt::Failed { status: None, error: crate::error::with_causes(&e.without_url()) },
     })
 }
 

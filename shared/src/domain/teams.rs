@@ -40,6 +40,7 @@ pub(crate) async fn insert(state: &AppState, org: OrgId, by: By, name: String, d
         description,
         member_count: 0,
         agent_config_count: 0,
+        agent_config_total: 0,
         created_at: now,
         updated_at: now,
     };

@@ -23,7 +23,7 @@ pub const PLATFORM_KEY: &str = "platform_key";
         version = "1.0.0"
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError, super::otlp::Status))
 )]
 struct ApiDoc;
 

@@ -46,27 +46,38 @@ pub fn create_agent(tx: &mut Transaction, config: &AgentConfig) -> Result<(), St
     Ok(())
 }
 
-/// Counts one more agent on the employee (and their team), failing with [`Guard::AgentLimit`]
-/// at `max` or when the employee changed teams since read.
-pub fn take_agent_slot(tx: &mut Transaction, employee: &Employee, max: u32) {
-    let update = Expr::new("ADD agent_config_count :one").value(":one", n(1));
-    let condition = same_team(
-        Expr::new("attribute_exists(PK) AND (attribute_not_exists(agent_config_count) OR agent_config_count < :max)")
-            .value(":max", n(max)),
-        employee,
-    );
-    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), Guard::AgentLimit);
-    if let Some(team) = employee.team_id {
-        super::teams::adjust_members(tx, employee.org_id, team, 0, 1);
-    }
+/// How a change of agent configurations moves an employee's counts (and their team's):
+/// every configuration whatever its status (`agent_config_total`, the seed's count) and
+/// the active ones (`agent_config_count`, what the per-employee limit counts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AgentCounts {
+    pub total: i32,
+    pub active: i32,
 }
 
-pub fn release_agent_slot(tx: &mut Transaction, employee: &Employee) {
-    let update = Expr::new("ADD agent_config_count :minus").value(":minus", n(-1));
-    let condition = same_team(Expr::new("attribute_exists(PK)"), employee);
-    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(condition), Guard::ConfigChanged);
+/// Moves the employee's and their team's agent counts; fails with [`Guard::AgentLimit`]
+/// when an activation finds `max` active already (`max` given), and when the employee
+/// changed teams since read ([`Guard::ConfigChanged`] without `max`).
+pub fn count_agents(tx: &mut Transaction, employee: &Employee, counts: AgentCounts, max: Option<u32>) {
+    if counts == AgentCounts::default() {
+        return;
+    }
+    let update = Expr::new("ADD agent_config_count :active, agent_config_total :total")
+        .value(":active", n(counts.active))
+        .value(":total", n(counts.total));
+    let (condition, guard) = match max.filter(|_| counts.active > 0) {
+        Some(max) => (
+            Expr::new(
+                "attribute_exists(PK) AND (attribute_not_exists(agent_config_count) OR agent_config_count < :max)",
+            )
+            .value(":max", n(max)),
+            Guard::AgentLimit,
+        ),
+        None => (Expr::new("attribute_exists(PK)"), Guard::ConfigChanged),
+    };
+    tx.update(&keys::employee(employee.org_id, employee.id), update, Some(same_team(condition, employee)), guard);
     if let Some(team) = employee.team_id {
-        super::teams::adjust_members(tx, employee.org_id, team, 0, -1);
+        super::teams::adjust_members(tx, employee.org_id, team, 0, counts);
     }
 }
 

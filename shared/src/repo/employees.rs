@@ -222,19 +222,21 @@ pub fn update(
     if changes.team.is_some() {
         // The agent configurations moved to the new team are the ones read.
         condition = condition
-            .and_key(&same_agent_count(before.agent_config_count))
-            .value(":agents", n(before.agent_config_count));
+            .and_key(&same_count("agent_config_count", ":agents", before.agent_config_count))
+            .value(":agents", n(before.agent_config_count))
+            .and_key(&same_count("agent_config_total", ":total", before.agent_config_total))
+            .value(":total", n(before.agent_config_total));
     }
     tx.update(&keys::employee(before.org_id, before.id), update, Some(condition), Guard::EmployeeStale);
     Ok(())
 }
 
-/// A condition: the employee still has `count` agent configurations.
-fn same_agent_count(count: u32) -> String {
+/// A condition: the counter `attribute` is still `count` (`placeholder`).
+fn same_count(attribute: &str, placeholder: &str, count: u32) -> String {
     if count == 0 {
-        "(attribute_not_exists(agent_config_count) OR agent_config_count = :agents)".into()
+        format!("(attribute_not_exists({attribute}) OR {attribute} = {placeholder})")
     } else {
-        "agent_config_count = :agents".into()
+        format!("{attribute} = {placeholder}")
     }
 }
 

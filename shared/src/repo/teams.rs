@@ -1,7 +1,7 @@
 //! Team items: PK `ORG#o`, SK `TEAM#t`; name guard `TEAMNAME#<lowercase name>`.
 //! `member_count` is kept by the employee writes, so a team with members cannot be deleted;
-//! `agent_config_count` (the members' agent configurations) by them and the configuration
-//! writes, for usage analytics.
+//! `agent_config_total` (the members' agent configurations) and `agent_config_count` (the
+//! active ones) by them and the configuration writes, for usage analytics.
 
 use super::Guard;
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
@@ -78,7 +78,16 @@ pub fn delete(tx: &mut Transaction, team: &Team) {
 }
 
 /// Adds `members` members with `agents` agent configurations to a team that must exist.
-pub fn adjust_members(tx: &mut Transaction, org: OrgId, team: TeamId, members: i32, agents: i32) {
-    let update = Expr::new("ADD member_count :m, agent_config_count :a").value(":m", n(members)).value(":a", n(agents));
+pub fn adjust_members(
+    tx: &mut Transaction,
+    org: OrgId,
+    team: TeamId,
+    members: i32,
+    agents: super::configs::AgentCounts,
+) {
+    let update = Expr::new("ADD member_count :m, agent_config_count :a, agent_config_total :t")
+        .value(":m", n(members))
+        .value(":a", n(agents.active))
+        .value(":t", n(agents.total));
     tx.update(&keys::team(org, team), update, Some(Expr::new("attribute_exists(PK)")), Guard::Team);
 }

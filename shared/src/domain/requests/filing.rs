@@ -50,7 +50,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
     let mut tx = state.repo.transaction();
     repo::requests::create(&mut tx, &request, &subject(&request.wanted))?;
     if let Wanted::NewAgent(a) = &request.wanted {
-        stage_pending_agent(state, &mut tx, &request, a).await?;
+        stage_pending_agent(state, &mut tx, &requester, &request, a).await?;
     }
     let by = caller.principal();
     crate::domain::log(state, &mut tx, caller.org_id, &by, EventType::RequestSubmitted, event(&request, None))?;
@@ -62,6 +62,9 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
                 request.wanted.request_type().as_str()
             ),
         ),
+        StoreError::ConditionFailed(repo::Guard::ConfigChanged) => {
+            Error::conflict(ProblemCode::ConcurrentUpdate, "your team changed meanwhile; retry")
+        }
         e => e.into(),
     })?;
     Ok(request)
@@ -73,6 +76,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
 async fn stage_pending_agent(
     state: &AppState,
     tx: &mut repo::Transaction,
+    requester: &employees::Employee,
     request: &AgentRequest,
     wanted: &AgentWanted,
 ) -> Result<()> {
@@ -91,6 +95,7 @@ async fn stage_pending_agent(
     )?;
     config.id = pending_config_id(request);
     repo::configs::create_agent(tx, &config)?;
+    repo::configs::count_agents(tx, requester, repo::configs::AgentCounts { total: 1, active: 0 }, None);
     repo::catalog::adjust_refs_at(tx, &repo::catalog::key::<AgentSpec>(agent.org_id, agent.id), 1);
     Ok(())
 }

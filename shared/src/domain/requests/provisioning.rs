@@ -33,7 +33,9 @@ pub(super) async fn stage_withdrawal(
     request: &AgentRequest,
 ) -> Result<()> {
     if let Some(pending) = pending_config(state, request).await? {
+        let requester = employees::find(state, request.org_id, request.employee_id).await?;
         repo::configs::delete_agent(tx, &pending);
+        repo::configs::count_agents(tx, &requester, repo::configs::AgentCounts { total: -1, active: 0 }, None);
         repo::catalog::adjust_refs_at(tx, &repo::catalog::key::<AgentSpec>(pending.agent_org_id, pending.agent_id), -1);
     }
     Ok(())

@@ -40,6 +40,7 @@ impl GroupInput {
         if !body.is_object() {
             return Err(ScimError::new(400, Some("invalidSyntax"), "a Group is a JSON object"));
         }
+        super::require_schema(body, GROUP_SCHEMA)?;
         let display_name =
             attribute(body, "displayName").ok_or_else(|| ScimError::invalid_value("displayName is required"))?;
         let display_name = text(display_name, "displayName", 100)?;

@@ -37,7 +37,7 @@ pub const MAX_PAGE: usize = 200;
 #[derive(Clone, Copy, Debug)]
 pub struct ScimClient {
     pub org_id: OrgId,
-    pub token_id: uuid::Uuid,
+    pub token_id: crate::ids::ScimTokenId,
 }
 
 /// A SCIM error answer (RFC 7644 §3.12).
@@ -123,6 +123,16 @@ impl From<crate::repo::StoreError> for ScimError {
     fn from(e: crate::repo::StoreError) -> Self {
         Error::from(e).into()
     }
+}
+
+/// A resource's `schemas` lists its core schema (RFC 7643 §3: URNs compare
+/// case-insensitively); extensions may be listed besides.
+pub fn require_schema(body: &Value, core: &str) -> ScimResult<()> {
+    let listed = match body.get("schemas") {
+        Some(Value::Array(schemas)) => schemas.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(core))),
+        _ => false,
+    };
+    if listed { Ok(()) } else { Err(ScimError::invalid_value(format!("schemas must list {core}"))) }
 }
 
 pub type ScimResult<T> = Result<T, ScimError>;

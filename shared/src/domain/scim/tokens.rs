@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{self, Caller};
 use crate::error::{Error, Result};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, ScimTokenId};
 use crate::repo;
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
@@ -27,7 +27,7 @@ const LAST_USED_PRECISION: chrono::Duration = chrono::Duration::minutes(5);
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredToken {
-    pub id: uuid::Uuid,
+    pub id: ScimTokenId,
     pub org_id: OrgId,
     pub name: String,
     pub created_at: DateTime<Utc>,
@@ -65,7 +65,7 @@ pub async fn create(
     }
     let token = auth::new_secret(SCIM_TOKEN_PREFIX);
     let stored = StoredToken {
-        id: uuid::Uuid::new_v4(),
+        id: ScimTokenId::new(),
         org_id: caller.org_id,
         name,
         created_at: crate::time::now(),
@@ -84,7 +84,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ScimToken>> {
     Ok(repo::scim::tokens(&state.repo, caller.org_id).await?.into_iter().map(|(_, t)| t.view()).collect())
 }
 
-pub async fn delete(state: &AppState, caller: &Caller, id: uuid::Uuid) -> Result<()> {
+pub async fn delete(state: &AppState, caller: &Caller, id: ScimTokenId) -> Result<()> {
     caller.require(Permission::OwnersManage)?;
     let tokens = repo::scim::tokens(&state.repo, caller.org_id).await?;
     let (key, token) = tokens.into_iter().find(|(_, t)| t.id == id).ok_or(Error::NotFound("SCIM token"))?;

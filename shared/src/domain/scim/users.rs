@@ -65,6 +65,7 @@ impl UserInput {
         if !body.is_object() {
             return Err(ScimError::new(400, Some("invalidSyntax"), "a User is a JSON object"));
         }
+        super::require_schema(body, USER_SCHEMA)?;
         let user_name = attribute(body, "userName").ok_or_else(|| ScimError::invalid_value("userName is required"))?;
         let user_name = text(user_name, "userName", 256)?;
         let external_id = attribute(body, "externalId").map(|v| text(v, "externalId", 256)).transpose()?;

@@ -76,7 +76,16 @@ impl Encoding {
     pub fn decode<T: prost::Message + Default + serde::de::DeserializeOwned>(self, body: &[u8]) -> Result<T> {
         match self {
             Self::Protobuf => T::decode(body).map_err(|e| Error::BadRequest(format!("not an OTLP protobuf body: {e}"))),
-            Self::Json => serde_json::from_slice(body).map_err(|e| Error::BadRequest(format!("not OTLP JSON: {e}"))),
+            // Strictly, as every other body: an object (not an array filling it by
+            // position), no duplicate keys.
+            Self::Json => crate::strict_json::from_slice(body).map_err(|e| match e {
+                Error::Validation(fields) => {
+                    let why: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+                    Error::BadRequest(format!("not OTLP JSON: {}", why.join("; ")))
+                }
+                Error::BadRequest(why) => Error::BadRequest(format!("not OTLP JSON: {why}")),
+                e => e,
+            }),
         }
     }
 }
@@ -172,11 +181,11 @@ async fn count(state: &AppState, caller: &Caller, mut read: Read) -> Result<Read
         return Ok(Read { rejected: read.items as i64, errors, ..Read::default() });
     }
     let now = crate::time::now();
-    let mut events = Vec::with_capacity(read.readings.len());
+    let mut valid = Vec::with_capacity(read.readings.len());
     let mut refused = std::collections::BTreeSet::new();
     for reading in std::mem::take(&mut read.readings) {
         match usage::validate(new_event(caller, &reading), None, &now) {
-            Ok(event) => events.push(event),
+            Ok(event) => valid.push((reading.item, event)),
             Err(Error::Validation(errors)) if refused.insert(reading.item) => {
                 let why: Vec<String> = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect();
                 read.reject(format!("{} reading: {}", reading.client.as_str(), why.join(", ")));
@@ -185,6 +194,10 @@ async fn count(state: &AppState, caller: &Caller, mut read: Read) -> Result<Read
             Err(e) => return Err(e),
         }
     }
+    // A data point or log record counts whole or not at all: none of the readings of a
+    // refused one is queued.
+    let events: Vec<UsageEvent> =
+        valid.into_iter().filter(|(item, _)| !refused.contains(item)).map(|(_, event)| event).collect();
     usage::enqueue(state, &events).await?;
     Ok(read)
 }

@@ -96,14 +96,31 @@ fn text<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
     }
 }
 
-/// A whole, non-negative count (exporters send ints as ints, strings or doubles).
-fn count(attributes: &[KeyValue], key: &str) -> Option<u64> {
-    match attribute(attributes, key)? {
+/// A count attribute of `event`: 0 when absent; when present, a whole non-negative
+/// number of 64 bits (exporters send ints as ints, strings or doubles), or the record is
+/// refused whole.
+fn count(attributes: &[KeyValue], key: &str, event: &str) -> Result<u64, String> {
+    let Some(value) = attribute(attributes, key) else { return Ok(0) };
+    let count = match value {
         any_value::Value::IntValue(n) => u64::try_from(*n).ok(),
         any_value::Value::StringValue(text) => text.parse().ok(),
-        any_value::Value::DoubleValue(d) => exact(*d).and_then(|d| d.round().try_into().ok()),
+        any_value::Value::DoubleValue(d) => exact(*d).filter(|d| d.fract().is_zero()).and_then(|d| d.try_into().ok()),
         _ => None,
-    }
+    };
+    count.ok_or_else(|| format!("{event}: {key} is not a whole non-negative count"))
+}
+
+/// An amount attribute of `event` in US dollars: 0 when absent; when present, a finite
+/// non-negative number, or the record is refused whole.
+fn amount(attributes: &[KeyValue], key: &str, event: &str) -> Result<Decimal, String> {
+    let Some(value) = attribute(attributes, key) else { return Ok(Decimal::ZERO) };
+    let amount = match value {
+        any_value::Value::DoubleValue(d) => exact(*d),
+        any_value::Value::IntValue(n) => u64::try_from(*n).ok().map(Decimal::from),
+        any_value::Value::StringValue(text) => Decimal::from_str(text).ok().filter(|d| !d.is_sign_negative()),
+        _ => None,
+    };
+    amount.ok_or_else(|| format!("{event}: {key} is not a non-negative amount"))
 }
 
 /// A double as the exact decimal of its shortest representation; refused if negative
@@ -234,19 +251,14 @@ fn log_request(record: &LogRecord) -> Result<Option<Request<'_>>, String> {
         Some(any_value::Value::StringValue(body)) => body.as_str(),
         _ => "",
     };
-    let token = |key: &str| count(attributes, key).unwrap_or(0);
     if body == "claude_code.api_request" {
-        let cost = match attribute(attributes, "cost_usd") {
-            Some(any_value::Value::DoubleValue(d)) => {
-                exact(*d).ok_or("claude_code.api_request: cost_usd is negative")?
-            }
-            _ => Decimal::ZERO,
-        };
+        let token = |key: &str| count(attributes, key, body);
+        let cost = amount(attributes, "cost_usd", body)?;
         let tokens = vec![
-            (TokenKind::Input, token("input_tokens")),
-            (TokenKind::CacheRead, token("cache_read_tokens")),
-            (TokenKind::CacheWrite, token("cache_creation_tokens")),
-            (TokenKind::Output, token("output_tokens")),
+            (TokenKind::Input, token("input_tokens")?),
+            (TokenKind::CacheRead, token("cache_read_tokens")?),
+            (TokenKind::CacheWrite, token("cache_creation_tokens")?),
+            (TokenKind::Output, token("output_tokens")?),
         ];
         let cost = Usd::new(cost.round_dp(10).normalize());
         return Ok(Some(Request { client: Client::ClaudeCode, record, cost, tokens, priced: false }));
@@ -257,12 +269,13 @@ fn log_request(record: &LogRecord) -> Result<Option<Request<'_>>, String> {
     if completed {
         // Codex's input count includes the cached and cache-written tokens; its output
         // count includes reasoning.
-        let (cached, written) = (token("cached_token_count"), token("cache_write_token_count"));
+        let token = |key: &str| count(attributes, key, "codex.sse_event");
+        let (cached, written) = (token("cached_token_count")?, token("cache_write_token_count")?);
         let tokens = vec![
-            (TokenKind::Input, token("input_token_count").saturating_sub(cached).saturating_sub(written)),
+            (TokenKind::Input, token("input_token_count")?.saturating_sub(cached).saturating_sub(written)),
             (TokenKind::CacheRead, cached),
             (TokenKind::CacheWrite, written),
-            (TokenKind::Output, token("output_token_count")),
+            (TokenKind::Output, token("output_token_count")?),
         ];
         return Ok(Some(Request { client: Client::Codex, record, cost: Usd::ZERO, tokens, priced: true }));
     }
