@@ -165,6 +165,7 @@ pub fn cases() -> Vec<Case> {
         // credentials for a server assigned to them.
         c(M::GET, "/v1/assignments", "/v1/assignments", None, READERS, OK, FORBIDDEN),
         c(M::POST, "/v1/assignments", "/v1/assignments", Some(r#"{"target":{"type":"organization"},"item":{"type":"agent","agent_id":"%agent%"}}"#), ADMINS, CREATED, FORBIDDEN),
+        c(M::POST, "/v1/assignments/bulk", "/v1/assignments/bulk", Some(r#"{"targets":[{"type":"organization"}],"items":[{"type":"agent","agent_id":"%spare_agent%"}]}"#), ADMINS, OK, FORBIDDEN),
         c(M::GET, "/v1/assignments/{assignment_id}", "/v1/assignments/{assignment}", None, READERS, OK, FORBIDDEN),
         c(M::PATCH, "/v1/assignments/{assignment_id}", "/v1/assignments/{assignment}", Some(r#"{"excluded_employee_ids":[]}"#), ADMINS, OK, FORBIDDEN),
         c(M::PUT, "/v1/me/assignments/{assignment_id}/credentials", "/v1/me/assignments/{assignment}/credentials", Some(r#"{"credentials":{"token":"secret-%unique%"}}"#), ALL, GONE, FORBIDDEN),

@@ -327,3 +327,96 @@ async fn assignments_are_checked_and_stay_inside_their_organization() {
     assert_eq!(status, StatusCode::OK);
     assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
 }
+
+/// One call assigns several agents and servers, by id or catalog name, to the
+/// organization and several teams, approving the servers asked for; each item and
+/// target stands on its own (per-entry results), and the call can be repeated.
+#[tokio::test]
+async fn one_call_assigns_many_items_to_many_targets_with_a_result_for_each() {
+    let (s, org) = setup("bulk").await;
+    let app = &s.app;
+    let other_team = app.create_team(&org, "Data").await;
+    let codex =
+        created(app, "/v1/catalog/agents", &s.owner, json!({ "name": "Codex", "type": "codex", "provider": "OpenAI" }))
+            .await;
+    let linear = created(app, "/v1/catalog/mcp-servers", &s.owner, json!({
+        "name": "Linear", "provider": "Linear", "version": "1", "transport": "http", "url": "https://mcp.linear.app/sse" })).await;
+    let sentry = created(app, "/v1/catalog/mcp-servers", &s.owner, json!({
+        "name": "Sentry", "provider": "Sentry", "version": "1", "transport": "http", "url": "https://mcp.sentry.dev/sse" })).await;
+    let body = json!({
+        "targets": [{ "type": "organization" }, { "type": "team", "team_id": s.team }, { "type": "team", "team_id": id(&other_team) }],
+        "items": [
+            { "type": "agent", "name": "claude code", "config_override": { "theme": "light" } },
+            { "type": "agent", "agent_id": id(&codex) },
+            { "type": "mcp_server", "name": "Linear", "approve": true },
+            { "type": "mcp_server", "server_id": id(&sentry) },
+            { "type": "agent", "name": "No Such Agent" },
+            { "type": "agent", "agent_id": id(&codex), "name": "Codex" },
+            { "type": "agent", "name": "Codex", "config_override": { "unknown": 1 } },
+        ],
+    });
+    let (status, answer) = app.post("/v1/assignments/bulk", &s.owner, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["approved_server_ids"], json!([id(&linear)]), "{answer}");
+    let results = answer["results"].as_array().unwrap();
+    let of = |item: usize| results.iter().filter(move |r| r["item"] == item).collect::<Vec<_>>();
+    for item in [0, 1, 2] {
+        let outcomes: Vec<&Value> = of(item).iter().map(|r| &r["outcome"]).collect();
+        assert_eq!(outcomes, [&json!("created"); 3], "item {item}: {answer}");
+    }
+    // The unapproved server fails for each target, and says why.
+    assert!(of(3).iter().all(|r| r["outcome"] == "failed" && r["problem"]["code"] == "validation"), "{answer}");
+    assert_eq!(of(3).len(), 3);
+    // A refused item is refused once, for every target.
+    for item in [4, 5] {
+        let refused = of(item);
+        assert_eq!(
+            (refused.len(), &refused[0]["target"], &refused[0]["outcome"]),
+            (1, &Value::Null, &json!("failed")),
+            "{answer}"
+        );
+        assert_eq!(refused[0]["problem"]["status"], 422, "{answer}");
+    }
+    // Settings are checked against the agent's schema as a single assignment's are (the
+    // agent is assigned already with other settings: the duplicate counts first).
+    assert!(of(6).iter().all(|r| r["outcome"] != "created"), "{answer}");
+
+    let (_, listed) = app.get("/v1/assignments?limit=100", &s.owner).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 9, "three items to three targets");
+    let approvals: Vec<Value> =
+        app.activity(&org.id).await.into_iter().filter(|e| e["event_type"] == "mcp.approved").collect();
+    assert_eq!(approvals.len(), 2, "the setup's approval and the bulk call's, each audited");
+
+    // Repeated: nothing twice.
+    let (status, again) = app.post("/v1/assignments/bulk", &s.owner, body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["approved_server_ids"], json!([]));
+    let created_again = again["results"].as_array().unwrap().iter().filter(|r| r["outcome"] == "created").count();
+    assert_eq!(created_again, 0, "{again}");
+    let (_, listed) = app.get("/v1/assignments?limit=100", &s.owner).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 9);
+
+    // A member of a team gets everything assigned, in the usual sync.
+    let (_, member_token) = app.add_signed_in(&org, "dev@bulk.example", "member").await;
+    let (_, member) = app.get("/v1/me", &member_token).await;
+    let path = format!("/v1/employees/{}", member["employee"]["id"].as_str().unwrap());
+    assert_eq!(app.patch(&path, &s.owner, json!({ "team_id": s.team })).await.0, StatusCode::OK);
+    let bundle = bundle(app, &member_token).await;
+    assert!(
+        named(&bundle["agents"], "Claude Code").is_some() && named(&bundle["agents"], "Codex").is_some(),
+        "{bundle}"
+    );
+    assert!(named(&bundle["mcp_servers"], "Linear").is_some(), "{bundle}");
+
+    // Bounds and permissions.
+    let (status, _) = app.post("/v1/assignments/bulk", &s.owner, json!({ "targets": [], "items": [] })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, body) = app
+        .post(
+            "/v1/assignments/bulk",
+            &member_token,
+            json!({ "targets": [{ "type": "organization" }], "items": [{ "type": "agent", "name": "Codex" }] }),
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+}

@@ -96,6 +96,83 @@ impl Assignment {
     }
 }
 
+/// One agent or MCP server of a bulk assignment, named by its id or by its catalog name
+/// (the organization's own catalog first, then the global one; a name both use is
+/// ambiguous: give the id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BulkItem {
+    Agent {
+        #[serde(default)]
+        agent_id: Option<AgentId>,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default = "empty_object")]
+        config_override: Value,
+    },
+    McpServer {
+        #[serde(default)]
+        server_id: Option<McpServerId>,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default = "empty_object")]
+        connection_config: Value,
+        /// Approve the server for the organization first where it is not yet (needs
+        /// `mcp:approve`; each approval is audited as `PUT .../approval` is).
+        #[serde(default)]
+        approve: bool,
+    },
+}
+
+/// `POST /v1/assignments/bulk`: every item to every target, in one call.
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkAssignment {
+    /// The organization and/or teams (1 to 20).
+    pub targets: Vec<AssignmentTarget>,
+    /// Agents and MCP servers (1 to 50).
+    pub items: Vec<BulkItem>,
+    /// Members who get none of it (at most 200).
+    pub excluded_employee_ids: Option<Vec<EmployeeId>>,
+}
+
+/// What became of one item for one target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BulkOutcome {
+    Created,
+    /// It was assigned to that target already (the call can be repeated safely).
+    AlreadyAssigned,
+    /// Refused: `problem` says why; the other items and targets are not affected.
+    Failed,
+}
+
+/// One item for one target.
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkEntry {
+    /// The item's index in `items`.
+    pub item: usize,
+    /// The target (absent where the item itself was refused, for every target).
+    pub target: Option<AssignmentTarget>,
+    pub outcome: BulkOutcome,
+    /// The assignment made.
+    pub assignment: Option<Assignment>,
+    pub problem: Option<crate::problem::Problem>,
+}
+
+/// The answer of a bulk assignment: a result per item and target (each pair stands on
+/// its own; the call is not all or nothing), and the servers it approved.
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkAssignmentResult {
+    pub results: Vec<BulkEntry>,
+    pub approved_server_ids: Vec<McpServerId>,
+}
+
 /// `GET /v1/assignments`: optionally those of one team, and the page.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]

@@ -3,7 +3,10 @@
 //! team (with each member's own credentials for assigned servers).
 
 use agentctl_shared::auth::Caller;
-use agentctl_shared::domain::assignments::{self, Assignment, AssignmentPatch, AssignmentQuery, NewAssignment};
+use agentctl_shared::domain::assignments::{
+    self, Assignment, AssignmentPatch, AssignmentQuery, BulkAssignment, BulkAssignmentResult, BulkEntry, BulkOutcome,
+    NewAssignment,
+};
 use agentctl_shared::domain::configs::{
     self, AgentConfig, AgentConfigPatch, ConfigQuery, CredentialsUpdate, ListedAgentConfig, ListedMcpConfig, McpConfig,
     McpConfigPatch, NewAgentConfig, NewMcpConfig,
@@ -26,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_mcp_config, update_mcp_config, delete_mcp_config))
         .routes(routes!(set_credentials, clear_credentials))
         .routes(routes!(create_assignment, list_assignments))
+        .routes(routes!(assign_in_bulk))
         .routes(routes!(get_assignment, update_assignment, delete_assignment))
         .routes(routes!(set_own_assignment_credentials, clear_own_assignment_credentials))
 }
@@ -195,6 +199,33 @@ async fn create_assignment(
     Json(body): Json<NewAssignment>,
 ) -> Result<(StatusCode, Json<Assignment>)> {
     Ok((StatusCode::CREATED, Json(assignments::create(&state, &caller, body).await?)))
+}
+
+/// Assign several agents and MCP servers (by id or catalog name, each with its settings)
+/// to the organization and/or several teams at once, approving the servers asked for
+/// first (`approve`, with `mcp:approve`). Each item and target stands on its own: the
+/// answer says what became of each (created, assigned already, or refused and why); a
+/// repeated call creates nothing twice.
+#[utoipa::path(post, path = "/v1/assignments/bulk", tag = "assignments", request_body = BulkAssignment,
+    responses((status = 200, body = BulkAssignmentResult), Problems), security(("session" = [])))]
+async fn assign_in_bulk(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<BulkAssignment>,
+) -> Result<Json<BulkAssignmentResult>> {
+    let (approved_server_ids, results) = assignments::assign_many(&state, &caller, body).await?;
+    let results = results
+        .into_iter()
+        .map(|(item, target, result)| {
+            let (outcome, assignment, problem) = match result {
+                Ok(Some(assignment)) => (BulkOutcome::Created, Some(assignment), None),
+                Ok(None) => (BulkOutcome::AlreadyAssigned, None, None),
+                Err(e) => (BulkOutcome::Failed, None, Some(e.report())),
+            };
+            BulkEntry { item, target, outcome, assignment, problem }
+        })
+        .collect();
+    Ok(Json(BulkAssignmentResult { results, approved_server_ids }))
 }
 
 /// The organization's assignments, oldest first.

@@ -55,10 +55,11 @@ impl Error {
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        // The cause chain goes to the log; the client gets only the opaque problem.
-        match &self {
+impl Error {
+    /// The problem the client is told. The cause chain goes to the log; the client gets
+    /// only the opaque problem.
+    pub fn report(&self) -> Problem {
+        match self {
             Error::Internal(cause) => {
                 tracing::error!(error = %self, cause = ?cause, "request failed")
             }
@@ -67,7 +68,13 @@ impl IntoResponse for Error {
             }
             _ => {}
         }
-        let mut response = respond(self.to_problem());
+        self.to_problem()
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let mut response = respond(self.report());
         if matches!(self, Error::Unavailable(_)) {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }

@@ -52,6 +52,28 @@ pub async fn get<S: Spec>(
     Ok(None)
 }
 
+/// The ids of the entries named `name` (any case) in `owners`' catalogs, by their name
+/// guards (one BatchGetItem): an owner's where it has one, in the order of `owners`.
+pub async fn ids_by_name<S: Spec>(
+    repo: &Repository,
+    owners: &[Option<OrgId>],
+    name: &str,
+) -> Result<Vec<(Option<OrgId>, uuid::Uuid)>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct NameGuard {
+        entry_id: uuid::Uuid,
+    }
+    let keys: Vec<Key> = owners.iter().map(|o| name_guard_key::<S>(*o, name)).collect();
+    let found = repo.batch_get(&keys).await?;
+    let mut ids = Vec::new();
+    for (owner, k) in owners.iter().zip(&keys) {
+        if let Some(item) = found.iter().find(|item| item.get(keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk)) {
+            ids.push((*owner, from_item::<NameGuard>(item.clone())?.entry_id));
+        }
+    }
+    Ok(ids)
+}
+
 /// The entries at these (owner, id) references that exist, each read once (one
 /// BatchGetItem for up to 100 distinct entries).
 pub async fn get_many<S: Spec>(
