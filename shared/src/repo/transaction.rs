@@ -22,7 +22,8 @@ pub struct Transaction {
     items: Vec<TransactWriteItem>,
     /// The guard of each item (`None`: an unconditional put).
     tags: Vec<Option<Guard>>,
-    /// For each item: the key it creates (`put_new`) or checks as free ([`Self::check_free`]).
+    /// For each item: the key it creates (`put_new`), deletes, or checks as free
+    /// ([`Self::check_free`]).
     claims: Vec<Option<(Key, Claim)>>,
     /// Activity entries recorded here that webhooks are sent: announced before the
     /// commit by `domain::notify::commit` (the outbox), which takes them.
@@ -43,16 +44,21 @@ impl Transaction {
     /// takes the place of a [`Self::check_free`] of the same key (which it implies).
     pub fn put_new(&mut self, item: Item, tag: Guard) -> &mut Self {
         let key = item_key(&item);
-        if let Some(key) = &key
-            && let Some(index) = self.claims.iter().position(|c| c.as_ref() == Some(&(key.clone(), Claim::Free)))
-        {
-            self.items.remove(index);
-            self.tags.remove(index);
-            self.claims.remove(index);
+        if let Some(key) = &key {
+            self.drop_check_free(key);
         }
         self.push_put(item, Some(Expr::new("attribute_not_exists(PK)")), Some(tag));
         *self.claims.last_mut().expect("just pushed") = key.map(|k| (k, Claim::Created));
         self
+    }
+
+    /// Leaves out a [`Self::check_free`] of `key` that a write of this transaction makes moot.
+    fn drop_check_free(&mut self, key: &Key) {
+        if let Some(index) = self.claims.iter().position(|c| c.as_ref() == Some(&(key.clone(), Claim::Free))) {
+            self.items.remove(index);
+            self.tags.remove(index);
+            self.claims.remove(index);
+        }
     }
 
     pub fn put_if(&mut self, item: Item, condition: Expr, tag: Guard) -> &mut Self {
@@ -89,7 +95,10 @@ impl Transaction {
         self.push(TransactWriteItem::builder().update(update).build(), Some(tag))
     }
 
+    /// A delete. Guards are deleted by their holder: it takes the place of a
+    /// [`Self::check_free`] of the same key.
     pub fn delete(&mut self, key: &Key, condition: Option<Expr>, tag: Guard) -> &mut Self {
+        self.drop_check_free(key);
         let mut delete = Delete::builder().set_key(Some(key_attrs(key))).table_name(self.table.as_ref());
         if let Some(c) = condition {
             delete = delete
@@ -98,13 +107,16 @@ impl Transaction {
                 .set_expression_attribute_values(c.values());
         }
         let delete = delete.build().expect("delete has key");
-        self.push(TransactWriteItem::builder().delete(delete).build(), Some(tag))
+        self.push(TransactWriteItem::builder().delete(delete).build(), Some(tag));
+        *self.claims.last_mut().expect("just pushed") = Some((key.clone(), Claim::Deleted));
+        self
     }
 
     /// A check that no item has this key, or that the one there satisfies `held_by` (a
     /// guard item that belongs to the writer). Left out where this transaction creates
-    /// the key with [`Self::put_new`], whose own condition implies it (DynamoDB refuses two
-    /// operations on one item in a transaction).
+    /// the key with [`Self::put_new`], whose own condition implies it, or deletes it (a
+    /// guard its holder gives up): DynamoDB refuses two operations on one item in a
+    /// transaction.
     pub fn check_free(&mut self, key: &Key, held_by: Expr, tag: Guard) -> &mut Self {
         if self.claims.iter().any(|c| c.as_ref().is_some_and(|(k, _)| k == key)) {
             return self;
@@ -195,6 +207,8 @@ enum Claim {
     Created,
     /// `check_free`: the key is free or the writer's.
     Free,
+    /// `delete`: the key is the writer's (or gone).
+    Deleted,
 }
 
 fn item_key(item: &Item) -> Option<Key> {
@@ -239,7 +253,39 @@ impl Cancellation {
 
 #[cfg(test)]
 mod tests {
-    use super::Cancellation;
+    use super::{Cancellation, Transaction};
+    use crate::keys::Key;
+    use crate::repo::{Expr, Guard, Item, s};
+
+    fn key(sk: &str) -> Key {
+        Key { pk: "ORG#o".into(), sk: sk.into() }
+    }
+
+    fn item(sk: &str) -> Item {
+        Item::from([("PK".into(), s("ORG#o")), ("SK".into(), s(sk))])
+    }
+
+    fn free(tx: &mut Transaction, sk: &str) {
+        tx.check_free(&key(sk), Expr::new("employee_id = :me").value(":me", s("e")), Guard::ScimUserName);
+    }
+
+    #[test]
+    fn a_check_free_of_a_key_the_transaction_creates_or_deletes_is_left_out() {
+        let mut tx = Transaction::new("t".into());
+        free(&mut tx, "EMAIL#a");
+        tx.put_new(item("EMAIL#a"), Guard::Email);
+        free(&mut tx, "SCIMNAME#b");
+        tx.delete(&key("SCIMNAME#b"), None, Guard::ScimUserName);
+        tx.put_new(item("SCIMNAME#c"), Guard::ScimUserName);
+        free(&mut tx, "SCIMNAME#c");
+        tx.delete(&key("EMAIL#d"), None, Guard::Email);
+        free(&mut tx, "EMAIL#d");
+        free(&mut tx, "EMAIL#e");
+        assert_eq!(tx.items.len(), 5, "three writes and one check, one write per key and the free check of e");
+        let checks = tx.items.iter().filter(|i| i.condition_check.is_some()).count();
+        assert_eq!(checks, 1, "only EMAIL#e is checked");
+        assert_eq!((tx.tags.len(), tx.claims.len()), (5, 5));
+    }
 
     fn codes(codes: &[&str]) -> Vec<Option<String>> {
         codes.iter().map(|c| Some(c.to_string())).collect()
