@@ -155,8 +155,9 @@ async fn hostile_text_loose_json_and_loose_money_are_refused_naming_the_field() 
         let body =
             json!({ "request_type": "increase_budget", "request_data": { "amount_usd": amount }, "reason": "r" });
         refused(&app, Method::POST, "/v1/requests", &t, &body.to_string(), "request_data.amount_usd").await;
+        let now = chrono::Utc::now();
         let event = json!({ "events": [{ "v": 1, "event_id": "e1", "resource_type": "llm_call", "quantity": 1,
-            "cost_usd": amount, "period_start": "2026-11-25T10:00:00Z", "period_end": "2026-11-25T10:00:00Z" }] });
+            "cost_usd": amount, "period_start": now, "period_end": now }] });
         refused(&app, Method::POST, "/v1/usage", &t, &event.to_string(), "events[0].cost_usd").await;
     }
 

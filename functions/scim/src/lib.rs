@@ -99,13 +99,11 @@ fn json(headers: &HeaderMap, body: &Result<Bytes, BytesRejection>) -> ScimResult
     if media_type != scim::CONTENT_TYPE && media_type != "application/json" {
         return Err(ScimError::new(415, None, "the body must be application/scim+json or application/json"));
     }
-    let body = body.as_ref().map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ScimError::new(
-            413,
-            None,
-            format!("the body is larger than {} bytes", agentctl_shared::lambda::MAX_BODY_BYTES),
-        ),
-        _ => ScimError::new(400, Some("invalidSyntax"), rejection.body_text()),
+    let body = body.as_ref().map_err(|rejection| {
+        ScimError::from(agentctl_shared::http::extract::refused_body(
+            rejection,
+            agentctl_shared::lambda::MAX_BODY_BYTES,
+        ))
     })?;
     serde_json::from_slice(body)
         .map_err(|e| ScimError::new(400, Some("invalidSyntax"), format!("the body is not JSON: {e}")))

@@ -254,14 +254,13 @@ pub async fn assign_many(
 /// A bulk item as an assignment's item (by id, or by name in the organization's
 /// catalog, then the global one), and whether to approve it first.
 async fn resolve(state: &AppState, org: OrgId, index: usize, item: BulkItem) -> Result<(Assigned, bool)> {
+    let field = format!("items[{index}]");
     match item {
         BulkItem::Agent { agent_id, name, config_override } => {
-            let field = format!("items[{index}]");
             let agent_id = pick::<AgentSpec>(state, org, &field, agent_id, name).await?;
             Ok((Assigned::Agent { agent_id, config_override }, false))
         }
         BulkItem::McpServer { server_id, name, connection_config, approve } => {
-            let field = format!("items[{index}]");
             let server_id = pick::<McpServerSpec>(state, org, &field, server_id, name).await?;
             Ok((Assigned::McpServer { server_id, connection_config }, approve))
         }
@@ -281,7 +280,7 @@ async fn pick<S: Spec>(
         (None, Some(name)) => {
             let found = repo::catalog::ids_by_name::<S>(&state.repo, &[Some(org), None], &name).await?;
             match found.as_slice() {
-                [(_, id)] => Ok(S::Id::from(*id)),
+                [id] => Ok(S::Id::from(*id)),
                 [] => Err(Error::invalid(
                     &format!("{field}.name"),
                     format!("no {} named {name:?} in the catalog", S::KIND),

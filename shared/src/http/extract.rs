@@ -36,13 +36,17 @@ pub fn media_type(headers: &axum::http::HeaderMap) -> String {
 
 /// The request body, within the route's body limit (`limit` is what the refusal says).
 pub async fn body<S: Send + Sync>(req: Request, state: &S, limit: usize) -> Result<Bytes, Error> {
-    Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge(limit)
-        } else {
-            Error::BadRequest(rejection.body_text())
-        }
-    })
+    Bytes::from_request(req, state).await.map_err(|rejection| refused_body(&rejection, limit))
+}
+
+/// What a body that could not be read means: over the route's limit (`limit`, what the
+/// refusal says), or unreadable.
+pub fn refused_body(rejection: &axum::extract::rejection::BytesRejection, limit: usize) -> Error {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        Error::PayloadTooLarge(limit)
+    } else {
+        Error::BadRequest(rejection.body_text())
+    }
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

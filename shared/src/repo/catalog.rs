@@ -43,35 +43,37 @@ pub async fn get<S: Spec>(
     id: S::Id,
 ) -> Result<Option<Entry<S>>, StoreError> {
     let keys: Vec<Key> = owners.iter().map(|o| key::<S>(*o, id)).collect();
-    let mut found = repo.batch_get(&keys).await?;
-    for k in &keys {
-        if let Some(i) = found.iter().position(|item| item.get(keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk)) {
-            return from_item(found.swap_remove(i)).map(Some);
-        }
-    }
-    Ok(None)
+    let found = repo.batch_get(&keys).await?;
+    in_owners_order(&keys, found).into_iter().next().map(from_item).transpose()
+}
+
+/// The items found for `keys` (one per owner's partition), in the order of `keys`.
+fn in_owners_order(keys: &[Key], mut found: Vec<Item>) -> Vec<Item> {
+    keys.iter()
+        .filter_map(|k| {
+            let at = found.iter().position(|item| item.get(keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk))?;
+            Some(found.swap_remove(at))
+        })
+        .collect()
 }
 
 /// The ids of the entries named `name` (any case) in `owners`' catalogs, by their name
-/// guards (one BatchGetItem): an owner's where it has one, in the order of `owners`.
+/// guards (one BatchGetItem), in the order of `owners`.
 pub async fn ids_by_name<S: Spec>(
     repo: &Repository,
     owners: &[Option<OrgId>],
     name: &str,
-) -> Result<Vec<(Option<OrgId>, uuid::Uuid)>, StoreError> {
+) -> Result<Vec<uuid::Uuid>, StoreError> {
     #[derive(serde::Deserialize)]
     struct NameGuard {
         entry_id: uuid::Uuid,
     }
     let keys: Vec<Key> = owners.iter().map(|o| name_guard_key::<S>(*o, name)).collect();
     let found = repo.batch_get(&keys).await?;
-    let mut ids = Vec::new();
-    for (owner, k) in owners.iter().zip(&keys) {
-        if let Some(item) = found.iter().find(|item| item.get(keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk)) {
-            ids.push((*owner, from_item::<NameGuard>(item.clone())?.entry_id));
-        }
-    }
-    Ok(ids)
+    in_owners_order(&keys, found)
+        .into_iter()
+        .map(|item| from_item::<NameGuard>(item).map(|guard| guard.entry_id))
+        .collect()
 }
 
 /// The entries at these (owner, id) references that exist, each read once (one

@@ -99,6 +99,7 @@ impl From<Error> for ScimError {
                 Self::invalid_value(fields.join("; "))
             }
             Error::BadRequest(detail) => Self::new(400, Some("invalidSyntax"), detail.clone()),
+            Error::PayloadTooLarge(_) => Self::new(413, None, e.to_string()),
             Error::NotFound(what) => Self::not_found(what),
             Error::Conflict { code, detail } => match code {
                 crate::error::ProblemCode::EmployeeLimitReached => {
