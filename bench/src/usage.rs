@@ -175,7 +175,11 @@ async fn organization(state: &AppState, employees: usize) -> Result<(OrgId, Vec<
     }
     let mut teams_ = Vec::new();
     for i in 0..10 {
-        teams_.push(teams::create(state, &owner, NewTeam { name: format!("Team {i}"), description: None }).await?.id);
+        teams_.push(
+            teams::create(state, &owner, NewTeam { name: format!("Team {i}"), description: None, team_source: None })
+                .await?
+                .id,
+        );
     }
     let state = Arc::new(state.clone());
     let owner = Arc::new(owner);

@@ -66,8 +66,12 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
         ("Frontend", "Web and mobile clients"),
         ("Data", "Analytics and machine learning"),
     ] {
-        let team =
-            teams::create(state, &owner, NewTeam { name: name.into(), description: Some(description.into()) }).await?;
+        let team = teams::create(
+            state,
+            &owner,
+            NewTeam { name: name.into(), description: Some(description.into()), team_source: None },
+        )
+        .await?;
         team_ids.push(team.id);
     }
     let people = [

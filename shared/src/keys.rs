@@ -93,6 +93,20 @@ pub fn team_members_sk(employee: EmployeeId) -> String {
     format!("{EMPLOYEE_PREFIX}{employee}")
 }
 
+/// GSI1 partition of the members of a directory group (SCIM Group), whatever their team.
+pub fn group_members_pk(org: OrgId, team: TeamId) -> String {
+    format!("ORG#{org}#GROUP#{team}")
+}
+
+/// An employee's membership of a directory group: in their partition, so the sync's one
+/// Query reads the groups that reach them. Sorts after the partition's content (see
+/// `repo::configs::partition_in_use`).
+pub const GROUP_MEMBERSHIP_PREFIX: &str = "~GROUP#";
+
+pub fn group_membership(org: OrgId, employee: EmployeeId, team: TeamId) -> Key {
+    Key::new(employee_partition(org, employee), format!("{GROUP_MEMBERSHIP_PREFIX}{team}"))
+}
+
 /// The partition of everything one employee syncs (configs, their own policies).
 pub fn employee_partition(org: OrgId, employee: EmployeeId) -> String {
     format!("ORG#{org}#EMP#{employee}")
@@ -194,6 +208,11 @@ pub const SCIM_GROUP_PREFIX: &str = "SCIMGROUP#";
 /// What SCIM said of a team beyond the team itself (its `externalId`).
 pub fn scim_group(org: OrgId, team: TeamId) -> Key {
     Key::new(org_pk(org), format!("{SCIM_GROUP_PREFIX}{team}"))
+}
+
+/// GSI1 partition of the groups SCIM gave an `externalId` (exact, as SCIM compares it).
+pub fn scim_groups_by_external_id_pk(org: OrgId, external_id: &str) -> String {
+    format!("ORG#{org}#SCIMGROUPEXT#{external_id}")
 }
 
 pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";

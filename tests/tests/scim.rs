@@ -234,8 +234,25 @@ async fn seat_limits_apply_to_provisioning() {
     assert!(error["detail"].as_str().unwrap().contains("seat"), "{error}");
 }
 
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// A group's member ids as SCIM lists them, sorted.
+async fn group_members(app: &TestApp, token: &str, group: &str) -> Vec<String> {
+    let (status, g) = scim(app, Method::GET, &format!("/Groups/{group}"), token, None).await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    let mut members: Vec<String> =
+        g["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().to_string()).collect();
+    members.sort();
+    members
+}
+
+async fn team_of(app: &TestApp, org: &Org, employee: &str) -> Value {
+    app.get(&format!("/v1/employees/{employee}"), &org.owner_token).await.1["team_id"].clone()
+}
+
 #[tokio::test]
-async fn groups_are_teams_and_members_move_with_every_patch_form() {
+async fn groups_overlap_and_members_change_by_every_patch_form() {
     let app = TestApp::spawn().await;
     let org = app.create_org("scimgroups").await;
     let token = scim_token(&app, &org).await;
@@ -245,67 +262,104 @@ async fn groups_are_teams_and_members_move_with_every_patch_form() {
             scim(&app, Method::POST, "/Users", &token, Some(user(name, &format!("{name}@scimgroups.example")))).await;
         ids.push(created["id"].as_str().unwrap().to_string());
     }
-    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Platform", "externalId": "g-1", "members": [{ "value": ids[0] }] });
-    let (status, group) = scim(&app, Method::POST, "/Groups", &token, Some(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{group}");
-    let gid = group["id"].as_str().unwrap().to_string();
-    let (_, team) = app.get(&format!("/v1/teams/{gid}"), &org.owner_token).await;
-    assert_eq!((team["name"].as_str(), team["member_count"].as_u64()), (Some("Platform"), Some(1)));
-
-    let path = format!("/Groups/{gid}");
-    let members = |group: &Value| -> Vec<String> {
-        let mut m: Vec<String> =
-            group["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().to_string()).collect();
-        m.sort();
-        m
-    };
     let sorted = |mut v: Vec<String>| {
         v.sort();
         v
     };
-    let (_, g) = scim(
-        &app,
-        Method::PATCH,
-        &path,
-        &token,
-        Some(patch(json!([{ "op": "Add", "path": "members", "value": [{ "value": ids[1] }, { "value": ids[2] }] }]))),
-    )
-    .await;
-    assert_eq!(members(&g), sorted(ids.clone()));
-    let (_, g) = scim(
-        &app,
-        Method::PATCH,
-        &path,
-        &token,
-        Some(patch(json!([{ "op": "remove", "path": format!("members[value eq \"{}\"]", ids[0]) }]))),
-    )
-    .await;
-    assert_eq!(members(&g), sorted(ids[1..].to_vec()));
-    let (_, g) = scim(&app, Method::PATCH, &path, &token, Some(patch(json!([{ "op": "Remove", "path": "members", "value": [{ "value": ids[1] }] }, { "op": "Replace", "path": "displayName", "value": "Platform Eng" }])))).await;
-    assert_eq!((members(&g), g["displayName"].as_str()), (vec![ids[2].clone()], Some("Platform Eng")));
-    let (_, found) = scim(
-        &app,
-        Method::GET,
-        &format!("/Groups?filter={}", urlencode("displayName eq \"platform eng\"")),
-        &token,
-        None,
-    )
-    .await;
-    assert_eq!(found["totalResults"], 1);
-    // A second group takes a member from the first (an employee is in one team).
-    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Data", "members": [{ "value": ids[2] }] });
+    let body =
+        json!({ "schemas": [GROUP], "displayName": "Platform", "externalId": "g-1", "members": [{ "value": ids[0] }] });
+    let (status, group) = scim(&app, Method::POST, "/Groups", &token, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    assert_eq!(group["members"][0]["value"], ids[0].as_str());
+    let gid = group["id"].as_str().unwrap().to_string();
+    // A group is a team that decides nobody's team unless an admin says so.
+    let (_, team) = app.get(&format!("/v1/teams/{gid}"), &org.owner_token).await;
+    assert_eq!((team["name"].as_str(), team["team_source"].as_bool()), (Some("Platform"), Some(false)));
+    assert_eq!(team_of(&app, &org, &ids[0]).await, Value::Null);
+
+    let path = format!("/Groups/{gid}");
+    let add = patch(json!([{ "op": "Add", "path": "members", "value": [{ "value": ids[1] }, { "value": ids[2] }] }]));
+    let (status, body) = scim(&app, Method::PATCH, &path, &token, Some(add)).await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    assert_eq!(group_members(&app, &token, &gid).await, sorted(ids.clone()));
+    let remove = patch(json!([{ "op": "remove", "path": format!("members[value eq \"{}\"]", ids[0]) }]));
+    assert_eq!(scim(&app, Method::PATCH, &path, &token, Some(remove)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(group_members(&app, &token, &gid).await, sorted(ids[1..].to_vec()));
+    // Entra's forms: a removal by value beside a rename; Okta's: a value object.
+    let entra = patch(
+        json!([{ "op": "Remove", "path": "members", "value": [{ "value": ids[1] }] }, { "op": "Replace", "path": "displayName", "value": "Platform Eng" }]),
+    );
+    assert_eq!(scim(&app, Method::PATCH, &path, &token, Some(entra)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(group_members(&app, &token, &gid).await, vec![ids[2].clone()]);
+    let okta = patch(json!([{ "op": "replace", "value": { "id": gid, "displayName": "Platform Engineering" } }]));
+    assert_eq!(scim(&app, Method::PATCH, &path, &token, Some(okta)).await.0, StatusCode::NO_CONTENT);
+    let filter = urlencode("displayName eq \"platform engineering\"");
+    let (_, found) =
+        scim(&app, Method::GET, &format!("/Groups?filter={filter}&excludedAttributes=members"), &token, None).await;
+    assert_eq!((found["totalResults"].as_u64(), found["Resources"][0]["id"].as_str()), (Some(1), Some(gid.as_str())));
+    assert!(found["Resources"][0].get("members").is_none(), "members excluded: {found}");
+    let (_, found) =
+        scim(&app, Method::GET, &format!("/Groups?filter={}", urlencode("externalId eq \"g-1\"")), &token, None).await;
+    assert_eq!(found["Resources"][0]["members"][0]["value"], ids[2].as_str());
+
+    // A second group leaves the first as it is: groups overlap.
+    let body = json!({ "schemas": [GROUP], "displayName": "Data", "members": [{ "value": ids[2] }] });
     let (_, data) = scim(&app, Method::POST, "/Groups", &token, Some(body)).await;
-    let (_, g) = scim(&app, Method::GET, &path, &token, None).await;
-    assert_eq!(members(&g), Vec::<String>::new());
-    // A member of another organization is refused; deleting a group empties its team first.
+    let data_id = data["id"].as_str().unwrap().to_string();
+    assert_eq!(group_members(&app, &token, &gid).await, vec![ids[2].clone()]);
+    assert_eq!(group_members(&app, &token, &data_id).await, vec![ids[2].clone()]);
+    // A member of another organization is refused.
     let foreign = json!([{ "op": "add", "path": "members", "value": [{ "value": org.id }] }]);
     let (status, error) = scim(&app, Method::PATCH, &path, &token, Some(patch(foreign))).await;
     assert_eq!((status, error["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
-    let (status, _) =
-        scim(&app, Method::DELETE, &format!("/Groups/{}", data["id"].as_str().unwrap()), &token, None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (_, employee) = app.get(&format!("/v1/employees/{}", ids[2]), &org.owner_token).await;
-    assert_eq!(employee["team_id"], Value::Null);
+
+    // A group an admin marks as a team's source gives its members that team, and takes
+    // it back when they leave.
+    let (status, marked) =
+        app.patch(&format!("/v1/teams/{data_id}"), &org.owner_token, json!({ "team_source": true })).await;
+    assert_eq!((status, marked["team_source"].as_bool()), (StatusCode::OK, Some(true)), "{marked}");
+    let add_a = patch(json!([{ "op": "add", "path": "members", "value": [{ "value": ids[0] }] }]));
+    scim(&app, Method::PATCH, &format!("/Groups/{data_id}"), &token, Some(add_a)).await;
+    assert_eq!(team_of(&app, &org, &ids[0]).await, data_id.as_str());
+    let (_, team) = app.get(&format!("/v1/teams/{data_id}"), &org.owner_token).await;
+    assert_eq!((team["member_count"].as_u64(), team["group_size"].as_u64()), (Some(1), Some(2)), "{team}");
+    let remove_a = patch(json!([{ "op": "remove", "path": "members", "value": [{ "value": ids[0] }] }]));
+    scim(&app, Method::PATCH, &format!("/Groups/{data_id}"), &token, Some(remove_a)).await;
+    assert_eq!(team_of(&app, &org, &ids[0]).await, Value::Null);
+
+    // The enterprise extension's department is the team (created when none has its name),
+    // and follows a PATCH of the extension's attribute by its URN path.
+    let mut research = user("d", "d@scimgroups.example");
+    research["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE]);
+    research[ENTERPRISE] = json!({ "department": "Research" });
+    let (status, d) = scim(&app, Method::POST, "/Users", &token, Some(research)).await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    assert_eq!(d[ENTERPRISE]["department"], "Research");
+    let d_id = d["id"].as_str().unwrap().to_string();
+    let (_, teams) = app.get("/v1/teams", &org.owner_token).await;
+    let research_team = teams["items"].as_array().unwrap().iter().find(|t| t["name"] == "Research").unwrap().clone();
+    assert_eq!(team_of(&app, &org, &d_id).await, research_team["id"]);
+    let moved =
+        patch(json!([{ "op": "Add", "path": format!("{ENTERPRISE}:department"), "value": "Platform Engineering" }]));
+    let (status, d) = scim(&app, Method::PATCH, &format!("/Users/{d_id}"), &token, Some(moved)).await;
+    assert_eq!((status, d[ENTERPRISE]["department"].as_str()), (StatusCode::OK, Some("Platform Engineering")), "{d}");
+    assert_eq!(team_of(&app, &org, &d_id).await, gid.as_str());
+
+    // Deleting a group leaves the others; a User SCIM deletes leaves every group.
+    assert_eq!(scim(&app, Method::DELETE, &format!("/Groups/{data_id}"), &token, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(group_members(&app, &token, &gid).await, vec![ids[2].clone()]);
+    assert_eq!(scim(&app, Method::DELETE, &format!("/Users/{}", ids[2]), &token, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(group_members(&app, &token, &gid).await, Vec::<String>::new());
+    let (_, team) = app.get(&format!("/v1/teams/{gid}"), &org.owner_token).await;
+    assert_eq!(team["group_size"], 0, "{team}");
+    // The same member twice in one request joins once.
+    let twice = patch(json!([{ "op": "add", "path": "members", "value": [{ "value": ids[0] }, { "value": ids[0] }] }]));
+    assert_eq!(scim(&app, Method::PATCH, &path, &token, Some(twice)).await.0, StatusCode::NO_CONTENT);
+    let (_, team) = app.get(&format!("/v1/teams/{gid}"), &org.owner_token).await;
+    assert_eq!(team["group_size"], 1, "{team}");
+    let changes: Vec<Value> =
+        app.activity(&org.id).await.into_iter().filter(|e| e["event_type"] == "team.members_removed").collect();
+    assert!(changes.iter().any(|e| e["payload"]["employee_ids"] == json!([ids[2]])), "{changes:?}");
 }
 
 /// RFC 7643 §4.1.1: `userName` is unique among all the organization's Users, the

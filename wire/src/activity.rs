@@ -25,6 +25,12 @@ pub enum EventType {
     TeamUpdated,
     #[serde(rename = "team.deleted")]
     TeamDeleted,
+    /// Directory (SCIM) members joined a group; the payload lists them.
+    #[serde(rename = "team.members_added")]
+    TeamMembersAdded,
+    /// Directory (SCIM) members left a group; the payload lists them.
+    #[serde(rename = "team.members_removed")]
+    TeamMembersRemoved,
     #[serde(rename = "employee.created")]
     EmployeeCreated,
     #[serde(rename = "employee.updated")]
@@ -146,8 +152,8 @@ impl EventType {
         use EventType::*;
         match self {
             OrgCreated | OrgUpdated | SubscriptionUpdated | PricesUpdated => "organization",
-            TeamCreated | TeamUpdated | TeamDeleted | EmployeeCreated | EmployeeUpdated | EmployeeDeactivated
-            | EmployeeDeleted => "directory",
+            TeamCreated | TeamUpdated | TeamDeleted | TeamMembersAdded | TeamMembersRemoved | EmployeeCreated
+            | EmployeeUpdated | EmployeeDeactivated | EmployeeDeleted => "directory",
             EnrollmentIssued
             | SessionCreated
             | SessionRevoked

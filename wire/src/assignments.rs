@@ -86,11 +86,11 @@ pub struct Assignment {
 }
 
 impl Assignment {
-    /// Whether an employee of `team` (`employee`) receives it.
-    pub fn applies_to(&self, employee: EmployeeId, team: Option<TeamId>) -> bool {
+    /// Whether `employee`, a member of `teams`, receives it.
+    pub fn applies_to(&self, employee: EmployeeId, teams: &crate::teams::Memberships) -> bool {
         let targeted = match self.target {
             AssignmentTarget::Organization {} => true,
-            AssignmentTarget::Team { team_id } => team == Some(team_id),
+            AssignmentTarget::Team { team_id } => teams.contains(team_id),
         };
         targeted && !self.excluded_employee_ids.contains(&employee)
     }
@@ -204,6 +204,7 @@ mod tests {
 
     #[test]
     fn an_assignment_applies_to_its_target_minus_the_excluded() {
+        use crate::teams::Memberships;
         let (team, other) = (TeamId::new(), TeamId::new());
         let (member, excluded) = (EmployeeId::new(), EmployeeId::new());
         let assignment = Assignment {
@@ -217,9 +218,13 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };
-        assert!(assignment.applies_to(member, Some(team)));
-        assert!(!assignment.applies_to(member, Some(other)));
-        assert!(!assignment.applies_to(member, None));
-        assert!(!assignment.applies_to(excluded, Some(team)));
+        let of =
+            |team: Option<TeamId>, groups: &[TeamId]| Memberships { team, groups: groups.iter().copied().collect() };
+        assert!(assignment.applies_to(member, &of(Some(team), &[])));
+        assert!(assignment.applies_to(member, &of(Some(other), &[team])), "through a group");
+        assert!(assignment.applies_to(member, &of(None, &[other, team])), "through one of several groups");
+        assert!(!assignment.applies_to(member, &of(Some(other), &[other])));
+        assert!(!assignment.applies_to(member, &of(None, &[])));
+        assert!(!assignment.applies_to(excluded, &of(Some(team), &[team])));
     }
 }

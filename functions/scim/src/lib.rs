@@ -366,7 +366,7 @@ async fn get_group(
 ) -> Response {
     serve(&state, &headers, StatusCode::OK, async |client| {
         let projection = projection(query)?;
-        Ok(Some(projection.apply(groups::get(&state, &client, &id, &base(&url)).await?)))
+        Ok(Some(groups::get(&state, &client, &id, &projection, &base(&url)).await?))
     })
     .await
 }
@@ -388,19 +388,19 @@ async fn replace_group(
     .await
 }
 
-/// Change a Group with PATCH operations (`members` added or removed, `displayName`).
+/// Change a Group with PATCH operations (`members` added or removed by the members
+/// named, `displayName`, `externalId`): 204, whatever the group's size.
 #[utoipa::path(patch, path = "/scim/v2/Groups/{id}", tag = "scim", params(("id" = String, Path)),
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
+    responses((status = 204), ScimErrors), security(()))]
 async fn patch_group(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        groups::patch(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await.map(Some)
+    serve(&state, &headers, StatusCode::NO_CONTENT, async |client| {
+        groups::patch(&state, &client, &id, &json(&headers, &body)?).await.map(|()| None)
     })
     .await
 }

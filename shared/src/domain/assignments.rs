@@ -422,7 +422,7 @@ async fn own_server_assignment(
     let assignment = find(state, caller.org_id, id).await?;
     let employee = employees::find(state, caller.org_id, caller.employee_id).await?;
     let Assigned::McpServer { server_id, .. } = assignment.item else { return Err(Error::NotFound("assignment")) };
-    if !assignment.applies_to(employee.id, employee.team_id) {
+    if !assignment.applies_to(employee.id, &crate::domain::teams::memberships(state, &employee).await?) {
         return Err(Error::NotFound("assignment"));
     }
     let server = catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), server_id).await?;

@@ -333,6 +333,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
             "remove the employee's agent and MCP configurations and policies before deleting them",
         ));
     }
+    crate::domain::groups::leave_all(state, (&caller.principal()).into(), &before).await?;
     let links = repo::identity::links_of(&state.repo, caller.org_id, id).await?;
     let mut tx = state.repo.transaction();
     repo::employees::delete(&mut tx, &before);

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod configs;
 pub mod employees;
 pub mod exports;
+pub mod groups;
 pub mod identity;
 pub mod mcp;
 pub mod notify;

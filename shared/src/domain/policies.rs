@@ -11,7 +11,8 @@ use crate::activity::EventType;
 use crate::auth::{Caller, Principal};
 use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Common, Entry, Spec};
-use crate::domain::{employees, teams};
+use crate::domain::employees;
+use crate::domain::teams::{self, Memberships};
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId, TeamId};
 use crate::policy::enforcement::enforcement;
@@ -300,7 +301,8 @@ fn target_id(target: Target) -> Option<Uuid> {
 /// found there). Loaded once, resolved in memory for as many agents as needed.
 pub struct Subject {
     pub employee_id: EmployeeId,
-    pub team_id: Option<TeamId>,
+    /// Their team and groups: a team's attachments reach them through either.
+    pub teams: Memberships,
     own: Vec<PolicyId>,
     org: SyncSet,
     platform: SyncSet,
@@ -314,9 +316,15 @@ struct Attached<'a> {
 }
 
 impl Subject {
-    /// `own`: the ids of the policies attached to the employee.
-    pub fn new(employee: &employees::Employee, own: Vec<PolicyId>, org: SyncSet, platform: SyncSet) -> Self {
-        Self { employee_id: employee.id, team_id: employee.team_id, own, org, platform }
+    /// `own`: the ids of the policies attached to the employee, a member of `teams`.
+    pub fn new(
+        employee: &employees::Employee,
+        teams: Memberships,
+        own: Vec<PolicyId>,
+        org: SyncSet,
+        platform: SyncSet,
+    ) -> Self {
+        Self { employee_id: employee.id, teams, own, org, platform }
     }
 
     /// The effective set, adding the policies of `agent_id` when given:
@@ -333,7 +341,7 @@ impl Subject {
             .org
             .team_links
             .iter()
-            .filter(|((team, _), _)| Some(*team) == self.team_id)
+            .filter(|((team, _), _)| self.teams.contains(*team))
             .map(|((_, policy), overrides)| Attached {
                 level: Level::Team,
                 policy_id: *policy,
@@ -390,7 +398,7 @@ impl Subject {
         let digest = crate::auth::digest(&canonical.to_string());
         Ok(EffectivePolicies {
             employee_id: self.employee_id,
-            team_id: self.team_id,
+            team_id: self.teams.team,
             agent_id,
             policies: applied,
             effective,
@@ -423,8 +431,9 @@ pub async fn effective(
 pub async fn subject_of(state: &AppState, employee: &employees::Employee) -> Result<Subject> {
     let (org, employee_id) = (employee.org_id, employee.id);
     let own = repo::policies::links(&state.repo, Some(org), Target::Employee(employee_id)).await?;
+    let teams = teams::memberships(state, employee).await?;
     let (org_scope, platform) = (syncsets::Scope::Org(org), syncsets::Scope::Catalog);
     let sets = state.repo.batch_get(&[org_scope.key(), platform.key()]).await?;
     let own = own.into_iter().map(|link| link.policy_id).collect();
-    Ok(Subject::new(employee, own, syncsets::find(&sets, org_scope)?, syncsets::find(&sets, platform)?))
+    Ok(Subject::new(employee, teams, own, syncsets::find(&sets, org_scope)?, syncsets::find(&sets, platform)?))
 }

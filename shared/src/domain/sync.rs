@@ -46,6 +46,7 @@ use crate::domain::mcp::McpServerSpec;
 use crate::domain::organizations::BudgetAction;
 use crate::domain::policies::Subject;
 use crate::domain::subscriptions::BudgetState;
+use crate::domain::teams::Memberships;
 use crate::error::{Error, Result};
 use crate::ids::{ActivityId, AgentConfigId, AgentId, EmployeeId, McpConfigId, OrgId, ToolId};
 use crate::money::Usd;
@@ -117,6 +118,7 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
     let inputs = repo::bundles::inputs(&state.repo, org_id, employee_id, &agent_refs, &server_refs).await?;
 
     let employee = inputs.employee.ok_or(Error::NotFound("employee"))?;
+    let teams = Memberships { team: employee.team_id, groups: partition.groups.clone() };
     let org = inputs.organization.ok_or(Error::NotFound("organization"))?;
     let threshold_pct = inputs.subscription.map_or(0, |s| s.budget_threshold_pct);
     let stamps = [partition.stamp, inputs.org_set.stamp, inputs.platform_set.stamp];
@@ -151,7 +153,7 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
             });
         }
     }
-    for assignment in reaching(&inputs.org_set, &employee) {
+    for assignment in reaching(&inputs.org_set, &employee, &teams) {
         let sets = [&inputs.org_set, &inputs.platform_set];
         let set = sets[usize::from(assignment.entry_org_id.is_none())];
         let sync_token = assignment_token(assignment);
@@ -203,7 +205,7 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
         plan.tools = tools_of(plan.agent.id, org_id, sets, &partition.tool_grants);
     }
     let own = partition.policies.iter().map(|link| link.policy_id).collect();
-    let subject = Subject::new(&employee, own, inputs.org_set, inputs.platform_set);
+    let subject = Subject::new(&employee, teams, own, inputs.org_set, inputs.platform_set);
     let agents = agents.into_iter().map(|plan| plan.deliver(&subject)).collect::<Result<Vec<_>>>()?;
     let mut servers: Vec<BundleMcpServer> = servers.into_iter().map(ServerPlan::deliver).collect();
 
@@ -265,9 +267,9 @@ fn pause(action: BudgetAction, cap: Option<&BundleSpendCap>, threshold_pct: u8, 
 
 /// The assignments that reach `employee`, the one that counts for each entry first: a
 /// team's before the organization's, a newer before an older.
-fn reaching<'a>(org_set: &'a SyncSet, employee: &Employee) -> Vec<&'a Assignment> {
+fn reaching<'a>(org_set: &'a SyncSet, employee: &Employee, teams: &Memberships) -> Vec<&'a Assignment> {
     let mut reaching: Vec<&Assignment> =
-        org_set.assignments.values().filter(|a| a.applies_to(employee.id, employee.team_id)).collect();
+        org_set.assignments.values().filter(|a| a.applies_to(employee.id, teams)).collect();
     reaching.sort_by_key(|a| std::cmp::Reverse((matches!(a.target, AssignmentTarget::Team { .. }), a.id)));
     reaching
 }

@@ -12,7 +12,7 @@ use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 
-pub use agentctl_wire::teams::{NewTeam, Team, TeamPatch};
+pub use agentctl_wire::teams::{Memberships, NewTeam, Team, TeamPatch};
 
 const NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 2000;
@@ -27,11 +27,21 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewTeam) -> Resu
     let name = v.check("name", request.name, validate::name(NAME_MAX));
     let description = v.check("description", request.description.unwrap_or_default(), validate::text(DESCRIPTION_MAX));
     let (name, description) = v.finish(|| Some((name?, description?)))?;
-    insert(state, caller.org_id, (&caller.principal()).into(), name, description).await
+    let about = About { name, description, team_source: request.team_source.unwrap_or(false) };
+    insert(state, caller.org_id, (&caller.principal()).into(), about).await
 }
 
-/// Adds a team with a checked name and description, by `by` (an admin, SCIM).
-pub(crate) async fn insert(state: &AppState, org: OrgId, by: By, name: String, description: String) -> Result<Team> {
+/// What a new team is: its checked name and description, whether directory membership
+/// decides it.
+pub(crate) struct About {
+    pub name: String,
+    pub description: String,
+    pub team_source: bool,
+}
+
+/// Adds a team, by `by` (an admin, SCIM).
+pub(crate) async fn insert(state: &AppState, org: OrgId, by: By, about: About) -> Result<Team> {
+    let About { name, description, team_source } = about;
     let now = crate::time::now();
     let team = Team {
         id: TeamId::new(),
@@ -39,8 +49,10 @@ pub(crate) async fn insert(state: &AppState, org: OrgId, by: By, name: String, d
         name,
         description,
         member_count: 0,
+        group_size: 0,
         agent_config_count: 0,
         agent_config_total: 0,
+        team_source,
         created_at: now,
         updated_at: now,
     };
@@ -61,6 +73,12 @@ pub async fn list(state: &AppState, caller: &Caller, query: &PageQuery) -> Resul
     Ok(repo::teams::list(&state.repo, caller.org_id, &PageRequest::try_from(query)?).await?)
 }
 
+/// The team and the directory groups of an employee.
+pub async fn memberships(state: &AppState, employee: &crate::domain::employees::Employee) -> Result<Memberships> {
+    let groups = repo::groups::groups_of(&state.repo, employee.org_id, employee.id).await?;
+    Ok(Memberships { team: employee.team_id, groups })
+}
+
 /// A team of the caller's organization (404 for any other).
 pub async fn find(state: &AppState, org: OrgId, team: TeamId) -> Result<Team> {
     repo::teams::get(&state.repo, org, team).await?.ok_or(Error::NotFound("team"))
@@ -78,7 +96,7 @@ pub async fn update(state: &AppState, caller: &Caller, team_id: TeamId, patch: T
     let description = v.check_opt("description", patch.description, validate::text(DESCRIPTION_MAX));
     let (name, description) = v.finish(|| Some((name?, description?)))?;
     let team = find(state, caller.org_id, team_id).await?;
-    let changes = repo::teams::TeamChanges { name, description };
+    let changes = repo::teams::TeamChanges { name, description, team_source: patch.team_source };
     change(state, (&caller.principal()).into(), &team, changes).await
 }
 
@@ -123,6 +141,8 @@ pub(crate) async fn remove(state: &AppState, by: By, team: &Team) -> Result<()> 
             "delete the team's assignments before deleting it",
         ));
     }
+    // Its directory members leave it (and, where it decided their team, that too).
+    crate::domain::groups::empty(state, by, team).await?;
     let mut tx = state.repo.transaction();
     repo::teams::delete(&mut tx, team);
     let entry = crate::activity::entry(

@@ -197,6 +197,8 @@ pub struct Partition {
     pub rate_breaches: Vec<super::usage::RateBreach>,
     /// The (agent, tool) uses approved for them (tools that require approval).
     pub tool_grants: BTreeSet<(AgentId, ToolId)>,
+    /// The directory groups they belong to.
+    pub groups: BTreeSet<crate::ids::TeamId>,
 }
 
 pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<Partition, StoreError> {
@@ -210,6 +212,7 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
         spend_cap_raises: BTreeMap::new(),
         rate_breaches: Vec::new(),
         tool_grants: BTreeSet::new(),
+        groups: BTreeSet::new(),
     };
     for item in repo.query_partition(&keys::employee_partition(org, employee)).await? {
         let sk = item.get(keys::SK).and_then(|sk| sk.as_s().ok()).cloned().unwrap_or_default();
@@ -226,6 +229,8 @@ pub async fn read_partition(repo: &Repository, org: OrgId, employee: EmployeeId)
             partition.assignment_credentials.insert(assignment, ciphertext);
         } else if sk.starts_with(keys::TOOL_GRANT_PREFIX) {
             partition.tool_grants.insert(super::agent_tools::read_grant(&item)?);
+        } else if sk.starts_with(keys::GROUP_MEMBERSHIP_PREFIX) {
+            partition.groups.insert(super::groups::group_of(&item)?);
         } else if sk.starts_with(keys::RATE_BREACH_PREFIX) {
             partition.rate_breaches.push(from_item(item)?);
         } else if let Some(period) = sk.strip_prefix(keys::SPEND_CAP_RAISE_PREFIX) {

@@ -123,6 +123,8 @@ pub enum Guard {
     ScimUserName,
     /// What SCIM said of a group.
     ScimGroup,
+    /// An employee's membership of a directory group.
+    GroupMembership,
     /// A webhook exists and is the version read.
     Webhook,
     /// A delivery is created once and each attempt recorded once.

@@ -16,6 +16,7 @@ pub mod bundles;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
+pub mod groups;
 pub mod identity;
 pub mod mcp;
 pub mod organizations;
@@ -50,6 +51,9 @@ use crate::keys::{self, Key};
 use crate::pagination::{Cursor, Page, PageRequest};
 
 pub type Item = HashMap<String, AttributeValue>;
+
+/// The items [`Repository::query_all`] asks for per request (DynamoDB stops at 1 MB first).
+const QUERY_ALL_PAGE: u32 = 1000;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
@@ -428,10 +432,10 @@ impl Repository {
         }
     }
 
-    /// Every item of a partition (bounded use only: roles, an employee's sessions).
+    /// Every item a query finds, in as few requests as DynamoDB allows (one per MB).
     pub async fn query_all(&self, spec: QuerySpec) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
-        let mut request = PageRequest::max();
+        let mut request = PageRequest::first(QUERY_ALL_PAGE);
         loop {
             let page = self.query(spec.clone(), &request).await?;
             items.extend(page.items);

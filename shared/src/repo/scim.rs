@@ -2,7 +2,8 @@
 //! - Token: PK `SCIMTOKEN#<sha256(token)>`, SK `SCIMTOKEN`; GSI1 `ORG#o#SCIMTOKENS` / `TOKEN#<created>#<id>`.
 //! - User overlay: PK `ORG#o`, SK `SCIMUSER#e` (what SCIM said beyond the employee);
 //!   `userName` guard `ORG#o` / `SCIMNAME#<lowercase userName>`.
-//! - Group overlay: PK `ORG#o`, SK `SCIMGROUP#t` (its `externalId`).
+//! - Group overlay: PK `ORG#o`, SK `SCIMGROUP#t` (its `externalId`); GSI1
+//!   `ORG#o#SCIMGROUPEXT#<externalId>` / `SCIMGROUP#t` while it has one.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -117,9 +118,38 @@ pub fn put_user_overlay(
     Ok(())
 }
 
-pub async fn group_overlays(repo: &Repository, org: OrgId) -> Result<Vec<GroupOverlay>, StoreError> {
-    let items = repo.query_all(QuerySpec::table(keys::org_pk(org), keys::SCIM_GROUP_PREFIX)).await?;
-    items.into_iter().map(from_item).collect()
+/// The overlays of these teams that exist (one BatchGetItem per 100).
+pub async fn group_overlays_of(
+    repo: &Repository,
+    org: OrgId,
+    teams: &[TeamId],
+) -> Result<Vec<GroupOverlay>, StoreError> {
+    let keys: Vec<Key> = teams.iter().map(|t| keys::scim_group(org, *t)).collect();
+    repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
+}
+
+/// The teams whose overlay has this `externalId`.
+pub async fn groups_by_external_id(
+    repo: &Repository,
+    org: OrgId,
+    external_id: &str,
+) -> Result<Vec<TeamId>, StoreError> {
+    let spec = QuerySpec::gsi1(keys::scim_groups_by_external_id_pk(org, external_id), keys::SCIM_GROUP_PREFIX);
+    let overlays: Vec<GroupOverlay> =
+        repo.query_all(spec).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
+    Ok(overlays.into_iter().map(|o| o.team_id).collect())
+}
+
+/// Which of these employees SCIM deleted (one BatchGetItem of their overlays per 100).
+pub async fn deleted_users_among(
+    repo: &Repository,
+    org: OrgId,
+    employees: &[EmployeeId],
+) -> Result<Vec<EmployeeId>, StoreError> {
+    let keys: Vec<Key> = employees.iter().map(|e| keys::scim_user(org, *e)).collect();
+    let overlays: Vec<UserOverlay> =
+        repo.batch_get(&keys).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
+    Ok(overlays.into_iter().filter(|o| o.deleted).map(|o| o.employee_id).collect())
 }
 
 pub async fn group_overlay(repo: &Repository, org: OrgId, team: TeamId) -> Result<Option<GroupOverlay>, StoreError> {
@@ -127,7 +157,13 @@ pub async fn group_overlay(repo: &Repository, org: OrgId, team: TeamId) -> Resul
 }
 
 pub fn put_group_overlay(tx: &mut Transaction, overlay: &GroupOverlay) -> Result<(), StoreError> {
-    tx.put(with_key(to_item(overlay)?, &keys::scim_group(overlay.org_id, overlay.team_id), "scim_group"));
+    let key = keys::scim_group(overlay.org_id, overlay.team_id);
+    let mut item = with_key(to_item(overlay)?, &key, "scim_group");
+    if let Some(external_id) = &overlay.external_id {
+        item.insert(keys::GSI1PK.into(), s(keys::scim_groups_by_external_id_pk(overlay.org_id, external_id)));
+        item.insert(keys::GSI1SK.into(), s(key.sk.clone()));
+    }
+    tx.put(item);
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Team items: PK `ORG#o`, SK `TEAM#t`; name guard `TEAMNAME#<lowercase name>`.
-//! `member_count` is kept by the employee writes, so a team with members cannot be deleted;
+//! `member_count` is kept by the employee writes and `group_size` by the group membership
+//! writes, so a team with members cannot be deleted;
 //! `agent_config_total` (the members' agent configurations) and `agent_config_count` (the
 //! active ones) by them and the configuration writes, for usage analytics.
 
@@ -29,6 +30,15 @@ pub async fn list(repo: &Repository, org: OrgId, page: &PageRequest) -> Result<P
     repo.query(QuerySpec::table(keys::org_pk(org), keys::TEAM_PREFIX), page).await?.try_map(from_item)
 }
 
+/// The team with this name (lowercase), by its name guard.
+pub async fn id_by_name(repo: &Repository, org: OrgId, lowercase_name: &str) -> Result<Option<TeamId>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct NameOwner {
+        team_id: TeamId,
+    }
+    Ok(repo.get_as::<NameOwner>(&keys::team_name_guard(org, lowercase_name)).await?.map(|o| o.team_id))
+}
+
 /// Every team of the organization (usage analytics lists teams without usage too).
 pub async fn all(repo: &Repository, org: OrgId) -> Result<Vec<Team>, StoreError> {
     repo.query_all(QuerySpec::table(keys::org_pk(org), keys::TEAM_PREFIX)).await?.into_iter().map(from_item).collect()
@@ -39,12 +49,17 @@ pub async fn all(repo: &Repository, org: OrgId) -> Result<Vec<Team>, StoreError>
 pub struct TeamChanges {
     pub name: Option<String>,
     pub description: Option<String>,
+    pub team_source: Option<bool>,
 }
 
 impl TeamChanges {
     /// The team's fields this changes, by their API names.
     pub fn changed(&self) -> Vec<&'static str> {
-        super::changed_fields([("name", self.name.is_some()), ("description", self.description.is_some())])
+        super::changed_fields([
+            ("name", self.name.is_some()),
+            ("description", self.description.is_some()),
+            ("team_source", self.team_source.is_some()),
+        ])
     }
 }
 
@@ -56,6 +71,9 @@ pub fn update(tx: &mut Transaction, team: &Team, changes: &TeamChanges, updated_
     }
     if let Some(description) = &changes.description {
         fields.push(("description", s(description)));
+    }
+    if let Some(team_source) = changes.team_source {
+        fields.push(("team_source", aws_sdk_dynamodb::types::AttributeValue::Bool(team_source)));
     }
     fields.push(("updated_at", super::ts(updated_at)));
     tx.update(
@@ -75,6 +93,12 @@ pub fn delete(tx: &mut Transaction, team: &Team) {
     let condition = Expr::new("attribute_exists(PK) AND member_count = :zero").value(":zero", n(0));
     tx.delete(&keys::team(team.org_id, team.id), Some(condition), Guard::TeamMembers);
     tx.delete(&keys::team_name_guard(team.org_id, &team.name.to_lowercase()), None, Guard::TeamName);
+}
+
+/// Adds `members` (negative: removes) to the size of a group that must exist.
+pub fn adjust_group_size(tx: &mut Transaction, org: OrgId, team: TeamId, members: i32) {
+    let update = Expr::new("ADD group_size :m").value(":m", n(members));
+    tx.update(&keys::team(org, team), update, Some(Expr::new("attribute_exists(PK)")), Guard::Team);
 }
 
 /// Adds `members` members with `agents` agent configurations to a team that must exist.

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{GROUP_SCHEMA, LIST_SCHEMA, MAX_PAGE, ScimError, ScimResult, USER_SCHEMA};
+use super::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, MAX_PAGE, ScimError, ScimResult, USER_SCHEMA};
 
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -29,7 +29,7 @@ pub fn service_provider_config(base: &str) -> Value {
 }
 
 fn resource_type(id: &str, endpoint: &str, schema: &str, base: &str) -> Value {
-    json!({
+    let mut resource_type = json!({
         "schemas": [RESOURCE_TYPE_SCHEMA],
         "id": id,
         "name": id,
@@ -37,7 +37,11 @@ fn resource_type(id: &str, endpoint: &str, schema: &str, base: &str) -> Value {
         "description": if id == "User" { "An employee of the organization" } else { "A team of the organization" },
         "schema": schema,
         "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{id}") },
-    })
+    });
+    if id == "User" {
+        resource_type["schemaExtensions"] = json!([{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }]);
+    }
+    resource_type
 }
 
 pub fn resource_types(base: &str) -> Vec<Value> {
@@ -96,6 +100,19 @@ fn user_schema(base: &str) -> Value {
     })
 }
 
+fn enterprise_user_schema(base: &str) -> Value {
+    json!({
+        "schemas": [SCHEMA_SCHEMA],
+        "id": ENTERPRISE_USER_SCHEMA,
+        "name": "EnterpriseUser",
+        "description": "What the organization says of an employee",
+        "attributes": [
+            attribute("department", "string", "The employee's team, by name (created when no team has it)"),
+        ],
+        "meta": { "resourceType": "Schema", "location": format!("{base}/Schemas/{ENTERPRISE_USER_SCHEMA}") },
+    })
+}
+
 fn group_schema(base: &str) -> Value {
     let string = |name: &str, description: &str| attribute(name, "string", description);
     json!({
@@ -106,7 +123,7 @@ fn group_schema(base: &str) -> Value {
         "attributes": [
             with(string("displayName", "The team's name, unique in the organization"), json!({ "required": true, "uniqueness": "server" })),
             with(string("externalId", "The identity provider's id"), json!({ "caseExact": true })),
-            with(attribute("members", "complex", "The team's employees (an employee is in one team)"), json!({ "multiValued": true, "subAttributes": [
+            with(attribute("members", "complex", "The group's employees (an employee is in any number of groups)"), json!({ "multiValued": true, "subAttributes": [
                 with(string("value", "The User's id"), json!({ "mutability": "immutable" })),
                 with(attribute("$ref", "reference", "The User's location"), json!({ "referenceTypes": ["User"], "mutability": "immutable" })),
             ] })),
@@ -116,7 +133,7 @@ fn group_schema(base: &str) -> Value {
 }
 
 pub fn schemas(base: &str) -> Vec<Value> {
-    vec![user_schema(base), group_schema(base)]
+    vec![user_schema(base), enterprise_user_schema(base), group_schema(base)]
 }
 
 pub fn schema_named(id: &str, base: &str) -> ScimResult<Value> {

@@ -53,6 +53,21 @@ impl Filter {
         Ok(Filter(comparisons))
     }
 
+    /// The value a comparison `attribute eq "value"` asks for, if the filter has one
+    /// (`attribute` as a lower-case path such as `username` or `emails.value`). Every
+    /// comparison must hold, so such a value narrows what can match to what it names.
+    pub fn equals(&self, attribute: &str) -> Option<&str> {
+        self.0.iter().find_map(|c| match (&c.op, &c.value) {
+            (Op::Eq, Some(Value::String(value))) if c.path.join(".") == attribute => Some(value.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Whether a comparison reads `attribute` (its first path segment, lower case).
+    pub fn reads(&self, attribute: &str) -> bool {
+        self.0.iter().any(|c| c.path.first().is_some_and(|p| p == attribute))
+    }
+
     /// Whether `resource` (its SCIM representation) matches.
     pub fn matches(&self, resource: &Value) -> bool {
         self.0.iter().all(|c| c.matches(resource))

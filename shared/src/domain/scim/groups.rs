@@ -1,23 +1,24 @@
-//! SCIM Groups: the organization's teams. An employee is in one team at a time: adding
-//! them to a group moves them there (and out of their previous group).
+//! SCIM Groups: the organization's teams as directory groups ([`crate::domain::groups`]).
+//! A group has any number of members and an employee is in any number of groups; a
+//! PATCH that adds or removes N members costs O(N) requests, whatever the group's size,
+//! and answers 204 (RFC 7644 §3.5.2) rather than the whole group.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::filter::Filter;
+use super::patch::{self, Op, Operation};
 use super::{
-    GROUP_SCHEMA, ListQuery, ListResponse, ScimClient, ScimError, ScimResult, attribute, patch, text, version,
+    GROUP_SCHEMA, ListQuery, ListResponse, Projection, ScimClient, ScimError, ScimResult, attribute, text, version,
 };
 use crate::AppState;
 use crate::activity::By;
-use crate::domain::employees::{self, Employee};
+use crate::domain::employees::Employee;
+use crate::domain::groups;
 use crate::domain::teams::{self, Team};
 use crate::ids::{EmployeeId, OrgId, TeamId};
-use crate::repo::{self, employees::EmployeeChanges, teams::TeamChanges};
-
-/// The most members one request may list.
-const MAX_MEMBERS: usize = 1000;
+use crate::repo::{self, teams::TeamChanges};
 
 /// What SCIM said of a team beyond the team itself.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -29,10 +30,10 @@ pub struct GroupOverlay {
     pub last_modified: DateTime<Utc>,
 }
 
+/// A Group's own attributes as a SCIM client sends them.
 struct GroupInput {
     display_name: String,
     external_id: Option<String>,
-    members: Vec<EmployeeId>,
 }
 
 impl GroupInput {
@@ -45,31 +46,36 @@ impl GroupInput {
             attribute(body, "displayName").ok_or_else(|| ScimError::invalid_value("displayName is required"))?;
         let display_name = text(display_name, "displayName", 100)?;
         let external_id = attribute(body, "externalId").map(|v| text(v, "externalId", 256)).transpose()?;
-        let members = match attribute(body, "members") {
-            None => Vec::new(),
-            Some(Value::Array(members)) if members.len() <= MAX_MEMBERS => members
-                .iter()
-                .map(|m| {
-                    attribute(m, "value").and_then(Value::as_str).and_then(|v| v.parse().ok()).ok_or_else(|| {
-                        ScimError::invalid_value("each member's value is the id of a User of this organization")
-                    })
-                })
-                .collect::<ScimResult<_>>()?,
-            Some(_) => return Err(ScimError::invalid_value(format!("members is a list of at most {MAX_MEMBERS}"))),
-        };
-        Ok(Self { display_name, external_id, members })
+        Ok(Self { display_name, external_id })
     }
 }
 
-pub fn resource(team: &Team, overlay: Option<&GroupOverlay>, members: &[&Employee], base: &str) -> Value {
+/// The ids listed as members (`[{ "value": id }, ...]`, or one such object).
+fn member_ids(members: Option<&Value>) -> ScimResult<Vec<EmployeeId>> {
+    let listed = match members {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(members)) => members.iter().collect(),
+        Some(member @ Value::Object(_)) => vec![member],
+        Some(_) => return Err(ScimError::invalid_value("members is a list of {\"value\": id}")),
+    };
+    listed
+        .into_iter()
+        .map(|m| {
+            attribute(m, "value")
+                .and_then(Value::as_str)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| ScimError::invalid_value("each member's value is the id of a User of this organization"))
+        })
+        .collect()
+}
+
+/// The SCIM representation of a team; `members` only when asked for (`None`: left out).
+pub fn resource(team: &Team, overlay: Option<&GroupOverlay>, members: Option<&[EmployeeId]>, base: &str) -> Value {
     let last_modified = overlay.map_or(team.updated_at, |o| o.last_modified.max(team.updated_at));
-    let members: Vec<Value> =
-        members.iter().map(|e| json!({ "value": e.id, "$ref": format!("{base}/Users/{}", e.id) })).collect();
     let mut group = json!({
         "schemas": [GROUP_SCHEMA],
         "id": team.id,
         "displayName": team.name,
-        "members": members,
         "meta": {
             "resourceType": "Group",
             "created": team.created_at,
@@ -78,6 +84,10 @@ pub fn resource(team: &Team, overlay: Option<&GroupOverlay>, members: &[&Employe
             "version": version(&last_modified),
         },
     });
+    if let Some(members) = members {
+        group["members"] =
+            members.iter().map(|id| json!({ "value": id, "$ref": format!("{base}/Users/{id}") })).collect();
+    }
     if let Some(external_id) = overlay.and_then(|o| o.external_id.as_ref()) {
         group["externalId"] = json!(external_id);
     }
@@ -91,104 +101,225 @@ async fn find(state: &AppState, client: &ScimClient, id: &str) -> ScimResult<(Te
     Ok((team, overlay))
 }
 
-async fn members(state: &AppState, team: &Team) -> ScimResult<Vec<Employee>> {
-    Ok(repo::employees::all(&state.repo, team.org_id, Some(team.id)).await?)
+/// The group's members, read only when the answer carries them.
+async fn members_if(state: &AppState, team: &Team, wanted: bool) -> ScimResult<Option<Vec<EmployeeId>>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let mut members = repo::groups::members(&state.repo, team.org_id, team.id).await?;
+    members.sort();
+    Ok(Some(members))
 }
 
-pub async fn get(state: &AppState, client: &ScimClient, id: &str, base: &str) -> ScimResult<Value> {
+pub async fn get(
+    state: &AppState,
+    client: &ScimClient,
+    id: &str,
+    projection: &Projection,
+    base: &str,
+) -> ScimResult<Value> {
     let (team, overlay) = find(state, client, id).await?;
-    let members = members(state, &team).await?;
-    Ok(resource(&team, overlay.as_ref(), &members.iter().collect::<Vec<_>>(), base))
+    let members = members_if(state, &team, projection.wants("members")).await?;
+    Ok(projection.apply(resource(&team, overlay.as_ref(), members.as_deref(), base)))
 }
 
 pub async fn list(state: &AppState, client: &ScimClient, query: &ListQuery, base: &str) -> ScimResult<ListResponse> {
-    query.page(matching(state, client, query.parsed_filter()?.as_ref(), base).await?)
+    query.page(matching(state, client, query, base).await?)
 }
 
-/// Every Group of the organization `filter` matches, oldest first.
-pub async fn matching(
-    state: &AppState,
-    client: &ScimClient,
-    filter: Option<&Filter>,
-    base: &str,
-) -> ScimResult<Vec<Value>> {
-    let mut teams = repo::teams::all(&state.repo, client.org_id).await?;
+/// The Groups of the organization the query's filter matches, oldest first: by key for
+/// `id eq`, `displayName eq` (the team name guard) and `externalId eq` (kept with the
+/// group's overlay), else every team of the organization (a few hundred at most).
+/// Members are read only for groups the answer or the filter needs them of.
+pub async fn matching(state: &AppState, client: &ScimClient, query: &ListQuery, base: &str) -> ScimResult<Vec<Value>> {
+    let filter = query.parsed_filter()?;
+    let org = client.org_id;
+    let mut teams = match candidates(state, org, filter.as_ref()).await? {
+        Some(ids) => {
+            let mut found = Vec::new();
+            for id in ids {
+                found.extend(repo::teams::get(&state.repo, org, id).await?);
+            }
+            found
+        }
+        None => repo::teams::all(&state.repo, org).await?,
+    };
     teams.sort_by_key(|t| (t.created_at, t.id));
-    let overlays = repo::scim::group_overlays(&state.repo, client.org_id).await?;
-    let employees = repo::employees::all(&state.repo, client.org_id, None).await?;
-    let groups = teams
-        .iter()
-        .map(|team| {
-            let members: Vec<&Employee> = employees.iter().filter(|e| e.team_id == Some(team.id)).collect();
-            resource(team, overlays.iter().find(|o| o.team_id == team.id), &members, base)
-        })
-        .filter(|group| filter.is_none_or(|f| f.matches(group)))
-        .collect();
+    let overlays =
+        repo::scim::group_overlays_of(&state.repo, org, &teams.iter().map(|t| t.id).collect::<Vec<_>>()).await?;
+    let with_members = query.projection.wants("members") || filter.as_ref().is_some_and(|f| f.reads("members"));
+    let mut groups = Vec::new();
+    for team in &teams {
+        let overlay = overlays.iter().find(|o| o.team_id == team.id);
+        let members = members_if(state, team, with_members).await?;
+        let group = resource(team, overlay, members.as_deref(), base);
+        if filter.as_ref().is_none_or(|f| f.matches(&group)) {
+            groups.push(group);
+        }
+    }
     Ok(groups)
 }
 
-/// `POST /Groups`: a new team, its members moved into it.
+/// The teams a filter can only match, found by key (`None`: no such comparison).
+async fn candidates(state: &AppState, org: OrgId, filter: Option<&Filter>) -> ScimResult<Option<Vec<TeamId>>> {
+    let Some(filter) = filter else { return Ok(None) };
+    if let Some(id) = filter.equals("id") {
+        return Ok(Some(id.parse().into_iter().collect()));
+    }
+    if let Some(name) = filter.equals("displayname") {
+        return Ok(Some(repo::teams::id_by_name(&state.repo, org, &name.to_lowercase()).await?.into_iter().collect()));
+    }
+    if let Some(external_id) = filter.equals("externalid") {
+        return Ok(Some(repo::scim::groups_by_external_id(&state.repo, org, external_id).await?));
+    }
+    Ok(None)
+}
+
+/// `POST /Groups`: a new team with its members.
 pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &str) -> ScimResult<Value> {
     let input = GroupInput::parse(body)?;
-    let wanted = employees_named(state, client.org_id, &input.members).await?;
-    let team = teams::insert(state, client.org_id, By::SCIM, input.display_name.clone(), String::new()).await?;
-    record_external_id(state, &team, input.external_id).await?;
-    set_members(state, &team, &[], &wanted).await?;
-    get(state, client, &team.id.to_string(), base).await
+    let wanted = users_named(state, client.org_id, &member_ids(attribute(body, "members"))?).await?;
+    let about = teams::About { name: input.display_name, description: String::new(), team_source: false };
+    let team = teams::insert(state, client.org_id, By::SCIM, about).await?;
+    let overlay = record_external_id(state, &team, input.external_id).await?;
+    groups::add(state, By::SCIM, &team, &wanted).await?;
+    let ids = sorted_ids(&wanted);
+    Ok(resource(&team, Some(&overlay), Some(&ids), base))
 }
 
-/// `PUT /Groups/{id}`.
+/// `PUT /Groups/{id}`: its name, `externalId` and exactly the members listed.
 pub async fn replace(state: &AppState, client: &ScimClient, id: &str, body: &Value, base: &str) -> ScimResult<Value> {
     let input = GroupInput::parse(body)?;
+    let wanted = users_named(state, client.org_id, &member_ids(attribute(body, "members"))?).await?;
     let (team, overlay) = find(state, client, id).await?;
-    replace_with(state, client, &team, overlay, input, base).await
+    let (team, overlay) = rename(state, &team, overlay, input).await?;
+    set_members(state, &team, &wanted).await?;
+    let ids = sorted_ids(&wanted);
+    Ok(resource(&team, overlay.as_ref(), Some(&ids), base))
 }
 
-/// `PATCH /Groups/{id}`: the operations applied to the Group, then replaced.
-pub async fn patch(state: &AppState, client: &ScimClient, id: &str, body: &Value, base: &str) -> ScimResult<Value> {
-    let (team, overlay) = find(state, client, id).await?;
-    let current = members(state, &team).await?;
-    let mut group = resource(&team, overlay.as_ref(), &current.iter().collect::<Vec<_>>(), base);
-    patch::apply(&mut group, body)?;
-    let input = GroupInput::parse(&group)?;
-    replace_with(state, client, &team, overlay, input, base).await
+/// What a PATCH does to a group's members.
+enum MemberChange {
+    Add(Vec<EmployeeId>),
+    Remove(Vec<EmployeeId>),
+    RemoveAll,
+    Replace(Vec<EmployeeId>),
 }
 
-async fn replace_with(
+/// `PATCH /Groups/{id}`: member operations are applied one by one, by the members they
+/// name; the others to the group's own attributes.
+pub async fn patch(state: &AppState, client: &ScimClient, id: &str, body: &Value) -> ScimResult<()> {
+    let (team, overlay) = find(state, client, id).await?;
+    let mut own = resource(&team, overlay.as_ref(), None, "");
+    let mut changes = Vec::new();
+    for operation in patch::operations(body)? {
+        let (member_change, rest) = split(operation)?;
+        changes.extend(member_change);
+        if let Some(rest) = rest {
+            patch::apply_one(&mut own, rest)?;
+        }
+    }
+    let (team, _) = rename(state, &team, overlay, GroupInput::parse(&own)?).await?;
+    for change in changes {
+        match change {
+            MemberChange::Add(ids) => {
+                groups::add(state, By::SCIM, &team, &users_named(state, team.org_id, &ids).await?).await?
+            }
+            MemberChange::Remove(ids) => groups::remove(state, By::SCIM, &team, &ids).await?,
+            MemberChange::RemoveAll => groups::empty(state, By::SCIM, &team).await?,
+            MemberChange::Replace(ids) => {
+                set_members(state, &team, &users_named(state, team.org_id, &ids).await?).await?
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Splits an operation into what it does to the members and what remains for the
+/// group's own attributes.
+fn split(operation: Operation) -> ScimResult<(Option<MemberChange>, Option<Operation>)> {
+    let is_members = |name: &str| name.eq_ignore_ascii_case("members");
+    let Operation { op, path, value } = operation;
+    match (path, value) {
+        (None, Some(Value::Object(mut values))) => {
+            let key = values.keys().find(|k| is_members(k)).cloned();
+            let members = key.and_then(|k| values.remove(&k));
+            let change = match members {
+                None => None,
+                Some(members) if op == Op::Add => Some(MemberChange::Add(member_ids(Some(&members))?)),
+                Some(members) => Some(MemberChange::Replace(member_ids(Some(&members))?)),
+            };
+            let rest = (!values.is_empty()).then_some(Operation { op, path: None, value: Some(Value::Object(values)) });
+            Ok((change, rest))
+        }
+        (Some(path), value) if is_members(&path.attribute) => {
+            if path.sub.is_some() {
+                return Err(ScimError::new(400, Some("invalidPath"), "members have no sub-attribute to change"));
+            }
+            let change = match (op, &path.filter, value) {
+                (Op::Add, None, value) => MemberChange::Add(member_ids(value.as_ref())?),
+                (Op::Replace, None, value) => MemberChange::Replace(member_ids(value.as_ref())?),
+                (Op::Remove, None, None) => MemberChange::RemoveAll,
+                (Op::Remove, None, value) => MemberChange::Remove(member_ids(value.as_ref())?),
+                (Op::Remove, Some(filter), _) => {
+                    let id = filter.equals("value").and_then(|v| v.parse().ok()).ok_or_else(|| {
+                        ScimError::new(400, Some("invalidFilter"), "members are removed by `value eq \"id\"`")
+                    })?;
+                    MemberChange::Remove(vec![id])
+                }
+                (_, Some(_), _) => {
+                    return Err(ScimError::new(400, Some("invalidPath"), "only remove takes a members filter"));
+                }
+            };
+            Ok((Some(change), None))
+        }
+        (path, value) => Ok((None, Some(Operation { op, path, value }))),
+    }
+}
+
+/// Renames the team and records its `externalId` where the input changes them.
+async fn rename(
     state: &AppState,
-    client: &ScimClient,
     team: &Team,
     overlay: Option<GroupOverlay>,
     input: GroupInput,
-    base: &str,
-) -> ScimResult<Value> {
-    let wanted = employees_named(state, client.org_id, &input.members).await?;
-    let changes = TeamChanges { name: Some(input.display_name).filter(|n| *n != team.name), description: None };
+) -> ScimResult<(Team, Option<GroupOverlay>)> {
+    let changes = TeamChanges {
+        name: Some(input.display_name).filter(|n| *n != team.name),
+        description: None,
+        team_source: None,
+    };
     let team = teams::change(state, By::SCIM, team, changes).await?;
-    if overlay.as_ref().and_then(|o| o.external_id.as_ref()) != input.external_id.as_ref() {
-        record_external_id(state, &team, input.external_id).await?;
+    if overlay.as_ref().and_then(|o| o.external_id.as_ref()) == input.external_id.as_ref() {
+        return Ok((team, overlay));
     }
-    let current = members(state, &team).await?;
-    set_members(state, &team, &current, &wanted).await?;
-    get(state, client, &team.id.to_string(), base).await
+    let overlay = record_external_id(state, &team, input.external_id).await?;
+    Ok((team, Some(overlay)))
 }
 
 /// Keeps what SCIM said of a team beyond the team (its `externalId`).
-async fn record_external_id(state: &AppState, team: &Team, external_id: Option<String>) -> ScimResult<()> {
+async fn record_external_id(state: &AppState, team: &Team, external_id: Option<String>) -> ScimResult<GroupOverlay> {
     let overlay =
         GroupOverlay { org_id: team.org_id, team_id: team.id, external_id, last_modified: crate::time::now() };
     let mut tx = state.repo.transaction();
     repo::scim::put_group_overlay(&mut tx, &overlay)?;
-    Ok(crate::domain::notify::commit(state, tx).await?)
+    crate::domain::notify::commit(state, tx).await?;
+    Ok(overlay)
+}
+
+/// Makes the group's members exactly `wanted` (reads the group whole: a replacement
+/// names every member).
+async fn set_members(state: &AppState, team: &Team, wanted: &[Employee]) -> ScimResult<()> {
+    let current = repo::groups::members(&state.repo, team.org_id, team.id).await?;
+    let leaving: Vec<EmployeeId> = current.iter().filter(|id| !wanted.iter().any(|w| w.id == **id)).copied().collect();
+    groups::remove(state, By::SCIM, team, &leaving).await?;
+    Ok(groups::add(state, By::SCIM, team, wanted).await?)
 }
 
 /// `DELETE /Groups/{id}`: its members leave it, then the team is deleted (refused while
-/// policies are attached to it).
+/// policies or assignments target it).
 pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResult<()> {
     let (team, _) = find(state, client, id).await?;
-    let current = members(state, &team).await?;
-    set_members(state, &team, &current, &[]).await?;
-    let team = teams::find(state, team.org_id, team.id).await?;
     teams::remove(state, By::SCIM, &team).await?;
     let mut tx = state.repo.transaction();
     repo::scim::delete_group_overlay(&mut tx, team.org_id, team.id);
@@ -196,30 +327,22 @@ pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResu
     Ok(())
 }
 
-/// The employees `ids` name, all of the organization (else the request is refused).
-async fn employees_named(state: &AppState, org: OrgId, ids: &[EmployeeId]) -> ScimResult<Vec<Employee>> {
+/// The Users `ids` name, all of the organization and not deleted through SCIM (else the
+/// request is refused).
+async fn users_named(state: &AppState, org: OrgId, ids: &[EmployeeId]) -> ScimResult<Vec<Employee>> {
     let mut unique = ids.to_vec();
     unique.sort();
     unique.dedup();
-    let mut found = Vec::new();
-    for chunk in unique.chunks(100) {
-        found.extend(repo::employees::get_many(&state.repo, org, chunk).await?);
-    }
-    if found.len() != unique.len() {
+    let found = groups::members_of(state, org, &unique).await?;
+    let deleted = repo::scim::deleted_users_among(&state.repo, org, &unique).await?;
+    if found.len() != unique.len() || !deleted.is_empty() {
         return Err(ScimError::invalid_value("a member is not a User of this organization"));
     }
     Ok(found)
 }
 
-/// Moves employees so the team's members are exactly `wanted`.
-async fn set_members(state: &AppState, team: &Team, current: &[Employee], wanted: &[Employee]) -> ScimResult<()> {
-    for employee in current.iter().filter(|e| !wanted.iter().any(|w| w.id == e.id)) {
-        let changes = EmployeeChanges { team: Some(None), ..Default::default() };
-        employees::change(state, By::SCIM, employee, changes, state.repo.transaction()).await?;
-    }
-    for employee in wanted.iter().filter(|e| e.team_id != Some(team.id)) {
-        let changes = EmployeeChanges { team: Some(Some(team.id)), ..Default::default() };
-        employees::change(state, By::SCIM, employee, changes, state.repo.transaction()).await?;
-    }
-    Ok(())
+fn sorted_ids(employees: &[Employee]) -> Vec<EmployeeId> {
+    let mut ids: Vec<EmployeeId> = employees.iter().map(|e| e.id).collect();
+    ids.sort();
+    ids
 }

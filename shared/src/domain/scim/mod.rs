@@ -4,9 +4,10 @@
 //!
 //! Every employee is a SCIM User: those SCIM never touched read as `userName` = email.
 //! What SCIM says beyond the employee (its `userName`, `externalId`, name parts, emails)
-//! is kept beside the employee; the employee's email, name and status follow it. A User
-//! deleted through SCIM is deactivated (its history stays) and is gone for SCIM. A Group
-//! is a team; an employee is in one team, so adding them to a group moves them there.
+//! is kept beside the employee; the employee's email, name and status follow it, and
+//! their team follows the enterprise extension's `department`. A User deleted through
+//! SCIM is deactivated (its history stays), leaves its groups and is gone for SCIM. A
+//! Group is a team as a directory group: groups overlap ([`crate::domain::groups`]).
 
 pub mod discovery;
 pub mod filter;
@@ -26,6 +27,8 @@ pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListRespons
 pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// The enterprise User extension (RFC 7643 §4.3): its `department` names the team.
+pub const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// Where the SCIM endpoints live.
 pub const PATH_PREFIX: &str = "/scim/v2";
 /// The media type of SCIM bodies.
@@ -175,6 +178,17 @@ fn paths(list: &str) -> Vec<Vec<String>> {
 }
 
 impl Projection {
+    /// Whether the answer carries `attribute` (a top-level name, any case).
+    pub fn wants(&self, attribute: &str) -> bool {
+        let names = |list: &str| paths(list).into_iter().filter_map(|p| p.into_iter().next()).collect::<Vec<_>>();
+        let attribute = attribute.to_ascii_lowercase();
+        match (&self.attributes, &self.excluded_attributes) {
+            (Some(list), _) => names(list).contains(&attribute),
+            (None, Some(list)) => !paths(list).iter().any(|p| p.len() == 1 && p[0] == attribute),
+            (None, None) => true,
+        }
+    }
+
     /// `resource` with only the attributes asked for (`id`, `schemas` and `meta` always).
     pub fn apply(&self, mut resource: Value) -> Value {
         const ALWAYS: [&str; 3] = ["id", "schemas", "meta"];
@@ -308,7 +322,7 @@ pub async fn search_all(
 ) -> ScimResult<ListResponse> {
     let filter = query.parsed_filter()?;
     let mut all = users::matching(state, client, filter.as_ref(), base).await?;
-    all.extend(groups::matching(state, client, filter.as_ref(), base).await?);
+    all.extend(groups::matching(state, client, query, base).await?);
     query.page(all)
 }
 

@@ -20,8 +20,22 @@ fn no_target(detail: impl Into<String>) -> ScimError {
     ScimError::new(400, Some("noTarget"), detail)
 }
 
-/// Applies a PatchOp request body to `resource`.
-pub fn apply(resource: &mut Value, body: &Value) -> ScimResult<()> {
+/// One operation of a PatchOp request.
+pub struct Operation {
+    pub op: Op,
+    pub path: Option<Path>,
+    pub value: Option<Value>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Add,
+    Replace,
+    Remove,
+}
+
+/// The operations of a PatchOp request body, their ops and paths checked.
+pub fn operations(body: &Value) -> ScimResult<Vec<Operation>> {
     let schemas = attribute(body, "schemas").and_then(Value::as_array);
     if !schemas.is_some_and(|s| s.iter().any(|v| v.as_str() == Some(PATCH_SCHEMA))) {
         return Err(ScimError::new(
@@ -36,40 +50,81 @@ pub fn apply(resource: &mut Value, body: &Value) -> ScimResult<()> {
     if operations.len() > MAX_OPERATIONS {
         return Err(ScimError::new(400, Some("tooMany"), format!("at most {MAX_OPERATIONS} operations")));
     }
-    for operation in operations {
-        let op = attribute(operation, "op").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
-        let path = attribute(operation, "path").and_then(Value::as_str);
-        let value = attribute(operation, "value").cloned();
-        match (op.as_str(), path, value) {
-            ("add" | "replace", None, Some(Value::Object(values))) => {
-                for (name, value) in values {
-                    let path = Path::parse(&name)?;
-                    set(resource, &path, value, op == "add")?;
+    operations
+        .iter()
+        .map(|operation| {
+            let op = attribute(operation, "op").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+            let op = match op.as_str() {
+                "add" => Op::Add,
+                "replace" => Op::Replace,
+                "remove" => Op::Remove,
+                other => return Err(ScimError::new(400, Some("invalidSyntax"), format!("unknown op {other:?}"))),
+            };
+            let path = attribute(operation, "path").and_then(Value::as_str).map(Path::parse).transpose()?;
+            let value = attribute(operation, "value").cloned();
+            match (op, &path, &value) {
+                (Op::Add | Op::Replace, None, Some(Value::Object(_))) | (Op::Remove, Some(_), _) => {}
+                (Op::Add | Op::Replace, None, _) => {
+                    return Err(no_target("without a path, the value is an object of attributes"));
                 }
+                (Op::Add | Op::Replace, Some(_), None) => {
+                    return Err(ScimError::invalid_value("add and replace need a value"));
+                }
+                (Op::Add | Op::Replace, Some(_), Some(_)) => {}
+                (Op::Remove, None, _) => return Err(no_target("remove needs a path")),
             }
-            ("add" | "replace", None, _) => {
-                return Err(no_target("without a path, the value is an object of attributes"));
+            Ok(Operation { op, path, value })
+        })
+        .collect()
+}
+
+/// Applies a PatchOp request body to `resource`.
+pub fn apply(resource: &mut Value, body: &Value) -> ScimResult<()> {
+    operations(body)?.into_iter().try_for_each(|operation| apply_one(resource, operation))
+}
+
+/// Applies one checked operation to `resource`.
+pub fn apply_one(resource: &mut Value, operation: Operation) -> ScimResult<()> {
+    let Operation { op, path, value } = operation;
+    match (path, value) {
+        (None, Some(Value::Object(values))) => {
+            for (name, value) in values {
+                set(resource, &Path::parse(&name)?, value, op == Op::Add)?;
             }
-            ("add" | "replace", Some(path), Some(value)) => set(resource, &Path::parse(path)?, value, op == "add")?,
-            ("add" | "replace", Some(_), None) => return Err(ScimError::invalid_value("add and replace need a value")),
-            ("remove", Some(path), value) => remove(resource, &Path::parse(path)?, value.as_ref())?,
-            ("remove", None, _) => return Err(no_target("remove needs a path")),
-            (other, _, _) => return Err(ScimError::new(400, Some("invalidSyntax"), format!("unknown op {other:?}"))),
+            Ok(())
         }
+        (Some(path), value) if op == Op::Remove => remove(resource, &path, value.as_ref()),
+        (Some(path), Some(value)) => set(resource, &path, value, op == Op::Add),
+        _ => Err(ScimError::invalid_value("add and replace need a value")),
     }
-    Ok(())
 }
 
 /// `attr`, `attr.sub`, `attr[filter]`, `attr[filter].sub`.
-struct Path {
-    attribute: String,
-    filter: Option<Filter>,
-    sub: Option<String>,
+pub struct Path {
+    pub attribute: String,
+    pub filter: Option<Filter>,
+    pub sub: Option<String>,
 }
 
 impl Path {
-    fn parse(raw: &str) -> ScimResult<Self> {
-        // An attribute of an extension or the core schema may be prefixed with its URN.
+    pub fn parse(raw: &str) -> ScimResult<Self> {
+        // The enterprise extension is an attribute of its own (its URN), which a path may
+        // name whole or with one of its attributes.
+        let extension = super::ENTERPRISE_USER_SCHEMA;
+        if raw.eq_ignore_ascii_case(extension) {
+            return Ok(Path { attribute: extension.to_string(), filter: None, sub: None });
+        }
+        if let Some(sub) = raw.get(extension.len() + 1..).filter(|_| {
+            raw.get(..extension.len()).is_some_and(|p| p.eq_ignore_ascii_case(extension))
+                && raw.as_bytes()[extension.len()] == b':'
+        }) {
+            let sub = Self::parse(sub)?;
+            if sub.filter.is_some() || sub.sub.is_some() {
+                return Err(invalid_path(format!("{raw:?} is not a path")));
+            }
+            return Ok(Path { attribute: extension.to_string(), filter: None, sub: Some(sub.attribute) });
+        }
+        // An attribute of the core schema may be prefixed with its URN.
         let raw = match raw.rfind(':') {
             Some(at) if raw.to_ascii_lowercase().starts_with("urn:") && !raw[at..].contains('[') => &raw[at + 1..],
             _ => raw,
@@ -234,6 +289,23 @@ mod tests {
             json!([{ "op": "replace", "value": { "active": false, "NAME": { "givenName": "C" } } }]),
         );
         assert_eq!((okta["active"].clone(), okta["name"].clone()), (json!(false), json!({ "givenName": "C" })));
+    }
+
+    #[test]
+    fn the_enterprise_extension_is_patched_whole_or_by_its_attributes() {
+        const EXT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let user = json!({ "userName": "a@x.example" });
+        let by_attribute =
+            patched(user.clone(), json!([{ "op": "Add", "path": format!("{EXT}:department"), "value": "Eng" }]));
+        assert_eq!(by_attribute[EXT], json!({ "department": "Eng" }));
+        let flat_key =
+            patched(user.clone(), json!([{ "op": "replace", "value": { format!("{EXT}:department"): "Ops" } }]));
+        assert_eq!(flat_key[EXT], json!({ "department": "Ops" }));
+        let whole =
+            patched(by_attribute.clone(), json!([{ "op": "replace", "path": EXT, "value": { "department": "Data" } }]));
+        assert_eq!(whole[EXT], json!({ "department": "Data" }));
+        let removed = patched(by_attribute, json!([{ "op": "remove", "path": EXT }]));
+        assert!(removed.get(EXT).is_none());
     }
 
     #[test]

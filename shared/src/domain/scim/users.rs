@@ -6,12 +6,14 @@ use serde_json::{Map, Value, json};
 
 use super::filter::Filter;
 use super::{
-    ListQuery, ListResponse, ScimClient, ScimError, ScimResult, USER_SCHEMA, attribute, boolean, patch, text, version,
+    ENTERPRISE_USER_SCHEMA, ListQuery, ListResponse, ScimClient, ScimError, ScimResult, USER_SCHEMA, attribute,
+    boolean, patch, text, version,
 };
 use crate::AppState;
 use crate::activity::{By, EventType};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
-use crate::ids::{EmployeeId, OrgId};
+use crate::domain::teams;
+use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::repo::{self, StoreError, employees::EmployeeChanges};
 use crate::roles::RoleName;
 
@@ -39,6 +41,9 @@ pub struct UserOverlay {
     /// `active` as SCIM last sent it (absent: never sent, or removed).
     #[serde(default)]
     pub active: Option<bool>,
+    /// The enterprise extension's `department` (the employee's team, by name).
+    #[serde(default)]
+    pub department: Option<String>,
     /// Deleted through SCIM: the employee is deactivated and the User is gone.
     #[serde(default)]
     pub deleted: bool,
@@ -55,6 +60,7 @@ struct UserInput {
     emails: Vec<Value>,
     /// As sent (absent: active).
     active: Option<bool>,
+    department: Option<String>,
     /// The employee's email: the primary email, the first, or a `userName` that is one.
     email: String,
     full_name: String,
@@ -91,6 +97,10 @@ impl UserInput {
             Some(_) => return Err(ScimError::invalid_value(format!("emails is a list of at most {MAX_EMAILS}"))),
         };
         let active = attribute(body, "active").map(|v| boolean(v, "active")).transpose()?;
+        let department = attribute(body, ENTERPRISE_USER_SCHEMA)
+            .and_then(|e| attribute(e, "department"))
+            .map(|v| text(v, "department", 100))
+            .transpose()?;
         let primary = emails.iter().find(|e| e["primary"] == json!(true)).or(emails.first());
         let email = match primary {
             Some(entry) => entry["value"].as_str().unwrap_or_default().to_string(),
@@ -107,7 +117,7 @@ impl UserInput {
             .flatten()
             .next()
             .unwrap_or_else(|| user_name.clone());
-        Ok(Self { user_name, external_id, name, display_name, emails, active, email, full_name })
+        Ok(Self { user_name, external_id, name, display_name, emails, active, department, email, full_name })
     }
 
     fn overlay(
@@ -126,6 +136,7 @@ impl UserInput {
             display_name: self.display_name.clone(),
             emails: self.emails.clone(),
             active: self.active,
+            department: self.department.clone(),
             deleted: false,
             created,
             last_modified: now,
@@ -189,7 +200,35 @@ pub fn resource(employee: &Employee, overlay: Option<&UserOverlay>, base: &str) 
     if let Some(name) = overlay.and_then(|o| o.name.clone()) {
         user["name"] = Value::Object(name);
     }
+    if let Some(department) = overlay.and_then(|o| o.department.as_ref()) {
+        user["schemas"] = json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]);
+        user[ENTERPRISE_USER_SCHEMA] = json!({ "department": department });
+    }
     user
+}
+
+/// The team a `department` names: the team of that name, created for it if none has it.
+async fn department_team(state: &AppState, org: OrgId, department: &str) -> ScimResult<TeamId> {
+    let lookup = async || repo::teams::id_by_name(&state.repo, org, &department.to_lowercase()).await;
+    if let Some(team) = lookup().await? {
+        return Ok(team);
+    }
+    let about = teams::About { name: department.to_string(), description: String::new(), team_source: false };
+    match teams::insert(state, org, By::SCIM, about).await {
+        Ok(team) => Ok(team.id),
+        // Another User's department created it meanwhile.
+        Err(crate::Error::Conflict { code: crate::error::ProblemCode::TeamNameTaken, .. }) => {
+            lookup().await?.ok_or_else(|| ScimError::new(409, None, "the department's team changed meanwhile; retry"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The team an active User's `department` gives them, if it changes theirs.
+async fn team_change(state: &AppState, employee: &Employee, department: Option<&str>) -> ScimResult<Option<TeamId>> {
+    let Some(department) = department else { return Ok(None) };
+    let team = department_team(state, employee.org_id, department).await?;
+    Ok(Some(team).filter(|t| employee.team_id != Some(*t)))
 }
 
 /// An employee and what SCIM said of them, unless SCIM deleted them.
@@ -248,7 +287,7 @@ fn conflict(e: StoreError, input: &UserInput) -> ScimError {
     }
 }
 
-/// `POST /Users`: a new employee (a member, in no team). Someone SCIM deleted earlier
+/// `POST /Users`: a new employee (a member, in their department's team). Someone SCIM deleted earlier
 /// comes back as the same employee, history and all.
 pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &str) -> ScimResult<Value> {
     let input = UserInput::parse(body)?;
@@ -263,20 +302,25 @@ pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &
             _ => Err(ScimError::new(409, Some("uniqueness"), format!("a user with the email {} exists", input.email))),
         };
     }
+    let team = match input.department.as_deref() {
+        Some(department) if input.active != Some(false) => {
+            Some(department_team(state, client.org_id, department).await?)
+        }
+        _ => None,
+    };
     let employee = employees::new_employee(
         client.org_id,
         input.email.clone(),
         input.full_name.clone(),
         RoleName::Member,
-        None,
+        team,
         now,
     );
     let overlay = input.overlay(client.org_id, employee.id, now, now);
     let mut tx = state.repo.transaction();
     employees::add(&mut tx, &employee)?;
     repo::scim::put_user_overlay(&mut tx, &overlay, None, &employee.email)?;
-    let payload =
-        json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": null });
+    let payload = json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id });
     let entry = crate::activity::entry(client.org_id, By::SCIM, EventType::EmployeeCreated, payload);
     repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| conflict(e, &input))?;
@@ -319,12 +363,16 @@ async fn replace_with(
         (true, _) => Some(EmployeeStatus::Active),
         (false, _) => Some(EmployeeStatus::Deactivated),
     };
+    // A deactivated User leaves its team; an active one is in its department's.
+    let team = match status.unwrap_or(employee.status) {
+        EmployeeStatus::Deactivated => employee.team_id.map(|_| None),
+        _ => team_change(state, employee, input.department.as_deref()).await?.map(Some),
+    };
     let changes = EmployeeChanges {
         email: Some(input.email.clone()).filter(|e| *e != employee.email),
         full_name: Some(input.full_name.clone()).filter(|n| *n != employee.full_name),
         status,
-        // A User SCIM deletes leaves its team; one it brings back returns to none.
-        team: (status == Some(EmployeeStatus::Deactivated) && employee.team_id.is_some()).then_some(None),
+        team,
         ..Default::default()
     };
     let mut with = state.repo.transaction();
@@ -338,8 +386,8 @@ async fn replace_with(
     Ok(resource(&employee, Some(&after), base))
 }
 
-/// `DELETE /Users/{id}`: the employee is deactivated (sessions ended, history kept) and
-/// the User is gone for SCIM.
+/// `DELETE /Users/{id}`: the employee is deactivated (sessions ended, history kept),
+/// leaves their groups, and the User is gone for SCIM.
 pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResult<()> {
     let (employee, overlay) = find(state, client, id).await?;
     let now = crate::time::now();
@@ -355,6 +403,7 @@ pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResu
             display_name: None,
             emails: Vec::new(),
             active: None,
+            department: None,
             deleted: true,
             created: employee.created_at,
             last_modified: now,
@@ -367,6 +416,6 @@ pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResu
     };
     let mut with = state.repo.transaction();
     repo::scim::put_user_overlay(&mut with, &after, overlay.as_ref(), &employee.email)?;
-    employees::change(state, By::SCIM, &employee, changes, with).await?;
-    Ok(())
+    let employee = employees::change(state, By::SCIM, &employee, changes, with).await?;
+    Ok(crate::domain::groups::leave_all(state, By::SCIM, &employee).await?)
 }
