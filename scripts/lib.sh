@@ -12,7 +12,8 @@ CFN_LINT_VERSION="1.58.0"
 CLIENTS_DIR="$ROOT/.clients"
 CLIENT_PACKAGES=("@anthropic-ai/claude-code@2.1.197" "@google/gemini-cli@0.61.0" "@openai/codex@0.169.0")
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each line says how long the script has run (bash's SECONDS), so a slow step shows.
+log() { printf '\033[1m==> [%dm%02ds] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 # A virtualenv at DIR with the pinned PACKAGES, installed once per package set (a stamp
 # file named after them marks it done).
@@ -36,10 +37,11 @@ FUZZ_VENV="$ROOT/.venv-fuzz"
 ensure_fuzzer() { ensure_pip_venv "$FUZZ_VENV" "schemathesis==$SCHEMATHESIS_VERSION"; }
 
 # The CLI's other targets (scripts/cross-check.sh): zig as their C compiler and linker
-# (aws-lc-sys compiles C), from PyPI into .venv-zig.
+# (aws-lc-sys compiles C), from PyPI into .venv-zig. One macOS target: the CLI's code
+# differs by operating system, not by processor, and each target compiles aws-lc's C.
 ZIGLANG_VERSION="0.17.1"
 CARGO_ZIGBUILD_VERSION="0.24.1"
-CLI_TARGETS=(aarch64-apple-darwin x86_64-apple-darwin x86_64-pc-windows-gnu)
+CLI_TARGETS=(aarch64-apple-darwin x86_64-pc-windows-gnu)
 ensure_zig() {
   ensure_pip_venv "$ROOT/.venv-zig" "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
   local installed
