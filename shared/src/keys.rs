@@ -203,6 +203,11 @@ pub fn scim_user_name_guard(org: OrgId, lowercase_user_name: &str) -> Key {
     Key::new(org_pk(org), format!("SCIMNAME#{lowercase_user_name}"))
 }
 
+/// GSI1 partition of the Users SCIM gave an `externalId` (exact, as SCIM compares it).
+pub fn scim_users_by_external_id_pk(org: OrgId, external_id: &str) -> String {
+    format!("ORG#{org}#SCIMUSEREXT#{external_id}")
+}
+
 pub const SCIM_GROUP_PREFIX: &str = "SCIMGROUP#";
 
 /// What SCIM said of a team beyond the team itself (its `externalId`).

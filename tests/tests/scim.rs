@@ -511,3 +511,73 @@ async fn bodies_are_scim_resources_of_scim_media_types_within_the_limit() {
 fn urlencode(text: &str) -> String {
     reqwest::Url::parse_with_params("http://x/", [("f", text)]).unwrap().query().unwrap()[2..].to_string()
 }
+
+/// Users are listed in DynamoDB's order (oldest first) with the count kept on the
+/// organization: SCIM-deleted ones are left out of pages, counts and key lookups, and
+/// come back when provisioned again; employees an admin added are Users by their email.
+#[tokio::test]
+async fn users_are_paged_counted_and_found_by_key_without_the_deleted() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org("scimpages").await;
+    let token = scim_token(&app, &org).await;
+    let (_, owner) = app.get("/v1/me", &org.owner_token).await;
+    let mut ids = vec![owner["employee"]["id"].as_str().unwrap().to_string()];
+    for n in 0..7 {
+        let email = format!("p{n}@scimpages.example");
+        let (status, created) = scim(&app, Method::POST, "/Users", &token, Some(user(&email, &email))).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    let admin_added = app.add_employee(&org, "walkin@scimpages.example", "member", None).await;
+    ids.push(admin_added["id"].as_str().unwrap().to_string());
+    for gone in [&ids[2], &ids[5]] {
+        assert_eq!(scim(&app, Method::DELETE, &format!("/Users/{gone}"), &token, None).await.0, StatusCode::NO_CONTENT);
+    }
+    let listed: Vec<String> = ids.iter().filter(|id| **id != ids[2] && **id != ids[5]).cloned().collect();
+
+    let mut seen = Vec::new();
+    for start in [1, 4, 7] {
+        let (_, page) = scim(&app, Method::GET, &format!("/Users?startIndex={start}&count=3"), &token, None).await;
+        assert_eq!((page["totalResults"].as_u64(), page["startIndex"].as_u64()), (Some(7), Some(start)), "{page}");
+        seen.extend(page["Resources"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(seen, listed, "every User once, oldest first, the deleted left out");
+    let (_, beyond) = scim(&app, Method::GET, "/Users?startIndex=50&count=3", &token, None).await;
+    assert_eq!((beyond["totalResults"].as_u64(), beyond["itemsPerPage"].as_u64()), (Some(7), Some(0)));
+    let (_, counted) = scim(&app, Method::GET, "/Users?count=0", &token, None).await;
+    assert_eq!((counted["totalResults"].as_u64(), counted["itemsPerPage"].as_u64()), (Some(7), Some(0)));
+
+    let find = |filter: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            let (status, found) =
+                scim(app, Method::GET, &format!("/Users?filter={}", urlencode(&filter)), token, None).await;
+            assert_eq!(status, StatusCode::OK, "{filter}: {found}");
+            found["Resources"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_string()).collect()
+        }
+    };
+    let found: Vec<String> = find("externalId eq \"ext-p3@scimpages.example\"".into()).await;
+    assert_eq!(found, vec![ids[4].clone()]);
+    let found: Vec<String> = find("externalId eq \"ext-p1@scimpages.example\"".into()).await;
+    assert_eq!(found, Vec::<String>::new(), "SCIM deleted p1");
+    let found: Vec<String> = find("userName eq \"WALKIN@scimpages.example\"".into()).await;
+    assert_eq!(found, vec![ids[8].clone()], "named by their email");
+    let found: Vec<String> = find(format!("id eq \"{}\"", ids[5])).await;
+    assert_eq!(found, Vec::<String>::new());
+    let found: Vec<String> = find("userName sw \"p\" and name.familyName eq \"Lovelace\"".into()).await;
+    assert_eq!(found, listed[1..listed.len() - 1].to_vec(), "a filter no key answers reads every User");
+
+    // Provisioned again, p1 is counted and listed where it always was.
+    let email = "p1@scimpages.example";
+    assert_eq!(scim(&app, Method::POST, "/Users", &token, Some(user(email, email))).await.0, StatusCode::CREATED);
+    let (_, all) = scim(&app, Method::GET, "/Users", &token, None).await;
+    assert_eq!(all["totalResults"], 8);
+    assert_eq!(all["Resources"][2]["id"], ids[2].as_str());
+    // An admin deletes p4 for good (deactivated by SCIM's delete): the counts follow.
+    let (status, _) = app.delete(&format!("/v1/employees/{}", ids[5]), &org.owner_token).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, all) = scim(&app, Method::GET, "/Users?count=1", &token, None).await;
+    assert_eq!(all["totalResults"], 8);
+    let (_, org_now) = app.get("/v1/org", &org.owner_token).await;
+    assert_eq!((org_now["employee_total"].as_u64(), org_now["employee_count"].as_u64()), (Some(8), Some(8)));
+}

@@ -57,6 +57,10 @@ pub struct Employee {
     /// suspended or deactivated). Server-owned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions_revoked_at: Option<DateTime<Utc>>,
+    /// Deleted by the identity provider (SCIM `DELETE /Users`): deactivated, and no
+    /// longer a SCIM User until the provider creates them again. Server-owned.
+    #[serde(default)]
+    pub scim_deleted: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

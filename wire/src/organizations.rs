@@ -22,6 +22,9 @@ pub struct Organization {
     pub max_agents_per_employee: u32,
     /// Employees holding a seat (every status but deactivated). Server-owned.
     pub employee_count: u32,
+    /// Employees in any status, seats held or not. Server-owned.
+    #[serde(default)]
+    pub employee_total: u32,
     /// How long sign-ins last.
     #[serde(default)]
     pub sessions: SessionLifetimes,

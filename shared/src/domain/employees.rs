@@ -23,6 +23,7 @@ use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::pagination::{Page, PageRequest};
 use crate::repo::configs::AgentCounts;
+use crate::repo::organizations::Headcount;
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::{Permission, RoleName};
 use crate::validate::{self, Validator};
@@ -58,6 +59,7 @@ pub fn new_employee(
         agent_config_total: 0,
         last_login_at: None,
         sessions_revoked_at: None,
+        scim_deleted: false,
         created_at: now,
         updated_at: now,
     }
@@ -125,7 +127,8 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewEmployee) -> 
 /// Adds a new employee to `tx`: the item, its email guard, its seat and its team's count.
 pub(crate) fn add(tx: &mut repo::Transaction, employee: &Employee) -> Result<()> {
     repo::employees::create(tx, employee)?;
-    repo::organizations::adjust_seats(tx, employee.org_id, 1);
+    let headcount = Headcount { seats: 1, employees: 1, scim_deleted: 0 };
+    repo::organizations::adjust_headcount(tx, employee.org_id, headcount);
     if let Some(team) = employee.team_id {
         repo::teams::adjust_members(tx, employee.org_id, team, 1, AgentCounts::default());
     }
@@ -275,11 +278,13 @@ pub(crate) async fn change(
     if let Some(email) = &changes.email {
         repo::employees::change_email(&mut tx, before, email);
     }
-    if let Some(status) = status {
-        let delta = seat_delta(before.status, status);
-        if delta != 0 {
-            repo::organizations::adjust_seats(&mut tx, org, delta);
-        }
+    let headcount = Headcount {
+        seats: status.map_or(0, |status| seat_delta(before.status, status)),
+        employees: 0,
+        scim_deleted: changes.scim_deleted.map_or(0, |deleted| i32::from(deleted) - i32::from(before.scim_deleted)),
+    };
+    if headcount != Headcount::default() {
+        repo::organizations::adjust_headcount(&mut tx, org, headcount);
     }
     if let Some(team) = team {
         move_team(&mut tx, before, team);
@@ -337,6 +342,8 @@ pub async fn delete(state: &AppState, caller: &Caller, id: EmployeeId) -> Result
     let links = repo::identity::links_of(&state.repo, caller.org_id, id).await?;
     let mut tx = state.repo.transaction();
     repo::employees::delete(&mut tx, &before);
+    let headcount = Headcount { seats: 0, employees: -1, scim_deleted: -i32::from(before.scim_deleted) };
+    repo::organizations::adjust_headcount(&mut tx, caller.org_id, headcount);
     repo::configs::delete_partition_rest(&mut tx, caller.org_id, id);
     // The people who signed in as the employee are strangers again.
     for link in &links {

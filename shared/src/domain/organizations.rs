@@ -83,6 +83,7 @@ pub async fn create(state: &AppState, principal: &Principal, request: NewOrganiz
         max_employees,
         max_agents_per_employee: max_agents,
         employee_count: 1,
+        employee_total: 1,
         sessions: SessionLifetimes::default(),
         budget_action: BudgetAction::default(),
         telemetry: Telemetry::default(),

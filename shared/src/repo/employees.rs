@@ -71,6 +71,16 @@ pub async fn get_many(repo: &Repository, org: OrgId, ids: &[EmployeeId]) -> Resu
     repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
 }
 
+/// A page of the employees that are SCIM Users (all but those SCIM deleted), oldest
+/// first (employee ids grow with time). The page may hold fewer than asked even when
+/// more follow (the filter applies after the read).
+pub async fn scim_users(repo: &Repository, org: OrgId, page: &PageRequest) -> Result<Page<Employee>, StoreError> {
+    let not_deleted =
+        Expr::new("attribute_not_exists(scim_deleted) OR scim_deleted = :no").value(":no", AttributeValue::Bool(false));
+    let spec = QuerySpec::table(keys::org_pk(org), keys::EMPLOYEE_PREFIX).filter(Some(not_deleted));
+    repo.query(spec, page).await?.try_map(from_item)
+}
+
 /// Optional list filters, applied after the key condition.
 #[derive(Default)]
 pub struct ListFilter {
@@ -152,6 +162,8 @@ pub struct EmployeeChanges {
     pub preferences: Option<serde_json::Value>,
     /// A sign-in (not a change of the employee's own fields).
     pub last_login_at: Option<crate::time::Timestamp>,
+    /// Deleted by SCIM, or provisioned again.
+    pub scim_deleted: Option<bool>,
 }
 
 impl EmployeeChanges {
@@ -164,6 +176,7 @@ impl EmployeeChanges {
             ("status", self.status.is_some()),
             ("team_id", self.team.is_some()),
             ("preferences", self.preferences.is_some()),
+            ("scim_deleted", self.scim_deleted.is_some()),
         ])
     }
 }
@@ -201,6 +214,9 @@ pub fn update(
     }
     if let Some(at) = &changes.last_login_at {
         fields.push(("last_login_at", ts(at)));
+    }
+    if let Some(deleted) = changes.scim_deleted {
+        fields.push(("scim_deleted", AttributeValue::Bool(deleted)));
     }
     fields.push(("updated_at", ts(updated_at)));
     let mut update = Expr::set(fields);

@@ -27,6 +27,19 @@ pub async fn get(repo: &Repository, org: OrgId) -> Result<Option<Organization>, 
     repo.get_as(&keys::organization(org)).await
 }
 
+/// How many of the organization's employees are SCIM Users (all but those SCIM deleted).
+pub async fn scim_user_count(repo: &Repository, org: OrgId) -> Result<u32, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Counters {
+        #[serde(default)]
+        employee_total: u32,
+        #[serde(default)]
+        scim_deleted_count: u32,
+    }
+    let counters = repo.get_as::<Counters>(&keys::organization(org)).await?;
+    Ok(counters.map_or(0, |c| c.employee_total.saturating_sub(c.scim_deleted_count)))
+}
+
 /// The organization a slug names, if any (its slug guard).
 pub async fn id_by_slug(repo: &Repository, slug: &str) -> Result<Option<OrgId>, StoreError> {
     #[derive(serde::Deserialize)]
@@ -115,11 +128,25 @@ pub fn update(
     Ok(())
 }
 
-/// Changes the count of employees that hold a seat (all but deactivated ones). Taking
-/// a seat fails with [`Guard::Capacity`] when the organization is full.
-pub fn adjust_seats(tx: &mut Transaction, org: OrgId, delta: i32) {
-    let update = Expr::new("ADD employee_count :d").value(":d", n(delta));
-    let condition = if delta > 0 {
+/// A change of an organization's employee counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Headcount {
+    /// Employees holding a seat (all but deactivated ones): `employee_count`.
+    pub seats: i32,
+    /// Employees in any status: `employee_total`.
+    pub employees: i32,
+    /// Employees SCIM deleted: `scim_deleted_count`.
+    pub scim_deleted: i32,
+}
+
+/// Changes the employee counters in one update. Taking a seat fails with
+/// [`Guard::Capacity`] when the organization is full.
+pub fn adjust_headcount(tx: &mut Transaction, org: OrgId, change: Headcount) {
+    let update = Expr::new("ADD employee_count :s, employee_total :e, scim_deleted_count :d")
+        .value(":s", n(change.seats))
+        .value(":e", n(change.employees))
+        .value(":d", n(change.scim_deleted));
+    let condition = if change.seats > 0 {
         Expr::new("attribute_exists(PK) AND employee_count < max_employees")
     } else {
         Expr::new("attribute_exists(PK)")

@@ -1,7 +1,8 @@
 //! SCIM items.
 //! - Token: PK `SCIMTOKEN#<sha256(token)>`, SK `SCIMTOKEN`; GSI1 `ORG#o#SCIMTOKENS` / `TOKEN#<created>#<id>`.
 //! - User overlay: PK `ORG#o`, SK `SCIMUSER#e` (what SCIM said beyond the employee);
-//!   `userName` guard `ORG#o` / `SCIMNAME#<lowercase userName>`.
+//!   GSI1 `ORG#o#SCIMUSEREXT#<externalId>` / `SCIMUSER#e` while it has one; `userName`
+//!   guard `ORG#o` / `SCIMNAME#<lowercase userName>`.
 //! - Group overlay: PK `ORG#o`, SK `SCIMGROUP#t` (its `externalId`); GSI1
 //!   `ORG#o#SCIMGROUPEXT#<externalId>` / `SCIMGROUP#t` while it has one.
 
@@ -66,12 +67,6 @@ pub async fn touch_token(
     repo.update_if(&keys::scim_token(token_hash), update, condition).await.map(drop)
 }
 
-/// Every user overlay of the organization.
-pub async fn user_overlays(repo: &Repository, org: OrgId) -> Result<Vec<UserOverlay>, StoreError> {
-    let items = repo.query_all(QuerySpec::table(keys::org_pk(org), keys::SCIM_USER_PREFIX)).await?;
-    items.into_iter().map(from_item).collect()
-}
-
 pub async fn user_overlay(
     repo: &Repository,
     org: OrgId,
@@ -90,7 +85,12 @@ pub fn put_user_overlay(
     before: Option<&UserOverlay>,
     own_email: &str,
 ) -> Result<(), StoreError> {
-    let item = with_key(to_item(overlay)?, &keys::scim_user(overlay.org_id, overlay.employee_id), "scim_user");
+    let key = keys::scim_user(overlay.org_id, overlay.employee_id);
+    let mut item = with_key(to_item(overlay)?, &key, "scim_user");
+    if let Some(external_id) = &overlay.external_id {
+        item.insert(keys::GSI1PK.into(), s(keys::scim_users_by_external_id_pk(overlay.org_id, external_id)));
+        item.insert(keys::GSI1SK.into(), s(key.sk.clone()));
+    }
     match before {
         None => tx.put_new(item, Guard::ScimUser),
         Some(before) => tx.put_if(
@@ -118,6 +118,41 @@ pub fn put_user_overlay(
     Ok(())
 }
 
+/// The overlays of these employees that exist (one BatchGetItem per 100).
+pub async fn user_overlays_of(
+    repo: &Repository,
+    org: OrgId,
+    employees: &[EmployeeId],
+) -> Result<Vec<UserOverlay>, StoreError> {
+    let keys: Vec<Key> = employees.iter().map(|e| keys::scim_user(org, *e)).collect();
+    repo.batch_get(&keys).await?.into_iter().map(from_item).collect()
+}
+
+/// The employees whose overlay has this `externalId`.
+pub async fn users_by_external_id(
+    repo: &Repository,
+    org: OrgId,
+    external_id: &str,
+) -> Result<Vec<EmployeeId>, StoreError> {
+    let spec = QuerySpec::gsi1(keys::scim_users_by_external_id_pk(org, external_id), keys::SCIM_USER_PREFIX);
+    let overlays: Vec<UserOverlay> =
+        repo.query_all(spec).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
+    Ok(overlays.into_iter().map(|o| o.employee_id).collect())
+}
+
+/// The employee SCIM gave this `userName` (lower case), by its guard.
+pub async fn user_by_name(
+    repo: &Repository,
+    org: OrgId,
+    lowercase_user_name: &str,
+) -> Result<Option<EmployeeId>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct NameOwner {
+        employee_id: EmployeeId,
+    }
+    Ok(repo.get_as::<NameOwner>(&keys::scim_user_name_guard(org, lowercase_user_name)).await?.map(|o| o.employee_id))
+}
+
 /// The overlays of these teams that exist (one BatchGetItem per 100).
 pub async fn group_overlays_of(
     repo: &Repository,
@@ -138,18 +173,6 @@ pub async fn groups_by_external_id(
     let overlays: Vec<GroupOverlay> =
         repo.query_all(spec).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
     Ok(overlays.into_iter().map(|o| o.team_id).collect())
-}
-
-/// Which of these employees SCIM deleted (one BatchGetItem of their overlays per 100).
-pub async fn deleted_users_among(
-    repo: &Repository,
-    org: OrgId,
-    employees: &[EmployeeId],
-) -> Result<Vec<EmployeeId>, StoreError> {
-    let keys: Vec<Key> = employees.iter().map(|e| keys::scim_user(org, *e)).collect();
-    let overlays: Vec<UserOverlay> =
-        repo.batch_get(&keys).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
-    Ok(overlays.into_iter().filter(|o| o.deleted).map(|o| o.employee_id).collect())
 }
 
 pub async fn group_overlay(repo: &Repository, org: OrgId, team: TeamId) -> Result<Option<GroupOverlay>, StoreError> {

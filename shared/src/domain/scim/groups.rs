@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use super::filter::Filter;
 use super::patch::{self, Op, Operation};
 use super::{
-    GROUP_SCHEMA, ListQuery, ListResponse, Projection, ScimClient, ScimError, ScimResult, attribute, text, version,
+    GROUP_SCHEMA, ListQuery, ListResponse, Matches, Projection, ScimClient, ScimError, ScimResult, Window, attribute,
+    text, version,
 };
 use crate::AppState;
 use crate::activity::By;
@@ -124,14 +125,21 @@ pub async fn get(
 }
 
 pub async fn list(state: &AppState, client: &ScimClient, query: &ListQuery, base: &str) -> ScimResult<ListResponse> {
-    query.page(matching(state, client, query, base).await?)
+    Ok(query.answer(matching(state, client, query, query.window()?, base).await?))
 }
 
-/// The Groups of the organization the query's filter matches, oldest first: by key for
-/// `id eq`, `displayName eq` (the team name guard) and `externalId eq` (kept with the
-/// group's overlay), else every team of the organization (a few hundred at most).
-/// Members are read only for groups the answer or the filter needs them of.
-pub async fn matching(state: &AppState, client: &ScimClient, query: &ListQuery, base: &str) -> ScimResult<Vec<Value>> {
+/// The Groups of the organization the query's filter matches, oldest first, counted,
+/// with those inside `window`: by key for `id eq`, `displayName eq` (the team name
+/// guard) and `externalId eq` (kept with the group's overlay), else every team of the
+/// organization (a few hundred at most). Members are read for the groups the answer
+/// carries, or for every candidate when the filter reads them.
+pub async fn matching(
+    state: &AppState,
+    client: &ScimClient,
+    query: &ListQuery,
+    window: Window,
+    base: &str,
+) -> ScimResult<Matches> {
     let filter = query.parsed_filter()?;
     let org = client.org_id;
     let mut teams = match candidates(state, org, filter.as_ref()).await? {
@@ -147,17 +155,22 @@ pub async fn matching(state: &AppState, client: &ScimClient, query: &ListQuery, 
     teams.sort_by_key(|t| (t.created_at, t.id));
     let overlays =
         repo::scim::group_overlays_of(&state.repo, org, &teams.iter().map(|t| t.id).collect::<Vec<_>>()).await?;
-    let with_members = query.projection.wants("members") || filter.as_ref().is_some_and(|f| f.reads("members"));
-    let mut groups = Vec::new();
+    let overlay_of = |team: &Team| overlays.iter().find(|o| o.team_id == team.id);
+    let filter_reads_members = filter.as_ref().is_some_and(|f| f.reads("members"));
+    let mut matching = Vec::new();
     for team in &teams {
-        let overlay = overlays.iter().find(|o| o.team_id == team.id);
-        let members = members_if(state, team, with_members).await?;
-        let group = resource(team, overlay, members.as_deref(), base);
-        if filter.as_ref().is_none_or(|f| f.matches(&group)) {
-            groups.push(group);
+        let members = members_if(state, team, filter_reads_members).await?;
+        if filter.as_ref().is_none_or(|f| f.matches(&resource(team, overlay_of(team), members.as_deref(), base))) {
+            matching.push((team, members));
         }
     }
-    Ok(groups)
+    let mut matches = Matches::new(window);
+    for (team, read) in matching {
+        let wanted = matches.next_in_window() && query.projection.wants("members");
+        let members = if read.is_some() { read } else { members_if(state, team, wanted).await? };
+        matches.push(resource(team, overlay_of(team), members.as_deref(), base));
+    }
+    Ok(matches)
 }
 
 /// The teams a filter can only match, found by key (`None`: no such comparison).
@@ -334,8 +347,7 @@ async fn users_named(state: &AppState, org: OrgId, ids: &[EmployeeId]) -> ScimRe
     unique.sort();
     unique.dedup();
     let found = groups::members_of(state, org, &unique).await?;
-    let deleted = repo::scim::deleted_users_among(&state.repo, org, &unique).await?;
-    if found.len() != unique.len() || !deleted.is_empty() {
+    if found.len() != unique.len() || found.iter().any(|e| e.scim_deleted) {
         return Err(ScimError::invalid_value("a member is not a User of this organization"));
     }
     Ok(found)

@@ -287,9 +287,9 @@ impl ListQuery {
         self.filter.as_deref().map(filter::Filter::parse).transpose()
     }
 
-    /// One page of `all` (already filtered) as a list answer, projected.
-    pub fn page(&self, all: Vec<Value>) -> ScimResult<ListResponse> {
-        // RFC 7644 §3.4.2.4: a start below 1 is 1, a negative count 0.
+    /// The part of the list asked for. RFC 7644 §3.4.2.4: a start below 1 is 1, a
+    /// negative count 0; at most [`MAX_PAGE`].
+    pub fn window(&self) -> ScimResult<Window> {
         let number = |raw: &Option<String>, default: i64| -> ScimResult<i64> {
             match raw {
                 None => Ok(default),
@@ -298,18 +298,68 @@ impl ListQuery {
                 }
             }
         };
-        let start = number(&self.start_index, 1)?.max(1) as usize;
-        let count = (number(&self.count, MAX_PAGE as i64)?.max(0) as usize).min(MAX_PAGE);
-        let total = all.len();
-        let resources: Vec<Value> =
-            all.into_iter().skip(start - 1).take(count).map(|r| self.projection.apply(r)).collect();
-        Ok(ListResponse {
+        let start = usize::try_from(number(&self.start_index, 1)?.max(1)).unwrap_or(usize::MAX);
+        let count = usize::try_from(number(&self.count, MAX_PAGE as i64)?.clamp(0, MAX_PAGE as i64)).unwrap_or(0);
+        Ok(Window { start, count })
+    }
+
+    /// The list answer of `matches`, projected.
+    pub fn answer(&self, matches: Matches) -> ListResponse {
+        let resources: Vec<Value> = matches.page.into_iter().map(|r| self.projection.apply(r)).collect();
+        ListResponse {
             schemas: [LIST_SCHEMA],
-            total_results: total,
-            start_index: start,
+            total_results: matches.total,
+            start_index: matches.window.start,
             items_per_page: resources.len(),
             resources,
-        })
+        }
+    }
+}
+
+/// The part of a list a request asks for: from the 1-based `start`, `count` resources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start: usize,
+    pub count: usize,
+}
+
+impl Window {
+    /// How many resources come before the window.
+    pub fn skipped(&self) -> usize {
+        self.start - 1
+    }
+
+    /// How many of a list's first resources the window needs read: those before it and
+    /// its own.
+    pub fn reach(&self) -> usize {
+        self.skipped().saturating_add(self.count)
+    }
+}
+
+/// What a list matched: how many in all, and those inside the window, in order.
+#[derive(Debug)]
+pub struct Matches {
+    pub window: Window,
+    pub total: usize,
+    pub page: Vec<Value>,
+}
+
+impl Matches {
+    pub fn new(window: Window) -> Self {
+        Self { window, total: 0, page: Vec::new() }
+    }
+
+    /// Whether the next match falls inside the window.
+    pub fn next_in_window(&self) -> bool {
+        self.total >= self.window.skipped() && self.page.len() < self.window.count
+    }
+
+    /// Counts the next match and keeps it when it falls inside the window.
+    pub fn push(&mut self, resource: Value) {
+        if self.next_in_window() {
+            self.page.push(resource);
+        }
+        self.total += 1;
     }
 }
 
@@ -320,10 +370,15 @@ pub async fn search_all(
     query: &ListQuery,
     base: &str,
 ) -> ScimResult<ListResponse> {
+    // Users first, then Groups: the window's rest is taken from the Groups.
+    let window = query.window()?;
     let filter = query.parsed_filter()?;
-    let mut all = users::matching(state, client, filter.as_ref(), base).await?;
-    all.extend(groups::matching(state, client, query, base).await?);
-    query.page(all)
+    let mut all = users::matching(state, client, filter.as_ref(), window, base).await?;
+    let rest = Window { start: window.start.saturating_sub(all.total).max(1), count: window.count - all.page.len() };
+    let groups = groups::matching(state, client, query, rest, base).await?;
+    all.total += groups.total;
+    all.page.extend(groups.page);
+    Ok(query.answer(all))
 }
 
 /// Text a SCIM client sent for a string attribute: 1..=max characters, one line.

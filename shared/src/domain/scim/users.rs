@@ -6,14 +6,15 @@ use serde_json::{Map, Value, json};
 
 use super::filter::Filter;
 use super::{
-    ENTERPRISE_USER_SCHEMA, ListQuery, ListResponse, ScimClient, ScimError, ScimResult, USER_SCHEMA, attribute,
-    boolean, patch, text, version,
+    ENTERPRISE_USER_SCHEMA, ListQuery, ListResponse, Matches, ScimClient, ScimError, ScimResult, USER_SCHEMA, Window,
+    attribute, boolean, patch, text, version,
 };
 use crate::AppState;
 use crate::activity::{By, EventType};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::teams;
 use crate::ids::{EmployeeId, OrgId, TeamId};
+use crate::pagination::{Cursor, PageRequest};
 use crate::repo::{self, StoreError, employees::EmployeeChanges};
 use crate::roles::RoleName;
 
@@ -44,9 +45,6 @@ pub struct UserOverlay {
     /// The enterprise extension's `department` (the employee's team, by name).
     #[serde(default)]
     pub department: Option<String>,
-    /// Deleted through SCIM: the employee is deactivated and the User is gone.
-    #[serde(default)]
-    pub deleted: bool,
     pub created: DateTime<Utc>,
     pub last_modified: DateTime<Utc>,
 }
@@ -137,7 +135,6 @@ impl UserInput {
             emails: self.emails.clone(),
             active: self.active,
             department: self.department.clone(),
-            deleted: false,
             created,
             last_modified: now,
         }
@@ -237,7 +234,7 @@ async fn find(state: &AppState, client: &ScimClient, id: &str) -> ScimResult<(Em
     let employee =
         repo::employees::get(&state.repo, client.org_id, id).await?.ok_or_else(|| ScimError::not_found("User"))?;
     let overlay = repo::scim::user_overlay(&state.repo, client.org_id, id).await?;
-    if overlay.as_ref().is_some_and(|o| o.deleted) {
+    if employee.scim_deleted {
         return Err(ScimError::not_found("User"));
     }
     Ok((employee, overlay))
@@ -249,28 +246,108 @@ pub async fn get(state: &AppState, client: &ScimClient, id: &str, base: &str) ->
 }
 
 pub async fn list(state: &AppState, client: &ScimClient, query: &ListQuery, base: &str) -> ScimResult<ListResponse> {
-    query.page(matching(state, client, query.parsed_filter()?.as_ref(), base).await?)
+    let matches = matching(state, client, query.parsed_filter()?.as_ref(), query.window()?, base).await?;
+    Ok(query.answer(matches))
 }
 
-/// Every User of the organization `filter` matches, oldest first.
+/// Employees read per request where a filter is checked against each User.
+const FILTERED_PAGE: u32 = 100;
+/// Employees read per request where only the window's are needed.
+const UNFILTERED_PAGE: usize = 1000;
+
+/// The Users of the organization `filter` matches, oldest first, counted, with those
+/// inside `window`. `id eq`, `userName eq` and `externalId eq` are answered by key (a
+/// guard or an index); no filter, by the count kept on the organization and a read of
+/// the employees up to the window's end; any other filter, by reading the employees a
+/// hundred at a time with their overlays.
 pub async fn matching(
     state: &AppState,
     client: &ScimClient,
     filter: Option<&Filter>,
+    window: Window,
     base: &str,
-) -> ScimResult<Vec<Value>> {
-    let mut employees = repo::employees::all(&state.repo, client.org_id, None).await?;
-    employees.sort_by_key(|e| (e.created_at, e.id));
-    let overlays = repo::scim::user_overlays(&state.repo, client.org_id).await?;
-    let users = employees
-        .iter()
-        .filter_map(|e| {
-            let overlay = overlays.iter().find(|o| o.employee_id == e.id);
-            (!overlay.is_some_and(|o| o.deleted)).then(|| resource(e, overlay, base))
-        })
-        .filter(|user| filter.is_none_or(|f| f.matches(user)))
-        .collect();
-    Ok(users)
+) -> ScimResult<Matches> {
+    let org = client.org_id;
+    let mut matches = Matches::new(window);
+    if let Some(ids) = candidates(state, org, filter).await? {
+        let mut employees = repo::employees::get_many(&state.repo, org, &ids).await?;
+        employees.retain(|e| !e.scim_deleted);
+        employees.sort_by_key(|e| e.id);
+        resources(state, org, &employees, base)
+            .await?
+            .into_iter()
+            .filter(|user| filter.is_none_or(|f| f.matches(user)))
+            .for_each(|user| matches.push(user));
+        return Ok(matches);
+    }
+    let Some(filter) = filter else {
+        let in_window = employees_in(state, org, window).await?;
+        let total = repo::organizations::scim_user_count(&state.repo, org).await? as usize;
+        return Ok(Matches { window, total, page: resources(state, org, &in_window, base).await? });
+    };
+    let mut request = PageRequest::first(FILTERED_PAGE);
+    loop {
+        let page = repo::employees::scim_users(&state.repo, org, &request).await?;
+        for user in resources(state, org, &page.items, base).await? {
+            if filter.matches(&user) {
+                matches.push(user);
+            }
+        }
+        match page.next_cursor {
+            Some(cursor) => request.cursor = Some(Cursor::decode(&cursor)?),
+            None => return Ok(matches),
+        }
+    }
+}
+
+/// The employees a filter can only match, found by key (`None`: no such comparison).
+async fn candidates(state: &AppState, org: OrgId, filter: Option<&Filter>) -> ScimResult<Option<Vec<EmployeeId>>> {
+    let Some(filter) = filter else { return Ok(None) };
+    let mut ids = Vec::new();
+    if let Some(id) = filter.equals("id") {
+        ids.extend(id.parse::<EmployeeId>());
+    } else if let Some(name) = filter.equals("username") {
+        // A User SCIM never named is named by their email.
+        let name = name.to_lowercase();
+        ids.extend(repo::scim::user_by_name(&state.repo, org, &name).await?);
+        ids.extend(repo::employees::id_by_email(&state.repo, org, &name).await?);
+    } else if let Some(external_id) = filter.equals("externalid") {
+        ids.extend(repo::scim::users_by_external_id(&state.repo, org, external_id).await?);
+    } else {
+        return Ok(None);
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(Some(ids))
+}
+
+/// The Users inside `window` when nothing is filtered: the employees are read in order
+/// up to the window's end.
+async fn employees_in(state: &AppState, org: OrgId, window: Window) -> ScimResult<Vec<Employee>> {
+    let (mut seen, mut in_window) = (0, Vec::new());
+    let mut request = PageRequest::first(0);
+    while seen < window.reach() {
+        request.limit = (window.reach() - seen).min(UNFILTERED_PAGE) as u32;
+        let page = repo::employees::scim_users(&state.repo, org, &request).await?;
+        for employee in page.items {
+            if seen >= window.skipped() && seen < window.reach() {
+                in_window.push(employee);
+            }
+            seen += 1;
+        }
+        match page.next_cursor {
+            Some(cursor) => request.cursor = Some(Cursor::decode(&cursor)?),
+            None => break,
+        }
+    }
+    Ok(in_window)
+}
+
+/// The Users of these employees, in their order.
+async fn resources(state: &AppState, org: OrgId, employees: &[Employee], base: &str) -> ScimResult<Vec<Value>> {
+    let ids: Vec<EmployeeId> = employees.iter().map(|e| e.id).collect();
+    let overlays = repo::scim::user_overlays_of(&state.repo, org, &ids).await?;
+    Ok(employees.iter().map(|e| resource(e, overlays.iter().find(|o| o.employee_id == e.id), base)).collect())
 }
 
 fn conflict(e: StoreError, input: &UserInput) -> ScimError {
@@ -293,11 +370,10 @@ pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &
     let input = UserInput::parse(body)?;
     let now = crate::time::now();
     if let Some(id) = repo::employees::id_by_email(&state.repo, client.org_id, &input.email).await? {
-        let overlay = repo::scim::user_overlay(&state.repo, client.org_id, id).await?;
-        let employee = repo::employees::get(&state.repo, client.org_id, id).await?;
-        return match (employee, overlay) {
-            (Some(employee), Some(overlay)) if overlay.deleted => {
-                replace_with(state, &employee, Some(&overlay), input, base).await
+        return match repo::employees::get(&state.repo, client.org_id, id).await? {
+            Some(employee) if employee.scim_deleted => {
+                let overlay = repo::scim::user_overlay(&state.repo, client.org_id, id).await?;
+                replace_with(state, &employee, overlay.as_ref(), input, base).await
             }
             _ => Err(ScimError::new(409, Some("uniqueness"), format!("a user with the email {} exists", input.email))),
         };
@@ -373,6 +449,7 @@ async fn replace_with(
         full_name: Some(input.full_name.clone()).filter(|n| *n != employee.full_name),
         status,
         team,
+        scim_deleted: Some(false).filter(|_| employee.scim_deleted),
         ..Default::default()
     };
     let mut with = state.repo.transaction();
@@ -389,33 +466,13 @@ async fn replace_with(
 /// `DELETE /Users/{id}`: the employee is deactivated (sessions ended, history kept),
 /// leaves their groups, and the User is gone for SCIM.
 pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResult<()> {
-    let (employee, overlay) = find(state, client, id).await?;
-    let now = crate::time::now();
-    let after = UserOverlay {
-        deleted: true,
-        last_modified: now,
-        ..overlay.clone().unwrap_or_else(|| UserOverlay {
-            org_id: employee.org_id,
-            employee_id: employee.id,
-            user_name: employee.email.clone(),
-            external_id: None,
-            name: None,
-            display_name: None,
-            emails: Vec::new(),
-            active: None,
-            department: None,
-            deleted: true,
-            created: employee.created_at,
-            last_modified: now,
-        })
-    };
+    let (employee, _) = find(state, client, id).await?;
     let changes = EmployeeChanges {
         status: Some(EmployeeStatus::Deactivated).filter(|_| employee.status != EmployeeStatus::Deactivated),
         team: employee.team_id.map(|_| None),
+        scim_deleted: Some(true),
         ..Default::default()
     };
-    let mut with = state.repo.transaction();
-    repo::scim::put_user_overlay(&mut with, &after, overlay.as_ref(), &employee.email)?;
-    let employee = employees::change(state, By::SCIM, &employee, changes, with).await?;
+    let employee = employees::change(state, By::SCIM, &employee, changes, state.repo.transaction()).await?;
     Ok(crate::domain::groups::leave_all(state, By::SCIM, &employee).await?)
 }
