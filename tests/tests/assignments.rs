@@ -420,3 +420,68 @@ async fn one_call_assigns_many_items_to_many_targets_with_a_result_for_each() {
         .await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
 }
+
+/// What one organization assigns takes nothing from another: the global catalog's
+/// entries travel in the platform's sync set from their creation, each organization's
+/// assignments and own entries in its own set under its own limit. One organization fills
+/// its set; another still assigns, and its bundle's ETag never moved meanwhile.
+#[tokio::test]
+async fn one_organization_filling_its_sync_set_takes_nothing_from_another() {
+    let app = TestApp::spawn().await;
+    let (full, other) = (app.create_org(&slug("filler")).await, app.create_org(&slug("neighbour")).await);
+    let global = created(
+        &app,
+        "/v1/catalog/agents",
+        &app.platform_key,
+        json!({ "name": "Codex", "type": "codex", "provider": "OpenAI", "default_config": { "model": "gpt-5" } }),
+    )
+    .await;
+    let (_, token) = app.add_signed_in(&other, &format!("dev@{}.example", other.slug), "member").await;
+    let first = app.request(Method::GET, "/v1/me/sync", Some(&token)).send().await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+
+    let organization = json!({ "type": "organization" });
+    let assign = |org_token: String, agent: String| {
+        let app = &app;
+        let target = organization.clone();
+        async move {
+            let body = json!({ "target": target, "item": { "type": "agent", "agent_id": agent } });
+            app.post("/v1/assignments", &org_token, body).await
+        }
+    };
+    let (status, _) = assign(full.owner_token.clone(), id(&global).to_string()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let padding = "x".repeat(30 * 1024);
+    let mut refused = None;
+    for n in 0..10 {
+        let body = json!({ "name": format!("Big {n}"), "type": "other", "provider": "Acme", "default_config": { "notes": padding } });
+        let agent = created(&app, "/v1/catalog/agents", &full.owner_token, body).await;
+        let (status, answer) = assign(full.owner_token.clone(), id(&agent).to_string()).await;
+        if status != StatusCode::CREATED {
+            refused = Some((n, status, answer));
+            break;
+        }
+    }
+    let (n, status, answer) = refused.expect("the organization's set has a limit");
+    assert!((2..=3).contains(&n), "96 KB hold three 30 KB entries at most: refused at {n}");
+    assert_problem(status, &answer, StatusCode::CONFLICT, "assignment_space_exhausted");
+
+    // The neighbour's bundle did not move, and it assigns as it always could.
+    let unchanged =
+        app.request(Method::GET, "/v1/me/sync", Some(&token)).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED, "another organization's assignments change nothing here");
+    let own = created(
+        &app,
+        "/v1/catalog/agents",
+        &other.owner_token,
+        json!({ "name": "Helper", "type": "other", "provider": "Acme", "default_config": { "notes": padding } }),
+    )
+    .await;
+    for agent in [id(&global), id(&own)] {
+        let (status, answer) = assign(other.owner_token.clone(), agent.to_string()).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    let b = bundle(&app, &token).await;
+    assert_eq!(named(&b["agents"], "Codex").unwrap()["settings"], json!({ "model": "gpt-5" }));
+    assert!(named(&b["agents"], "Helper").is_some(), "{b}");
+}

@@ -23,8 +23,8 @@ impl Spec for AgentSpec {
     const NAME_PREFIX: &'static str = "AGENTNAME#";
     const FILTERS: &'static [(&'static str, &'static str)] = &[("type", "type"), ("provider", "provider")];
 
-    fn sync_change(before: Option<&Entry<Self>>, _: Option<&Entry<Self>>) -> Option<syncsets::Change> {
-        catalog::delivered_entry_change(before)
+    fn sync_change(before: Option<&Entry<Self>>, after: Option<&Entry<Self>>) -> Option<syncsets::Change> {
+        catalog::delivered_entry_change(before, after)
     }
 
     async fn parse(_: &AppState, _: Option<OrgId>, new: NewAgent) -> Result<(Common, Self)> {

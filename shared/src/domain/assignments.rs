@@ -98,29 +98,19 @@ fn checked_item(item: Assigned, check: impl FnOnce(&mut Validator, Value) -> Opt
 }
 
 /// Stages the count of an assignment of `entry` (read with `count` assignments) and,
-/// when it is the first or the last, its content in its scope's sync set: in
-/// `org_change` when that is the organization's own, else in the change returned.
-fn stage_entry<S: Spec>(
-    tx: &mut repo::Transaction,
-    org_change: &mut Change,
-    entry: &Entry<S>,
-    count: u32,
-    delta: i32,
-) -> Option<Change> {
+/// for the organization's own entries, their content in its sync set with the first
+/// assignment, out of it with the last (the global catalog's entries are in the
+/// platform's set whoever assigns them: see `catalog::delivered_entry_change`).
+fn stage_entry<S: Spec>(tx: &mut repo::Transaction, org_change: &mut Change, entry: &Entry<S>, count: u32, delta: i32) {
     repo::assignments::count(tx, &repo::catalog::key::<S>(entry.org_id, entry.id), &entry.updated_at, count, delta);
-    let (first, last) = (delta > 0 && count == 0, delta < 0 && count == 1);
-    if !first && !last {
-        return None;
+    if entry.org_id.is_none() {
+        return;
     }
-    let scope = Scope::of(entry.org_id);
-    let mut own = (scope != org_change.scope()).then(|| Change::new(scope));
-    let change = own.as_mut().unwrap_or(org_change);
-    if first {
-        change.put_entry(entry, None);
-    } else {
-        change.remove_entry(entry);
+    match (delta > 0 && count == 0, delta < 0 && count == 1) {
+        (true, _) => org_change.put_entry(entry, None),
+        (_, true) => org_change.remove_entry(entry),
+        _ => {}
     }
-    own
 }
 
 pub async fn create(state: &AppState, caller: &Caller, request: NewAssignment) -> Result<Assignment> {
@@ -147,14 +137,14 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewAssignment) -
     };
     let mut tx = state.repo.transaction();
     let mut org_change = Change::new(Scope::Org(org));
-    let staged = match &request.item {
+    match &request.item {
         Assigned::Agent { agent_id, .. } => {
             let agent = entry_of::<AgentSpec>(state, org, *agent_id, "item.agent_id").await?;
             assignment.item =
                 checked_item(request.item, |v, o| configs::check_override(v, &agent, "item.config_override", o))?;
             (assignment.entry_org_id, assignment.name) = (agent.org_id, agent.name.clone());
             let count = assigned_count(state, &agent).await?;
-            stage_entry(&mut tx, &mut org_change, &agent, count, 1)
+            stage_entry(&mut tx, &mut org_change, &agent, count, 1);
         }
         Assigned::McpServer { server_id, .. } => {
             let server = entry_of::<McpServerSpec>(state, org, *server_id, "item.server_id").await?;
@@ -163,15 +153,12 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewAssignment) -
             (assignment.entry_org_id, assignment.name) = (server.org_id, server.name.clone());
             repo::mcp::require_approval(&mut tx, org, server.id);
             let count = assigned_count(state, &server).await?;
-            stage_entry(&mut tx, &mut org_change, &server, count, 1)
+            stage_entry(&mut tx, &mut org_change, &server, count, 1);
         }
     };
     repo::assignments::create(&mut tx, &assignment)?;
     org_change.put_assignment(&assignment, None);
     org_change.apply(&mut tx, &now);
-    if let Some(change) = staged {
-        change.apply(&mut tx, &now);
-    }
     log(state, &mut tx, caller, EventType::AssignmentCreated, &assignment)?;
     crate::domain::notify::commit(state, tx).await.map_err(write_error)?;
     Ok(assignment)
@@ -384,28 +371,25 @@ pub async fn delete(state: &AppState, caller: &Caller, id: AssignmentId) -> Resu
     let mut tx = state.repo.transaction();
     let mut org_change = Change::new(Scope::Org(org));
     let owners = [assignment.entry_org_id];
-    let staged = match &assignment.item {
+    match &assignment.item {
         Assigned::Agent { agent_id, .. } => {
             let agent = repo::catalog::get::<AgentSpec>(&state.repo, &owners, *agent_id)
                 .await?
                 .ok_or_else(|| Error::internal(format!("assigned agent {agent_id} is missing")))?;
             let count = assigned_count(state, &agent).await?;
-            stage_entry(&mut tx, &mut org_change, &agent, count, -1)
+            stage_entry(&mut tx, &mut org_change, &agent, count, -1);
         }
         Assigned::McpServer { server_id, .. } => {
             let server = repo::catalog::get::<McpServerSpec>(&state.repo, &owners, *server_id)
                 .await?
                 .ok_or_else(|| Error::internal(format!("assigned MCP server {server_id} is missing")))?;
             let count = assigned_count(state, &server).await?;
-            stage_entry(&mut tx, &mut org_change, &server, count, -1)
+            stage_entry(&mut tx, &mut org_change, &server, count, -1);
         }
     };
     repo::assignments::delete(&mut tx, &assignment);
     org_change.remove_assignment(&assignment);
     org_change.apply(&mut tx, &now);
-    if let Some(change) = staged {
-        change.apply(&mut tx, &now);
-    }
     log(state, &mut tx, caller, EventType::AssignmentDeleted, &assignment)?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),

@@ -164,6 +164,13 @@ fn map_write_error<S: Spec>(name: &str) -> impl FnOnce(StoreError) -> Error + '_
                 syncsets::POLICY_BYTES_MAX / 1024
             ),
         ),
+        StoreError::ConditionFailed(repo::Guard::AssignmentSpace) => Error::conflict(
+            ProblemCode::AssignmentSpaceExhausted,
+            format!(
+                "this scope's synced catalog content would exceed {} KB; delete or shorten entries first",
+                syncsets::ASSIGNMENT_BYTES_MAX / 1024
+            ),
+        ),
         StoreError::ConditionFailed(repo::Guard::CatalogReferenceMissing) => Error::conflict(
             ProblemCode::ReferenceMissing,
             format!("an entry this {} references was deleted; retry", S::KIND),
@@ -312,7 +319,7 @@ pub async fn update<S: Spec>(state: &AppState, principal: &Principal, id: S::Id,
         repo::catalog::adjust_refs_at(&mut tx, key, 1);
     }
     if let Some(mut change) = change {
-        if assigned > 0 {
+        if assigned > 0 && after.org_id.is_some() {
             change.put_entry(&after, Some(&before));
         }
         change.apply(&mut tx, &after.updated_at);
@@ -349,8 +356,22 @@ async fn writable<S: Spec>(state: &AppState, access: &Access, id: S::Id) -> Resu
     Ok(entry)
 }
 
-/// The sync change of an entry that bundles deliver (agents, MCP servers): editing or
-/// deleting it changes its scope's version; creating it changes no bundle yet.
-pub fn delivered_entry_change<S: Spec>(before: Option<&Entry<S>>) -> Option<syncsets::Change> {
-    before.map(|entry| syncsets::Change::new(syncsets::Scope::of(entry.org_id)))
+/// The sync change of an entry that bundles deliver (agents, MCP servers). The global
+/// catalog's entries travel in the platform's sync set from their creation, whoever
+/// assigns them, so that no organization's assignments take room from another's; an
+/// organization's own entries travel in its set while assigned (see
+/// `assignments::stage_entry`), and editing or deleting one changes its version.
+pub fn delivered_entry_change<S: Spec>(
+    before: Option<&Entry<S>>,
+    after: Option<&Entry<S>>,
+) -> Option<syncsets::Change> {
+    let owner = after.or(before)?.org_id;
+    let mut change = syncsets::Change::new(syncsets::Scope::of(owner));
+    match (owner, before, after) {
+        (None, _, Some(after)) => change.put_entry(after, before),
+        (None, Some(before), None) => change.remove_entry(before),
+        (Some(_), None, _) => return None,
+        _ => {}
+    }
+    Some(change)
 }

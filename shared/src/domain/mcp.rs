@@ -98,8 +98,8 @@ impl Spec for McpServerSpec {
         &[("provider", "provider"), ("category_id", "category_id")];
     const DERIVED: &'static [&'static str] = &["requires_credentials", "category_org_id"];
 
-    fn sync_change(before: Option<&Entry<Self>>, _: Option<&Entry<Self>>) -> Option<syncsets::Change> {
-        catalog::delivered_entry_change(before)
+    fn sync_change(before: Option<&Entry<Self>>, after: Option<&Entry<Self>>) -> Option<syncsets::Change> {
+        catalog::delivered_entry_change(before, after)
     }
 
     fn references(&self) -> Vec<Key> {

@@ -10,8 +10,8 @@
 //!   attachment (its overrides, JSON), `agentpol_<agent>_<policy>` an agent attachment,
 //!   `mcpok_<server>` an MCP server approval; `asg_<assignment>` an assignment (JSON) of
 //!   the organization, `ent_<kind>_<id>` the content (JSON) of an agent or MCP server of
-//!   the scope's catalog that some organization assigns (so a sync reads assigned
-//!   entries without knowing them beforehand), `tool_<tool>` a tool of the scope's
+//!   the scope's catalog (every global one; an organization's own while it assigns it),
+//!   so a sync reads assigned entries without knowing them beforehand, `tool_<tool>` a tool of the scope's
 //!   catalog (name, type, `requires_approval`), `agenttool_<agent>_<tool>` a tool the
 //!   scope linked to an agent (with the link's config), `asg_bytes` the size of these
 //!   four (capped).
