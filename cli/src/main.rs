@@ -80,6 +80,9 @@ enum Command {
         /// Confirm a code in any browser (the device flow) instead of opening one here.
         #[arg(long)]
         no_browser: bool,
+        /// Do not sync right after signing in (nor offer background sync).
+        #[arg(long)]
+        no_sync: bool,
     },
     /// End this machine's session (on the server too).
     Logout,
@@ -350,7 +353,7 @@ async fn api() -> Result<Api, CliError> {
 
 async fn run(cli: &Cli) -> Result<Output, CliError> {
     match &cli.command {
-        Command::Login { server, org, code, no_browser } => {
+        Command::Login { server, org, code, no_browser, no_sync } => {
             let server = api::server_url(server)?;
             let mut session = match (org, code) {
                 (_, Some(code)) => login::with_code(server, code, device_name()).await?,
@@ -363,7 +366,11 @@ async fn run(cli: &Cli) -> Result<Output, CliError> {
             let me: Me = Api::with(&session).get("/v1/me").await?;
             session.who = Some(describe(&me));
             session.save()?;
-            Ok(Output::answer(format!("Logged in as {}", describe(&me)), &me))
+            let signed_in = Output::answer(format!("Logged in as {}", describe(&me)), &me);
+            if *no_sync {
+                return Ok(signed_in);
+            }
+            Ok(first_sync(signed_in).await)
         }
         Command::Logout => logout().await,
         Command::Whoami => {
@@ -454,6 +461,55 @@ fn budget_line(budget: Option<&BundleBudget>) -> String {
         }
         None => "budget: unknown (never synced)".into(),
     }
+}
+
+/// What `login` does after signing in: the first sync (a failure is reported, the login
+/// stands), then, at a terminal, the offer of background sync unless it is installed.
+async fn first_sync(signed_in: Output) -> Output {
+    let mut out = signed_in;
+    let options = sync::Options { dry_run: false, clients: Vec::new(), system: false };
+    let synced = match sync::sync(&options).await {
+        Ok(report) => sync_output(&report),
+        Err(e) => Output::new(
+            format!("warning: the first sync failed ({}); run `agentctl sync`", terminal_safe(&e.to_string())),
+            json!({ "status": "failed", "error": e.to_string() }),
+        ),
+    };
+    out.text = format!("{}\n{}", out.text, synced.text);
+    out.json["sync"] = synced.json;
+    let background = match service::status() {
+        Ok(found) if found.installed => None,
+        Ok(_) if at_a_terminal() && confirm("Keep your tools in sync in the background, every 30 minutes? [Y/n] ") => {
+            Some(service_command(&ServiceCommand::Install { every: 30, no_start: false }))
+        }
+        _ => Some(Ok(Output::new(
+            "Sync again with `agentctl sync`, or in the background with `agentctl service install`.",
+            json!({ "installed": false }),
+        ))),
+    };
+    match background {
+        Some(Ok(offered)) => {
+            out.text = format!("{}\n{}", out.text, offered.text);
+            out.json["background_sync"] = offered.json;
+        }
+        Some(Err(e)) => out.text = format!("{}\nwarning: background sync was not installed ({e})", out.text),
+        None => {}
+    }
+    out
+}
+
+/// Whether a person is at the keyboard (standard input and error are a terminal).
+fn at_a_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// A yes/no question on standard error; an empty answer is yes, no answer (end of input) no.
+fn confirm(question: &str) -> bool {
+    eprint!("{question}");
+    let mut line = String::new();
+    let answered = std::io::stdin().read_line(&mut line).is_ok_and(|read| read > 0);
+    answered && matches!(line.trim().to_lowercase().as_str(), "" | "y" | "yes")
 }
 
 fn sync_output(report: &sync::Report) -> Output {

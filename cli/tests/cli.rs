@@ -43,11 +43,28 @@ impl Home {
 
     /// Runs `agentctl args...` with `input` on its standard input.
     async fn run_input(&self, args: &[&str], input: &str) -> Output {
-        let (home, args, input) =
-            (self.0.clone(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), input.to_string());
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        self.feed(env!("CARGO_BIN_EXE_agentctl"), args, input).await
+    }
+
+    /// Runs `agentctl args...` at a terminal (util-linux's `script` gives it a pseudo
+    /// terminal), typing `input`.
+    #[cfg(unix)]
+    async fn run_at_a_terminal(&self, args: &[&str], input: &str) -> Output {
+        let command = std::iter::once(env!("CARGO_BIN_EXE_agentctl"))
+            .chain(args.iter().copied())
+            .map(|word| format!("'{word}'"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let args = ["-qec".to_string(), command, "/dev/null".to_string()];
+        self.feed("script", args.to_vec(), input).await
+    }
+
+    async fn feed(&self, program: &'static str, args: Vec<String>, input: &str) -> Output {
+        let (home, input) = (self.0.clone(), input.to_string());
         tokio::task::spawn_blocking(move || {
             use std::io::Write;
-            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agentctl"))
+            let mut child = std::process::Command::new(program)
                 .args(&args)
                 .env("HOME", &home)
                 .env_remove("XDG_CONFIG_HOME")
@@ -115,6 +132,7 @@ async fn login_whoami_logout_with_clear_errors_and_exit_codes() {
     assert_eq!(text(&out.stderr), "", "no progress line when stderr is not a terminal");
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("Logged in as Employee dev@cli.example <dev@cli.example>, member of"), "{stdout}");
+    assert!(stdout.contains("No managed agent tools") && stdout.contains("agentctl service install"), "{stdout}");
     let stored: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(home.session_file()).unwrap()).unwrap();
     let token = stored["token"].as_str().unwrap();
@@ -308,7 +326,7 @@ async fn sync_writes_every_tool_merging_with_the_users_files_and_keeps_secrets_o
         ".codex/config.toml",
         "# my Codex settings\napproval_policy = \"on-request\"\n\n[mcp_servers.mine]\ncommand = \"my-server\"\n",
     );
-    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    let out = home.run(&["login", "--server", &app.url, "--code", &code, "--no-sync"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
     // A dry run shows the diff and writes nothing.
@@ -448,7 +466,7 @@ async fn sync_system_writes_the_admin_enforced_tier() {
     let (_, _, code) = managed_employee(&app).await;
     let home = Home::new();
     let root = home.path("system-root");
-    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    let out = home.run(&["login", "--server", &app.url, "--code", &code, "--no-sync"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = home.run_with(&["sync", "--system"], &[("AGENTCTL_SYSTEM_ROOT", &root)]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -487,7 +505,7 @@ async fn codex_disables_servers_the_synced_requirements_do_not_allow() {
     let home = Home::new();
     let root = home.path("system-root");
     home.write(".codex/config.toml", "[mcp_servers.mine]\ncommand = \"my-server\"\n");
-    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    let out = home.run(&["login", "--server", &app.url, "--code", &code, "--no-sync"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for args in [&["sync"][..], &["sync", "--system"]] {
         let out = home.run_with(args, &[("AGENTCTL_SYSTEM_ROOT", &root)]).await;
@@ -533,7 +551,7 @@ async fn the_real_clients_list_what_sync_wrote() {
     let home = Home::new();
     home.write(".claude.json", r#"{"mcpServers":{"mine":{"type":"stdio","command":"my-server"}}}"#);
     home.write(".codex/config.toml", "[mcp_servers.mine]\ncommand = \"my-server\"\n");
-    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    let out = home.run(&["login", "--server", &app.url, "--code", &code, "--no-sync"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = home.run(&["sync"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -594,7 +612,7 @@ async fn claude_doctor_finds_the_settings_sync_wrote_valid() {
     let app = TestApp::spawn().await;
     let (org, _, code) = managed_employee(&app).await;
     let home = Home::new();
-    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    let out = home.run(&["login", "--server", &app.url, "--code", &code, "--no-sync"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // The employee asks to push with git from Claude Code; the owner approves.
     let out = home.run(&["sync"]).await;
@@ -692,7 +710,7 @@ async fn requests_and_admin_tasks_from_the_cli() {
     let (dev, boss) = (Home::new(), Home::new());
     for (home, employee) in [(&dev, &member), (&boss, &admin)] {
         let code = app.issue_code(&org, employee["id"].as_str().unwrap()).await;
-        let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+        let out = home.run(&["login", "--server", &app.url, "--code", &code, "--no-sync"]).await;
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     }
 
@@ -790,11 +808,18 @@ async fn removing_agents_removes_their_entries_and_the_containers_and_files_sync
     let (org, employee_id, code) = managed_employee(&app).await;
     let home = Home::new();
     home.write(".claude/settings.json", "{\n  \"theme\": \"dark\"\n}\n");
-    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
+    // Login ends with the first sync, and says how to keep syncing (no terminal: no offer).
+    let out = home.run(&["login", "--server", &app.url, "--code", &code, "--json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = home.run(&["sync"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["employee"]["id"], employee_id.as_str(), "{answer}");
+    assert_eq!(
+        (&answer["sync"]["status"], &answer["background_sync"]["installed"]),
+        (&serde_json::json!("synced"), &serde_json::json!(false))
+    );
     assert!(home.path(".gemini/settings.json").exists());
+    let out = home.run(&["sync"]).await;
+    assert!(text(&out.stdout).starts_with("Up to date"), "{}", text(&out.stdout));
 
     let t = &org.owner_token;
     let (_, configs) = app.get(&format!("/v1/employees/{employee_id}/agent-configs"), t).await;
@@ -1318,8 +1343,13 @@ async fn background_sync_is_a_systemd_user_timer_running_sync() {
     );
     let code = app.issue_code(&org, employee_id).await;
     let home = Home::new();
-    let out = home.run(&["login", "--server", &app.url, "--code", &code]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // At a terminal, login syncs and offers background sync; yes installs it.
+    let out = home.run_at_a_terminal(&["login", "--server", &app.url, "--code", &code], "y\n").await;
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("in the background, every 30 minutes? [Y/n]"), "{said}");
+    assert!(home.read(".config/systemd/user/agentctl-sync.timer").contains("OnUnitActiveSec=30min\n"), "{said}");
+    assert!(home.path(".claude.json").exists(), "the first sync ran: {said}");
 
     let out = home.run(&["service", "install", "--every", "4"]).await;
     assert_eq!(out.status.code(), Some(2), "bounded: {}", text(&out.stderr));
