@@ -8,7 +8,9 @@
 #                                defaults, thin LTO, opt-level "s" and ours, side by side
 #   scripts/bench.sh load        load test of the dev server: throughput, p50/p99;
 #                                BENCH_REQUESTS (400) per scenario, BENCH_CONCURRENCY (8)
-#   scripts/bench.sh routes      DynamoDB requests per API call, every route
+#   scripts/bench.sh routes      DynamoDB requests per API call, every route (and SCIM's)
+#   scripts/bench.sh scim        SCIM at scale: BENCH_SCIM_USERS (10000) Users, a group of
+#                                all and five of a fifth; Users/s, memberships/s, requests
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -52,5 +54,6 @@ case "${1:-usage}" in
     ;;
   load) cargo run --release --quiet -p agentctl-bench --bin load-bench -- "${BENCH_REQUESTS:-400}" "${BENCH_CONCURRENCY:-8}" ;;
   routes) cargo run --release --quiet -p agentctl-bench --bin route-costs ;;
-  *) echo "usage: scripts/bench.sh [usage|coldstart|profiles|load|routes]" >&2; exit 2 ;;
+  scim) cargo run --release --quiet -p agentctl-bench --bin scim-bench ;;
+  *) echo "usage: scripts/bench.sh [usage|coldstart|profiles|load|routes|scim]" >&2; exit 2 ;;
 esac

@@ -164,31 +164,45 @@ export_aws_env() {
 }
 
 # Starts moto on a free port (or $MOTO_PORT), waits until it answers, exports the AWS
-# environment. Sets MOTO_PID.
+# environment. Sets MOTO_PID. `start_moto N` starts N emulators (the test suite: each
+# is one Python process, one core at most) and lists them all in
+# AGENTCTL_TEST_ENDPOINTS; the first is AWS_ENDPOINT_URL.
+MOTO_PIDS=()
 start_moto() {
   ensure_venv
-  local port="${MOTO_PORT:-$(free_port)}"
+  local instances="${1:-1}" endpoints=() n
   mkdir -p "$ROOT/.local"
-  "$VENV/bin/python" "$ROOT/scripts/moto_server.py" 127.0.0.1 "$port" >"$ROOT/.local/moto.log" 2>&1 &
-  MOTO_PID=$!
-  local url="http://127.0.0.1:$port"
-  for _ in $(seq 1 100); do
-    if curl -fs "$url/moto-api/" >/dev/null 2>&1; then
-      export_aws_env "$url"
-      log "AWS emulator (moto) at $url"
-      return 0
+  for n in $(seq 1 "$instances"); do
+    local port logfile="$ROOT/.local/moto.log"
+    port="$(free_port)"
+    [ "$n" -eq 1 ] && port="${MOTO_PORT:-$port}"
+    [ "$n" -gt 1 ] && logfile="$ROOT/.local/moto-$n.log"
+    "$VENV/bin/python" "$ROOT/scripts/moto_server.py" 127.0.0.1 "$port" >"$logfile" 2>&1 &
+    MOTO_PIDS+=($!)
+    local url="http://127.0.0.1:$port" up=""
+    for _ in $(seq 1 100); do
+      if curl -fs "$url/moto-api/" >/dev/null 2>&1; then up=1 && break; fi
+      kill -0 "${MOTO_PIDS[-1]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    if [ -z "$up" ]; then
+      echo "moto did not start; see $logfile" >&2
+      cat "$logfile" >&2
+      exit 1
     fi
-    kill -0 "$MOTO_PID" 2>/dev/null || break
-    sleep 0.1
+    endpoints+=("$url")
+    log "AWS emulator (moto) at $url"
   done
-  echo "moto did not start; see $ROOT/.local/moto.log" >&2
-  cat "$ROOT/.local/moto.log" >&2
-  exit 1
+  MOTO_PID="${MOTO_PIDS[0]}"
+  export_aws_env "${endpoints[0]}"
+  AGENTCTL_TEST_ENDPOINTS="$(IFS=,; echo "${endpoints[*]}")"
+  export AGENTCTL_TEST_ENDPOINTS
 }
 
 stop_moto() {
-  if [ -n "${MOTO_PID:-}" ]; then
-    kill "$MOTO_PID" 2>/dev/null || true
-    wait "$MOTO_PID" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "${MOTO_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
 }

@@ -10,7 +10,8 @@ if [ -n "${AWS_ENDPOINT_URL:-}" ] && curl -fs "$AWS_ENDPOINT_URL/moto-api/" >/de
   export_aws_env "$AWS_ENDPOINT_URL"
   log "using the running emulator at $AWS_ENDPOINT_URL"
 else
-  start_moto
+  # Two emulators: the suite waits on moto, one Python process that uses one core.
+  start_moto 2
   trap stop_moto EXIT
 fi
 ensure_clients

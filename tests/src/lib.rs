@@ -18,14 +18,22 @@ pub mod routes;
 
 static SDK: OnceCell<aws_config::SdkConfig> = OnceCell::const_new();
 
-/// The SDK configuration for the emulator that `scripts/test.sh` started.
+/// The SDK configuration for the emulator that `scripts/test.sh` started. Where it
+/// started several (`AGENTCTL_TEST_ENDPOINTS`), each test process takes one by its
+/// process id, so that the emulators share the suite.
 pub async fn sdk() -> &'static aws_config::SdkConfig {
     SDK.get_or_init(|| async {
         assert!(
             std::env::var("AWS_ENDPOINT_URL").is_ok(),
             "AWS_ENDPOINT_URL is not set: run the tests with scripts/test.sh, which starts the emulator"
         );
-        aws_config::load_from_env().await
+        let endpoints = std::env::var("AGENTCTL_TEST_ENDPOINTS").unwrap_or_default();
+        let endpoints: Vec<&str> = endpoints.split(',').filter(|e| !e.is_empty()).collect();
+        let loader = aws_config::from_env();
+        match endpoints.get(std::process::id() as usize % endpoints.len().max(1)) {
+            Some(endpoint) => loader.endpoint_url(*endpoint).load().await,
+            None => loader.load().await,
+        }
     })
     .await
 }
