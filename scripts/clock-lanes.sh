@@ -49,7 +49,7 @@ WORK="$ROOT/target/clock-lanes"
 rm -rf "$WORK" && mkdir -p "$WORK"
 run_lane() {
   local start="$1" entry name failed=0
-  start_moto
+  MOTO_LOG="$WORK/moto-${start//[^0-9]/}.log" start_moto
   trap stop_moto EXIT
   for entry in "${binaries[@]}"; do
     name="${entry%% *}"

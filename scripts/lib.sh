@@ -164,7 +164,7 @@ export_aws_env() {
 }
 
 # Starts moto on a free port (or $MOTO_PORT), waits until it answers, exports the AWS
-# environment. Sets MOTO_PID. `start_moto N` starts N emulators (the test suite: each
+# environment (its log: MOTO_LOG, .local/moto.log). Sets MOTO_PID. `start_moto N` starts N emulators (the test suite: each
 # is one Python process, one core at most) and lists them all in
 # AGENTCTL_TEST_ENDPOINTS; the first is AWS_ENDPOINT_URL.
 MOTO_PIDS=()
@@ -173,10 +173,10 @@ start_moto() {
   local instances="${1:-1}" endpoints=() n
   mkdir -p "$ROOT/.local"
   for n in $(seq 1 "$instances"); do
-    local port logfile="$ROOT/.local/moto.log"
+    local port logfile="${MOTO_LOG:-$ROOT/.local/moto.log}"
     port="$(free_port)"
     [ "$n" -eq 1 ] && port="${MOTO_PORT:-$port}"
-    [ "$n" -gt 1 ] && logfile="$ROOT/.local/moto-$n.log"
+    [ "$n" -gt 1 ] && logfile="${logfile%.log}-$n.log"
     "$VENV/bin/python" "$ROOT/scripts/moto_server.py" 127.0.0.1 "$port" >"$logfile" 2>&1 &
     MOTO_PIDS+=($!)
     local url="http://127.0.0.1:$port" up=""
