@@ -41,6 +41,9 @@ pub enum Owner {
     IdentityProvider { org_id: OrgId },
     /// An employee's own credentials for an MCP server assigned to them.
     Assignment { org_id: OrgId, employee_id: EmployeeId, assignment_id: AssignmentId },
+    /// The organization's credentials for an assigned MCP server, for every member
+    /// without their own.
+    SharedAssignment { org_id: OrgId, assignment_id: AssignmentId },
     /// The signing secret of an organization's webhook.
     Webhook { org_id: OrgId, webhook_id: WebhookId },
 }
@@ -57,6 +60,11 @@ impl Owner {
                 ("org_id", org_id.to_string()),
                 ("employee_id", employee_id.to_string()),
                 ("assignment_id", assignment_id.to_string()),
+            ],
+            Owner::SharedAssignment { org_id, assignment_id } => vec![
+                ("org_id", org_id.to_string()),
+                ("assignment_id", assignment_id.to_string()),
+                ("purpose", "shared_credentials".to_string()),
             ],
             Owner::Webhook { org_id, webhook_id } => {
                 vec![("org_id", org_id.to_string()), ("webhook_id", webhook_id.to_string())]

@@ -170,6 +170,8 @@ pub fn cases() -> Vec<Case> {
         c(M::PATCH, "/v1/assignments/{assignment_id}", "/v1/assignments/{assignment}", Some(r#"{"excluded_employee_ids":[]}"#), ADMINS, OK, FORBIDDEN),
         c(M::PUT, "/v1/me/assignments/{assignment_id}/credentials", "/v1/me/assignments/{assignment}/credentials", Some(r#"{"credentials":{"token":"secret-%unique%"}}"#), ALL, GONE, FORBIDDEN),
         c(M::DELETE, "/v1/me/assignments/{assignment_id}/credentials", "/v1/me/assignments/{assignment}/credentials", None, ALL, GONE, FORBIDDEN),
+        c(M::PUT, "/v1/assignments/{assignment_id}/credentials", "/v1/assignments/{assignment}/credentials", Some(r#"{"credentials":{"token":"shared-%unique%"}}"#), ADMINS, OK, FORBIDDEN),
+        c(M::DELETE, "/v1/assignments/{assignment_id}/credentials", "/v1/assignments/{assignment}/credentials", None, ADMINS, GONE, FORBIDDEN),
         c(M::DELETE, "/v1/assignments/{assignment_id}", "/v1/assignments/{spare_assignment}", None, ADMINS, GONE, FORBIDDEN),
         // Requests: everyone files and cancels their own; deciders (by the default rules, a
         // teamless member's agent request is the admins' and owners') see and decide it.

@@ -485,3 +485,65 @@ async fn one_organization_filling_its_sync_set_takes_nothing_from_another() {
     assert_eq!(named(&b["agents"], "Codex").unwrap()["settings"], json!({ "model": "gpt-5" }));
     assert!(named(&b["agents"], "Helper").is_some(), "{b}");
 }
+
+/// An assignment of a server that needs credentials may carry one organization credential:
+/// every member without their own gets it in their bundle, their own takes its place, it
+/// is never shown (answers, lists, activity), and removing it sends members back to
+/// `needs_credentials`.
+#[tokio::test]
+async fn an_organization_credential_serves_every_member_without_their_own() {
+    let (s, org) = setup("sharedcred").await;
+    let app = &s.app;
+    let body = json!({ "target": { "type": "organization" },
+        "item": { "type": "mcp_server", "server_id": s.server, "connection_config": { "org": "acme" } } });
+    let assignment = created(app, "/v1/assignments", &s.owner, body).await;
+    assert_eq!(assignment["shared_credentials"], false);
+    let path = format!("/v1/assignments/{}/credentials", id(&assignment));
+    let (_, first) = app.add_signed_in(&org, "first@sharedcred.example", "member").await;
+    let (_, second) = app.add_signed_in(&org, "second@sharedcred.example", "member").await;
+    let server_of = async |token: &str| named(&bundle(app, token).await["mcp_servers"], "github").unwrap().clone();
+    assert_eq!(server_of(&first).await["status"], "needs_credentials");
+
+    let secret = json!({ "credentials": { "token": "ghp_the_organization" } });
+    let (status, answer) = app.call(Method::PUT, &path, Some(&s.owner), Some(secret.clone())).await;
+    assert_eq!((status, answer["shared_credentials"].as_bool()), (StatusCode::OK, Some(true)), "{answer}");
+    assert!(!answer.to_string().contains("ghp_the_organization"));
+    for read in [format!("/v1/assignments/{}", id(&assignment)), "/v1/assignments".to_string()] {
+        let (_, answer) = app.get(&read, &s.owner).await;
+        assert!(!answer.to_string().contains("ghp_the_organization"), "{read}: {answer}");
+    }
+    let activity = app.activity(&org.id).await;
+    let set = activity.iter().find(|e| e["event_type"] == "assignment.shared_credentials_set").expect("recorded");
+    assert!(!activity.iter().any(|e| e.to_string().contains("ghp_the_organization")), "{set}");
+    for token in [&first, &second] {
+        let server = server_of(token).await;
+        assert_eq!(
+            (&server["status"], &server["credentials"]),
+            (&json!("ready"), &json!({ "token": "ghp_the_organization" }))
+        );
+    }
+
+    // A member's own credentials take the organization's place, for them alone.
+    let own = format!("/v1/me/assignments/{}/credentials", id(&assignment));
+    let mine = json!({ "credentials": { "token": "ghp_second_own" } });
+    assert_eq!(app.call(Method::PUT, &own, Some(&second), Some(mine)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(server_of(&second).await["credentials"], json!({ "token": "ghp_second_own" }));
+    assert_eq!(server_of(&first).await["credentials"], json!({ "token": "ghp_the_organization" }));
+
+    // Checked like anyone's, for admins only, inside the organization.
+    let (status, answer) =
+        app.call(Method::PUT, &path, Some(&s.owner), Some(json!({ "credentials": { "org": "x" } }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "only credential fields: {answer}");
+    let (status, answer) = app.call(Method::PUT, &path, Some(&first), Some(secret.clone())).await;
+    assert_problem(status, &answer, StatusCode::FORBIDDEN, "forbidden");
+    let stranger = app.create_org(&slug("stranger")).await;
+    let (status, answer) = app.call(Method::PUT, &path, Some(&stranger.owner_token), Some(secret)).await;
+    assert_problem(status, &answer, StatusCode::NOT_FOUND, "not_found");
+
+    // Removed: members without their own wait for credentials again.
+    assert_eq!(app.call(Method::DELETE, &path, Some(&s.owner), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(server_of(&first).await["status"], "needs_credentials");
+    assert_eq!(server_of(&second).await["status"], "ready");
+    let (status, answer) = app.call(Method::DELETE, &path, Some(&s.owner), None).await;
+    assert_problem(status, &answer, StatusCode::NOT_FOUND, "not_found");
+}

@@ -109,6 +109,11 @@ pub enum EventType {
     AssignmentCredentialsSet,
     #[serde(rename = "assignment.credentials_removed")]
     AssignmentCredentialsRemoved,
+    /// An admin set (or removed) the organization's credentials of an MCP server assignment.
+    #[serde(rename = "assignment.shared_credentials_set")]
+    AssignmentSharedCredentialsSet,
+    #[serde(rename = "assignment.shared_credentials_removed")]
+    AssignmentSharedCredentialsRemoved,
     /// A usage event that can never be applied (its reason in the payload).
     #[serde(rename = "usage.rejected")]
     UsageRejected,
@@ -180,7 +185,9 @@ impl EventType {
             | AssignmentUpdated
             | AssignmentDeleted
             | AssignmentCredentialsSet
-            | AssignmentCredentialsRemoved => "config",
+            | AssignmentCredentialsRemoved
+            | AssignmentSharedCredentialsSet
+            | AssignmentSharedCredentialsRemoved => "config",
             UsageRejected | BudgetThresholdCrossed | SpendCapReached | RateLimitExceeded => "usage",
             RequestSubmitted | RequestApprovalRecorded | RequestApproved | RequestRejected | RequestCancelled => {
                 "approval"

@@ -81,6 +81,11 @@ pub struct Assignment {
     /// The assigned catalog entry's name when it was assigned.
     pub name: String,
     pub excluded_employee_ids: Vec<EmployeeId>,
+    /// An MCP server assignment carries the organization's credentials
+    /// (`PUT /v1/assignments/{id}/credentials`): members without their own use them.
+    /// The credentials themselves are never shown. Server-owned.
+    #[serde(default)]
+    pub shared_credentials: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -215,6 +220,7 @@ mod tests {
             entry_org_id: None,
             name: "GitHub".into(),
             excluded_employee_ids: vec![excluded],
+            shared_credentials: false,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };

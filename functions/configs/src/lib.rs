@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assign_in_bulk))
         .routes(routes!(get_assignment, update_assignment, delete_assignment))
         .routes(routes!(set_own_assignment_credentials, clear_own_assignment_credentials))
+        .routes(routes!(set_shared_assignment_credentials, clear_shared_assignment_credentials))
 }
 
 type AgentConfigPath = Path<(EmployeeId, AgentConfigId)>;
@@ -274,6 +275,34 @@ async fn delete_assignment(
     Path(id): Path<AssignmentId>,
 ) -> Result<StatusCode> {
     assignments::delete(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Set or rotate the organization's credentials of an MCP server assignment, used by every
+/// member without their own (write-only, KMS-encrypted; the answer says only that they
+/// are set).
+#[utoipa::path(put, path = "/v1/assignments/{assignment_id}/credentials", tag = "assignments",
+    params(("assignment_id" = Uuid, Path)), request_body = CredentialsUpdate,
+    responses((status = 200, body = Assignment), Problems), security(("session" = [])))]
+async fn set_shared_assignment_credentials(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<AssignmentId>,
+    Json(body): Json<CredentialsUpdate>,
+) -> Result<Json<Assignment>> {
+    Ok(Json(assignments::set_shared_credentials(&state, &caller, id, body).await?))
+}
+
+/// Remove the organization's credentials of an MCP server assignment.
+#[utoipa::path(delete, path = "/v1/assignments/{assignment_id}/credentials", tag = "assignments",
+    params(("assignment_id" = Uuid, Path)),
+    responses((status = 204), Problems), security(("session" = [])))]
+async fn clear_shared_assignment_credentials(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<AssignmentId>,
+) -> Result<StatusCode> {
+    assignments::clear_shared_credentials(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -132,6 +132,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewAssignment) -
         entry_org_id: None,
         name: String::new(),
         excluded_employee_ids: excluded,
+        shared_credentials: false,
         created_at: now,
         updated_at: now,
     };
@@ -388,6 +389,10 @@ pub async fn delete(state: &AppState, caller: &Caller, id: AssignmentId) -> Resu
         }
     };
     repo::assignments::delete(&mut tx, &assignment);
+    if assignment.shared_credentials {
+        let sealed = repo::syncsets::shared_credentials_len(&state.repo, org, assignment.id).await?;
+        org_change.remove_shared_credentials(assignment.id, sealed);
+    }
     org_change.remove_assignment(&assignment);
     org_change.apply(&mut tx, &now);
     log(state, &mut tx, caller, EventType::AssignmentDeleted, &assignment)?;
@@ -445,6 +450,81 @@ pub async fn clear_own_credentials(state: &AppState, caller: &Caller, id: Assign
         StoreError::ConditionFailed(Guard::Assignment) => Error::NotFound("credentials"),
         e => e.into(),
     })
+}
+
+/// Sets or rotates the organization's credentials of an MCP server assignment: every
+/// member without their own uses them (KMS-sealed for the organization, write-only).
+pub async fn set_shared_credentials(
+    state: &AppState,
+    caller: &Caller,
+    id: AssignmentId,
+    request: CredentialsUpdate,
+) -> Result<Assignment> {
+    caller.require(Permission::EmployeesWrite)?;
+    let before = find(state, caller.org_id, id).await?;
+    let Assigned::McpServer { server_id, .. } = before.item else {
+        return Err(Error::invalid("credentials", "an agent assignment has no credentials"));
+    };
+    let server = entry_of::<McpServerSpec>(state, caller.org_id, server_id, "credentials").await?;
+    configs::check_credentials(&server, &request.credentials)?;
+    let owner = Owner::SharedAssignment { org_id: caller.org_id, assignment_id: id };
+    let ciphertext = state.vault.seal(&owner, &request.credentials).await.map_err(Error::from)?;
+    let replaced = match before.shared_credentials {
+        true => repo::syncsets::shared_credentials_len(&state.repo, caller.org_id, id).await?,
+        false => 0,
+    };
+    let after = Assignment { shared_credentials: true, updated_at: crate::time::now(), ..before.clone() };
+    let mut change = Change::new(Scope::Org(caller.org_id));
+    change.put_shared_credentials(id, &ciphertext, replaced);
+    write_shared_credentials(state, caller, &before, after, change, EventType::AssignmentSharedCredentialsSet).await
+}
+
+/// Removes the organization's credentials of an MCP server assignment: members without
+/// their own need to set them again.
+pub async fn clear_shared_credentials(state: &AppState, caller: &Caller, id: AssignmentId) -> Result<Assignment> {
+    caller.require(Permission::EmployeesWrite)?;
+    let before = find(state, caller.org_id, id).await?;
+    if !before.shared_credentials {
+        return Err(Error::NotFound("credentials"));
+    }
+    let sealed = repo::syncsets::shared_credentials_len(&state.repo, caller.org_id, id).await?;
+    let after = Assignment { shared_credentials: false, updated_at: crate::time::now(), ..before.clone() };
+    let mut change = Change::new(Scope::Org(caller.org_id));
+    change.remove_shared_credentials(id, sealed);
+    write_shared_credentials(state, caller, &before, after, change, EventType::AssignmentSharedCredentialsRemoved).await
+}
+
+/// The assignment record and its copy in the organization's sync set, with the change of
+/// its credentials and the activity entry (which never holds them).
+async fn write_shared_credentials(
+    state: &AppState,
+    caller: &Caller,
+    before: &Assignment,
+    after: Assignment,
+    mut change: Change,
+    event: EventType,
+) -> Result<Assignment> {
+    let mut tx = state.repo.transaction();
+    repo::assignments::replace(&mut tx, &after, before)?;
+    change.put_assignment(&after, Some(before));
+    change.apply(&mut tx, &after.updated_at);
+    log(state, &mut tx, caller, event, &after)?;
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(Guard::Assignment) => stale(),
+        e => write_error(e),
+    })?;
+    Ok(after)
+}
+
+/// Decrypts the organization's credentials of an assignment: for a member's sync only.
+pub async fn open_shared_credentials(
+    state: &AppState,
+    org: OrgId,
+    id: AssignmentId,
+    ciphertext: &str,
+) -> Result<Value> {
+    let owner = Owner::SharedAssignment { org_id: org, assignment_id: id };
+    state.vault.open(&owner, ciphertext).await.map_err(Error::from)
 }
 
 /// Decrypts an employee's own credentials for an assignment: for their sync only.

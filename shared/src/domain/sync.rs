@@ -181,11 +181,16 @@ async fn read_bundle(state: &AppState, caller: &Caller) -> Result<(Bundle, [Stam
                 if !approved.contains(&server.id) || servers.iter().any(|s| s.server.id == server.id) {
                     continue;
                 }
-                let credentials = match partition.assignment_credentials.get(&assignment.id) {
-                    Some(sealed) => {
+                // Their own credentials first, else the organization's.
+                let own = partition.assignment_credentials.get(&assignment.id);
+                let credentials = match (own, inputs.org_set.shared_credentials.get(&assignment.id)) {
+                    (Some(sealed), _) => {
                         Some(assignments::open_credentials(state, org_id, employee_id, assignment.id, sealed).await?)
                     }
-                    None => None,
+                    (None, Some(sealed)) => {
+                        Some(assignments::open_shared_credentials(state, org_id, assignment.id, sealed).await?)
+                    }
+                    (None, None) => None,
                 };
                 let sync_token =
                     format!("{sync_token}{}{}", server.updated_at.timestamp_micros(), credentials.is_some());

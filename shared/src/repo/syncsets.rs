@@ -13,8 +13,9 @@
 //!   the scope's catalog (every global one; an organization's own while it assigns it),
 //!   so a sync reads assigned entries without knowing them beforehand, `tool_<tool>` a tool of the scope's
 //!   catalog (name, type, `requires_approval`), `agenttool_<agent>_<tool>` a tool the
-//!   scope linked to an agent (with the link's config), `asg_bytes` the size of these
-//!   four (capped).
+//!   scope linked to an agent (with the link's config), `sharedcred_<assignment>` the
+//!   organization's sealed credentials of an assignment (KMS ciphertext), `asg_bytes` the
+//!   size of these five (capped).
 //! - `ORG#o#EMP#e` / `SYNCSET` (an employee): `version` and `changed_at` only; the
 //!   employee's configurations and own attachments share its partition.
 //!
@@ -59,6 +60,7 @@ const ASSIGNMENT: &str = "asg_";
 const ENTRY: &str = "ent_";
 const TOOL: &str = "tool_";
 const TOOL_LINK: &str = "agenttool_";
+const SHARED_CREDENTIALS: &str = "sharedcred_";
 
 /// A tool as sync sets keep it: what clients need to write a rule for it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -194,6 +196,18 @@ impl Change {
         self.remove.push(entry_attribute::<S>(before.id));
     }
 
+    /// Writes the sealed organization credentials of an assignment (`before_len`: the
+    /// size of those they replace).
+    pub fn put_shared_credentials(&mut self, assignment: AssignmentId, ciphertext: &str, before_len: i64) {
+        self.assignment_bytes += ciphertext.len() as i64 - before_len;
+        self.set.push((format!("{SHARED_CREDENTIALS}{assignment}"), s(ciphertext)));
+    }
+
+    pub fn remove_shared_credentials(&mut self, assignment: AssignmentId, before_len: i64) {
+        self.assignment_bytes -= before_len;
+        self.remove.push(format!("{SHARED_CREDENTIALS}{assignment}"));
+    }
+
     /// Writes a tool's facts (`before`: the tool they replace).
     pub fn put_tool(&mut self, tool: &Entry<ToolSpec>, before: Option<&Entry<ToolSpec>>) {
         let text = serde_json::to_string(&ToolFacts::of(tool)).expect("tools serialize");
@@ -313,6 +327,8 @@ pub struct SyncSet {
     pub agent_links: BTreeSet<(AgentId, PolicyId)>,
     pub approved: BTreeSet<McpServerId>,
     pub assignments: BTreeMap<AssignmentId, Assignment>,
+    /// The organization's sealed credentials of assignments.
+    pub shared_credentials: BTreeMap<AssignmentId, String>,
     /// The content (JSON) of assigned entries, by `<kind>_<id>`.
     entries: BTreeMap<String, String>,
     pub tools: BTreeMap<ToolId, ToolFacts>,
@@ -370,6 +386,8 @@ pub fn read(item: &Item) -> Result<SyncSet, StoreError> {
         } else if attribute.starts_with(ASSIGNMENT) && attribute != ASSIGNMENT_BYTES {
             let assignment: Assignment = serde_json::from_str(text()?).map_err(|_| corrupt(attribute))?;
             set.assignments.insert(assignment.id, assignment);
+        } else if let Some(assignment) = attribute.strip_prefix(SHARED_CREDENTIALS) {
+            set.shared_credentials.insert(id(assignment, attribute)?, text()?.clone());
         } else if let Some(entry) = attribute.strip_prefix(ENTRY) {
             set.entries.insert(entry.to_string(), text()?.clone());
         } else if let Some(tool) = attribute.strip_prefix(TOOL) {
@@ -381,6 +399,18 @@ pub fn read(item: &Item) -> Result<SyncSet, StoreError> {
         }
     }
     Ok(set)
+}
+
+/// The size of the organization's sealed credentials of an assignment (0: none), read
+/// alone from its set.
+pub async fn shared_credentials_len(
+    repo: &super::Repository,
+    org: OrgId,
+    assignment: AssignmentId,
+) -> Result<i64, StoreError> {
+    let attribute = format!("{SHARED_CREDENTIALS}{assignment}");
+    let items = repo.batch_get_projected(&[Scope::Org(org).key()], &[&attribute]).await?;
+    Ok(items.first().and_then(|item| item.get(&attribute)).and_then(|v| v.as_s().ok()).map_or(0, |c| c.len() as i64))
 }
 
 /// The set of `scope` among items read by key (version 0 when it was never written).
@@ -445,6 +475,7 @@ mod tests {
             entry_org_id: None,
             name: "Codex".into(),
             excluded_employee_ids: vec![],
+            shared_credentials: false,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         };
