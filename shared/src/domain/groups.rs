@@ -51,7 +51,7 @@ pub async fn remove(state: &AppState, by: By, group: &Team, ids: &[EmployeeId]) 
         write(state, by, (group.org_id, group.id), chunk, EventType::TeamMembersRemoved).await?;
     }
     if group.team_source {
-        for employee in members_of(state, group.org_id, &leaving).await? {
+        for employee in repo::employees::get_many(&state.repo, group.org_id, &leaving).await? {
             if employee.team_id == Some(group.id) {
                 move_team(state, by, &employee, None).await?;
             }
@@ -110,9 +110,4 @@ async fn write(
 async fn move_team(state: &AppState, by: By, employee: &Employee, team: Option<TeamId>) -> Result<()> {
     let changes = EmployeeChanges { team: Some(team), ..Default::default() };
     employees::change(state, by, employee, changes, state.repo.transaction()).await.map(drop)
-}
-
-/// The employees of `org` with these ids that exist.
-pub async fn members_of(state: &AppState, org: OrgId, ids: &[EmployeeId]) -> Result<Vec<Employee>> {
-    Ok(repo::employees::get_many(&state.repo, org, ids).await?)
 }

@@ -346,7 +346,7 @@ async fn users_named(state: &AppState, org: OrgId, ids: &[EmployeeId]) -> ScimRe
     let mut unique = ids.to_vec();
     unique.sort();
     unique.dedup();
-    let found = groups::members_of(state, org, &unique).await?;
+    let found = repo::employees::get_many(&state.repo, org, &unique).await?;
     if found.len() != unique.len() || found.iter().any(|e| e.scim_deleted) {
         return Err(ScimError::invalid_value("a member is not a User of this organization"));
     }
