@@ -22,17 +22,27 @@ dot as an `int` and prints a `Decimal` sum as Python does: `0 + 0.000000001` is 
 as `1E-9`, and every later `ADD` to it fails (`int("1E-9")`, a 500). DynamoDB adds
 exactly to 38 significant digits and keeps no exponent; the patch below does too.
 
+Last, what moto does per request that a run of the suite paid for again and again: it
+lists its own package directory to route each request, reads the clock through naive
+datetimes for every message of a queue at every SQS call, and logs every request line.
+The patch below lists once, reads `time.time()`, and logs warnings only.
+
 Usage: python moto_server.py HOST PORT
 """
 
 import copy
 import decimal
+import logging
 import os
 import signal
 import sys
 import threading
+import time
 
+import moto.backends as moto_backends
 import moto.dynamodb.models as dynamodb_models
+import moto.sqs.models as sqs_models
+from moto.core.utils import unix_time_millis
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.exceptions import IncorrectDataType
 from moto.dynamodb.models.dynamo_type import DDBType, DynamoType
@@ -139,6 +149,13 @@ def _patch_numbers():
     DynamoType.__sub__ = arithmetic(lambda a, b: a - b)
 
 
+def _patch_overheads():
+    modules = tuple(moto_backends.list_of_moto_modules())
+    moto_backends.list_of_moto_modules = lambda: iter(modules)
+    sqs_models.unix_time_millis = lambda dt=None: time.time() * 1000.0 if dt is None else unix_time_millis(dt)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
@@ -148,6 +165,7 @@ def main() -> None:
     _patch_transactions()
     _patch_query()
     _patch_numbers()
+    _patch_overheads()
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()
 
