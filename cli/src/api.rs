@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::paths;
 use crate::session::Session;
 
 /// How long a connection may take to open.
@@ -159,7 +160,7 @@ impl Api {
 
     /// Tokens from the token endpoint; a refusal is [`CliError::Refused`] with its reason.
     pub async fn token(&self, form: &[(&str, &str)]) -> Result<TokenResponse, CliError> {
-        self.oauth("/v1/oauth/token", form).await?.map_err(|refusal| CliError::Refused(oauth_reason(&refusal)))
+        self.oauth(paths::OAUTH_TOKEN, form).await?.map_err(|refusal| CliError::Refused(oauth_reason(&refusal)))
     }
 
     /// A PUT whose answer (if any) is not needed.
@@ -174,7 +175,7 @@ impl Api {
 
     /// The sync bundle, unless it still has `etag`.
     pub async fn get_bundle(&self, etag: Option<&str>) -> Result<Fetched, CliError> {
-        let mut request = self.request(Method::GET, "/v1/me/sync", &[], None);
+        let mut request = self.request(Method::GET, paths::MY_SYNC, &[], None);
         if let Some(etag) = etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
         }

@@ -12,15 +12,16 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::api::{Api, CliError, oauth_reason};
+use crate::output::terminal_safe;
+use crate::paths;
 use crate::session::Session;
-use crate::terminal_safe;
 
 /// How long the browser side of a sign-in may take.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub async fn with_code(server: String, code: &str, device_name: Option<String>) -> Result<Session, CliError> {
     let request = SessionRequest { code: code.to_string(), device_name };
-    let created: NewSession = Api::anonymous(&server).post("/v1/sessions", &request).await?;
+    let created: NewSession = Api::anonymous(&server).post(paths::SESSIONS, &request).await?;
     Ok(Session {
         server,
         token: created.token,
@@ -62,7 +63,7 @@ fn random_token() -> String {
 async fn device(api: &Api, org: &str, device_name: Option<&str>) -> Result<TokenResponse, CliError> {
     let form = [("client_id", CLI_CLIENT_ID), ("org", org)];
     let grant: DeviceAuthorization =
-        api.oauth("/v1/oauth/device_authorization", &form).await?.map_err(|r| CliError::Refused(oauth_reason(&r)))?;
+        api.oauth(paths::OAUTH_DEVICE_AUTHORIZATION, &form).await?.map_err(|r| CliError::Refused(oauth_reason(&r)))?;
     // The server's words reach the terminal escaped, like everything else it sends.
     let (uri, code, complete) = (
         terminal_safe(&grant.verification_uri),
@@ -83,7 +84,7 @@ async fn device(api: &Api, org: &str, device_name: Option<&str>) -> Result<Token
     }
     loop {
         tokio::time::sleep(interval).await;
-        match api.oauth::<TokenResponse>("/v1/oauth/token", &poll).await? {
+        match api.oauth::<TokenResponse>(paths::OAUTH_TOKEN, &poll).await? {
             Ok(tokens) => return Ok(tokens),
             Err(refusal) => match refusal.error.as_str() {
                 "authorization_pending" => {}
@@ -111,8 +112,8 @@ async fn loopback(api: &Api, server: &str, org: &str, device_name: Option<&str>)
     let verifier = random_token();
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let state = random_token();
-    let mut url =
-        reqwest::Url::parse(&format!("{server}/v1/oauth/authorize")).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut url = reqwest::Url::parse(&format!("{server}{}", paths::OAUTH_AUTHORIZE))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     url.query_pairs_mut().extend_pairs([
         ("response_type", "code"),
         ("client_id", CLI_CLIENT_ID),

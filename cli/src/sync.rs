@@ -1,16 +1,18 @@
-//! `agentctl sync` and `agentctl status`: the bundle into each managed tool's files, and
-//! how the files compare with what was written.
+//! `agentctl sync`: the bundle into each managed tool's files (their credentials into the
+//! secret store, `secrets`), reconciled with the last bundle on a 304.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::api::{Api, CliError, Fetched};
 use crate::apply::{self, Planned};
 use crate::clients::{self, Client, Desired, Format, Tier};
 use crate::files;
+use crate::output::terminal_safe;
 use crate::render::Rendered;
+use crate::secrets;
 use crate::session::Session;
 use crate::state::State;
 use crate::telemetry::{self, Wiring};
@@ -47,11 +49,6 @@ pub struct Report {
     /// Whether secrets are referenced through environment variables (the env file must
     /// be sourced by the shell that starts those tools).
     pub env_secrets: bool,
-}
-
-fn secrets_paths() -> Result<(PathBuf, PathBuf), CliError> {
-    let dir = files::config_dir()?;
-    Ok((dir.join("secrets.json"), dir.join("secrets.env")))
 }
 
 /// The last bundle fetched (0600: it holds credentials, like the secret store): what a
@@ -95,7 +92,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let mut bundle = read_bundle(&body)?;
     let mut waiting = hold_back_servers_needing_credentials(&mut bundle);
     if let Some(pause) = &bundle.budget.paused {
-        waiting.insert(0, format!("agents paused: {}", crate::terminal_safe(&pause.message)));
+        waiting.insert(0, format!("agents paused: {}", terminal_safe(&pause.message)));
     }
     waiting.extend(rate_limit_lines(&bundle.rate_limits_exceeded, chrono::Utc::now()));
     waiting.extend(tool_approval_lines(&bundle));
@@ -119,7 +116,7 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     if options.dry_run {
         return Ok(report);
     }
-    write_secrets(&rendered)?;
+    secrets::write(&rendered)?;
     if fresh {
         files::write(&last_bundle_path()?, &body.to_string(), true, false)?;
     }
@@ -159,7 +156,7 @@ fn tool_approval_lines(bundle: &Bundle) -> Vec<String> {
         .iter()
         .flat_map(|agent| agent.tools.iter().filter(|t| !t.enabled).map(move |t| (agent, t)))
         .map(|(agent, tool)| {
-            let (agent, tool) = (crate::terminal_safe(&agent.agent_name), crate::terminal_safe(&tool.name));
+            let (agent, tool) = (terminal_safe(&agent.agent_name), terminal_safe(&tool.name));
             format!(
                 "tool {tool} of {agent} needs an approval and is denied until then: \
                  `agentctl request tool {agent:?} {tool:?} --reason ...`"
@@ -177,7 +174,7 @@ fn hold_back_servers_needing_credentials(bundle: &mut Bundle) -> Vec<String> {
     waiting
         .iter()
         .map(|server| {
-            let name = crate::terminal_safe(&server.name);
+            let name = terminal_safe(&server.name);
             format!(
                 "MCP server {name} needs credentials ({}): set yours with `agentctl mcp credentials set {name}`; \
                  it is not configured until then",
@@ -195,10 +192,7 @@ pub fn synced_server(name: &str) -> Result<agentctl_wire::bundle::BundleMcpServe
     };
     let bundle = read_bundle(&body)?;
     bundle.mcp_servers.into_iter().find(|s| s.name == name).ok_or_else(|| {
-        CliError::Refused(format!(
-            "no MCP server named {} in your last sync: run `agentctl sync`",
-            crate::terminal_safe(name)
-        ))
+        CliError::Refused(format!("no MCP server named {} in your last sync: run `agentctl sync`", terminal_safe(name)))
     })
 }
 
@@ -308,32 +302,10 @@ pub fn desired<'a>(
     Desired { agent, servers, paused, telemetry: agent.and(telemetry) }
 }
 
-/// The secret store (0600): every server's launch with its credentials filled in, read
-/// by `agentctl mcp-exec` / `mcp-headers`, and an env file for tools that read
-/// credentials from environment variables.
-fn write_secrets(rendered: &[Rendered]) -> Result<(), CliError> {
-    let (json_path, env_path) = secrets_paths()?;
-    let with_secrets: Vec<&Rendered> = rendered.iter().filter(|s| !s.env_secrets().is_empty()).collect();
-    if with_secrets.is_empty() {
-        files::remove(&json_path)?;
-        return files::remove(&env_path);
-    }
-    let servers: BTreeMap<&str, Value> = with_secrets.iter().map(|s| (s.name.as_str(), s.resolved())).collect();
-    let text = serde_json::to_string_pretty(&json!({ "servers": servers })).expect("JSON serializes");
-    files::write(&json_path, &text, true, false)?;
-    let mut env = String::from("# Written by agentctl sync: credentials of your MCP servers. Private (0600).\n");
-    for server in with_secrets {
-        for (var, value) in server.env_secrets() {
-            env.push_str(&format!("export {var}='{}'\n", value.replace('\'', r"'\''")));
-        }
-    }
-    files::write(&env_path, &env, true, false)
-}
-
 /// Removes the secret store, the env file and the telemetry token, here and from the
 /// tools' `.env` files (logout); returns the files removed or cleaned.
 pub fn forget_secrets() -> Result<Vec<PathBuf>, CliError> {
-    let (json_path, env_path) = secrets_paths()?;
+    let (json_path, env_path) = secrets::paths()?;
     let mut removed = Vec::new();
     for path in [json_path, env_path, last_bundle_path()?, telemetry::path()?] {
         if path.exists() {
@@ -366,78 +338,10 @@ pub fn forget_secrets() -> Result<Vec<PathBuf>, CliError> {
     Ok(removed)
 }
 
-/// The launch (`command`, `args`, `env`) or the `headers` of a server from the secret store.
-pub fn secret_entry(name: &str) -> Result<Value, CliError> {
-    let (path, _) = secrets_paths()?;
-    let text = files::read(&path)?
-        .ok_or_else(|| CliError::Refused(format!("no credentials synced for {name}: run `agentctl sync`")))?;
-    let store: Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::CorruptFile { path: path.display().to_string(), reason: e.to_string() })?;
-    store["servers"]
-        .get(name)
-        .cloned()
-        .ok_or_else(|| CliError::Refused(format!("no credentials synced for {name}: run `agentctl sync`")))
-}
-
-/// One tool as `agentctl status` sees it.
-pub struct ClientStatus {
-    pub client: Client,
-    pub installed: bool,
-    /// Managed files and what changed in them since the last sync (`Err`: the file no
-    /// longer parses).
-    pub files: Vec<(String, Result<Vec<String>, String>)>,
-}
-
-pub struct Status {
-    pub synced_at: Option<String>,
-    /// Whether the organization had telemetry on at the last sync.
-    pub telemetry: Option<bool>,
-    /// When the telemetry token held here expires.
-    pub telemetry_expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub budget: Option<BundleBudget>,
-    pub rate_limits_exceeded: Vec<RateLimitExceeded>,
-    pub clients: Vec<ClientStatus>,
-}
-
-fn on_path(command: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| is_executable(&dir.join(command))))
-}
-
-fn is_executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    path.is_file()
-}
-
-pub fn status(system: bool) -> Result<Status, CliError> {
-    let state = State::load(system)?;
-    let mut clients = Vec::new();
-    for client in Client::CLIENTS {
-        let mut managed = Vec::new();
-        for (path, file) in state.files.iter().filter(|(_, f)| f.client == client.as_str()) {
-            let text = files::read(Path::new(path))?;
-            managed.push((path.clone(), apply::drift(Path::new(path), text.as_deref(), file)));
-        }
-        clients.push(ClientStatus { client, installed: clients::command(client).is_some_and(on_path), files: managed });
-    }
-    Ok(Status {
-        synced_at: state.synced_at,
-        telemetry: state.telemetry,
-        telemetry_expires_at: telemetry::held()?.map(|held| held.expires_at),
-        budget: state.budget,
-        rate_limits_exceeded: state.rate_limits_exceeded,
-        clients,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn servers_waiting_for_credentials_are_held_back_and_named() {

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::api::{Api, CliError};
 use crate::files;
+use crate::paths;
 use crate::session::Session;
 use agentctl_wire::telemetry::TelemetryToken;
 
@@ -73,14 +74,14 @@ pub async fn prepare(session: &Session, enabled: bool, dry_run: bool) -> Result<
         (Some(held), _) => held.token,
         (None, true) => "<a telemetry token, issued at the next sync>".into(),
         (None, false) => {
-            let issued: TelemetryToken = Api::with(session).post("/v1/me/telemetry-token", &json!({})).await?;
+            let issued: TelemetryToken = Api::with(session).post(paths::MY_TELEMETRY_TOKEN, &json!({})).await?;
             let held = Held { server: session.server.clone(), token: issued.token, expires_at: issued.expires_at };
             let text = serde_json::to_string_pretty(&held).expect("JSON serializes");
             files::write(&path()?, &text, true, false)?;
             held.token
         }
     };
-    Ok(Some(Wiring { endpoint: format!("{}/v1/otlp", session.server), helper: helper_command(), token }))
+    Ok(Some(Wiring { endpoint: format!("{}{}", session.server, paths::OTLP), helper: helper_command(), token }))
 }
 
 /// This agentctl's own path, so the tools find it whatever their PATH.

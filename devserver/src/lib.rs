@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use agentctl_shared::auth::{AuthError, authorize};
+use agentctl_shared::domain::authorizer::{AuthError, authorize};
 use agentctl_shared::http::extract::PeerIp;
 use agentctl_shared::http::problem::{self, ProblemCode};
 use agentctl_shared::{AppState, Error};

@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use crate::auth::Principal;
 use crate::ids::{ActivityId, EmployeeId, OrgId};
 
 pub use agentctl_wire::activity::{ActivityEntry, Actor, EventType};
@@ -19,31 +18,18 @@ pub struct By {
 impl By {
     /// SCIM provisioning by the organization's identity provider.
     pub const SCIM: By = By { actor: Actor::Scim, employee_id: None };
-}
+    /// The platform itself (the usage pipeline, the limits).
+    pub const PLATFORM: By = By { actor: Actor::Platform, employee_id: None };
 
-impl From<&Principal> for By {
-    fn from(principal: &Principal) -> Self {
-        match principal {
-            Principal::Platform => By { actor: Actor::Platform, employee_id: None },
-            Principal::Employee(c) => By { actor: Actor::Employee, employee_id: Some(c.employee_id) },
-        }
+    /// An employee acting for themself (a sync, a session).
+    pub fn employee(employee_id: EmployeeId) -> By {
+        By { actor: Actor::Employee, employee_id: Some(employee_id) }
     }
 }
 
-/// An entry of what `by` did, now.
+/// An entry of what `by` did, now (written by `domain::log`).
 pub fn entry(org_id: OrgId, by: impl Into<By>, event_type: EventType, payload: Value) -> ActivityEntry {
-    let by = by.into();
-    entry_by(org_id, by.actor, by.employee_id, event_type, payload)
-}
-
-/// An entry of what `actor` (and `employee_id`) did, now.
-pub fn entry_by(
-    org_id: OrgId,
-    actor: Actor,
-    employee_id: Option<EmployeeId>,
-    event_type: EventType,
-    payload: Value,
-) -> ActivityEntry {
+    let By { actor, employee_id } = by.into();
     ActivityEntry {
         id: ActivityId::new(),
         org_id,

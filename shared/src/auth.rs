@@ -1,53 +1,27 @@
-//! Who is calling. [`authorize`] is the logic of the API Gateway Lambda authorizer; the
-//! dev server runs the same function in front of its routes. Its result travels to the
-//! handlers as the authorizer context ([`Principal::to_context`] /
-//! [`Principal::from_context`]) and is read there by the [`crate::http::extract`] extractors.
+//! Who is calling: a [`Principal`] (the platform operator, or an employee as a
+//! [`Caller`] with their role's permissions). The authorizer decides it
+//! (`domain::authorizer`); it travels to the handlers as the authorizer context
+//! ([`Principal::to_context`] / [`Principal::from_context`]), read by the `http::extract`
+//! extractors.
 
-use crate::Name;
 use std::collections::{BTreeSet, HashMap};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use crate::AppState;
-use crate::domain::telemetry::token as telemetry;
-use crate::error::Error;
+use crate::Name;
+use crate::activity::{Actor, By};
 use crate::ids::{EmployeeId, OrgId, SessionId};
-use crate::repo::{self, StoreError};
-use crate::roles::{Permission, RoleName};
+use agentctl_wire::roles::{Permission, RoleName};
 
-/// Prefix of session tokens.
-pub const SESSION_TOKEN_PREFIX: &str = "acs_";
-/// Prefix of refresh tokens.
-pub const REFRESH_TOKEN_PREFIX: &str = "acr_";
-/// Prefix of the authorization codes agentctl gives its clients.
-pub const AUTHORIZATION_CODE_PREFIX: &str = "aca_";
-/// Prefix of device codes (RFC 8628).
-pub const DEVICE_CODE_PREFIX: &str = "acd_";
-/// Prefix of enrollment codes.
-pub const ENROLLMENT_CODE_PREFIX: &str = "ace_";
-/// Prefix of platform keys.
-pub const PLATFORM_KEY_PREFIX: &str = "acp_";
+pub use crate::secrets::{
+    AUTHORIZATION_CODE_PREFIX, DEVICE_CODE_PREFIX, ENROLLMENT_CODE_PREFIX, PLATFORM_KEY_PREFIX, REFRESH_TOKEN_PREFIX,
+    SCIM_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, TELEMETRY_TOKEN_PREFIX, WEBHOOK_SECRET_PREFIX, digest, hex, new_secret,
+};
 
-/// A new 256-bit random secret, URL-safe, with a recognisable prefix.
-pub fn new_secret(prefix: &str) -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// SHA-256 of a secret, hex: the only form in which secrets are stored.
-pub fn digest(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-/// Bytes as lowercase hex (digests, signatures).
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+/// A caller without the permission an operation needs (403, `shared::Error::Forbidden`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Forbidden(pub String);
 
 /// An authenticated employee: everything a handler needs to scope and check a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,11 +55,11 @@ impl Caller {
         self.permissions.contains(&permission)
     }
 
-    pub fn require(&self, permission: Permission) -> Result<(), Error> {
+    pub fn require(&self, permission: Permission) -> Result<(), Forbidden> {
         if self.can(permission) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("the {} role lacks the {} permission", self.role, permission.as_str())))
+            Err(Forbidden(format!("the {} role lacks the {} permission", self.role, permission.as_str())))
         }
     }
 }
@@ -100,7 +74,7 @@ pub enum Principal {
 impl Principal {
     /// The catalog scope this principal acts in, once it holds `permission`: the global
     /// catalog (`None`) for the platform operator, its organization for an employee.
-    pub fn scope(&self, permission: Permission) -> Result<Option<OrgId>, Error> {
+    pub fn scope(&self, permission: Permission) -> Result<Option<OrgId>, Forbidden> {
         match self {
             Principal::Platform => Ok(None),
             Principal::Employee(caller) => {
@@ -111,10 +85,10 @@ impl Principal {
     }
 
     /// Succeeds for the platform operator only (operations on tenants themselves).
-    pub fn require_platform(&self) -> Result<(), Error> {
+    pub fn require_platform(&self) -> Result<(), Forbidden> {
         match self {
             Principal::Platform => Ok(()),
-            Principal::Employee(_) => Err(Error::Forbidden("this is the platform operator's operation".into())),
+            Principal::Employee(_) => Err(Forbidden("this is the platform operator's operation".into())),
         }
     }
 
@@ -152,17 +126,6 @@ impl Principal {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("no bearer token")]
-    Missing,
-    /// Unknown, expired or revoked token, or an employee who may not log in.
-    #[error("token rejected: {0}")]
-    Denied(&'static str),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// The bearer token of an `Authorization` header value.
 pub fn bearer(header: Option<&str>) -> Option<&str> {
     let value = header?.trim();
@@ -170,89 +133,14 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
-/// How fresh a session's `last_used_at` is kept (one write per session per period).
-const LAST_USED_PRECISION: chrono::Duration = chrono::Duration::minutes(5);
-
-/// Decides who sends `authorization` (the raw header value) to `route` (an API Gateway
-/// route key, `POST /v1/usage`).
-pub async fn authorize(state: &AppState, authorization: Option<&str>, route: &str) -> Result<Principal, AuthError> {
-    let token = bearer(authorization).ok_or(AuthError::Missing)?;
-    let hash = digest(token);
-    if token.starts_with(telemetry::TOKEN_PREFIX) {
-        return authorize_telemetry(state, &hash, route).await;
+/// What the activity log records of who acted.
+impl From<&Principal> for By {
+    fn from(principal: &Principal) -> Self {
+        match principal {
+            Principal::Platform => By { actor: Actor::Platform, employee_id: None },
+            Principal::Employee(c) => By::employee(c.employee_id),
+        }
     }
-    if token.starts_with(PLATFORM_KEY_PREFIX) {
-        let expected = state.config.platform_key_sha256.as_deref().ok_or(AuthError::Denied("platform key"))?;
-        return if bool::from(subtle::ConstantTimeEq::ct_eq(hash.as_bytes(), expected.as_bytes())) {
-            Ok(Principal::Platform)
-        } else {
-            Err(AuthError::Denied("platform key"))
-        };
-    }
-    if !token.starts_with(SESSION_TOKEN_PREFIX) {
-        return Err(AuthError::Denied("malformed token"));
-    }
-    let session = repo::sessions::get(&state.repo, &hash).await?.ok_or(AuthError::Denied("unknown session"))?;
-    if session.revoked_at.is_some() {
-        return Err(AuthError::Denied("revoked session"));
-    }
-    let now = crate::time::now();
-    if session.expires_at <= now {
-        return Err(AuthError::Denied("expired session"));
-    }
-    let last_use = session.last_used_at.unwrap_or(session.created_at);
-    if session.idle_minutes.is_some_and(|idle| last_use + chrono::Duration::minutes(i64::from(idle)) <= now) {
-        return Err(AuthError::Denied("idle session"));
-    }
-    let employee = repo::employees::get(&state.repo, session.org_id, session.employee_id)
-        .await?
-        .ok_or(AuthError::Denied("unknown employee"))?;
-    if !employee.status.may_log_in() {
-        return Err(AuthError::Denied("employee not active"));
-    }
-    if employee.sessions_revoked_at.is_some_and(|revoked| session.created_at <= revoked) {
-        return Err(AuthError::Denied("revoked session"));
-    }
-    let permissions = state.roles.permissions(&state.repo, employee.role).await?;
-    // Sessions lists show when a session was last used; a failed refresh of that time
-    // must not refuse the request.
-    if session.last_used_at.is_none_or(|used| used <= now - LAST_USED_PRECISION)
-        && let Err(e) = repo::sessions::touch(&state.repo, &hash, &now, LAST_USED_PRECISION).await
-    {
-        tracing::warn!(error = %e, "the session's last use was not recorded");
-    }
-    Ok(Principal::Employee(Caller {
-        org_id: employee.org_id,
-        employee_id: employee.id,
-        session_id: session.id,
-        role: employee.role,
-        permissions,
-    }))
-}
-
-/// A telemetry token: on the OTLP routes only, as its employee while they may sign in,
-/// with no permission (exporting usage needs none).
-async fn authorize_telemetry(state: &AppState, hash: &str, route: &str) -> Result<Principal, AuthError> {
-    if !telemetry::ROUTES.contains(&route) {
-        return Err(AuthError::Denied("telemetry token outside the OTLP routes"));
-    }
-    let token = repo::telemetry::token(&state.repo, hash).await?.ok_or(AuthError::Denied("unknown telemetry token"))?;
-    if token.expires_at <= crate::time::now() {
-        return Err(AuthError::Denied("expired telemetry token"));
-    }
-    let employee = repo::employees::get(&state.repo, token.org_id, token.employee_id)
-        .await?
-        .ok_or(AuthError::Denied("unknown employee"))?;
-    if !employee.status.may_log_in() || employee.sessions_revoked_at.is_some_and(|at| token.created_at <= at) {
-        return Err(AuthError::Denied("telemetry token of a revoked employee"));
-    }
-    Ok(Principal::Employee(Caller {
-        org_id: employee.org_id,
-        employee_id: employee.id,
-        session_id: SessionId::new(),
-        role: employee.role,
-        permissions: BTreeSet::new(),
-    }))
 }
 
 #[cfg(test)]

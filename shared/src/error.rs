@@ -3,6 +3,8 @@
 //! Mapped to an RFC 9457 problem+json response in exactly one place
 //! ([`crate::http::problem`]). Internal causes are logged there, never sent to the client.
 
+use crate::auth::Forbidden;
+use crate::pagination::{InvalidCursor, PageError};
 use crate::queue::QueueError;
 use crate::repo::StoreError;
 use crate::validate::FieldError;
@@ -77,11 +79,32 @@ impl From<VaultError> for Error {
     }
 }
 
+impl From<Forbidden> for Error {
+    fn from(e: Forbidden) -> Self {
+        Self::Forbidden(e.0)
+    }
+}
+
+impl From<PageError> for Error {
+    fn from(e: PageError) -> Self {
+        match e {
+            PageError::Limit => Self::invalid("limit", e.to_string()),
+            PageError::Cursor(_) => Self::BadRequest(e.to_string()),
+        }
+    }
+}
+
+impl From<InvalidCursor> for Error {
+    fn from(e: InvalidCursor) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Throttled(_) => Self::Unavailable(Box::new(e)),
-            StoreError::InvalidCursor => Self::BadRequest("the cursor is invalid".into()),
+            StoreError::InvalidCursor(e) => e.into(),
             other => Self::Internal(Box::new(other)),
         }
     }

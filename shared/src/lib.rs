@@ -20,6 +20,8 @@ pub mod http;
 pub mod ids;
 pub mod keys;
 pub mod lambda;
+#[cfg(test)]
+mod layers;
 pub mod money;
 pub mod oidc;
 pub mod outbound;
@@ -28,6 +30,7 @@ pub mod policy;
 pub mod queue;
 pub mod repo;
 pub mod roles;
+pub mod secrets;
 pub mod state;
 pub mod strict_json;
 pub mod time;

@@ -6,19 +6,33 @@
 //! memory (sorted aggregates) page by offset; their cursors name the list they belong to
 //! (the caller's organization and the query), and any other list refuses them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::Error;
-use crate::repo::{Item, StoreError};
+/// A DynamoDB key (or item) as the SDK holds it.
+type Item = HashMap<String, AttributeValue>;
 
 pub use agentctl_wire::page::{Page, PageQuery};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
+
+/// A cursor this server did not hand out, or not for this list.
+#[derive(Debug, thiserror::Error)]
+#[error("the cursor is invalid")]
+pub struct InvalidCursor;
+
+/// Why a page request is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("must be between 1 and {MAX_LIMIT}")]
+    Limit,
+    #[error(transparent)]
+    Cursor(#[from] InvalidCursor),
+}
 
 /// A validated page request.
 #[derive(Clone, Debug)]
@@ -38,26 +52,21 @@ impl PageRequest {
 }
 
 impl TryFrom<&PageQuery> for PageRequest {
-    type Error = Error;
+    type Error = PageError;
 
-    fn try_from(query: &PageQuery) -> Result<Self, Error> {
+    fn try_from(query: &PageQuery) -> Result<Self, PageError> {
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+            return Err(PageError::Limit);
         }
-        let cursor = query
-            .cursor
-            .as_deref()
-            .map(Cursor::decode)
-            .transpose()
-            .map_err(|_| Error::BadRequest("the cursor is invalid".into()))?;
+        let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
         Ok(Self { limit, cursor })
     }
 }
 
 /// One page of a list computed in memory; `list` names it (the caller's organization and
 /// everything that selects its items), so a cursor serves that list alone.
-pub fn in_memory<T>(mut items: Vec<T>, page: &PageRequest, list: &str) -> Result<Page<T>, StoreError> {
+pub fn in_memory<T>(mut items: Vec<T>, page: &PageRequest, list: &str) -> Result<Page<T>, InvalidCursor> {
     let start = page.cursor.as_ref().map(|c| c.as_offset(list)).transpose()?.unwrap_or(0).min(items.len());
     let end = start.saturating_add(page.limit as usize).min(items.len());
     let next_cursor = (end < items.len()).then(|| Cursor::offset(end, list).encode());
@@ -88,10 +97,10 @@ impl Cursor {
     }
 
     /// Splits a chained cursor into its part and the key within that part.
-    pub fn part(&self) -> Result<(usize, Option<Cursor>), StoreError> {
+    pub fn part(&self) -> Result<(usize, Option<Cursor>), InvalidCursor> {
         let mut map = self.0.clone();
-        let part = map.remove(PART).ok_or(StoreError::InvalidCursor)?;
-        let part = part.parse().map_err(|_| StoreError::InvalidCursor)?;
+        let part = map.remove(PART).ok_or(InvalidCursor)?;
+        let part = part.parse().map_err(|_| InvalidCursor)?;
         Ok((part, (!map.is_empty()).then_some(Cursor(map))))
     }
 
@@ -101,23 +110,23 @@ impl Cursor {
     }
 
     /// The offset of a cursor of the list `list`; a cursor of any other is refused.
-    pub fn as_offset(&self, list: &str) -> Result<usize, StoreError> {
+    pub fn as_offset(&self, list: &str) -> Result<usize, InvalidCursor> {
         if self.0.len() != 2 || self.0.get(LIST).map(String::as_str) != Some(list) {
-            return Err(StoreError::InvalidCursor);
+            return Err(InvalidCursor);
         }
-        let offset = self.0.get(OFFSET).ok_or(StoreError::InvalidCursor)?;
-        offset.parse().map_err(|_| StoreError::InvalidCursor)
+        let offset = self.0.get(OFFSET).ok_or(InvalidCursor)?;
+        offset.parse().map_err(|_| InvalidCursor)
     }
 
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&self.0).expect("a map of strings serializes"))
     }
 
-    pub fn decode(text: &str) -> Result<Self, StoreError> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| StoreError::InvalidCursor)?;
-        let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+    pub fn decode(text: &str) -> Result<Self, InvalidCursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| InvalidCursor)?;
+        let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)?;
         if map.is_empty() || map.len() > 5 {
-            return Err(StoreError::InvalidCursor);
+            return Err(InvalidCursor);
         }
         Ok(Self(map))
     }
@@ -125,10 +134,10 @@ impl Cursor {
     /// The ExclusiveStartKey for a query of partition `pk_attr = pk` whose keys are
     /// `key_attrs`; refuses a cursor of any other partition or index (DynamoDB would
     /// answer a mismatched start key with an error).
-    pub fn start_key(&self, key_attrs: &[&str], pk_attr: &str, pk: &str) -> Result<Item, StoreError> {
+    pub fn start_key(&self, key_attrs: &[&str], pk_attr: &str, pk: &str) -> Result<Item, InvalidCursor> {
         let same_keys = self.0.len() == key_attrs.len() && key_attrs.iter().all(|k| self.0.contains_key(*k));
         if !same_keys || self.0.get(pk_attr).map(String::as_str) != Some(pk) {
-            return Err(StoreError::InvalidCursor);
+            return Err(InvalidCursor);
         }
         Ok(self.0.iter().map(|(k, v)| (k.clone(), AttributeValue::S(v.clone()))).collect())
     }

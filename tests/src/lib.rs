@@ -263,7 +263,7 @@ impl TestApp {
         let org_id = agentctl_shared::ids::OrgId(org.id.parse().expect("an org id"));
         let closed = self.state.repo.get(&agentctl_shared::keys::closed_period(org_id, &previous)).await.expect("read");
         let earlier = closed.map_or(rust_decimal::Decimal::ZERO, |item| {
-            agentctl_shared::money::from_item(&item, "spending").expect("a closed period's spending").amount()
+            agentctl_shared::repo::money::from_item(&item, "spending").expect("a closed period's spending").amount()
         });
         current + earlier
     }

@@ -398,7 +398,7 @@ async fn the_billing_period_rolls_over_without_losing_an_event() {
     // The closed period's ledger item, as the processor keeps it.
     let key = agentctl_shared::keys::closed_period(org, &previous.format("%Y-%m").to_string());
     let closed = app.state.repo.get(&key).await.unwrap().expect("the closed period is recorded");
-    let spending = agentctl_shared::money::from_item(&closed, "spending").unwrap();
+    let spending = agentctl_shared::repo::money::from_item(&closed, "spending").unwrap();
     assert_eq!(spending.amount(), Decimal::new(21, 0), "last period: 10.00 plus its ten late events");
 }
 

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 /// The OpenAPI pattern of every amount: [`Usd::parse`]'s syntax.
 pub const PLAIN_PATTERN: &str = r"^[0-9]+(\.[0-9]+)?$";
 
-/// An exact, non-negative amount of US dollars.
+/// An exact amount of US dollars (a price, a total, a budget; [`Usd::parse`] reads the
+/// non-negative ones people type).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]+)?$"))]
 #[serde(transparent)]
@@ -30,6 +31,14 @@ impl Usd {
 
     pub fn amount(self) -> Decimal {
         self.0
+    }
+
+    /// `self / whole * 100`, rounded to two places (none of a zero whole).
+    pub fn percent_of(self, whole: Usd) -> Option<Decimal> {
+        if whole.is_zero() {
+            return None;
+        }
+        self.0.checked_div(whole.0).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)).map(|p| p.round_dp(2))
     }
 
     pub fn is_zero(self) -> bool {
@@ -98,6 +107,13 @@ impl Sum for Usd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_are_exact_and_rounded() {
+        let usd = |text: &str| Usd::parse(text).unwrap();
+        assert_eq!(usd("1234.567").percent_of(usd("5000")).unwrap().to_string(), "24.69");
+        assert_eq!(usd("1").percent_of(Usd::ZERO), None);
+    }
 
     #[test]
     fn amounts_are_plain_decimals_only() {

@@ -17,6 +17,12 @@ wire_enum! {
 }
 
 impl RoleName {
+    /// The role's id, the same in every deployment (UUID v5 of its name).
+    pub fn id(self) -> crate::ids::RoleId {
+        let name = format!("agentctl.role.{}", crate::Name::as_str(self));
+        crate::ids::RoleId(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()))
+    }
+
     pub fn description(self) -> &'static str {
         match self {
             Self::Owner => "Full control of the organization, including its owners",

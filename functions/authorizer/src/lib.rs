@@ -1,6 +1,6 @@
 //! The API Gateway (HTTP API) Lambda REQUEST authorizer, simple-response format.
 //!
-//! It runs [`agentctl_shared::auth::authorize`] on the `Authorization` header and hands
+//! It runs [`agentctl_shared::domain::authorizer::authorize`] on the `Authorization` header and hands
 //! the principal to the route's function as the authorizer context. Results are not
 //! cached by API Gateway (TTL 0 in template.yaml), so logout and deactivation take
 //! effect on the next request.
@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use agentctl_shared::AppState;
-use agentctl_shared::auth::{AuthError, authorize};
+use agentctl_shared::domain::authorizer::{AuthError, authorize};
 use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;

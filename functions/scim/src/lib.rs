@@ -4,14 +4,14 @@
 
 use agentctl_shared::AppState;
 use agentctl_shared::domain::scim::{
-    self, ListQuery, Projection, ScimClient, ScimError, ScimResult, discovery, groups, tokens, users,
+    self, ListQuery, Projection, ScimError, ScimResult, ScimType, discovery, groups, tokens, users,
 };
 use agentctl_shared::http::PublicUrl;
+use agentctl_shared::http::scim::{Scim, ScimAnswer};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -62,32 +62,6 @@ enum ScimErrors {
     Unavailable(Value),
 }
 
-/// Runs a SCIM operation for the token's organization and answers it.
-async fn serve<F>(state: &AppState, headers: &HeaderMap, status: StatusCode, operation: F) -> Response
-where
-    F: AsyncFnOnce(ScimClient) -> ScimResult<Option<Value>>,
-{
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let result = match tokens::authenticate(state, authorization).await {
-        Ok(client) => operation(client).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        // A created resource is where its `meta.location` says (RFC 7644 §3.3).
-        Ok(Some(body)) if status == StatusCode::CREATED => {
-            let location = body["meta"]["location"].as_str().and_then(|l| header::HeaderValue::from_str(l).ok());
-            let mut response = scim::respond(status, body);
-            if let Some(location) = location {
-                response.headers_mut().insert(header::LOCATION, location);
-            }
-            response
-        }
-        Ok(Some(body)) => scim::respond(status, body),
-        Ok(None) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
 fn base(public_url: &str) -> String {
     tokens::base_url(public_url)
 }
@@ -106,19 +80,19 @@ fn json(headers: &HeaderMap, body: &Result<Bytes, BytesRejection>) -> ScimResult
         ))
     })?;
     serde_json::from_slice(body)
-        .map_err(|e| ScimError::new(400, Some("invalidSyntax"), format!("the body is not JSON: {e}")))
+        .map_err(|e| ScimError::new(400, Some(ScimType::InvalidSyntax), format!("the body is not JSON: {e}")))
 }
 
 fn list_query(query: Result<Query<ListQuery>, QueryRejection>) -> ScimResult<ListQuery> {
-    query.map(|q| q.0).map_err(|e| ScimError::new(400, Some("invalidSyntax"), e.body_text()))
+    query.map(|q| q.0).map_err(|e| ScimError::new(400, Some(ScimType::InvalidSyntax), e.body_text()))
 }
 
 fn projection(query: Result<Query<Projection>, QueryRejection>) -> ScimResult<Projection> {
-    query.map(|q| q.0).map_err(|e| ScimError::new(400, Some("invalidSyntax"), e.body_text()))
+    query.map(|q| q.0).map_err(|e| ScimError::new(400, Some(ScimType::InvalidSyntax), e.body_text()))
 }
 
-fn listed(list: scim::ListResponse) -> Option<Value> {
-    Some(serde_json::to_value(list).expect("a list serializes"))
+fn listed(list: scim::ListResponse) -> ScimAnswer {
+    ScimAnswer::Ok(serde_json::to_value(list).expect("a list serializes"))
 }
 
 /// Search Users and Groups at once (RFC 7644 §3.4.3): `filter`, `startIndex`, `count`,
@@ -128,15 +102,13 @@ fn listed(list: scim::ListResponse) -> Option<Value> {
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn search(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        let query = ListQuery::from_search(&json(&headers, &body)?)?;
-        Ok(listed(scim::search_all(&state, &client, &query, &base(&url)).await?))
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    let query = ListQuery::from_search(&json(&headers, &body)?)?;
+    Ok(listed(scim::search_all(&state, &client, &query, &base(&url)).await?))
 }
 
 /// Search Users (RFC 7644 §3.4.3).
@@ -145,15 +117,13 @@ async fn search(
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn search_users(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        let query = ListQuery::from_search(&json(&headers, &body)?)?;
-        Ok(listed(users::list(&state, &client, &query, &base(&url)).await?))
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    let query = ListQuery::from_search(&json(&headers, &body)?)?;
+    Ok(listed(users::list(&state, &client, &query, &base(&url)).await?))
 }
 
 /// Search Groups (RFC 7644 §3.4.3).
@@ -162,65 +132,48 @@ async fn search_users(
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn search_groups(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        let query = ListQuery::from_search(&json(&headers, &body)?)?;
-        Ok(listed(groups::list(&state, &client, &query, &base(&url)).await?))
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    let query = ListQuery::from_search(&json(&headers, &body)?)?;
+    Ok(listed(groups::list(&state, &client, &query, &base(&url)).await?))
 }
 
 /// What this SCIM service supports.
 #[utoipa::path(get, path = "/scim/v2/ServiceProviderConfig", tag = "scim",
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
-async fn service_provider_config(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PublicUrl(url): PublicUrl,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |_| Ok(Some(discovery::service_provider_config(&base(&url))))).await
+async fn service_provider_config(_: Scim, PublicUrl(url): PublicUrl) -> ScimResult<ScimAnswer> {
+    Ok(ScimAnswer::Ok(discovery::service_provider_config(&base(&url))))
 }
 
 /// The resource types (User, Group).
 #[utoipa::path(get, path = "/scim/v2/ResourceTypes", tag = "scim",
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
-async fn list_resource_types(State(state): State<AppState>, headers: HeaderMap, PublicUrl(url): PublicUrl) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |_| Ok(Some(discovery::list(discovery::resource_types(&base(&url))))))
-        .await
+async fn list_resource_types(_: Scim, PublicUrl(url): PublicUrl) -> ScimResult<ScimAnswer> {
+    Ok(ScimAnswer::Ok(discovery::list(discovery::resource_types(&base(&url)))))
 }
 
 /// One resource type.
 #[utoipa::path(get, path = "/scim/v2/ResourceTypes/{id}", tag = "scim", params(("id" = String, Path)),
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
-async fn get_resource_type(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PublicUrl(url): PublicUrl,
-    Path(id): Path<String>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |_| discovery::resource_type_named(&id, &base(&url)).map(Some)).await
+async fn get_resource_type(_: Scim, PublicUrl(url): PublicUrl, Path(id): Path<String>) -> ScimResult<ScimAnswer> {
+    discovery::resource_type_named(&id, &base(&url)).map(ScimAnswer::Ok)
 }
 
 /// The schemas of the attributes kept.
 #[utoipa::path(get, path = "/scim/v2/Schemas", tag = "scim",
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
-async fn list_schemas(State(state): State<AppState>, headers: HeaderMap, PublicUrl(url): PublicUrl) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |_| Ok(Some(discovery::list(discovery::schemas(&base(&url)))))).await
+async fn list_schemas(_: Scim, PublicUrl(url): PublicUrl) -> ScimResult<ScimAnswer> {
+    Ok(ScimAnswer::Ok(discovery::list(discovery::schemas(&base(&url)))))
 }
 
 /// One schema, by its URN.
 #[utoipa::path(get, path = "/scim/v2/Schemas/{id}", tag = "scim", params(("id" = String, Path)),
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
-async fn get_schema(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PublicUrl(url): PublicUrl,
-    Path(id): Path<String>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |_| discovery::schema_named(&id, &base(&url)).map(Some)).await
+async fn get_schema(_: Scim, PublicUrl(url): PublicUrl, Path(id): Path<String>) -> ScimResult<ScimAnswer> {
+    discovery::schema_named(&id, &base(&url)).map(ScimAnswer::Ok)
 }
 
 /// Users, filtered (`userName eq "..."`, `externalId eq "..."`) and paged (`startIndex`, `count`).
@@ -230,15 +183,12 @@ async fn get_schema(
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn list_users(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Scim(client): Scim,
     PublicUrl(url): PublicUrl,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        let query = list_query(query)?;
-        Ok(listed(users::list(&state, &client, &query, &base(&url)).await?))
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    let query = list_query(query)?;
+    Ok(listed(users::list(&state, &client, &query, &base(&url)).await?))
 }
 
 /// Provision a User: a new employee (a member, in no team).
@@ -247,14 +197,12 @@ async fn list_users(
     responses((status = 201, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn create_user(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::CREATED, async |client| {
-        users::create(&state, &client, &json(&headers, &body)?, &base(&url)).await.map(Some)
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    Ok(ScimAnswer::Created(users::create(&state, &client, &json(&headers, &body)?, &base(&url)).await?))
 }
 
 /// One User (`attributes` / `excludedAttributes` choose what it carries).
@@ -263,16 +211,13 @@ async fn create_user(
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn get_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Scim(client): Scim,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
     query: Result<Query<Projection>, QueryRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        let projection = projection(query)?;
-        Ok(Some(projection.apply(users::get(&state, &client, &id, &base(&url)).await?)))
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    let projection = projection(query)?;
+    Ok(ScimAnswer::Ok(projection.apply(users::get(&state, &client, &id, &base(&url)).await?)))
 }
 
 /// Replace a User (Okta updates this way).
@@ -281,15 +226,13 @@ async fn get_user(
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn replace_user(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        users::replace(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await.map(Some)
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    Ok(ScimAnswer::Ok(users::replace(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await?))
 }
 
 /// Change a User with PATCH operations (`active: false` deactivates the employee).
@@ -298,25 +241,25 @@ async fn replace_user(
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn patch_user(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        users::patch(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await.map(Some)
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    Ok(ScimAnswer::Ok(users::patch(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await?))
 }
 
 /// Deprovision a User: the employee is deactivated (history kept), their sessions end.
 #[utoipa::path(delete, path = "/scim/v2/Users/{id}", tag = "scim", params(("id" = String, Path)),
     responses((status = 204), ScimErrors), security(()))]
-async fn delete_user(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    serve(&state, &headers, StatusCode::NO_CONTENT, async |client| {
-        users::delete(&state, &client, &id).await.map(|()| None)
-    })
-    .await
+async fn delete_user(
+    State(state): State<AppState>,
+    Scim(client): Scim,
+    Path(id): Path<String>,
+) -> ScimResult<ScimAnswer> {
+    users::delete(&state, &client, &id).await?;
+    Ok(ScimAnswer::NoContent)
 }
 
 /// Groups (teams), filtered (`displayName eq "..."`) and paged.
@@ -326,15 +269,12 @@ async fn delete_user(State(state): State<AppState>, headers: HeaderMap, Path(id)
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn list_groups(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Scim(client): Scim,
     PublicUrl(url): PublicUrl,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        let query = list_query(query)?;
-        Ok(listed(groups::list(&state, &client, &query, &base(&url)).await?))
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    let query = list_query(query)?;
+    Ok(listed(groups::list(&state, &client, &query, &base(&url)).await?))
 }
 
 /// A new team with its members.
@@ -343,14 +283,12 @@ async fn list_groups(
     responses((status = 201, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn create_group(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::CREATED, async |client| {
-        groups::create(&state, &client, &json(&headers, &body)?, &base(&url)).await.map(Some)
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    Ok(ScimAnswer::Created(groups::create(&state, &client, &json(&headers, &body)?, &base(&url)).await?))
 }
 
 /// One Group with its members.
@@ -359,16 +297,13 @@ async fn create_group(
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn get_group(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Scim(client): Scim,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
     query: Result<Query<Projection>, QueryRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        let projection = projection(query)?;
-        Ok(Some(groups::get(&state, &client, &id, &projection, &base(&url)).await?))
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    let projection = projection(query)?;
+    Ok(ScimAnswer::Ok(groups::get(&state, &client, &id, &projection, &base(&url)).await?))
 }
 
 /// Replace a Group: its name, `externalId` and exactly these members.
@@ -377,15 +312,13 @@ async fn get_group(
     responses((status = 200, content_type = "application/scim+json", body = Object), ScimErrors), security(()))]
 async fn replace_group(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     PublicUrl(url): PublicUrl,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::OK, async |client| {
-        groups::replace(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await.map(Some)
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    Ok(ScimAnswer::Ok(groups::replace(&state, &client, &id, &json(&headers, &body)?, &base(&url)).await?))
 }
 
 /// Change a Group with PATCH operations (`members` added or removed by the members
@@ -395,22 +328,23 @@ async fn replace_group(
     responses((status = 204), ScimErrors), security(()))]
 async fn patch_group(
     State(state): State<AppState>,
+    Scim(client): Scim,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    serve(&state, &headers, StatusCode::NO_CONTENT, async |client| {
-        groups::patch(&state, &client, &id, &json(&headers, &body)?).await.map(|()| None)
-    })
-    .await
+) -> ScimResult<ScimAnswer> {
+    groups::patch(&state, &client, &id, &json(&headers, &body)?).await?;
+    Ok(ScimAnswer::NoContent)
 }
 
 /// Delete a Group: its members leave the team, then the team is deleted.
 #[utoipa::path(delete, path = "/scim/v2/Groups/{id}", tag = "scim", params(("id" = String, Path)),
     responses((status = 204), ScimErrors), security(()))]
-async fn delete_group(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    serve(&state, &headers, StatusCode::NO_CONTENT, async |client| {
-        groups::delete(&state, &client, &id).await.map(|()| None)
-    })
-    .await
+async fn delete_group(
+    State(state): State<AppState>,
+    Scim(client): Scim,
+    Path(id): Path<String>,
+) -> ScimResult<ScimAnswer> {
+    groups::delete(&state, &client, &id).await?;
+    Ok(ScimAnswer::NoContent)
 }

@@ -17,11 +17,7 @@ pub use agentctl_wire::catalog::{AgentSpec, AgentTool, AgentType, LinkTool, NewA
 
 impl Spec for AgentSpec {
     type New = NewAgent;
-    const KIND: &'static str = "agent";
     const ASSIGNABLE: bool = true;
-    const PREFIX: &'static str = "AGENT#";
-    const NAME_PREFIX: &'static str = "AGENTNAME#";
-    const FILTERS: &'static [(&'static str, &'static str)] = &[("type", "type"), ("provider", "provider")];
 
     fn sync_change(before: Option<&Entry<Self>>, after: Option<&Entry<Self>>) -> Option<syncsets::Change> {
         catalog::delivered_entry_change(before, after)

@@ -163,7 +163,7 @@ pub async fn daily(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
 }
 
 fn page_request(limit: Option<u32>, cursor: &Option<String>) -> Result<PageRequest> {
-    PageRequest::try_from(&PageQuery { limit, cursor: cursor.clone() })
+    Ok(PageRequest::try_from(&PageQuery { limit, cursor: cursor.clone() })?)
 }
 
 #[cfg(test)]

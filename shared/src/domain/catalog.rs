@@ -9,7 +9,6 @@
 //! and the public global ones, and writes their org's. A global entry is read-only to an
 //! organization (403), an invisible one does not exist (404).
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -50,16 +49,11 @@ impl Common {
     }
 }
 
-/// One kind of catalog entry.
-pub trait Spec: Kind + Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+/// One kind of catalog entry: how it is stored (its kind, key prefixes and filters,
+/// [`repo::catalog::Spec`]) and what it means.
+pub trait Spec: repo::catalog::Spec {
     /// The request body of a new entry: the common fields and the kind's own.
     type New: DeserializeOwned + Send;
-    /// Entity name (`agent`, `tool`, ...), used in messages, items and activity.
-    const KIND: &'static str;
-    const PREFIX: &'static str;
-    const NAME_PREFIX: &'static str;
-    /// Query filters this kind supports: (query parameter, attribute).
-    const FILTERS: &'static [(&'static str, &'static str)] = &[];
     /// The permission that writes this kind.
     const WRITE: Permission = Permission::CatalogWrite;
     const READ: Permission = Permission::CatalogRead;

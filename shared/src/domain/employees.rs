@@ -17,7 +17,6 @@ use serde_json::json;
 use crate::AppState;
 use crate::activity::{By, EventType};
 use crate::auth::Caller;
-use crate::domain::roles::role_id;
 use crate::domain::sessions;
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{EmployeeId, OrgId, TeamId};
@@ -50,7 +49,7 @@ pub fn new_employee(
         org_id,
         team_id,
         role,
-        role_id: role_id(role),
+        role_id: role.id(),
         email,
         full_name,
         status: EmployeeStatus::Active,
@@ -258,12 +257,6 @@ pub(crate) async fn change(
     } else {
         EventType::EmployeeUpdated
     };
-    let entry = crate::activity::entry(
-        org,
-        by,
-        event,
-        json!({ "employee_id": id, "changed": changed, "role": changes.role, "status": status, "team_id": team }),
-    );
     // The sync bundle names the employee and their team's policies apply.
     let shapes_bundle = changed.iter().any(|f| matches!(*f, "email" | "full_name" | "team_id"));
 
@@ -289,7 +282,14 @@ pub(crate) async fn change(
     if let Some(team) = team {
         move_team(&mut tx, before, team);
     }
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    crate::domain::log(
+        state,
+        &mut tx,
+        org,
+        by,
+        event,
+        json!({ "employee_id": id, "changed": changed, "role": changes.role, "status": status, "team_id": team }),
+    )?;
     crate::domain::notify::commit(state, tx).await.map_err(refused)?;
     if let Some(status) = status.filter(|s| s.ends_sessions()) {
         sessions::revoke_all(state, org, by, id, status).await?;
@@ -373,15 +373,16 @@ pub async fn update_own_preferences(state: &AppState, caller: &Caller, request: 
     let preferences = v.finish(|| preferences)?;
     let before = find(state, caller.org_id, caller.employee_id).await?;
     let changes = repo::employees::EmployeeChanges { preferences: Some(preferences), ..Default::default() };
-    let entry = crate::activity::entry(
+    let mut tx = state.repo.transaction();
+    repo::employees::update(&mut tx, &before, &changes, &crate::time::now())?;
+    crate::domain::log(
+        state,
+        &mut tx,
         caller.org_id,
         &caller.principal(),
         EventType::EmployeeUpdated,
         json!({ "employee_id": caller.employee_id, "changed": changes.changed() }),
-    );
-    let mut tx = state.repo.transaction();
-    repo::employees::update(&mut tx, &before, &changes, &crate::time::now())?;
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),

@@ -96,8 +96,7 @@ async fn write(
     let count = i32::try_from(ids.len()).expect("a chunk of members");
     let delta = if event == EventType::TeamMembersAdded { count } else { -count };
     repo::teams::adjust_group_size(&mut tx, org, group, delta);
-    let entry = crate::activity::entry(org, by, event, json!({ "team_id": group, "employee_ids": ids }));
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    crate::domain::log(state, &mut tx, org, by, event, json!({ "team_id": group, "employee_ids": ids }))?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(Guard::GroupMembership) => {
             Error::conflict(ProblemCode::ConcurrentUpdate, "the group's members changed meanwhile; retry")

@@ -28,9 +28,6 @@ pub use agentctl_wire::catalog::{
 
 impl Spec for McpCategorySpec {
     type New = NewMcpCategory;
-    const KIND: &'static str = "mcp_category";
-    const PREFIX: &'static str = "MCPCAT#";
-    const NAME_PREFIX: &'static str = "MCPCATNAME#";
 
     async fn parse(_: &AppState, _: Option<OrgId>, new: NewMcpCategory) -> Result<(Common, Self)> {
         let mut v = Validator::new();
@@ -90,12 +87,7 @@ fn url(raw: String) -> Result<String, String> {
 
 impl Spec for McpServerSpec {
     type New = NewMcpServer;
-    const KIND: &'static str = "mcp_server";
     const ASSIGNABLE: bool = true;
-    const PREFIX: &'static str = "MCP#";
-    const NAME_PREFIX: &'static str = "MCPNAME#";
-    const FILTERS: &'static [(&'static str, &'static str)] =
-        &[("provider", "provider"), ("category_id", "category_id")];
     const DERIVED: &'static [&'static str] = &["requires_credentials", "category_org_id"];
 
     fn sync_change(before: Option<&Entry<Self>>, after: Option<&Entry<Self>>) -> Option<syncsets::Change> {

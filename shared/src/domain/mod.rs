@@ -6,6 +6,7 @@ pub mod agents;
 pub mod analytics;
 pub mod assignments;
 pub mod audit;
+pub mod authorizer;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
@@ -32,19 +33,32 @@ pub mod webhooks;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::activity::EventType;
-use crate::auth::Principal;
+use crate::activity::{ActivityEntry, By, EventType};
 use crate::ids::OrgId;
 
-/// Adds the activity entry of a change to the change's own transaction.
+/// Adds the activity entry of a change to the change's own transaction: the one way an
+/// entry is written (the sync recorder's entry, put only once, aside).
 pub(crate) fn log(
     state: &AppState,
     tx: &mut crate::repo::Transaction,
     org: OrgId,
-    by: &Principal,
+    by: impl Into<By>,
     event: EventType,
     payload: Value,
 ) -> crate::Result<()> {
+    log_entry(state, tx, org, by, event, payload).map(drop)
+}
+
+/// [`log`], answering the entry (a webhook test delivers it).
+pub(crate) fn log_entry(
+    state: &AppState,
+    tx: &mut crate::repo::Transaction,
+    org: OrgId,
+    by: impl Into<By>,
+    event: EventType,
+    payload: Value,
+) -> crate::Result<ActivityEntry> {
     let entry = crate::activity::entry(org, by, event, payload);
-    Ok(crate::repo::activity::record(tx, &entry, state.config.activity_retention_days)?)
+    crate::repo::activity::record(tx, &entry, state.config.activity_retention_days)?;
+    Ok(entry)
 }

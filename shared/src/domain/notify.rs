@@ -319,10 +319,9 @@ mod tests {
 
     #[test]
     fn slack_text_cannot_mention_or_link() {
-        let entry = crate::activity::entry_by(
+        let entry = crate::activity::entry(
             OrgId::new(),
-            crate::activity::Actor::Employee,
-            None,
+            crate::activity::By { actor: crate::activity::Actor::Employee, employee_id: None },
             EventType::RequestSubmitted,
             json!({ "reason": "<!channel> see <https://evil|here> & more\u{1b}[2J", "amount": 5, "nested": {"x": 1} }),
         );

@@ -202,7 +202,6 @@ async fn apply(
         return get(state, org).await;
     }
     let now = crate::time::now();
-    let entry = crate::activity::entry(org, by, EventType::OrgUpdated, json!({ "changed": changed }));
     let mut tx = state.repo.transaction();
     repo::organizations::update(&mut tx, org, &changes, &now)?;
     if let Some(plan) = changes.plan {
@@ -213,7 +212,7 @@ async fn apply(
         // every member's bundle.
         repo::syncsets::Change::new(repo::syncsets::Scope::Org(org)).apply(&mut tx, &now);
     }
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    crate::domain::log(state, &mut tx, org, by, EventType::OrgUpdated, json!({ "changed": changed }))?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::LimitBelowCount) => {
             Error::conflict(ProblemCode::LimitBelowCount, "max_employees is below the current number of employees")

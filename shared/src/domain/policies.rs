@@ -2,7 +2,6 @@
 //! at four levels — agent catalog entry, organization, team (with overrides), employee —
 //! and resolved into an employee's effective set by [`crate::policy::resolve`].
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -14,15 +13,16 @@ use crate::domain::catalog::{self, Common, Entry, Spec};
 use crate::domain::employees;
 use crate::domain::teams::{self, Memberships};
 use crate::error::{Error, ProblemCode, Result};
-use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId, TeamId};
+use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId};
 use crate::policy::enforcement::enforcement;
-use crate::policy::{self, Attachment, Level, PolicyType, Rules, Severity};
+use crate::policy::{self, Attachment, Level, Rules};
 use crate::repo::policies::AttachedTo;
 use crate::repo::syncsets::{self, SyncSet};
 use crate::repo::{self, StoreError};
 use crate::roles::Permission;
 use crate::validate::Validator;
 
+pub use crate::repo::policies::{PolicyContent, Target};
 pub use agentctl_wire::policy::{
     AppliedPolicy, AttachRequest, EffectivePolicies, EffectiveQuery, NewPolicy, PolicyLink, PolicySpec,
 };
@@ -30,15 +30,6 @@ pub use agentctl_wire::policy::{
 /// The largest rules one policy may have (its scope keeps at most
 /// [`syncsets::POLICY_BYTES_MAX`] of them all).
 const RULES_BYTES_MAX: usize = 32 * 1024;
-
-/// What resolution needs of a policy, as its scope's sync set keeps it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PolicyContent {
-    pub name: String,
-    pub policy_type: PolicyType,
-    pub severity: Severity,
-    pub rules: Value,
-}
 
 impl PolicyContent {
     fn of(entry: &Entry<PolicySpec>) -> Self {
@@ -68,10 +59,6 @@ impl PolicyContent {
 
 impl Spec for PolicySpec {
     type New = NewPolicy;
-    const KIND: &'static str = "policy";
-    const PREFIX: &'static str = "POLICY#";
-    const NAME_PREFIX: &'static str = "POLICYNAME#";
-    const FILTERS: &'static [(&'static str, &'static str)] = &[("policy_type", "policy_type")];
     const DERIVED: &'static [&'static str] = &["enforcement"];
     const WRITE: Permission = Permission::PoliciesWrite;
     const READ: Permission = Permission::PoliciesRead;
@@ -118,15 +105,6 @@ impl Spec for PolicySpec {
             ))
         })
     }
-}
-
-/// Where a policy is attached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    Agent(AgentId),
-    Org,
-    Team(TeamId),
-    Employee(EmployeeId),
 }
 
 /// What an attachment hangs on: the partition owner, and the target that must still
@@ -432,8 +410,7 @@ pub async fn subject_of(state: &AppState, employee: &employees::Employee) -> Res
     let (org, employee_id) = (employee.org_id, employee.id);
     let own = repo::policies::links(&state.repo, Some(org), Target::Employee(employee_id)).await?;
     let teams = teams::memberships(state, employee).await?;
-    let (org_scope, platform) = (syncsets::Scope::Org(org), syncsets::Scope::Catalog);
-    let sets = state.repo.batch_get(&[org_scope.key(), platform.key()]).await?;
+    let (org_set, platform_set) = syncsets::org_and_platform(&state.repo, org).await?;
     let own = own.into_iter().map(|link| link.policy_id).collect();
-    Ok(Subject::new(employee, teams, own, syncsets::find(&sets, org_scope)?, syncsets::find(&sets, platform)?))
+    Ok(Subject::new(employee, teams, own, org_set, platform_set))
 }

@@ -140,10 +140,9 @@ pub async fn save(state: &AppState, caller: &Caller, new: NewPriceTable) -> Resu
     let now = crate::time::now();
     let table = PriceTable { version, models, saved_at: Some(now), saved_by: Some(caller.employee_id) };
     let payload = json!({ "version": table.version, "models": table.models.len() });
-    let entry = crate::activity::entry(caller.org_id, &caller.principal(), EventType::PricesUpdated, payload);
     let mut tx = state.repo.transaction();
     repo::prices::save(&mut tx, caller.org_id, &table, replaces)?;
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::PricesUpdated, payload)?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::PriceTableMoved) => Error::conflict(
             ProblemCode::ConcurrentUpdate,

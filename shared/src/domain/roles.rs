@@ -1,18 +1,11 @@
 //! The global roles: listed by anyone signed in, seeded from the built-in defaults.
 
 use crate::AppState;
-use crate::Name;
 use crate::auth::Caller;
 use crate::error::Result;
-use crate::ids::RoleId;
 use crate::repo;
 use crate::roles::{DEFAULTS_VERSION, Permission, Role, RoleName};
 use strum::VariantArray;
-
-/// Stable id of a role across every deployment (UUID v5 of its name).
-pub fn role_id(name: RoleName) -> RoleId {
-    RoleId(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("agentctl.role.{}", name.as_str()).as_bytes()))
-}
 
 /// Writes the five roles with their default permissions where the table lacks them or
 /// holds an older version of the defaults. Idempotent and safe to race.
@@ -26,7 +19,7 @@ pub async fn ensure_defaults(state: &AppState) -> Result<()> {
     let now = crate::time::now();
     for &name in RoleName::VARIANTS {
         let role = Role {
-            id: role_id(name),
+            id: name.id(),
             name,
             description: name.description().to_string(),
             permissions: crate::roles::default_permissions(name),

@@ -1,16 +1,22 @@
 //! Enrollment and sessions.
 //!
 //! An admin issues a one-time enrollment code for an employee; the employee exchanges it
-//! (`agentctl login`) for a session token. Codes and tokens are 256-bit random secrets,
-//! shown once and stored only as SHA-256. Logout revokes the session; deactivation
-//! revokes all of an employee's sessions.
+//! (`agentctl login`) for a session: an access token and a refresh token. Codes and tokens
+//! are 256-bit random secrets, shown once and stored only as SHA-256.
+//!
+//! - Refresh rotates: each use issues a new pair and marks the old refresh token used; a
+//!   second use of one ends the whole session family (a stolen token was replayed).
+//! - Lifetimes: an access token lives `access_token_ttl`; a session ends after the
+//!   organization's idle and maximum lifetimes (`SessionLifetimes`, the maximum bounded by
+//!   `session_ttl`), however often it is refreshed.
+//! - Logout revokes the session; deactivation and SCIM deprovisioning revoke all of an
+//!   employee's sessions.
 
 use crate::Name;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::{Actor, By, EventType};
+use crate::activity::{By, EventType};
 use crate::auth::{self, Caller};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::{organizations, telemetry};
@@ -25,18 +31,8 @@ use chrono::{DateTime, Utc};
 /// Longest device name a session keeps.
 pub(crate) const DEVICE_NAME_MAX: usize = 100;
 
+pub use crate::repo::sessions::{Enrollment, RefreshRecord};
 pub use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, OrganizationSummary, Session, SessionRequest};
-
-/// A stored enrollment code (only its hash).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Enrollment {
-    pub code_hash: String,
-    pub org_id: OrgId,
-    pub employee_id: EmployeeId,
-    pub issued_by: Option<EmployeeId>,
-    pub expires_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-}
 
 impl Enrollment {
     pub fn into_code(self, code: String) -> EnrollmentCode {
@@ -201,14 +197,14 @@ pub(crate) async fn open(
     let login = repo::employees::EmployeeChanges { last_login_at: Some(now), ..Default::default() };
     repo::employees::update(tx, employee, &login, &now)?;
     let method: &'static str = opening.method.into();
-    let entry = crate::activity::entry_by(
+    crate::domain::log(
+        state,
+        tx,
         employee.org_id,
-        Actor::Employee,
-        Some(employee.id),
+        By::employee(employee.id),
         EventType::SessionCreated,
         json!({ "session_id": session.id, "ip_address": session.ip_address, "method": method }),
-    );
-    repo::activity::record(tx, &entry, state.config.activity_retention_days)?;
+    )?;
     Ok(Issued { access_token, refresh_token, session })
 }
 
@@ -220,21 +216,6 @@ pub(crate) fn opening_error(e: StoreError) -> Error {
         }
         e => e.into(),
     }
-}
-
-/// A stored refresh token (only its hash is the key). Kept after use until the session
-/// would have ended, so that a second use is noticed.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RefreshRecord {
-    pub session_id: SessionId,
-    pub org_id: OrgId,
-    pub employee_id: EmployeeId,
-    /// The key of the session's item while this token is the current one.
-    pub access_hash: String,
-    pub ends_at: DateTime<Utc>,
-    #[serde(default)]
-    pub used_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
 }
 
 impl RefreshRecord {
@@ -307,14 +288,14 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Issued, Re
         &auth::digest(&refresh_token),
         &RefreshRecord::of(&renewed, access_hash, now),
     )?;
-    let entry = crate::activity::entry_by(
+    crate::domain::log(
+        state,
+        &mut tx,
         employee.org_id,
-        Actor::Employee,
-        Some(employee.id),
+        By::employee(employee.id),
         EventType::SessionRefreshed,
         json!({ "session_id": renewed.id }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     match crate::domain::notify::commit(state, tx).await {
         Ok(()) => Ok(Issued { access_token, refresh_token, session: renewed }),
         // Another refresh with the same token won the race: a reuse like any other.
@@ -330,15 +311,10 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Issued, Re
 
 /// Ends the session a reused refresh token belongs to, whatever its current tokens.
 async fn end_family(state: &AppState, record: &RefreshRecord, now: DateTime<Utc>) -> Result<()> {
-    let entry = crate::activity::entry_by(
-        record.org_id,
-        Actor::Employee,
-        Some(record.employee_id),
-        EventType::SessionRevoked,
-        json!({ "session_id": record.session_id, "reason": "refresh_token_reused" }),
-    );
     let mut tx = state.repo.transaction();
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    let by = By::employee(record.employee_id);
+    let payload = json!({ "session_id": record.session_id, "reason": "refresh_token_reused" });
+    crate::domain::log(state, &mut tx, record.org_id, by, EventType::SessionRevoked, payload)?;
     telemetry::token::end_with_session(state, &mut tx, record.session_id).await?;
     crate::domain::notify::commit(state, tx).await?;
     // Each of the session's items on its own: the index may still list an item a
@@ -445,8 +421,7 @@ pub async fn revoke_all(
             repo::sessions::revoke(&mut tx, key, &now);
         }
         let payload = json!({ "employee_id": employee, "sessions": chunk.len(), "reason": reason.as_str() });
-        let entry = crate::activity::entry(org, by, EventType::SessionRevoked, payload);
-        repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+        crate::domain::log(state, &mut tx, org, by, EventType::SessionRevoked, payload)?;
         crate::domain::notify::commit(state, tx).await?;
     }
     Ok(())

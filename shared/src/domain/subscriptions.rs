@@ -11,16 +11,13 @@ use crate::auth::{Caller, Principal};
 use crate::domain::organizations::Plan;
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{OrgId, SubscriptionId};
-use crate::money::{MAX_SCALE, Usd};
+use crate::money::{self, Usd};
 use crate::repo::{self, StoreError, syncsets};
 use crate::roles::Permission;
 use crate::validate::Validator;
 use chrono::DateTime;
 
 pub use agentctl_wire::subscriptions::{BudgetState, BudgetUpdate, Subscription, SubscriptionStatus};
-
-/// Largest monthly budget accepted (a typo guard, not a business limit).
-const MAX_BUDGET: i64 = 1_000_000_000;
 
 /// The budget thresholds that record an activity entry once per billing period.
 pub const THRESHOLDS: [u8; 3] = [50, 80, 100];
@@ -33,18 +30,6 @@ pub fn threshold_reached(spending: Usd, budget: Usd) -> u8 {
     let (spending, budget) = (spending.amount(), budget.amount());
     let reached = |pct: &&u8| spending * Decimal::ONE_HUNDRED >= budget * Decimal::from(**pct);
     THRESHOLDS.iter().rev().find(reached).copied().unwrap_or(0)
-}
-
-/// `current_spending / budget * 100`, rounded to two places.
-pub fn usage_pct(spending: Usd, budget: Usd) -> Option<Decimal> {
-    if budget.is_zero() {
-        return None;
-    }
-    spending
-        .amount()
-        .checked_div(budget.amount())
-        .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
-        .map(|p| p.round_dp(2))
 }
 
 /// The calendar month (UTC) that contains `at`: the billing period.
@@ -62,7 +47,7 @@ pub fn open(org_id: OrgId, plan: Plan, budget: Usd, now: DateTime<Utc>) -> Subsc
         id: SubscriptionId::new(),
         org_id,
         plan_type: plan,
-        usage_pct: usage_pct(Usd::ZERO, budget),
+        usage_pct: Usd::ZERO.percent_of(budget),
         over_budget: false,
         budget_threshold_pct: 0,
         budget_state: BudgetState::Ok,
@@ -78,18 +63,7 @@ pub fn open(org_id: OrgId, plan: Plan, budget: Usd, now: DateTime<Utc>) -> Subsc
 
 /// Parses a budget written as a plain decimal string ([`Usd::parse`]).
 pub fn parse_budget(raw: String) -> Result<Usd, String> {
-    check_budget(Usd::parse(&raw)?)
-}
-
-/// Checks a budget: at most [`MAX_SCALE`] decimal places, bounded.
-pub fn check_budget(raw: Usd) -> Result<Usd, String> {
-    if raw.places() > MAX_SCALE {
-        return Err(format!("must have at most {MAX_SCALE} decimal places"));
-    }
-    if raw.amount() > Decimal::from(MAX_BUDGET) {
-        return Err(format!("must be at most {MAX_BUDGET}"));
-    }
-    Ok(raw.normalize())
+    money::check_budget(Usd::parse(&raw)?)
 }
 
 pub async fn get(state: &AppState, caller: &Caller) -> Result<Subscription> {
@@ -180,13 +154,6 @@ mod tests {
     }
 
     #[test]
-    fn usage_percentage_is_exact_and_rounded() {
-        let pct = usage_pct(usd("1234.567"), usd("5000")).unwrap();
-        assert_eq!(pct.to_string(), "24.69");
-        assert_eq!(usage_pct(usd("1"), Usd::ZERO), None);
-    }
-
-    #[test]
     fn thresholds_are_exact() {
         let budget = usd("1000");
         let at = |s: &str| threshold_reached(usd(s), budget);
@@ -212,6 +179,6 @@ mod tests {
         assert!(parse_budget("-1".into()).is_err());
         assert!(parse_budget("1_000".into()).is_err());
         assert!(parse_budget("1.0000001".into()).is_err());
-        assert!(check_budget(usd("2000000000")).is_err());
+        assert!(money::check_budget(usd("2000000000")).is_err());
     }
 }

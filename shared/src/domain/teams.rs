@@ -58,9 +58,14 @@ pub(crate) async fn insert(state: &AppState, org: OrgId, by: By, about: About) -
     };
     let mut tx = state.repo.transaction();
     repo::teams::create(&mut tx, &team)?;
-    let entry =
-        crate::activity::entry(org, by, EventType::TeamCreated, json!({ "team_id": team.id, "name": team.name }));
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    crate::domain::log(
+        state,
+        &mut tx,
+        org,
+        by,
+        EventType::TeamCreated,
+        json!({ "team_id": team.id, "name": team.name }),
+    )?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(&team.name),
         e => e.into(),
@@ -106,15 +111,10 @@ pub(crate) async fn change(state: &AppState, by: By, team: &Team, changes: repo:
     if changed.is_empty() {
         return Ok(team.clone());
     }
-    let entry = crate::activity::entry(
-        team.org_id,
-        by,
-        EventType::TeamUpdated,
-        json!({ "team_id": team.id, "changed": changed }),
-    );
     let mut tx = state.repo.transaction();
     repo::teams::update(&mut tx, team, &changes, &crate::time::now());
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    let payload = json!({ "team_id": team.id, "changed": changed });
+    crate::domain::log(state, &mut tx, team.org_id, by, EventType::TeamUpdated, payload)?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::TeamName) => name_taken(changes.name.as_deref().unwrap_or_default()),
         StoreError::ConditionFailed(_) => Error::NotFound("team"),
@@ -145,13 +145,14 @@ pub(crate) async fn remove(state: &AppState, by: By, team: &Team) -> Result<()> 
     crate::domain::groups::empty(state, by, team).await?;
     let mut tx = state.repo.transaction();
     repo::teams::delete(&mut tx, team);
-    let entry = crate::activity::entry(
+    crate::domain::log(
+        state,
+        &mut tx,
         team.org_id,
         by,
         EventType::TeamDeleted,
         json!({ "team_id": team.id, "name": team.name }),
-    );
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    )?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
         StoreError::ConditionFailed(repo::Guard::TeamMembers) => {
             Error::conflict(ProblemCode::TeamNotEmpty, "the team still has employees; move them first")

@@ -11,10 +11,6 @@ pub use agentctl_wire::catalog::{NewTool, ToolSpec, ToolType};
 
 impl Spec for ToolSpec {
     type New = NewTool;
-    const KIND: &'static str = "tool";
-    const PREFIX: &'static str = "TOOL#";
-    const NAME_PREFIX: &'static str = "TOOLNAME#";
-    const FILTERS: &'static [(&'static str, &'static str)] = &[("type", "type")];
 
     /// Bundles list an agent's tools: the scope's set keeps every tool's facts.
     fn sync_change(before: Option<&Entry<Self>>, after: Option<&Entry<Self>>) -> Option<syncsets::Change> {

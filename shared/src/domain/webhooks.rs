@@ -22,7 +22,6 @@ pub use agentctl_wire::webhooks::{
 };
 
 /// Prefix of webhook signing secrets.
-pub const SECRET_PREFIX: &str = "whsec_";
 /// The most webhooks an organization keeps.
 const MAX_WEBHOOKS: usize = 20;
 const URL_MAX: usize = 2000;
@@ -110,7 +109,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewWebhook) -> R
         created_at: now,
         updated_at: now,
     };
-    let secret = auth::new_secret(SECRET_PREFIX);
+    let secret = auth::new_secret(auth::WEBHOOK_SECRET_PREFIX);
     let sealed = seal(state, &webhook, &secret).await?;
     let mut tx = state.repo.transaction();
     repo::webhooks::create(&mut tx, &webhook, &sealed)?;
@@ -178,7 +177,7 @@ pub async fn rotate_secret(state: &AppState, caller: &Caller, id: WebhookId) -> 
     caller.require(Permission::OrgWrite)?;
     let before = find(state, caller.org_id, id).await?;
     let after = Webhook { updated_at: crate::time::now(), ..before.clone() };
-    let secret = auth::new_secret(SECRET_PREFIX);
+    let secret = auth::new_secret(auth::WEBHOOK_SECRET_PREFIX);
     let sealed = seal(state, &after, &secret).await?;
     let mut tx = state.repo.transaction();
     repo::webhooks::replace(&mut tx, &before, &after, Some(&sealed))?;
@@ -205,14 +204,16 @@ pub async fn delete(state: &AppState, caller: &Caller, id: WebhookId) -> Result<
 pub async fn test(state: &AppState, caller: &Caller, id: WebhookId) -> Result<WebhookTest> {
     caller.require(Permission::OrgWrite)?;
     let webhook = find(state, caller.org_id, id).await?;
-    let entry = crate::activity::entry(
+    let mut tx = state.repo.transaction();
+    let payload = json!({ "webhook_id": webhook.id });
+    let entry = crate::domain::log_entry(
+        state,
+        &mut tx,
         caller.org_id,
         &caller.principal(),
         EventType::WebhookTested,
-        json!({ "webhook_id": webhook.id }),
-    );
-    let mut tx = state.repo.transaction();
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+        payload,
+    )?;
     super::notify::commit(state, tx).await?;
     Ok(WebhookTest { delivery_id: DeliveryId::from(entry.id.0) })
 }

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod openapi;
 pub mod otlp;
 pub mod problem;
+pub mod scim;
 
 pub use extract::{ClientIp, Json, Path, PublicUrl, Query};
 pub use problem::Problem;

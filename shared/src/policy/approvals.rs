@@ -10,8 +10,8 @@ use strum::VariantArray;
 
 use crate::Name;
 use crate::ids::{EmployeeId, TeamId};
-use crate::roles::RoleName;
 use agentctl_wire::requests::{AgentRequest, Approval, ApprovalStatus, RequestType};
+use agentctl_wire::roles::RoleName;
 
 /// The organization setting that holds the approval rules.
 pub const RULES_SETTING: &str = "approval_rules";

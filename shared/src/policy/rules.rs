@@ -258,7 +258,7 @@ impl Rules {
                 }
             }
             Rules::SpendCap(r) => {
-                if let Err(message) = crate::domain::subscriptions::check_budget(r.monthly_usd) {
+                if let Err(message) = crate::money::check_budget(r.monthly_usd) {
                     errors.push(FieldError { field: "rules.monthly_usd".into(), message });
                 }
             }

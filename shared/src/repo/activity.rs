@@ -25,8 +25,7 @@ impl ActivityRef {
     }
 
     fn key(&self) -> crate::keys::Key {
-        let sort = format!("{}#{}", sortable(&self.created_at), self.id);
-        keys::activity_entry(self.org_id, &self.created_at.format("%Y-%m").to_string(), &sort)
+        keys::activity_entry(self.org_id, &self.created_at, self.id)
     }
 }
 

@@ -4,9 +4,9 @@
 
 use super::Guard;
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
-use crate::domain::agents::AgentTool;
 use crate::ids::{AgentId, EmployeeId, OrgId, RequestId, ToolId};
 use crate::keys::{self, Key};
+use agentctl_wire::catalog::AgentTool;
 
 fn prefix(agent: AgentId) -> String {
     keys::agent_tools_prefix(agent)

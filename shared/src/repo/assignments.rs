@@ -9,24 +9,24 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::{
     Expr, Guard, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key,
 };
-use crate::domain::assignments::{Assigned, Assignment, AssignmentTarget};
 use crate::ids::{AssignmentId, EmployeeId, OrgId, TeamId};
 use crate::keys::{self, Key};
 use crate::pagination::{Page, PageRequest};
 use crate::time::Timestamp;
+use agentctl_wire::assignments::{Assigned, Assignment, AssignmentTarget};
 
 const ASSIGNED: &str = "assignments";
 
 fn guard_key(assignment: &Assignment) -> Key {
-    let target = match assignment.target {
-        AssignmentTarget::Organization {} => "ORG".to_string(),
-        AssignmentTarget::Team { team_id } => format!("TEAM#{team_id}"),
+    let team = match assignment.target {
+        AssignmentTarget::Organization {} => None,
+        AssignmentTarget::Team { team_id } => Some(team_id),
     };
-    let entry = match &assignment.item {
-        Assigned::Agent { agent_id, .. } => format!("AGENT#{agent_id}"),
-        Assigned::McpServer { server_id, .. } => format!("MCP#{server_id}"),
+    let (prefix, entry) = match &assignment.item {
+        Assigned::Agent { agent_id, .. } => (keys::AGENT_PREFIX, agent_id.0),
+        Assigned::McpServer { server_id, .. } => (keys::MCP_SERVER_PREFIX, server_id.0),
     };
-    keys::assignment_guard(assignment.org_id, &target, &entry)
+    keys::assignment_guard(assignment.org_id, team, prefix, entry)
 }
 
 /// The record and its guard (a second assignment of the entry to the target fails on

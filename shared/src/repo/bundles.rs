@@ -3,16 +3,17 @@
 //! sync sets, and the catalog entries the employee's configurations reference; and, for
 //! a conditional sync, one BatchGetItem of the three sync sets' stamps.
 
+use super::catalog::Spec;
 use super::syncsets::{self, Scope, Stamp, SyncSet};
 use super::{Item, Repository, StoreError, by_key, from_item};
-use crate::domain::agents::AgentSpec;
-use crate::domain::catalog::{Entry, Kind, Spec};
-use crate::domain::employees::Employee;
-use crate::domain::mcp::McpServerSpec;
-use crate::domain::organizations::Organization;
-use crate::domain::subscriptions::Subscription;
 use crate::ids::{EmployeeId, OrgId};
 use crate::keys::{self, Key};
+use agentctl_wire::catalog::AgentSpec;
+use agentctl_wire::catalog::McpServerSpec;
+use agentctl_wire::catalog::{Entry, Kind};
+use agentctl_wire::employees::Employee;
+use agentctl_wire::organizations::Organization;
+use agentctl_wire::subscriptions::Subscription;
 
 /// A catalog entry a configuration references: its owner (`None`: the global catalog)
 /// and id.

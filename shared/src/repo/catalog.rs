@@ -4,14 +4,66 @@
 //! (names are unique per scope). `ref_count` counts references; only an unreferenced
 //! entry can be deleted.
 
-use super::Guard;
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
-use crate::domain::catalog::{Entry, Spec};
+use super::{
+    Expr, Guard, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key,
+};
 use crate::ids::OrgId;
 use crate::keys::{self, Key};
 use crate::pagination::{Page, PageRequest};
+use agentctl_wire::catalog::{AgentSpec, Entry, Kind, McpCategorySpec, McpServerSpec, ToolSpec};
+use agentctl_wire::policy::PolicySpec;
+
+/// A kind of catalog entry as the table keeps it (the domain's `catalog::Spec` adds what
+/// the kind means: validation, permissions, references).
+pub trait Spec: Kind + Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// The items' `kind`, also the entity's name in messages and activity (`agent`, ...).
+    const KIND: &'static str;
+    /// Sort-key prefix of the entries ([`keys`]).
+    const PREFIX: &'static str;
+    /// Sort-key prefix of their name guards ([`keys`]).
+    const NAME_PREFIX: &'static str;
+    /// The list filters of this kind: (query parameter, attribute).
+    const FILTERS: &'static [(&'static str, &'static str)] = &[];
+}
+
+impl Spec for AgentSpec {
+    const KIND: &'static str = "agent";
+    const PREFIX: &'static str = keys::AGENT_PREFIX;
+    const NAME_PREFIX: &'static str = keys::AGENT_NAME_PREFIX;
+    const FILTERS: &'static [(&'static str, &'static str)] = &[("type", "type"), ("provider", "provider")];
+}
+
+impl Spec for ToolSpec {
+    const KIND: &'static str = "tool";
+    const PREFIX: &'static str = keys::TOOL_PREFIX;
+    const NAME_PREFIX: &'static str = keys::TOOL_NAME_PREFIX;
+    const FILTERS: &'static [(&'static str, &'static str)] = &[("type", "type")];
+}
+
+impl Spec for McpCategorySpec {
+    const KIND: &'static str = "mcp_category";
+    const PREFIX: &'static str = keys::MCP_CATEGORY_PREFIX;
+    const NAME_PREFIX: &'static str = keys::MCP_CATEGORY_NAME_PREFIX;
+}
+
+impl Spec for McpServerSpec {
+    const KIND: &'static str = "mcp_server";
+    const PREFIX: &'static str = keys::MCP_SERVER_PREFIX;
+    const NAME_PREFIX: &'static str = keys::MCP_SERVER_NAME_PREFIX;
+    const FILTERS: &'static [(&'static str, &'static str)] =
+        &[("provider", "provider"), ("category_id", "category_id")];
+}
+
+impl Spec for PolicySpec {
+    const KIND: &'static str = "policy";
+    const PREFIX: &'static str = keys::POLICY_PREFIX;
+    const NAME_PREFIX: &'static str = keys::POLICY_NAME_PREFIX;
+    const FILTERS: &'static [(&'static str, &'static str)] = &[("policy_type", "policy_type")];
+}
 
 fn partition(owner: Option<OrgId>) -> String {
     keys::catalog_partition(owner)

@@ -8,12 +8,14 @@ use super::Guard;
 use super::syncsets::{Change, Scope};
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
 use crate::Name;
-use crate::domain::configs::{AgentConfig, ConfigStatus, StoredMcpConfig};
-use crate::domain::employees::Employee;
-use crate::domain::policies::PolicyLink;
 use crate::ids::{AgentConfigId, AgentId, AssignmentId, EmployeeId, McpConfigId, OrgId, ToolId};
 use crate::keys::{self, AGENT_CONFIG_PREFIX as AGENT_PREFIX, Key, MCP_CONFIG_PREFIX as MCP_PREFIX};
 use crate::pagination::{Page, PageRequest};
+use agentctl_wire::configs::McpConfig;
+use agentctl_wire::configs::{AgentConfig, ConfigStatus};
+use agentctl_wire::employees::Employee;
+use agentctl_wire::policy::PolicyLink;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One of an employee's configurations.
@@ -192,7 +194,7 @@ pub struct Partition {
     /// The employee's own credentials (ciphertext) for assigned MCP servers.
     pub assignment_credentials: BTreeMap<AssignmentId, String>,
     /// What approved requests raised the employee's spend cap by, per billing period.
-    pub spend_cap_raises: BTreeMap<String, crate::money::Usd>,
+    pub spend_cap_raises: BTreeMap<String, agentctl_wire::money::Usd>,
     /// The latest window in which their usage went past each rate limit.
     pub rate_breaches: Vec<super::usage::RateBreach>,
     /// The (agent, tool) uses approved for them (tools that require approval).
@@ -271,4 +273,12 @@ pub fn mark_synced(
 ) {
     let update = Expr::set(vec![("last_sync_at", ts(at))]);
     tx.update(&key(org, employee, config), update, Some(Expr::new("attribute_exists(PK)")), Guard::ConfigChanged);
+}
+
+/// The stored form: the view plus the ciphertext, which only the sync ever reads.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredMcpConfig {
+    #[serde(flatten)]
+    pub config: McpConfig,
+    pub credentials_encrypted: Option<String>,
 }

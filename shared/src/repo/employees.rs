@@ -6,10 +6,10 @@ use crate::Name;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
-use crate::domain::employees::{Employee, EmployeeStatus};
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
+use agentctl_wire::employees::{Employee, EmployeeStatus};
 
 fn item(employee: &Employee) -> Result<Item, StoreError> {
     let mut item = with_key(to_item(employee)?, &keys::employee(employee.org_id, employee.id), "employee");
@@ -85,7 +85,7 @@ pub async fn scim_users(repo: &Repository, org: OrgId, page: &PageRequest) -> Re
 #[derive(Default)]
 pub struct ListFilter {
     pub status: Option<EmployeeStatus>,
-    pub role: Option<crate::roles::RoleName>,
+    pub role: Option<agentctl_wire::roles::RoleName>,
 }
 
 impl ListFilter {
@@ -133,7 +133,7 @@ pub async fn all(repo: &Repository, org: OrgId, team: Option<TeamId>) -> Result<
 
 /// The organization's active owners (a filtered read of its employees).
 pub async fn active_owners(repo: &Repository, org: OrgId) -> Result<Vec<Employee>, StoreError> {
-    let filter = ListFilter { status: Some(EmployeeStatus::Active), role: Some(crate::roles::RoleName::Owner) };
+    let filter = ListFilter { status: Some(EmployeeStatus::Active), role: Some(agentctl_wire::roles::RoleName::Owner) };
     let spec = QuerySpec::table(keys::org_pk(org), keys::EMPLOYEE_PREFIX).filter(filter.expr());
     repo.query_all(spec).await?.into_iter().map(from_item).collect()
 }
@@ -153,7 +153,7 @@ fn unchanged(employee: &Employee) -> Expr {
 pub struct EmployeeChanges {
     pub email: Option<String>,
     pub full_name: Option<String>,
-    pub role: Option<crate::roles::RoleName>,
+    pub role: Option<agentctl_wire::roles::RoleName>,
     pub status: Option<EmployeeStatus>,
     /// Sessions created until then are refused (suspension, deactivation).
     pub sessions_revoked_at: Option<crate::time::Timestamp>,
@@ -198,7 +198,7 @@ pub fn update(
     }
     if let Some(role) = changes.role {
         fields.push(("role", s(role.as_str())));
-        fields.push(("role_id", s(crate::domain::roles::role_id(role).to_string())));
+        fields.push(("role_id", s(role.id().to_string())));
     }
     if let Some(status) = changes.status {
         fields.push(("status", s(status.as_str())));

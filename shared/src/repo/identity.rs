@@ -8,13 +8,17 @@
 //! - Device authorization: PK `DEVICE#<sha256(device code)>`, its user code
 //!   `USERCODE#<code>`; TTL; deleted when the token is issued or refused.
 
-use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
-use crate::domain::identity::{AuthorizationCode, DeviceGrant, DeviceStatus, IdentityLink, ProviderSettings, SignIn};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Expr, Guard, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key,
+};
 use crate::ids::{EmployeeId, OrgId};
 use crate::keys;
 use crate::time::Timestamp;
-
-use super::Guard;
+use agentctl_wire::identity::{RoleMapping, TeamMapping};
+use agentctl_wire::roles::RoleName;
 
 pub async fn provider(repo: &Repository, org: OrgId) -> Result<Option<ProviderSettings>, StoreError> {
     repo.get_as(&keys::identity_provider(org)).await
@@ -182,4 +186,95 @@ pub async fn record_poll(
 pub fn consume_device_grant(tx: &mut Transaction, device_hash: &str, user_code: &str) {
     tx.delete(&keys::device_grant(device_hash), Some(Expr::new("attribute_exists(PK)")), Guard::DeviceGrant);
     tx.delete(&keys::user_code(user_code), None, Guard::UserCode);
+}
+
+/// The identity provider as stored: the wire fields plus the encrypted client secret.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProviderSettings {
+    pub org_id: OrgId,
+    pub issuer: String,
+    pub client_id: String,
+    /// KMS ciphertext (base64) of the client secret, bound to the organization.
+    pub client_secret_encrypted: String,
+    pub allowed_domains: Vec<String>,
+    pub extra_scopes: Vec<String>,
+    pub groups_claim: String,
+    pub team_mappings: Vec<TeamMapping>,
+    pub role_mappings: Vec<RoleMapping>,
+    /// Settings stored before this switch existed read as off.
+    #[serde(default)]
+    pub allow_owner_mapping: bool,
+    pub just_in_time: bool,
+    pub default_role: RoleName,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A sign-in sent to the identity provider, waiting for the person to come back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignIn {
+    pub org_id: OrgId,
+    pub nonce: String,
+    /// PKCE verifier of the code agentctl will exchange at the provider.
+    pub code_verifier: String,
+    /// SHA-256 of the cookie set on the browser that started it: only that browser may
+    /// finish it.
+    pub browser_hash: String,
+    pub then: Then,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An authorization code agentctl issued to a client (one use, PKCE-bound).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuthorizationCode {
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A device authorization (RFC 8628).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeviceGrant {
+    pub org_id: OrgId,
+    pub client_id: String,
+    pub user_code: String,
+    pub status: DeviceStatus,
+    /// Seconds the client must wait between polls (raised on `slow_down`).
+    pub interval: i64,
+    #[serde(default)]
+    pub last_polled_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeviceStatus {
+    Pending,
+    Approved { employee_id: EmployeeId },
+    Denied { reason: String },
+}
+
+/// A person of the identity provider (issuer, subject) known as an employee.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IdentityLink {
+    pub org_id: OrgId,
+    /// SHA-256 of issuer and subject: the item's key.
+    pub subject_hash: String,
+    pub issuer: String,
+    pub subject: String,
+    pub employee_id: EmployeeId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a sign-in leads once the provider vouched for the person.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Then {
+    /// Back to one of agentctl's clients with an authorization code.
+    Client { client_id: String, redirect_uri: String, code_challenge: String, state: Option<String> },
+    /// Approves a device authorization.
+    Device { device_hash: String },
 }

@@ -2,9 +2,9 @@
 
 use super::Guard;
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, with_key};
-use crate::domain::mcp::McpApproval;
 use crate::ids::{McpServerId, OrgId};
 use crate::keys::{self, Key};
+use agentctl_wire::catalog::McpApproval;
 
 const PREFIX: &str = keys::MCP_APPROVAL_PREFIX;
 

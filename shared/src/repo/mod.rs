@@ -5,8 +5,11 @@
 //! by position. Keys come from [`crate::keys`]; the repository makes no product decision
 //! (who may, what is valid), the domain does.
 
+mod error;
 mod expr;
 mod guard;
+mod item;
+mod query;
 pub mod transaction;
 
 pub mod activity;
@@ -19,6 +22,7 @@ pub mod employees;
 pub mod groups;
 pub mod identity;
 pub mod mcp;
+pub mod money;
 pub mod organizations;
 pub mod policies;
 pub mod prices;
@@ -39,12 +43,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use error::StoreError;
+pub(crate) use error::classify;
 pub use expr::Expr;
+pub use item::*;
+pub use query::QuerySpec;
 pub use transaction::Transaction;
 
 use crate::keys::{self, Key};
@@ -54,168 +60,6 @@ pub type Item = HashMap<String, AttributeValue>;
 
 /// The items [`Repository::query_all`] asks for per request (DynamoDB stops at 1 MB first).
 const QUERY_ALL_PAGE: u32 = 1000;
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A conditional write failed: which guard.
-    #[error("condition failed: {0:?}")]
-    ConditionFailed(Guard),
-    /// Throttled, conflicting or unreachable: worth retrying.
-    #[error("dynamodb is throttling or unreachable")]
-    Throttled(#[source] BoxError),
-    #[error("dynamodb request failed")]
-    Backend(#[source] BoxError),
-    /// A transaction DynamoDB refused for what its items are (a validation error, an
-    /// item collection over its size): retrying cannot help.
-    #[error("dynamodb refused the transaction: {}", .0.join(", "))]
-    Refused(Vec<String>),
-    #[error("stored item is corrupt: {0}")]
-    Corrupt(String),
-    #[error("the pagination cursor is invalid")]
-    InvalidCursor,
-}
-
-/// Error codes DynamoDB returns for requests that may succeed when retried.
-const RETRYABLE_CODES: &[&str] = &[
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "TransactionConflictException",
-    "TransactionInProgressException",
-    "InternalServerError",
-    "ServiceUnavailable",
-];
-
-pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    let retryable = match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(service) => service.err().code().is_some_and(|c| RETRYABLE_CODES.contains(&c)),
-        _ => false,
-    };
-    if retryable { StoreError::Throttled(Box::new(err)) } else { StoreError::Backend(Box::new(err)) }
-}
-
-pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// The names of the fields an update changes, from (name, changed) pairs.
-pub fn changed_fields<const N: usize>(fields: [(&'static str, bool); N]) -> Vec<&'static str> {
-    fields.into_iter().filter_map(|(name, changes)| changes.then_some(name)).collect()
-}
-
-/// One value as an attribute, through serde (enums by their serde names).
-pub fn to_attr<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
-    serde_dynamo::to_attribute_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
-    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-pub fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-pub fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-/// A timestamp attribute, in exactly the form serde writes it (so that a value read
-/// back and written again compares equal in a condition).
-pub fn ts(at: &crate::time::Timestamp) -> AttributeValue {
-    serde_dynamo::to_attribute_value(at).expect("timestamps serialize")
-}
-
-/// Adds the key attributes (and the entity type) to an item.
-pub fn with_key(mut item: Item, key: &Key, entity: &str) -> Item {
-    item.insert(keys::PK.into(), s(&key.pk));
-    item.insert(keys::SK.into(), s(&key.sk));
-    item.insert(keys::ENTITY.into(), s(entity));
-    item
-}
-
-/// The item with this key among items read (e.g. by a BatchGetItem).
-pub fn by_key<'a>(items: &'a [Item], key: &Key) -> Option<&'a Item> {
-    let attr = |item: &'a Item, name| item.get(name).and_then(|v| v.as_s().ok());
-    items.iter().find(|item| attr(item, keys::PK) == Some(&key.pk) && attr(item, keys::SK) == Some(&key.sk))
-}
-
-pub fn key_attrs(key: &Key) -> Item {
-    HashMap::from([(keys::PK.to_string(), s(&key.pk)), (keys::SK.to_string(), s(&key.sk))])
-}
-
-/// A Query over one partition of the table or of an index.
-#[derive(Clone)]
-pub struct QuerySpec {
-    pub index: Option<&'static str>,
-    pub pk_attr: &'static str,
-    pub pk: String,
-    pub sk_attr: &'static str,
-    pub sk_prefix: Option<String>,
-    /// Inclusive sort key range (instead of a prefix).
-    pub sk_between: Option<(String, String)>,
-    pub forward: bool,
-    pub filter: Option<Expr>,
-    /// A strongly consistent read (tables only: indexes are eventually consistent).
-    pub consistent: bool,
-}
-
-impl QuerySpec {
-    /// A query on the table's own keys, sort keys beginning with `prefix`.
-    pub fn table(pk: String, prefix: &str) -> Self {
-        Self {
-            index: None,
-            pk_attr: keys::PK,
-            pk,
-            sk_attr: keys::SK,
-            sk_prefix: Some(prefix.to_string()),
-            sk_between: None,
-            forward: true,
-            filter: None,
-            consistent: false,
-        }
-    }
-
-    /// A query on GSI1, sort keys beginning with `prefix`.
-    pub fn gsi1(pk: String, prefix: &str) -> Self {
-        Self { index: Some(keys::GSI1), pk_attr: keys::GSI1PK, sk_attr: keys::GSI1SK, ..Self::table(pk, prefix) }
-    }
-
-    /// A query on GSI2, sort keys beginning with `prefix`.
-    pub fn gsi2(pk: String, prefix: &str) -> Self {
-        Self { index: Some(keys::GSI2), pk_attr: keys::GSI2PK, sk_attr: keys::GSI2SK, ..Self::table(pk, prefix) }
-    }
-
-    /// Newest first.
-    pub fn backwards(mut self) -> Self {
-        self.forward = false;
-        self
-    }
-
-    pub fn consistent(mut self) -> Self {
-        self.consistent = true;
-        self
-    }
-
-    /// Sort keys between `from` and `to` (inclusive), newest first when `backwards`.
-    pub fn between(mut self, from: String, to: String, backwards: bool) -> Self {
-        self.sk_prefix = None;
-        self.sk_between = Some((from, to));
-        self.forward = !backwards;
-        self
-    }
-
-    pub fn filter(mut self, filter: Option<Expr>) -> Self {
-        self.filter = filter;
-        self
-    }
-}
 
 #[derive(Clone)]
 pub struct Repository {

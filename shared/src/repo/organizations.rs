@@ -3,10 +3,10 @@
 use super::Guard;
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
 use crate::Name;
-use crate::domain::organizations::Organization;
 use crate::ids::OrgId;
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
+use agentctl_wire::organizations::Organization;
 
 fn item(org: &Organization) -> Result<Item, StoreError> {
     let mut item = with_key(to_item(org)?, &keys::organization(org.id), "organization");
@@ -50,7 +50,7 @@ pub async fn id_by_slug(repo: &Repository, slug: &str) -> Result<Option<OrgId>, 
 }
 
 pub async fn list(repo: &Repository, page: &PageRequest) -> Result<Page<Organization>, StoreError> {
-    let page = repo.query(QuerySpec::gsi1(keys::ORG_LIST_PK.into(), "ORG#"), page).await?;
+    let page = repo.query(QuerySpec::gsi1(keys::ORG_LIST_PK.into(), keys::ORG_LIST_PREFIX), page).await?;
     page.try_map(from_item)
 }
 
@@ -61,13 +61,13 @@ pub async fn list(repo: &Repository, page: &PageRequest) -> Result<Page<Organiza
 pub struct OrganizationChanges {
     pub name: Option<String>,
     pub settings: Option<serde_json::Value>,
-    pub plan: Option<crate::domain::organizations::Plan>,
+    pub plan: Option<agentctl_wire::subscriptions::Plan>,
     /// Refused ([`Guard::LimitBelowCount`]) below the seats held.
     pub max_employees: Option<u32>,
     pub max_agents_per_employee: Option<u32>,
-    pub sessions: Option<crate::domain::organizations::SessionLifetimes>,
-    pub budget_action: Option<crate::domain::organizations::BudgetAction>,
-    pub telemetry: Option<crate::domain::organizations::Telemetry>,
+    pub sessions: Option<agentctl_wire::organizations::SessionLifetimes>,
+    pub budget_action: Option<agentctl_wire::organizations::BudgetAction>,
+    pub telemetry: Option<agentctl_wire::organizations::Telemetry>,
 }
 
 impl OrganizationChanges {

@@ -6,9 +6,13 @@
 
 use super::Guard;
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, to_item, ts, with_key};
-use crate::domain::policies::{PolicyLink, Target};
+use crate::ids::{AgentId, EmployeeId, TeamId};
 use crate::ids::{OrgId, PolicyId};
 use crate::keys::{self, Key};
+use agentctl_wire::policy::PolicyLink;
+use agentctl_wire::policy::{PolicyType, Severity};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// Sort key prefix of the attachments in an employee's partition.
 pub const EMPLOYEE_PREFIX: &str = keys::EMPLOYEE_POLICIES_PREFIX;
@@ -89,11 +93,29 @@ pub fn hold_target(tx: &mut Transaction, target: &AttachedTo, delta: i32) {
     };
     match *target {
         AttachedTo::Agent(owner, id) => {
-            let key = super::catalog::key::<crate::domain::agents::AgentSpec>(owner, id);
+            let key = super::catalog::key::<agentctl_wire::catalog::AgentSpec>(owner, id);
             super::catalog::adjust_refs_at(tx, &key, delta);
         }
         AttachedTo::Team(org, team) if delta > 0 => exists(tx, &keys::team(org, team)),
         AttachedTo::Employee(org, employee) if delta > 0 => exists(tx, &keys::employee(org, employee)),
         AttachedTo::Team(..) | AttachedTo::Employee(..) => {}
     }
+}
+
+/// What resolution needs of a policy, as its scope's sync set keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyContent {
+    pub name: String,
+    pub policy_type: PolicyType,
+    pub severity: Severity,
+    pub rules: Value,
+}
+
+/// Where a policy is attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Agent(AgentId),
+    Org,
+    Team(TeamId),
+    Employee(EmployeeId),
 }

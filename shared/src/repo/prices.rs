@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Expr, Guard, Repository, StoreError, Transaction, n, to_item, with_key};
-use crate::domain::prices::PriceTable;
 use crate::ids::OrgId;
 use crate::keys;
+use agentctl_wire::prices::PriceTable;
 
 #[derive(Serialize, Deserialize)]
 struct Stored {

@@ -12,10 +12,10 @@ use crate::Name;
 use std::collections::HashMap;
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
-use crate::domain::requests::{AgentRequest, Approval, RequestStatus, RequestType};
 use crate::ids::{EmployeeId, OrgId, RequestId, TeamId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
+use agentctl_wire::requests::{AgentRequest, Approval, RequestStatus, RequestType};
 
 fn item(request: &AgentRequest) -> Result<super::Item, StoreError> {
     let id = request.id.to_string();
@@ -29,23 +29,23 @@ fn item(request: &AgentRequest) -> Result<super::Item, StoreError> {
     Ok(item)
 }
 
-/// A new pending request and its open-request guard for `subject`.
-pub fn create(tx: &mut Transaction, request: &AgentRequest, subject: &str) -> Result<(), StoreError> {
+/// A new pending request and its open-request guard (one open request per thing asked).
+pub fn create(tx: &mut Transaction, request: &AgentRequest) -> Result<(), StoreError> {
     tx.put_new(item(request)?, Guard::RequestChanged);
     let guard = HashMap::from([("request_id".to_string(), s(request.id.to_string()))]);
-    let key = keys::open_request_guard(request.org_id, request.employee_id, subject);
+    let key = keys::open_request_guard(request.org_id, request.employee_id, &request.wanted);
     tx.put_new(with_key(guard, &key, "request_guard"), Guard::RequestOpen);
     Ok(())
 }
 
 /// Writes `after` if the request is still at `read_version`; a decided request also
 /// leaves the pending index and drops its guard.
-pub fn replace(tx: &mut Transaction, after: &AgentRequest, read_version: u32, subject: &str) -> Result<(), StoreError> {
+pub fn replace(tx: &mut Transaction, after: &AgentRequest, read_version: u32) -> Result<(), StoreError> {
     let unchanged =
         Expr::new("#version = :read_version").name("#version", "version").value(":read_version", n(read_version));
     tx.put_if(item(after)?, unchanged, Guard::RequestChanged);
     if after.status != RequestStatus::Pending {
-        tx.delete(&keys::open_request_guard(after.org_id, after.employee_id, subject), None, Guard::RequestGuard);
+        tx.delete(&keys::open_request_guard(after.org_id, after.employee_id, &after.wanted), None, Guard::RequestGuard);
     }
     Ok(())
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::{Expr, QuerySpec, Repository, StoreError, from_item, n, to_item, with_key};
 use crate::ids::RoleId;
 use crate::keys;
-use crate::roles::{Permission, Role, RoleName};
 use crate::time::Timestamp;
+use agentctl_wire::roles::{Permission, Role, RoleName};
 
 /// The stored form: permission names stay strings so that a name this version does not
 /// know (written by a newer one) is skipped instead of failing the whole role.
@@ -25,7 +25,7 @@ struct RoleRecord {
 }
 
 pub async fn list(repo: &Repository) -> Result<Vec<Role>, StoreError> {
-    let items = repo.query_all(QuerySpec::table(keys::ROLE_PK.into(), "ROLE#")).await?;
+    let items = repo.query_all(QuerySpec::table(keys::ROLE_PK.into(), keys::ROLE_PREFIX)).await?;
     items
         .into_iter()
         .map(|item| {

@@ -6,24 +6,27 @@
 //! - Group overlay: PK `ORG#o`, SK `SCIMGROUP#t` (its `externalId`); GSI1
 //!   `ORG#o#SCIMGROUPEXT#<externalId>` / `SCIMGROUP#t` while it has one.
 
+use crate::ids::ScimTokenId;
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, s, to_item, ts, with_key};
-use crate::domain::scim::groups::GroupOverlay;
-use crate::domain::scim::tokens::StoredToken;
-use crate::domain::scim::users::UserOverlay;
+
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys::{self, Key};
 use crate::time::{Timestamp, sortable};
 
 use super::Guard;
 
-const TOKEN_PREFIX: &str = "TOKEN#";
-
 pub fn create_token(tx: &mut Transaction, token_hash: &str, token: &StoredToken) -> Result<(), StoreError> {
     let mut item = with_key(to_item(token)?, &keys::scim_token(token_hash), "scim_token");
     item.insert(keys::GSI1PK.into(), s(keys::scim_tokens_pk(token.org_id)));
-    item.insert(keys::GSI1SK.into(), s(format!("{TOKEN_PREFIX}{}#{}", sortable(&token.created_at), token.id)));
+    item.insert(
+        keys::GSI1SK.into(),
+        s(format!("{}{}#{}", keys::SCIM_TOKEN_INDEX_PREFIX, sortable(&token.created_at), token.id)),
+    );
     tx.put_new(item, Guard::ScimToken);
     Ok(())
 }
@@ -34,7 +37,7 @@ pub async fn token(repo: &Repository, token_hash: &str) -> Result<Option<StoredT
 
 /// The organization's tokens with their table keys, oldest first.
 pub async fn tokens(repo: &Repository, org: OrgId) -> Result<Vec<(Key, StoredToken)>, StoreError> {
-    let items = repo.query_all(QuerySpec::gsi1(keys::scim_tokens_pk(org), TOKEN_PREFIX)).await?;
+    let items = repo.query_all(QuerySpec::gsi1(keys::scim_tokens_pk(org), keys::SCIM_TOKEN_INDEX_PREFIX)).await?;
     items
         .into_iter()
         .map(|item| {
@@ -192,4 +195,50 @@ pub fn put_group_overlay(tx: &mut Transaction, overlay: &GroupOverlay) -> Result
 
 pub fn delete_group_overlay(tx: &mut Transaction, org: OrgId, team: TeamId) {
     tx.delete(&keys::scim_group(org, team), None, Guard::ScimGroup);
+}
+
+/// What SCIM said of a team beyond the team itself.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GroupOverlay {
+    pub org_id: OrgId,
+    pub team_id: TeamId,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    pub last_modified: DateTime<Utc>,
+}
+
+/// What SCIM said of an employee beyond the employee itself.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UserOverlay {
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    pub user_name: String,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// `{formatted, familyName, givenName}` as sent.
+    #[serde(default)]
+    pub name: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `[{value, type, primary}]` as sent.
+    #[serde(default)]
+    pub emails: Vec<Value>,
+    /// `active` as SCIM last sent it (absent: never sent, or removed).
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// The enterprise extension's `department` (the employee's team, by name).
+    #[serde(default)]
+    pub department: Option<String>,
+    pub created: DateTime<Utc>,
+    pub last_modified: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredToken {
+    pub id: ScimTokenId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub last_used_at: Option<DateTime<Utc>>,
 }

@@ -5,14 +5,17 @@
 //! Enrollment codes: PK `ENROLL#<sha256(code)>`, SK `ENROLL`; TTL at expiry; deleted on use.
 
 use super::Guard;
+use crate::ids::OrgId;
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{Expr, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, ts, with_key};
-use crate::domain::sessions::{Enrollment, RefreshRecord, Session};
 use crate::ids::{EmployeeId, SessionId};
 use crate::keys::{self, Key};
 use crate::pagination::{Page, PageRequest};
 use crate::time::{Timestamp, sortable};
+use agentctl_wire::sessions::Session;
 
 pub fn create(tx: &mut Transaction, token_hash: &str, session: &Session) -> Result<(), StoreError> {
     let mut item = with_key(to_item(session)?, &keys::session(token_hash), "session");
@@ -134,4 +137,30 @@ pub async fn get_enrollment(repo: &Repository, code_hash: &str) -> Result<Option
 /// Uses up an enrollment code: it must still exist (so two exchanges race to one winner).
 pub fn consume_enrollment(tx: &mut Transaction, code_hash: &str) {
     tx.delete(&keys::enrollment_code(code_hash), Some(Expr::new("attribute_exists(PK)")), Guard::EnrollmentCode);
+}
+
+/// A stored enrollment code (only its hash).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub code_hash: String,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    pub issued_by: Option<EmployeeId>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored refresh token (only its hash is the key). Kept after use until the session
+/// would have ended, so that a second use is noticed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub session_id: SessionId,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    /// The key of the session's item while this token is the current one.
+    pub access_hash: String,
+    pub ends_at: DateTime<Utc>,
+    #[serde(default)]
+    pub used_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }

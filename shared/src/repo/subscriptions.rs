@@ -1,17 +1,18 @@
 //! The current subscription: PK `ORG#o`, SK `SUB#CURRENT`. Money attributes are
-//! DynamoDB Numbers written and read through [`crate::money`], never through f64.
+//! DynamoDB Numbers written and read through [`money`], never through f64.
 
 use super::Guard;
 use crate::Name;
 use serde::{Deserialize, Serialize};
 
+use super::money;
 use super::{Expr, Item, Repository, StoreError, Transaction, from_item, to_item, with_key};
-use crate::domain::organizations::Plan;
-use crate::domain::subscriptions::{Subscription, SubscriptionStatus};
 use crate::ids::OrgId;
 use crate::keys;
-use crate::money::{self, Usd};
 use crate::time::Timestamp;
+use agentctl_wire::money::Usd;
+use agentctl_wire::subscriptions::Plan;
+use agentctl_wire::subscriptions::{Subscription, SubscriptionStatus};
 
 const BUDGET: &str = "monthly_budget_usd";
 const SPENDING: &str = "current_spending_usd";
@@ -74,10 +75,10 @@ pub fn parse(item: Item) -> Result<Subscription, StoreError> {
         id: r.id,
         org_id: r.org_id,
         plan_type: r.plan_type,
-        usage_pct: crate::domain::subscriptions::usage_pct(spending, budget),
+        usage_pct: spending.percent_of(budget),
         over_budget: !budget.is_zero() && spending >= budget,
         budget_threshold_pct: r.budget_alerted,
-        budget_state: crate::domain::subscriptions::BudgetState::of(r.budget_alerted),
+        budget_state: agentctl_wire::subscriptions::BudgetState::of(r.budget_alerted),
         monthly_budget_usd: budget,
         current_spending_usd: spending,
         billing_period_start: r.billing_period_start,

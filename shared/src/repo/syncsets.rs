@@ -29,15 +29,16 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Expr, Item, StoreError, Transaction, n, s, ts};
-use crate::domain::agents::AgentTool;
-use crate::domain::assignments::Assignment;
-use crate::domain::catalog::{Entry, Spec};
-use crate::domain::policies::PolicyContent;
-use crate::domain::tools::{ToolSpec, ToolType};
+use super::catalog::Spec;
+use super::policies::PolicyContent;
+use super::{Expr, Item, Repository, StoreError, Transaction, n, s, ts};
 use crate::ids::{AgentId, AssignmentId, EmployeeId, McpServerId, OrgId, PolicyId, TeamId, ToolId};
 use crate::keys::{self, Key};
 use crate::time::Timestamp;
+use agentctl_wire::assignments::Assignment;
+use agentctl_wire::catalog::AgentTool;
+use agentctl_wire::catalog::Entry;
+use agentctl_wire::catalog::{ToolSpec, ToolType};
 
 pub const SK: &str = keys::SYNC_SET_SK;
 /// The most policy content (JSON bytes) one scope keeps: the set must stay well inside
@@ -413,6 +414,14 @@ pub async fn shared_credentials_len(
     Ok(items.first().and_then(|item| item.get(&attribute)).and_then(|v| v.as_s().ok()).map_or(0, |c| c.len() as i64))
 }
 
+/// The organization's sync set and the platform's, in one BatchGetItem: what policy
+/// resolution and the usage limits read.
+pub async fn org_and_platform(repo: &Repository, org: OrgId) -> Result<(SyncSet, SyncSet), StoreError> {
+    let (org_scope, platform) = (Scope::Org(org), Scope::Catalog);
+    let items = repo.batch_get(&[org_scope.key(), platform.key()]).await?;
+    Ok((find(&items, org_scope)?, find(&items, platform)?))
+}
+
 /// The set of `scope` among items read by key (version 0 when it was never written).
 pub fn find(items: &[Item], scope: Scope) -> Result<SyncSet, StoreError> {
     super::by_key(items, &scope.key()).map(read).transpose().map(Option::unwrap_or_default)
@@ -434,7 +443,7 @@ fn corrupt(attribute: &str) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{PolicyType, Severity};
+    use agentctl_wire::policy::{PolicyType, Severity};
     use serde_json::json;
 
     #[test]
@@ -465,8 +474,8 @@ mod tests {
 
     #[test]
     fn assignments_and_assigned_entries_read_back_and_their_counter_is_no_assignment() {
-        use crate::domain::agents::AgentSpec;
-        use crate::domain::assignments::{Assigned, AssignmentTarget};
+        use agentctl_wire::assignments::{Assigned, AssignmentTarget};
+        use agentctl_wire::catalog::AgentSpec;
         let assignment = Assignment {
             id: AssignmentId::new(),
             org_id: OrgId::new(),

@@ -6,10 +6,10 @@
 
 use super::Guard;
 use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_item, n, s, to_item, with_key};
-use crate::domain::teams::Team;
 use crate::ids::{OrgId, TeamId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
+use agentctl_wire::teams::Team;
 
 fn name_guard(org: OrgId, name: &str, team: TeamId) -> Item {
     let key = keys::team_name_guard(org, &name.to_lowercase());

@@ -39,7 +39,7 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: RequestId, body: Canc
             ..request.clone()
         };
         let mut tx = state.repo.transaction();
-        repo::requests::replace(&mut tx, &after, request.version, &subject(&request.wanted))?;
+        repo::requests::replace(&mut tx, &after, request.version)?;
         stage_withdrawal(state, &mut tx, &request).await?;
         let by = caller.principal();
         let payload = event(&after, comment.as_deref());

@@ -134,7 +134,7 @@ pub(super) async fn decide_once(
         after.resolved_at = Some(now);
     }
     repo::requests::record_approval(&mut tx, &approval)?;
-    repo::requests::replace(&mut tx, &after, request.version, &subject(&request.wanted))?;
+    repo::requests::replace(&mut tx, &after, request.version)?;
     let by = caller.principal();
     crate::domain::log(state, &mut tx, caller.org_id, &by, event_type, event(&after, comment.as_deref()))?;
     match crate::domain::notify::commit(state, tx).await {

@@ -48,7 +48,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: NewRequest) -> Resu
         resolved_at: None,
     };
     let mut tx = state.repo.transaction();
-    repo::requests::create(&mut tx, &request, &subject(&request.wanted))?;
+    repo::requests::create(&mut tx, &request)?;
     if let Wanted::NewAgent(a) = &request.wanted {
         stage_pending_agent(state, &mut tx, &requester, &request, a).await?;
     }

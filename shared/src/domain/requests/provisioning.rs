@@ -133,7 +133,7 @@ pub(super) async fn provision(
         }
         Wanted::IncreaseBudget(b) => {
             let before = repo::subscriptions::get(&state.repo, org).await?.ok_or(Error::NotFound("subscription"))?;
-            let budget = subscriptions::check_budget(before.monthly_budget_usd + b.amount_usd)
+            let budget = crate::money::check_budget(before.monthly_budget_usd + b.amount_usd)
                 .map_err(|message| cannot_provision(format!("the raised budget {message}")))?;
             subscriptions::stage_budget(state, tx, &by, &before, budget)?;
             Ok(Provisioned::Budget { monthly_budget_usd: budget })

@@ -8,9 +8,9 @@ use super::*;
 use crate::AppState;
 use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Entry};
+use crate::domain::configs;
 use crate::domain::mcp::McpServerSpec;
 use crate::domain::tools::ToolSpec;
-use crate::domain::{configs, subscriptions};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, EmployeeId, McpServerId, OrgId};
 use crate::repo;
@@ -28,19 +28,6 @@ pub(super) fn parse_wanted(kind: RequestType, data: Value) -> Result<Wanted> {
         RequestType::IncreaseBudget => Wanted::IncreaseBudget(read(data)?),
         RequestType::EnableTool => Wanted::EnableTool(read(data)?),
     })
-}
-
-/// What the open-request guard is keyed on: one open request per thing.
-pub(super) fn subject(wanted: &Wanted) -> String {
-    match wanted {
-        Wanted::NewAgent(a) => format!("agent#{}", a.agent_id),
-        Wanted::NewMcp(m) => format!("mcp#{}", m.server_id),
-        Wanted::IncreaseBudget(b) => match b.scope {
-            BudgetScope::Organization => "budget".into(),
-            BudgetScope::SpendCap => "spend_cap".into(),
-        },
-        Wanted::EnableTool(t) => format!("tool#{}#{}", t.agent_id, t.tool_id),
-    }
 }
 
 /// Errors of a validation done for `request_data`, reported under it.
@@ -76,7 +63,7 @@ pub(super) fn parse_amount(amount: Usd) -> std::result::Result<Usd, String> {
     if amount.is_zero() {
         return Err("must be positive".into());
     }
-    subscriptions::check_budget(amount)
+    crate::money::check_budget(amount)
 }
 
 /// Checks that what is asked for exists and is valid (again at approval: the catalog

@@ -3,6 +3,7 @@
 //! `displayName eq`), `ne`, `co`, `sw`, `ew`, or `attribute pr`, joined by `and`.
 //! Attribute names are case-insensitive; string comparisons too (caseExact false).
 
+use super::ScimType;
 use serde_json::Value;
 
 use super::{ScimError, ScimResult};
@@ -30,7 +31,7 @@ struct Comparison {
 pub struct Filter(Vec<Comparison>);
 
 fn invalid(detail: &str) -> ScimError {
-    ScimError::new(400, Some("invalidFilter"), detail)
+    ScimError::new(400, Some(ScimType::InvalidFilter), detail)
 }
 
 impl Filter {
@@ -227,7 +228,7 @@ mod tests {
             r#"a eq "b" or c eq "d""#,
         ] {
             let error = Filter::parse(filter).unwrap_err();
-            assert_eq!((error.status, error.scim_type), (400, Some("invalidFilter")), "{filter}");
+            assert_eq!((error.status, error.scim_type), (400, Some(ScimType::InvalidFilter)), "{filter}");
         }
     }
 }

@@ -3,8 +3,7 @@
 //! PATCH that adds or removes N members costs O(N) requests, whatever the group's size,
 //! and answers 204 (RFC 7644 §3.5.2) rather than the whole group.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use super::ScimType;
 use serde_json::{Value, json};
 
 use super::filter::Filter;
@@ -19,17 +18,8 @@ use crate::domain::employees::Employee;
 use crate::domain::groups;
 use crate::domain::teams::{self, Team};
 use crate::ids::{EmployeeId, OrgId, TeamId};
+pub use crate::repo::scim::GroupOverlay;
 use crate::repo::{self, teams::TeamChanges};
-
-/// What SCIM said of a team beyond the team itself.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct GroupOverlay {
-    pub org_id: OrgId,
-    pub team_id: TeamId,
-    #[serde(default)]
-    pub external_id: Option<String>,
-    pub last_modified: DateTime<Utc>,
-}
 
 /// A Group's own attributes as a SCIM client sends them.
 struct GroupInput {
@@ -40,7 +30,7 @@ struct GroupInput {
 impl GroupInput {
     fn parse(body: &Value) -> ScimResult<Self> {
         if !body.is_object() {
-            return Err(ScimError::new(400, Some("invalidSyntax"), "a Group is a JSON object"));
+            return Err(ScimError::new(400, Some(ScimType::InvalidSyntax), "a Group is a JSON object"));
         }
         super::require_schema(body, GROUP_SCHEMA)?;
         let display_name =
@@ -267,7 +257,11 @@ fn split(operation: Operation) -> ScimResult<(Option<MemberChange>, Option<Opera
         }
         (Some(path), value) if is_members(&path.attribute) => {
             if path.sub.is_some() {
-                return Err(ScimError::new(400, Some("invalidPath"), "members have no sub-attribute to change"));
+                return Err(ScimError::new(
+                    400,
+                    Some(ScimType::InvalidPath),
+                    "members have no sub-attribute to change",
+                ));
             }
             let change = match (op, &path.filter, value) {
                 (Op::Add, None, value) => MemberChange::Add(member_ids(value.as_ref())?),
@@ -276,12 +270,12 @@ fn split(operation: Operation) -> ScimResult<(Option<MemberChange>, Option<Opera
                 (Op::Remove, None, value) => MemberChange::Remove(member_ids(value.as_ref())?),
                 (Op::Remove, Some(filter), _) => {
                     let id = filter.equals("value").and_then(|v| v.parse().ok()).ok_or_else(|| {
-                        ScimError::new(400, Some("invalidFilter"), "members are removed by `value eq \"id\"`")
+                        ScimError::new(400, Some(ScimType::InvalidFilter), "members are removed by `value eq \"id\"`")
                     })?;
                     MemberChange::Remove(vec![id])
                 }
                 (_, Some(_), _) => {
-                    return Err(ScimError::new(400, Some("invalidPath"), "only remove takes a members filter"));
+                    return Err(ScimError::new(400, Some(ScimType::InvalidPath), "only remove takes a members filter"));
                 }
             };
             Ok((Some(change), None))

@@ -43,23 +43,42 @@ pub struct ScimClient {
     pub token_id: crate::ids::ScimTokenId,
 }
 
+/// The `scimType` of an error answer (RFC 7644 §3.12): what kind of 400 or 409 it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "camelCase")]
+pub enum ScimType {
+    InvalidFilter,
+    InvalidPath,
+    InvalidSyntax,
+    InvalidValue,
+    NoTarget,
+    TooMany,
+    Uniqueness,
+}
+
+impl ScimType {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// A SCIM error answer (RFC 7644 §3.12).
 #[derive(Debug)]
 pub struct ScimError {
     pub status: u16,
-    pub scim_type: Option<&'static str>,
+    pub scim_type: Option<ScimType>,
     pub detail: String,
     /// An internal cause, logged (never sent).
     pub cause: Option<Error>,
 }
 
 impl ScimError {
-    pub fn new(status: u16, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+    pub fn new(status: u16, scim_type: Option<ScimType>, detail: impl Into<String>) -> Self {
         Self { status, scim_type, detail: detail.into(), cause: None }
     }
 
     pub fn invalid_value(detail: impl Into<String>) -> Self {
-        Self::new(400, Some("invalidValue"), detail)
+        Self::new(400, Some(ScimType::InvalidValue), detail)
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -69,28 +88,9 @@ impl ScimError {
     pub fn body(&self) -> Value {
         let mut body = json!({ "schemas": [ERROR_SCHEMA], "status": self.status.to_string(), "detail": self.detail });
         if let Some(scim_type) = self.scim_type {
-            body["scimType"] = json!(scim_type);
+            body["scimType"] = json!(scim_type.as_str());
         }
         body
-    }
-}
-
-/// A SCIM answer: `body` with the SCIM media type.
-pub fn respond(status: axum::http::StatusCode, body: Value) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let mut response = (status, axum::Json(body)).into_response();
-    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(CONTENT_TYPE));
-    response
-}
-
-impl axum::response::IntoResponse for ScimError {
-    fn into_response(self) -> axum::response::Response {
-        if let Some(cause) = &self.cause {
-            tracing::error!(error = ?cause, "SCIM request failed");
-        }
-        let status =
-            axum::http::StatusCode::from_u16(self.status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        respond(status, self.body())
     }
 }
 
@@ -101,7 +101,7 @@ impl From<Error> for ScimError {
                 let fields: Vec<String> = errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
                 Self::invalid_value(fields.join("; "))
             }
-            Error::BadRequest(detail) => Self::new(400, Some("invalidSyntax"), detail.clone()),
+            Error::BadRequest(detail) => Self::new(400, Some(ScimType::InvalidSyntax), detail.clone()),
             Error::PayloadTooLarge(_) => Self::new(413, None, e.to_string()),
             Error::NotFound(what) => Self::not_found(what),
             Error::Conflict { code, detail } => match code {
@@ -110,7 +110,9 @@ impl From<Error> for ScimError {
                 }
                 crate::error::ProblemCode::EmailTaken
                 | crate::error::ProblemCode::TeamNameTaken
-                | crate::error::ProblemCode::UserNameTaken => Self::new(409, Some("uniqueness"), detail.clone()),
+                | crate::error::ProblemCode::UserNameTaken => {
+                    Self::new(409, Some(ScimType::Uniqueness), detail.clone())
+                }
                 _ => Self::new(409, None, detail.clone()),
             },
             Error::Unauthenticated(detail) => Self::new(401, None, detail.clone()),

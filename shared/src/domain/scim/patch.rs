@@ -4,6 +4,7 @@
 //! without `path`; paths `attr`, `attr.sub`, `attr[filter]`, `attr[filter].sub`, with or
 //! without the schema URN prefix.
 
+use super::ScimType;
 use serde_json::{Map, Value};
 
 use super::filter::Filter;
@@ -13,11 +14,11 @@ use super::{PATCH_SCHEMA, ScimError, ScimResult, attribute};
 const MAX_OPERATIONS: usize = 1000;
 
 fn invalid_path(detail: impl Into<String>) -> ScimError {
-    ScimError::new(400, Some("invalidPath"), detail)
+    ScimError::new(400, Some(ScimType::InvalidPath), detail)
 }
 
 fn no_target(detail: impl Into<String>) -> ScimError {
-    ScimError::new(400, Some("noTarget"), detail)
+    ScimError::new(400, Some(ScimType::NoTarget), detail)
 }
 
 /// One operation of a PatchOp request.
@@ -40,15 +41,15 @@ pub fn operations(body: &Value) -> ScimResult<Vec<Operation>> {
     if !schemas.is_some_and(|s| s.iter().any(|v| v.as_str() == Some(PATCH_SCHEMA))) {
         return Err(ScimError::new(
             400,
-            Some("invalidSyntax"),
+            Some(ScimType::InvalidSyntax),
             format!("a PATCH body names the schema {PATCH_SCHEMA}"),
         ));
     }
     let operations = attribute(body, "Operations")
         .and_then(Value::as_array)
-        .ok_or_else(|| ScimError::new(400, Some("invalidSyntax"), "a PATCH body lists its Operations"))?;
+        .ok_or_else(|| ScimError::new(400, Some(ScimType::InvalidSyntax), "a PATCH body lists its Operations"))?;
     if operations.len() > MAX_OPERATIONS {
-        return Err(ScimError::new(400, Some("tooMany"), format!("at most {MAX_OPERATIONS} operations")));
+        return Err(ScimError::new(400, Some(ScimType::TooMany), format!("at most {MAX_OPERATIONS} operations")));
     }
     operations
         .iter()
@@ -58,7 +59,9 @@ pub fn operations(body: &Value) -> ScimResult<Vec<Operation>> {
                 "add" => Op::Add,
                 "replace" => Op::Replace,
                 "remove" => Op::Remove,
-                other => return Err(ScimError::new(400, Some("invalidSyntax"), format!("unknown op {other:?}"))),
+                other => {
+                    return Err(ScimError::new(400, Some(ScimType::InvalidSyntax), format!("unknown op {other:?}")));
+                }
             };
             let path = attribute(operation, "path").and_then(Value::as_str).map(Path::parse).transpose()?;
             let value = attribute(operation, "value").cloned();
@@ -351,7 +354,7 @@ mod tests {
                 "invalidPath",
             ),
         ] {
-            assert_eq!(apply(&mut user, &body).unwrap_err().scim_type, Some(scim_type), "{body}");
+            assert_eq!(apply(&mut user, &body).unwrap_err().scim_type.map(ScimType::as_str), Some(scim_type), "{body}");
         }
     }
 }

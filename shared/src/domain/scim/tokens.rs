@@ -2,8 +2,6 @@
 //! once, stored as SHA-256), list them and delete them; several may live at once so a
 //! rotation never interrupts provisioning.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ScimClient, ScimError, ScimResult};
@@ -11,29 +9,19 @@ use crate::AppState;
 use crate::activity::EventType;
 use crate::auth::{self, Caller};
 use crate::error::{Error, Result};
-use crate::ids::{OrgId, ScimTokenId};
+use crate::ids::ScimTokenId;
 use crate::repo;
 use crate::roles::Permission;
 use crate::validate::{self, Validator};
 
+pub use crate::repo::scim::StoredToken;
 pub use agentctl_wire::identity::{NewScimToken, ScimToken, ScimTokenRequest};
 
 /// Prefix of SCIM tokens.
-pub const SCIM_TOKEN_PREFIX: &str = "acx_";
 /// The most tokens an organization keeps at once.
 const MAX_TOKENS: usize = 10;
 /// How fresh a token's `last_used_at` is kept.
 const LAST_USED_PRECISION: chrono::Duration = chrono::Duration::minutes(5);
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct StoredToken {
-    pub id: ScimTokenId,
-    pub org_id: OrgId,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-    #[serde(default)]
-    pub last_used_at: Option<DateTime<Utc>>,
-}
 
 impl StoredToken {
     fn view(&self) -> ScimToken {
@@ -63,7 +51,7 @@ pub async fn create(
             format!("an organization keeps at most {MAX_TOKENS} SCIM tokens; delete an old one"),
         ));
     }
-    let token = auth::new_secret(SCIM_TOKEN_PREFIX);
+    let token = auth::new_secret(auth::SCIM_TOKEN_PREFIX);
     let stored = StoredToken {
         id: ScimTokenId::new(),
         org_id: caller.org_id,
@@ -102,7 +90,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: ScimTokenId) -> Resul
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> ScimResult<ScimClient> {
     let refused = || ScimError::new(401, None, "a valid SCIM token is required (Authorization: Bearer acx_...)");
     let token = auth::bearer(authorization)
-        .filter(|t| t.starts_with(SCIM_TOKEN_PREFIX) && t.len() <= 128)
+        .filter(|t| t.starts_with(auth::SCIM_TOKEN_PREFIX) && t.len() <= 128)
         .ok_or_else(refused)?;
     let hash = auth::digest(token);
     let stored = repo::scim::token(&state.repo, &hash).await?.ok_or_else(refused)?;

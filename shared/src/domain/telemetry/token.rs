@@ -18,15 +18,11 @@ use crate::repo::{self, telemetry::StoredToken};
 
 pub use agentctl_wire::telemetry::TelemetryToken;
 
-/// Prefix of telemetry tokens.
-pub const TOKEN_PREFIX: &str = "act_";
 pub const LIFETIME_DAYS: i64 = 30;
-/// The routes a telemetry token opens (API Gateway route keys).
-pub const ROUTES: [&str; 3] = ["POST /v1/otlp/v1/metrics", "POST /v1/otlp/v1/logs", "POST /v1/otlp/v1/traces"];
 
 /// `POST /v1/me/telemetry-token`: a new token for the caller.
 pub async fn issue(state: &AppState, caller: &Caller) -> Result<TelemetryToken> {
-    let token = crate::auth::new_secret(TOKEN_PREFIX);
+    let token = crate::auth::new_secret(crate::auth::TELEMETRY_TOKEN_PREFIX);
     let now = crate::time::now();
     let stored = StoredToken {
         org_id: caller.org_id,

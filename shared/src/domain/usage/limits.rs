@@ -1,6 +1,7 @@
 //! Per-employee limits checked as usage lands: monthly spend caps and rate limits (the
 //! seed's "max 100 LLM calls/hour").
 
+use crate::activity::By;
 use std::time::Duration as StdDuration;
 
 use crate::money::Usd;
@@ -8,7 +9,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::json;
 
 use crate::AppState;
-use crate::activity::{Actor, EventType};
+use crate::activity::EventType;
 use crate::domain::employees::Employee;
 use crate::domain::usage::{ResourceType, UsageEvent};
 use crate::error::Result;
@@ -67,11 +68,9 @@ async fn org_limits(state: &AppState, org: OrgId) -> Result<(bool, bool)> {
     if let Some(Cached::Org { spend_caps, rate_limits }) = state.limits.0.get(&(org, None)) {
         return Ok((spend_caps, rate_limits));
     }
-    let scopes = [repo::syncsets::Scope::Org(org), repo::syncsets::Scope::Catalog];
-    let items = state.repo.batch_get(&scopes.map(repo::syncsets::Scope::key)).await?;
+    let (org_set, platform_set) = repo::syncsets::org_and_platform(&state.repo, org).await?;
     let (mut spend_caps, mut rate_limits) = (false, false);
-    for scope in scopes {
-        let set = repo::syncsets::find(&items, scope)?;
+    for set in [org_set, platform_set] {
         spend_caps |= set.policies.values().any(|p| p.policy_type == PolicyType::SpendCap);
         rate_limits |= set.policies.values().any(|p| p.policy_type == PolicyType::RateLimit);
     }
@@ -130,8 +129,7 @@ pub(super) async fn check_spend_cap(
     repo::usage::cap_raise_unchanged(&mut tx, org, id, period, raise);
     repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, id)).apply(&mut tx, &now);
     let payload = json!({ "employee_id": id, "spend_cap_usd": cap, "spent_usd": spent, "period": period });
-    let entry = crate::activity::entry_by(org, Actor::Platform, None, EventType::SpendCapReached, payload);
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    crate::domain::log(state, &mut tx, org, By::PLATFORM, EventType::SpendCapReached, payload)?;
     match crate::domain::notify::commit(state, tx).await {
         Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::SpendCapRecorded | repo::Guard::SpendCapRaised)) => {
             Ok(())
@@ -209,8 +207,7 @@ pub(super) async fn check_rates(state: &AppState, event: &UsageEvent, counted: V
             "employee_id": employee, "metric": limit.metric, "per": limit.per, "max": limit.max, "count": count,
             "window_start": window.0, "window_end": window.1,
         });
-        let entry = crate::activity::entry_by(org, Actor::Platform, None, EventType::RateLimitExceeded, payload);
-        repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+        crate::domain::log(state, &mut tx, org, By::PLATFORM, EventType::RateLimitExceeded, payload)?;
         match crate::domain::notify::commit(state, tx).await {
             Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::RateLimitRecorded)) => {}
             Err(e) => return Err(e.into()),

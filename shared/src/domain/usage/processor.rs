@@ -1,12 +1,13 @@
 //! The usage processor: each message applied exactly once (record, rollups and
 //! spending in one transaction), or rejected to the dead-letter queue.
 
+use crate::activity::By;
 use serde_json::{Value, json};
 
 use super::limits::{check_rates, check_spend_cap, count_rates, limits_of};
 use super::*;
 use crate::AppState;
-use crate::activity::{Actor, EventType};
+use crate::activity::EventType;
 use crate::domain::prices::{self, TokenKind};
 use crate::domain::subscriptions::{Subscription, THRESHOLDS, billing_period};
 use crate::domain::telemetry::Directives;
@@ -214,12 +215,11 @@ async fn reject(state: &AppState, body: &str, reason: &str) -> Result<()> {
     {
         let event_id = field("event_id").unwrap_or_default();
         let payload = json!({ "event_id": event_id, "reason": reason });
-        let entry = crate::activity::entry_by(org, Actor::Platform, None, EventType::UsageRejected, payload);
         let mut tx = state.repo.transaction();
         // One entry per rejected message, however often it is delivered: a guard keyed by
         // the message's hash goes in with it.
-        repo::usage::guard_rejection(&mut tx, org, &crate::auth::digest(body), &entry.created_at);
-        repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+        repo::usage::guard_rejection(&mut tx, org, &crate::auth::digest(body), &crate::time::now());
+        crate::domain::log(state, &mut tx, org, By::PLATFORM, EventType::UsageRejected, payload)?;
         match crate::domain::notify::commit(state, tx).await {
             Ok(()) | Err(StoreError::ConditionFailed(_)) => {}
             Err(e) => return Err(e.into()),

@@ -1,68 +1,9 @@
 //! What an event adds to the rollups, and along which dimensions.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
 use super::*;
 use crate::Name;
 use crate::ids::{AgentConfigId, AgentId, TeamId};
-
-/// What a rollup aggregates over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Dimension {
-    Org,
-    Team,
-    Employee,
-    /// The catalog agent (Claude Code, Cursor, ...).
-    Agent,
-    /// The employee's agent configuration.
-    AgentConfig,
-    ResourceType,
-}
-
-impl Dimension {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Org => "ORG",
-            Self::Team => "TEAM",
-            Self::Employee => "EMP",
-            Self::Agent => "AGENT",
-            Self::AgentConfig => "CFG",
-            Self::ResourceType => "RES",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Granularity {
-    Day,
-    Month,
-}
-
-impl Granularity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Day => "day",
-            Self::Month => "month",
-        }
-    }
-
-    pub fn period(self, at: &DateTime<Utc>) -> String {
-        match self {
-            Self::Day => at.format("%Y-%m-%d").to_string(),
-            Self::Month => at.format("%Y-%m").to_string(),
-        }
-    }
-}
-
-/// One rollup item, read.
-#[derive(Clone, Debug)]
-pub struct Rollup {
-    pub id: String,
-    pub period: String,
-    pub totals: UsageTotals,
-}
+pub use crate::repo::usage::{Dimension, Granularity, Rollup};
 
 /// The rollups (dimension, id) an event counts in: the organization, the employee,
 /// their team, the resource type, and the agent and agent configuration it came from.

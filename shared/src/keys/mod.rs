@@ -3,10 +3,18 @@
 //! Tenant isolation starts here: every org-owned item lives under a partition key that
 //! begins with `ORG#<org_id>`, and the org id always comes from the authenticated caller.
 
-use crate::ids::{
-    AgentConfigId, AgentId, AssignmentId, DeliveryId, EmployeeId, McpConfigId, McpServerId, OrgId, PolicyId, RequestId,
-    SessionId, TeamId, ToolId, WebhookId,
-};
+use chrono::{DateTime, Utc};
+
+use crate::ids::{ActivityId, DeliveryId, EmployeeId, OrgId, RequestId, SessionId, TeamId, WebhookId};
+
+use crate::time::sortable;
+use agentctl_wire::requests::{BudgetScope, Wanted};
+
+mod catalog;
+mod usage;
+
+pub use catalog::*;
+pub use usage::*;
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -45,8 +53,11 @@ pub fn organization(org: OrgId) -> Key {
 /// Partition of the platform-wide organization list (GSI1).
 pub const ORG_LIST_PK: &str = "ORGS";
 
+/// GSI1 sort-key prefix of the organization list.
+pub const ORG_LIST_PREFIX: &str = "ORG#";
+
 pub fn org_list_sk(org: OrgId) -> String {
-    format!("ORG#{org}")
+    format!("{ORG_LIST_PREFIX}{org}")
 }
 
 /// Guard item that makes an organization slug unique.
@@ -74,8 +85,10 @@ pub const CATALOG_PK: &str = "CATALOG";
 
 pub const ROLE_PK: &str = "ROLE";
 
+pub const ROLE_PREFIX: &str = "ROLE#";
+
 pub fn role(name: &str) -> Key {
-    Key::new(ROLE_PK, format!("ROLE#{name}"))
+    Key::new(ROLE_PK, format!("{ROLE_PREFIX}{name}"))
 }
 
 pub const EMPLOYEE_PREFIX: &str = "EMP#";
@@ -152,7 +165,7 @@ pub fn employee_identity_links_prefix(employee: EmployeeId) -> String {
 
 /// An employee's link to a person of `issuer`, by SHA-256 of the issuer.
 pub fn employee_identity_link(org: OrgId, employee: EmployeeId, issuer: &str) -> Key {
-    Key::new(org_pk(org), format!("{}{}", employee_identity_links_prefix(employee), crate::auth::digest(issuer)))
+    Key::new(org_pk(org), format!("{}{}", employee_identity_links_prefix(employee), crate::secrets::digest(issuer)))
 }
 
 /// A sign-in waiting for the identity provider to send the person back, by SHA-256 of
@@ -185,6 +198,9 @@ pub fn refresh_token(token_hash: &str) -> Key {
 pub fn scim_token(token_hash: &str) -> Key {
     Key::new(format!("SCIMTOKEN#{token_hash}"), "SCIMTOKEN")
 }
+
+/// GSI1 sort-key prefix of an organization's SCIM tokens (`TOKEN#<created>#<id>`).
+pub const SCIM_TOKEN_INDEX_PREFIX: &str = "TOKEN#";
 
 /// GSI1 partition of an organization's SCIM tokens.
 pub fn scim_tokens_pk(org: OrgId) -> String {
@@ -245,8 +261,9 @@ pub fn activity_pk(org: OrgId, year_month: &str) -> String {
 }
 
 /// An activity entry: its month's partition, sorted by time and id.
-pub fn activity_entry(org: OrgId, year_month: &str, sort: &str) -> Key {
-    Key::new(activity_pk(org, year_month), sort)
+pub fn activity_entry(org: OrgId, created_at: &DateTime<Utc>, id: ActivityId) -> Key {
+    let year_month = created_at.format("%Y-%m").to_string();
+    Key::new(activity_pk(org, &year_month), format!("{}#{id}", sortable(created_at)))
 }
 
 /// GSI1 partition of the activity of one employee (as actor).
@@ -267,8 +284,17 @@ pub fn request_approval(org: OrgId, request: RequestId, approver: EmployeeId) ->
     Key::new(org_pk(org), format!("{REQUEST_PREFIX}{request}#APPROVAL#{approver}"))
 }
 
-/// Guard item of an open request: one per employee and thing asked for (`subject`).
-pub fn open_request_guard(org: OrgId, employee: EmployeeId, subject: &str) -> Key {
+/// Guard item of an open request: one per employee and thing asked for.
+pub fn open_request_guard(org: OrgId, employee: EmployeeId, wanted: &Wanted) -> Key {
+    let subject = match wanted {
+        Wanted::NewAgent(a) => format!("agent#{}", a.agent_id),
+        Wanted::NewMcp(m) => format!("mcp#{}", m.server_id),
+        Wanted::IncreaseBudget(b) => match b.scope {
+            BudgetScope::Organization => "budget".into(),
+            BudgetScope::SpendCap => "spend_cap".into(),
+        },
+        Wanted::EnableTool(t) => format!("tool#{}#{}", t.agent_id, t.tool_id),
+    };
     Key::new(org_pk(org), format!("REQOPEN#{employee}#{subject}"))
 }
 
@@ -280,188 +306,4 @@ pub fn pending_requests_pk(org: OrgId) -> String {
 /// GSI1 partition of one employee's requests.
 pub fn employee_requests_pk(org: OrgId, employee: EmployeeId) -> String {
     format!("ORG#{org}#EMP#{employee}#REQ")
-}
-
-/// Guard of a usage event: put only if absent (exactly-once per organization and id).
-pub fn usage_event_guard(org: OrgId, event_id: &str) -> Key {
-    Key::new(format!("{}#USAGEEVT#{event_id}", org_pk(org)), "EVENT")
-}
-
-/// Guard of a rejected usage message, by the hash of its body.
-pub fn usage_rejection_guard(org: OrgId, body_hash: &str) -> Key {
-    Key::new(format!("{}#USAGEREJ#{body_hash}", org_pk(org)), "REJECTED")
-}
-
-/// A usage record: its day's partition, sorted by period start and event id.
-pub fn usage_record(org: OrgId, day: &str, period_start_sortable: &str, event_id: &str) -> Key {
-    Key::new(format!("{}#USAGE#{day}", org_pk(org)), format!("{period_start_sortable}#{event_id}"))
-}
-
-/// The organization's price table in force (model prices for token-only usage).
-pub fn price_table(org: OrgId) -> Key {
-    Key::new(org_pk(org), "PRICES#CURRENT")
-}
-
-/// Every saved version of the price table, by zero-padded version number.
-pub fn price_table_version(org: OrgId, version: u32) -> Key {
-    Key::new(format!("{}#PRICES", org_pk(org)), format!("V#{version:010}"))
-}
-
-/// A telemetry token, by its hash.
-pub fn telemetry_token(token_hash: &str) -> Key {
-    Key::new(format!("TELTOKEN#{token_hash}"), "TELTOKEN")
-}
-
-/// The telemetry tokens issued within a session (ended with it), by session id.
-pub fn session_telemetry_tokens(session: SessionId) -> Key {
-    Key::new(format!("TELSESSION#{session}"), "TELTOKENS")
-}
-
-/// Where a cumulative telemetry series stands (its last value), by the series' hash.
-pub fn telemetry_series(org: OrgId, series: &str) -> Key {
-    Key::new(format!("{}#OTELSERIES#{series}", org_pk(org)), "SERIES")
-}
-
-/// The partition of one dimension's rollups (`ORG`, `TEAM`, `EMP`, `AGENT`, `CFG`, `RES`).
-pub fn rollup_pk(org: OrgId, dimension: &str) -> String {
-    format!("{}#ROLLUP#{dimension}", org_pk(org))
-}
-
-/// The sort key of a rollup: `<day|month>#<period>#<id>`.
-pub fn rollup_sk(granularity: &str, period: &str, id: &str) -> String {
-    format!("{granularity}#{period}#{id}")
-}
-
-pub fn rollup(org: OrgId, dimension: &str, granularity: &str, period: &str, id: &str) -> Key {
-    Key::new(rollup_pk(org, dimension), rollup_sk(granularity, period, id))
-}
-
-/// The spending of a closed billing period (`yyyy-mm`).
-pub fn closed_period(org: OrgId, year_month: &str) -> Key {
-    Key::new(org_pk(org), format!("SUB#{year_month}"))
-}
-
-/// Sorts after everything else of an employee's partition, so it never blocks deleting it.
-pub const SPEND_CAP_PREFIX: &str = "~SPENDCAP#";
-
-pub const SPEND_CAP_RAISE_PREFIX: &str = "~CAPRAISE#";
-
-/// What approved requests raised an employee's spend cap by in a month.
-pub fn spend_cap_raise(org: OrgId, employee: EmployeeId, year_month: &str) -> Key {
-    Key::new(employee_partition(org, employee), format!("{SPEND_CAP_RAISE_PREFIX}{year_month}"))
-}
-
-/// A counter of one employee's usage of a metric in one window (rate limits): in a
-/// partition of their own, not the one a sync reads.
-pub fn rate_counter(org: OrgId, employee: EmployeeId, metric: &str, per: &str, window_start: &str) -> Key {
-    Key::new(format!("ORG#{org}#RATE#{employee}"), format!("{metric}#{per}#{window_start}"))
-}
-
-pub const RATE_BREACH_PREFIX: &str = "~RATEBREACH#";
-
-/// The latest window in which an employee's usage went past a rate limit.
-pub fn rate_breach(org: OrgId, employee: EmployeeId, metric: &str, per: &str) -> Key {
-    Key::new(employee_partition(org, employee), format!("{RATE_BREACH_PREFIX}{metric}#{per}"))
-}
-
-pub const ASSIGNMENT_PREFIX: &str = "ASSIGN#";
-
-pub fn assignment(org: OrgId, assignment: AssignmentId) -> Key {
-    Key::new(org_pk(org), format!("{ASSIGNMENT_PREFIX}{assignment}"))
-}
-
-/// Guard item: one assignment of a catalog entry (`entry`: kind and id) per target.
-pub fn assignment_guard(org: OrgId, target: &str, entry: &str) -> Key {
-    Key::new(org_pk(org), format!("ASSIGNED#{target}#{entry}"))
-}
-
-/// An employee's own credentials for an assigned MCP server: in their partition, so the
-/// sync's one Query reads them.
-pub const TOOL_GRANT_PREFIX: &str = "TOOLGRANT#";
-
-/// An employee's approved use of a tool that requires approval, with one agent: in their
-/// partition, so the sync's Query reads it.
-pub fn tool_grant(org: OrgId, employee: EmployeeId, agent: AgentId, tool: ToolId) -> Key {
-    Key::new(employee_partition(org, employee), format!("{TOOL_GRANT_PREFIX}{agent}#{tool}"))
-}
-
-pub const ASSIGNMENT_CREDENTIALS_PREFIX: &str = "ASGCRED#";
-
-pub fn assignment_credentials(org: OrgId, employee: EmployeeId, assignment: AssignmentId) -> Key {
-    Key::new(employee_partition(org, employee), format!("{ASSIGNMENT_CREDENTIALS_PREFIX}{assignment}"))
-}
-
-/// The marker of an employee's spend cap reached in a month.
-pub fn spend_cap_marker(org: OrgId, employee: EmployeeId, year_month: &str) -> Key {
-    Key::new(employee_partition(org, employee), format!("{SPEND_CAP_PREFIX}{year_month}"))
-}
-
-/// The partition of a catalog scope: the platform's (`None`) or an organization's.
-pub fn catalog_partition(owner: Option<OrgId>) -> String {
-    owner.map_or_else(|| CATALOG_PK.to_string(), org_pk)
-}
-
-/// A catalog entry of the kind whose sort keys start with `prefix` (`AGENT#`, ...).
-pub fn catalog_entry(owner: Option<OrgId>, prefix: &str, id: uuid::Uuid) -> Key {
-    Key::new(catalog_partition(owner), format!("{prefix}{id}"))
-}
-
-/// Guard item that makes a catalog name unique in its scope.
-pub fn catalog_name_guard(owner: Option<OrgId>, name_prefix: &str, lowercase_name: &str) -> Key {
-    Key::new(catalog_partition(owner), format!("{name_prefix}{lowercase_name}"))
-}
-
-pub const AGENT_CONFIG_PREFIX: &str = "AGENTCFG#";
-pub const MCP_CONFIG_PREFIX: &str = "MCPCFG#";
-
-pub fn agent_config(org: OrgId, employee: EmployeeId, id: AgentConfigId) -> Key {
-    Key::new(employee_partition(org, employee), format!("{AGENT_CONFIG_PREFIX}{id}"))
-}
-
-pub fn mcp_config(org: OrgId, employee: EmployeeId, id: McpConfigId) -> Key {
-    Key::new(employee_partition(org, employee), format!("{MCP_CONFIG_PREFIX}{id}"))
-}
-
-pub const MCP_APPROVAL_PREFIX: &str = "MCPAPPROVAL#";
-
-/// An organization's approval of an MCP server.
-pub fn mcp_approval(org: OrgId, server: McpServerId) -> Key {
-    Key::new(org_pk(org), format!("{MCP_APPROVAL_PREFIX}{server}"))
-}
-
-/// Sort key prefix of one agent's tool links.
-pub fn agent_tools_prefix(agent: AgentId) -> String {
-    format!("AGENTTOOL#{agent}#")
-}
-
-/// A tool linked to an agent, in the linking scope's partition.
-pub fn agent_tool(owner: Option<OrgId>, agent: AgentId, tool: ToolId) -> Key {
-    Key::new(catalog_partition(owner), format!("{}{tool}", agent_tools_prefix(agent)))
-}
-
-/// Sort key prefixes of policy attachments: to an agent, the organization, a team (in
-/// the organization's or the platform's partition), an employee (in theirs).
-pub fn agent_policies_prefix(agent: AgentId) -> String {
-    format!("AGENTPOL#{agent}#")
-}
-
-pub const ORG_POLICIES_PREFIX: &str = "ORGPOL#";
-
-pub fn team_policies_prefix(team: TeamId) -> String {
-    format!("TEAMPOL#{team}#")
-}
-
-pub const EMPLOYEE_POLICIES_PREFIX: &str = "POLICY#";
-
-/// A policy attachment: the partition and prefix of its target, and the policy.
-pub fn policy_link(partition: String, prefix: &str, policy: PolicyId) -> Key {
-    Key::new(partition, format!("{prefix}{policy}"))
-}
-
-/// The sort key of a scope's sync set (in the platform's, an organization's or an
-/// employee's partition).
-pub const SYNC_SET_SK: &str = "SYNCSET";
-
-pub fn sync_set(partition: String) -> Key {
-    Key::new(partition, SYNC_SET_SK)
 }

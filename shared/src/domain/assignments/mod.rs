@@ -17,9 +17,9 @@ use crate::activity::EventType;
 use crate::auth::Caller;
 use crate::domain::agents::AgentSpec;
 use crate::domain::catalog::{self, Entry, Spec};
-use crate::domain::configs::{self, CredentialsUpdate};
+use crate::domain::configs::{self};
 use crate::domain::mcp::McpServerSpec;
-use crate::domain::{employees, teams};
+use crate::domain::teams;
 use crate::error::{Error, ProblemCode, Result};
 use crate::ids::{AssignmentId, EmployeeId, OrgId};
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -27,12 +27,17 @@ use crate::repo::syncsets::{Change, Scope};
 use crate::repo::{self, Guard, StoreError};
 use crate::roles::Permission;
 use crate::validate::Validator;
-use crate::vault::Owner;
 
 pub use agentctl_wire::assignments::{
     Assigned, Assignment, AssignmentPatch, AssignmentQuery, AssignmentTarget, BulkAssignment, BulkAssignmentResult,
     BulkEntry, BulkItem, BulkOutcome, NewAssignment,
 };
+
+mod bulk;
+mod credentials;
+
+pub use bulk::*;
+pub use credentials::*;
 
 /// The most members one assignment leaves out (the list travels in every sync).
 const EXCLUDED_MAX: usize = 200;
@@ -165,127 +170,6 @@ pub async fn create(state: &AppState, caller: &Caller, request: NewAssignment) -
     Ok(assignment)
 }
 
-/// The most targets and items of one bulk assignment.
-const BULK_TARGETS_MAX: usize = 20;
-const BULK_ITEMS_MAX: usize = 50;
-
-/// What became of one item (by its index) for one target of a bulk assignment, or for
-/// all (`None`: the item itself was refused).
-pub type BulkResult = (usize, Option<AssignmentTarget>, Result<Option<Assignment>>);
-
-/// `POST /v1/assignments/bulk`: every item to every target, each pair on its own (a
-/// failed pair does not undo the others; one assigned already is `Ok(None)`, so the
-/// call can be repeated). Servers asked to be approved are approved first, each as
-/// `PUT .../approval` does. Returns the servers approved and a result per pair.
-pub async fn assign_many(
-    state: &AppState,
-    caller: &Caller,
-    request: BulkAssignment,
-) -> Result<(Vec<crate::ids::McpServerId>, Vec<BulkResult>)> {
-    caller.require(Permission::EmployeesWrite)?;
-    let mut v = Validator::new();
-    if request.targets.is_empty() || request.targets.len() > BULK_TARGETS_MAX {
-        v.error("targets", format!("1 to {BULK_TARGETS_MAX} targets"));
-    }
-    if request.items.is_empty() || request.items.len() > BULK_ITEMS_MAX {
-        v.error("items", format!("1 to {BULK_ITEMS_MAX} agents or MCP servers"));
-    }
-    let approving = request.items.iter().any(|i| matches!(i, BulkItem::McpServer { approve: true, .. }));
-    v.finish(|| Some(()))?;
-    if approving {
-        caller.require(Permission::McpApprove)?;
-    }
-    let org = caller.org_id;
-    let excluded = check_excluded(state, org, request.excluded_employee_ids.unwrap_or_default()).await?;
-    let mut items = Vec::with_capacity(request.items.len());
-    for (index, item) in request.items.into_iter().enumerate() {
-        items.push(resolve(state, org, index, item).await);
-    }
-    let mut approved = Vec::new();
-    for item in items.iter_mut() {
-        if let Ok((Assigned::McpServer { server_id, .. }, true)) = item {
-            let server_id = *server_id;
-            let before = repo::mcp::approval(&state.repo, org, server_id).await?;
-            match crate::domain::mcp::approve(state, caller, server_id).await {
-                Ok(_) if before.is_none() => approved.push(server_id),
-                Ok(_) => {}
-                Err(e) => *item = Err(e),
-            }
-        }
-    }
-    let mut results = Vec::new();
-    for (index, item) in items.into_iter().enumerate() {
-        let assigned = match item {
-            Ok((assigned, _)) => assigned,
-            Err(e) => {
-                results.push((index, None, Err(e)));
-                continue;
-            }
-        };
-        for target in &request.targets {
-            let new = NewAssignment {
-                target: *target,
-                item: assigned.clone(),
-                excluded_employee_ids: Some(excluded.clone()),
-            };
-            let result = match create(state, caller, new).await {
-                Ok(assignment) => Ok(Some(assignment)),
-                Err(Error::Conflict { code: ProblemCode::DuplicateAssignment, .. }) => Ok(None),
-                Err(e) => Err(e),
-            };
-            results.push((index, Some(*target), result));
-        }
-    }
-    Ok((approved, results))
-}
-
-/// A bulk item as an assignment's item (by id, or by name in the organization's
-/// catalog, then the global one), and whether to approve it first.
-async fn resolve(state: &AppState, org: OrgId, index: usize, item: BulkItem) -> Result<(Assigned, bool)> {
-    let field = format!("items[{index}]");
-    match item {
-        BulkItem::Agent { agent_id, name, config_override } => {
-            let agent_id = pick::<AgentSpec>(state, org, &field, agent_id, name).await?;
-            Ok((Assigned::Agent { agent_id, config_override }, false))
-        }
-        BulkItem::McpServer { server_id, name, connection_config, approve } => {
-            let server_id = pick::<McpServerSpec>(state, org, &field, server_id, name).await?;
-            Ok((Assigned::McpServer { server_id, connection_config }, approve))
-        }
-    }
-}
-
-/// The id given, or the one of the entry `name` names (exactly one of the two).
-async fn pick<S: Spec>(
-    state: &AppState,
-    org: OrgId,
-    field: &str,
-    id: Option<S::Id>,
-    name: Option<String>,
-) -> Result<S::Id> {
-    match (id, name) {
-        (Some(id), None) => Ok(id),
-        (None, Some(name)) => {
-            let found = repo::catalog::ids_by_name::<S>(&state.repo, &[Some(org), None], &name).await?;
-            match found.as_slice() {
-                [id] => Ok(S::Id::from(*id)),
-                [] => Err(Error::invalid(
-                    &format!("{field}.name"),
-                    format!("no {} named {name:?} in the catalog", S::KIND),
-                )),
-                _ => Err(Error::invalid(
-                    &format!("{field}.name"),
-                    format!(
-                        "both this organization's catalog and the global one have a {} named {name:?}: give its id",
-                        S::KIND
-                    ),
-                )),
-            }
-        }
-        _ => Err(Error::invalid(field, "give either the id or the name")),
-    }
-}
-
 async fn assigned_count<S: Spec>(state: &AppState, entry: &Entry<S>) -> Result<u32> {
     Ok(repo::assignments::count_of(&state.repo, &repo::catalog::key::<S>(entry.org_id, entry.id)).await?)
 }
@@ -400,141 +284,4 @@ pub async fn delete(state: &AppState, caller: &Caller, id: AssignmentId) -> Resu
         StoreError::ConditionFailed(_) => stale(),
         e => e.into(),
     })
-}
-
-/// An MCP server assignment that reaches the caller (404 for any other).
-async fn own_server_assignment(
-    state: &AppState,
-    caller: &Caller,
-    id: AssignmentId,
-) -> Result<(Assignment, Entry<McpServerSpec>)> {
-    let assignment = find(state, caller.org_id, id).await?;
-    let employee = employees::find(state, caller.org_id, caller.employee_id).await?;
-    let Assigned::McpServer { server_id, .. } = assignment.item else { return Err(Error::NotFound("assignment")) };
-    if !assignment.applies_to(employee.id, &crate::domain::teams::memberships(state, &employee).await?) {
-        return Err(Error::NotFound("assignment"));
-    }
-    let server = catalog::visible_to::<McpServerSpec>(state, Some(caller.org_id), server_id).await?;
-    Ok((assignment, server))
-}
-
-/// Sets or rotates the caller's own credentials for an MCP server assigned to them
-/// (encrypted for them alone, write-only).
-pub async fn set_own_credentials(
-    state: &AppState,
-    caller: &Caller,
-    id: AssignmentId,
-    request: CredentialsUpdate,
-) -> Result<()> {
-    let (assignment, server) = own_server_assignment(state, caller, id).await?;
-    configs::check_credentials(&server, &request.credentials)?;
-    let owner = Owner::Assignment { org_id: caller.org_id, employee_id: caller.employee_id, assignment_id: id };
-    let ciphertext = state.vault.seal(&owner, &request.credentials).await.map_err(Error::from)?;
-    let now = crate::time::now();
-    let mut tx = state.repo.transaction();
-    repo::assignments::put_credentials(&mut tx, caller.org_id, caller.employee_id, id, &ciphertext, &now);
-    Change::new(Scope::Employee(caller.org_id, caller.employee_id)).apply(&mut tx, &now);
-    log(state, &mut tx, caller, EventType::AssignmentCredentialsSet, &assignment)?;
-    Ok(crate::domain::notify::commit(state, tx).await?)
-}
-
-/// Removes the caller's own credentials for an assigned MCP server.
-pub async fn clear_own_credentials(state: &AppState, caller: &Caller, id: AssignmentId) -> Result<()> {
-    let (assignment, _) = own_server_assignment(state, caller, id).await?;
-    let now = crate::time::now();
-    let mut tx = state.repo.transaction();
-    repo::assignments::delete_credentials(&mut tx, caller.org_id, caller.employee_id, id);
-    Change::new(Scope::Employee(caller.org_id, caller.employee_id)).apply(&mut tx, &now);
-    log(state, &mut tx, caller, EventType::AssignmentCredentialsRemoved, &assignment)?;
-    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(Guard::Assignment) => Error::NotFound("credentials"),
-        e => e.into(),
-    })
-}
-
-/// Sets or rotates the organization's credentials of an MCP server assignment: every
-/// member without their own uses them (KMS-sealed for the organization, write-only).
-pub async fn set_shared_credentials(
-    state: &AppState,
-    caller: &Caller,
-    id: AssignmentId,
-    request: CredentialsUpdate,
-) -> Result<Assignment> {
-    caller.require(Permission::EmployeesWrite)?;
-    let before = find(state, caller.org_id, id).await?;
-    let Assigned::McpServer { server_id, .. } = before.item else {
-        return Err(Error::invalid("credentials", "an agent assignment has no credentials"));
-    };
-    let server = entry_of::<McpServerSpec>(state, caller.org_id, server_id, "credentials").await?;
-    configs::check_credentials(&server, &request.credentials)?;
-    let owner = Owner::SharedAssignment { org_id: caller.org_id, assignment_id: id };
-    let ciphertext = state.vault.seal(&owner, &request.credentials).await.map_err(Error::from)?;
-    let replaced = match before.shared_credentials {
-        true => repo::syncsets::shared_credentials_len(&state.repo, caller.org_id, id).await?,
-        false => 0,
-    };
-    let after = Assignment { shared_credentials: true, updated_at: crate::time::now(), ..before.clone() };
-    let mut change = Change::new(Scope::Org(caller.org_id));
-    change.put_shared_credentials(id, &ciphertext, replaced);
-    write_shared_credentials(state, caller, &before, after, change, EventType::AssignmentSharedCredentialsSet).await
-}
-
-/// Removes the organization's credentials of an MCP server assignment: members without
-/// their own need to set them again.
-pub async fn clear_shared_credentials(state: &AppState, caller: &Caller, id: AssignmentId) -> Result<Assignment> {
-    caller.require(Permission::EmployeesWrite)?;
-    let before = find(state, caller.org_id, id).await?;
-    if !before.shared_credentials {
-        return Err(Error::NotFound("credentials"));
-    }
-    let sealed = repo::syncsets::shared_credentials_len(&state.repo, caller.org_id, id).await?;
-    let after = Assignment { shared_credentials: false, updated_at: crate::time::now(), ..before.clone() };
-    let mut change = Change::new(Scope::Org(caller.org_id));
-    change.remove_shared_credentials(id, sealed);
-    write_shared_credentials(state, caller, &before, after, change, EventType::AssignmentSharedCredentialsRemoved).await
-}
-
-/// The assignment record and its copy in the organization's sync set, with the change of
-/// its credentials and the activity entry (which never holds them).
-async fn write_shared_credentials(
-    state: &AppState,
-    caller: &Caller,
-    before: &Assignment,
-    after: Assignment,
-    mut change: Change,
-    event: EventType,
-) -> Result<Assignment> {
-    let mut tx = state.repo.transaction();
-    repo::assignments::replace(&mut tx, &after, before)?;
-    change.put_assignment(&after, Some(before));
-    change.apply(&mut tx, &after.updated_at);
-    log(state, &mut tx, caller, event, &after)?;
-    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(Guard::Assignment) => stale(),
-        e => write_error(e),
-    })?;
-    Ok(after)
-}
-
-/// Decrypts the organization's credentials of an assignment: for a member's sync only.
-pub async fn open_shared_credentials(
-    state: &AppState,
-    org: OrgId,
-    id: AssignmentId,
-    ciphertext: &str,
-) -> Result<Value> {
-    let owner = Owner::SharedAssignment { org_id: org, assignment_id: id };
-    state.vault.open(&owner, ciphertext).await.map_err(Error::from)
-}
-
-/// Decrypts an employee's own credentials for an assignment: for their sync only.
-pub async fn open_credentials(
-    state: &AppState,
-    org: OrgId,
-    employee: EmployeeId,
-    id: AssignmentId,
-    ciphertext: &str,
-) -> Result<Value> {
-    let owner = Owner::Assignment { org_id: org, employee_id: employee, assignment_id: id };
-    state.vault.open(&owner, ciphertext).await.map_err(Error::from)
 }

@@ -4,24 +4,28 @@
 //! the callback, where the ID token is verified, the person resolved to an employee,
 //! and the sign-in finished for the client (a one-time code) or the device.
 
+use crate::activity::By;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{AuthorizationCode, CLI_CLIENT_ID, DeviceStatus, IdentityLink, ProviderSettings, SignIn, Then};
+use super::{AuthorizationCode, CLI_CLIENT_ID, DeviceStatus, ProviderSettings, SignIn, Then};
 use crate::AppState;
 use crate::activity::{Actor, EventType};
 use crate::auth;
-use crate::domain::employees::{self, Employee};
 use crate::domain::identity::provider::{self, BASE_SCOPES};
-use crate::error::{Error, Result};
-use crate::ids::OrgId;
+use crate::error::Result;
 use crate::oidc::{ClientCredentials, IdClaims};
-use crate::repo::{self, StoreError, employees::EmployeeChanges};
-use crate::roles::RoleName;
+use crate::repo::{self, StoreError};
+
+mod device;
+mod person;
+
+pub use device::*;
+use person::*;
 
 /// How long a person has to sign in at the provider.
 const SIGN_IN_TTL: Duration = Duration::minutes(10);
@@ -314,133 +318,6 @@ async fn verified_claims(
     }
 }
 
-/// Who the person is to the organization, and what signing in writes about them.
-struct Person {
-    employee: Employee,
-    /// A link to create (first sign-in by email, or just in time).
-    link: Option<IdentityLink>,
-    /// The person's link to an employee deleted since, which `link` replaces.
-    stale_link: Option<IdentityLink>,
-    /// The employee is new (just in time).
-    created: bool,
-    /// Role and team from the mappings that differ, for an existing employee.
-    role: Option<RoleName>,
-    team: Option<Option<crate::ids::TeamId>>,
-}
-
-impl Person {
-    async fn resolve(
-        state: &AppState,
-        settings: &ProviderSettings,
-        claims: &IdClaims,
-    ) -> Result<std::result::Result<Person, Refusal>> {
-        let org = settings.org_id;
-        let subject_hash = super::subject_hash(&claims.iss, &claims.sub);
-        let known = repo::identity::link(&state.repo, org, &subject_hash).await?;
-        let linked = match &known {
-            Some(link) => repo::employees::get(&state.repo, org, link.employee_id).await?,
-            None => None,
-        };
-        // A link whose employee was deleted leads nowhere: the person is resolved anew.
-        let stale_link = known.filter(|_| linked.is_none());
-        let now = crate::time::now();
-        let role = mapped_role(settings, claims);
-        let team = mapped_team(settings, claims);
-        let (employee, link, created) = match linked {
-            Some(employee) => (employee, None, false),
-            None => {
-                let Some(email) = claims.email.as_deref().map(str::to_ascii_lowercase) else {
-                    return Ok(Err(Refusal::EmailNotVerified));
-                };
-                if !claims.email_verified {
-                    return Ok(Err(Refusal::EmailNotVerified));
-                }
-                let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-                if !settings.allowed_domains.iter().any(|allowed| allowed == domain) {
-                    return Ok(Err(Refusal::DomainNotAllowed));
-                }
-                let existing = match repo::employees::id_by_email(&state.repo, org, &email).await? {
-                    Some(id) => repo::employees::get(&state.repo, org, id).await?,
-                    None => None,
-                };
-                let (employee, created) = match existing {
-                    // An email names the person only while no other subject of this
-                    // provider is theirs: a reassigned address, an account re-created at
-                    // the provider or an editable email must not take the person over.
-                    Some(employee) => {
-                        let links = repo::identity::links_of(&state.repo, org, employee.id).await?;
-                        if links.iter().any(|l| l.issuer == claims.iss) {
-                            return Ok(Err(Refusal::LinkedToAnotherSubject));
-                        }
-                        (employee, false)
-                    }
-                    None if settings.just_in_time => {
-                        let Ok(email) = crate::validate::email(email) else {
-                            return Ok(Err(Refusal::EmailNotVerified));
-                        };
-                        let name = claims.name.clone().and_then(|n| crate::validate::name(200)(n).ok());
-                        let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
-                        let role = role.unwrap_or(settings.default_role);
-                        (employees::new_employee(org, email, name, role, team, now), true)
-                    }
-                    None => return Ok(Err(Refusal::NotProvisioned)),
-                };
-                let link = IdentityLink {
-                    org_id: org,
-                    subject_hash,
-                    issuer: claims.iss.clone(),
-                    subject: claims.sub.clone(),
-                    employee_id: employee.id,
-                    created_at: now,
-                };
-                (employee, Some(link), created)
-            }
-        };
-        if !employee.status.may_log_in() {
-            return Ok(Err(Refusal::NotActive));
-        }
-        // Mappings keep role and team in step with the provider at every sign-in; an
-        // owner is never demoted by one (owners change owners).
-        let (role, team) = if created {
-            (None, None)
-        } else {
-            (
-                role.filter(|r| *r != employee.role && employee.role != RoleName::Owner),
-                team.filter(|t| Some(*t) != employee.team_id).map(Some),
-            )
-        };
-        Ok(Ok(Person { employee, link, stale_link, created, role, team }))
-    }
-}
-
-/// The first role mapping whose claim has (or lists) its value. A mapping to `owner`
-/// counts only where an owner allowed it (`allow_owner_mapping`), at the first sign-in
-/// and every later one alike.
-fn mapped_role(settings: &ProviderSettings, claims: &IdClaims) -> Option<RoleName> {
-    settings
-        .role_mappings
-        .iter()
-        .filter(|m| m.role != RoleName::Owner || settings.allow_owner_mapping)
-        .find(|m| claims.all.get(&m.claim).is_some_and(|v| has_value(v, &m.value)))
-        .map(|m| m.role)
-}
-
-/// The team of the first team mapping whose group the person is in.
-fn mapped_team(settings: &ProviderSettings, claims: &IdClaims) -> Option<crate::ids::TeamId> {
-    let groups = claims.all.get(&settings.groups_claim)?;
-    settings.team_mappings.iter().find(|m| has_value(groups, &m.group)).map(|m| m.team_id)
-}
-
-fn has_value(claim: &Value, wanted: &str) -> bool {
-    match claim {
-        Value::String(s) => s == wanted,
-        Value::Array(items) => items.iter().any(|item| item.as_str() == Some(wanted)),
-        Value::Bool(b) => b.to_string() == wanted,
-        Value::Number(n) => n.to_string() == wanted,
-        _ => false,
-    }
-}
-
 /// Ends a sign-in: for the client, a one-time code (or the refusal) sent back to it; for
 /// a device, its authorization approved (or denied). The sign-in is used up in the same
 /// transaction, so a replayed return changes nothing.
@@ -489,14 +366,14 @@ async fn finish(
                 "email": claims.and_then(|c| c.email.clone()),
                 "subject": claims.map(|c| c.sub.clone()),
             });
-            let entry = crate::activity::entry_by(
+            crate::domain::log(
+                state,
+                &mut tx,
                 sign_in.org_id,
-                Actor::IdentityProvider,
-                None,
+                By { actor: Actor::IdentityProvider, employee_id: None },
                 EventType::SignInRefused,
                 payload,
-            );
-            repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+            )?;
         }
     }
     let outcome = match crate::domain::notify::commit(state, tx).await {
@@ -540,115 +417,6 @@ async fn finish(
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>() + ".").unwrap_or_default()
-}
-
-/// Adds what signing in writes about the person: a new employee (just in time) or their
-/// mapped role and team, and the link from the provider's subject. (The sign-in time is
-/// recorded when the client turns the sign-in into a session.)
-fn record_person(state: &AppState, tx: &mut repo::Transaction, person: &Person, now: DateTime<Utc>) -> Result<()> {
-    let employee = &person.employee;
-    let org: OrgId = employee.org_id;
-    if person.created {
-        employees::add(tx, employee)?;
-        let payload = json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id });
-        let entry = crate::activity::entry_by(
-            org,
-            Actor::IdentityProvider,
-            Some(employee.id),
-            EventType::EmployeeCreated,
-            payload,
-        );
-        repo::activity::record(tx, &entry, state.config.activity_retention_days)?;
-    } else if person.role.is_some() || person.team.is_some() {
-        let changes = EmployeeChanges { role: person.role, team: person.team, ..Default::default() };
-        repo::employees::update(tx, employee, &changes, &now)?;
-        if let Some(team) = changes.team {
-            employees::move_team(tx, employee, team);
-            // The sync bundle applies the team's policies.
-            repo::syncsets::Change::new(repo::syncsets::Scope::Employee(org, employee.id)).apply(tx, &now);
-        }
-        let payload = json!({ "employee_id": employee.id, "changed": changes.changed(), "role": changes.role, "team_id": changes.team });
-        let entry = crate::activity::entry_by(
-            org,
-            Actor::IdentityProvider,
-            Some(employee.id),
-            EventType::EmployeeUpdated,
-            payload,
-        );
-        repo::activity::record(tx, &entry, state.config.activity_retention_days)?;
-    }
-    if let Some(link) = &person.link {
-        repo::identity::create_link(tx, link, person.stale_link.as_ref())?;
-    }
-    Ok(())
-}
-
-/// A user code as people type it: letters only, upper case, at most 8.
-pub fn normalise_user_code(raw: &str) -> Option<String> {
-    let code: String = raw.chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_uppercase()).collect();
-    (code.len() == 8).then_some(code)
-}
-
-/// `GET /v1/oauth/device`: the page where a person enters or confirms a user code.
-pub async fn device_page(state: &AppState, user_code: Option<&str>) -> Result<Answer> {
-    let Some(raw) = user_code else {
-        return Ok(Answer::DeviceForm { user_code: None, organization: None, error: None });
-    };
-    Ok(match live_device(state, raw).await? {
-        Some((code, _, org_name)) => {
-            Answer::DeviceForm { user_code: Some(code), organization: Some(org_name), error: None }
-        }
-        None => Answer::DeviceForm { user_code: None, organization: None, error: Some(UNKNOWN_CODE) },
-    })
-}
-
-const UNKNOWN_CODE: &str = "That code is unknown or has expired. Check it against your terminal.";
-
-/// The live, pending device authorization a user code names: (code, device hash,
-/// organization name).
-async fn live_device(state: &AppState, raw: &str) -> Result<Option<(String, String, String)>> {
-    let Some(code) = normalise_user_code(raw) else { return Ok(None) };
-    let Some(device_hash) = repo::identity::device_by_user_code(&state.repo, &code).await? else { return Ok(None) };
-    let Some(grant) = repo::identity::device_grant(&state.repo, &device_hash).await? else { return Ok(None) };
-    if grant.expires_at <= crate::time::now() || grant.status != DeviceStatus::Pending {
-        return Ok(None);
-    }
-    let Some(org) = repo::organizations::get(&state.repo, grant.org_id).await? else { return Ok(None) };
-    Ok(Some((code, device_hash, org.name)))
-}
-
-/// `POST /v1/oauth/device`: the person confirmed (or refused) the code their terminal shows.
-pub async fn device_decision(state: &AppState, raw_code: &str, approve: bool, public_url: &str) -> Result<Answer> {
-    let Some((_, device_hash, _)) = live_device(state, raw_code).await? else {
-        return Ok(Answer::DeviceForm { user_code: None, organization: None, error: Some(UNKNOWN_CODE) });
-    };
-    if !approve {
-        let mut tx = state.repo.transaction();
-        repo::identity::decide_device_grant(
-            &mut tx,
-            &device_hash,
-            &DeviceStatus::Denied { reason: "you refused the sign-in in the browser".into() },
-        )?;
-        crate::domain::notify::commit(state, tx).await.map_err(Error::from)?;
-        return Ok(message(200, "Sign-in refused", "The sign-in was refused; the terminal that asked is told so."));
-    }
-    let Some(grant) = repo::identity::device_grant(&state.repo, &device_hash).await? else {
-        return Ok(Answer::DeviceForm { user_code: None, organization: None, error: Some(UNKNOWN_CODE) });
-    };
-    let Some(settings) = provider::find(state, grant.org_id).await? else {
-        return Ok(message(
-            400,
-            "Single sign-on is off",
-            "This organization no longer signs in through an identity provider.",
-        ));
-    };
-    Ok(send_to_provider(state, &settings, Then::Device { device_hash }, public_url).await?.unwrap_or_else(|| {
-        message(
-            502,
-            "Identity provider unreachable",
-            "The organization's identity provider cannot be reached. Try again later.",
-        )
-    }))
 }
 
 #[cfg(test)]

@@ -1,53 +1,29 @@
 //! SCIM Users: the organization's employees.
 
+use super::ScimType;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::filter::Filter;
 use super::{
-    ENTERPRISE_USER_SCHEMA, ListQuery, ListResponse, Matches, ScimClient, ScimError, ScimResult, USER_SCHEMA, Window,
-    attribute, boolean, patch, text, version,
+    ENTERPRISE_USER_SCHEMA, ScimClient, ScimError, ScimResult, USER_SCHEMA, attribute, boolean, patch, text, version,
 };
 use crate::AppState;
 use crate::activity::{By, EventType};
 use crate::domain::employees::{self, Employee, EmployeeStatus};
 use crate::domain::teams;
 use crate::ids::{EmployeeId, OrgId, TeamId};
-use crate::pagination::{Cursor, PageRequest};
+pub use crate::repo::scim::UserOverlay;
 use crate::repo::{self, StoreError, employees::EmployeeChanges};
 use crate::roles::RoleName;
+
+mod search;
+
+pub use search::*;
 
 const NAME_MAX: usize = 200;
 const MAX_EMAILS: usize = 10;
 /// The sub-attributes of `name` kept (the ones the User schema publishes).
 const NAME_PARTS: [&str; 3] = ["formatted", "familyName", "givenName"];
-
-/// What SCIM said of an employee beyond the employee itself.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct UserOverlay {
-    pub org_id: OrgId,
-    pub employee_id: EmployeeId,
-    pub user_name: String,
-    #[serde(default)]
-    pub external_id: Option<String>,
-    /// `{formatted, familyName, givenName}` as sent.
-    #[serde(default)]
-    pub name: Option<Map<String, Value>>,
-    #[serde(default)]
-    pub display_name: Option<String>,
-    /// `[{value, type, primary}]` as sent.
-    #[serde(default)]
-    pub emails: Vec<Value>,
-    /// `active` as SCIM last sent it (absent: never sent, or removed).
-    #[serde(default)]
-    pub active: Option<bool>,
-    /// The enterprise extension's `department` (the employee's team, by name).
-    #[serde(default)]
-    pub department: Option<String>,
-    pub created: DateTime<Utc>,
-    pub last_modified: DateTime<Utc>,
-}
 
 /// A User as a SCIM client sends it, checked.
 struct UserInput {
@@ -67,7 +43,7 @@ struct UserInput {
 impl UserInput {
     fn parse(body: &Value) -> ScimResult<Self> {
         if !body.is_object() {
-            return Err(ScimError::new(400, Some("invalidSyntax"), "a User is a JSON object"));
+            return Err(ScimError::new(400, Some(ScimType::InvalidSyntax), "a User is a JSON object"));
         }
         super::require_schema(body, USER_SCHEMA)?;
         let user_name = attribute(body, "userName").ok_or_else(|| ScimError::invalid_value("userName is required"))?;
@@ -245,118 +221,15 @@ pub async fn get(state: &AppState, client: &ScimClient, id: &str, base: &str) ->
     Ok(resource(&employee, overlay.as_ref(), base))
 }
 
-pub async fn list(state: &AppState, client: &ScimClient, query: &ListQuery, base: &str) -> ScimResult<ListResponse> {
-    let matches = matching(state, client, query.parsed_filter()?.as_ref(), query.window()?, base).await?;
-    Ok(query.answer(matches))
-}
-
-/// Employees read per request where a filter is checked against each User.
-const FILTERED_PAGE: u32 = 100;
-/// Employees read per request where only the window's are needed.
-const UNFILTERED_PAGE: usize = 1000;
-
-/// The Users of the organization `filter` matches, oldest first, counted, with those
-/// inside `window`. `id eq`, `userName eq` and `externalId eq` are answered by key (a
-/// guard or an index); no filter, by the count kept on the organization and a read of
-/// the employees up to the window's end; any other filter, by reading the employees a
-/// hundred at a time with their overlays.
-pub async fn matching(
-    state: &AppState,
-    client: &ScimClient,
-    filter: Option<&Filter>,
-    window: Window,
-    base: &str,
-) -> ScimResult<Matches> {
-    let org = client.org_id;
-    let mut matches = Matches::new(window);
-    if let Some(ids) = candidates(state, org, filter).await? {
-        let mut employees = repo::employees::get_many(&state.repo, org, &ids).await?;
-        employees.retain(|e| !e.scim_deleted);
-        employees.sort_by_key(|e| e.id);
-        resources(state, org, &employees, base)
-            .await?
-            .into_iter()
-            .filter(|user| filter.is_none_or(|f| f.matches(user)))
-            .for_each(|user| matches.push(user));
-        return Ok(matches);
-    }
-    let Some(filter) = filter else {
-        let in_window = employees_in(state, org, window).await?;
-        let total = repo::organizations::scim_user_count(&state.repo, org).await? as usize;
-        return Ok(Matches { window, total, page: resources(state, org, &in_window, base).await? });
-    };
-    let mut request = PageRequest::first(FILTERED_PAGE);
-    loop {
-        let page = repo::employees::scim_users(&state.repo, org, &request).await?;
-        for user in resources(state, org, &page.items, base).await? {
-            if filter.matches(&user) {
-                matches.push(user);
-            }
-        }
-        match page.next_cursor {
-            Some(cursor) => request.cursor = Some(Cursor::decode(&cursor)?),
-            None => return Ok(matches),
-        }
-    }
-}
-
-/// The employees a filter can only match, found by key (`None`: no such comparison).
-async fn candidates(state: &AppState, org: OrgId, filter: Option<&Filter>) -> ScimResult<Option<Vec<EmployeeId>>> {
-    let Some(filter) = filter else { return Ok(None) };
-    let mut ids = Vec::new();
-    if let Some(id) = filter.equals("id") {
-        ids.extend(id.parse::<EmployeeId>());
-    } else if let Some(name) = filter.equals("username") {
-        // A User SCIM never named is named by their email.
-        let name = name.to_lowercase();
-        ids.extend(repo::scim::user_by_name(&state.repo, org, &name).await?);
-        ids.extend(repo::employees::id_by_email(&state.repo, org, &name).await?);
-    } else if let Some(external_id) = filter.equals("externalid") {
-        ids.extend(repo::scim::users_by_external_id(&state.repo, org, external_id).await?);
-    } else {
-        return Ok(None);
-    }
-    ids.sort();
-    ids.dedup();
-    Ok(Some(ids))
-}
-
-/// The Users inside `window` when nothing is filtered: the employees are read in order
-/// up to the window's end.
-async fn employees_in(state: &AppState, org: OrgId, window: Window) -> ScimResult<Vec<Employee>> {
-    let (mut seen, mut in_window) = (0, Vec::new());
-    let mut request = PageRequest::first(0);
-    while seen < window.reach() {
-        request.limit = (window.reach() - seen).min(UNFILTERED_PAGE) as u32;
-        let page = repo::employees::scim_users(&state.repo, org, &request).await?;
-        for employee in page.items {
-            if seen >= window.skipped() && seen < window.reach() {
-                in_window.push(employee);
-            }
-            seen += 1;
-        }
-        match page.next_cursor {
-            Some(cursor) => request.cursor = Some(Cursor::decode(&cursor)?),
-            None => break,
-        }
-    }
-    Ok(in_window)
-}
-
-/// The Users of these employees, in their order.
-async fn resources(state: &AppState, org: OrgId, employees: &[Employee], base: &str) -> ScimResult<Vec<Value>> {
-    let ids: Vec<EmployeeId> = employees.iter().map(|e| e.id).collect();
-    let overlays = repo::scim::user_overlays_of(&state.repo, org, &ids).await?;
-    Ok(employees.iter().map(|e| resource(e, overlays.iter().find(|o| o.employee_id == e.id), base)).collect())
-}
-
 fn conflict(e: StoreError, input: &UserInput) -> ScimError {
     match e {
-        StoreError::ConditionFailed(repo::Guard::ScimUserName) => {
-            ScimError::new(409, Some("uniqueness"), format!("userName {:?} belongs to another user", input.user_name))
-        }
+        StoreError::ConditionFailed(repo::Guard::ScimUserName) => ScimError::new(
+            409,
+            Some(ScimType::Uniqueness),
+            format!("userName {:?} belongs to another user", input.user_name),
+        ),
         StoreError::ConditionFailed(repo::Guard::Email) => {
-            ScimError::new(409, Some("uniqueness"), format!("{} belongs to another user", input.email))
+            ScimError::new(409, Some(ScimType::Uniqueness), format!("{} belongs to another user", input.email))
         }
         StoreError::ConditionFailed(repo::Guard::Capacity) => employees::creation_error(e, &input.email).into(),
         StoreError::ConditionFailed(_) => ScimError::new(409, None, "the user changed meanwhile; retry"),
@@ -375,7 +248,11 @@ pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &
                 let overlay = repo::scim::user_overlay(&state.repo, client.org_id, id).await?;
                 replace_with(state, &employee, overlay.as_ref(), input, base).await
             }
-            _ => Err(ScimError::new(409, Some("uniqueness"), format!("a user with the email {} exists", input.email))),
+            _ => Err(ScimError::new(
+                409,
+                Some(ScimType::Uniqueness),
+                format!("a user with the email {} exists", input.email),
+            )),
         };
     }
     let team = match input.department.as_deref() {
@@ -397,8 +274,7 @@ pub async fn create(state: &AppState, client: &ScimClient, body: &Value, base: &
     employees::add(&mut tx, &employee)?;
     repo::scim::put_user_overlay(&mut tx, &overlay, None, &employee.email)?;
     let payload = json!({ "employee_id": employee.id, "email": employee.email, "role": employee.role, "team_id": employee.team_id });
-    let entry = crate::activity::entry(client.org_id, By::SCIM, EventType::EmployeeCreated, payload);
-    repo::activity::record(&mut tx, &entry, state.config.activity_retention_days)?;
+    crate::domain::log(state, &mut tx, client.org_id, By::SCIM, EventType::EmployeeCreated, payload)?;
     crate::domain::notify::commit(state, tx).await.map_err(|e| conflict(e, &input))?;
     if input.active == Some(false) {
         let changes = EmployeeChanges { status: Some(EmployeeStatus::Deactivated), ..Default::default() };

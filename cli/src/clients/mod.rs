@@ -1,6 +1,12 @@
 //! What `agentctl sync` writes for each agent tool: the files, and in them the entries
 //! agentctl manages. Formats follow each client's documentation (summarized in the
-//! handbook's CLIENTS.md); the choices are documented in docs/CLI.md.
+//! handbook's CLIENTS.md); the choices are documented in docs/CLI.md. This module is the
+//! plan all clients share; each client's files and entries are its own module.
+
+mod claude;
+mod codex;
+mod editors;
+mod gemini;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -78,36 +84,6 @@ pub struct Desired<'a> {
     pub telemetry: Option<&'a Wiring>,
 }
 
-/// Claude Code's tools, each denied by its bare name while agents are paused.
-const CLAUDE_TOOLS: [&str; 12] = [
-    "Bash",
-    "Edit",
-    "Glob",
-    "Grep",
-    "MultiEdit",
-    "NotebookEdit",
-    "Read",
-    "Task",
-    "TodoWrite",
-    "WebFetch",
-    "WebSearch",
-    "Write",
-];
-/// Gemini CLI's built-in tools, excluded while agents are paused.
-const GEMINI_TOOLS: [&str; 11] = [
-    "glob",
-    "google_web_search",
-    "list_directory",
-    "read_file",
-    "read_many_files",
-    "replace",
-    "run_shell_command",
-    "save_memory",
-    "search_file_content",
-    "web_fetch",
-    "write_file",
-];
-
 /// Where the tier's files go: the user's home, or (`--system`) the admin-managed paths
 /// under `root` (`/` outside tests).
 pub enum Tier<'a> {
@@ -176,24 +152,6 @@ impl Plan<'_> {
         FileSpec { client: self.client, path, format, private }
     }
 
-    /// Claude Code's permission rules, every tool denied while paused.
-    fn claude_rules(&self) -> ClaudeRules {
-        let mut rules = self.effective().map(claude_rules).unwrap_or_default();
-        for tool in self.tools() {
-            let named = claude_tool_rules(&reach(tool));
-            match (tool.enabled, tool.requires_approval) {
-                (false, _) => rules.deny.extend(named),
-                (true, true) => rules.ask.extend(named),
-                (true, false) => {}
-            }
-        }
-        if self.desired.paused {
-            rules.deny.extend(CLAUDE_TOOLS.map(String::from));
-            rules.deny.dedup();
-        }
-        rules
-    }
-
     /// The agent's linked tools.
     fn tools(&self) -> &[BundleTool] {
         self.desired.agent.map_or(&[], |a| a.tools.as_slice())
@@ -226,45 +184,6 @@ impl Plan<'_> {
         self.desired.servers.iter().filter_map(|s| entry(s, warnings).map(|v| (s.name.clone(), v))).collect()
     }
 
-    /// Claude Code's settings and its `env`: the agent's, with the telemetry wiring.
-    fn claude_settings(&self) -> (BTreeMap<String, Value>, BTreeMap<String, Value>) {
-        let mut settings = self.settings_pinning("model");
-        let mut env: BTreeMap<String, Value> = match settings.remove("env") {
-            Some(Value::Object(vars)) => vars.into_iter().collect(),
-            _ => BTreeMap::new(),
-        };
-        if let Some(wiring) = self.desired.telemetry {
-            env.extend(claude_telemetry_env(wiring));
-            settings.insert("otelHeadersHelper".into(), json!(wiring.helper));
-        }
-        (settings, env)
-    }
-
-    fn claude_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
-        let rules = self.claude_rules();
-        let (settings, env) = self.claude_settings();
-        vec![
-            self.spec(
-                join(home, platform::CLAUDE_USER_STATE),
-                Format::Json(vec![(vec!["mcpServers"], Op::Entries(self.servers(&claude_entry, warnings)))]),
-                true,
-            ),
-            self.spec(
-                join(home, platform::CLAUDE_USER_SETTINGS),
-                Format::Json(vec![
-                    (vec![], Op::Entries(settings)),
-                    (vec!["env"], Op::Entries(env)),
-                    (vec!["permissions", "allow"], Op::Strings(rules.allow)),
-                    (vec!["permissions", "ask"], Op::Strings(rules.ask)),
-                    (vec!["permissions", "deny"], Op::Strings(rules.deny)),
-                    (vec!["permissions", "additionalDirectories"], Op::Strings(self.allowed_directories())),
-                    (vec!["availableModels"], Op::Strings(self.allowed_models())),
-                ]),
-                false,
-            ),
-        ]
-    }
-
     /// The models of the models policies' allow list (none without one).
     fn allowed_models(&self) -> Vec<String> {
         self.effective().and_then(|e| e.models.as_deref()).map(|m| values(blocking(m))).unwrap_or_default()
@@ -273,97 +192,6 @@ impl Plan<'_> {
     /// The directories of the filesystem allow list (none without one).
     fn allowed_directories(&self) -> Vec<String> {
         self.effective().map(allowed_directories).unwrap_or_default()
-    }
-
-    /// Claude Code's admin tier: a drop-in of the managed settings and the exclusive
-    /// server list, in its managed directory `dir`.
-    fn claude_system(&self, dir: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
-        let rules = self.claude_rules();
-        let mut permissions = serde_json::Map::new();
-        let directories = self.allowed_directories();
-        for (kind, list) in
-            [("allow", rules.allow), ("ask", rules.ask), ("deny", rules.deny), ("additionalDirectories", directories)]
-        {
-            if !list.is_empty() {
-                permissions.insert(kind.into(), json!(list));
-            }
-        }
-        let mut managed = json!({ "permissions": permissions });
-        if let Some(model) = self.pinned_model() {
-            managed["model"] = json!(model);
-        }
-        if let Some(wiring) = self.desired.telemetry {
-            // Managed settings win over the user's: the wiring cannot be switched off.
-            managed["env"] = json!(claude_telemetry_env(wiring));
-            managed["otelHeadersHelper"] = json!(wiring.helper);
-        }
-        let models = self.allowed_models();
-        if !models.is_empty() {
-            // Claude Code's model picker offers these only, and its default follows them.
-            managed["availableModels"] = json!(models);
-            managed["enforceAvailableModels"] = json!(true);
-        }
-        if let Some(e) = self.effective() {
-            let names = |entries: Vec<String>| {
-                entries.into_iter().map(|name| json!({ "serverName": name })).collect::<Vec<_>>()
-            };
-            if let Some(allow) = &e.mcp_servers.allow {
-                managed["allowedMcpServers"] = json!(names(values(allow)));
-            }
-            let denied = values(blocking(&e.mcp_servers.deny));
-            if !denied.is_empty() {
-                managed["deniedMcpServers"] = json!(names(denied));
-            }
-        }
-        vec![
-            self.spec(dir.join("managed-settings.d/agentctl.json"), Format::Whole(managed), false),
-            self.spec(
-                dir.join("managed-mcp.json"),
-                Format::Whole(json!({ "mcpServers": self.servers(&claude_entry, warnings) })),
-                false,
-            ),
-        ]
-    }
-
-    /// Cursor, VS Code, Windsurf: one MCP file each (`key` holds the servers).
-    fn editor(
-        &self,
-        path: PathBuf,
-        key: &'static str,
-        url_key: &str,
-        typed: bool,
-        warnings: &mut Vec<String>,
-    ) -> FileSpec {
-        let entries = self.servers(&|s, w| editor_entry(s, w, url_key, typed), warnings);
-        self.spec(path, Format::Json(vec![(vec![key], Op::Entries(entries))]), false)
-    }
-
-    fn gemini(&self, path: PathBuf, with_settings: bool, warnings: &mut Vec<String>) -> FileSpec {
-        let effective = self.effective();
-        let mut ops = vec![(vec!["mcpServers"], Op::Entries(self.servers(&gemini_entry, warnings)))];
-        if with_settings {
-            let settings = self.settings();
-            // `model` is an object of Gemini's settings: only its `name` is agentctl's.
-            if let Some(model) = self.pinned_model().filter(|_| !settings.contains_key("model")) {
-                ops.push((vec!["model"], Op::Entries(BTreeMap::from([("name".to_string(), json!(model))]))));
-            }
-            ops.push((vec![], Op::Entries(settings)));
-        }
-        let mut excluded_tools = effective.map(gemini_excluded_tools).unwrap_or_default();
-        // Gemini has no ask rule of its own making (it confirms shell commands and edits
-        // unless told not to): a tool the employee may not use yet is excluded.
-        excluded_tools.extend(self.tools().iter().filter(|t| !t.enabled).flat_map(|t| gemini_tool_rules(&reach(t))));
-        if self.desired.paused {
-            excluded_tools.extend(GEMINI_TOOLS.map(String::from));
-        }
-        ops.push((vec!["tools", "exclude"], Op::Strings(excluded_tools)));
-        let excluded = effective.map(|e| values(blocking(&e.mcp_servers.deny))).unwrap_or_default();
-        ops.push((vec!["mcp", "excluded"], Op::Strings(excluded)));
-        let allowed = effective.and_then(|e| e.mcp_servers.allow.as_deref().map(values)).unwrap_or_default();
-        ops.push((vec!["mcp", "allowed"], Op::Strings(allowed)));
-        let telemetry = self.desired.telemetry.map(gemini_telemetry).unwrap_or_default();
-        ops.push((vec!["telemetry"], Op::Entries(telemetry)));
-        self.spec(path, Format::Json(ops), false)
     }
 
     /// The `.env` a tool reads at start, holding the telemetry header (private).
@@ -375,71 +203,6 @@ impl Plan<'_> {
             .unwrap_or_default();
         self.spec(path, Format::Env(vars), true)
     }
-
-    fn codex_user(&self, home: &Path, warnings: &mut Vec<String>) -> Vec<FileSpec> {
-        let entries = self.servers(&codex_entry, warnings);
-        let mut root_keys = self.settings_pinning("model");
-        if let Some(e) = self.effective() {
-            root_keys.extend(codex_sandbox(e));
-        }
-        if self.desired.paused {
-            // Codex has no deny-all: the strictest it has is a read-only sandbox, leaving it
-            // asks first.
-            root_keys.insert("sandbox_mode".into(), json!("read-only"));
-            root_keys.insert("approval_policy".into(), json!("on-request"));
-        }
-        if let Some(wiring) = self.desired.telemetry {
-            // Its log events carry each response's token counts (its metrics would count
-            // them again); the header comes from ~/.codex/.env.
-            let endpoint = format!("{}/v1/logs", wiring.endpoint);
-            let exporter = json!({ "otlp-http": { "endpoint": endpoint, "protocol": "binary" } });
-            root_keys.insert("otel".into(), json!({ "exporter": exporter }));
-        }
-        let format = Format::Toml { table: "mcp_servers", entries, root_keys };
-        vec![
-            self.spec(join(home, platform::CODEX_USER_CONFIG), format, false),
-            self.env_file(join(home, platform::CODEX_USER_ENV)),
-        ]
-    }
-
-    /// The allowlist pins each server's identity (command or URL), not just its name.
-    fn codex_system(&self, requirements: PathBuf) -> Vec<FileSpec> {
-        let identities = self
-            .desired
-            .servers
-            .iter()
-            .filter_map(|s| codex_entry(s, &mut Vec::new()).map(|entry| (s.name.clone(), codex_identity(&entry))))
-            .collect();
-        let format = Format::Toml { table: "mcp_servers", entries: identities, root_keys: BTreeMap::new() };
-        vec![self.spec(requirements, format, false)]
-    }
-}
-
-/// Claude Code's telemetry variables: its per-request events to agentctl (its metrics
-/// would count the same requests twice), headers from `otelHeadersHelper`.
-fn claude_telemetry_env(wiring: &Wiring) -> BTreeMap<String, Value> {
-    [
-        ("CLAUDE_CODE_ENABLE_TELEMETRY", "1"),
-        ("OTEL_LOGS_EXPORTER", "otlp"),
-        ("OTEL_METRICS_EXPORTER", "none"),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", wiring.endpoint.as_str()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), json!(v)))
-    .collect()
-}
-
-/// Gemini CLI's `telemetry` settings: its token metrics to agentctl over OTLP/HTTP, no
-/// prompts in its logs.
-fn gemini_telemetry(wiring: &Wiring) -> BTreeMap<String, Value> {
-    BTreeMap::from([
-        ("enabled".to_string(), json!(true)),
-        ("target".to_string(), json!("local")),
-        ("otlpEndpoint".to_string(), json!(wiring.endpoint)),
-        ("otlpProtocol".to_string(), json!("http")),
-        ("logPrompts".to_string(), json!(false)),
-    ])
 }
 
 /// The agent's settings as top-level keys (objects of objects are written whole).
@@ -456,54 +219,6 @@ fn blocking(entries: &[Entry]) -> Vec<&Entry> {
     entries.iter().filter(|e| e.severity != Severity::Info).collect()
 }
 
-#[derive(Debug, Default)]
-struct ClaudeRules {
-    allow: Vec<String>,
-    ask: Vec<String>,
-    deny: Vec<String>,
-}
-
-/// Claude Code permission rules. A path rule needs `//` to be absolute (`/etc/**` would be
-/// relative to the settings file); `warn` severity becomes `ask`.
-fn claude_rules(e: &Effective) -> ClaudeRules {
-    let mut rules = ClaudeRules::default();
-    let mut add = |entry: &Entry, rule: String| match entry.severity {
-        Severity::Block => rules.deny.push(rule),
-        Severity::Warn => rules.ask.push(rule),
-        Severity::Info => {}
-    };
-    for entry in &e.filesystem.deny {
-        let path = if entry.value.starts_with('/') { format!("/{}", entry.value) } else { entry.value.clone() };
-        add(entry, format!("Read({path})"));
-        add(entry, format!("Edit({path})"));
-    }
-    for entry in &e.shell {
-        add(entry, format!("Bash({})", entry.value));
-    }
-    for entry in &e.network.deny {
-        add(entry, format!("WebFetch(domain:{})", entry.value));
-    }
-    // An allow list pre-approves its domains; other fetches ask first, as Claude Code
-    // does by default (a deny rule would override every allow rule).
-    if let Some(allow) = &e.network.allow {
-        rules.allow.extend(blocking(allow).into_iter().map(|entry| format!("WebFetch(domain:{})", entry.value)));
-    }
-    for entry in &e.tools.deny {
-        add(entry, entry.value.clone());
-    }
-    for entry in &e.mcp_servers.deny {
-        add(entry, format!("mcp__{}", entry.value));
-    }
-    rules.ask.extend(e.tools.require_approval.iter().map(|t| t.value.clone()));
-    if let Some(allow) = &e.tools.allow {
-        rules.allow.extend(allow.iter().map(|t| t.value.clone()));
-    }
-    for list in [&mut rules.allow, &mut rules.ask, &mut rules.deny] {
-        list.dedup();
-    }
-    rules
-}
-
 /// The directories a filesystem allow list names (`/srv/code/**` and `/srv/code/*` name
 /// `/srv/code`): where Claude Code may work beyond the current directory
 /// (`additionalDirectories`) and where Codex's sandbox may write beyond the workspace
@@ -515,28 +230,6 @@ fn allowed_directories(e: &Effective) -> Vec<String> {
         (!dir.is_empty() && !dir.contains(['*', '?', '[', '{'])).then(|| dir.to_string())
     };
     blocking(allow).into_iter().filter_map(|entry| directory(&entry.value)).collect()
-}
-
-/// Codex's sandbox and approval settings from filesystem and shell policies (Codex has no
-/// per-path or per-command rules, and the pinned Codex accepts only `on-request` and
-/// `never` as approval policies): a denied path or command, or an allow list, confines
-/// the commands Codex runs to the `workspace-write` sandbox (no writes outside the
-/// workspace and the allow list's directories, `writable_roots`), and a denied command also
-/// makes leaving the sandbox ask first (`approval_policy = "on-request"`).
-fn codex_sandbox(e: &Effective) -> BTreeMap<String, Value> {
-    let mut keys = BTreeMap::new();
-    let shell = !blocking(&e.shell).is_empty();
-    let allowed = allowed_directories(e);
-    if shell || !blocking(&e.filesystem.deny).is_empty() || !allowed.is_empty() {
-        keys.insert("sandbox_mode".to_string(), json!("workspace-write"));
-    }
-    if !allowed.is_empty() {
-        keys.insert("sandbox_workspace_write".to_string(), json!({ "writable_roots": allowed }));
-    }
-    if shell {
-        keys.insert("approval_policy".to_string(), json!("on-request"));
-    }
-    keys
 }
 
 /// What a linked tool lets an agent do, as clients' rules can name it: commands (of a
@@ -589,35 +282,6 @@ fn reach(tool: &BundleTool) -> Reach {
     }
 }
 
-fn claude_tool_rules(reach: &Reach) -> Vec<String> {
-    match reach {
-        Reach::Commands(commands) if commands.is_empty() => vec!["Bash".into()],
-        Reach::Commands(commands) => commands.iter().map(|c| format!("Bash({c}:*)")).collect(),
-        Reach::Fetches(domains) if domains.is_empty() => vec!["WebFetch".into()],
-        Reach::Fetches(domains) => domains.iter().map(|d| format!("WebFetch(domain:{d})")).collect(),
-        Reach::FileWrites => vec!["Edit".into(), "Write".into()],
-        Reach::WebSearch => vec!["WebSearch".into()],
-        Reach::Unnamed => Vec::new(),
-    }
-}
-
-fn gemini_tool_rules(reach: &Reach) -> Vec<String> {
-    match reach {
-        Reach::Commands(commands) if commands.is_empty() => vec!["run_shell_command".into()],
-        Reach::Commands(commands) => commands.iter().map(|c| format!("run_shell_command({c})")).collect(),
-        // Gemini's fetch tool takes no domain rule: it is excluded whole.
-        Reach::Fetches(_) => vec!["web_fetch".into()],
-        Reach::FileWrites => vec!["write_file".into(), "replace".into()],
-        Reach::WebSearch => vec!["google_web_search".into()],
-        Reach::Unnamed => Vec::new(),
-    }
-}
-
-fn gemini_excluded_tools(e: &Effective) -> Vec<String> {
-    let shell = blocking(&e.shell).into_iter().map(|s| format!("ShellTool({})", s.value));
-    shell.chain(blocking(&e.tools.deny).into_iter().map(|t| t.value.clone())).collect()
-}
-
 fn stdio_parts(s: &Rendered) -> Option<(Value, Value, Value)> {
     let Launch::Stdio { command, args, env } = &s.launch else { return None };
     if s.stdio_needs_secrets() {
@@ -639,126 +303,6 @@ fn stdio_entry(s: &Rendered, typed: bool) -> Option<Value> {
         entry["type"] = json!("stdio");
     }
     Some(entry)
-}
-
-/// Claude Code: `type` is required with `url`; secret headers come from `headersHelper`.
-fn claude_entry(s: &Rendered, warnings: &mut Vec<String>) -> Option<Value> {
-    match &s.launch {
-        Launch::Stdio { .. } => stdio_entry(s, true),
-        Launch::Remote { sse, url, headers } => {
-            if url.has_secret() {
-                warnings.push(format!("claude-code: {} has a credential in its URL; not written", s.name));
-                return None;
-            }
-            let plain: BTreeMap<&String, String> =
-                headers.iter().filter(|(_, v)| !v.has_secret()).map(|(k, v)| (k, v.with(|_| String::new()))).collect();
-            let mut entry = json!({ "type": if *sse { "sse" } else { "http" }, "url": url.with(|_| String::new()) });
-            if !plain.is_empty() {
-                entry["headers"] = json!(plain);
-            }
-            if headers.values().any(Template::has_secret) {
-                entry["headersHelper"] = json!(format!("{EXEC} mcp-headers {}", s.name));
-            }
-            Some(entry)
-        }
-    }
-}
-
-/// Cursor, VS Code, Windsurf: secrets as `${env:VAR}` (set by sourcing agentctl's
-/// 0600 env file); Windsurf names the URL `serverUrl`; VS Code types every entry.
-fn editor_entry(s: &Rendered, _: &mut Vec<String>, url_key: &str, typed: bool) -> Option<Value> {
-    match &s.launch {
-        Launch::Stdio { .. } => stdio_entry(s, typed),
-        Launch::Remote { sse, url, headers } => {
-            let reference = |field: &str| format!("${{env:{}}}", s.env_var(field));
-            let mut entry = json!({ url_key: url.with(reference) });
-            if !headers.is_empty() {
-                entry["headers"] =
-                    json!(headers.iter().map(|(k, v)| (k, v.with(reference))).collect::<BTreeMap<_, _>>());
-            }
-            if typed {
-                entry["type"] = json!(if *sse { "sse" } else { "http" });
-            }
-            Some(entry)
-        }
-    }
-}
-
-/// Gemini CLI: streamable HTTP is `httpUrl`, SSE `url`; settings expand `${VAR}`.
-fn gemini_entry(s: &Rendered, _: &mut Vec<String>) -> Option<Value> {
-    match &s.launch {
-        Launch::Stdio { .. } => stdio_entry(s, false),
-        Launch::Remote { sse, url, headers } => {
-            let reference = |field: &str| format!("${{{}}}", s.env_var(field));
-            let mut entry = json!({ if *sse { "url" } else { "httpUrl" }: url.with(reference) });
-            if !headers.is_empty() {
-                entry["headers"] =
-                    json!(headers.iter().map(|(k, v)| (k, v.with(reference))).collect::<BTreeMap<_, _>>());
-            }
-            Some(entry)
-        }
-    }
-}
-
-/// Codex: no SSE; a bearer token by `bearer_token_env_var`, other secret headers by
-/// `env_http_headers` (the whole value must be the secret: Codex takes names only).
-fn codex_entry(s: &Rendered, warnings: &mut Vec<String>) -> Option<Value> {
-    match &s.launch {
-        Launch::Stdio { .. } => {
-            let (command, args, env) = stdio_parts(s)?;
-            let mut entry = json!({ "command": command, "args": args });
-            if env.as_object().is_some_and(|e| !e.is_empty()) {
-                entry["env"] = env;
-            }
-            Some(entry)
-        }
-        Launch::Remote { sse: true, .. } => {
-            warnings.push(format!("codex: {} is an SSE server, which Codex does not support; not written", s.name));
-            None
-        }
-        Launch::Remote { sse: false, url, headers } => {
-            if url.has_secret() {
-                warnings.push(format!("codex: {} has a credential in its URL; not written", s.name));
-                return None;
-            }
-            let mut entry = json!({ "url": url.with(|_| String::new()) });
-            let mut plain = BTreeMap::new();
-            let mut from_env = BTreeMap::new();
-            for (name, value) in headers {
-                match (value.has_secret(), value.trailing_secret()) {
-                    (false, _) => {
-                        plain.insert(name.clone(), value.with(|_| String::new()));
-                    }
-                    (true, Some(("Bearer ", field))) if name.eq_ignore_ascii_case("authorization") => {
-                        entry["bearer_token_env_var"] = json!(s.env_var(field));
-                    }
-                    (true, Some(("", field))) => {
-                        from_env.insert(name.clone(), s.env_var(field));
-                    }
-                    (true, _) => {
-                        warnings
-                            .push(format!("codex: {} header {name} mixes text and a credential; not written", s.name));
-                        return None;
-                    }
-                }
-            }
-            if !plain.is_empty() {
-                entry["http_headers"] = json!(plain);
-            }
-            if !from_env.is_empty() {
-                entry["env_http_headers"] = json!(from_env);
-            }
-            Some(entry)
-        }
-    }
-}
-
-/// A Codex requirements entry: the server's identity (its command or its URL).
-fn codex_identity(entry: &Value) -> Value {
-    match entry.get("url") {
-        Some(url) => json!({ "identity": { "url": url } }),
-        None => json!({ "identity": { "command": entry["command"] } }),
-    }
 }
 
 #[cfg(test)]
@@ -888,7 +432,7 @@ mod tests {
     #[test]
     fn paused_agents_are_refused_every_tool_where_the_client_can_say_so() {
         let denied = listed_when_paused(Client::ClaudeCode, &["permissions", "deny"]);
-        assert!(CLAUDE_TOOLS.iter().all(|tool| denied.contains(&tool.to_string())), "{denied:?}");
+        assert!(claude::CLAUDE_TOOLS.iter().all(|tool| denied.contains(&tool.to_string())), "{denied:?}");
         let excluded = listed_when_paused(Client::GeminiCli, &["tools", "exclude"]);
         assert!(excluded.contains(&"run_shell_command".to_string()), "{excluded:?}");
         let codex = agent(Client::Codex, None, json!({}));
