@@ -10,8 +10,9 @@ if [ -n "${AWS_ENDPOINT_URL:-}" ] && curl -fs "$AWS_ENDPOINT_URL/moto-api/" >/de
   export_aws_env "$AWS_ENDPOINT_URL"
   log "using the running emulator at $AWS_ENDPOINT_URL"
 else
-  # Two emulators: the suite waits on moto, one Python process that uses one core.
-  start_moto 2
+  # Three emulators: the suite waits on moto, one Python process that uses one core;
+  # the first is kept for the test that keeps one busy by itself (tests/src/lib.rs).
+  start_moto 3
   trap stop_moto EXIT
 fi
 ensure_clients

@@ -10,6 +10,8 @@ use agentctl_shared::auth::{PLATFORM_KEY_PREFIX, digest, new_secret};
 use agentctl_shared::config::Config;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::sync::OnceCell;
 
 pub mod idp;
@@ -18,9 +20,13 @@ pub mod routes;
 
 static SDK: OnceCell<aws_config::SdkConfig> = OnceCell::const_new();
 
+/// Set by a test that keeps an emulator busy by itself ([`TestApp::spawn_alone`]).
+static ALONE: AtomicBool = AtomicBool::new(false);
+
 /// The SDK configuration for the emulator that `scripts/test.sh` started. Where it
-/// started several (`AGENTCTL_TEST_ENDPOINTS`), each test process takes one by its
-/// process id, so that the emulators share the suite.
+/// started several (`AGENTCTL_TEST_ENDPOINTS`), the first is kept for the test that
+/// saturates one by itself, and every other test process takes one of the rest by its
+/// process id (an emulator is one Python process: requests queue behind a busy test's).
 pub async fn sdk() -> &'static aws_config::SdkConfig {
     SDK.get_or_init(|| async {
         assert!(
@@ -29,9 +35,14 @@ pub async fn sdk() -> &'static aws_config::SdkConfig {
         );
         let endpoints = std::env::var("AGENTCTL_TEST_ENDPOINTS").unwrap_or_default();
         let endpoints: Vec<&str> = endpoints.split(',').filter(|e| !e.is_empty()).collect();
+        let chosen = match endpoints.split_first() {
+            Some((own, shared)) if ALONE.load(Ordering::Relaxed) || shared.is_empty() => Some(*own),
+            Some((_, shared)) => Some(shared[std::process::id() as usize % shared.len()]),
+            None => None,
+        };
         let loader = aws_config::from_env();
-        match endpoints.get(std::process::id() as usize % endpoints.len().max(1)) {
-            Some(endpoint) => loader.endpoint_url(*endpoint).load().await,
+        match chosen {
+            Some(endpoint) => loader.endpoint_url(endpoint).load().await,
             None => loader.load().await,
         }
     })
@@ -55,6 +66,13 @@ pub use devserver::request_log::RequestLog;
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
+    }
+
+    /// An app on the emulator kept for a test that keeps one busy by itself (the
+    /// onboarding of a thousand people), so that other tests do not queue behind it.
+    pub async fn spawn_alone() -> Self {
+        ALONE.store(true, Ordering::Relaxed);
+        Self::spawn().await
     }
 
     /// An app whose configuration `adjust` may change first (short TTLs and the like).

@@ -218,7 +218,7 @@ fn record<S: Spec>(
     match entry.org_id {
         Some(org) => {
             let payload = json!({ "kind": S::KIND, "id": entry.id, "name": entry.name });
-            crate::domain::log(state, tx, org, principal, event_type, payload)
+            crate::domain::log(state, tx, org, principal, event_type, payload).map(drop)
         }
         None => Ok(()),
     }

@@ -36,21 +36,9 @@ use crate::AppState;
 use crate::activity::{ActivityEntry, By, EventType};
 use crate::ids::OrgId;
 
-/// Adds the activity entry of a change to the change's own transaction: the one way an
-/// entry is written (the sync recorder's entry, put only once, aside).
+/// Adds the activity entry of a change to the change's own transaction, and answers it:
+/// the one way an entry is written (the sync recorder's entry, put only once, aside).
 pub(crate) fn log(
-    state: &AppState,
-    tx: &mut crate::repo::Transaction,
-    org: OrgId,
-    by: impl Into<By>,
-    event: EventType,
-    payload: Value,
-) -> crate::Result<()> {
-    log_entry(state, tx, org, by, event, payload).map(drop)
-}
-
-/// [`log`], answering the entry (a webhook test delivers it).
-pub(crate) fn log_entry(
     state: &AppState,
     tx: &mut crate::repo::Transaction,
     org: OrgId,

@@ -87,7 +87,7 @@ pub(crate) fn stage_budget(
     repo::subscriptions::set_budget(tx, before, budget, threshold, &now);
     syncsets::Change::new(syncsets::Scope::Org(before.org_id)).apply(tx, &now);
     let payload = json!({ "monthly_budget_usd": { "from": before.monthly_budget_usd, "to": budget } });
-    crate::domain::log(state, tx, before.org_id, by, EventType::SubscriptionUpdated, payload)
+    crate::domain::log(state, tx, before.org_id, by, EventType::SubscriptionUpdated, payload).map(drop)
 }
 
 pub async fn update_budget(state: &AppState, caller: &Caller, update: BudgetUpdate) -> Result<Subscription> {

@@ -81,7 +81,7 @@ async fn seal(state: &AppState, webhook: &Webhook, secret: &str) -> Result<Strin
 }
 
 fn log(state: &AppState, tx: &mut repo::Transaction, caller: &Caller, event: EventType, payload: Value) -> Result<()> {
-    super::log(state, tx, caller.org_id, &caller.principal(), event, payload)
+    super::log(state, tx, caller.org_id, &caller.principal(), event, payload).map(drop)
 }
 
 pub async fn create(state: &AppState, caller: &Caller, request: NewWebhook) -> Result<WebhookWithSecret> {
@@ -206,7 +206,7 @@ pub async fn test(state: &AppState, caller: &Caller, id: WebhookId) -> Result<We
     let webhook = find(state, caller.org_id, id).await?;
     let mut tx = state.repo.transaction();
     let payload = json!({ "webhook_id": webhook.id });
-    let entry = crate::domain::log_entry(
+    let entry = crate::domain::log(
         state,
         &mut tx,
         caller.org_id,

@@ -189,7 +189,7 @@ fn log(
         "assignment_id": assignment.id, "target": assignment.target, "type": kind, "entry_id": entry_id,
         "name": assignment.name, "excluded": assignment.excluded_employee_ids.len(),
     });
-    crate::domain::log(state, tx, assignment.org_id, &caller.principal(), event, payload)
+    crate::domain::log(state, tx, assignment.org_id, &caller.principal(), event, payload).map(drop)
 }
 
 pub async fn list(state: &AppState, caller: &Caller, query: &AssignmentQuery) -> Result<Page<Assignment>> {

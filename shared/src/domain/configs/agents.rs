@@ -84,7 +84,7 @@ pub(crate) fn stage_agent_config(
     repo::configs::count_agents(tx, employee, AgentCounts { total: 1, active }, Some(max_agents));
     let payload =
         json!({ "employee_id": employee.id, "config_id": config.id, "agent_id": config.agent_id, "agent": agent_name });
-    crate::domain::log(state, tx, config.org_id, by, EventType::AgentInstalled, payload)
+    crate::domain::log(state, tx, config.org_id, by, EventType::AgentInstalled, payload).map(drop)
 }
 
 /// Takes a slot when a configuration becomes active and gives it back when it stops

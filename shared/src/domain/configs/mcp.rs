@@ -106,7 +106,7 @@ pub(crate) fn stage_mcp_config(
     }
     let payload =
         json!({ "employee_id": c.employee_id, "config_id": c.id, "server_id": c.server_id, "server": c.server_name });
-    crate::domain::log(state, tx, c.org_id, by, EventType::McpConfigured, payload)
+    crate::domain::log(state, tx, c.org_id, by, EventType::McpConfigured, payload).map(drop)
 }
 
 pub async fn create_mcp_config(
