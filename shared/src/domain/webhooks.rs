@@ -206,14 +206,8 @@ pub async fn test(state: &AppState, caller: &Caller, id: WebhookId) -> Result<We
     let webhook = find(state, caller.org_id, id).await?;
     let mut tx = state.repo.transaction();
     let payload = json!({ "webhook_id": webhook.id });
-    let entry = crate::domain::log(
-        state,
-        &mut tx,
-        caller.org_id,
-        &caller.principal(),
-        EventType::WebhookTested,
-        payload,
-    )?;
+    let entry =
+        crate::domain::log(state, &mut tx, caller.org_id, &caller.principal(), EventType::WebhookTested, payload)?;
     super::notify::commit(state, tx).await?;
     Ok(WebhookTest { delivery_id: DeliveryId::from(entry.id.0) })
 }
