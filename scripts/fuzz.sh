@@ -10,9 +10,6 @@
 # examples, fuzzing and stateful phases. The public routes (sign-in pages, OAuth, SCIM
 # with its own token) answer every credential alike: the first role fuzzes them, the
 # others skip them. The first role runs beside the others (two lanes, one per core).
-# FUZZ_COVERAGE_BOUNDED=1 (CI) keeps the first role's coverage phase to the operations
-# with the richest bodies (the catalog, employees and teams: SPLIT below); the platform
-# keeps its own.
 # Installs schemathesis into .venv-fuzz; the dev server's log and each role's report
 # are kept in target/fuzz/.
 set -euo pipefail
@@ -58,7 +55,6 @@ fuzz_as() {
   if [ "$who" = platform ]; then credential="$PLATFORM_KEY"; else credential="$(token "$who")"; fi
   phases="examples,fuzzing,stateful"
   case " $FUZZ_COVERAGE_ROLES " in *" $who "*) phases="examples,coverage,fuzzing,stateful" ;; esac
-  if [ "${FUZZ_COVERAGE_BOUNDED:-0}" = 1 ] && [ "$part" = rest ]; then phases="examples,fuzzing,stateful"; fi
   echo "==> schemathesis as $who, $part ($FUZZ_EXAMPLES examples per operation; $phases)" >"$WORK/schemathesis-$who-$part.log"
   # Logging out would end the run's own session.
   "$FUZZ_VENV/bin/schemathesis" run "$URL/v1/openapi.json" --url "$URL" \
@@ -90,10 +86,9 @@ lane() {
   return "$lane_failed"
 }
 # The rest of the first role's operations is the larger part: its lane takes the first
-# half of the others (all of them when its coverage phase is left out).
+# half of the others.
 others=("${roles[@]:1}")
 half=$((${#others[@]} / 2))
-if [ "${FUZZ_COVERAGE_BOUNDED:-0}" = 1 ]; then half=${#others[@]}; fi
 lane split "${others[@]:$half}" &
 first_lane=$!
 lane rest "${others[@]:0:$half}" &

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ActivityId, DeliveryId, EmployeeId, OrgId, RequestId, SessionId, TeamId, WebhookId};
+use crate::ids::{ActivityId, DeliveryId, EmployeeId, OrgId, RequestId, ScimTokenId, SessionId, TeamId, WebhookId};
 
 use crate::time::sortable;
 use agentctl_wire::requests::{BudgetScope, Wanted};
@@ -143,6 +143,11 @@ pub fn employee_sessions_pk(employee: EmployeeId) -> String {
 
 pub const SESSION_PREFIX: &str = "SESSION#";
 
+/// GSI1 sort key of a session under its employee.
+pub fn employee_session_sk(session: SessionId) -> String {
+    format!("{SESSION_PREFIX}{session}")
+}
+
 /// A one-time enrollment code, addressed by the SHA-256 of the code.
 pub fn enrollment_code(code_hash: &str) -> Key {
     Key::new(format!("ENROLL#{code_hash}"), "ENROLL")
@@ -207,6 +212,11 @@ pub fn scim_tokens_pk(org: OrgId) -> String {
     format!("ORG#{org}#SCIMTOKENS")
 }
 
+/// GSI1 sort key of a SCIM token: its creation time, then its id.
+pub fn scim_token_index_sk(created_at: &DateTime<Utc>, token: ScimTokenId) -> String {
+    format!("{SCIM_TOKEN_INDEX_PREFIX}{}#{token}", sortable(created_at))
+}
+
 pub const SCIM_USER_PREFIX: &str = "SCIMUSER#";
 
 /// What SCIM said of an employee beyond the employee itself.
@@ -258,6 +268,16 @@ pub fn webhook_delivery(org: OrgId, webhook: WebhookId, delivery: DeliveryId) ->
 /// Activity log partition of one month of one organization.
 pub fn activity_pk(org: OrgId, year_month: &str) -> String {
     format!("ORG#{org}#ACT#{year_month}")
+}
+
+/// The month (`yyyy-mm`) that names an activity partition.
+pub fn activity_month(year: i32, month: u32) -> String {
+    format!("{year:04}-{month:02}")
+}
+
+/// The sort keys from `from` to `to` in an activity partition (every id at both ends).
+pub fn activity_sk_range(from: &DateTime<Utc>, to: &DateTime<Utc>) -> (String, String) {
+    (sortable(from), format!("{}#~", sortable(to)))
 }
 
 /// An activity entry: its month's partition, sorted by time and id.

@@ -59,6 +59,11 @@ pub fn rollup_sk(granularity: &str, period: &str, id: &str) -> String {
     format!("{granularity}#{period}#{id}")
 }
 
+/// The sort keys of every rollup of one granularity from period `from` to `to`, inclusive.
+pub fn rollup_sk_range(granularity: &str, from: &str, to: &str) -> (String, String) {
+    (rollup_sk(granularity, from, ""), format!("{}~", rollup_sk(granularity, to, "")))
+}
+
 pub fn rollup(org: OrgId, dimension: &str, granularity: &str, period: &str, id: &str) -> Key {
     Key::new(rollup_pk(org, dimension), rollup_sk(granularity, period, id))
 }

@@ -9,7 +9,6 @@ use crate::activity::{ActivityEntry, EventType};
 use crate::ids::{ActivityId, EmployeeId, OrgId};
 use crate::keys;
 use crate::pagination::{Page, PageRequest};
-use crate::time::sortable;
 
 /// Which activity entry: enough to read it back ([`get`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -104,7 +103,8 @@ fn bounds(filter: &ActivityFilter) -> Result<(String, String, Option<Expr>), Sto
         Some(t) => Some(Expr::new("event_type = :event_type").value(":event_type", to_attr(&t)?)),
         None => None,
     };
-    Ok((sortable(&filter.from), format!("{}#~", sortable(&filter.to)), by_type))
+    let (low, high) = keys::activity_sk_range(&filter.from, &filter.to);
+    Ok((low, high, by_type))
 }
 
 /// One page of an organization's activity of one month (`yyyy-mm`) within a range, oldest
@@ -134,7 +134,7 @@ fn months_backwards(from: &DateTime<Utc>, to: &DateTime<Utc>) -> Vec<String> {
     let (mut year, mut month) = (to.year(), to.month());
     let end = (from.year(), from.month());
     loop {
-        months.push(format!("{year:04}-{month:02}"));
+        months.push(keys::activity_month(year, month));
         if (year, month) <= end {
             return months;
         }

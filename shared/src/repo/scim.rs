@@ -16,17 +16,14 @@ use super::{Expr, Item, QuerySpec, Repository, StoreError, Transaction, from_ite
 
 use crate::ids::{EmployeeId, OrgId, TeamId};
 use crate::keys::{self, Key};
-use crate::time::{Timestamp, sortable};
+use crate::time::Timestamp;
 
 use super::Guard;
 
 pub fn create_token(tx: &mut Transaction, token_hash: &str, token: &StoredToken) -> Result<(), StoreError> {
     let mut item = with_key(to_item(token)?, &keys::scim_token(token_hash), "scim_token");
     item.insert(keys::GSI1PK.into(), s(keys::scim_tokens_pk(token.org_id)));
-    item.insert(
-        keys::GSI1SK.into(),
-        s(format!("{}{}#{}", keys::SCIM_TOKEN_INDEX_PREFIX, sortable(&token.created_at), token.id)),
-    );
+    item.insert(keys::GSI1SK.into(), s(keys::scim_token_index_sk(&token.created_at, token.id)));
     tx.put_new(item, Guard::ScimToken);
     Ok(())
 }

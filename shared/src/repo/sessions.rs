@@ -20,7 +20,7 @@ use agentctl_wire::sessions::Session;
 pub fn create(tx: &mut Transaction, token_hash: &str, session: &Session) -> Result<(), StoreError> {
     let mut item = with_key(to_item(session)?, &keys::session(token_hash), "session");
     item.insert(keys::GSI1PK.into(), s(keys::employee_sessions_pk(session.employee_id)));
-    item.insert(keys::GSI1SK.into(), s(format!("{}{}", keys::SESSION_PREFIX, session.id)));
+    item.insert(keys::GSI1SK.into(), s(keys::employee_session_sk(session.id)));
     // Kept until the session ends: a refresh finds it after its access token expired.
     item.insert(keys::TTL.into(), n(session.ends_at.unwrap_or(session.expires_at).timestamp()));
     tx.put_new(item, Guard::Session);
@@ -73,7 +73,7 @@ pub async fn live_keys(
     only: Option<SessionId>,
 ) -> Result<Vec<Key>, StoreError> {
     let prefix = match only {
-        Some(id) => format!("{}{id}", keys::SESSION_PREFIX),
+        Some(id) => keys::employee_session_sk(id),
         None => keys::SESSION_PREFIX.to_string(),
     };
     let filter = Expr::new("attribute_not_exists(revoked_at)");

@@ -129,7 +129,7 @@ pub async fn employee_month(
 /// (periods as `yyyy-mm-dd` or `yyyy-mm`, inclusive).
 fn rollups_spec(org: OrgId, dimension: Dimension, granularity: Granularity, from: &str, to: &str) -> QuerySpec {
     let g = granularity.as_str();
-    let (low, high) = (keys::rollup_sk(g, from, ""), format!("{}~", keys::rollup_sk(g, to, "")));
+    let (low, high) = keys::rollup_sk_range(g, from, to);
     QuerySpec::table(keys::rollup_pk(org, dimension.as_str()), "").between(low, high, false)
 }
 
