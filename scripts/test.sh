@@ -10,9 +10,11 @@ if [ -n "${AWS_ENDPOINT_URL:-}" ] && curl -fs "$AWS_ENDPOINT_URL/moto-api/" >/de
   export_aws_env "$AWS_ENDPOINT_URL"
   log "using the running emulator at $AWS_ENDPOINT_URL"
 else
-  # Three emulators: the suite waits on moto, one Python process that uses one core;
-  # the first is kept for the test that keeps one busy by itself (tests/src/lib.rs).
-  start_moto 3
+  # Four emulators: the suite waits on moto, one Python process that uses one core; the
+  # first two are kept for the two tests that keep one busy by themselves, the
+  # onboarding of a thousand people and the authorization matrix (tests/src/lib.rs).
+  start_moto 4
+  export AGENTCTL_TEST_OWN_EMULATORS=2
   trap stop_moto EXIT
 fi
 ensure_clients

@@ -10,7 +10,7 @@ use agentctl_shared::auth::{PLATFORM_KEY_PREFIX, digest, new_secret};
 use agentctl_shared::config::Config;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use tokio::sync::OnceCell;
 
@@ -20,13 +20,14 @@ pub mod routes;
 
 static SDK: OnceCell<aws_config::SdkConfig> = OnceCell::const_new();
 
-/// Set by a test that keeps an emulator busy by itself ([`TestApp::spawn_alone`]).
-static ALONE: AtomicBool = AtomicBool::new(false);
+/// The emulator kept for this test process, if it asked for one ([`TestApp::spawn_alone`]).
+static OWN_EMULATOR: OnceLock<usize> = OnceLock::new();
 
 /// The SDK configuration for the emulator that `scripts/test.sh` started. Where it
-/// started several (`AGENTCTL_TEST_ENDPOINTS`), the first is kept for the test that
-/// saturates one by itself, and every other test process takes one of the rest by its
-/// process id (an emulator is one Python process: requests queue behind a busy test's).
+/// started several (`AGENTCTL_TEST_ENDPOINTS`), the first `AGENTCTL_TEST_OWN_EMULATORS`
+/// are kept for the tests that keep one busy by themselves, one each, and every other
+/// test process takes one of the rest by its process id (an emulator is one Python
+/// process: requests queue behind a busy test's).
 pub async fn sdk() -> &'static aws_config::SdkConfig {
     SDK.get_or_init(|| async {
         assert!(
@@ -35,10 +36,11 @@ pub async fn sdk() -> &'static aws_config::SdkConfig {
         );
         let endpoints = std::env::var("AGENTCTL_TEST_ENDPOINTS").unwrap_or_default();
         let endpoints: Vec<&str> = endpoints.split(',').filter(|e| !e.is_empty()).collect();
-        let chosen = match endpoints.split_first() {
-            Some((own, shared)) if ALONE.load(Ordering::Relaxed) || shared.is_empty() => Some(*own),
-            Some((_, shared)) => Some(shared[std::process::id() as usize % shared.len()]),
-            None => None,
+        let kept: usize = std::env::var("AGENTCTL_TEST_OWN_EMULATORS").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let (own, shared) = endpoints.split_at(kept.min(endpoints.len().saturating_sub(1)));
+        let chosen = match OWN_EMULATOR.get().and_then(|slot| own.get(*slot)) {
+            Some(endpoint) => Some(*endpoint),
+            None => shared.get(std::process::id() as usize % shared.len().max(1)).copied(),
         };
         let loader = aws_config::from_env();
         match chosen {
@@ -68,10 +70,13 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
-    /// An app on the emulator kept for a test that keeps one busy by itself (the
-    /// onboarding of a thousand people), so that other tests do not queue behind it.
-    pub async fn spawn_alone() -> Self {
-        ALONE.store(true, Ordering::Relaxed);
+    /// An app on emulator `slot` of those kept for the tests that keep one busy by
+    /// themselves (`AGENTCTL_TEST_OWN_EMULATORS`; `scripts/test.sh` keeps one for the
+    /// onboarding of a thousand people and one for the authorization matrix), so that
+    /// neither queues behind other tests, nor they behind it. Without such an emulator,
+    /// the app shares one like any test.
+    pub async fn spawn_alone(slot: usize) -> Self {
+        OWN_EMULATOR.set(slot).expect("a test process spawns its first app alone or not");
         Self::spawn().await
     }
 

@@ -20,7 +20,7 @@ fn every_documented_route_has_a_row() {
 
 #[tokio::test]
 async fn every_route_for_every_role_in_own_and_other_org() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_alone(1).await;
     let org = app.create_org(&slug("matrix")).await;
     let other = app.create_org(&slug("elsewhere")).await;
     let foreign = targets(&app, &other, "foreign").await;

@@ -93,7 +93,7 @@ impl Admin<'_> {
 
 #[tokio::test]
 async fn a_thousand_people_onboard_through_scim_in_a_handful_of_admin_calls() {
-    let app = TestApp::spawn_alone().await;
+    let app = TestApp::spawn_alone(0).await;
     // The platform's catalog and the organization (the operator's calls, not the company's).
     let platform = app.platform_key.clone();
     for (name, kind) in [("Claude Code", "claude-code"), ("Codex", "codex"), ("Gemini CLI", "gemini-cli")] {
