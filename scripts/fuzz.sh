@@ -47,56 +47,43 @@ done
 curl -fs "$URL/v1/openapi.json" >/dev/null || { cat "$WORK/devserver.log" >&2; exit 1; }
 
 token() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/sessions.json" "$1"; }
-# One role's run over some operations (its output kept in
-# $WORK/schemathesis-<role>-<part>.log); extra arguments go to schemathesis.
+# One role's run (its output kept in $WORK/schemathesis-<role>.log); extra arguments go
+# to schemathesis.
 fuzz_as() {
-  local who="$1" part="$2" credential phases
-  shift 2
+  local who="$1" credential phases
+  shift
   if [ "$who" = platform ]; then credential="$PLATFORM_KEY"; else credential="$(token "$who")"; fi
   phases="examples,fuzzing,stateful"
   case " $FUZZ_COVERAGE_ROLES " in *" $who "*) phases="examples,coverage,fuzzing,stateful" ;; esac
-  echo "==> schemathesis as $who, $part ($FUZZ_EXAMPLES examples per operation; $phases)" >"$WORK/schemathesis-$who-$part.log"
+  echo "==> schemathesis as $who ($FUZZ_EXAMPLES examples per operation; $phases)" >"$WORK/schemathesis-$who.log"
   # Logging out would end the run's own session.
   "$FUZZ_VENV/bin/schemathesis" run "$URL/v1/openapi.json" --url "$URL" \
     -H "Authorization: Bearer $credential" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --exclude-path /v1/sessions/current \
     --phases "$phases" --max-examples "$FUZZ_EXAMPLES" --seed "$FUZZ_SEED" --workers 1 --no-color \
-    --suppress-health-check all --warnings off "$@" >>"$WORK/schemathesis-$who-$part.log" 2>&1
+    --suppress-health-check all --warnings off "$@" >>"$WORK/schemathesis-$who.log" 2>&1
 }
-# Two lanes keep both cores busy. The first role's run is the longest (its coverage phase
-# took 274 of its 308 s in one lane): its operations are split between the lanes
-# (SPLIT: the catalog, employees and teams, 62 of 156), and it alone fuzzes the public
-# routes, which answer every credential alike. The other roles then take turns, one
-# lane each.
-SPLIT='^/v1/(catalog|employees|teams)'
-PUBLIC='^/(scim/v2|v1/oauth)/'
+# Two lanes keep both cores busy: the first role alone (it also fuzzes the public
+# routes, which answer every credential alike), the others one after the other.
 read -r -a roles <<<"$FUZZ_ROLES"
 log "schemathesis as ${roles[*]} (two lanes)"
-lane() {
-  local first_part="$1" lane_failed=0 who
-  shift
-  case "$first_part" in
-    split) fuzz_as "${roles[0]}" split --include-path-regex "$SPLIT" || lane_failed=1 ;;
-    rest) fuzz_as "${roles[0]}" rest --exclude-path-regex "$SPLIT" || lane_failed=1 ;;
-  esac
-  for who in "$@"; do
-    fuzz_as "$who" all --exclude-path-regex "$PUBLIC" || lane_failed=1
-  done
-  return "$lane_failed"
-}
-# The rest of the first role's operations is the larger part: its lane takes the first
-# half of the others.
-others=("${roles[@]:1}")
-half=$((${#others[@]} / 2))
-lane split "${others[@]:$half}" &
+fuzz_as "${roles[0]}" &
 first_lane=$!
-lane rest "${others[@]:0:$half}" &
+(
+  lane_failed=0
+  for who in "${roles[@]:1}"; do
+    fuzz_as "$who" --exclude-path-regex '^/(scim/v2|v1/oauth)/' || lane_failed=1
+  done
+  exit "$lane_failed"
+) &
 second_lane=$!
 failed=0
 wait "$first_lane" || failed=1
 wait "$second_lane" || failed=1
-cat "$WORK"/schemathesis-*.log
+for who in "${roles[@]}"; do
+  cat "$WORK/schemathesis-$who.log"
+done
 if grep -q "request failed" "$WORK/devserver.log"; then
   log "the dev server logged internal errors:"
   grep "request failed" "$WORK/devserver.log" | sort | uniq -c | sort -rn | head -20 >&2
