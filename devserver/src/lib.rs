@@ -1,4 +1,4 @@
-//! The local stack: every function's router mounted in one process, behind the same
+//! The local stack: every function's router (the console's too) mounted in one process, behind the same
 //! authorizer logic API Gateway runs, plus provisioning of the emulated AWS resources
 //! and the demo organization.
 
@@ -107,7 +107,9 @@ pub fn app_with_authorizer(state: AppState, authorizer: AppState) -> Router {
     let api = Arc::new(api);
     let router = router
         .route_layer(middleware::from_fn_with_state(gateway, run_authorizer))
-        .route("/v1/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }));
+        .route("/v1/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
+        // The console authenticates its own cookie, as in AWS (no authorizer on its routes).
+        .merge(fn_console::router());
     agentctl_shared::lambda::finish(router, state).layer(middleware::from_fn(peer_ip))
 }
 

@@ -83,6 +83,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     match &demo {
         Some(demo) => {
             println!("  demo org       {}", demo.org_name);
+            println!(
+                "  console        {url}/console   (enrollment code {} signs in {})",
+                demo.admin_code, demo.admin_email
+            );
             println!("  admin token    {}   ({})", demo.admin_token, demo.admin_email);
             println!("  enrollment     {}   (one-time code of {})", demo.member_code, demo.member_email);
             println!();
@@ -103,6 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         println!("Single sign-on (local identity provider at {}; any password):", provider.issuer);
         println!("  cargo run -q -p agentctl-cli -- login --server {url} --org {}", devserver::seed::DEMO_SLUG);
         println!("  then sign in as alice.admin@acme.example (admin) or dave.dev@acme.example (developer)");
+        println!("  or open {url}/console/login/sso?org={}", devserver::seed::DEMO_SLUG);
     }
     println!();
     println!("Ctrl-C stops the server, the emulator and the identity provider.");

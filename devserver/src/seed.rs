@@ -35,6 +35,8 @@ pub struct Demo {
     pub admin_email: String,
     /// An unused enrollment code of a demo member (to try `agentctl login`).
     pub member_code: String,
+    /// An unused enrollment code of the demo admin (to sign in to the console).
+    pub admin_code: String,
     pub member_email: String,
     /// A session token of one employee of every role (the admin's is `admin_token`).
     pub sessions: Vec<(RoleName, String)>,
@@ -121,11 +123,13 @@ pub async fn demo(state: &AppState) -> Result<Option<Demo>> {
     let admin = &staff[0];
     let member = &staff[3];
     let member_code = sessions::issue_enrollment(state, &owner, member.id).await?;
+    let admin_code = sessions::issue_enrollment(state, &owner, admin.id).await?;
     Ok(Some(Demo {
         org_name: created.organization.name,
         admin_token: signed_in[1].1.clone(),
         admin_email: admin.email.clone(),
         member_code: member_code.code,
+        admin_code: admin_code.code,
         member_email: member.email.clone(),
         sessions: signed_in,
     }))

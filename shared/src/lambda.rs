@@ -57,6 +57,11 @@ fn unrouted(uri: &axum::http::Uri, status: StatusCode) -> axum::response::Respon
 /// Runs one function's router as a Lambda behind API Gateway (HTTP API, payload 2.0),
 /// once the resources it `needs` are configured.
 pub async fn run_http(router: OpenApiRouter<AppState>, needs: &[Resource]) -> Result<(), lambda_http::Error> {
+    run_router(router.split_for_parts().0, needs).await
+}
+
+/// [`run_http`] for a router outside the API document (the console's pages).
+pub async fn run_router(router: Router<AppState>, needs: &[Resource]) -> Result<(), lambda_http::Error> {
     init_tracing();
     let state = AppState::from_env().await?;
     state.config.require(needs)?;
@@ -65,7 +70,6 @@ pub async fn run_http(router: OpenApiRouter<AppState>, needs: &[Resource]) -> Re
     if let Err(e) = crate::domain::roles::ensure_defaults(&state).await {
         tracing::warn!(error = %e, "could not bring the default roles up to date");
     }
-    let (router, _) = router.split_for_parts();
     lambda_http::run(finish(router, state)).await
 }
 

@@ -38,6 +38,13 @@ pub fn digest(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
+/// The console's CSRF token of a session: derived from the session token, which only the
+/// HttpOnly cookie holds, so pages can carry it without revealing the session while a
+/// form on another site cannot know it.
+pub fn csrf_token(session_token: &str) -> String {
+    digest(&format!("csrf:{session_token}"))
+}
+
 /// Bytes as lowercase hex (digests, signatures).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -14,7 +14,7 @@ use agentctl_shared::domain::identity::{
 use agentctl_shared::domain::scim;
 use agentctl_shared::domain::scim::tokens::{NewScimToken, ScimToken, ScimTokenRequest};
 use agentctl_shared::http::openapi::Problems;
-use agentctl_shared::http::{ClientIp, Json, Path, PublicUrl};
+use agentctl_shared::http::{ClientIp, Json, Path, PublicUrl, cookies};
 use agentctl_shared::ids::ScimTokenId;
 use agentctl_shared::{AppState, Result};
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -78,9 +78,6 @@ enum OAuthAnswers {
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(agentctl_shared::http::Problem),
 }
-
-/// The cookie that binds a sign-in to the browser that started it.
-const SIGN_IN_COOKIE: &str = "agentctl_signin";
 
 /// The organization's identity provider (the client secret is never returned).
 #[utoipa::path(get, path = "/v1/org/identity-provider", tag = "identity",
@@ -172,13 +169,14 @@ async fn authorize(
 async fn callback(
     State(state): State<AppState>,
     PublicUrl(public_url): PublicUrl,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     query: std::result::Result<axum::extract::Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response> {
     let query = query.map(|q| q.0).unwrap_or_default();
-    let browser = cookie(&headers, SIGN_IN_COOKIE);
+    let browser = cookies::read(&headers, cookies::SIGN_IN_COOKIE);
     let secure = public_url.starts_with("https://");
-    Ok(answer(signin::callback(&state, query, browser.as_deref(), &public_url).await?, secure))
+    Ok(answer(signin::callback(&state, query, browser.as_deref(), &public_url, ip).await?, secure))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -282,13 +280,8 @@ fn answer(answer: Answer, secure: bool) -> Response {
     let mut response = match answer {
         Answer::Redirect { location, cookie } => {
             let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
-            if let Some(value) = cookie {
-                let secure = if secure { "; Secure" } else { "" };
-                let cookie =
-                    format!("{SIGN_IN_COOKIE}={value}; Path=/v1/oauth; Max-Age=600; HttpOnly; SameSite=Lax{secure}");
-                if let Ok(value) = HeaderValue::from_str(&cookie) {
-                    response.headers_mut().insert(header::SET_COOKIE, value);
-                }
+            if let Some(value) = cookie.and_then(|binding| cookies::sign_in(&binding, secure)) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
             }
             response
         }
@@ -299,6 +292,14 @@ fn answer(answer: Answer, secure: bool) -> Response {
         Answer::DeviceForm { user_code, organization, error } => {
             Html(pages::device_form(user_code.as_deref(), organization.as_deref(), error).into_string()).into_response()
         }
+        Answer::Console { token } => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, HeaderValue::from_static("/console")),
+                (header::SET_COOKIE, cookies::console_session(Some(&token), secure)),
+            ],
+        )
+            .into_response(),
     };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -313,11 +314,4 @@ fn answer(answer: Answer, secure: bool) -> Response {
         ),
     );
     response
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
-        let (key, value) = pair.trim().split_once('=')?;
-        (key == name).then(|| value.to_string())
-    })
 }

@@ -45,9 +45,16 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>, route: &st
             Err(AuthError::Denied("platform key"))
         };
     }
+    session(state, token).await.map(Principal::Employee)
+}
+
+/// The caller a session token (the API's bearer, the console's cookie) stands for, while
+/// the session and its employee may act.
+pub async fn session(state: &AppState, token: &str) -> Result<Caller, AuthError> {
     if !token.starts_with(SESSION_TOKEN_PREFIX) {
         return Err(AuthError::Denied("malformed token"));
     }
+    let hash = digest(token);
     let session = repo::sessions::get(&state.repo, &hash).await?.ok_or(AuthError::Denied("unknown session"))?;
     if session.revoked_at.is_some() {
         return Err(AuthError::Denied("revoked session"));
@@ -77,13 +84,13 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>, route: &st
     {
         tracing::warn!(error = %e, "the session's last use was not recorded");
     }
-    Ok(Principal::Employee(Caller {
+    Ok(Caller {
         org_id: employee.org_id,
         employee_id: employee.id,
         session_id: session.id,
         role: employee.role,
         permissions,
-    }))
+    })
 }
 
 /// A telemetry token: on the OTLP routes only, as its employee while they may sign in,

@@ -1,6 +1,7 @@
 //! The HTTP edge shared by every function: extractors, problem+json, OpenAPI.
 
 pub mod catalog_routes;
+pub mod cookies;
 mod export;
 pub mod extract;
 pub mod openapi;

@@ -277,4 +277,6 @@ pub enum Then {
     Client { client_id: String, redirect_uri: String, code_challenge: String, state: Option<String> },
     /// Approves a device authorization.
     Device { device_hash: String },
+    /// Opens a console session in the browser that signed in.
+    Console,
 }

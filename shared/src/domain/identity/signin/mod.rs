@@ -21,9 +21,11 @@ use crate::error::Result;
 use crate::oidc::{ClientCredentials, IdClaims};
 use crate::repo::{self, StoreError};
 
+mod console;
 mod device;
 mod person;
 
+pub use console::*;
 pub use device::*;
 use person::*;
 
@@ -41,6 +43,8 @@ pub enum Answer {
     Message { status: u16, title: &'static str, detail: String },
     /// The device flow's page: enter (or confirm) the code the terminal shows.
     DeviceForm { user_code: Option<String>, organization: Option<String>, error: Option<&'static str> },
+    /// Signed in to the console: set its session cookie to `token`, then open it.
+    Console { token: String },
 }
 
 fn message(status: u16, title: &'static str, detail: impl Into<String>) -> Answer {
@@ -250,6 +254,7 @@ pub async fn callback(
     query: CallbackQuery,
     browser: Option<&str>,
     public_url: &str,
+    ip_address: Option<String>,
 ) -> Result<Answer> {
     let Some(provider_state) = query.state.as_deref().filter(|s| s.len() <= 128) else { return Ok(expired()) };
     let state_hash = auth::digest(provider_state);
@@ -267,7 +272,7 @@ pub async fn callback(
         ));
     }
     let Some(settings) = provider::find(state, sign_in.org_id).await? else {
-        return finish(state, &state_hash, &sign_in, Err(Refusal::ProviderDeclined), None).await;
+        return finish(state, &state_hash, &sign_in, Err(Refusal::ProviderDeclined), None, None).await;
     };
     // RFC 9207: an answer naming another issuer is a mix-up attack.
     if query.iss.as_deref().is_some_and(|iss| iss != settings.issuer) {
@@ -278,14 +283,14 @@ pub async fn callback(
         ));
     }
     let (Some(code), None) = (query.code.as_deref(), query.error.as_deref()) else {
-        return finish(state, &state_hash, &sign_in, Err(Refusal::ProviderDeclined), None).await;
+        return finish(state, &state_hash, &sign_in, Err(Refusal::ProviderDeclined), None, None).await;
     };
     let claims = match verified_claims(state, &settings, &sign_in, code, public_url).await? {
         Ok(claims) => claims,
-        Err(refusal) => return finish(state, &state_hash, &sign_in, Err(refusal), None).await,
+        Err(refusal) => return finish(state, &state_hash, &sign_in, Err(refusal), None, None).await,
     };
     let person = Person::resolve(state, &settings, &claims).await?;
-    finish(state, &state_hash, &sign_in, person, Some(&claims)).await
+    finish(state, &state_hash, &sign_in, person, Some(&claims), ip_address).await
 }
 
 async fn verified_claims(
@@ -327,6 +332,7 @@ async fn finish(
     sign_in: &SignIn,
     person: std::result::Result<Person, Refusal>,
     claims: Option<&IdClaims>,
+    ip_address: Option<String>,
 ) -> Result<Answer> {
     let now = crate::time::now();
     let mut tx = state.repo.transaction();
@@ -353,6 +359,8 @@ async fn finish(
                     let approved = DeviceStatus::Approved { employee_id: person.employee.id };
                     repo::identity::decide_device_grant(&mut tx, device_hash, &approved)?;
                 }
+                // Its session opens once the person is recorded (below).
+                Then::Console => {}
             }
         }
         Err(refusal) => {
@@ -377,7 +385,7 @@ async fn finish(
         }
     }
     let outcome = match crate::domain::notify::commit(state, tx).await {
-        Ok(()) => person.map(|_| ()),
+        Ok(()) => person.as_ref().map(|_| ()).map_err(|refusal| *refusal),
         Err(StoreError::ConditionFailed(repo::Guard::SignIn)) => return Ok(expired()),
         Err(StoreError::ConditionFailed(repo::Guard::DeviceGrant)) => {
             return Ok(message(
@@ -395,6 +403,10 @@ async fn finish(
         }
         Err(e) => return Err(e.into()),
     };
+    if let (Then::Console, Ok(())) = (&sign_in.then, &outcome) {
+        let employee = &person.as_ref().expect("signed in").employee;
+        return console_session(state, employee.org_id, employee.id, ip_address).await;
+    }
     Ok(match (&sign_in.then, outcome) {
         (Then::Client { redirect_uri, state: client_state, .. }, outcome) => {
             let mut pairs: Vec<(&str, &str)> = match (&outcome, &code) {
@@ -410,7 +422,10 @@ async fn finish(
         (Then::Device { .. }, Ok(())) => {
             message(200, "Signed in", "You are signed in. Return to your terminal: agentctl finishes there.")
         }
-        (Then::Device { .. }, Err(refusal)) => message(403, "Not signed in", capitalised(refusal.explain())),
+        (Then::Device { .. } | Then::Console, Err(refusal)) => {
+            message(403, "Not signed in", capitalised(refusal.explain()))
+        }
+        (Then::Console, Ok(())) => unreachable!("answered above"),
     })
 }
 

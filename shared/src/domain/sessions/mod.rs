@@ -31,8 +31,11 @@ use chrono::{DateTime, Utc};
 /// Longest device name a session keeps.
 pub(crate) const DEVICE_NAME_MAX: usize = 100;
 
+mod refresh;
+
 pub use crate::repo::sessions::{Enrollment, RefreshRecord};
 pub use agentctl_wire::sessions::{EnrollmentCode, Me, NewSession, OrganizationSummary, Session, SessionRequest};
+pub use refresh::{RefreshError, refresh};
 
 impl Enrollment {
     pub fn into_code(self, code: String) -> EnrollmentCode {
@@ -96,37 +99,63 @@ fn unusable_code() -> Error {
 
 /// Exchanges an enrollment code for a session token.
 pub async fn exchange(state: &AppState, request: SessionRequest, ip_address: Option<String>) -> Result<NewSession> {
-    let code = request.code.trim();
-    if !code.starts_with(auth::ENROLLMENT_CODE_PREFIX) || code.len() > 128 {
-        return Err(Error::invalid("code", "is not an enrollment code"));
-    }
     let mut v = Validator::new();
     let device_name = v.check_opt("device_name", request.device_name, validate::name(DEVICE_NAME_MAX));
     let device_name = v.finish(|| device_name)?;
-    let code_hash = auth::digest(code);
-    let enrollment = repo::sessions::get_enrollment(&state.repo, &code_hash).await?.ok_or_else(unusable_code)?;
-    let now = crate::time::now();
-    if enrollment.expires_at <= now {
-        return Err(unusable_code());
-    }
-    let employee = employees::find(state, enrollment.org_id, enrollment.employee_id).await?;
-    if !employee.status.may_log_in() {
-        return Err(unusable_code());
-    }
+    let (code_hash, employee) = enrollment(state, &request.code).await?;
     let mut tx = state.repo.transaction();
     repo::sessions::consume_enrollment(&mut tx, &code_hash);
     let opening = Opening { device_name, ip_address, method: SignInMethod::EnrollmentCode };
-    let issued = open(state, &mut tx, &employee, opening, now).await?;
-    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
-        StoreError::ConditionFailed(repo::Guard::EnrollmentCode) => unusable_code(),
-        e => opening_error(e),
-    })?;
+    let issued = open(state, &mut tx, &employee, opening, crate::time::now()).await?;
+    commit_enrollment(state, tx).await?;
     let employee = employees::find(state, employee.org_id, employee.id).await?;
     Ok(NewSession {
         token: issued.access_token,
         refresh_token: issued.refresh_token,
         session: issued.session,
         employee,
+    })
+}
+
+/// The device name console sessions are listed with.
+pub const CONSOLE_DEVICE: &str = "Web console";
+
+/// Signs in to the console with an enrollment code: a console session (see
+/// [`open_console`]), its token for the browser's cookie.
+pub async fn exchange_for_console(state: &AppState, code: &str, ip_address: Option<String>) -> Result<String> {
+    let (code_hash, employee) = enrollment(state, code).await?;
+    let mut tx = state.repo.transaction();
+    repo::sessions::consume_enrollment(&mut tx, &code_hash);
+    let opening =
+        Opening { device_name: Some(CONSOLE_DEVICE.into()), ip_address, method: SignInMethod::EnrollmentCode };
+    let token = open_console(state, &mut tx, &employee, opening, crate::time::now()).await?;
+    commit_enrollment(state, tx).await?;
+    Ok(token)
+}
+
+/// The enrollment code's digest and its employee, while both are usable.
+async fn enrollment(state: &AppState, code: &str) -> Result<(String, Employee)> {
+    let code = code.trim();
+    if !code.starts_with(auth::ENROLLMENT_CODE_PREFIX) || code.len() > 128 {
+        return Err(Error::invalid("code", "is not an enrollment code"));
+    }
+    let code_hash = auth::digest(code);
+    let enrollment = repo::sessions::get_enrollment(&state.repo, &code_hash).await?.ok_or_else(unusable_code)?;
+    if enrollment.expires_at <= crate::time::now() {
+        return Err(unusable_code());
+    }
+    let employee = employees::find(state, enrollment.org_id, enrollment.employee_id).await?;
+    if !employee.status.may_log_in() {
+        return Err(unusable_code());
+    }
+    Ok((code_hash, employee))
+}
+
+/// Commits a session opened with an enrollment code (which `tx` uses up).
+async fn commit_enrollment(state: &AppState, tx: repo::Transaction) -> Result<()> {
+    crate::domain::notify::commit(state, tx).await.map_err(|e| match e {
+        StoreError::ConditionFailed(repo::Guard::EnrollmentCode) => unusable_code(),
+        e => opening_error(e),
     })
 }
 
@@ -174,10 +203,51 @@ pub(crate) async fn open(
     opening: Opening,
     now: DateTime<Utc>,
 ) -> Result<Issued> {
+    let (access_token, session) = start(state, tx, employee, opening, Client::Cli, now).await?;
+    let refresh_token = auth::new_secret(auth::REFRESH_TOKEN_PREFIX);
+    let access_hash = auth::digest(&access_token);
+    repo::sessions::create_refresh(tx, &auth::digest(&refresh_token), &RefreshRecord::of(&session, access_hash, now))?;
+    Ok(Issued { access_token, refresh_token, session })
+}
+
+/// Adds a new console session of `employee` to `tx`, as [`open`] does: one token, kept
+/// in the browser's HttpOnly cookie, that lives as long as the session (the
+/// organization's idle and maximum lifetimes) and is never refreshed.
+pub(crate) async fn open_console(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    employee: &Employee,
+    opening: Opening,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    Ok(start(state, tx, employee, opening, Client::Console, now).await?.0)
+}
+
+/// Which client a session is for.
+#[derive(Clone, Copy, Debug, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+enum Client {
+    /// agentctl: short-lived access tokens and a refresh token that rotates.
+    Cli,
+    /// The console: one token for the whole session.
+    Console,
+}
+
+async fn start(
+    state: &AppState,
+    tx: &mut repo::Transaction,
+    employee: &Employee,
+    opening: Opening,
+    client: Client,
+    now: DateTime<Utc>,
+) -> Result<(String, Session)> {
     let lifetimes = organizations::get(state, employee.org_id).await?.sessions;
     let ends_at = now + chrono::Duration::hours(i64::from(lifetimes.max_hours)).min(state.config.session_ttl);
+    let expires_at = match client {
+        Client::Cli => (now + state.config.access_token_ttl).min(ends_at),
+        Client::Console => ends_at,
+    };
     let access_token = auth::new_secret(auth::SESSION_TOKEN_PREFIX);
-    let refresh_token = auth::new_secret(auth::REFRESH_TOKEN_PREFIX);
     let session = Session {
         id: SessionId::new(),
         org_id: employee.org_id,
@@ -186,26 +256,25 @@ pub(crate) async fn open(
         device_name: opening.device_name,
         last_used_at: None,
         idle_minutes: lifetimes.idle_minutes,
-        expires_at: (now + state.config.access_token_ttl).min(ends_at),
+        expires_at,
         ends_at: Some(ends_at),
         created_at: now,
         revoked_at: None,
     };
-    let access_hash = auth::digest(&access_token);
-    repo::sessions::create(tx, &access_hash, &session)?;
-    repo::sessions::create_refresh(tx, &auth::digest(&refresh_token), &RefreshRecord::of(&session, access_hash, now))?;
+    repo::sessions::create(tx, &auth::digest(&access_token), &session)?;
     let login = repo::employees::EmployeeChanges { last_login_at: Some(now), ..Default::default() };
     repo::employees::update(tx, employee, &login, &now)?;
     let method: &'static str = opening.method.into();
+    let client: &'static str = client.into();
     crate::domain::log(
         state,
         tx,
         employee.org_id,
         By::employee(employee.id),
         EventType::SessionCreated,
-        json!({ "session_id": session.id, "ip_address": session.ip_address, "method": method }),
+        json!({ "session_id": session.id, "ip_address": session.ip_address, "method": method, "client": client }),
     )?;
-    Ok(Issued { access_token, refresh_token, session })
+    Ok((access_token, session))
 }
 
 /// What a failed [`open`] transaction means, past the credential's own guard.
@@ -216,119 +285,6 @@ pub(crate) fn opening_error(e: StoreError) -> Error {
         }
         e => e.into(),
     }
-}
-
-impl RefreshRecord {
-    fn of(session: &Session, access_hash: String, now: DateTime<Utc>) -> Self {
-        Self {
-            session_id: session.id,
-            org_id: session.org_id,
-            employee_id: session.employee_id,
-            access_hash,
-            ends_at: session.ends_at.unwrap_or(session.expires_at),
-            used_at: None,
-            created_at: now,
-        }
-    }
-}
-
-/// Why a refresh token is refused (the token endpoint answers `invalid_grant`).
-#[derive(Debug, thiserror::Error)]
-pub enum RefreshError {
-    #[error("the refresh token is invalid, expired or revoked")]
-    Invalid,
-    /// Used before: whoever holds it, the session is ended.
-    #[error("the refresh token was already used; the session is ended")]
-    Reused,
-    #[error(transparent)]
-    App(#[from] Error),
-}
-
-impl From<StoreError> for RefreshError {
-    fn from(e: StoreError) -> Self {
-        Self::App(e.into())
-    }
-}
-
-/// Exchanges a refresh token for a new access token and refresh token (rotation). A
-/// token used twice ends its whole session: one of the two holders is not its owner.
-pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Issued, RefreshError> {
-    if !refresh_token.starts_with(auth::REFRESH_TOKEN_PREFIX) || refresh_token.len() > 128 {
-        return Err(RefreshError::Invalid);
-    }
-    let old_hash = auth::digest(refresh_token);
-    let record = repo::sessions::refresh_record(&state.repo, &old_hash).await?.ok_or(RefreshError::Invalid)?;
-    let now = crate::time::now();
-    if record.used_at.is_some() {
-        end_family(state, &record, now).await?;
-        return Err(RefreshError::Reused);
-    }
-    let session = repo::sessions::get(&state.repo, &record.access_hash).await?.ok_or(RefreshError::Invalid)?;
-    let ends_at = session.ends_at.ok_or(RefreshError::Invalid)?;
-    let idle = session.idle_minutes.is_some_and(|idle| {
-        session.last_used_at.unwrap_or(session.created_at) + chrono::Duration::minutes(i64::from(idle)) <= now
-    });
-    if session.revoked_at.is_some() || ends_at <= now || idle {
-        return Err(RefreshError::Invalid);
-    }
-    let employee = repo::employees::get(&state.repo, session.org_id, session.employee_id)
-        .await?
-        .filter(|e| e.status.may_log_in() && e.sessions_revoked_at.is_none_or(|at| session.created_at > at))
-        .ok_or(RefreshError::Invalid)?;
-    let access_token = auth::new_secret(auth::SESSION_TOKEN_PREFIX);
-    let refresh_token = auth::new_secret(auth::REFRESH_TOKEN_PREFIX);
-    let renewed =
-        Session { expires_at: (now + state.config.access_token_ttl).min(ends_at), last_used_at: Some(now), ..session };
-    let access_hash = auth::digest(&access_token);
-    let mut tx = state.repo.transaction();
-    repo::sessions::use_refresh(&mut tx, &old_hash, &now);
-    repo::sessions::replace(&mut tx, &record.access_hash, &access_hash, &renewed)?;
-    repo::sessions::create_refresh(
-        &mut tx,
-        &auth::digest(&refresh_token),
-        &RefreshRecord::of(&renewed, access_hash, now),
-    )?;
-    crate::domain::log(
-        state,
-        &mut tx,
-        employee.org_id,
-        By::employee(employee.id),
-        EventType::SessionRefreshed,
-        json!({ "session_id": renewed.id }),
-    )?;
-    match crate::domain::notify::commit(state, tx).await {
-        Ok(()) => Ok(Issued { access_token, refresh_token, session: renewed }),
-        // Another refresh with the same token won the race: a reuse like any other.
-        Err(StoreError::ConditionFailed(repo::Guard::RefreshToken)) => {
-            end_family(state, &record, now).await?;
-            Err(RefreshError::Reused)
-        }
-        // The session was revoked or refreshed meanwhile.
-        Err(StoreError::ConditionFailed(_)) => Err(RefreshError::Invalid),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Ends the session a reused refresh token belongs to, whatever its current tokens.
-async fn end_family(state: &AppState, record: &RefreshRecord, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = state.repo.transaction();
-    let by = By::employee(record.employee_id);
-    let payload = json!({ "session_id": record.session_id, "reason": "refresh_token_reused" });
-    crate::domain::log(state, &mut tx, record.org_id, by, EventType::SessionRevoked, payload)?;
-    telemetry::token::end_with_session(state, &mut tx, record.session_id).await?;
-    crate::domain::notify::commit(state, tx).await?;
-    // Each of the session's items on its own: the index may still list an item a
-    // rotation just replaced (gone: nothing to revoke there), and that must not keep the
-    // live one from being revoked.
-    for key in repo::sessions::live_keys(&state.repo, record.employee_id, Some(record.session_id)).await? {
-        let mut tx = state.repo.transaction();
-        repo::sessions::revoke(&mut tx, &key, &now);
-        match crate::domain::notify::commit(state, tx).await {
-            Ok(()) | Err(StoreError::ConditionFailed(repo::Guard::Session)) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }
 
 /// Logout: revokes the caller's current session.

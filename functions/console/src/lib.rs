@@ -1,0 +1,124 @@
+//! The admin console: pages rendered on the server (maud), enhanced by htmx, over the
+//! same domain functions and permission checks as the API (every page calls the domain
+//! with the signed-in `Caller`). API Gateway sends `/` and `/console/*` here without the
+//! authorizer: the console reads its HttpOnly session cookie and asks the authorizer's
+//! own function who it is. Every answer carries a strict Content-Security-Policy (no
+//! inline script or style), is never framed, and authenticated pages are never cached;
+//! every state-changing form carries the session's CSRF token.
+
+mod assets;
+mod charts;
+mod layout;
+mod pages;
+mod session;
+
+use agentctl_shared::AppState;
+use agentctl_shared::http::cookies::{self, CONSOLE_COOKIE};
+use agentctl_shared::secrets;
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::html;
+
+/// Where signing in with an enrollment code is posted: the one form without a session.
+const SIGN_IN_WITH_CODE: &str = "/console/login/code";
+
+/// Largest form the console reads.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The sign-in page sends people on to their identity provider, wherever it is.
+const SIGN_IN_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console") }))
+        .route("/console", get(pages::overview::page))
+        .route("/console/", get(|| async { Redirect::to("/console") }))
+        .route("/console/login", get(pages::login::page))
+        .route(SIGN_IN_WITH_CODE, post(pages::login::with_code))
+        .route("/console/login/sso", get(pages::login::with_provider))
+        .route("/console/logout", post(pages::login::logout))
+        .route("/console/approvals", get(pages::approvals::list))
+        .route("/console/approvals/{request_id}", get(pages::approvals::show).post(pages::approvals::decide))
+        .route("/console/people", get(pages::people::list))
+        .route("/console/people/{employee_id}", get(pages::people::show))
+        .route("/console/people/{employee_id}/sessions/revoke", post(pages::people::revoke_sessions))
+        .route("/console/activity", get(pages::activity::list))
+        .route("/console/assets/{name}", get(assets::serve))
+        .layer(middleware::from_fn(same_origin_forms))
+        .layer(middleware::from_fn(security_headers))
+}
+
+/// Headers every console answer carries.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let sign_in = request.uri().path() == "/console/login";
+    let assets = request.uri().path().starts_with("/console/assets/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let policy = if sign_in { SIGN_IN_CONTENT_SECURITY_POLICY } else { CONTENT_SECURITY_POLICY };
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if !assets {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Every state-changing request: from a page of this console (the browser's own
+/// `Sec-Fetch-Site`, where it sends one) and, past sign-in, with the session's CSRF token
+/// in its form. The token is read here, once, so no handler can forget it.
+async fn same_origin_forms(request: Request, next: Next) -> Response {
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        return next.run(request).await;
+    }
+    let cross_site = request
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site != "same-origin" && site != "none");
+    if cross_site {
+        return refused();
+    }
+    if request.uri().path() == SIGN_IN_WITH_CODE {
+        return next.run(request).await;
+    }
+    let Some(token) = cookies::read(request.headers(), CONSOLE_COOKIE) else {
+        return Redirect::to("/console/login").into_response();
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+        return agentctl_shared::Error::PayloadTooLarge(MAX_FORM_BYTES).into_response();
+    };
+    let sent = url::form_urlencoded::parse(&bytes).find(|(name, _)| name == "csrf").map(|(_, value)| value);
+    let expected = secrets::csrf_token(&token);
+    let valid =
+        sent.is_some_and(|sent| bool::from(subtle::ConstantTimeEq::ct_eq(sent.as_bytes(), expected.as_bytes())));
+    if !valid {
+        return refused();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+fn refused() -> Response {
+    let page = layout::bare(
+        "Form refused",
+        html! {
+            p.problem role="alert" {
+                "This form did not come from a page of this console, or the page is from an earlier session. "
+                "Reload the page and try again."
+            }
+            p { a href="/console" { "Back to the console" } }
+        },
+    );
+    (StatusCode::FORBIDDEN, page).into_response()
+}

@@ -1,0 +1,8 @@
+//! One module per console section; each handler is a page: extract, call the domain with
+//! the signed-in caller, render.
+
+pub mod activity;
+pub mod approvals;
+pub mod login;
+pub mod overview;
+pub mod people;
