@@ -206,3 +206,25 @@ stop_moto() {
     wait "$pid" 2>/dev/null || true
   done
 }
+
+# The console's browser tests: Debian's Chromium (no browser download), Playwright for
+# Python pointed at it (.venv-browser), and axe-core from npm (.browser); exports
+# AGENTCTL_BROWSER_PYTHON, AGENTCTL_CHROMIUM and AGENTCTL_AXE_JS for tests/tests/browser.rs.
+PLAYWRIGHT_VERSION="1.65.3"
+AXE_PACKAGE="axe-core@4.14.1"
+ensure_browser() {
+  command -v chromium >/dev/null || apt_install chromium
+  ensure_pip_venv "$ROOT/.venv-browser" "playwright==$PLAYWRIGHT_VERSION"
+  local dir="$ROOT/.browser" stamp
+  stamp="$dir/.installed-$(echo "$AXE_PACKAGE" | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    ensure_node
+    log "installing $AXE_PACKAGE into $dir"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$AXE_PACKAGE" >&2
+    touch "$stamp"
+  fi
+  export AGENTCTL_BROWSER_PYTHON="$ROOT/.venv-browser/bin/python"
+  export AGENTCTL_CHROMIUM="$(command -v chromium)"
+  export AGENTCTL_AXE_JS="$dir/node_modules/axe-core/axe.min.js"
+}

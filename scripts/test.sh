@@ -20,6 +20,7 @@ fi
 ensure_clients
 ensure_idp
 ensure_scim_tester
+ensure_browser
 # cargo-nextest (part of the machine image) runs each test in its own process and ends
 # with one summary line; plain cargo test is the fallback. Tests wait on the emulators
 # part of the time: one and a half per core keeps the cores busy (2 cores: 497 s with

@@ -8,11 +8,13 @@ use axum::response::{IntoResponse, Response};
 
 pub const HTMX: &str = "/console/assets/htmx-2.0.11.min.js";
 pub const STYLESHEET: &str = "/console/assets/console.css";
+pub const ICON: &str = "/console/assets/favicon.svg";
 
-const FILES: [(&str, &str, &[u8]); 3] = [
+const FILES: [(&str, &str, &[u8]); 4] = [
     ("htmx-2.0.11.min.js", "text/javascript; charset=utf-8", include_bytes!("../assets/htmx-2.0.11.min.js")),
     ("htmx-LICENSE", "text/plain; charset=utf-8", include_bytes!("../assets/htmx-LICENSE")),
     ("console.css", "text/css; charset=utf-8", include_bytes!("../assets/console.css")),
+    ("favicon.svg", "image/svg+xml", include_bytes!("../assets/favicon.svg")),
 ];
 
 /// `GET /console/assets/{name}`.

@@ -59,6 +59,7 @@ fn head(title: &str) -> Markup {
         meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}"#;
         title { (title) " · agentctl" }
         link rel="stylesheet" href=(assets::STYLESHEET);
+        link rel="icon" href=(assets::ICON) type="image/svg+xml";
         script src=(assets::HTMX) defer {}
     }
 }

@@ -1,0 +1,135 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright (no browser
+download), against a dev server that tests/tests/browser.rs set up. Signs in through the
+local identity provider, checks every page with axe-core (no serious or critical
+violation), approves a request with the keyboard alone, and tries what an attacker
+would: a cross-site form, markup in a name. Any Content-Security-Policy violation or
+script error fails the run. Prints one line per check and exits non-zero on a failure.
+
+Usage: console.py '<json: url, org, login, request_id, hostile_name, chromium, axe, screenshots?>'
+"""
+
+import json
+import sys
+
+from playwright.sync_api import sync_playwright
+
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def axe(page, axe_source, name):
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+    page.evaluate(axe_source + ";0")
+    result = page.evaluate("async () => (await axe.run(document)).violations.map(v => [v.id, v.impact, v.nodes.length])")
+    serious = [v for v in result if v[1] in ("serious", "critical")]
+    check(not serious, f"axe on {name}: no serious or critical violation {serious}")
+
+
+def tab_to(page, selector, limit=60):
+    """Presses Tab until the focused element matches `selector` (keyboard only)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return True
+    return False
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    url = cfg["url"]
+    axe_source = open(cfg["axe"], encoding="utf-8").read()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=cfg["chromium"], args=FLAGS)
+        context = browser.new_context()
+        page = context.new_page()
+        problems = []
+        # What goes wrong on the console's own pages (the identity provider's are its own).
+        def ours(text):
+            if page.url.startswith(url):
+                problems.append(f"{page.url}: {text}")
+
+        page.on("console", lambda m: ours(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: ours(str(e)))
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        page.goto(url + "/console/login")
+        axe(page, axe_source, "the sign-in page")
+        page.get_by_label("Organization").fill(cfg["org"])
+        page.get_by_role("button", name="Continue").click()
+        # The local identity provider's login and consent forms.
+        page.wait_for_selector("input[name=login]")
+        page.fill("input[name=login]", cfg["login"])
+        page.fill("input[name=password]", "any")
+        page.click("button[type=submit]")
+        for _ in range(3):
+            if page.url.startswith(url + "/console"):
+                break
+            page.wait_for_load_state()
+            if page.locator("button[type=submit]").count():
+                page.click("button[type=submit]")
+        page.wait_for_url(url + "/console")
+        check(page.get_by_role("heading", name="Overview").is_visible(), "signed in through the identity provider")
+
+        pages = [
+            ("the overview", "overview", "/console"),
+            ("approvals", "approvals", "/console/approvals"),
+            ("a request", "request", "/console/approvals/" + cfg["request_id"]),
+            ("people", "people", "/console/people"),
+            ("activity", "activity", "/console/activity"),
+        ]
+        for name, file, path in pages:
+            page.goto(url + path)
+            check(page.locator("main h1").count() == 1, f"{name} renders")
+            axe(page, axe_source, name)
+            if cfg.get("screenshots"):
+                page.screenshot(path=f"{cfg['screenshots']}/{file}.png", full_page=True)
+
+        # Approve with the keyboard alone: from the queue to the request, a comment, Approve.
+        page.goto(url + "/console/approvals")
+        check(tab_to(page, f"a[href='/console/approvals/{cfg['request_id']}']"), "the request is reachable by Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_url(url + "/console/approvals/" + cfg["request_id"])
+        check(tab_to(page, "textarea[name=comment]"), "the comment is reachable by Tab")
+        page.keyboard.type("approved from the keyboard")
+        check(tab_to(page, "button[value=approve]"), "Approve is reachable by Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/console/approvals?decided=*")
+        check(page.get_by_role("status").is_visible(), "the decision is confirmed")
+
+        # Markup in a name is text, and nothing runs.
+        page.goto(url + "/console/people")
+        check(page.get_by_text(cfg["hostile_name"], exact=True).count() == 1, "a name with markup shows as text")
+
+        # A form on another site posting to the console is refused, and the session lives on.
+        attacker = context.new_page()
+        attacker.set_content(f'<form method="post" action="{url}/console/logout"><button>win</button></form>')
+        with attacker.expect_navigation():
+            attacker.click("button")
+        check("Form refused" in attacker.content(), "a cross-site form is refused")
+        page.goto(url + "/console")
+        check(page.url == url + "/console", "the session survives the cross-site form")
+
+        check(not dialogs, f"no script ran ({dialogs})")
+        check(not problems, f"no CSP violation or script error ({problems})")
+        browser.close()
+    print(f"{len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+//! The console in a real headless Chromium (tests/browser/console.py, Playwright for
+//! Python pointed at Debian's chromium, axe-core from npm): signing in through the local
+//! identity provider, accessibility of every page, a keyboard-only approval that the
+//! requester's next sync shows, and the attacks a browser allows. `scripts/test.sh`
+//! installs the browser and says where it is (`AGENTCTL_BROWSER_PYTHON`,
+//! `AGENTCTL_CHROMIUM`, `AGENTCTL_AXE_JS`).
+
+use agentctl_tests::idp::LocalIdp;
+use agentctl_tests::{TestApp, slug};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name}: run the tests with scripts/test.sh"))
+}
+
+#[tokio::test]
+async fn an_admin_signs_in_through_the_identity_provider_and_approves_with_the_keyboard() {
+    let (python, chromium, axe) = (env("AGENTCTL_BROWSER_PYTHON"), env("AGENTCTL_CHROMIUM"), env("AGENTCTL_AXE_JS"));
+    let app = TestApp::spawn().await;
+    let idp = LocalIdp::start().await;
+    let org = app.create_org(&slug("browser")).await;
+    let (client_id, client_secret) = idp.register_client(&format!("{}/v1/oauth/callback", app.url)).await;
+    let settings = json!({
+        "issuer": idp.issuer,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "allowed_domains": [format!("{}.example", org.slug)],
+    });
+    let (status, body) =
+        app.call(Method::PUT, "/v1/org/identity-provider", Some(&org.owner_token), Some(settings)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let admin = format!("alice@{}.example", org.slug);
+    app.add_employee(&org, &admin, "admin", None).await;
+    let hostile_name = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let body = json!({ "email": format!("mallory@{}.example", org.slug), "full_name": hostile_name, "role": "member" });
+    let (status, created) = app.post("/v1/employees", &org.owner_token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    // A member asks for an agent; their bundle has none yet.
+    let (_, member) = app.add_signed_in(&org, &format!("erin@{}.example", org.slug), "member").await;
+    let agent = json!({ "name": "Coder", "type": "claude-code", "provider": "anthropic" });
+    let (status, agent) = app.post("/v1/catalog/agents", &org.owner_token, agent).await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    let ask =
+        json!({ "request_type": "new_agent", "request_data": { "agent_id": agent["id"] }, "reason": "to write tests" });
+    let (status, request) = app.post("/v1/requests", &member, ask).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let (_, before) = app.get("/v1/me/sync", &member).await;
+    assert_eq!(before["agents"].as_array().map(Vec::len), Some(0), "{before}");
+
+    let config = json!({
+        "url": app.url,
+        "org": org.slug,
+        "login": admin,
+        "request_id": request["id"],
+        "hostile_name": hostile_name,
+        "chromium": chromium,
+        "axe": axe,
+        "screenshots": std::env::var("AGENTCTL_CONSOLE_SCREENSHOTS").ok(),
+    });
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/console.py");
+    let output =
+        tokio::process::Command::new(python).arg(script).arg(config.to_string()).output().await.expect("python runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    println!("{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success() && report.contains("\n0 failed"), "the browser run failed:\n{report}");
+
+    // The decision made in the browser reached the requester's next sync.
+    let (_, decided) = app.get(&format!("/v1/requests/{}", request["id"].as_str().unwrap()), &org.owner_token).await;
+    assert_eq!(decided["status"], "approved", "{decided}");
+    assert_eq!(decided["resolution_comment"], "approved from the keyboard", "{decided}");
+    let (_, after) = app.get("/v1/me/sync", &member).await;
+    assert_eq!(after["agents"].as_array().map(Vec::len), Some(1), "{after}");
+}
