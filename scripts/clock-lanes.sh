@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The time-sensitive suites under a clock that crosses the end of a month and of a year
 # while they run (Debian's faketime, from apt-get: it has no other form). Each test
-# binary runs directly (cargo nextest hangs under faketime) from two seconds before
+# suite runs directly (cargo nextest hangs under faketime) from two seconds before
 # midnight of the last day of a month (this one; November's in December), then of the
 # year; the emulator and the AWS SDK keep the real time (`FAKETIME_DONT_FAKE_MONOTONIC=1`
 # keeps timers working). Every suite runs longer than two seconds, so each crosses.
 # A test that reads "this month" once and writes or reads again later fails here.
-# CLOCK_LANES picks the instants (`date -d` text), CLOCK_SUITES the test binaries.
+# CLOCK_LANES picks the instants (`date -d` text), CLOCK_SUITES the suites (modules of
+# the end-to-end test binary).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -24,39 +25,34 @@ fi
 ensure_faketime
 ensure_idp
 ensure_clients
-# The test binaries as cargo built them (the same artifacts nextest runs).
-mapfile -t binaries < <(
-  cargo test --quiet --workspace --tests --no-run --message-format=json 2>/dev/null |
+# The end-to-end suite's binary as cargo built it (the artifact nextest runs); each suite
+# is one of its modules, run on its own from the lane's instant.
+suite_binary="$(
+  cargo test --quiet -p agentctl-tests --test e2e --no-run --message-format=json 2>/dev/null |
     python3 -c '
 import json, sys
-wanted = set(sys.argv[1].split())
 for line in sys.stdin:
     message = json.loads(line)
-    if (
-        message.get("reason") == "compiler-artifact"
-        and message.get("executable")
-        and "/tests#" in message["package_id"]
-        and message["target"]["name"] in wanted
-    ):
-        print(message["target"]["name"], message["executable"])
-' "$CLOCK_SUITES"
-)
-[ "${#binaries[@]}" -gt 0 ] || { echo "no test binaries for: $CLOCK_SUITES" >&2; exit 1; }
+    if message.get("reason") == "compiler-artifact" and message.get("executable") and message["target"]["name"] == "e2e":
+        print(message["executable"])
+'
+)"
+[ -x "$suite_binary" ] || { echo "no end-to-end test binary" >&2; exit 1; }
+read -r -a suites <<<"$CLOCK_SUITES"
 
-# The lanes run side by side, each with its own emulator (the binaries mostly wait on
+# The lanes run side by side, each with its own emulator (the suites mostly wait on
 # it); each lane's output is kept in target/clock-lanes/.
 WORK="$ROOT/target/clock-lanes"
 rm -rf "$WORK" && mkdir -p "$WORK"
 run_lane() {
-  local start="$1" entry name failed=0
+  local start="$1" name failed=0
   MOTO_LOG="$WORK/moto-${start//[^0-9]/}.log" start_moto
   trap stop_moto EXIT
-  for entry in "${binaries[@]}"; do
-    name="${entry%% *}"
+  for name in "${suites[@]}"; do
     echo "==> clock from $start UTC: $name"
     # The exactly-once throughput test (1,200 deliveries; dates as the other usage tests)
     # is left to the main run: it alone would double a lane's time.
-    if ! TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$start" "${entry#* }" --test-threads 2 -q \
+    if ! TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$start" "$suite_binary" "$name::" --test-threads 2 -q \
       --skip events_delivered_three_times_with_poison_count_exactly_once; then
       echo "FAILED: $name from $start"
       failed=1
@@ -83,4 +79,4 @@ for lane in "${lanes[@]}"; do
   fi
 done
 [ "$failed" -eq 0 ] || { echo "failed under a moved clock; the lanes' output is in $WORK" >&2; exit 1; }
-log "clock lanes: ${#binaries[@]} suites green across the ends of $month_end and $year_end"
+log "clock lanes: ${#suites[@]} suites green across the ends of $month_end and $year_end"

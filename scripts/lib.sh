@@ -209,7 +209,7 @@ stop_moto() {
 
 # The console's browser tests: Debian's Chromium (no browser download), Playwright for
 # Python pointed at it (.venv-browser), and axe-core from npm (.browser); exports
-# AGENTCTL_BROWSER_PYTHON, AGENTCTL_CHROMIUM and AGENTCTL_AXE_JS for tests/tests/browser.rs.
+# AGENTCTL_BROWSER_PYTHON, AGENTCTL_CHROMIUM and AGENTCTL_AXE_JS for tests/tests/e2e/browser.rs.
 PLAYWRIGHT_VERSION="1.65.3"
 AXE_PACKAGE="axe-core@4.14.1"
 ensure_browser() {

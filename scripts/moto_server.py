@@ -22,16 +22,25 @@ dot as an `int` and prints a `Decimal` sum as Python does: `0 + 0.000000001` is 
 as `1E-9`, and every later `ADD` to it fails (`int("1E-9")`, a 500). DynamoDB adds
 exactly to 38 significant digits and keeps no exponent; the patch below does too.
 
+Fifth, moto answers every DynamoDB call through its generic response serializer, which
+walks the service model for each attribute of each item: a third of the emulator's time
+in the test suite. The data-plane answers are already plain JSON-ready dictionaries
+(moto's `DynamoResult`), so the patch below writes them with `json.dumps` (anything it
+cannot write, and every other operation, still goes through the serializer).
+
 Last, what moto does per request that a run of the suite paid for again and again: it
-lists its own package directory to route each request, reads the clock through naive
-datetimes for every message of a queue at every SQS call, and logs every request line.
-The patch below lists once, reads `time.time()`, and logs warnings only.
+lists its own package directory to route each request, lists a handler class's methods
+(`inspect.getmembers`) to dispatch each call, reads the clock through naive datetimes for
+every message of a queue at every SQS call, and logs every request line. The patch below
+lists each once, reads `time.time()`, and logs warnings only.
 
 Usage: python moto_server.py HOST PORT
 """
 
 import copy
 import decimal
+import functools
+import json
 import logging
 import os
 import signal
@@ -40,7 +49,9 @@ import threading
 import time
 
 import moto.backends as moto_backends
+import moto.core.responses as core_responses
 import moto.dynamodb.models as dynamodb_models
+import moto.dynamodb.responses as dynamodb_responses
 import moto.sqs.models as sqs_models
 from moto.core.utils import unix_time_millis
 from moto.dynamodb.models import DynamoDBBackend
@@ -149,9 +160,32 @@ def _patch_numbers():
     DynamoType.__sub__ = arithmetic(lambda a, b: a - b)
 
 
+# The data-plane operations, whose answers are items and counts (no timestamps or binary
+# to convert).
+_PLAIN_ANSWERS = frozenset(
+    ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem", "TransactWriteItems"]
+)
+
+
+def _patch_serializer():
+    serialize = dynamodb_responses.DynamoResult.execute_result
+
+    def execute_result(self, context):
+        if context.operation_model.name in _PLAIN_ANSWERS:
+            try:
+                body = json.dumps(self.result, separators=(",", ":"))
+            except TypeError:
+                return serialize(self, context)
+            return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+        return serialize(self, context)
+
+    dynamodb_responses.DynamoResult.execute_result = execute_result
+
+
 def _patch_overheads():
     modules = tuple(moto_backends.list_of_moto_modules())
     moto_backends.list_of_moto_modules = lambda: iter(modules)
+    core_responses.method_names_from_class = functools.cache(core_responses.method_names_from_class)
     sqs_models.unix_time_millis = lambda dt=None: time.time() * 1000.0 if dt is None else unix_time_millis(dt)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -165,6 +199,7 @@ def main() -> None:
     _patch_transactions()
     _patch_query()
     _patch_numbers()
+    _patch_serializer()
     _patch_overheads()
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()

@@ -204,9 +204,26 @@ impl Api {
         request
     }
 
+    /// Sends the request (see [`Api::attempt`]). A session token refused meanwhile may have
+    /// been spent by another agentctl renewing the session (its renewal ends the old
+    /// token): with the renewed token on disk, the request is sent once more.
+    async fn dispatch(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, CliError> {
+        let response = self.attempt(request.try_clone().expect("request bodies are buffered")).await?;
+        let refused = matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+        let Some(sent) = self.token.as_deref().filter(|_| refused) else { return Ok(response) };
+        let renewed = Session::find().ok().flatten().filter(|s| s.server == self.server && s.token != sent);
+        let Some(renewed) = renewed else { return Ok(response) };
+        let Ok(mut again) = request.build() else { return Ok(response) };
+        let Ok(bearer) = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", renewed.token)) else {
+            return Ok(response);
+        };
+        again.headers_mut().insert(reqwest::header::AUTHORIZATION, bearer);
+        self.attempt(reqwest::RequestBuilder::from_parts(self.client.clone(), again)).await
+    }
+
     /// Sends the request, again after a wait when the server is busy (429, 503: its
     /// `Retry-After`, else a doubling backoff), and gives up with [`CliError::Unreachable`].
-    async fn dispatch(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, CliError> {
+    async fn attempt(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, CliError> {
         let unreachable = |reason: String| CliError::Unreachable { server: self.server.clone(), reason };
         for attempt in 1..=ATTEMPTS {
             progress(Some(&format!("Contacting {}…", self.server)));

@@ -1,5 +1,5 @@
 """The console in a real browser: Debian's Chromium driven by Playwright (no browser
-download), against a dev server that tests/tests/browser.rs set up. Signs in through the
+download), against a dev server that tests/tests/e2e/browser.rs set up. Signs in through the
 local identity provider, checks every page with axe-core (no serious or critical
 violation), approves a request with the keyboard alone, and tries what an attacker
 would: a cross-site form, markup in a name. Any Content-Security-Policy violation or

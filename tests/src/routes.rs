@@ -54,7 +54,7 @@ pub fn cases() -> Vec<Case> {
         c(M::PATCH, "/v1/org/subscription", "/v1/org/subscription", Some(r#"{"monthly_budget_usd":"10"}"#), MONEY, OK, FORBIDDEN),
         c(M::GET, "/v1/roles", "/v1/roles", None, ALL, OK, FORBIDDEN),
         // Single sign-on settings: readable by all, set by owners (the matrix organization
-        // has none, and its issuer cannot be reached: tests/tests/sso.rs covers success).
+        // has none, and its issuer cannot be reached: tests/tests/e2e/sso.rs covers success).
         c(M::GET, "/v1/org/identity-provider", "/v1/org/identity-provider", None, ALL, NOT_FOUND, FORBIDDEN),
         c(M::PUT, "/v1/org/identity-provider", "/v1/org/identity-provider", Some(r#"{"issuer":"http://127.0.0.1:9","client_id":"c","client_secret":"s","allowed_domains":["matrix.example"]}"#), OWNERS, StatusCode::UNPROCESSABLE_ENTITY, FORBIDDEN),
         c(M::DELETE, "/v1/org/identity-provider", "/v1/org/identity-provider", None, OWNERS, NOT_FOUND, FORBIDDEN),

@@ -227,3 +227,36 @@ async fn names_show_as_text_and_ended_sessions_are_sent_to_sign_in() {
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
     assert!(refused.body.contains("invalid, used or expired"), "{}", refused.body);
 }
+
+/// The console's rows of the authorization matrix: every page as every role, allowed
+/// exactly when the role holds the section's permission.
+#[tokio::test]
+async fn every_page_for_every_role_follows_its_permissions() {
+    use agentctl_shared::Name;
+    use agentctl_shared::roles::{Permission, RoleName, default_permissions};
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("matrix")).await;
+    let request = budget_request(&app, &org).await;
+    let pages = [
+        ("/console".to_string(), None),
+        ("/console/approvals".to_string(), Some(Permission::RequestsDecide)),
+        ("/console/people".to_string(), Some(Permission::EmployeesRead)),
+        (format!("/console/people/{}", org.owner_id), Some(Permission::EmployeesRead)),
+        ("/console/activity".to_string(), Some(Permission::ActivityRead)),
+    ];
+    for role in [RoleName::Owner, RoleName::Admin, RoleName::Billing, RoleName::Manager, RoleName::Member] {
+        let (_, browser) = signed_in(&app, &org, &format!("someone-{}", role.as_str()), role.as_str()).await;
+        let permissions = default_permissions(role);
+        for (path, needs) in &pages {
+            let allowed = needs.is_none_or(|p| permissions.contains(&p));
+            let expected = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            assert_eq!(browser.get(path).await.status, expected, "{} {path}", role.as_str());
+        }
+        // A request is shown to whoever decides it (billing and owners, by default); to
+        // anyone else it does not exist.
+        let decides = matches!(role, RoleName::Owner | RoleName::Billing);
+        let page = browser.get(&format!("/console/approvals/{request}")).await;
+        let expected = if decides { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        assert_eq!(page.status, expected, "{} a request", role.as_str());
+    }
+}
