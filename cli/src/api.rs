@@ -173,11 +173,14 @@ impl Api {
         self.send(Method::DELETE, path, &[], None).await.map(drop)
     }
 
-    /// The sync bundle, unless it still has `etag`.
-    pub async fn get_bundle(&self, etag: Option<&str>) -> Result<Fetched, CliError> {
+    /// The sync bundle, unless it still has `etag`; `report` is the device's (the fleet).
+    pub async fn get_bundle(&self, etag: Option<&str>, report: Option<&str>) -> Result<Fetched, CliError> {
         let mut request = self.request(Method::GET, paths::MY_SYNC, &[], None);
         if let Some(etag) = etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(report) = report {
+            request = request.header(agentctl_wire::fleet::POSTURE_HEADER, report);
         }
         let response = self.dispatch(request).await?;
         if response.status() == StatusCode::NOT_MODIFIED {

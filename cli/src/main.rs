@@ -16,6 +16,7 @@ mod connection;
 #[cfg(test)]
 mod enforcement;
 mod files;
+mod fleet;
 mod jsonfile;
 mod login;
 mod output;

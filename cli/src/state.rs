@@ -28,6 +28,15 @@ pub struct State {
     pub telemetry: Option<bool>,
     /// By file path.
     pub files: BTreeMap<String, FileState>,
+    /// This installation's id in the fleet (made at its first report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<agentctl_wire::ids::DeviceId>,
+    /// How the last sync ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_sync: Option<agentctl_wire::fleet::SyncResult>,
+    /// The device's report last sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported: Option<crate::fleet::Reported>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

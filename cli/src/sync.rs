@@ -4,18 +4,19 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use agentctl_wire::fleet::SyncResult;
 use serde_json::Value;
 
 use crate::api::{Api, CliError, Fetched};
 use crate::apply::{self, Planned};
 use crate::clients::{self, Client, Desired, Format, Tier};
-use crate::files;
 use crate::output::terminal_safe;
 use crate::render::Rendered;
 use crate::secrets;
 use crate::session::Session;
 use crate::state::State;
 use crate::telemetry::{self, Wiring};
+use crate::{files, fleet};
 use agentctl_wire::Name;
 use agentctl_wire::bundle::{
     Bundle, BundleAgent as Agent, BundleBudget, FORMAT_VERSION, RateLimitExceeded, ServerStatus,
@@ -67,14 +68,18 @@ fn last_bundle() -> Result<Option<Value>, CliError> {
 
 /// The bundle to apply: a new one from the server, or on 304 the last one kept here
 /// (read again from the server only if it is gone), and whether it is new.
-async fn fetch(api: &Api, known: Option<&str>) -> Result<(Value, Option<String>, bool), CliError> {
-    if let Fetched::Body { body, etag } = api.get_bundle(known).await? {
+async fn fetch(
+    api: &Api,
+    known: Option<&str>,
+    report: Option<&str>,
+) -> Result<(Value, Option<String>, bool), CliError> {
+    if let Fetched::Body { body, etag } = api.get_bundle(known, report).await? {
         return Ok((body, etag, true));
     }
     if let Some(kept) = last_bundle()? {
         return Ok((kept, known.map(str::to_string), false));
     }
-    match api.get_bundle(None).await? {
+    match api.get_bundle(None, None).await? {
         Fetched::Body { body, etag } => Ok((body, etag, true)),
         Fetched::NotModified => Err(CliError::Protocol("304 without If-None-Match".into())),
     }
@@ -88,7 +93,19 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let mut state = State::load(options.system)?;
     let complete = options.clients.is_empty() && !options.dry_run;
     let known = if complete { state.etag.clone() } else { None };
-    let (body, etag, fresh) = fetch(&Api::with(&session), known.as_deref()).await?;
+    let device = if options.dry_run { None } else { fleet::due(&mut state, options.system, chrono::Utc::now())? };
+    let sent = fetch(&Api::with(&session), known.as_deref(), device.as_ref().map(|(header, _)| header.as_str())).await;
+    let (body, etag, fresh) = match sent {
+        Ok(fetched) => fetched,
+        Err(e) => {
+            // The next report says so.
+            if !options.dry_run {
+                state.previous_sync = Some(SyncResult::Failed);
+                state.save(options.system)?;
+            }
+            return Err(e);
+        }
+    };
     let mut bundle = read_bundle(&body)?;
     let mut waiting = hold_back_servers_needing_credentials(&mut bundle);
     if let Some(pause) = &bundle.budget.paused {
@@ -127,6 +144,10 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     state.budget = report.budget.clone();
     state.rate_limits_exceeded = bundle.rate_limits_exceeded.clone();
     state.telemetry = Some(bundle.telemetry.enabled);
+    state.previous_sync = Some(SyncResult::Ok);
+    if let Some((_, reported)) = device {
+        state.reported = Some(reported);
+    }
     state.save(options.system)?;
     Ok(report)
 }

@@ -408,6 +408,23 @@ async fn sync_writes_every_tool_merging_with_the_users_files_and_keeps_secrets_o
     assert_eq!(home.read(".claude/settings.json"), claude_settings, "the removed rule is back");
     let out = home.run(&["status"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // That sync reported the device with the drift it found (the fleet), and the next
+    // one, which found none, reported again.
+    let (org_id, employee): (agentctl_shared::ids::OrgId, agentctl_shared::ids::EmployeeId) =
+        (org.id.parse().unwrap(), employee_id.parse().unwrap());
+    let devices = async || agentctl_shared::repo::fleet::of_employee(&app.state.repo, org_id, employee).await.unwrap();
+    app.eventually("the drift is reported", async || devices().await.iter().any(|d| d.posture.drifted_files() == 2))
+        .await;
+    let reported = devices().await;
+    assert_eq!(reported.len(), 1, "one device");
+    let posture = &reported[0].posture;
+    assert_eq!(posture.agentctl_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(posture.os, std::env::consts::OS);
+    assert_eq!(posture.previous_sync, Some(agentctl_wire::fleet::SyncResult::Ok));
+    assert!(posture.clients.iter().any(|c| c.client == agentctl_wire::catalog::AgentType::Cursor && c.managed));
+    let out = home.run(&["sync"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    app.eventually("the restored state is reported", async || devices().await[0].posture.drifted_files() == 0).await;
 
     // A corrupt file is reported by status (exit 5) and by a 304 sync, and left as it is.
     let claude_json = home.read(".claude.json");

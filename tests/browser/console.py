@@ -5,7 +5,7 @@ violation), approves a request with the keyboard alone, and tries what an attack
 would: a cross-site form, markup in a name. Any Content-Security-Policy violation or
 script error fails the run. Prints one line per check and exits non-zero on a failure.
 
-Usage: console.py '<json: url, org, login, request_id, hostile_name, chromium, axe, screenshots?>'
+Usage: console.py '<json: url, org, login, request_id, hostile_name, drifted_person, chromium, axe, screenshots?>'
 """
 
 import json
@@ -90,7 +90,11 @@ def main():
             ("approvals", "approvals", "/console/approvals"),
             ("a request", "request", "/console/approvals/" + cfg["request_id"]),
             ("people", "people", "/console/people"),
+            ("assignments", "assignments", "/console/assignments"),
+            ("the fleet", "fleet", "/console/fleet"),
+            ("usage", "usage", "/console/usage"),
             ("activity", "activity", "/console/activity"),
+            ("settings", "settings", "/console/settings"),
         ]
         for name, file, path in pages:
             page.goto(url + path)
@@ -110,6 +114,10 @@ def main():
         page.keyboard.press("Enter")
         page.wait_for_url("**/console/approvals?decided=*")
         check(page.get_by_role("status").is_visible(), "the decision is confirmed")
+
+        # The device that reported a drifted file needs attention in the fleet.
+        page.goto(url + "/console/fleet?attention=drifted")
+        check(page.get_by_role("link", name=cfg["drifted_person"]).count() == 1, "the drifted device is in the fleet")
 
         # Markup in a name is text, and nothing runs.
         page.goto(url + "/console/people")

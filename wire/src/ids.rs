@@ -55,6 +55,12 @@ macro_rules! uuid_id {
 }
 
 uuid_id!(
+    /// One installation of agentctl on a device: a random id it keeps in its state (not a
+    /// hardware id).
+    DeviceId
+);
+
+uuid_id!(
     /// An organization (tenant).
     OrgId
 );

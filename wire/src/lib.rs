@@ -34,6 +34,7 @@ pub mod catalog;
 pub mod configs;
 pub mod employees;
 pub mod exports;
+pub mod fleet;
 pub mod identity;
 pub mod ids;
 pub mod money;

@@ -16,18 +16,35 @@ pub enum Section {
     Overview,
     Approvals,
     People,
+    Assignments,
+    Fleet,
+    Usage,
     Activity,
+    Settings,
 }
 
 impl Section {
-    const ALL: [Section; 4] = [Section::Overview, Section::Approvals, Section::People, Section::Activity];
+    const ALL: [Section; 8] = [
+        Section::Overview,
+        Section::Approvals,
+        Section::People,
+        Section::Assignments,
+        Section::Fleet,
+        Section::Usage,
+        Section::Activity,
+        Section::Settings,
+    ];
 
     fn href(self) -> &'static str {
         match self {
             Section::Overview => "/console",
             Section::Approvals => "/console/approvals",
             Section::People => "/console/people",
+            Section::Assignments => "/console/assignments",
+            Section::Fleet => "/console/fleet",
+            Section::Usage => "/console/usage",
             Section::Activity => "/console/activity",
+            Section::Settings => "/console/settings",
         }
     }
 
@@ -36,7 +53,11 @@ impl Section {
             Section::Overview => "Overview",
             Section::Approvals => "Approvals",
             Section::People => "People",
+            Section::Assignments => "Assignments",
+            Section::Fleet => "Fleet",
+            Section::Usage => "Usage",
             Section::Activity => "Activity",
+            Section::Settings => "Settings",
         }
     }
 
@@ -45,8 +66,10 @@ impl Section {
         match self {
             Section::Overview => None,
             Section::Approvals => Some(Permission::RequestsDecide),
-            Section::People => Some(Permission::EmployeesRead),
+            Section::People | Section::Assignments | Section::Fleet => Some(Permission::EmployeesRead),
+            Section::Usage => Some(Permission::UsageRead),
             Section::Activity => Some(Permission::ActivityRead),
+            Section::Settings => Some(Permission::SubscriptionRead),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod configs;
 pub mod employees;
 pub mod exports;
+pub mod fleet;
 pub mod groups;
 pub mod identity;
 pub mod mcp;

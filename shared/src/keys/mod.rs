@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ActivityId, DeliveryId, EmployeeId, OrgId, RequestId, ScimTokenId, SessionId, TeamId, WebhookId};
+use crate::ids::{
+    ActivityId, DeliveryId, DeviceId, EmployeeId, OrgId, RequestId, ScimTokenId, SessionId, TeamId, WebhookId,
+};
 
 use crate::time::sortable;
 use agentctl_wire::requests::{BudgetScope, Wanted};
@@ -124,6 +126,23 @@ pub fn group_membership(org: OrgId, employee: EmployeeId, team: TeamId) -> Key {
 pub fn employee_partition(org: OrgId, employee: EmployeeId) -> String {
     format!("ORG#{org}#EMP#{employee}")
 }
+
+/// The partition of an organization's fleet: one item per device, sorted by employee.
+pub fn fleet_pk(org: OrgId) -> String {
+    format!("ORG#{org}#FLEET")
+}
+
+/// Sort-key prefix of one employee's devices in the fleet partition.
+pub fn employee_devices_prefix(employee: EmployeeId) -> String {
+    format!("DEVICE#{employee}#")
+}
+
+pub fn device(org: OrgId, employee: EmployeeId, device: DeviceId) -> Key {
+    Key::new(fleet_pk(org), format!("{}{device}", employee_devices_prefix(employee)))
+}
+
+/// Sort-key prefix of every device of the fleet partition.
+pub const DEVICE_PREFIX: &str = "DEVICE#";
 
 /// Guard item that makes an email unique inside its organization (one person may work
 /// in two; no organization can learn whether an address exists in another).

@@ -19,6 +19,7 @@ pub mod bundles;
 pub mod catalog;
 pub mod configs;
 pub mod employees;
+pub mod fleet;
 pub mod groups;
 pub mod identity;
 pub mod mcp;

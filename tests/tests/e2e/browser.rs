@@ -38,7 +38,7 @@ async fn an_admin_signs_in_through_the_identity_provider_and_approves_with_the_k
     assert_eq!(status, StatusCode::CREATED, "{created}");
 
     // A member asks for an agent; their bundle has none yet.
-    let (_, member) = app.add_signed_in(&org, &format!("erin@{}.example", org.slug), "member").await;
+    let (member_employee, member) = app.add_signed_in(&org, &format!("erin@{}.example", org.slug), "member").await;
     let agent = json!({ "name": "Coder", "type": "claude-code", "provider": "anthropic" });
     let (status, agent) = app.post("/v1/catalog/agents", &org.owner_token, agent).await;
     assert_eq!(status, StatusCode::CREATED, "{agent}");
@@ -46,8 +46,17 @@ async fn an_admin_signs_in_through_the_identity_provider_and_approves_with_the_k
         json!({ "request_type": "new_agent", "request_data": { "agent_id": agent["id"] }, "reason": "to write tests" });
     let (status, request) = app.post("/v1/requests", &member, ask).await;
     assert_eq!(status, StatusCode::CREATED, "{request}");
-    let (_, before) = app.get("/v1/me/sync", &member).await;
+    // Their sync reports a drifted file (the fleet).
+    let report = super::console::posture(&uuid::Uuid::new_v4().to_string(), "0.1.0", 1);
+    let response =
+        app.request(Method::GET, "/v1/me/sync", Some(&member)).header("agentctl-device", report).send().await;
+    let before: serde_json::Value = response.unwrap().json().await.unwrap();
     assert_eq!(before["agents"].as_array().map(Vec::len), Some(0), "{before}");
+    let (org_id, erin) = (org.id.parse().unwrap(), member_employee["id"].as_str().unwrap().parse().unwrap());
+    app.eventually("the device is recorded", async || {
+        !agentctl_shared::repo::fleet::of_employee(&app.state.repo, org_id, erin).await.unwrap().is_empty()
+    })
+    .await;
 
     let config = json!({
         "url": app.url,
@@ -55,6 +64,7 @@ async fn an_admin_signs_in_through_the_identity_provider_and_approves_with_the_k
         "login": admin,
         "request_id": request["id"],
         "hostile_name": hostile_name,
+        "drifted_person": member_employee["full_name"],
         "chromium": chromium,
         "axe": axe,
         "screenshots": std::env::var("AGENTCTL_CONSOLE_SCREENSHOTS").ok(),

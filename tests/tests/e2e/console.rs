@@ -243,6 +243,9 @@ async fn every_page_for_every_role_follows_its_permissions() {
         ("/console/people".to_string(), Some(Permission::EmployeesRead)),
         (format!("/console/people/{}", org.owner_id), Some(Permission::EmployeesRead)),
         ("/console/activity".to_string(), Some(Permission::ActivityRead)),
+        ("/console/assignments".to_string(), Some(Permission::EmployeesRead)),
+        ("/console/usage".to_string(), Some(Permission::UsageRead)),
+        ("/console/settings".to_string(), Some(Permission::SubscriptionRead)),
     ];
     for role in [RoleName::Owner, RoleName::Admin, RoleName::Billing, RoleName::Manager, RoleName::Member] {
         let (_, browser) = signed_in(&app, &org, &format!("someone-{}", role.as_str()), role.as_str()).await;
@@ -259,4 +262,253 @@ async fn every_page_for_every_role_follows_its_permissions() {
         let expected = if decides { StatusCode::OK } else { StatusCode::NOT_FOUND };
         assert_eq!(page.status, expected, "{} a request", role.as_str());
     }
+}
+
+/// The words between `start` and the next `end` of a page.
+fn between<'p>(page: &'p str, start: &str, end: &str) -> &'p str {
+    let (_, rest) = page.split_once(start).unwrap_or_else(|| panic!("no {start:?} in {page}"));
+    rest.split(end).next().unwrap()
+}
+
+#[tokio::test]
+async fn an_owner_onboards_the_organization_in_a_handful_of_console_actions() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("onboard")).await;
+    let t = &org.owner_token;
+    // What the catalog holds already (the platform's global entries, or the organization's).
+    let (status, agent) = app
+        .post("/v1/catalog/agents", t, json!({ "name": "Coder", "type": "claude-code", "provider": "anthropic" }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    let server = json!({ "name": "docs", "provider": "Acme", "version": "1", "transport": "http", "url": "https://docs.example/mcp" });
+    let (status, server) = app.post("/v1/catalog/mcp-servers", t, server).await;
+    assert_eq!(status, StatusCode::CREATED, "{server}");
+
+    // 1: sign in.
+    let (_, owner) = signed_in(&app, &org, "olga", "owner").await;
+    let csrf = owner.csrf("/console/settings").await;
+    // 2: a SCIM token for the identity provider, shown once.
+    let made = owner.post("/console/settings/scim-tokens", &[("name", "Okta"), ("csrf", &csrf)]).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let token = format!("acx_{}", between(&made.body, "acx_", "<"));
+    assert!(!owner.get("/console/settings").await.body.contains(&token), "the token is shown once");
+    // 3: every agent and server to the whole organization, approving the server.
+    let (agent_id, server_id) = (agent["id"].as_str().unwrap(), server["id"].as_str().unwrap());
+    let assigned = owner
+        .post(
+            "/console/assignments",
+            &[
+                ("target", "organization"),
+                ("agent", agent_id),
+                ("server", server_id),
+                ("approve", "yes"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.body);
+    assert!(assigned.body.contains("2 assigned, 0 already were, 0 refused; 1 server(s) approved"), "{}", assigned.body);
+    // Again: nothing new, nothing refused (the form can be sent twice).
+    let again =
+        owner.post("/console/assignments", &[("target", "organization"), ("agent", agent_id), ("csrf", &csrf)]).await;
+    assert!(again.body.contains("0 assigned, 1 already were"), "{}", again.body);
+
+    // The identity provider provisions a new hire, whose first sync has both.
+    let user = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": format!("nina@{}.example", org.slug),
+        "name": { "givenName": "Nina", "familyName": "New" },
+        "emails": [{ "value": format!("nina@{}.example", org.slug), "primary": true }],
+        "active": true,
+    });
+    let response = app.request(Method::POST, "/scim/v2/Users", Some(&token)).json(&user).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let (_, people) = app.get("/v1/employees", t).await;
+    let nina = people["items"].as_array().unwrap().iter().find(|e| e["full_name"] == "Nina New").expect("provisioned");
+    let nina_token = app.enroll_and_login(&org, nina["id"].as_str().unwrap()).await;
+    let (_, bundle) = app.get("/v1/me/sync", &nina_token).await;
+    assert_eq!(bundle["agents"].as_array().unwrap().len(), 1, "{bundle}");
+    assert_eq!(bundle["mcp_servers"].as_array().unwrap().len(), 1, "{bundle}");
+
+    // The assignment is listed and can be removed.
+    let page = owner.get("/console/assignments").await.body;
+    let remove = format!("/console/assignments/{}/delete", between(&page, "/console/assignments/", "/delete"));
+    assert_eq!(owner.post(&remove, &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+
+    // A budget the domain refuses is shown beside its form; a good one is saved.
+    let bad = owner.post("/console/settings/budget", &[("monthly_budget_usd", "1e3"), ("csrf", &csrf)]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("monthly_budget_usd"), "{}", bad.body);
+    let good = owner.post("/console/settings/budget", &[("monthly_budget_usd", "7500.00"), ("csrf", &csrf)]).await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let (_, subscription) = app.get("/v1/org/subscription", t).await;
+    assert_eq!(subscription["monthly_budget_usd"], "7500", "{subscription}");
+    // An identity provider that cannot be reached is refused with the reason.
+    let idp = [
+        ("issuer", "https://127.0.0.1:9/"),
+        ("client_id", "agentctl"),
+        ("client_secret", "s"),
+        ("allowed_domains", "acme.example"),
+        ("csrf", &csrf),
+    ];
+    let refused = owner.post("/console/settings/identity-provider", &idp).await;
+    assert!(refused.status.is_client_error(), "{}: {}", refused.status, refused.body);
+    assert!(refused.body.contains("role=\"alert\""), "{}", refused.body);
+}
+
+#[tokio::test]
+async fn an_admin_invites_issues_a_code_changes_a_role_and_reads_the_effective_policy() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("people")).await;
+    let policy = json!({ "name": "Protect keys", "policy_type": "filesystem", "rules": { "deny": ["~/.ssh/**"] }, "severity": "block" });
+    let (status, policy) = app.post("/v1/policies", &org.owner_token, policy).await;
+    assert_eq!(status, StatusCode::CREATED, "{policy}");
+    let (status, attached) = app
+        .call(
+            Method::PUT,
+            &format!("/v1/org/policies/{}", policy["id"].as_str().unwrap()),
+            Some(&org.owner_token),
+            Some(json!({})),
+        )
+        .await;
+    assert!(status.is_success(), "{attached}");
+    let (_, admin) = signed_in(&app, &org, "alice", "admin").await;
+    let csrf = admin.csrf("/console/people").await;
+
+    // Invite: a bad email is shown beside the form; a good one leads to the person's page.
+    let email = format!("newbie@{}.example", org.slug);
+    let bad = admin
+        .post(
+            "/console/people",
+            &[("email", "not-an-email"), ("full_name", "New Bie"), ("role", "member"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("email"), "{}", bad.body);
+    let invited = admin
+        .post("/console/people", &[("email", &email), ("full_name", "New Bie"), ("role", "member"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.body);
+    let person = invited.headers[LOCATION].to_str().unwrap().to_string();
+
+    // A code, shown once, that signs the person in.
+    let issued = admin.post(&format!("{person}/enrollment-code"), &[("csrf", &csrf)]).await;
+    assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
+    let code = format!("ace_{}", between(&issued.body, "ace_", "<"));
+    assert!(!admin.get(&person).await.body.contains(&code), "the code is shown once");
+    let token = app.login(&code).await;
+    assert!(!token.is_empty());
+
+    // The effective policy names its source and what each client enforces.
+    let page = admin.get(&person).await.body;
+    assert!(page.contains("Protect keys") && page.contains("claude-code") && page.contains("enforced"), "{page}");
+
+    // Role and status: an admin may make a manager, not an owner (shown, nothing changed).
+    let promoted = admin.post(&person, &[("role", "manager"), ("status", "active"), ("csrf", &csrf)]).await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER, "{}", promoted.body);
+    let owner = admin.post(&person, &[("role", "owner"), ("status", "active"), ("csrf", &csrf)]).await;
+    assert_eq!(owner.status, StatusCode::FORBIDDEN, "{}", owner.body);
+    assert!(owner.body.contains("role=\"alert\""), "{}", owner.body);
+    let id = person.trim_start_matches("/console/people/");
+    let (_, employee) = app.get(&format!("/v1/employees/{id}"), &org.owner_token).await;
+    assert_eq!(employee["role"], "manager", "{employee}");
+    // Suspending ends their sessions at once.
+    let suspended = admin.post(&person, &[("role", "manager"), ("status", "suspended"), ("csrf", &csrf)]).await;
+    assert_eq!(suspended.status, StatusCode::SEE_OTHER, "{}", suspended.body);
+    let (status, _) = app.get("/v1/me", &token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn usage_reads_any_range_and_exports_it() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("usage")).await;
+    let (_, billing) = signed_in(&app, &org, "bob", "billing").await;
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(40)).to_string();
+    let page = billing.get(&format!("/console/usage?from={from}&to={today}&by=agent")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("By agent") && page.body.contains("<svg"), "{}", page.body);
+    let export = billing.get(&format!("/console/usage/export?from={from}&to={today}&format=csv")).await;
+    assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+    assert!(export.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(export.body.starts_with("event_id,employee_id,"), "a header row: {}", export.body);
+    // A range the domain refuses is a 4xx page, never a 500.
+    let backwards = billing.get(&format!("/console/usage?from={today}&to={from}")).await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", backwards.body);
+    assert_eq!(billing.get("/console/usage?from=yesterday").await.status, StatusCode::BAD_REQUEST);
+}
+
+/// A device's report as `agentctl sync` sends it (base64url of its JSON).
+pub fn posture(device: &str, version: &str, drifted: u32) -> String {
+    use base64::Engine;
+    let report = json!({
+        "device_id": device, "agentctl_version": version, "os": "linux", "arch": "x86_64",
+        "clients": [
+            { "client": "claude-code", "installed": true, "managed": true, "drifted_files": drifted, "corrupt_files": 0 },
+            { "client": "cursor", "installed": true, "managed": false, "drifted_files": 0, "corrupt_files": 0 },
+        ],
+        "background_sync": true, "previous_sync": "ok",
+    });
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(report.to_string())
+}
+
+#[tokio::test]
+async fn each_sync_reports_its_device_and_the_fleet_shows_what_needs_attention() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("fleet")).await;
+    let (employee, token) = app.add_signed_in(&org, &format!("dev@{}.example", org.slug), "member").await;
+    let (_, owner) = signed_in(&app, &org, "olga", "owner").await;
+    let device = uuid::Uuid::new_v4().to_string();
+    let sync = |header: String, etag: Option<String>| {
+        let mut request = app.request(Method::GET, "/v1/me/sync", Some(&token)).header("agentctl-device", header);
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        request.send()
+    };
+
+    // A full sync with an old agentctl, two drifted files and Cursor unmanaged.
+    let first = sync(posture(&device, "0.0.9", 2), None).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers().get("etag").map(|v| v.to_str().unwrap().to_string());
+    app.eventually("the device is recorded", async || owner.get("/console/fleet").await.body.contains("0.0.9")).await;
+    let fleet = owner.get("/console/fleet").await.body;
+    assert!(fleet.contains("(out of date)") && fleet.contains("cursor") && fleet.contains("Employee dev@"), "{fleet}");
+    let drifted = owner.get("/console/fleet?attention=drifted").await.body;
+    assert!(drifted.contains("0.0.9"), "{drifted}");
+    let person = owner.get(&format!("/console/people/{}", employee["id"].as_str().unwrap())).await.body;
+    assert!(person.contains("0.0.9"), "the person's page lists the device: {person}");
+
+    // Nothing changed for the bundle: a 304, and still the new report is recorded.
+    if let Some(etag) = etag {
+        let again =
+            sync(posture(&device, agentctl_shared::domain::fleet::CURRENT_AGENTCTL, 0), Some(etag)).await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    } else {
+        assert_eq!(
+            sync(posture(&device, agentctl_shared::domain::fleet::CURRENT_AGENTCTL, 0), None).await.unwrap().status(),
+            StatusCode::OK
+        );
+    }
+    app.eventually("the newer report replaces the older", async || {
+        !owner.get("/console/fleet").await.body.contains("0.0.9")
+    })
+    .await;
+    assert!(
+        !owner.get("/console/fleet?attention=drifted").await.body.contains("/console/people/"),
+        "nothing drifted now"
+    );
+    assert_eq!(owner.get("/console/fleet?attention=nonsense").await.status, StatusCode::BAD_REQUEST);
+
+    // A malformed report is refused; another organization sees no device.
+    let bad = sync("not base64!".into(), None).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let other = app.create_org(&slug("other")).await;
+    let (_, stranger) = signed_in(&app, &other, "sam", "owner").await;
+    assert!(!stranger.get("/console/fleet").await.body.contains("/console/people/"));
+    assert_eq!(
+        stranger.get(&format!("/console/people/{}", employee["id"].as_str().unwrap())).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

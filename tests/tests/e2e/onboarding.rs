@@ -170,7 +170,7 @@ async fn a_thousand_people_onboard_through_scim_in_a_handful_of_admin_calls() {
         .map(|id| {
             let (app, caller) = (&app, Caller::acting_as(org_id, id.parse().unwrap(), RoleName::Member));
             async move {
-                let Sync::Bundle { bundle, .. } = sync::sync(&app.state, &caller, None).await.unwrap() else {
+                let Sync::Bundle { bundle, .. } = sync::sync(&app.state, &caller, None, None).await.unwrap() else {
                     unreachable!("no ETag was sent")
                 };
                 Ok::<_, ()>((id, serde_json::to_value(&bundle).unwrap()))

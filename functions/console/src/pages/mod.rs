@@ -3,6 +3,10 @@
 
 pub mod activity;
 pub mod approvals;
+pub mod assignments;
+pub mod fleet;
 pub mod login;
 pub mod overview;
 pub mod people;
+pub mod settings;
+pub mod usage;

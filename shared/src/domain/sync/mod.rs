@@ -51,6 +51,7 @@ use crate::money::Usd;
 use crate::repo;
 use crate::repo::syncsets::{Scope, Stamp, SyncSet};
 use crate::time::Timestamp;
+use agentctl_wire::fleet::Posture;
 
 mod recorder;
 pub use recorder::{SyncRecord, record_message, record_sync};
@@ -89,18 +90,26 @@ fn matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match.split(',').map(str::trim).any(|tag| tag == etag || tag == "*" || tag.strip_prefix("W/") == Some(etag))
 }
 
-/// The caller's bundle, or [`Sync::NotModified`] when `if_none_match` holds its ETag.
-pub async fn sync(state: &AppState, caller: &Caller, if_none_match: Option<&str>) -> Result<Sync> {
+/// The caller's bundle, or [`Sync::NotModified`] when `if_none_match` holds its ETag;
+/// `device` is what the device reported with the sync (recorded off the request path
+/// either way: a 304 stays one read).
+pub async fn sync(
+    state: &AppState,
+    caller: &Caller,
+    if_none_match: Option<&str>,
+    device: Option<Posture>,
+) -> Result<Sync> {
     if let Some(tags) = if_none_match {
         let etag = etag(caller, &repo::bundles::stamps(&state.repo, scopes(caller)).await?);
         if matches(tags, &etag) {
+            recorder::enqueue(state, caller, None, device).await?;
             return Ok(Sync::NotModified { etag });
         }
     }
     let (bundle, stamps) = read_bundle(state, caller).await?;
     let settled_before = crate::time::now() - state.config.sync_settle;
     let settled = stamps.iter().all(|s| s.changed_at.is_none_or(|at| at < settled_before));
-    recorder::enqueue(state, caller, &bundle).await?;
+    recorder::enqueue(state, caller, Some(&bundle), device).await?;
     Ok(Sync::Bundle { etag: settled.then(|| etag(caller, &stamps)), bundle: Box::new(bundle) })
 }
 

@@ -1,6 +1,6 @@
-//! The sync recorder: what a delivered bundle leaves behind, off the request path (the
-//! sync queue): `last_sync_at` of the delivered configurations and a `config.synced`
-//! activity entry.
+//! The sync recorder: what a sync leaves behind, off the request path (the sync queue):
+//! `last_sync_at` of the delivered configurations, a `config.synced` activity entry, and
+//! the device's report (the fleet).
 
 use crate::activity::{ActivityEntry, By, EventType};
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,7 @@ use crate::ids::{ActivityId, AgentConfigId, EmployeeId, McpConfigId, OrgId};
 use crate::queue::Queue;
 use crate::repo;
 use crate::time::Timestamp;
+use agentctl_wire::fleet::Posture;
 
 /// A sync to record, as the sync function puts it on the sync queue after a 200 and the
 /// sync recorder reads it: `last_sync_at` of the delivered configurations and a
@@ -30,6 +31,17 @@ pub struct SyncRecord {
     pub agent_config_ids: Vec<AgentConfigId>,
     pub mcp_config_ids: Vec<McpConfigId>,
     pub synced_at: Timestamp,
+    /// A bundle was delivered (absent: yes); a sync answered 304 records only its
+    /// device's report.
+    #[serde(default = "delivered", skip_serializing_if = "Clone::clone")]
+    pub delivered: bool,
+    /// What the device reported with the sync (the fleet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Posture>,
+}
+
+fn delivered() -> bool {
+    true
 }
 
 const RECORD_VERSION: u32 = 1;
@@ -43,16 +55,29 @@ fn personal<C>(source: Source<C>) -> Option<C> {
     }
 }
 
-/// Queues the record of a delivered bundle.
-pub(super) async fn enqueue(state: &AppState, caller: &Caller, bundle: &Bundle) -> Result<()> {
+/// Queues the record of a sync: the delivered bundle's (`None`: the sync answered 304)
+/// and the device's report. A 304 without a report queues nothing.
+pub(super) async fn enqueue(
+    state: &AppState,
+    caller: &Caller,
+    bundle: Option<&Bundle>,
+    device: Option<Posture>,
+) -> Result<()> {
+    if bundle.is_none() && device.is_none() {
+        return Ok(());
+    }
     let record = SyncRecord {
         v: RECORD_VERSION,
         id: ActivityId::new(),
         org_id: caller.org_id,
         employee_id: caller.employee_id,
-        agent_config_ids: bundle.agents.iter().filter_map(|a| personal(a.source)).collect(),
-        mcp_config_ids: bundle.mcp_servers.iter().filter_map(|m| personal(m.source)).collect(),
+        agent_config_ids: bundle
+            .map_or_else(Vec::new, |b| b.agents.iter().filter_map(|a| personal(a.source)).collect()),
+        mcp_config_ids: bundle
+            .map_or_else(Vec::new, |b| b.mcp_servers.iter().filter_map(|m| personal(m.source)).collect()),
         synced_at: crate::time::now(),
+        delivered: bundle.is_some(),
+        device,
     };
     let body = serde_json::to_string(&record).expect("records serialize");
     // Not recorded, not delivered: the client retries (503) rather than a sync going unrecorded.
@@ -74,6 +99,12 @@ pub async fn record_message(state: &AppState, body: &str) -> Result<()> {
 /// condition; the marks are then written one by one, skipping it.
 pub async fn record_sync(state: &AppState, record: &SyncRecord) -> Result<()> {
     let (org, employee, at) = (record.org_id, record.employee_id, &record.synced_at);
+    if let Some(device) = &record.device {
+        repo::fleet::report(&state.repo, org, employee, device, at).await?;
+    }
+    if !record.delivered {
+        return Ok(());
+    }
     use repo::configs::ConfigRef;
     let delivered: Vec<ConfigRef> = record
         .agent_config_ids

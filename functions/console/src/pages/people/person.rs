@@ -1,0 +1,242 @@
+//! A person: their facts, role and status (changed here by those who may), an
+//! enrollment code (shown once), the devices they sync from, their effective policy with
+//! the source of each rule and what each client enforces, their live sessions (device,
+//! last use) and ending them.
+
+use agentctl_shared::AppState;
+use agentctl_shared::domain::employees::{self, EmployeePatch};
+use agentctl_shared::domain::{fleet, policies, sessions};
+use agentctl_shared::http::Path;
+use agentctl_shared::roles::Permission;
+use agentctl_shared::{Error, Name};
+use agentctl_wire::employees::{Employee, EmployeeStatus};
+use agentctl_wire::ids::EmployeeId;
+use agentctl_wire::page::PageQuery;
+use agentctl_wire::policy::{EffectivePolicies, Support};
+use agentctl_wire::roles::RoleName;
+use agentctl_wire::sessions::EnrollmentCode;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::layout::{self, Section};
+use crate::session::{PageResult, Signed};
+
+/// How much of a policy's rules the table shows.
+const RULES_SHOWN: usize = 200;
+
+/// What a form on the page just did.
+enum Outcome {
+    Code(EnrollmentCode),
+    Problem(Error),
+}
+
+/// `GET /console/people/{employee_id}`.
+pub async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<EmployeeId>) -> PageResult {
+    render(&state, &signed, id, None).await
+}
+
+async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Option<Outcome>) -> PageResult {
+    let caller = &signed.caller;
+    let employee = employees::get(state, caller, id).await?;
+    let sessions = if caller.can(Permission::EmployeesWrite) {
+        Some(sessions::list_for(state, caller, id, &PageQuery { limit: Some(50), cursor: None }).await?)
+    } else {
+        None
+    };
+    let policy = if caller.can(Permission::PoliciesRead) {
+        Some(policies::effective(state, caller, id, None).await?)
+    } else {
+        None
+    };
+    let devices = fleet::of_employee(state, caller, id).await?;
+    let status = match &outcome {
+        Some(Outcome::Problem(e)) => StatusCode::from_u16(e.report().status).unwrap_or(StatusCode::BAD_REQUEST),
+        _ => StatusCode::OK,
+    };
+    let body = html! {
+        @match &outcome {
+            Some(Outcome::Code(code)) => div.notice role="status" {
+                p { "Enrollment code for " (employee.full_name) ", valid until " (layout::when(&code.expires_at)) ". "
+                    strong { "It is shown only now." } }
+                p.mono { (code.code) }
+                p { "They sign in with " code { "agentctl login --code <code>" } " or at this console's sign-in page." }
+            },
+            Some(Outcome::Problem(e)) => (layout::problem_box(&e.report())),
+            None => {},
+        }
+        (facts(&employee))
+        @if caller.can(Permission::ActivityRead) {
+            p { a href=(format!("/console/activity?employee_id={id}")) { "Their activity" } }
+        }
+        @if caller.can(Permission::EmployeesWrite) { (change_form(signed, &employee)) }
+        @if caller.can(Permission::EmployeesEnroll) {
+            form method="post" action=(format!("/console/people/{id}/enrollment-code")) {
+                (layout::csrf(signed))
+                button.secondary type="submit" { "Issue an enrollment code" }
+            }
+        }
+        h2 { "Devices" }
+        (crate::pages::fleet::table(&devices.iter().collect::<Vec<_>>(), |_| Some(employee.full_name.clone())))
+        @if let Some(policy) = &policy { (effective_policy(policy)) }
+        @if let Some(sessions) = sessions {
+            h2 { "Sessions" }
+            @if sessions.items.is_empty() {
+                p.muted { "No live session." }
+            } @else {
+                table {
+                    thead { tr { th { "Device" } th { "From" } th { "Signed in" } th { "Last used" } th { "Ends" } } }
+                    tbody {
+                        @for session in &sessions.items {
+                            tr {
+                                td { (session.device_name.as_deref().unwrap_or("unnamed")) }
+                                td { (session.ip_address.as_deref().unwrap_or("")) }
+                                td { (layout::when(&session.created_at)) }
+                                td { (session.last_used_at.as_ref().map(layout::when).unwrap_or_default()) }
+                                td { (layout::when(&session.ends_at.unwrap_or(session.expires_at))) }
+                            }
+                        }
+                    }
+                }
+                form method="post" action=(format!("/console/people/{id}/sessions/revoke")) {
+                    (layout::csrf(signed))
+                    button.danger type="submit" { "End every session of " (employee.full_name) }
+                }
+            }
+        }
+    };
+    Ok((status, layout::page(signed, Section::People, &employee.full_name, body)).into_response())
+}
+
+fn facts(employee: &Employee) -> Markup {
+    html! {
+        dl.facts {
+            dt { "Email" } dd { (employee.email) }
+            dt { "Role" } dd { (employee.role.as_str()) }
+            dt { "Status" } dd { (employee.status.as_str()) }
+            dt { "Team" } dd { (employee.team_id.map(|t| t.to_string()).unwrap_or_else(|| "none".into())) }
+            dt { "Agent configurations" } dd { (employee.agent_config_count) " active of " (employee.agent_config_total) }
+            dt { "Last sign-in" } dd { (employee.last_login_at.as_ref().map(layout::when).unwrap_or_else(|| "never".into())) }
+            @if employee.scim_deleted { dt { "Directory" } dd { "removed by the identity provider (SCIM)" } }
+        }
+    }
+}
+
+fn change_form(signed: &Signed, employee: &Employee) -> Markup {
+    html! {
+        form.actions method="post" action=(format!("/console/people/{}", employee.id)) {
+            (layout::csrf(signed))
+            div {
+                label for="role" { "Role" }
+                select id="role" name="role" {
+                    @for role in <RoleName as strum::VariantArray>::VARIANTS {
+                        option value=(role.as_str()) selected[*role == employee.role] { (role.as_str()) }
+                    }
+                }
+            }
+            div {
+                label for="status" { "Status" }
+                select id="status" name="status" {
+                    @for status in <EmployeeStatus as strum::VariantArray>::VARIANTS {
+                        option value=(status.as_str()) selected[*status == employee.status] { (status.as_str()) }
+                    }
+                }
+            }
+            button type="submit" { "Save" }
+        }
+    }
+}
+
+/// Each rule with the policy it comes from, and what each client enforces of it.
+fn effective_policy(policy: &EffectivePolicies) -> Markup {
+    html! {
+        h2 { "Effective policy" }
+        @if policy.policies.is_empty() {
+            p.muted { "No policy applies." }
+        } @else {
+            table {
+                thead { tr { th { "Policy" } th { "Type" } th { "From" } th { "Severity" } th { "Rules" } th { "Enforced by" } } }
+                tbody {
+                    @for applied in &policy.policies {
+                        @let rules = applied.rules.to_string();
+                        tr {
+                            td { (applied.name) @if applied.overridden { span.muted { " (team override)" } } }
+                            td { (applied.policy_type.as_str()) }
+                            td { (applied.level.as_str()) }
+                            td { (applied.severity.as_str()) }
+                            td.mono { (rules.chars().take(RULES_SHOWN).collect::<String>()) @if rules.chars().count() > RULES_SHOWN { "…" } }
+                            td {
+                                ul {
+                                    @for client in &applied.enforcement.clients {
+                                        li {
+                                            (client.client.as_str()) ": "
+                                            @match client.support {
+                                                Support::Enforced => span.state-ok { "enforced" },
+                                                Support::Partial => span.state-warn { "partly" },
+                                                Support::None => span.state-bad { "not enforced" },
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Change {
+    role: Option<RoleName>,
+    status: Option<EmployeeStatus>,
+}
+
+/// `POST /console/people/{employee_id}`: role and status.
+pub async fn change(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<EmployeeId>,
+    form: std::result::Result<Form<Change>, FormRejection>,
+) -> PageResult {
+    let Ok(Form(change)) = form else {
+        return render(
+            &state,
+            &signed,
+            id,
+            Some(Outcome::Problem(Error::invalid("role", "choose a role and a status"))),
+        )
+        .await;
+    };
+    let current = employees::get(&state, &signed.caller, id).await?;
+    // Only what changed: an unchanged role needs no right over roles.
+    let patch = EmployeePatch {
+        role: change.role.filter(|r| *r != current.role),
+        status: change.status.filter(|s| *s != current.status),
+        ..Default::default()
+    };
+    match employees::update(&state, &signed.caller, id, patch).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/people/{id}")).into_response()),
+        Err(e @ (Error::Validation(_) | Error::Conflict { .. } | Error::Forbidden(_))) => {
+            render(&state, &signed, id, Some(Outcome::Problem(e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /console/people/{employee_id}/enrollment-code`: a code, shown once.
+pub async fn enroll(State(state): State<AppState>, signed: Signed, Path(id): Path<EmployeeId>) -> PageResult {
+    let code = sessions::issue_enrollment(&state, &signed.caller, id).await?;
+    render(&state, &signed, id, Some(Outcome::Code(code))).await
+}
+
+/// `POST /console/people/{employee_id}/sessions/revoke`.
+pub async fn revoke_sessions(State(state): State<AppState>, signed: Signed, Path(id): Path<EmployeeId>) -> PageResult {
+    sessions::revoke_for(&state, &signed.caller, id).await?;
+    Ok(Redirect::to(&format!("/console/people/{id}")).into_response())
+}
