@@ -91,6 +91,7 @@ def main():
             ("a request", "request", "/console/approvals/" + cfg["request_id"]),
             ("people", "people", "/console/people"),
             ("assignments", "assignments", "/console/assignments"),
+            ("the catalog", "catalog", "/console/catalog"),
             ("the fleet", "fleet", "/console/fleet"),
             ("usage", "usage", "/console/usage"),
             ("activity", "activity", "/console/activity"),

@@ -17,6 +17,7 @@ pub enum Section {
     Approvals,
     People,
     Assignments,
+    Catalog,
     Fleet,
     Usage,
     Activity,
@@ -24,11 +25,12 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 8] = [
+    const ALL: [Section; 9] = [
         Section::Overview,
         Section::Approvals,
         Section::People,
         Section::Assignments,
+        Section::Catalog,
         Section::Fleet,
         Section::Usage,
         Section::Activity,
@@ -41,6 +43,7 @@ impl Section {
             Section::Approvals => "/console/approvals",
             Section::People => "/console/people",
             Section::Assignments => "/console/assignments",
+            Section::Catalog => "/console/catalog",
             Section::Fleet => "/console/fleet",
             Section::Usage => "/console/usage",
             Section::Activity => "/console/activity",
@@ -54,6 +57,7 @@ impl Section {
             Section::Approvals => "Approvals",
             Section::People => "People",
             Section::Assignments => "Assignments",
+            Section::Catalog => "Catalog",
             Section::Fleet => "Fleet",
             Section::Usage => "Usage",
             Section::Activity => "Activity",
@@ -67,6 +71,7 @@ impl Section {
             Section::Overview => None,
             Section::Approvals => Some(Permission::RequestsDecide),
             Section::People | Section::Assignments | Section::Fleet => Some(Permission::EmployeesRead),
+            Section::Catalog => Some(Permission::CatalogRead),
             Section::Usage => Some(Permission::UsageRead),
             Section::Activity => Some(Permission::ActivityRead),
             Section::Settings => Some(Permission::SubscriptionRead),

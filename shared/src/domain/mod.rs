@@ -19,6 +19,7 @@ pub mod notify;
 pub mod organizations;
 pub mod policies;
 pub mod prices;
+pub mod registry;
 pub mod requests;
 pub mod roles;
 pub mod scim;

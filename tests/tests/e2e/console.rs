@@ -113,6 +113,16 @@ async fn an_owner_signs_in_reads_every_page_and_decides_with_the_csrf_token() {
         assert_eq!(page.headers[CACHE_CONTROL], "no-store", "{path}");
         assert_eq!(page.headers["x-frame-options"], "DENY", "{path}");
     }
+    // The activity page's export link streams the log as CSV.
+    let activity = browser.get("/console/activity").await.body;
+    let link = format!(
+        "/console/activity/export?{}",
+        between(&activity, "/console/activity/export?", "\"").replace("&amp;", "&")
+    );
+    let export = browser.get(&link).await;
+    assert_eq!(export.status, StatusCode::OK, "{link}: {}", export.body);
+    assert!(export.headers["content-type"].to_str().unwrap().starts_with("text/csv"), "{link}");
+    assert!(export.body.contains("request.submitted"), "{}", export.body);
     let overview = browser.get("/console").await.body;
     assert!(overview.contains("Budget this period") && overview.contains("$1000"), "{overview}");
     assert!(overview.contains(&format!("/console/approvals/{request}")), "the pending request is on the overview");
@@ -244,6 +254,8 @@ async fn every_page_for_every_role_follows_its_permissions() {
         (format!("/console/people/{}", org.owner_id), Some(Permission::EmployeesRead)),
         ("/console/activity".to_string(), Some(Permission::ActivityRead)),
         ("/console/assignments".to_string(), Some(Permission::EmployeesRead)),
+        ("/console/catalog".to_string(), Some(Permission::CatalogRead)),
+        ("/console/fleet".to_string(), Some(Permission::EmployeesRead)),
         ("/console/usage".to_string(), Some(Permission::UsageRead)),
         ("/console/settings".to_string(), Some(Permission::SubscriptionRead)),
     ];
@@ -510,5 +522,103 @@ async fn each_sync_reports_its_device_and_the_fleet_shows_what_needs_attention()
     assert_eq!(
         stranger.get(&format!("/console/people/{}", employee["id"].as_str().unwrap())).await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_admin_imports_a_server_from_the_mcp_registry_and_approves_it() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("registry")).await;
+    let (_, admin) = signed_in(&app, &org, "alice", "admin").await;
+    let csrf = admin.csrf("/console/catalog").await;
+    let server_json = json!({
+        "$schema": "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json",
+        "name": "io.github.acme/weather", "description": "Forecasts", "version": "1.0.2",
+        "packages": [{
+            "registryType": "npm", "identifier": "@acme/weather-mcp", "version": "1.0.2", "transport": { "type": "stdio" },
+            "environmentVariables": [{ "name": "WEATHER_API_KEY", "description": "API key", "isRequired": true, "isSecret": true }]
+        }]
+    })
+    .to_string();
+    let imported = admin.post("/console/catalog/import", &[("server_json", &server_json), ("csrf", &csrf)]).await;
+    assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.body);
+    let (_, servers) = app.get("/v1/catalog/mcp-servers?scope=org", &org.owner_token).await;
+    let server =
+        servers["items"].as_array().unwrap().iter().find(|s| s["name"] == "weather").expect("imported").clone();
+    assert_eq!(server["command"], "npx", "{server}");
+    assert_eq!(server["env"]["WEATHER_API_KEY"], "${weather_api_key}", "{server}");
+    assert_eq!(server["requires_credentials"], true, "the secret is a credential: {server}");
+    // Importing it again is the catalog's own conflict, shown beside the form.
+    let again = admin.post("/console/catalog/import", &[("server_json", &server_json), ("csrf", &csrf)]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let bad = admin.post("/console/catalog/import", &[("server_json", "{\"name\": 1}"), ("csrf", &csrf)]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("server_json"), "{}", bad.body);
+
+    // Approved from the console, it can be assigned; revoked, it is no longer approved.
+    let id = server["id"].as_str().unwrap();
+    let approved = admin.post(&format!("/console/catalog/mcp-servers/{id}/approve"), &[("csrf", &csrf)]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let (_, listed) = app.get(&format!("/v1/catalog/mcp-servers/{id}"), &org.owner_token).await;
+    assert_eq!(listed["is_approved"], true, "{listed}");
+    let revoked = admin.post(&format!("/console/catalog/mcp-servers/{id}/revoke"), &[("csrf", &csrf)]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+    let (_, listed) = app.get(&format!("/v1/catalog/mcp-servers/{id}"), &org.owner_token).await;
+    assert_eq!(listed["is_approved"], false, "{listed}");
+
+    // A member reads the catalog but neither imports nor approves.
+    let (_, member) = signed_in(&app, &org, "erin", "member").await;
+    let page = member.get("/console/catalog").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("/console/catalog/import") && !page.body.contains("/approve"), "{}", page.body);
+    let member_csrf = member.csrf("/console/catalog").await;
+    let refused = member.post(&format!("/console/catalog/mcp-servers/{id}/approve"), &[("csrf", &member_csrf)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+}
+
+#[tokio::test]
+async fn the_identity_provider_opens_a_console_session_and_links_the_person() {
+    use agentctl_tests::idp::{LocalIdp, browser, location};
+    let app = TestApp::spawn().await;
+    let idp = LocalIdp::start().await;
+    let org = app.create_org(&slug("sso")).await;
+    let (client_id, client_secret) = idp.register_client(&format!("{}/v1/oauth/callback", app.url)).await;
+    let settings = json!({ "issuer": idp.issuer, "client_id": client_id, "client_secret": client_secret, "allowed_domains": [format!("{}.example", org.slug)] });
+    let (status, body) =
+        app.call(Method::PUT, "/v1/org/identity-provider", Some(&org.owner_token), Some(settings)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let email = format!("alice@{}.example", org.slug);
+    let alice = app.add_employee(&org, &email, "admin", None).await;
+
+    let http = browser();
+    let start = http.get(format!("{}/console/login/sso?org={}", app.url, org.slug)).send().await.unwrap();
+    let to_idp = location(&start);
+    assert!(to_idp.starts_with(&idp.issuer), "{to_idp}");
+    let callback = idp.sign_in(&http, &to_idp, &email).await;
+    let back = http.get(&callback).send().await.unwrap();
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert_eq!(back.headers()[LOCATION], "/console");
+    let cookie = back.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    assert!(cookie.starts_with("agentctl_console=acs_"), "{cookie}");
+    let mut console = Browser::new(&app);
+    console.cookie = Some(cookie);
+
+    // The person's page lists the link made at sign-in; removing it is recorded.
+    let person = format!("/console/people/{}", alice["id"].as_str().unwrap());
+    let page = console.get(&person).await.body;
+    assert!(page.contains(&idp.issuer), "{page}");
+    let unlink = format!("{person}/identity-links/{}/delete", between(&page, "/identity-links/", "/delete"));
+    let csrf = console.csrf(&person).await;
+    assert_eq!(console.post(&unlink, &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+    assert!(!console.get(&person).await.body.contains("Identity provider accounts"));
+
+    // An organization without a provider and one that does not exist read the same.
+    let plain = app.create_org(&slug("plain")).await;
+    let without = Browser::new(&app).get(&format!("/console/login/sso?org={}", plain.slug)).await;
+    let unknown = Browser::new(&app).get("/console/login/sso?org=no-such-org").await;
+    assert_eq!(without.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (unknown.status, unknown.body.replace("no-such-org", "")),
+        (without.status, without.body.replace(&plain.slug, ""))
     );
 }

@@ -3,7 +3,9 @@
 use agentctl_shared::AppState;
 use agentctl_shared::Name;
 use agentctl_shared::domain::audit::{self, ActivityQuery};
+use agentctl_shared::domain::exports::{self, ActivityExportQuery, Export};
 use agentctl_wire::activity::{ActivityEntry, EventType};
+use agentctl_wire::exports::ExportFormat;
 use agentctl_wire::ids::EmployeeId;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -11,7 +13,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::layout::{self, Section};
-use crate::session::{PageResult, Params, Signed};
+use crate::session::{PageError, PageResult, Params, Signed};
 
 /// How much of an entry's details the table shows.
 const DETAILS_SHOWN: usize = 240;
@@ -43,6 +45,17 @@ pub fn table(entries: &[ActivityEntry]) -> Markup {
             }
         }
     }
+}
+
+/// The export of the last 30 days, with the list's event type.
+fn export_link(kept: &[(&str, String)], format: &str) -> String {
+    let to = chrono::Utc::now();
+    let from = to - chrono::Duration::days(30);
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("from", &from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    query.append_pair("to", &to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    query.extend_pairs(kept.iter().filter(|(name, _)| *name == "event_type").map(|(n, v)| (*n, v.as_str())));
+    format!("/console/activity/export?{}", query.append_pair("format", format).finish())
 }
 
 #[derive(Default, Deserialize)]
@@ -79,8 +92,29 @@ pub async fn list(State(state): State<AppState>, signed: Signed, Params(filters)
             @if let Some(id) = filters.employee_id { input type="hidden" name="employee_id" value=(id); }
             button type="submit" { "Filter" }
         }
+        p { "Export the last 30 days: " a href=(export_link(&kept, "csv")) { "CSV" } " · " a href=(export_link(&kept, "jsonl")) { "JSON Lines" } }
         (table(&page.items))
         (layout::pager("/console/activity", &kept, page.next_cursor.as_deref()))
     };
     Ok(layout::page(&signed, Section::Activity, "Activity", body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ExportRange {
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    event_type: Option<EventType>,
+    format: Option<ExportFormat>,
+}
+
+/// `GET /console/activity/export?from=&to=&event_type=&format=`: the API's export, for the
+/// session.
+pub async fn export(
+    State(state): State<AppState>,
+    signed: Signed,
+    Params(range): Params<ExportRange>,
+) -> Result<Export, PageError> {
+    let query =
+        ActivityExportQuery { from: range.from, to: range.to, event_type: range.event_type, format: range.format };
+    Ok(exports::activity(&state, &signed.caller, query).await?)
 }

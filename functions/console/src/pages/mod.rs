@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod approvals;
 pub mod assignments;
+pub mod catalog;
 pub mod fleet;
 pub mod login;
 pub mod overview;

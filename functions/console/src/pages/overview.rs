@@ -14,7 +14,7 @@ use maud::{Markup, html};
 
 use crate::charts;
 use crate::layout::{self, Section};
-use crate::pages::{activity, approvals};
+use crate::pages::{activity, approvals, usage};
 use crate::session::{PageResult, Signed};
 
 /// How many rows the overview's lists show.
@@ -88,22 +88,9 @@ async fn usage(state: &AppState, caller: &Caller) -> Result<Markup> {
     let agents = analytics::breakdown(state, caller, &by(BreakdownBy::Agent)).await?;
     let kinds = analytics::breakdown(state, caller, &by(BreakdownBy::ResourceType)).await?;
     Ok(html! {
-        section.card aria-labelledby="trend" {
-            h2 id="trend" { "Spend per day this month" }
-            (charts::daily_bars("Spend per day this month", &days))
-        }
+        (usage::daily_card("Spend per day this month", &days))
         div.grid {
-            section.card aria-labelledby="teams" {
-                h2 id="teams" { "By team" }
-                table {
-                    thead { tr { th { "Team" } th.num { "People" } th.num { "Spend" } } }
-                    tbody {
-                        @for team in &teams.items {
-                            tr { td { (team.team_name) } td.num { (team.employee_count) } td.num { "$" (team.total_cost_usd) } }
-                        }
-                    }
-                }
-            }
+            (usage::teams_card(&teams.items))
             (lines("spenders", "Top spenders", &spenders.items))
             (lines("agents", "By agent", &agents.items))
             (lines("kinds", "By kind of use", &kinds.items))

@@ -3,13 +3,14 @@
 
 use agentctl_shared::AppState;
 use agentctl_shared::Name;
-use agentctl_shared::domain::analytics::{self, BreakdownBy, BreakdownQuery, RangeQuery};
+use agentctl_shared::domain::analytics::{self, BreakdownBy, BreakdownQuery, RangeQuery, TeamUsage};
 use agentctl_shared::domain::exports::{self, Export, UsageExportQuery};
+use agentctl_shared::money::Usd;
 use agentctl_wire::exports::ExportFormat;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::charts;
@@ -18,6 +19,33 @@ use crate::session::{PageError, PageResult, Params, Signed};
 
 /// How many rows each breakdown shows.
 const ROWS: u32 = 20;
+
+/// Spend per day as a chart (also the overview's).
+pub fn daily_card(title: &str, days: &[(NaiveDate, Usd)]) -> Markup {
+    html! {
+        section.card aria-labelledby="daily" {
+            h2 id="daily" { (title) }
+            (charts::daily_bars(title, days))
+        }
+    }
+}
+
+/// Spend by team (also the overview's).
+pub fn teams_card(teams: &[TeamUsage]) -> Markup {
+    html! {
+        section.card aria-labelledby="teams" {
+            h2 id="teams" { "By team" }
+            table {
+                thead { tr { th { "Team" } th.num { "People" } th.num { "Tokens" } th.num { "Spend" } } }
+                tbody {
+                    @for team in teams {
+                        tr { td { (team.team_name) } td.num { (team.employee_count) } td.num { (team.usage.tokens) } td.num { "$" (team.total_cost_usd) } }
+                    }
+                }
+            }
+        }
+    }
+}
 
 #[derive(Default, Deserialize)]
 pub struct Range {
@@ -59,22 +87,9 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Params(range): 
             button type="submit" { "Show" }
         }
         p { "Export the records: " a href=(export("csv")) { "CSV" } " · " a href=(export("jsonl")) { "JSON Lines" } }
-        section.card aria-labelledby="daily" {
-            h2 id="daily" { "Spend per day" }
-            (charts::daily_bars("Spend per day", &days))
-        }
+        (daily_card("Spend per day", &days))
         div.grid {
-            section.card aria-labelledby="teams" {
-                h2 id="teams" { "By team" }
-                table {
-                    thead { tr { th { "Team" } th.num { "People" } th.num { "Tokens" } th.num { "Spend" } } }
-                    tbody {
-                        @for team in &teams.items {
-                            tr { td { (team.team_name) } td.num { (team.employee_count) } td.num { (team.usage.tokens) } td.num { "$" (team.total_cost_usd) } }
-                        }
-                    }
-                }
-            }
+            (teams_card(&teams.items))
             section.card aria-labelledby="breakdown" {
                 h2 id="breakdown" { "By " (by.as_str()) }
                 table {

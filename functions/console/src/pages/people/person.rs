@@ -5,12 +5,13 @@
 
 use agentctl_shared::AppState;
 use agentctl_shared::domain::employees::{self, EmployeePatch};
+use agentctl_shared::domain::identity::links;
 use agentctl_shared::domain::{fleet, policies, sessions};
 use agentctl_shared::http::Path;
 use agentctl_shared::roles::Permission;
 use agentctl_shared::{Error, Name};
 use agentctl_wire::employees::{Employee, EmployeeStatus};
-use agentctl_wire::ids::EmployeeId;
+use agentctl_wire::ids::{EmployeeId, IdentityLinkId};
 use agentctl_wire::page::PageQuery;
 use agentctl_wire::policy::{EffectivePolicies, Support};
 use agentctl_wire::roles::RoleName;
@@ -54,6 +55,7 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
         None
     };
     let devices = fleet::of_employee(state, caller, id).await?;
+    let links = links::list(state, caller, id).await?.items;
     let status = match &outcome {
         Some(Outcome::Problem(e)) => StatusCode::from_u16(e.report().status).unwrap_or(StatusCode::BAD_REQUEST),
         _ => StatusCode::OK,
@@ -78,6 +80,29 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
             form method="post" action=(format!("/console/people/{id}/enrollment-code")) {
                 (layout::csrf(signed))
                 button.secondary type="submit" { "Issue an enrollment code" }
+            }
+        }
+        @if !links.is_empty() {
+            h2 { "Identity provider accounts" }
+            table {
+                thead { tr { th { "Provider" } th { "Subject" } th { "Linked" } @if caller.can(Permission::EmployeesWrite) { th { span.skip { "Remove" } } } } }
+                tbody {
+                    @for link in &links {
+                        tr {
+                            td { (link.issuer) }
+                            td.mono { (link.subject) }
+                            td { (layout::when(&link.created_at)) }
+                            @if caller.can(Permission::EmployeesWrite) {
+                                td {
+                                    form.inline method="post" action=(format!("/console/people/{id}/identity-links/{}/delete", link.id)) {
+                                        (layout::csrf(signed))
+                                        button.secondary type="submit" { "Remove" span.skip { " the link to " (link.issuer) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         h2 { "Devices" }
@@ -238,5 +263,16 @@ pub async fn enroll(State(state): State<AppState>, signed: Signed, Path(id): Pat
 /// `POST /console/people/{employee_id}/sessions/revoke`.
 pub async fn revoke_sessions(State(state): State<AppState>, signed: Signed, Path(id): Path<EmployeeId>) -> PageResult {
     sessions::revoke_for(&state, &signed.caller, id).await?;
+    Ok(Redirect::to(&format!("/console/people/{id}")).into_response())
+}
+
+/// `POST /console/people/{employee_id}/identity-links/{link_id}/delete`: the person's
+/// account at the provider was replaced; the next verified email links anew.
+pub async fn unlink(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((id, link)): Path<(EmployeeId, IdentityLinkId)>,
+) -> PageResult {
+    links::remove(&state, &signed.caller, id, link).await?;
     Ok(Redirect::to(&format!("/console/people/{id}")).into_response())
 }
