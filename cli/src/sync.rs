@@ -93,7 +93,9 @@ pub async fn sync(options: &Options) -> Result<Report, CliError> {
     let mut state = State::load(options.system)?;
     let complete = options.clients.is_empty() && !options.dry_run;
     let known = if complete { state.etag.clone() } else { None };
-    let device = if options.dry_run { None } else { fleet::due(&mut state, options.system, chrono::Utc::now())? };
+    // The report is the fleet's, not the sync's: a file it cannot read leaves it out.
+    let device =
+        if options.dry_run { None } else { fleet::due(&mut state, options.system, chrono::Utc::now()).unwrap_or(None) };
     let sent = fetch(&Api::with(&session), known.as_deref(), device.as_ref().map(|(header, _)| header.as_str())).await;
     let (body, etag, fresh) = match sent {
         Ok(fetched) => fetched,
