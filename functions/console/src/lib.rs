@@ -76,7 +76,8 @@ pub fn router() -> Router<AppState> {
 
 /// Headers every console answer carries.
 async fn security_headers(request: Request, next: Next) -> Response {
-    let sign_in = request.uri().path() == "/console/login";
+    // The sign-in pages (also as answers to a refused code or organization).
+    let sign_in = request.uri().path().starts_with("/console/login");
     let assets = request.uri().path().starts_with("/console/assets/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();

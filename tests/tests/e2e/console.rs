@@ -236,6 +236,9 @@ async fn names_show_as_text_and_ended_sessions_are_sent_to_sign_in() {
     let refused = Browser::new(&app).post("/console/login/code", &[("code", "ace_unknown")]).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
     assert!(refused.body.contains("invalid, used or expired"), "{}", refused.body);
+    // The page keeps its single sign-on form working: it sends people on to their provider.
+    let policy = refused.headers[CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(!policy.contains("form-action") && policy.contains("script-src 'self'"), "{policy}");
 }
 
 /// The console's rows of the authorization matrix: every page as every role, allowed
