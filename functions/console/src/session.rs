@@ -5,11 +5,12 @@
 use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::authorizer::{self, AuthError};
 use agentctl_shared::http::cookies::{self, CONSOLE_COOKIE};
+use agentctl_shared::http::problem;
 use agentctl_shared::secrets;
 use agentctl_shared::{AppState, Error};
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::layout;
@@ -72,8 +73,7 @@ impl IntoResponse for PageError {
             }
             PageError::App(e) => {
                 let problem = e.report();
-                let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                (status, layout::problem_page(&problem)).into_response()
+                (problem::status(&problem), layout::problem_page(&problem)).into_response()
             }
         }
     }

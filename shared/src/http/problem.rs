@@ -21,10 +21,14 @@ pub fn problem(status: StatusCode, code: ProblemCode, detail: impl Into<String>)
     }
 }
 
+/// The HTTP status of `problem` (its `status` is always one: problems are made from them).
+pub fn status(problem: &Problem) -> StatusCode {
+    StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// The response that carries `problem`.
 pub fn respond(problem: Problem) -> Response {
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, axum::Json(problem)).into_response();
+    let mut response = (status(&problem), axum::Json(problem)).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     response
 }

@@ -5,7 +5,7 @@
 use agentctl_shared::AppState;
 use agentctl_shared::Name;
 use agentctl_shared::domain::requests::{self, AgentRequest, Decision, DecisionKind, PendingQuery, Wanted};
-use agentctl_shared::http::Path;
+use agentctl_shared::http::{Path, problem};
 use agentctl_shared::ids::RequestId;
 use axum::Form;
 use axum::extract::State;
@@ -156,7 +156,7 @@ pub async fn decide(
         Err(e @ (agentctl_shared::Error::Validation(_) | agentctl_shared::Error::Conflict { .. })) => {
             let problem = e.report();
             let view = requests::get(&state, &signed.caller, id).await?;
-            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = problem::status(&problem);
             let page = layout::page(
                 &signed,
                 Section::Approvals,

@@ -44,9 +44,7 @@ async fn render(
     let servers = mcp::list(state, &principal, &all).await?;
     let may_approve = caller.can(Permission::McpApprove);
     let problem = problem.map(Error::report);
-    let status = problem
-        .as_ref()
-        .map_or(StatusCode::OK, |p| StatusCode::from_u16(p.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY));
+    let status = problem.as_ref().map_or(StatusCode::OK, agentctl_shared::http::problem::status);
     let body = html! {
         @if let Some(id) = imported {
             p.notice role="status" { "Imported: MCP server " code { (id) } ". Approve it to assign it." }

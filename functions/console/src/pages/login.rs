@@ -6,8 +6,8 @@
 use agentctl_shared::AppState;
 use agentctl_shared::domain::identity::signin::{self, Answer};
 use agentctl_shared::domain::sessions;
-use agentctl_shared::http::cookies;
 use agentctl_shared::http::{ClientIp, PublicUrl};
+use agentctl_shared::http::{cookies, problem};
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
@@ -67,8 +67,7 @@ pub async fn with_code(
         Ok(token) => signed_in(&token, public_url.starts_with("https://")),
         Err(e) => {
             let problem = e.report();
-            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
-            (status, sign_in_page(None, Some(layout::problem_box(&problem)))).into_response()
+            (problem::status(&problem), sign_in_page(None, Some(layout::problem_box(&problem)))).into_response()
         }
     }
 }

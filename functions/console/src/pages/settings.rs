@@ -8,6 +8,7 @@ use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::identity::{IdentityProvider, IdentityProviderRequest, provider};
 use agentctl_shared::domain::scim::tokens::{self, NewScimToken, ScimTokenRequest};
 use agentctl_shared::domain::subscriptions::{self, BudgetUpdate};
+use agentctl_shared::http::problem::{self, Problem};
 use agentctl_shared::http::{Path, PublicUrl};
 use agentctl_shared::roles::Permission;
 use agentctl_shared::{Error, Result};
@@ -26,7 +27,7 @@ use crate::session::{PageResult, Signed};
 
 /// What a form just did, shown above the settings.
 enum Outcome {
-    Problem(&'static str, Error),
+    Problem(&'static str, Problem),
     Token(NewScimToken),
 }
 
@@ -35,13 +36,11 @@ async fn render(state: &AppState, signed: &Signed, public_url: &str, outcome: Op
     // The section's permission: the parts below each check their own.
     caller.require(Permission::SubscriptionRead)?;
     let status = match &outcome {
-        Some(Outcome::Problem(_, e)) => {
-            StatusCode::from_u16(e.report().status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Some(Outcome::Problem(_, problem)) => problem::status(problem),
         _ => StatusCode::OK,
     };
     let problem_of = |form: &str| match &outcome {
-        Some(Outcome::Problem(name, e)) if *name == form => Some(layout::problem_box(&e.report())),
+        Some(Outcome::Problem(name, problem)) if *name == form => Some(layout::problem_box(problem)),
         _ => None,
     };
     let budget = subscriptions::get(state, caller).await?;
@@ -169,7 +168,7 @@ pub async fn page(State(state): State<AppState>, signed: Signed, PublicUrl(publi
 async fn refused(state: &AppState, signed: &Signed, public_url: &str, form: &'static str, e: Error) -> PageResult {
     match e {
         Error::Validation(_) | Error::Conflict { .. } | Error::BadRequest(_) => {
-            render(state, signed, public_url, Some(Outcome::Problem(form, e))).await
+            render(state, signed, public_url, Some(Outcome::Problem(form, e.report()))).await
         }
         e => Err(e.into()),
     }

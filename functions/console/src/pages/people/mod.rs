@@ -6,6 +6,7 @@ mod person;
 pub use person::*;
 
 use agentctl_shared::domain::employees::{self, EmployeeQuery, NewEmployee};
+use agentctl_shared::http::problem;
 use agentctl_shared::roles::Permission;
 use agentctl_shared::{AppState, Error, Name};
 use agentctl_wire::employees::EmployeeStatus;
@@ -13,7 +14,6 @@ use agentctl_wire::roles::RoleName;
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -132,9 +132,10 @@ pub async fn invite(
     match employees::create(&state, &signed.caller, request).await {
         Ok(employee) => Ok(Redirect::to(&format!("/console/people/{}", employee.id)).into_response()),
         Err(e @ (Error::Validation(_) | Error::Conflict { .. })) => {
-            let status = StatusCode::from_u16(e.report().status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-            let body = invite_form(&signed, Some(layout::problem_box(&e.report())));
-            Ok((status, layout::page(&signed, Section::People, "Invite someone", body)).into_response())
+            let problem = e.report();
+            let body = invite_form(&signed, Some(layout::problem_box(&problem)));
+            Ok((problem::status(&problem), layout::page(&signed, Section::People, "Invite someone", body))
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }

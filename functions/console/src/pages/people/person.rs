@@ -8,6 +8,7 @@ use agentctl_shared::domain::employees::{self, EmployeePatch};
 use agentctl_shared::domain::identity::links;
 use agentctl_shared::domain::{fleet, policies, sessions};
 use agentctl_shared::http::Path;
+use agentctl_shared::http::problem::{self, Problem};
 use agentctl_shared::roles::Permission;
 use agentctl_shared::{Error, Name};
 use agentctl_wire::employees::{Employee, EmployeeStatus};
@@ -33,7 +34,7 @@ const RULES_SHOWN: usize = 200;
 /// What a form on the page just did.
 enum Outcome {
     Code(EnrollmentCode),
-    Problem(Error),
+    Problem(Problem),
 }
 
 /// `GET /console/people/{employee_id}`.
@@ -57,7 +58,7 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
     let devices = fleet::of_employee(state, caller, id).await?;
     let links = links::list(state, caller, id).await?.items;
     let status = match &outcome {
-        Some(Outcome::Problem(e)) => StatusCode::from_u16(e.report().status).unwrap_or(StatusCode::BAD_REQUEST),
+        Some(Outcome::Problem(problem)) => problem::status(problem),
         _ => StatusCode::OK,
     };
     let body = html! {
@@ -68,7 +69,7 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
                 p.mono { (code.code) }
                 p { "They sign in with " code { "agentctl login --code <code>" } " or at this console's sign-in page." }
             },
-            Some(Outcome::Problem(e)) => (layout::problem_box(&e.report())),
+            Some(Outcome::Problem(problem)) => (layout::problem_box(problem)),
             None => {},
         }
         (facts(&employee))
@@ -234,7 +235,7 @@ pub async fn change(
             &state,
             &signed,
             id,
-            Some(Outcome::Problem(Error::invalid("role", "choose a role and a status"))),
+            Some(Outcome::Problem(Error::invalid("role", "choose a role and a status").report())),
         )
         .await;
     };
@@ -248,7 +249,7 @@ pub async fn change(
     match employees::update(&state, &signed.caller, id, patch).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/people/{id}")).into_response()),
         Err(e @ (Error::Validation(_) | Error::Conflict { .. } | Error::Forbidden(_))) => {
-            render(&state, &signed, id, Some(Outcome::Problem(e))).await
+            render(&state, &signed, id, Some(Outcome::Problem(e.report()))).await
         }
         Err(e) => Err(e.into()),
     }
