@@ -5,6 +5,7 @@
 use agentctl_shared::Name;
 use agentctl_shared::http::Problem;
 use agentctl_shared::roles::Permission;
+use agentctl_wire::policy::{Enforcement, Support};
 use maud::{DOCTYPE, Markup, html};
 
 use crate::assets;
@@ -18,6 +19,7 @@ pub enum Section {
     People,
     Assignments,
     Catalog,
+    Policies,
     Fleet,
     Usage,
     Activity,
@@ -25,12 +27,13 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 9] = [
+    const ALL: [Section; 10] = [
         Section::Overview,
         Section::Approvals,
         Section::People,
         Section::Assignments,
         Section::Catalog,
+        Section::Policies,
         Section::Fleet,
         Section::Usage,
         Section::Activity,
@@ -44,6 +47,7 @@ impl Section {
             Section::People => "/console/people",
             Section::Assignments => "/console/assignments",
             Section::Catalog => "/console/catalog",
+            Section::Policies => "/console/policies",
             Section::Fleet => "/console/fleet",
             Section::Usage => "/console/usage",
             Section::Activity => "/console/activity",
@@ -58,6 +62,7 @@ impl Section {
             Section::People => "People",
             Section::Assignments => "Assignments",
             Section::Catalog => "Catalog",
+            Section::Policies => "Policies",
             Section::Fleet => "Fleet",
             Section::Usage => "Usage",
             Section::Activity => "Activity",
@@ -72,6 +77,7 @@ impl Section {
             Section::Approvals => Some(Permission::RequestsDecide),
             Section::People | Section::Assignments | Section::Fleet => Some(Permission::EmployeesRead),
             Section::Catalog => Some(Permission::CatalogRead),
+            Section::Policies => Some(Permission::PoliciesRead),
             Section::Usage => Some(Permission::UsageRead),
             Section::Activity => Some(Permission::ActivityRead),
             Section::Settings => Some(Permission::SubscriptionRead),
@@ -199,4 +205,23 @@ pub fn pager(path: &str, filters: &[(&str, String)], next_cursor: Option<&str>) 
 /// A time as people read it (UTC, to the minute).
 pub fn when(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// What each client enforces of a policy type.
+pub fn enforcement(enforcement: &Enforcement) -> Markup {
+    html! {
+        ul {
+            @for client in &enforcement.clients {
+                li {
+                    (client.client.as_str()) ": "
+                    @match client.support {
+                        Support::Enforced => span.state-ok { "enforced" },
+                        Support::Partial => span.state-warn { "partly" },
+                        Support::None => span.state-bad { "not enforced" },
+                    }
+                    " " span.muted { (client.how) }
+                }
+            }
+        }
+    }
 }

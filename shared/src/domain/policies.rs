@@ -13,7 +13,7 @@ use crate::domain::catalog::{self, Common, Entry, Spec};
 use crate::domain::employees;
 use crate::domain::teams::{self, Memberships};
 use crate::error::{Error, ProblemCode, Result};
-use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId};
+use crate::ids::{AgentId, EmployeeId, OrgId, PolicyId, TeamId};
 use crate::policy::enforcement::enforcement;
 use crate::policy::{self, Attachment, Level, Rules};
 use crate::repo::policies::AttachedTo;
@@ -254,6 +254,34 @@ pub async fn links(state: &AppState, principal: &Principal, target: Target) -> R
         links.extend(repo::policies::links(&state.repo, None, Target::Agent(agent)).await?);
     }
     Ok(links)
+}
+
+/// Where an organization attached one policy. Employee attachments are not here: each
+/// lives with its employee (their page lists them).
+#[derive(Debug, Default)]
+pub struct Placement {
+    pub org: bool,
+    /// Teams, with the rule fields each overrides.
+    pub teams: Vec<(TeamId, Option<Value>)>,
+    pub agents: Vec<AgentId>,
+}
+
+/// Where the caller's organization attached `policy_id`: one read of its sync set, which
+/// holds every organization, team and agent attachment.
+pub async fn placement(state: &AppState, caller: &Caller, policy_id: PolicyId) -> Result<Placement> {
+    caller.require(Permission::PoliciesRead)?;
+    catalog::visible_to::<PolicySpec>(state, Some(caller.org_id), policy_id).await?;
+    let (set, _) = syncsets::org_and_platform(&state.repo, caller.org_id).await?;
+    Ok(Placement {
+        org: set.org_links.contains(&policy_id),
+        teams: set
+            .team_links
+            .into_iter()
+            .filter(|((_, policy), _)| *policy == policy_id)
+            .map(|((team, _), overrides)| (team, overrides))
+            .collect(),
+        agents: set.agent_links.into_iter().filter(|(_, policy)| *policy == policy_id).map(|(a, _)| a).collect(),
+    })
 }
 
 fn level(target: Target) -> Level {

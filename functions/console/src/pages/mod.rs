@@ -9,5 +9,7 @@ pub mod fleet;
 pub mod login;
 pub mod overview;
 pub mod people;
+pub mod policies;
 pub mod settings;
+pub mod teams;
 pub mod usage;

@@ -35,9 +35,11 @@ pub use agentctl_wire::assignments::{
 
 mod bulk;
 mod credentials;
+mod reach;
 
 pub use bulk::*;
 pub use credentials::*;
+pub use reach::*;
 
 /// The most members one assignment leaves out (the list travels in every sync).
 const EXCLUDED_MAX: usize = 200;
@@ -209,8 +211,18 @@ pub async fn get(state: &AppState, caller: &Caller, id: AssignmentId) -> Result<
 
 pub async fn update(state: &AppState, caller: &Caller, id: AssignmentId, patch: AssignmentPatch) -> Result<Assignment> {
     caller.require(Permission::EmployeesWrite)?;
+    let before = find(state, caller.org_id, id).await?;
+    apply_patch(state, caller, before, patch).await
+}
+
+/// Writes `patch` over `before`, on condition that `before` is still what is stored.
+async fn apply_patch(
+    state: &AppState,
+    caller: &Caller,
+    before: Assignment,
+    patch: AssignmentPatch,
+) -> Result<Assignment> {
     let org = caller.org_id;
-    let before = find(state, org, id).await?;
     let mut after = before.clone();
     match (&before.item, patch.config_override, patch.connection_config) {
         (Assigned::Agent { .. }, _, Some(_)) => {

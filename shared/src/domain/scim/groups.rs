@@ -352,3 +352,14 @@ fn sorted_ids(employees: &[Employee]) -> Vec<EmployeeId> {
     ids.sort();
     ids
 }
+
+/// What the directory last sent about a team of the caller's organization (`None`: not a
+/// directory group, so its name and members change here).
+pub async fn record_of(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    team: TeamId,
+) -> crate::Result<Option<repo::scim::GroupOverlay>> {
+    caller.require(crate::roles::Permission::TeamsRead)?;
+    Ok(repo::scim::group_overlay(&state.repo, caller.org_id, team).await?)
+}

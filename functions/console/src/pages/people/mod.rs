@@ -2,8 +2,10 @@
 //! inviting one; a person's page is `person.rs`.
 
 mod person;
+mod reach;
 
 pub use person::*;
+pub use reach::{attach_policy, detach_policy, exclude};
 
 use agentctl_shared::domain::employees::{self, EmployeeQuery, NewEmployee};
 use agentctl_shared::http::problem;
@@ -46,6 +48,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed, Params(filters)
         kept.push(("role", role.as_str().to_string()));
     }
     let body = html! {
+        p { a href="/console/teams" { "Teams and directory groups" } }
         form.actions method="get" action="/console/people" {
             div {
                 label for="status" { "Status" }

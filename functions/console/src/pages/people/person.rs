@@ -6,15 +6,16 @@
 use agentctl_shared::AppState;
 use agentctl_shared::domain::employees::{self, EmployeePatch};
 use agentctl_shared::domain::identity::links;
-use agentctl_shared::domain::{fleet, policies, sessions};
+use agentctl_shared::domain::{fleet, policies, scim, sessions};
 use agentctl_shared::http::Path;
 use agentctl_shared::http::problem::{self, Problem};
+use agentctl_shared::repo::scim::UserOverlay;
 use agentctl_shared::roles::Permission;
 use agentctl_shared::{Error, Name};
 use agentctl_wire::employees::{Employee, EmployeeStatus};
-use agentctl_wire::ids::{EmployeeId, IdentityLinkId};
+use agentctl_wire::ids::{EmployeeId, IdentityLinkId, TeamId};
 use agentctl_wire::page::PageQuery;
-use agentctl_wire::policy::{EffectivePolicies, Support};
+use agentctl_wire::policy::EffectivePolicies;
 use agentctl_wire::roles::RoleName;
 use agentctl_wire::sessions::EnrollmentCode;
 use axum::Form;
@@ -56,6 +57,8 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
         None
     };
     let devices = fleet::of_employee(state, caller, id).await?;
+    let directory = scim::users::record_of(state, caller, id).await?;
+    let reach = super::reach::section(state, signed, &employee).await?;
     let links = links::list(state, caller, id).await?.items;
     let status = match &outcome {
         Some(Outcome::Problem(problem)) => problem::status(problem),
@@ -72,11 +75,11 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
             Some(Outcome::Problem(problem)) => (layout::problem_box(problem)),
             None => {},
         }
-        (facts(&employee))
+        (facts(&employee, directory.as_ref(), &reach.teams))
         @if caller.can(Permission::ActivityRead) {
             p { a href=(format!("/console/activity?employee_id={id}")) { "Their activity" } }
         }
-        @if caller.can(Permission::EmployeesWrite) { (change_form(signed, &employee)) }
+        @if caller.can(Permission::EmployeesWrite) { (change_form(signed, &employee, directory.is_some(), &reach.teams)) }
         @if caller.can(Permission::EmployeesEnroll) {
             form method="post" action=(format!("/console/people/{id}/enrollment-code")) {
                 (layout::csrf(signed))
@@ -108,6 +111,7 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
         }
         h2 { "Devices" }
         (crate::pages::fleet::table(&devices.iter().collect::<Vec<_>>(), |_| Some(employee.full_name.clone())))
+        (reach.markup)
         @if let Some(policy) = &policy { (effective_policy(policy)) }
         @if let Some(sessions) = sessions {
             h2 { "Sessions" }
@@ -138,21 +142,50 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
     Ok((status, layout::page(signed, Section::People, &employee.full_name, body)).into_response())
 }
 
-fn facts(employee: &Employee) -> Markup {
+/// The person's facts; what the directory (SCIM) manages says so, with when it last
+/// sent them.
+fn facts(employee: &Employee, directory: Option<&UserOverlay>, teams: &super::reach::TeamNames) -> Markup {
+    let from_directory = html! { @if directory.is_some() { " " span.source { "from the directory" } } };
     html! {
         dl.facts {
-            dt { "Email" } dd { (employee.email) }
+            dt { "Email" } dd { (employee.email) (from_directory) }
             dt { "Role" } dd { (employee.role.as_str()) }
-            dt { "Status" } dd { (employee.status.as_str()) }
-            dt { "Team" } dd { (employee.team_id.map(|t| t.to_string()).unwrap_or_else(|| "none".into())) }
+            dt { "Status" } dd { (employee.status.as_str()) (from_directory) }
+            dt { "Team" } dd {
+                @match employee.team_id {
+                    Some(team) => { a href=(format!("/console/teams/{team}")) { (teams.name(team)) } }
+                    None => "none",
+                }
+                @if directory.is_some_and(|d| d.department.is_some()) { " " span.source { "from the directory (department)" } }
+            }
+            @if !teams.groups.is_empty() {
+                dt { "Directory groups" } dd {
+                    @for (i, group) in teams.groups.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(format!("/console/teams/{group}")) { (teams.name(*group)) }
+                    }
+                }
+            }
             dt { "Agent configurations" } dd { (employee.agent_config_count) " active of " (employee.agent_config_total) }
             dt { "Last sign-in" } dd { (employee.last_login_at.as_ref().map(layout::when).unwrap_or_else(|| "never".into())) }
+            @if let Some(directory) = directory {
+                dt { "Identity provider (SCIM)" } dd {
+                    "userName " code { (directory.user_name) }
+                    @if let Some(external) = &directory.external_id { ", externalId " code { (external) } }
+                    ", last sent " (layout::when(&directory.last_modified))
+                    ". Email, name, status"
+                    @if directory.department.is_some() { " and team" }
+                    " change there, not here."
+                }
+            }
             @if employee.scim_deleted { dt { "Directory" } dd { "removed by the identity provider (SCIM)" } }
         }
     }
 }
 
-fn change_form(signed: &Signed, employee: &Employee) -> Markup {
+/// Role, status and team; what the directory manages is not offered (it would be
+/// overwritten at its next push).
+fn change_form(signed: &Signed, employee: &Employee, managed: bool, teams: &super::reach::TeamNames) -> Markup {
     html! {
         form.actions method="post" action=(format!("/console/people/{}", employee.id)) {
             (layout::csrf(signed))
@@ -164,11 +197,22 @@ fn change_form(signed: &Signed, employee: &Employee) -> Markup {
                     }
                 }
             }
-            div {
-                label for="status" { "Status" }
-                select id="status" name="status" {
-                    @for status in <EmployeeStatus as strum::VariantArray>::VARIANTS {
-                        option value=(status.as_str()) selected[*status == employee.status] { (status.as_str()) }
+            @if !managed {
+                div {
+                    label for="status" { "Status" }
+                    select id="status" name="status" {
+                        @for status in <EmployeeStatus as strum::VariantArray>::VARIANTS {
+                            option value=(status.as_str()) selected[*status == employee.status] { (status.as_str()) }
+                        }
+                    }
+                }
+                div {
+                    label for="team_id" { "Team" }
+                    select id="team_id" name="team_id" {
+                        option value="" { "none" }
+                        @for (team, name) in &teams.choices {
+                            option value=(team) selected[employee.team_id == Some(*team)] { (name) }
+                        }
                     }
                 }
             }
@@ -195,20 +239,7 @@ fn effective_policy(policy: &EffectivePolicies) -> Markup {
                             td { (applied.level.as_str()) }
                             td { (applied.severity.as_str()) }
                             td.mono { (rules.chars().take(RULES_SHOWN).collect::<String>()) @if rules.chars().count() > RULES_SHOWN { "…" } }
-                            td {
-                                ul {
-                                    @for client in &applied.enforcement.clients {
-                                        li {
-                                            (client.client.as_str()) ": "
-                                            @match client.support {
-                                                Support::Enforced => span.state-ok { "enforced" },
-                                                Support::Partial => span.state-warn { "partly" },
-                                                Support::None => span.state-bad { "not enforced" },
-                                            }
-                                        }
-                                    }
-                                }
-                            }
+                            td { (layout::enforcement(&applied.enforcement)) }
                         }
                     }
                 }
@@ -221,6 +252,8 @@ fn effective_policy(policy: &EffectivePolicies) -> Markup {
 pub struct Change {
     role: Option<RoleName>,
     status: Option<EmployeeStatus>,
+    /// Empty: no team; absent: unchanged.
+    team_id: Option<String>,
 }
 
 /// `POST /console/people/{employee_id}`: role and status.
@@ -241,9 +274,21 @@ pub async fn change(
     };
     let current = employees::get(&state, &signed.caller, id).await?;
     // Only what changed: an unchanged role needs no right over roles.
+    let team = match change.team_id.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(team) => match team.parse::<TeamId>() {
+            Ok(team) => Some(Some(team)),
+            Err(_) => {
+                let problem = Error::invalid("team_id", "choose a team").report();
+                return render(&state, &signed, id, Some(Outcome::Problem(problem))).await;
+            }
+        },
+    };
     let patch = EmployeePatch {
         role: change.role.filter(|r| *r != current.role),
         status: change.status.filter(|s| *s != current.status),
+        team_id: team.filter(|t| *t != current.team_id),
         ..Default::default()
     };
     match employees::update(&state, &signed.caller, id, patch).await {

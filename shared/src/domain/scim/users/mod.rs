@@ -352,3 +352,14 @@ pub async fn delete(state: &AppState, client: &ScimClient, id: &str) -> ScimResu
     let employee = employees::change(state, By::SCIM, &employee, changes, state.repo.transaction()).await?;
     Ok(crate::domain::groups::leave_all(state, By::SCIM, &employee).await?)
 }
+
+/// What the directory last sent about an employee of the caller's organization (`None`:
+/// SCIM never touched them, so nothing of theirs follows it).
+pub async fn record_of(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    employee: EmployeeId,
+) -> crate::Result<Option<repo::scim::UserOverlay>> {
+    caller.require(crate::roles::Permission::EmployeesRead)?;
+    Ok(repo::scim::user_overlay(&state.repo, caller.org_id, employee).await?)
+}

@@ -261,6 +261,7 @@ async fn every_page_for_every_role_follows_its_permissions() {
         ("/console/fleet".to_string(), Some(Permission::EmployeesRead)),
         ("/console/usage".to_string(), Some(Permission::UsageRead)),
         ("/console/settings".to_string(), Some(Permission::SubscriptionRead)),
+        ("/console/policies".to_string(), Some(Permission::PoliciesRead)),
     ];
     for role in [RoleName::Owner, RoleName::Admin, RoleName::Billing, RoleName::Manager, RoleName::Member] {
         let (_, browser) = signed_in(&app, &org, &format!("someone-{}", role.as_str()), role.as_str()).await;
@@ -625,3 +626,6 @@ async fn the_identity_provider_opens_a_console_session_and_links_the_person() {
         (without.status, without.body.replace(&plain.slug, ""))
     );
 }
+
+mod people;
+mod policies;

@@ -1,0 +1,622 @@
+//! Policies: the catalog's policies (the organization's own, editable; the platform's
+//! global ones, read-only), an editor per policy type whose fields are the type's rules,
+//! what each client enforces of a type, and where the organization attached a policy: the
+//! whole organization, teams (each with the rule fields it overrides for its members) and
+//! agents. Employee attachments are made on a person's page.
+
+use agentctl_shared::AppState;
+use agentctl_shared::auth::Caller;
+use agentctl_shared::domain::catalog::{self, CatalogQuery, Entry};
+use agentctl_shared::domain::policies::{self, AttachRequest, NewPolicy, Placement, PolicySpec, Target};
+use agentctl_shared::domain::teams;
+use agentctl_shared::http::Path;
+use agentctl_shared::http::problem::{self, Problem};
+use agentctl_shared::roles::Permission;
+use agentctl_shared::{Error, Name, Result};
+use agentctl_wire::catalog::AgentSpec;
+use agentctl_wire::ids::{AgentId, PolicyId, TeamId};
+use agentctl_wire::page::PageQuery;
+use agentctl_wire::policy::{Metric, PolicyType, Severity, Window};
+use axum::Form;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use strum::VariantArray;
+
+use crate::layout::{self, Section};
+use crate::session::{PageResult, Params, Signed};
+
+/// How a rule field is entered.
+enum Input {
+    /// A list of strings, one per line.
+    Lines,
+    /// A whole number.
+    Count,
+    /// A decimal amount in USD, kept as text.
+    Amount,
+    /// One of an enumeration's values.
+    Choice(fn() -> Vec<&'static str>),
+}
+
+/// One field of a policy type's rules.
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    input: Input,
+}
+
+const fn field(name: &'static str, label: &'static str, input: Input) -> Field {
+    Field { name, label, input }
+}
+
+fn metrics() -> Vec<&'static str> {
+    Metric::VARIANTS.iter().map(|m| m.as_str()).collect()
+}
+
+fn windows() -> Vec<&'static str> {
+    Window::VARIANTS.iter().map(|w| w.as_str()).collect()
+}
+
+/// The rule fields of each policy type (the domain validates what they make).
+fn fields(policy_type: PolicyType) -> &'static [Field] {
+    const FILESYSTEM: &[Field] = &[
+        field("allow", "Paths the agent may use (globs, one per line; empty: any)", Input::Lines),
+        field("deny", "Paths the agent may not use (one per line)", Input::Lines),
+    ];
+    const SHELL: &[Field] =
+        &[field("deny", "Commands the agent may not run (`*` as wildcard, one per line)", Input::Lines)];
+    const NETWORK: &[Field] = &[
+        field("allow_domains", "Domains the agent may reach (`*.` wildcard, one per line; empty: any)", Input::Lines),
+        field("deny_domains", "Domains the agent may not reach (one per line)", Input::Lines),
+    ];
+    const RATE_LIMIT: &[Field] = &[
+        field("metric", "What is counted", Input::Choice(metrics)),
+        field("max", "At most", Input::Count),
+        field("per", "Per", Input::Choice(windows)),
+    ];
+    const MODELS: &[Field] = &[field("allowed", "Models allowed (ids, one per line)", Input::Lines)];
+    const TOOLS: &[Field] = &[
+        field("allow", "Tools allowed (one per line; empty: any)", Input::Lines),
+        field("deny", "Tools denied (one per line)", Input::Lines),
+        field("require_approval", "Tools that ask first (one per line)", Input::Lines),
+    ];
+    const MCP_SERVERS: &[Field] = &[
+        field("allow", "MCP servers allowed (catalog names, one per line; empty: any)", Input::Lines),
+        field("deny", "MCP servers denied (one per line)", Input::Lines),
+    ];
+    const SPEND_CAP: &[Field] = &[field("monthly_usd", "Monthly spend cap per person, USD", Input::Amount)];
+    match policy_type {
+        PolicyType::Filesystem => FILESYSTEM,
+        PolicyType::Shell => SHELL,
+        PolicyType::Network => NETWORK,
+        PolicyType::RateLimit => RATE_LIMIT,
+        PolicyType::Models => MODELS,
+        PolicyType::Tools => TOOLS,
+        PolicyType::McpServers => MCP_SERVERS,
+        PolicyType::SpendCap => SPEND_CAP,
+    }
+}
+
+/// A submitted form, read in order (list fields are one value each, lines inside). A
+/// body that is no form reads as an empty one, which the domain then refuses field by
+/// field.
+#[derive(Default)]
+pub struct Submitted(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for Submitted {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: Request, state: &S) -> std::result::Result<Self, Self::Rejection> {
+        let form = Form::<Vec<(String, String)>>::from_request(request, state).await;
+        Ok(Submitted(form.map(|Form(fields)| fields).unwrap_or_default()))
+    }
+}
+
+impl Submitted {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().trim().to_string()
+    }
+}
+
+fn input_name(field: &Field) -> String {
+    format!("rules.{}", field.name)
+}
+
+/// The rules (or, with `only_given`, the team's overrides: the fields filled in) the
+/// form describes for `policy_type`.
+fn rules_of(policy_type: PolicyType, form: &Submitted, only_given: bool) -> Result<Value> {
+    let mut rules = Map::new();
+    for field in fields(policy_type) {
+        let raw = form.get(&input_name(field)).unwrap_or_default().trim();
+        if only_given && raw.is_empty() {
+            continue;
+        }
+        let value = match field.input {
+            Input::Lines => Value::from(raw.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>()),
+            Input::Count => match raw.parse::<u64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => return Err(Error::invalid(&input_name(field), "a whole number, 1 or more")),
+            },
+            Input::Amount | Input::Choice(_) => Value::from(raw),
+        };
+        rules.insert(field.name.to_string(), value);
+    }
+    Ok(Value::Object(rules))
+}
+
+/// A rule field's value as the form shows it.
+fn shown(rules: &Value, field: &Field) -> String {
+    match &rules[field.name] {
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"),
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The problem's messages about one field (`rules.deny[2]`, `overrides.deny`, ...).
+fn field_problem(problem: Option<&Problem>, field: &str) -> Markup {
+    let about = |name: &str| {
+        let bare = name.strip_prefix("rules.").or_else(|| name.strip_prefix("overrides.")).unwrap_or(name);
+        bare == field || bare.strip_prefix(field).is_some_and(|rest| rest.starts_with('['))
+    };
+    let messages: Vec<&str> = problem
+        .map_or_else(Vec::new, |p| p.errors.iter().filter(|e| about(&e.field)).map(|e| e.message.as_str()).collect());
+    html! {
+        @for message in messages { span.field-problem { (message) } }
+    }
+}
+
+/// The inputs of a policy type's rules, filled from `rules`. `id_prefix` keeps ids unique
+/// when a page has two such forms.
+fn rule_inputs(policy_type: PolicyType, rules: &Value, problem: Option<&Problem>, id_prefix: &str) -> Markup {
+    html! {
+        @for field in fields(policy_type) {
+            @let id = format!("{id_prefix}{}", field.name);
+            @let value = shown(rules, field);
+            label for=(id) { (field.label) }
+            (field_problem(problem, field.name))
+            @match field.input {
+                Input::Lines => textarea id=(id) name=(input_name(field)) rows="4" cols="60" spellcheck="false" { (value) },
+                Input::Count => input id=(id) name=(input_name(field)) inputmode="numeric" value=(value);,
+                Input::Amount => input id=(id) name=(input_name(field)) inputmode="decimal" value=(value);,
+                Input::Choice(choices) => select id=(id) name=(input_name(field)) {
+                    @if id_prefix.starts_with("override") { option value="" { "(the policy's)" } }
+                    @for choice in choices() { option value=(choice) selected[value == choice] { (choice) } }
+                },
+            }
+        }
+    }
+}
+
+/// The editor of a policy of `policy_type`: its name, description, severity and rules.
+fn editor(
+    signed: &Signed,
+    action: &str,
+    policy_type: PolicyType,
+    current: Option<&Entry<PolicySpec>>,
+    submitted: Option<&Submitted>,
+    problem: Option<&Problem>,
+) -> Markup {
+    let (name, description, severity, rules) = match (submitted, current) {
+        (Some(form), _) => (
+            form.text("name"),
+            form.text("description"),
+            form.get("severity").and_then(|s| s.parse().ok()),
+            rules_of(policy_type, form, true).unwrap_or_default(),
+        ),
+        (None, Some(p)) => (p.name.clone(), p.description.clone(), Some(p.spec.severity), p.spec.rules.clone()),
+        (None, None) => Default::default(),
+    };
+    html! {
+        @if let Some(problem) = problem { (layout::problem_box(problem)) }
+        form.stack method="post" action=(action) {
+            (layout::csrf(signed))
+            input type="hidden" name="policy_type" value=(policy_type.as_str());
+            label for="name" { "Name" }
+            (field_problem(problem, "name"))
+            input id="name" name="name" required size="50" value=(name);
+            label for="description" { "Description" }
+            input id="description" name="description" size="50" value=(description);
+            label for="severity" { "When a rule matches" }
+            select id="severity" name="severity" {
+                @for s in Severity::VARIANTS {
+                    option value=(s.as_str()) selected[severity.unwrap_or(Severity::Block) == *s] { (s.as_str()) }
+                }
+            }
+            (rule_inputs(policy_type, &rules, problem, "rule-"))
+            div.actions { button type="submit" { @if current.is_some() { "Save the policy" } @else { "Create the policy" } } }
+        }
+    }
+}
+
+#[derive(Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(rename = "type")]
+    policy_type: Option<PolicyType>,
+    cursor: Option<String>,
+}
+
+/// `GET /console/policies`.
+pub async fn list(State(state): State<AppState>, signed: Signed, Params(query): Params<ListQuery>) -> PageResult {
+    let caller = &signed.caller;
+    caller.require(Permission::PoliciesRead)?;
+    let catalog_query = CatalogQuery {
+        policy_type: query.policy_type.map(|t| t.as_str().to_string()),
+        cursor: query.cursor,
+        limit: Some(50),
+        ..Default::default()
+    };
+    let page = catalog::list::<PolicySpec>(&state, &caller.principal(), &catalog_query).await?;
+    let filters: Vec<(&str, String)> =
+        query.policy_type.map(|t| ("type", t.as_str().to_string())).into_iter().collect();
+    let body = html! {
+        form.actions method="get" action="/console/policies" {
+            div {
+                label for="type" { "Type" }
+                (type_select("type", query.policy_type, true))
+            }
+            button type="submit" { "Filter" }
+        }
+        @if caller.can(Permission::PoliciesWrite) {
+            form.actions method="get" action="/console/policies/new" {
+                div {
+                    label for="new-type" { "New policy of type" }
+                    (type_select("new-type", None, false))
+                }
+                button type="submit" { "Write a policy" }
+            }
+        }
+        table {
+            thead { tr { th { "Name" } th { "Type" } th { "Severity" } th { "Owner" } th { "Used by" } } }
+            tbody {
+                @for policy in &page.items {
+                    tr {
+                        td { a href=(format!("/console/policies/{}", policy.id)) { (policy.name) } }
+                        td { (policy.spec.policy_type.as_str()) }
+                        td { (policy.spec.severity.as_str()) }
+                        td { @if policy.org_id.is_some() { "this organization" } @else { "the platform" } }
+                        td { (policy.ref_count.map_or_else(|| "—".to_string(), |n| format!("{n} attachment(s)"))) }
+                    }
+                }
+            }
+        }
+        (layout::pager("/console/policies", &filters, page.next_cursor.as_deref()))
+    };
+    Ok(layout::page(&signed, Section::Policies, "Policies", body).into_response())
+}
+
+/// A select of the policy types, with the id `id`.
+fn type_select(id: &str, selected: Option<PolicyType>, any: bool) -> Markup {
+    html! {
+        select id=(id) name="type" {
+            @if any { option value="" { "Any" } }
+            @for t in PolicyType::VARIANTS {
+                option value=(t.as_str()) selected[selected == Some(*t)] { (t.as_str()) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    #[serde(rename = "type")]
+    policy_type: PolicyType,
+}
+
+/// `GET /console/policies/new?type=`: the editor of a new policy of that type.
+pub async fn new(State(_): State<AppState>, signed: Signed, Params(query): Params<NewQuery>) -> PageResult {
+    signed.caller.require(Permission::PoliciesWrite)?;
+    Ok(new_page(&signed, query.policy_type, None, None))
+}
+
+fn new_page(signed: &Signed, policy_type: PolicyType, form: Option<&Submitted>, problem: Option<&Problem>) -> Response {
+    let body = html! {
+        p { "A " strong { (policy_type.as_str()) } " policy. Attach it once created." }
+        (editor(signed, "/console/policies", policy_type, None, form, problem))
+    };
+    let status = problem.map_or(StatusCode::OK, problem::status);
+    (status, layout::page(signed, Section::Policies, "New policy", body)).into_response()
+}
+
+/// Whether the domain's answer is a problem the form shows.
+fn form_problem(e: &Error) -> bool {
+    matches!(e, Error::Validation(_) | Error::Conflict { .. } | Error::BadRequest(_))
+}
+
+fn policy_type_of(form: &Submitted) -> Result<PolicyType> {
+    form.get("policy_type").and_then(|t| t.parse().ok()).ok_or_else(|| Error::invalid("policy_type", "choose a type"))
+}
+
+fn new_policy(form: &Submitted, policy_type: PolicyType) -> Result<NewPolicy> {
+    Ok(NewPolicy {
+        name: form.text("name"),
+        description: Some(form.text("description")),
+        is_public: None,
+        policy_type,
+        rules: rules_of(policy_type, form, false)?,
+        severity: form.get("severity").and_then(|s| s.parse().ok()).unwrap_or(Severity::Block),
+    })
+}
+
+/// `POST /console/policies`.
+pub async fn create(State(state): State<AppState>, signed: Signed, form: Submitted) -> PageResult {
+    let policy_type = policy_type_of(&form)?;
+    let created = match new_policy(&form, policy_type) {
+        Ok(new) => catalog::create::<PolicySpec>(&state, &signed.caller.principal(), new).await,
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(policy) => Ok(Redirect::to(&format!("/console/policies/{}", policy.id)).into_response()),
+        Err(e) if form_problem(&e) => Ok(new_page(&signed, policy_type, Some(&form), Some(&e.report()))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a form on a policy's page just did wrong, and which form.
+struct Refusal<'a> {
+    form: &'static str,
+    problem: Problem,
+    submitted: &'a Submitted,
+}
+
+/// `GET /console/policies/{policy_id}`.
+pub async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<PolicyId>) -> PageResult {
+    render(&state, &signed, id, None).await
+}
+
+async fn render(state: &AppState, signed: &Signed, id: PolicyId, refusal: Option<Refusal<'_>>) -> PageResult {
+    let caller = &signed.caller;
+    caller.require(Permission::PoliciesRead)?;
+    let policy = catalog::get::<PolicySpec>(state, &caller.principal(), id).await?;
+    let placement = policies::placement(state, caller, id).await?;
+    let may_write = caller.can(Permission::PoliciesWrite);
+    let editable = may_write && policy.org_id.is_some();
+    let problem_of = |form: &str| refusal.as_ref().filter(|r| r.form == form).map(|r| &r.problem);
+    let submitted_to = |form: &str| refusal.as_ref().filter(|r| r.form == form).map(|r| r.submitted);
+    let teams = teams::list(state, caller, &PageQuery { limit: Some(100), cursor: None }).await?.items;
+    let team_name =
+        |team: TeamId| teams.iter().find(|t| t.id == team).map_or_else(|| team.to_string(), |t| t.name.clone());
+    let agents = catalog::list::<AgentSpec>(
+        state,
+        &caller.principal(),
+        &CatalogQuery { limit: Some(100), ..Default::default() },
+    )
+    .await?
+    .items;
+    let agent_name =
+        |agent: AgentId| agents.iter().find(|a| a.id == agent).map_or_else(|| agent.to_string(), |a| a.name.clone());
+    let enforcement = policy
+        .spec
+        .enforcement
+        .clone()
+        .unwrap_or_else(|| agentctl_shared::policy::enforcement::enforcement(policy.spec.policy_type));
+    let policy_type = policy.spec.policy_type;
+    let base = format!("/console/policies/{id}");
+    let status = refusal.as_ref().map_or(StatusCode::OK, |r| problem::status(&r.problem));
+    let body = html! {
+        dl.facts {
+            dt { "Type" } dd { (policy_type.as_str()) }
+            dt { "When a rule matches" } dd { (policy.spec.severity.as_str()) }
+            dt { "Owner" } dd { @if policy.org_id.is_some() { "this organization" } @else { "the platform (read-only here)" } }
+            @if !policy.description.is_empty() { dt { "Description" } dd { (policy.description) } }
+            dt { "Rules" } dd.mono { (policy.spec.rules.to_string()) }
+        }
+        section.card aria-labelledby="enforced" {
+            h2 id="enforced" { "Who enforces it" }
+            p { (enforcement.note) }
+            (layout::enforcement(&enforcement))
+        }
+        section.card aria-labelledby="where" {
+            h2 id="where" { "Where it applies" }
+            @if let Some(problem) = problem_of("attach") { (layout::problem_box(problem)) }
+            (placement_table(signed, &base, &placement, may_write, &team_name, &agent_name))
+            @if may_write {
+                @if !placement.org {
+                    form.inline method="post" action=(format!("{base}/attach")) {
+                        (layout::csrf(signed))
+                        input type="hidden" name="level" value="org";
+                        button type="submit" { "Apply to the whole organization" }
+                    }
+                }
+                h3 { "Attach to a team" }
+                p.muted { "Fields left empty keep the policy's own rules for the team; those filled in replace them for its members." }
+                form.stack method="post" action=(format!("{base}/attach")) {
+                    (layout::csrf(signed))
+                    input type="hidden" name="level" value="team";
+                    label for="team_id" { "Team" }
+                    select id="team_id" name="team_id" required {
+                        @for team in &teams { option value=(team.id) { (team.name) } }
+                    }
+                    (rule_inputs(policy_type, &submitted_to("attach").map(|f| rules_of(policy_type, f, true).unwrap_or_default()).unwrap_or_default(), problem_of("attach"), "override-"))
+                    div.actions { button type="submit" { "Attach to the team" } }
+                }
+                h3 { "Attach to an agent" }
+                form.actions method="post" action=(format!("{base}/attach")) {
+                    (layout::csrf(signed))
+                    input type="hidden" name="level" value="agent";
+                    div {
+                        label for="agent_id" { "Agent" }
+                        select id="agent_id" name="agent_id" required {
+                            @for agent in &agents { option value=(agent.id) { (agent.name) } }
+                        }
+                    }
+                    button type="submit" { "Attach to the agent" }
+                }
+            }
+        }
+        @if editable {
+            section.card aria-labelledby="edit" {
+                h2 id="edit" { "Edit" }
+                (editor(signed, &base, policy_type, Some(&policy), submitted_to("edit"), problem_of("edit")))
+            }
+            section.card aria-labelledby="delete" {
+                h2 id="delete" { "Delete" }
+                @if let Some(problem) = problem_of("delete") { (layout::problem_box(problem)) }
+                p { "A policy still attached somewhere cannot be deleted: detach it first." }
+                form.inline method="post" action=(format!("{base}/delete")) {
+                    (layout::csrf(signed))
+                    button.secondary type="submit" { "Delete the policy " (policy.name) }
+                }
+            }
+        }
+    };
+    Ok((status, layout::page(signed, Section::Policies, &policy.name, body)).into_response())
+}
+
+fn placement_table(
+    signed: &Signed,
+    base: &str,
+    placement: &Placement,
+    may_write: bool,
+    team_name: &dyn Fn(TeamId) -> String,
+    agent_name: &dyn Fn(AgentId) -> String,
+) -> Markup {
+    let detach = |level: &str, target: Option<String>, label: String| {
+        html! {
+            @if may_write {
+                form.inline method="post" action=(format!("{base}/detach")) {
+                    (layout::csrf(signed))
+                    input type="hidden" name="level" value=(level);
+                    @if let Some(target) = target { input type="hidden" name="target_id" value=(target); }
+                    button.secondary type="submit" { "Detach" span.skip { " from " (label) } }
+                }
+            }
+        }
+    };
+    html! {
+        @if !placement.org && placement.teams.is_empty() && placement.agents.is_empty() {
+            p.muted { "Not attached to the organization, a team or an agent." }
+        } @else {
+            table {
+                thead { tr { th { "Attached to" } th { "Overrides" } th { span.skip { "Detach" } } } }
+                tbody {
+                    @if placement.org {
+                        tr { td { "The whole organization" } td { "—" } td { (detach("org", None, "the organization".into())) } }
+                    }
+                    @for (team, overrides) in &placement.teams {
+                        @let name = team_name(*team);
+                        tr {
+                            td { "Team " a href=(format!("/console/teams/{team}")) { (name) } }
+                            td.mono { (overrides.as_ref().map_or_else(|| "—".to_string(), Value::to_string)) }
+                            td { (detach("team", Some(team.to_string()), format!("the team {name}"))) }
+                        }
+                    }
+                    @for agent in &placement.agents {
+                        @let name = agent_name(*agent);
+                        tr { td { "Agent " (name) } td { "—" } td { (detach("agent", Some(agent.to_string()), format!("the agent {name}"))) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The attachment target a form names.
+fn target_of(form: &Submitted, id_field: &str) -> Result<Target> {
+    let missing = || Error::invalid(id_field, "choose one");
+    let id = |id_field| form.get(id_field).ok_or_else(missing);
+    match form.get("level") {
+        Some("org") => Ok(Target::Org),
+        Some("team") => id(id_field)?.parse().map(Target::Team).map_err(|_| missing()),
+        Some("agent") => id(id_field)?.parse().map(Target::Agent).map_err(|_| missing()),
+        _ => Err(Error::invalid("level", "the organization, a team or an agent")),
+    }
+}
+
+/// `POST /console/policies/{policy_id}`.
+pub async fn edit(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<PolicyId>,
+    form: Submitted,
+) -> PageResult {
+    let result = match policy_type_of(&form).and_then(|t| new_policy(&form, t)) {
+        Ok(new) => {
+            let patch = serde_json::json!({
+                "name": new.name, "description": new.description, "severity": new.severity, "rules": new.rules,
+            });
+            // A merge patch would merge the rules' fields; the form gives them all.
+            catalog::update::<PolicySpec>(&state, &signed.caller.principal(), id, patch).await.map(drop)
+        }
+        Err(e) => Err(e),
+    };
+    done(&state, &signed, id, "edit", &form, result).await
+}
+
+/// `POST /console/policies/{policy_id}/delete`.
+pub async fn delete(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<PolicyId>,
+    form: Submitted,
+) -> PageResult {
+    match catalog::delete::<PolicySpec>(&state, &signed.caller.principal(), id).await {
+        Ok(()) => Ok(Redirect::to("/console/policies").into_response()),
+        Err(e) => done(&state, &signed, id, "delete", &form, Err(e)).await,
+    }
+}
+
+/// `POST /console/policies/{policy_id}/attach`: to the organization, a team (with the
+/// rule fields it overrides) or an agent.
+pub async fn attach(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<PolicyId>,
+    form: Submitted,
+) -> PageResult {
+    let result = attach_as(&state, &signed.caller, id, &form).await;
+    done(&state, &signed, id, "attach", &form, result).await
+}
+
+async fn attach_as(state: &AppState, caller: &Caller, id: PolicyId, form: &Submitted) -> Result<()> {
+    let target = target_of(form, if form.get("level") == Some("agent") { "agent_id" } else { "team_id" })?;
+    let overrides = match target {
+        Target::Team(_) => {
+            let policy = catalog::get::<PolicySpec>(state, &caller.principal(), id).await?;
+            Some(rules_of(policy.spec.policy_type, form, true)?)
+                .filter(|o| o.as_object().is_some_and(|o| !o.is_empty()))
+        }
+        _ => None,
+    };
+    policies::attach(state, &caller.principal(), target, id, AttachRequest { overrides }).await.map(drop)
+}
+
+/// `POST /console/policies/{policy_id}/detach`.
+pub async fn detach(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<PolicyId>,
+    form: Submitted,
+) -> PageResult {
+    let result = match target_of(&form, "target_id") {
+        Ok(target) => policies::detach(&state, &signed.caller.principal(), target, id).await,
+        Err(e) => Err(e),
+    };
+    done(&state, &signed, id, "attach", &form, result).await
+}
+
+/// Back to the policy's page, or the page again with the problem beside `form`.
+async fn done(
+    state: &AppState,
+    signed: &Signed,
+    id: PolicyId,
+    form: &'static str,
+    submitted: &Submitted,
+    result: Result<()>,
+) -> PageResult {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/console/policies/{id}")).into_response()),
+        Err(e) if form_problem(&e) => {
+            render(state, signed, id, Some(Refusal { form, problem: e.report(), submitted })).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
