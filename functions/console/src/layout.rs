@@ -225,3 +225,8 @@ pub fn enforcement(enforcement: &Enforcement) -> Markup {
         }
     }
 }
+
+/// An event type as the API names it (`request.approved`).
+pub fn event_name(event: agentctl_wire::activity::EventType) -> String {
+    serde_json::to_value(event).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}

@@ -8,6 +8,7 @@
 
 mod assets;
 mod charts;
+mod forms;
 mod layout;
 mod pages;
 mod session;
@@ -78,6 +79,20 @@ pub fn router() -> Router<AppState> {
         .route("/console/activity/export", get(pages::activity::export))
         .route("/console/settings", get(pages::settings::page))
         .route("/console/settings/budget", post(pages::settings::budget))
+        .route("/console/settings/organization", post(pages::settings::organization::save))
+        .route("/console/settings/approval-rules", post(pages::settings::organization::save_rules))
+        .route("/console/settings/prices", get(pages::settings::prices::page).post(pages::settings::prices::save))
+        .route(
+            "/console/settings/webhooks",
+            get(pages::settings::webhooks::list).post(pages::settings::webhooks::create),
+        )
+        .route(
+            "/console/settings/webhooks/{webhook_id}",
+            get(pages::settings::webhooks::show).post(pages::settings::webhooks::edit),
+        )
+        .route("/console/settings/webhooks/{webhook_id}/test", post(pages::settings::webhooks::test))
+        .route("/console/settings/webhooks/{webhook_id}/rotate", post(pages::settings::webhooks::rotate))
+        .route("/console/settings/webhooks/{webhook_id}/delete", post(pages::settings::webhooks::delete))
         .route("/console/settings/identity-provider", post(pages::settings::set_provider))
         .route("/console/settings/scim-tokens", post(pages::settings::make_token))
         .route("/console/settings/scim-tokens/{token_id}/delete", post(pages::settings::delete_token))

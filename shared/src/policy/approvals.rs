@@ -76,6 +76,11 @@ impl ApprovalRules {
         Ok(rules)
     }
 
+    /// Each request type's approvals, in order, each as the roles that may give it.
+    pub fn steps(&self) -> impl Iterator<Item = (RequestType, &[Vec<RoleName>])> {
+        self.0.iter().map(|(kind, steps)| (*kind, steps.as_slice()))
+    }
+
     /// The approvals a request of `kind` by someone in `team` needs. Without a team there
     /// is no team manager: an admin gives the approval a manager would.
     pub fn required(&self, kind: RequestType, team: Option<TeamId>) -> Vec<Vec<RoleName>> {

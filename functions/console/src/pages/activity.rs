@@ -31,7 +31,7 @@ pub fn table(entries: &[ActivityEntry]) -> Markup {
                         @let details = entry.payload.to_string();
                         tr {
                             td { (layout::when(&entry.created_at)) }
-                            td { code { (serde_json::to_value(entry.event_type).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) } }
+                            td { code { (layout::event_name(entry.event_type)) } }
                             td {
                                 @match entry.employee_id {
                                     Some(id) => a href=(format!("/console/people/{id}")) { (entry.actor.as_str()) },

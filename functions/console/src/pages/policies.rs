@@ -17,8 +17,7 @@ use agentctl_wire::catalog::AgentSpec;
 use agentctl_wire::ids::{AgentId, PolicyId, TeamId};
 use agentctl_wire::page::PageQuery;
 use agentctl_wire::policy::{Metric, PolicyType, Severity, Window};
-use axum::Form;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -26,6 +25,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use strum::VariantArray;
 
+use crate::forms::Submitted;
 use crate::layout::{self, Section};
 use crate::session::{PageResult, Params, Signed};
 
@@ -97,31 +97,6 @@ fn fields(policy_type: PolicyType) -> &'static [Field] {
         PolicyType::Tools => TOOLS,
         PolicyType::McpServers => MCP_SERVERS,
         PolicyType::SpendCap => SPEND_CAP,
-    }
-}
-
-/// A submitted form, read in order (list fields are one value each, lines inside). A
-/// body that is no form reads as an empty one, which the domain then refuses field by
-/// field.
-#[derive(Default)]
-pub struct Submitted(Vec<(String, String)>);
-
-impl<S: Send + Sync> FromRequest<S> for Submitted {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request(request: Request, state: &S) -> std::result::Result<Self, Self::Rejection> {
-        let form = Form::<Vec<(String, String)>>::from_request(request, state).await;
-        Ok(Submitted(form.map(|Form(fields)| fields).unwrap_or_default()))
-    }
-}
-
-impl Submitted {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or_default().trim().to_string()
     }
 }
 

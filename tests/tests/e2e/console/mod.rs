@@ -262,6 +262,10 @@ async fn every_page_for_every_role_follows_its_permissions() {
         ("/console/usage".to_string(), Some(Permission::UsageRead)),
         ("/console/settings".to_string(), Some(Permission::SubscriptionRead)),
         ("/console/policies".to_string(), Some(Permission::PoliciesRead)),
+        ("/console/policies/new?type=shell".to_string(), Some(Permission::PoliciesWrite)),
+        ("/console/teams".to_string(), Some(Permission::TeamsRead)),
+        ("/console/settings/webhooks".to_string(), Some(Permission::OrgWrite)),
+        ("/console/settings/prices".to_string(), Some(Permission::UsageRead)),
     ];
     for role in [RoleName::Owner, RoleName::Admin, RoleName::Billing, RoleName::Manager, RoleName::Member] {
         let (_, browser) = signed_in(&app, &org, &format!("someone-{}", role.as_str()), role.as_str()).await;
@@ -629,3 +633,4 @@ async fn the_identity_provider_opens_a_console_session_and_links_the_person() {
 
 mod people;
 mod policies;
+mod settings;

@@ -1,6 +1,11 @@
-//! Settings: the monthly budget, the identity provider (its client secret write-only)
-//! and the SCIM tokens (each shown once, when made). Each part only for a role that may
-//! change it; a form's problem is shown beside it.
+//! Settings: the organization (`organization.rs`), the monthly budget, the identity
+//! provider (its client secret write-only) and the SCIM tokens (each shown once, when
+//! made); webhooks and model prices have pages of their own. Each part only for a role
+//! that may change it; a form's problem is shown beside it.
+
+pub mod organization;
+pub mod prices;
+pub mod webhooks;
 
 use agentctl_shared::AppState;
 use agentctl_shared::Name;
@@ -46,7 +51,14 @@ async fn render(state: &AppState, signed: &Signed, public_url: &str, outcome: Op
     let budget = subscriptions::get(state, caller).await?;
     let current = current_provider(state, caller, public_url).await?;
     let scim = if caller.can(Permission::OwnersManage) { Some(tokens::list(state, caller).await?) } else { None };
+    let organization = organization::cards(state, signed, &problem_of).await?;
     let body = html! {
+        nav aria-label="Settings" {
+            ul.inline {
+                @if caller.can(Permission::OrgWrite) { li { a href="/console/settings/webhooks" { "Webhooks" } } }
+                @if caller.can(Permission::UsageRead) { li { a href="/console/settings/prices" { "Model prices" } } }
+            }
+        }
         @if let Some(Outcome::Token(token)) = &outcome {
             div.notice role="status" {
                 p { "The SCIM token “" (token.scim_token.name) "”: give your identity provider this base URL and token. "
@@ -57,6 +69,7 @@ async fn render(state: &AppState, signed: &Signed, public_url: &str, outcome: Op
                 }
             }
         }
+        (organization)
         section.card aria-labelledby="budget" {
             h2 id="budget" { "Monthly budget" }
             @if let Some(problem) = problem_of("budget") { (problem) }
