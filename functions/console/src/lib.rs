@@ -11,9 +11,15 @@ mod charts;
 mod forms;
 mod layout;
 mod pages;
+mod schema_form;
 mod session;
 
 use agentctl_shared::AppState;
+use agentctl_shared::domain::{
+    agents::AgentSpec,
+    mcp::{McpCategorySpec, McpServerSpec},
+    tools::ToolSpec,
+};
 use agentctl_shared::http::cookies::{self, CONSOLE_COOKIE};
 use agentctl_shared::secrets;
 use axum::Router;
@@ -24,6 +30,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::html;
+use pages::catalog::entries;
 
 /// Where signing in with an enrollment code is posted: the one form without a session.
 const SIGN_IN_WITH_CODE: &str = "/console/login/code";
@@ -61,11 +68,39 @@ pub fn router() -> Router<AppState> {
         .route("/console/teams/{team_id}", get(pages::teams::show).post(pages::teams::edit))
         .route("/console/teams/{team_id}/delete", post(pages::teams::delete))
         .route("/console/assignments", get(pages::assignments::page).post(pages::assignments::assign))
+        .route("/console/assignments/{assignment_id}", get(pages::assignments::show))
         .route("/console/assignments/{assignment_id}/delete", post(pages::assignments::remove))
+        .route("/console/assignments/{assignment_id}/connection", post(pages::assignments::connection))
+        .route("/console/assignments/{assignment_id}/credentials", post(pages::assignments::credentials))
+        .route("/console/assignments/{assignment_id}/credentials/delete", post(pages::assignments::remove_credentials))
         .route("/console/catalog", get(pages::catalog::page))
         .route("/console/catalog/import", post(pages::catalog::import))
-        .route("/console/catalog/mcp-servers/{server_id}/approve", post(pages::catalog::approve))
-        .route("/console/catalog/mcp-servers/{server_id}/revoke", post(pages::catalog::revoke))
+        .route("/console/catalog/agents", post(entries::create::<AgentSpec>))
+        .route("/console/catalog/agents/new", get(entries::new::<AgentSpec>))
+        .route("/console/catalog/agents/{id}", get(entries::show::<AgentSpec>).post(entries::edit::<AgentSpec>))
+        .route("/console/catalog/agents/{id}/delete", post(entries::delete::<AgentSpec>))
+        .route("/console/catalog/mcp-servers", post(entries::create::<McpServerSpec>))
+        .route("/console/catalog/mcp-servers/new", get(entries::new::<McpServerSpec>))
+        .route(
+            "/console/catalog/mcp-servers/{id}",
+            get(entries::show::<McpServerSpec>).post(entries::edit::<McpServerSpec>),
+        )
+        .route("/console/catalog/mcp-servers/{id}/delete", post(entries::delete::<McpServerSpec>))
+        .route("/console/catalog/tools", post(entries::create::<ToolSpec>))
+        .route("/console/catalog/tools/new", get(entries::new::<ToolSpec>))
+        .route("/console/catalog/tools/{id}", get(entries::show::<ToolSpec>).post(entries::edit::<ToolSpec>))
+        .route("/console/catalog/tools/{id}/delete", post(entries::delete::<ToolSpec>))
+        .route("/console/catalog/categories", post(entries::create::<McpCategorySpec>))
+        .route("/console/catalog/categories/new", get(entries::new::<McpCategorySpec>))
+        .route(
+            "/console/catalog/categories/{id}",
+            get(entries::show::<McpCategorySpec>).post(entries::edit::<McpCategorySpec>),
+        )
+        .route("/console/catalog/categories/{id}/delete", post(entries::delete::<McpCategorySpec>))
+        .route("/console/catalog/agents/{id}/tools", post(entries::link_tool))
+        .route("/console/catalog/agents/{id}/tools/{tool_id}/delete", post(entries::unlink_tool))
+        .route("/console/catalog/mcp-servers/{id}/approve", post(pages::catalog::approve))
+        .route("/console/catalog/mcp-servers/{id}/revoke", post(pages::catalog::revoke))
         .route("/console/policies", get(pages::policies::list).post(pages::policies::create))
         .route("/console/policies/new", get(pages::policies::new))
         .route("/console/policies/{policy_id}", get(pages::policies::show).post(pages::policies::edit))

@@ -144,3 +144,16 @@ pub fn read_credentials(item: &Item) -> Result<(AssignmentId, String), StoreErro
     let id = text("assignment_id")?.parse().map_err(|_| StoreError::Corrupt("assignment credentials id".into()))?;
     Ok((id, text("credentials_encrypted")?))
 }
+
+/// Which of `employees` set their own credentials for an assignment (one BatchGetItem
+/// per 100, of the keys only).
+pub async fn with_own_credentials(
+    repo: &Repository,
+    org: OrgId,
+    employees: &[EmployeeId],
+    assignment: AssignmentId,
+) -> Result<Vec<EmployeeId>, StoreError> {
+    let keys: Vec<Key> = employees.iter().map(|e| keys::assignment_credentials(org, *e, assignment)).collect();
+    let items = repo.batch_get_projected(&keys, &[keys::PK, keys::SK]).await?;
+    Ok(employees.iter().zip(&keys).filter(|(_, key)| super::by_key(&items, key).is_some()).map(|(e, _)| *e).collect())
+}

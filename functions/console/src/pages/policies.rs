@@ -25,32 +25,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use strum::VariantArray;
 
-use crate::forms::Submitted;
+use crate::forms::{self, Field, Input, Layout, Submitted, field};
 use crate::layout::{self, Section};
 use crate::session::{PageResult, Params, Signed};
-
-/// How a rule field is entered.
-enum Input {
-    /// A list of strings, one per line.
-    Lines,
-    /// A whole number.
-    Count,
-    /// A decimal amount in USD, kept as text.
-    Amount,
-    /// One of an enumeration's values.
-    Choice(fn() -> Vec<&'static str>),
-}
-
-/// One field of a policy type's rules.
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    input: Input,
-}
-
-const fn field(name: &'static str, label: &'static str, input: Input) -> Field {
-    Field { name, label, input }
-}
 
 fn metrics() -> Vec<&'static str> {
     Metric::VARIANTS.iter().map(|m| m.as_str()).collect()
@@ -59,6 +36,9 @@ fn metrics() -> Vec<&'static str> {
 fn windows() -> Vec<&'static str> {
     Window::VARIANTS.iter().map(|w| w.as_str()).collect()
 }
+
+/// Where a form's rule fields are named (`rules.deny`).
+const RULES: &str = "rules.";
 
 /// The rule fields of each policy type (the domain validates what they make).
 fn fields(policy_type: PolicyType) -> &'static [Field] {
@@ -100,75 +80,38 @@ fn fields(policy_type: PolicyType) -> &'static [Field] {
     }
 }
 
-fn input_name(field: &Field) -> String {
-    format!("rules.{}", field.name)
-}
-
 /// The rules (or, with `only_given`, the team's overrides: the fields filled in) the
 /// form describes for `policy_type`.
 fn rules_of(policy_type: PolicyType, form: &Submitted, only_given: bool) -> Result<Value> {
     let mut rules = Map::new();
     for field in fields(policy_type) {
-        let raw = form.get(&input_name(field)).unwrap_or_default().trim();
-        if only_given && raw.is_empty() {
-            continue;
-        }
-        let value = match field.input {
-            Input::Lines => Value::from(raw.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>()),
-            Input::Count => match raw.parse::<u64>() {
-                Ok(n) => Value::from(n),
-                Err(_) => return Err(Error::invalid(&input_name(field), "a whole number, 1 or more")),
+        match field.read(form, &format!("{RULES}{}", field.name))? {
+            Some(value) => {
+                rules.insert(field.name.to_string(), value);
+            }
+            None if only_given => {}
+            None => match field.input {
+                Input::Lines => {
+                    rules.insert(field.name.to_string(), Value::Array(Vec::new()));
+                }
+                _ => return Err(Error::invalid(&format!("{RULES}{}", field.name), "is required")),
             },
-            Input::Amount | Input::Choice(_) => Value::from(raw),
-        };
-        rules.insert(field.name.to_string(), value);
+        }
     }
     Ok(Value::Object(rules))
 }
 
-/// A rule field's value as the form shows it.
-fn shown(rules: &Value, field: &Field) -> String {
-    match &rules[field.name] {
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"),
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// The problem's messages about one field (`rules.deny[2]`, `overrides.deny`, ...).
-fn field_problem(problem: Option<&Problem>, field: &str) -> Markup {
-    let about = |name: &str| {
-        let bare = name.strip_prefix("rules.").or_else(|| name.strip_prefix("overrides.")).unwrap_or(name);
-        bare == field || bare.strip_prefix(field).is_some_and(|rest| rest.starts_with('['))
-    };
-    let messages: Vec<&str> = problem
-        .map_or_else(Vec::new, |p| p.errors.iter().filter(|e| about(&e.field)).map(|e| e.message.as_str()).collect());
-    html! {
-        @for message in messages { span.field-problem { (message) } }
-    }
-}
-
 /// The inputs of a policy type's rules, filled from `rules`. `id_prefix` keeps ids unique
-/// when a page has two such forms.
-fn rule_inputs(policy_type: PolicyType, rules: &Value, problem: Option<&Problem>, id_prefix: &str) -> Markup {
-    html! {
-        @for field in fields(policy_type) {
-            @let id = format!("{id_prefix}{}", field.name);
-            @let value = shown(rules, field);
-            label for=(id) { (field.label) }
-            (field_problem(problem, field.name))
-            @match field.input {
-                Input::Lines => textarea id=(id) name=(input_name(field)) rows="4" cols="60" spellcheck="false" { (value) },
-                Input::Count => input id=(id) name=(input_name(field)) inputmode="numeric" value=(value);,
-                Input::Amount => input id=(id) name=(input_name(field)) inputmode="decimal" value=(value);,
-                Input::Choice(choices) => select id=(id) name=(input_name(field)) {
-                    @if id_prefix.starts_with("override") { option value="" { "(the policy's)" } }
-                    @for choice in choices() { option value=(choice) selected[value == choice] { (choice) } }
-                },
-            }
-        }
-    }
+/// when a page has two such forms; overrides offer to keep the policy's choices.
+fn rule_inputs(
+    policy_type: PolicyType,
+    rules: &Value,
+    problem: Option<&Problem>,
+    id_prefix: &str,
+    keep: bool,
+) -> Markup {
+    let layout = Layout { prefix: RULES, id_prefix, keep_choice: keep, references: &[] };
+    forms::inputs(fields(policy_type), rules, problem, &layout)
 }
 
 /// The editor of a policy of `policy_type`: its name, description, severity and rules.
@@ -196,7 +139,7 @@ fn editor(
             (layout::csrf(signed))
             input type="hidden" name="policy_type" value=(policy_type.as_str());
             label for="name" { "Name" }
-            (field_problem(problem, "name"))
+            (forms::field_problem(problem, "name"))
             input id="name" name="name" required size="50" value=(name);
             label for="description" { "Description" }
             input id="description" name="description" size="50" value=(description);
@@ -206,7 +149,7 @@ fn editor(
                     option value=(s.as_str()) selected[severity.unwrap_or(Severity::Block) == *s] { (s.as_str()) }
                 }
             }
-            (rule_inputs(policy_type, &rules, problem, "rule-"))
+            (rule_inputs(policy_type, &rules, problem, "rule-", false))
             div.actions { button type="submit" { @if current.is_some() { "Save the policy" } @else { "Create the policy" } } }
         }
     }
@@ -410,7 +353,7 @@ async fn render(state: &AppState, signed: &Signed, id: PolicyId, refusal: Option
                     select id="team_id" name="team_id" required {
                         @for team in &teams { option value=(team.id) { (team.name) } }
                     }
-                    (rule_inputs(policy_type, &submitted_to("attach").map(|f| rules_of(policy_type, f, true).unwrap_or_default()).unwrap_or_default(), problem_of("attach"), "override-"))
+                    (rule_inputs(policy_type, &submitted_to("attach").map(|f| rules_of(policy_type, f, true).unwrap_or_default()).unwrap_or_default(), problem_of("attach"), "override-", true))
                     div.actions { button type="submit" { "Attach to the team" } }
                 }
                 h3 { "Attach to an agent" }

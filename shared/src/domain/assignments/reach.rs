@@ -82,3 +82,60 @@ pub async fn set_excluded(
     // Written on condition that no one changed the list meanwhile (a conflict to retry).
     apply_patch(state, caller, before, AssignmentPatch { excluded_employee_ids: Some(ids), ..Default::default() }).await
 }
+
+/// One person an assignment targets, as its page lists them.
+#[derive(Clone, Debug)]
+pub struct Holder {
+    pub employee: employees::Employee,
+    pub excluded: bool,
+    /// They set their own credentials for it.
+    pub own_credentials: bool,
+}
+
+/// The people an assignment targets, a page at a time: everyone for the organization's,
+/// those whose team it is for a team's (the members of a directory group with another
+/// team of their own are on their own pages), each with whether they left it or set
+/// their own credentials.
+pub async fn holders(
+    state: &AppState,
+    caller: &Caller,
+    id: AssignmentId,
+    query: &PageQuery,
+) -> Result<(Assignment, Page<Holder>)> {
+    caller.require(Permission::EmployeesRead)?;
+    let org = caller.org_id;
+    let assignment = find(state, org, id).await?;
+    let team = match assignment.target {
+        AssignmentTarget::Organization {} => None,
+        AssignmentTarget::Team { team_id } => Some(team_id),
+    };
+    let listed = employees::list(
+        state,
+        caller,
+        employees::EmployeeQuery {
+            team_id: team,
+            limit: query.limit,
+            cursor: query.cursor.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let ids: Vec<EmployeeId> = listed.items.iter().map(|e| e.id).collect();
+    let with_credentials = match assignment.item {
+        Assigned::McpServer { .. } => repo::assignments::with_own_credentials(&state.repo, org, &ids, id).await?,
+        Assigned::Agent { .. } => Vec::new(),
+    };
+    let page = Page {
+        items: listed
+            .items
+            .into_iter()
+            .map(|employee| Holder {
+                excluded: assignment.excluded_employee_ids.contains(&employee.id),
+                own_credentials: with_credentials.contains(&employee.id),
+                employee,
+            })
+            .collect(),
+        next_cursor: listed.next_cursor,
+    };
+    Ok((assignment, page))
+}

@@ -187,6 +187,8 @@ fn back(employee: EmployeeId) -> axum::response::Response {
 #[derive(Deserialize)]
 pub struct Exclusion {
     excluded: String,
+    /// `assignment`: back to the assignment's page rather than the person's.
+    back: Option<String>,
 }
 
 /// `POST /console/people/{employee_id}/assignments/{assignment_id}`: leaves the person
@@ -205,6 +207,9 @@ pub async fn exclude(
     // The person must be of the organization: excluding an unknown id is a 404.
     agentctl_shared::domain::employees::get(&state, &signed.caller, employee).await?;
     assignments::set_excluded(&state, &signed.caller, assignment, employee, excluded).await?;
+    if form.is_ok_and(|Form(f)| f.back.as_deref() == Some("assignment")) {
+        return Ok(Redirect::to(&format!("/console/assignments/{assignment}")).into_response());
+    }
     Ok(back(employee))
 }
 

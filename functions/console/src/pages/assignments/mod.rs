@@ -2,7 +2,12 @@
 //! that assigns several agents and MCP servers to several targets in one action
 //! (approving the servers not yet approved where the role may), with a result per item
 //! and target. The form posts repeated fields (`agent`, `server`, `target`), which the
-//! form extractor of serde cannot read as lists, so it reads the pairs itself.
+//! form extractor of serde cannot read as lists, so it reads the pairs itself. One
+//! assignment's page is `assignment.rs`.
+
+mod assignment;
+
+pub use assignment::{connection, credentials, remove_credentials, show};
 
 use std::collections::BTreeMap;
 
@@ -145,7 +150,7 @@ async fn view(state: &AppState, signed: &Signed, cursor: Option<String>, outcome
 fn row(signed: &Signed, choices: &Choices, assignment: &Assignment, may_remove: bool) -> Markup {
     html! {
         tr {
-            td { (assignment.name) }
+            td { a href=(format!("/console/assignments/{}", assignment.id)) { (assignment.name) } }
             td { (kind(&assignment.item)) }
             td { (target_name(choices, &assignment.target)) }
             td.num { (assignment.excluded_employee_ids.len()) }
