@@ -31,6 +31,11 @@ wire_enum! {
         Agent,
         AgentConfig,
         ResourceType,
+        /// The tool that reported the usage: `claude-code`, `codex`, `gemini-cli` (their
+        /// telemetry) or `other`.
+        Tool,
+        /// The LLM model the usage names.
+        Model,
     }
 }
 
@@ -39,7 +44,7 @@ wire_enum! {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct BreakdownQuery {
-    /// `employee`, `agent`, `agent_config` or `resource_type`.
+    /// `employee`, `agent`, `agent_config`, `resource_type`, `tool` or `model`.
     #[cfg_attr(feature = "openapi", param(inline))]
     pub by: BreakdownBy,
     pub from: Option<NaiveDate>,

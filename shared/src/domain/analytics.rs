@@ -117,6 +117,8 @@ pub async fn breakdown(state: &AppState, caller: &Caller, query: &BreakdownQuery
         BreakdownBy::Agent => Dimension::Agent,
         BreakdownBy::AgentConfig => Dimension::AgentConfig,
         BreakdownBy::ResourceType => Dimension::ResourceType,
+        BreakdownBy::Tool => Dimension::Tool,
+        BreakdownBy::Model => Dimension::Model,
     };
     let totals = totals_by_id(state, caller, &range, dimension).await?;
     let page = pagination::in_memory(totals, &page, &range.list_name(caller, &format!("breakdown-{dimension:?}")))?;

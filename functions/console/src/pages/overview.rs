@@ -1,5 +1,6 @@
-//! The overview: spend against budget this period, spend by team, by agent and by kind of
-//! resource, the daily trend and top spenders (SVG drawn here), what waits for the
+//! The overview: spend against budget this period, spend by team, by reporting tool
+//! (Claude Code, Codex, Gemini CLI from their telemetry; other producers), by model, by
+//! agent and by kind of resource, the daily trend and top spenders (SVG drawn here), what waits for the
 //! caller's decision, and recent activity: each part only for a role that may read it.
 
 use agentctl_shared::AppState;
@@ -87,11 +88,15 @@ async fn usage(state: &AppState, caller: &Caller) -> Result<Markup> {
     let spenders = analytics::breakdown(state, caller, &by(BreakdownBy::Employee)).await?;
     let agents = analytics::breakdown(state, caller, &by(BreakdownBy::Agent)).await?;
     let kinds = analytics::breakdown(state, caller, &by(BreakdownBy::ResourceType)).await?;
+    let tools = analytics::breakdown(state, caller, &by(BreakdownBy::Tool)).await?;
+    let models = analytics::breakdown(state, caller, &by(BreakdownBy::Model)).await?;
     Ok(html! {
         (usage::daily_card("Spend per day this month", &days))
         div.grid {
             (usage::teams_card(&teams.items))
             (lines("spenders", "Top spenders", &spenders.items))
+            (lines("tools", "By tool", &tools.items))
+            (lines("models", "By model", &models.items))
             (lines("agents", "By agent", &agents.items))
             (lines("kinds", "By kind of use", &kinds.items))
         }

@@ -177,6 +177,11 @@ pub enum Dimension {
     /// The employee's agent configuration.
     AgentConfig,
     ResourceType,
+    /// The tool that reported it (`claude-code`, `codex`, `gemini-cli` from their
+    /// telemetry; `other` for any other producer).
+    Tool,
+    /// The LLM model, where the event names one.
+    Model,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -202,6 +207,8 @@ impl Dimension {
             Self::Agent => "AGENT",
             Self::AgentConfig => "CFG",
             Self::ResourceType => "RES",
+            Self::Tool => "TOOL",
+            Self::Model => "MODEL",
         }
     }
 }

@@ -454,6 +454,24 @@ async fn usage_reads_any_range_and_exports_it() {
     assert!(export.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
     assert!(export.body.starts_with("event_id,employee_id,"), "a header row: {}", export.body);
     // A range the domain refuses is a 4xx page, never a 500.
+    // Usage a tool reported with its model: the overview and the breakdowns group by both.
+    let (_, member) = app.add_signed_in(&org, &format!("mo@{}.example", org.slug), "member").await;
+    let now = chrono::Utc::now().to_rfc3339();
+    let event = |id: &str, client: &str, model: &str, cost: &str| {
+        json!({ "v": 1, "event_id": id, "resource_type": "llm_tokens_output", "quantity": 1000, "cost_usd": cost,
+            "period_start": now, "period_end": now, "metadata": { "client": client, "model": model } })
+    };
+    let batch = json!({ "events": [event("a", "codex", "gpt-5-codex", "0.25"), event("b", "something-else", "<b>odd</b>", "0.5")] });
+    let (status, accepted) = app.post("/v1/usage", &member, batch).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    app.eventually("both events are counted", async || billing.get("/console").await.body.contains("$0.75")).await;
+    let overview = billing.get("/console").await.body;
+    for shown in ["By tool", "codex", "other", "By model", "gpt-5-codex"] {
+        assert!(overview.contains(shown), "{shown} in {overview}");
+    }
+    assert!(!overview.contains("&lt;b&gt;odd"), "an implausible model is not a rollup: {overview}");
+    let by_model = billing.get(&format!("/console/usage?from={today}&to={today}&by=model")).await;
+    assert!(by_model.body.contains("gpt-5-codex"), "{}", by_model.body);
     let backwards = billing.get(&format!("/console/usage?from={today}&to={from}")).await;
     assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", backwards.body);
     assert_eq!(billing.get("/console/usage?from=yesterday").await.status, StatusCode::BAD_REQUEST);
