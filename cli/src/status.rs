@@ -33,8 +33,13 @@ pub struct Status {
 }
 
 fn on_path(command: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| is_executable(&dir.join(command))))
+    find_on_path(command).is_some()
+}
+
+/// Where `command` is on the PATH.
+pub fn find_on_path(command: &str) -> Option<std::path::PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths).map(|dir| dir.join(command)).find(|path| is_executable(path))
 }
 
 fn is_executable(path: &Path) -> bool {

@@ -32,6 +32,10 @@ pub struct ClientPosture {
     pub client: AgentType,
     /// Its command is on the PATH.
     pub installed: bool,
+    /// Its version, as its installation records it (absent: not installed, or not
+    /// found without running it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// agentctl writes configuration for it (it manages at least one of its files).
     pub managed: bool,
     /// Managed files changed since agentctl wrote them.

@@ -108,6 +108,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/policies/{policy_id}/attach", post(pages::policies::attach))
         .route("/console/policies/{policy_id}/detach", post(pages::policies::detach))
         .route("/console/fleet", get(pages::fleet::page))
+        .route("/console/fleet/export", get(pages::fleet::export))
         .route("/console/usage", get(pages::usage::page))
         .route("/console/usage/export", get(pages::usage::export))
         .route("/console/activity", get(pages::activity::list))

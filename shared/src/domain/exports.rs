@@ -1,5 +1,5 @@
-//! Exports for finance and audit: an organization's raw usage records for a day range and
-//! its activity log for a time range, as CSV (RFC 4180, with a header row) or JSON Lines.
+//! Exports for finance, audit and IT: an organization's raw usage records for a day range,
+//! its activity log for a time range and its fleet of devices, as CSV (RFC 4180, with a header row) or JSON Lines.
 //! The body is a stream: each page read from DynamoDB (at most 100 items) is encoded and
 //! sent before the next is read, so an export is never built in memory. Permissions are
 //! checked before the first byte: a refusal is a problem+json like any other.
@@ -14,6 +14,7 @@ use futures_util::stream::{self, Stream};
 use serde::Serialize;
 
 use crate::AppState;
+use crate::Name;
 use crate::activity::ActivityEntry;
 use crate::auth::Caller;
 use crate::domain::usage::UsageEvent;
@@ -22,6 +23,7 @@ use crate::ids::OrgId;
 use crate::pagination::{Cursor, Page, PageRequest};
 use crate::repo;
 use crate::roles::Permission;
+use agentctl_wire::fleet::Device;
 
 pub use agentctl_wire::exports::{ActivityExportQuery, ExportFormat, UsageExportQuery};
 
@@ -89,6 +91,45 @@ impl Row for ActivityEntry {
             self.actor.to_string(),
             self.employee_id.map(|e| e.to_string()).unwrap_or_default(),
             self.payload.to_string(),
+        ]
+    }
+}
+
+impl Row for Device {
+    const COLUMNS: &'static [&'static str] = &[
+        "employee_id",
+        "device_id",
+        "agentctl_version",
+        "os",
+        "arch",
+        "clients",
+        "drifted_files",
+        "corrupt_files",
+        "background_sync",
+        "previous_sync",
+        "first_seen_at",
+        "last_seen_at",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let posture = &self.posture;
+        let clients = posture.clients.iter().filter(|c| c.installed).map(|c| {
+            let managed = if c.managed { "" } else { " (not managed)" };
+            format!("{} {}{managed}", c.client.as_str(), c.version.as_deref().unwrap_or("?"))
+        });
+        vec![
+            self.employee_id.to_string(),
+            posture.device_id.to_string(),
+            posture.agentctl_version.clone(),
+            posture.os.clone(),
+            posture.arch.clone(),
+            clients.collect::<Vec<_>>().join("; "),
+            posture.drifted_files().to_string(),
+            posture.corrupt_files().to_string(),
+            posture.background_sync.to_string(),
+            posture.previous_sync.map(|r| r.as_str().to_string()).unwrap_or_default(),
+            self.first_seen_at.to_rfc3339(),
+            self.last_seen_at.to_rfc3339(),
         ]
     }
 }
@@ -220,6 +261,18 @@ pub async fn activity(state: &AppState, caller: &Caller, query: ActivityExportQu
     let filename =
         format!("activity-{}-{}.{}", query.from.format("%Y-%m-%d"), query.to.format("%Y-%m-%d"), format.extension());
     Ok(Export { format, filename, body: started(body).await? })
+}
+
+/// Every device of the organization's fleet, by person.
+pub async fn fleet(state: &AppState, caller: &Caller, format: Option<ExportFormat>) -> Result<Export> {
+    caller.require(Permission::EmployeesRead)?;
+    let format = format.unwrap_or(ExportFormat::Csv);
+    let (state, org) = (state.clone(), caller.org_id);
+    let body = paged(format, vec![()], move |(), page| {
+        let state = state.clone();
+        async move { Ok(repo::fleet::devices(&state.repo, org, &page).await?) }
+    });
+    Ok(Export { format, filename: format!("fleet.{}", format.extension()), body: started(body).await? })
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::domain::employees;
+use crate::domain::employees::{self, Employee};
 use crate::error::{Error, Result};
 use crate::ids::EmployeeId;
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -44,7 +44,12 @@ pub fn posture_of(header: Option<&str>) -> Result<Option<Posture>> {
     let json = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| malformed("is not base64url"))?;
     let posture: Posture =
         serde_json::from_slice(&json).map_err(|e| malformed(format_args!("is not a report: {e}")))?;
-    if !is_label(&posture.agentctl_version, 40) || !is_label(&posture.os, 20) || !is_label(&posture.arch, 20) {
+    let client_versions = posture.clients.iter().filter_map(|c| c.version.as_deref());
+    if !is_label(&posture.agentctl_version, 40)
+        || !is_label(&posture.os, 20)
+        || !is_label(&posture.arch, 20)
+        || client_versions.into_iter().any(|v| !is_label(v, 40))
+    {
         return Err(malformed("names a version, an OS or an architecture that is not a short label"));
     }
     let mut clients: Vec<_> = posture.clients.iter().map(|c| c.client).collect();
@@ -70,6 +75,30 @@ pub async fn list(state: &AppState, caller: &Caller, query: &PageQuery) -> Resul
     people.dedup();
     let names = repo::employees::get_many(&state.repo, caller.org_id, &people).await?;
     Ok(Fleet { devices, names: names.into_iter().map(|e| (e.id, e.full_name)).collect() })
+}
+
+/// One page of the organization's people (active or invited) and, of them, those who
+/// never synced from any device: the page's devices are looked up together.
+pub async fn never_synced(state: &AppState, caller: &Caller, query: &PageQuery) -> Result<Page<Employee>> {
+    caller.require(Permission::EmployeesRead)?;
+    let page = repo::employees::list(
+        &state.repo,
+        caller.org_id,
+        None,
+        &repo::employees::ListFilter::default(),
+        &PageRequest::try_from(query)?,
+    )
+    .await?;
+    let checks = page.items.iter().map(|e| repo::fleet::has_device(&state.repo, caller.org_id, e.id));
+    let synced = futures_util::future::try_join_all(checks).await?;
+    let items = page
+        .items
+        .into_iter()
+        .zip(synced)
+        .filter(|(employee, synced)| !synced && employee.status.holds_seat())
+        .map(|(employee, _)| employee)
+        .collect();
+    Ok(Page { items, next_cursor: page.next_cursor })
 }
 
 /// The devices one person syncs from.

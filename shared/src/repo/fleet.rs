@@ -42,3 +42,9 @@ pub async fn of_employee(repo: &Repository, org: OrgId, employee: EmployeeId) ->
     let spec = QuerySpec::table(keys::fleet_pk(org), &keys::employee_devices_prefix(employee));
     repo.query_all(spec).await?.into_iter().map(from_item).collect()
 }
+
+/// Whether an employee ever reported a device (one Query of at most one item).
+pub async fn has_device(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<bool, StoreError> {
+    let spec = QuerySpec::table(keys::fleet_pk(org), &keys::employee_devices_prefix(employee));
+    Ok(!repo.query(spec, &PageRequest::first(1)).await?.items.is_empty())
+}

@@ -483,7 +483,7 @@ pub fn posture(device: &str, version: &str, drifted: u32) -> String {
     let report = json!({
         "device_id": device, "agentctl_version": version, "os": "linux", "arch": "x86_64",
         "clients": [
-            { "client": "claude-code", "installed": true, "managed": true, "drifted_files": drifted, "corrupt_files": 0 },
+            { "client": "claude-code", "installed": true, "version": "2.0.14", "managed": true, "drifted_files": drifted, "corrupt_files": 0 },
             { "client": "cursor", "installed": true, "managed": false, "drifted_files": 0, "corrupt_files": 0 },
         ],
         "background_sync": true, "previous_sync": "ok",
@@ -651,6 +651,7 @@ async fn the_identity_provider_opens_a_console_session_and_links_the_person() {
 
 mod assignment;
 mod catalog;
+mod fleet;
 mod people;
 mod policies;
 mod settings;
