@@ -1,15 +1,20 @@
 """The console in a real browser: Debian's Chromium driven by Playwright (no browser
 download), against a dev server that tests/tests/e2e/browser.rs set up. Signs in through the
 local identity provider, checks every page with axe-core (no serious or critical
-violation), approves a request with the keyboard alone, and tries what an attacker
-would: a cross-site form, markup in a name. Any Content-Security-Policy violation or
-script error fails the run. Prints one line per check and exits non-zero on a failure.
+violation), approves a request with the keyboard alone, assigns an MCP server to a group,
+attaches a policy and reads it in a member's effective policy, sets a budget and watches
+usage move the overview, ends a person's sessions, and tries what an attacker would: a
+cross-site form, markup and right-to-left text in names, another organization's ids. Any
+Content-Security-Policy violation or script error fails the run. Prints one line per
+check and exits non-zero on a failure.
 
-Usage: console.py '<json: url, org, login, request_id, hostile_name, drifted_person, chromium, axe, screenshots?>'
+Usage: console.py '<json: see tests/tests/e2e/browser.rs>'
 """
 
 import json
+import re
 import sys
+import time
 
 from playwright.sync_api import sync_playwright
 
@@ -57,9 +62,12 @@ def main():
         context = browser.new_context()
         page = context.new_page()
         problems = []
-        # What goes wrong on the console's own pages (the identity provider's are its own).
+        not_found = url + "/console/people/" + cfg["other_person"]
+        # What goes wrong on the console's own pages (the identity provider's are its own;
+        # the 404 asked for below is the answer wanted).
         def ours(text):
-            if page.url.startswith(url):
+            expected = page.url == not_found and "status of 404" in text
+            if page.url.startswith(url) and not expected:
                 problems.append(f"{page.url}: {text}")
 
         page.on("console", lambda m: ours(m.text) if m.type == "error" else None)
@@ -96,6 +104,16 @@ def main():
             ("usage", "usage", "/console/usage"),
             ("activity", "activity", "/console/activity"),
             ("settings", "settings", "/console/settings"),
+            ("policies", "policies", "/console/policies"),
+            ("a policy", "policy", "/console/policies/" + cfg["policy_id"]),
+            ("a new policy", "policy-new", "/console/policies/new?type=rate_limit"),
+            ("teams", "teams", "/console/teams"),
+            ("a team", "team", "/console/teams/" + cfg["group_id"]),
+            ("a person", "person", "/console/people/" + cfg["member_id"]),
+            ("a new catalog entry", "catalog-new", "/console/catalog/mcp-servers/new"),
+            ("people who never synced", "fleet-never-synced", "/console/fleet?view=never_synced"),
+            ("webhooks", "webhooks", "/console/settings/webhooks"),
+            ("model prices", "prices", "/console/settings/prices"),
         ]
         for name, file, path in pages:
             page.goto(url + path)
@@ -119,6 +137,66 @@ def main():
         # The device that reported a drifted file needs attention in the fleet.
         page.goto(url + "/console/fleet?attention=drifted")
         check(page.get_by_role("link", name=cfg["drifted_person"]).count() == 1, "the drifted device is in the fleet")
+
+        # An MCP server to a directory group, approved on the way, in one form.
+        page.goto(url + "/console/assignments")
+        page.check(f"input[name=target][value='{cfg['group_id']}']")
+        page.check(f"input[name=server][value='{cfg['server_id']}']")
+        page.check("input[name=approve]")
+        page.get_by_role("button", name="Assign", exact=True).click()
+        page.wait_for_selector("text=1 assigned")
+        check(True, "the server is assigned to the group")
+        page.goto(url + "/console/assignments")
+        page.locator("td a[href^='/console/assignments/']").first.click()
+        page.wait_for_selector("h2:has-text('People')")
+        axe(page, axe_source, "an assignment")
+        if cfg.get("screenshots"):
+            page.screenshot(path=f"{cfg['screenshots']}/assignment.png", full_page=True)
+
+        # A policy for the whole organization, then read in a member's effective policy.
+        page.goto(url + "/console/policies/" + cfg["policy_id"])
+        page.get_by_role("button", name="Apply to the whole organization").click()
+        page.wait_for_selector("td:has-text('The whole organization')")
+        page.goto(url + "/console/people/" + cfg["member_id"])
+        check(page.locator("table td", has_text="No curl").count() >= 1, "the attached policy is in the effective policy")
+
+        # A budget, then usage: the overview's figures and chart move.
+        page.goto(url + "/console/settings")
+        page.fill("#monthly_budget_usd", "100")
+        page.get_by_role("button", name="Save the budget").click()
+        page.wait_for_url(url + "/console/settings")
+        page.goto(url + "/console")
+        spent = lambda: page.locator("section[aria-labelledby=budget] p").first.inner_text()
+        chart = lambda: page.locator("section[aria-labelledby=daily] svg").first.inner_html()
+        before, chart_before = spent(), chart()
+        check("of $100" in before, f"the budget is set ({before})")
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        event = {"v": 1, "event_id": "browser-1", "resource_type": "llm_call", "quantity": 1, "cost_usd": "2.50",
+                 "period_start": now, "period_end": now}
+        answer = context.request.post(url + "/v1/usage", data=json.dumps({"events": [event]}),
+                                      headers={"authorization": "Bearer " + cfg["member_token"], "content-type": "application/json"})
+        check(answer.status == 202, f"usage is accepted ({answer.status})")
+        for _ in range(60):
+            page.goto(url + "/console")
+            if spent() != before:
+                break
+            time.sleep(0.25)
+        check("$2.5" in spent(), f"the overview shows the spending ({spent()})")
+        check(chart() != chart_before, "the daily chart moved")
+
+        # Ending a person's sessions (the token is refused: browser.rs checks).
+        page.goto(url + "/console/people/" + cfg["frank_id"])
+        page.get_by_role("button", name=re.compile("End every session of")).click()
+        page.wait_for_selector("text=No live session")
+        check(True, "the person's sessions are ended")
+
+        # Another organization's ids are not found.
+        answer = page.goto(not_found)
+        check(answer.status == 404, f"another organization's person is not found ({answer.status})")
+
+        # Right-to-left text in a name stays text, isolated from what surrounds it.
+        page.goto(url + "/console/people")
+        check(page.locator("bdi", has_text=cfg["rtl_name"]).count() == 1, "a right-to-left name shows as isolated text")
 
         # Markup in a name is text, and nothing runs.
         page.goto(url + "/console/people")

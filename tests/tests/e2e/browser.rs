@@ -1,7 +1,10 @@
 //! The console in a real headless Chromium (tests/browser/console.py, Playwright for
 //! Python pointed at Debian's chromium, axe-core from npm): signing in through the local
 //! identity provider, accessibility of every page, a keyboard-only approval that the
-//! requester's next sync shows, and the attacks a browser allows. `scripts/test.sh`
+//! requester's next sync shows, an MCP server assigned to a group reaching a member's
+//! bundle, a policy attached and seen in the effective policy, a budget set and usage
+//! moving the overview, sessions ended and their token refused, and the attacks a browser
+//! allows (markup and right-to-left names, a cross-site form, another organization's ids). `scripts/test.sh`
 //! installs the browser and says where it is (`AGENTCTL_BROWSER_PYTHON`,
 //! `AGENTCTL_CHROMIUM`, `AGENTCTL_AXE_JS`).
 
@@ -58,6 +61,31 @@ async fn an_admin_signs_in_through_the_identity_provider_and_approves_with_the_k
     })
     .await;
 
+    // A group with the member in it and a server to assign to it; a policy to attach; a
+    // person whose sessions the browser ends; a right-to-left name; another organization.
+    let group = app.create_team(&org, "Reviewers").await;
+    let (status, _) = app
+        .patch(
+            &format!("/v1/employees/{}", member_employee["id"].as_str().unwrap()),
+            &org.owner_token,
+            json!({ "team_id": group["id"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let server = json!({ "name": "docs-search", "provider": "Acme", "version": "1", "transport": "http", "url": "https://docs.example/mcp" });
+    let (status, server) = app.post("/v1/catalog/mcp-servers", &org.owner_token, server).await;
+    assert_eq!(status, StatusCode::CREATED, "{server}");
+    let policy =
+        json!({ "name": "No curl", "policy_type": "shell", "rules": { "deny": ["curl *"] }, "severity": "block" });
+    let (status, policy) = app.post("/v1/policies", &org.owner_token, policy).await;
+    assert_eq!(status, StatusCode::CREATED, "{policy}");
+    let (frank, frank_token) = app.add_signed_in(&org, &format!("frank@{}.example", org.slug), "member").await;
+    let rtl_name = "מרים כהן-O'Brien";
+    let body = json!({ "email": format!("miriam@{}.example", org.slug), "full_name": rtl_name, "role": "member" });
+    let (status, created) = app.post("/v1/employees", &org.owner_token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let other = app.create_org(&slug("elsewhere")).await;
+
     let config = json!({
         "url": app.url,
         "org": org.slug,
@@ -65,6 +93,14 @@ async fn an_admin_signs_in_through_the_identity_provider_and_approves_with_the_k
         "request_id": request["id"],
         "hostile_name": hostile_name,
         "drifted_person": member_employee["full_name"],
+        "member_id": member_employee["id"],
+        "member_token": member,
+        "group_id": group["id"],
+        "server_id": server["id"],
+        "policy_id": policy["id"],
+        "frank_id": frank["id"],
+        "rtl_name": rtl_name,
+        "other_person": other.owner_id,
         "chromium": chromium,
         "axe": axe,
         "screenshots": std::env::var("AGENTCTL_CONSOLE_SCREENSHOTS").ok(),
@@ -82,4 +118,10 @@ async fn an_admin_signs_in_through_the_identity_provider_and_approves_with_the_k
     assert_eq!(decided["resolution_comment"], "approved from the keyboard", "{decided}");
     let (_, after) = app.get("/v1/me/sync", &member).await;
     assert_eq!(after["agents"].as_array().map(Vec::len), Some(1), "{after}");
+    // The server assigned to the group in the browser reached the member's bundle.
+    let servers = after["mcp_servers"].as_array().unwrap();
+    assert!(servers.iter().any(|s| s["name"] == "docs-search"), "{after}");
+    // The sessions ended in the browser refuse their token.
+    let (status, _) = app.get("/v1/me", &frank_token).await;
+    assert!(status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN, "{status}");
 }

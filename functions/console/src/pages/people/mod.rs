@@ -76,7 +76,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed, Params(filters)
             tbody {
                 @for employee in &page.items {
                     tr {
-                        td { a href=(format!("/console/people/{}", employee.id)) { (employee.full_name) } }
+                        td { a href=(format!("/console/people/{}", employee.id)) { bdi { (employee.full_name) } } }
                         td { (employee.email) }
                         td { (employee.role.as_str()) }
                         td { (employee.status.as_str()) }
