@@ -9,6 +9,8 @@
 #   scripts/bench.sh load        load test of the dev server: throughput, p50/p99;
 #                                BENCH_REQUESTS (400) per scenario, BENCH_CONCURRENCY (8)
 #   scripts/bench.sh routes      DynamoDB requests per API call, every route (and SCIM's)
+#   scripts/bench.sh console     every console page for the benchmark organization (1,000
+#                                employees, BENCH_RECORDS usage records): p50/p95, DDB/page
 #   scripts/bench.sh scim        SCIM at scale: BENCH_SCIM_USERS (10000) Users, a group of
 #                                all and five of a fifth; Users/s, memberships/s, requests
 set -euo pipefail
@@ -55,5 +57,6 @@ case "${1:-usage}" in
   load) cargo run --release --quiet -p agentctl-bench --bin load-bench -- "${BENCH_REQUESTS:-400}" "${BENCH_CONCURRENCY:-8}" ;;
   routes) cargo run --release --quiet -p agentctl-bench --bin route-costs ;;
   scim) cargo run --release --quiet -p agentctl-bench --bin scim-bench ;;
-  *) echo "usage: scripts/bench.sh [usage|coldstart|profiles|load|routes|scim]" >&2; exit 2 ;;
+  console) cargo run --release --quiet -p agentctl-bench --bin console-bench ;;
+  *) echo "usage: scripts/bench.sh [usage|coldstart|profiles|load|routes|scim|console]" >&2; exit 2 ;;
 esac

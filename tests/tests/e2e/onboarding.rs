@@ -1,7 +1,8 @@
-//! A company onboarded the way issue 25 asks: a thousand people provisioned by the
+//! A company onboarded the way issues 25 and 27 ask: a thousand people provisioned by the
 //! identity provider (SCIM), their teams from its `department`, an "All employees"
 //! group that grows past 1,000 one PATCH at a time and an "On-call" group overlapping
-//! it, and everything assigned in a handful of admin calls, whatever the headcount.
+//! it, and everything assigned in a handful of actions of an admin in the console (which
+//! calls the domain as the API does), whatever the headcount.
 //! Every person's bundle is then read, through the same domain function the sync route
 //! calls, and the team analytics count the departments.
 
@@ -75,24 +76,40 @@ impl Scim<'_> {
     }
 }
 
-/// The admin's calls, counted.
+/// The admin in the console, every request counted (pages read and forms sent).
 struct Admin<'a> {
-    app: &'a TestApp,
-    token: String,
-    calls: usize,
+    browser: crate::console::Browser<'a>,
+    csrf: String,
+    actions: usize,
 }
 
 impl Admin<'_> {
-    async fn call(&mut self, method: Method, path: &str, body: Option<Value>) -> Value {
-        self.calls += 1;
-        let (status, answer) = self.app.call(method, path, Some(&self.token), body).await;
-        assert!(status.is_success(), "{path}: {status} {answer}");
-        answer
+    async fn open(&mut self, path: &str) -> String {
+        self.actions += 1;
+        let page = self.browser.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        page.body
+    }
+
+    async fn send(&mut self, path: &str, form: &[(&str, &str)]) -> String {
+        self.actions += 1;
+        let form: Vec<(&str, &str)> = form.iter().copied().chain([("csrf", self.csrf.as_str())]).collect();
+        let answer = self.browser.post(path, &form).await;
+        assert!(answer.status.is_success(), "{path}: {} {}", answer.status, answer.body);
+        answer.body
     }
 }
 
+/// The value of the checkbox `name` labelled `label` on a console page.
+fn checkbox(page: &str, name: &str, label: &str) -> String {
+    let at = page.find(&format!("> {label}<")).unwrap_or_else(|| panic!("no {label:?}"));
+    let input = &page[..at];
+    let start = input.rfind(&format!(r#"name="{name}" value=""#)).unwrap_or_else(|| panic!("no {name} {label}"));
+    input[start..].split('"').nth(3).unwrap().to_string()
+}
+
 #[tokio::test]
-async fn a_thousand_people_onboard_through_scim_in_a_handful_of_admin_calls() {
+async fn a_thousand_people_onboard_through_scim_in_a_handful_of_console_actions() {
     let app = TestApp::spawn_alone(0).await;
     // The platform's catalog and the organization (the operator's calls, not the company's).
     let platform = app.platform_key.clone();
@@ -110,10 +127,14 @@ async fn a_thousand_people_onboard_through_scim_in_a_handful_of_admin_calls() {
     let (status, _) = app.call(Method::PATCH, &format!("/v1/orgs/{}", org.id), Some(&platform), Some(limit)).await;
     assert_eq!(status, StatusCode::OK);
 
-    // Admin call 1: a token for the identity provider.
-    let mut admin = Admin { app: &app, token: org.owner_token.clone(), calls: 0 };
-    let created = admin.call(Method::POST, "/v1/org/scim-tokens", Some(json!({ "name": "IdP" }))).await;
-    let scim = Scim { app: &app, token: created["token"].as_str().unwrap().to_string() };
+    // Console actions 1-2: signing in, a token for the identity provider (shown once).
+    let code = app.issue_code(&org, &org.owner_id).await;
+    let browser = crate::console::Browser::sign_in(&app, &code).await;
+    let csrf = browser.csrf("/console/settings").await;
+    let mut admin = Admin { browser, csrf, actions: 1 };
+    let made = admin.send("/console/settings/scim-tokens", &[("name", "IdP")]).await;
+    let token = format!("acx_{}", crate::console::between(&made, "acx_", "<"));
+    let scim = Scim { app: &app, token };
 
     // The provider provisions everyone, then its groups.
     let people: Vec<String> = futures::stream::iter(0..PEOPLE)
@@ -132,24 +153,24 @@ async fn a_thousand_people_onboard_through_scim_in_a_handful_of_admin_calls() {
     }
     scim.add_members(&on_call, &people[..ON_CALL]).await;
 
-    // Admin calls 2-4: the groups' ids, then everything assigned in two calls.
-    let teams = admin.call(Method::GET, "/v1/teams?limit=100", None).await;
-    let team_id = |name: &str| {
-        let team = teams["items"].as_array().unwrap().iter().find(|t| t["name"] == name).expect(name);
-        team["id"].as_str().unwrap().to_string()
+    // Console actions 3-5: the assignment form (the groups, agents and servers to
+    // choose from), then everything assigned to the two groups in two submissions.
+    let form = admin.open("/console/assignments").await;
+    let choose = |group: &str, agents: &[&str], servers: &[&str]| {
+        let mut fields = vec![("target", checkbox(&form, "target", group)), ("approve", "yes".to_string())];
+        fields.extend(agents.iter().map(|a| ("agent", checkbox(&form, "agent", a))));
+        fields.extend(servers.iter().map(|s| ("server", checkbox(&form, "server", s))));
+        fields
     };
-    let assign = |group: String, agents: &[&str], servers: &[&str]| {
-        let mut items: Vec<Value> = agents.iter().map(|name| json!({ "type": "agent", "name": name })).collect();
-        items.extend(servers.iter().map(|name| json!({ "type": "mcp_server", "name": name, "approve": true })));
-        json!({ "targets": [{ "type": "team", "team_id": group }], "items": items })
-    };
-    let for_everyone =
-        assign(team_id("All employees"), &["Claude Code", "Codex"], &["GitHub", "Linear", "Sentry", "Notion"]);
-    let for_on_call = assign(team_id("On-call"), &["Gemini CLI"], &["PagerDuty"]);
-    for body in [for_everyone, for_on_call] {
-        let answer = admin.call(Method::POST, "/v1/assignments/bulk", Some(body)).await;
-        let results = answer["results"].as_array().unwrap();
-        assert!(results.iter().all(|r| r["outcome"] == "created"), "{answer}");
+    let for_everyone = choose("All employees", &["Claude Code", "Codex"], &["GitHub", "Linear", "Sentry", "Notion"]);
+    let for_on_call = choose("On-call", &["Gemini CLI"], &["PagerDuty"]);
+    for (fields, expected) in [
+        (for_everyone, "6 assigned, 0 already were, 0 refused"),
+        (for_on_call, "2 assigned, 0 already were, 0 refused"),
+    ] {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let result = admin.send("/console/assignments", &fields).await;
+        assert!(result.contains(expected), "{expected}: {result}");
     }
 
     // New hires after the assignments: the group passes 1,000 one PATCH each, no admin.
@@ -161,7 +182,7 @@ async fn a_thousand_people_onboard_through_scim_in_a_handful_of_admin_calls() {
     }
     assert_eq!(scim.group_size(&everyone).await, PEOPLE + HIRES);
     assert_eq!(scim.group_size(&on_call).await, ON_CALL, "groups overlap: on-call people stayed in both");
-    assert!(admin.calls <= 10, "{} admin calls", admin.calls);
+    assert!(admin.actions <= 10, "{} console actions", admin.actions);
 
     // Every bundle: everyone has what "All employees" got, the on-call people more.
     let org_id = org.id.parse().unwrap();

@@ -9,16 +9,16 @@ use reqwest::{Method, StatusCode, redirect};
 use serde_json::{Value, json};
 
 /// A browser without JavaScript: cookies by hand, redirects not followed.
-struct Browser<'a> {
+pub struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookie: Option<String>,
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
 }
 
 impl<'a> Browser<'a> {
@@ -28,7 +28,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Signs in with an enrollment code, keeping the session cookie.
-    async fn sign_in(app: &'a TestApp, code: &str) -> Self {
+    pub async fn sign_in(app: &'a TestApp, code: &str) -> Self {
         let mut browser = Self::new(app);
         let answer = browser.post("/console/login/code", &[("code", code)]).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
@@ -54,18 +54,18 @@ impl<'a> Browser<'a> {
         Answer { status, headers, body: response.text().await.unwrap() }
     }
 
-    async fn get(&self, path: &str) -> Answer {
+    pub async fn get(&self, path: &str) -> Answer {
         self.send(self.client.get(format!("{}{path}", self.app.url))).await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
         let request =
             self.client.post(format!("{}{path}", self.app.url)).form(form).header("sec-fetch-site", "same-origin");
         self.send(request).await
     }
 
     /// The CSRF token the page at `path` carries.
-    async fn csrf(&self, path: &str) -> String {
+    pub async fn csrf(&self, path: &str) -> String {
         let page = self.get(path).await;
         let (_, rest) = page.body.split_once(r#"name="csrf" value=""#).expect("a CSRF field");
         rest.split('"').next().unwrap().to_string()
@@ -285,7 +285,7 @@ async fn every_page_for_every_role_follows_its_permissions() {
 }
 
 /// The words between `start` and the next `end` of a page.
-fn between<'p>(page: &'p str, start: &str, end: &str) -> &'p str {
+pub fn between<'p>(page: &'p str, start: &str, end: &str) -> &'p str {
     let (_, rest) = page.split_once(start).unwrap_or_else(|| panic!("no {start:?} in {page}"));
     rest.split(end).next().unwrap()
 }
