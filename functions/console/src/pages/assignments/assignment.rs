@@ -19,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::{choices, kind, target_name};
 use crate::forms::Submitted;
@@ -178,6 +179,21 @@ async fn server_of(state: &AppState, signed: &Signed, id: AssignmentId) -> Resul
     catalog::get::<McpServerSpec>(state, &signed.caller.principal(), server_id).await
 }
 
+/// What the form gives for the server's credentials (`secret`) or its other connection
+/// properties.
+async fn schema_part(
+    state: &AppState,
+    signed: &Signed,
+    id: AssignmentId,
+    form: &Submitted,
+    secret: bool,
+) -> Result<Value> {
+    let server = server_of(state, signed, id).await?;
+    let properties = schema_form::properties(&server.spec.connection_schema);
+    let part: Vec<_> = properties.iter().filter(|p| p.secret == secret).collect();
+    schema_form::read(&part, form, if secret { CREDENTIALS } else { CONNECTION })
+}
+
 /// Back to the assignment, or its page with the problem beside `form`.
 async fn done(
     state: &AppState,
@@ -207,10 +223,7 @@ pub async fn connection(
     form: Submitted,
 ) -> PageResult {
     let result = async {
-        let server = server_of(&state, &signed, id).await?;
-        let properties = schema_form::properties(&server.spec.connection_schema);
-        let open: Vec<_> = properties.iter().filter(|p| !p.secret).collect();
-        let connection_config = schema_form::read(&open, &form, CONNECTION)?;
+        let connection_config = schema_part(&state, &signed, id, &form, false).await?;
         let patch = AssignmentPatch { connection_config: Some(connection_config), ..Default::default() };
         assignments::update(&state, &signed.caller, id, patch).await.map(drop)
     }
@@ -226,10 +239,7 @@ pub async fn credentials(
     form: Submitted,
 ) -> PageResult {
     let result = async {
-        let server = server_of(&state, &signed, id).await?;
-        let properties = schema_form::properties(&server.spec.connection_schema);
-        let secret: Vec<_> = properties.iter().filter(|p| p.secret).collect();
-        let credentials = schema_form::read(&secret, &form, CREDENTIALS)?;
+        let credentials = schema_part(&state, &signed, id, &form, true).await?;
         let update = CredentialsUpdate { credentials };
         assignments::set_shared_credentials(&state, &signed.caller, id, update).await.map(drop)
     }
