@@ -123,9 +123,26 @@ def _patch_query():
 
     def query_one_partition(self, hash_key, *args, **kwargs):
         index_name = kwargs["index_name"] if "index_name" in kwargs else (args[6] if len(args) > 6 else None)
-        if index_name or not self.range_key_attr:
+        if not self.range_key_attr:
             return query(self, hash_key, *args, **kwargs)
-        partition = list(self.items.get(hash_key, {}).values())
+        if index_name:
+            # moto walks every item of the table, sorted, for an index query; the items
+            # whose index key matches are enough (the query sorts what it keeps itself).
+            conditions = kwargs.get("hash_key_conditions") or []
+            wanted = [(name, value.type, value.value) for name, value in conditions]
+            if not wanted:
+                return query(self, hash_key, *args, **kwargs)
+            partition = [
+                item
+                for hash_set in self.items.values()
+                for item in hash_set.values()
+                if all(
+                    (found := item.attrs.get(name)) is not None and found.type == kind and found.value == value
+                    for name, kind, value in wanted
+                )
+            ]
+        else:
+            partition = list(self.items.get(hash_key, {}).values())
         # Safe only because every request runs under the server's one lock.
         self.all_items = lambda: partition
         try:

@@ -638,6 +638,16 @@ async fn the_identity_provider_opens_a_console_session_and_links_the_person() {
     assert_eq!(console.post(&unlink, &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
     assert!(!console.get(&person).await.body.contains("Identity provider accounts"));
 
+    // Removing the provider is an owner's: an admin is refused, an owner removes it.
+    let removal = "/console/settings/identity-provider/delete";
+    assert_eq!(console.post(removal, &[("csrf", &csrf)]).await.status, StatusCode::FORBIDDEN);
+    let (_, owner) = signed_in(&app, &org, "olga", "owner").await;
+    let owner_csrf = owner.csrf("/console/settings").await;
+    assert!(owner.get("/console/settings").await.body.contains("Remove the identity provider"));
+    assert_eq!(owner.post(removal, &[("csrf", &owner_csrf)]).await.status, StatusCode::SEE_OTHER);
+    let (status, _) = app.get("/v1/org/identity-provider", &org.owner_token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // An organization without a provider and one that does not exist read the same.
     let plain = app.create_org(&slug("plain")).await;
     let without = Browser::new(&app).get(&format!("/console/login/sso?org={}", plain.slug)).await;

@@ -184,3 +184,107 @@ async fn what_the_directory_manages_is_shown_with_its_source_and_not_offered_for
     let page = admin.get(&format!("/console/people/{}", local["id"].as_str().unwrap())).await;
     assert!(page.body.contains(r#"name="status""#) && !page.body.contains("from the directory"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn a_persons_own_configurations_are_added_and_removed_and_the_person_deleted() {
+    let app = TestApp::spawn().await;
+    let org = app.create_org(&slug("own")).await;
+    let owner = &org.owner_token;
+    let agent = created(
+        &app,
+        "/v1/catalog/agents",
+        owner,
+        json!({
+            "name": "Coder", "type": "claude-code", "provider": "anthropic",
+            "config_schema": { "type": "object", "properties": { "theme": { "enum": ["dark", "light"] } } },
+        }),
+    )
+    .await;
+    let server = created(
+        &app,
+        "/v1/catalog/mcp-servers",
+        owner,
+        json!({
+            "name": "docs", "provider": "Acme", "version": "1", "transport": "http", "url": "https://docs.example/mcp",
+        }),
+    )
+    .await;
+    let approval = format!("/v1/catalog/mcp-servers/{}/approval", server["id"].as_str().unwrap());
+    assert_eq!(app.call(Method::PUT, &approval, Some(owner), None).await.0, StatusCode::OK);
+    let person = app.add_employee(&org, &format!("pat@{}.example", org.slug), "member", None).await;
+    let person_id = person["id"].as_str().unwrap();
+    let page = format!("/console/people/{person_id}");
+    let (_, admin) = signed_in(&app, &org, "alice", "admin").await;
+    let csrf = admin.csrf(&page).await;
+
+    // Settings outside the agent's schema are refused beside the form; valid ones kept.
+    let agent_id = agent["id"].as_str().unwrap();
+    let bad = admin
+        .post(
+            &format!("{page}/agent-configs"),
+            &[("agent_id", agent_id), ("config_override", r#"{"theme": "pink"}"#), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let added = admin
+        .post(
+            &format!("{page}/agent-configs"),
+            &[("agent_id", agent_id), ("config_override", r#"{"theme": "light"}"#), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let server_id = server["id"].as_str().unwrap();
+    let added = admin
+        .post(&format!("{page}/mcp-configs"), &[("server_id", server_id), ("connection_config", ""), ("csrf", &csrf)])
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let shown = admin.get(&page).await.body;
+    assert!(
+        shown.contains("Their own configurations")
+            && shown.contains("&quot;theme&quot;:&quot;light&quot;")
+            && shown.contains("MCP server docs"),
+        "{shown}"
+    );
+    let token = app.enroll_and_login(&org, person_id).await;
+    let (_, bundle) = app.get("/v1/me/sync", &token).await;
+    assert_eq!(
+        (bundle["agents"].as_array().unwrap().len(), bundle["mcp_servers"].as_array().unwrap().len()),
+        (1, 1),
+        "{bundle}"
+    );
+
+    // Removed one by one.
+    let (_, configs) = app.get(&format!("/v1/employees/{person_id}/agent-configs"), owner).await;
+    let config = configs["items"][0]["id"].as_str().unwrap();
+    let removed = admin.post(&format!("{page}/agent-configs/{config}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    let (_, configs) = app.get(&format!("/v1/employees/{person_id}/mcp-configs"), owner).await;
+    let config = configs["items"][0]["id"].as_str().unwrap();
+    assert_eq!(
+        admin.post(&format!("{page}/mcp-configs/{config}/delete"), &[("csrf", &csrf)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let (_, bundle) = app.get("/v1/me/sync", &token).await;
+    assert_eq!(bundle["agents"], json!([]), "{bundle}");
+
+    // Another organization's admin reaches none of it; the person is then deleted.
+    let other = app.create_org(&slug("away")).await;
+    let (_, stranger) = signed_in(&app, &other, "eve", "admin").await;
+    let stranger_csrf = stranger.csrf("/console").await;
+    let probe =
+        stranger.post(&format!("{page}/agent-configs"), &[("agent_id", agent_id), ("csrf", &stranger_csrf)]).await;
+    assert_eq!(probe.status, StatusCode::NOT_FOUND, "{}", probe.body);
+    assert_eq!(
+        stranger.post(&format!("{page}/delete"), &[("csrf", &stranger_csrf)]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let active = admin.post(&format!("{page}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(active.status, StatusCode::CONFLICT, "deactivated first: {}", active.body);
+    assert!(active.body.contains("deactivate the employee"), "{}", active.body);
+    let deactivated =
+        admin.post(&page, &[("role", "member"), ("status", "deactivated"), ("team_id", ""), ("csrf", &csrf)]).await;
+    assert_eq!(deactivated.status, StatusCode::SEE_OTHER, "{}", deactivated.body);
+    let deleted = admin.post(&format!("{page}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+    assert_eq!(admin.get(&page).await.status, StatusCode::NOT_FOUND);
+}

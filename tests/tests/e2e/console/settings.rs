@@ -68,6 +68,10 @@ async fn an_owner_sets_the_organization_and_who_approves_what() {
     assert_eq!(request["required_approvals"], json!([["admin"], ["owner"]]), "{request}");
     assert!(!owner.get("/console/settings").await.body.contains("new_mcp <span class=\"muted\"> (defaults)"));
 
+    // Every role's permissions are listed.
+    let page = owner.get("/console/settings").await.body;
+    assert!(page.contains("Roles and what they may do") && page.contains("owners:manage"), "{page}");
+
     // Billing sets budgets and prices, not the organization.
     let (_, billing) = signed_in(&app, &org, "bill", "billing").await;
     let page = billing.get("/console/settings").await.body;

@@ -1,9 +1,11 @@
 //! People: the organization's employees, paged and filtered by status and role, and
 //! inviting one; a person's page is `person.rs`.
 
+mod configs;
 mod person;
 mod reach;
 
+pub use configs::{add_agent, add_server, remove_agent, remove_server};
 pub use person::*;
 pub use reach::{attach_policy, detach_policy, exclude};
 

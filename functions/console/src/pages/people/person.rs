@@ -33,7 +33,7 @@ use crate::session::{PageResult, Signed};
 const RULES_SHOWN: usize = 200;
 
 /// What a form on the page just did.
-enum Outcome {
+pub(super) enum Outcome {
     Code(EnrollmentCode),
     Problem(Problem),
 }
@@ -43,7 +43,7 @@ pub async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<
     render(&state, &signed, id, None).await
 }
 
-async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Option<Outcome>) -> PageResult {
+pub(super) async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Option<Outcome>) -> PageResult {
     let caller = &signed.caller;
     let employee = employees::get(state, caller, id).await?;
     let sessions = if caller.can(Permission::EmployeesWrite) {
@@ -59,6 +59,7 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
     let devices = fleet::of_employee(state, caller, id).await?;
     let directory = scim::users::record_of(state, caller, id).await?;
     let reach = super::reach::section(state, signed, &employee).await?;
+    let own = super::configs::section(state, signed, id).await?;
     let links = links::list(state, caller, id).await?.items;
     let status = match &outcome {
         Some(Outcome::Problem(problem)) => problem::status(problem),
@@ -112,6 +113,7 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
         h2 { "Devices" }
         (crate::pages::fleet::table(&devices.iter().collect::<Vec<_>>(), |_| Some(employee.full_name.clone())))
         (reach.markup)
+        (own)
         @if let Some(policy) = &policy { (effective_policy(policy)) }
         @if let Some(sessions) = sessions {
             h2 { "Sessions" }
@@ -135,6 +137,17 @@ async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Opti
                 form method="post" action=(format!("/console/people/{id}/sessions/revoke")) {
                     (layout::csrf(signed))
                     button.danger type="submit" { "End every session of " (employee.full_name) }
+                }
+            }
+        }
+        @if caller.can(Permission::EmployeesWrite) {
+            section.card aria-labelledby="delete" {
+                h2 id="delete" { "Delete" }
+                p { "A person is deleted once deactivated and without configurations of their own; "
+                    "their usage and activity stay." }
+                form.inline method="post" action=(format!("/console/people/{id}/delete")) {
+                    (layout::csrf(signed))
+                    button.danger type="submit" { "Delete " (employee.full_name) }
                 }
             }
         }
@@ -321,4 +334,13 @@ pub async fn unlink(
 ) -> PageResult {
     links::remove(&state, &signed.caller, id, link).await?;
     Ok(Redirect::to(&format!("/console/people/{id}")).into_response())
+}
+
+/// `POST /console/people/{employee_id}/delete`.
+pub async fn delete(State(state): State<AppState>, signed: Signed, Path(id): Path<EmployeeId>) -> PageResult {
+    match employees::delete(&state, &signed.caller, id).await {
+        Ok(()) => Ok(Redirect::to("/console/people").into_response()),
+        Err(e @ Error::Conflict { .. }) => render(&state, &signed, id, Some(Outcome::Problem(e.report()))).await,
+        Err(e) => Err(e.into()),
+    }
 }

@@ -11,6 +11,7 @@ use agentctl_shared::AppState;
 use agentctl_shared::Name;
 use agentctl_shared::auth::Caller;
 use agentctl_shared::domain::identity::{IdentityProvider, IdentityProviderRequest, provider};
+use agentctl_shared::domain::roles;
 use agentctl_shared::domain::scim::tokens::{self, NewScimToken, ScimTokenRequest};
 use agentctl_shared::domain::subscriptions::{self, BudgetUpdate};
 use agentctl_shared::http::problem::{self, Problem};
@@ -52,6 +53,7 @@ async fn render(state: &AppState, signed: &Signed, public_url: &str, outcome: Op
     let current = current_provider(state, caller, public_url).await?;
     let scim = if caller.can(Permission::OwnersManage) { Some(tokens::list(state, caller).await?) } else { None };
     let organization = organization::cards(state, signed, &problem_of).await?;
+    let roles = roles::list(state, caller).await?;
     let body = html! {
         nav aria-label="Settings" {
             ul.inline {
@@ -92,6 +94,20 @@ async fn render(state: &AppState, signed: &Signed, public_url: &str, outcome: Op
             section.card aria-labelledby="idp" {
                 h2 id="idp" { "Identity provider" }
                 p { (current.issuer) }
+            }
+        }
+        section.card aria-labelledby="roles" {
+            h2 id="roles" { "Roles and what they may do" }
+            table {
+                thead { tr { th { "Role" } th { "Permissions" } } }
+                tbody {
+                    @for role in &roles {
+                        tr {
+                            td { (role.name.as_str()) }
+                            td { (role.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
+                        }
+                    }
+                }
             }
         }
         @if let Some(scim) = scim {
@@ -167,6 +183,13 @@ fn identity_provider(signed: &Signed, current: Option<&IdentityProvider>, proble
                     }
                 }
                 div.actions { button type="submit" { "Save the identity provider" } }
+            }
+            @if current.is_some() {
+                form.inline method="post" action="/console/settings/identity-provider/delete" {
+                    (layout::csrf(signed))
+                    button.danger type="submit" { "Remove the identity provider" }
+                }
+                p.muted { "Without it, people sign in with enrollment codes; their sessions go on." }
             }
         }
     }
@@ -278,6 +301,12 @@ async fn current_provider(state: &AppState, caller: &Caller, public_url: &str) -
 pub struct TokenForm {
     #[serde(default)]
     name: String,
+}
+
+/// `POST /console/settings/identity-provider/delete`.
+pub async fn remove_provider(State(state): State<AppState>, signed: Signed) -> PageResult {
+    provider::delete(&state, &signed.caller).await?;
+    Ok(back())
 }
 
 /// `POST /console/settings/scim-tokens`: the new token, shown once.
