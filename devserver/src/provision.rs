@@ -20,8 +20,20 @@ fn fail(what: &'static str) -> impl FnOnce(Box<dyn std::error::Error + Send + Sy
 }
 
 /// The global secondary indexes of the table: (name, partition attribute, sort attribute).
-pub const INDEXES: [(&str, &str, &str); 2] =
-    [(keys::GSI1, keys::GSI1PK, keys::GSI1SK), (keys::GSI2, keys::GSI2PK, keys::GSI2SK)];
+pub const INDEXES: [(&str, &str, &str); 3] = [
+    (keys::GSI1, keys::GSI1PK, keys::GSI1SK),
+    (keys::GSI2, keys::GSI2PK, keys::GSI2SK),
+    (keys::GSI3, keys::GSI3PK, keys::GSI3SK),
+];
+
+/// The key attributes of the table and its indexes with their types: strings, but the
+/// ranking index's sort key, a Number (spend).
+pub fn key_attribute_type(attribute: &str) -> ScalarAttributeType {
+    match attribute {
+        keys::GSI3SK => ScalarAttributeType::N,
+        _ => ScalarAttributeType::S,
+    }
+}
 
 fn key(attribute: &str, kind: KeyType) -> KeySchemaElement {
     KeySchemaElement::builder().attribute_name(attribute).key_type(kind).build().expect("key has name and type")
@@ -55,7 +67,7 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Res
         request = request.attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name(attribute)
-                .attribute_type(ScalarAttributeType::S)
+                .attribute_type(key_attribute_type(attribute))
                 .build()
                 .expect("attribute is complete"),
         );

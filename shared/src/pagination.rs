@@ -12,6 +12,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::keys;
+
 /// A DynamoDB key (or item) as the SDK holds it.
 type Item = HashMap<String, AttributeValue>;
 
@@ -80,13 +82,18 @@ const OFFSET: &str = "~offset";
 /// The cursor entry naming the in-memory list an offset belongs to.
 const LIST: &str = "~list";
 
-/// A decoded cursor: the string attributes of a LastEvaluatedKey.
+/// A decoded cursor: the attributes of a LastEvaluatedKey, as text (all are strings
+/// but the ranking index's sort key, a Number).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor(BTreeMap<String, String>);
 
 impl Cursor {
     pub fn from_key(key: &Item) -> Self {
-        Self(key.iter().filter_map(|(k, v)| v.as_s().ok().map(|s| (k.clone(), s.clone()))).collect())
+        let text = |value: &AttributeValue| match value {
+            AttributeValue::S(text) | AttributeValue::N(text) => Some(text.clone()),
+            _ => None,
+        };
+        Self(key.iter().filter_map(|(k, v)| text(v).map(|text| (k.clone(), text))).collect())
     }
 
     /// A cursor into the `part`-th of several chained queries (`key` empty: its start).
@@ -139,7 +146,16 @@ impl Cursor {
         if !same_keys || self.0.get(pk_attr).map(String::as_str) != Some(pk) {
             return Err(InvalidCursor);
         }
-        Ok(self.0.iter().map(|(k, v)| (k.clone(), AttributeValue::S(v.clone()))).collect())
+        self.0
+            .iter()
+            .map(|(k, v)| match k.as_str() {
+                keys::GSI3SK => match rust_decimal::Decimal::from_str_exact(v) {
+                    Ok(_) => Ok((k.clone(), AttributeValue::N(v.clone()))),
+                    Err(_) => Err(InvalidCursor),
+                },
+                _ => Ok((k.clone(), AttributeValue::S(v.clone()))),
+            })
+            .collect()
     }
 }
 
@@ -162,6 +178,20 @@ mod tests {
     fn cursor_of_another_partition_is_refused() {
         let cursor = Cursor::from_key(&key("ORG#b", "TEAM#1"));
         assert!(cursor.start_key(&["PK", "SK"], "PK", "ORG#a").is_err());
+    }
+
+    #[test]
+    fn a_ranking_cursor_keeps_its_number_and_refuses_anything_else() {
+        let ranked = |spend: AttributeValue| {
+            let mut item = key("ORG#a", "ROLLUP");
+            item.extend([("GSI3PK".into(), AttributeValue::S("ORG#a#RANK".into())), ("GSI3SK".into(), spend)]);
+            item
+        };
+        let attrs = ["PK", "SK", "GSI3PK", "GSI3SK"];
+        let cursor = Cursor::decode(&Cursor::from_key(&ranked(AttributeValue::N("12.5".into()))).encode()).unwrap();
+        assert_eq!(cursor.start_key(&attrs, "GSI3PK", "ORG#a#RANK").unwrap(), ranked(AttributeValue::N("12.5".into())));
+        let forged = Cursor::from_key(&ranked(AttributeValue::S("twelve".into())));
+        assert!(forged.start_key(&attrs, "GSI3PK", "ORG#a#RANK").is_err(), "not a number");
     }
 
     #[test]

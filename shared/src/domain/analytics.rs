@@ -1,8 +1,8 @@
 //! Usage analytics, read from rollups only (never from usage records): team usage for a
 //! date range (the seed's "team usage analytics", without its over-count), breakdowns by
 //! employee, agent, agent configuration and resource type, top spenders, and a daily
-//! time series. A range of whole calendar months reads month rollups, any other range day
-//! rollups: one Query of O(ids x periods) items either way.
+//! time series. A range of whole calendar months (or from the first of one to today) reads
+//! month rollups, any other range day rollups: one Query of O(ids x periods) items either way.
 
 use std::collections::BTreeMap;
 
@@ -39,7 +39,11 @@ impl Range {
         if (to - from).num_days() >= MAX_RANGE_DAYS {
             return Err(Error::invalid("to", format!("a range spans at most {MAX_RANGE_DAYS} days")));
         }
-        let whole_months = from.day() == 1 && to.succ_opt().is_some_and(|next| next.day() == 1);
+        // Month rollups answer a range from the first of a month to the last day of one,
+        // or to today or later: nothing is dated after today but events at most a few
+        // minutes ahead of the clock (then counted in their month, not left out).
+        let month_end = to.succ_opt().is_some_and(|next| next.day() == 1);
+        let whole_months = from.day() == 1 && (month_end || to >= today);
         let granularity = if whole_months { Granularity::Month } else { Granularity::Day };
         Ok(Self { from, to, granularity })
     }
@@ -50,6 +54,12 @@ impl Range {
             Granularity::Day => "%Y-%m-%d",
         };
         (self.from.format(format).to_string(), self.to.format(format).to_string())
+    }
+
+    /// The month (`yyyy-mm`) when the range is one month read from its month rollups.
+    fn single_month(&self) -> Option<String> {
+        let same_month = (self.from.year(), self.from.month()) == (self.to.year(), self.to.month());
+        (self.granularity == Granularity::Month && same_month).then(|| self.from.format("%Y-%m").to_string())
     }
 
     /// Names one of the caller's lists over this range, which its cursors serve alone.
@@ -107,7 +117,9 @@ pub async fn teams(state: &AppState, caller: &Caller, query: &RangeQuery) -> Res
     Ok(pagination::in_memory(usage, &page, &range.list_name(caller, "teams"))?)
 }
 
-/// Usage grouped by `by`, most expensive first.
+/// Usage grouped by `by`, most expensive first. A month of people or of their
+/// configurations is read from the ranking index a page at a time (equal spends in no set
+/// order); any other breakdown adds up every id's rollups of the range.
 pub async fn breakdown(state: &AppState, caller: &Caller, query: &BreakdownQuery) -> Result<Page<UsageLine>> {
     caller.require(Permission::UsageRead)?;
     let range = Range::parse(query.from, query.to)?;
@@ -120,8 +132,20 @@ pub async fn breakdown(state: &AppState, caller: &Caller, query: &BreakdownQuery
         BreakdownBy::Tool => Dimension::Tool,
         BreakdownBy::Model => Dimension::Model,
     };
-    let totals = totals_by_id(state, caller, &range, dimension).await?;
-    let page = pagination::in_memory(totals, &page, &range.list_name(caller, &format!("breakdown-{dimension:?}")))?;
+    let ranked = match range.single_month() {
+        Some(month) => repo::usage::ranked(&state.repo, caller.org_id, dimension, &month, &page).await?,
+        None => None,
+    };
+    let page = match ranked {
+        Some(ranked) => Page {
+            items: ranked.items.into_iter().map(|rollup| (rollup.id, rollup.totals)).collect(),
+            next_cursor: ranked.next_cursor,
+        },
+        None => {
+            let totals = totals_by_id(state, caller, &range, dimension).await?;
+            pagination::in_memory(totals, &page, &range.list_name(caller, &format!("breakdown-{dimension:?}")))?
+        }
+    };
     let names = match query.by {
         BreakdownBy::Employee => employee_names(state, caller, page.items.iter().map(|(id, _)| id.as_str())).await?,
         _ => BTreeMap::new(),
@@ -187,5 +211,23 @@ mod tests {
         assert!(Range::parse(date("2026-11-05"), date("2026-11-04")).is_err());
         assert!(Range::parse(date("2024-01-01"), date("2026-11-04")).is_err());
         assert!(Range::parse(None, Some(NaiveDate::MAX)).is_ok(), "no overflow at the end of time");
+    }
+
+    #[test]
+    fn the_month_so_far_reads_month_rollups() {
+        let today = Utc::now().date_naive();
+        let this_month = Range::parse(None, None).unwrap();
+        assert_eq!(this_month.granularity, Granularity::Month);
+        assert_eq!(this_month.from, today.with_day(1).unwrap());
+        let earlier = (today - chrono::Days::new(40)).with_day(1).unwrap();
+        assert_eq!(Range::parse(Some(earlier), Some(today)).unwrap().granularity, Granularity::Month);
+        let mid_month = earlier.with_day(15).unwrap();
+        assert_eq!(Range::parse(Some(earlier), Some(mid_month)).unwrap().granularity, Granularity::Day);
+        assert_eq!(this_month.single_month(), Some(today.format("%Y-%m").to_string()), "ranked");
+        let month_end = (earlier + chrono::Months::new(1)).pred_opt().unwrap();
+        let whole = Range::parse(Some(earlier), Some(month_end)).unwrap();
+        assert_eq!(whole.single_month(), Some(earlier.format("%Y-%m").to_string()));
+        assert_eq!(Range::parse(Some(earlier), Some(today)).unwrap().single_month(), None, "two months");
+        assert_eq!(Range::parse(Some(earlier), Some(mid_month)).unwrap().single_month(), None, "days");
     }
 }

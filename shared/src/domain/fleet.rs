@@ -78,7 +78,7 @@ pub async fn list(state: &AppState, caller: &Caller, query: &PageQuery) -> Resul
 }
 
 /// One page of the organization's people (active or invited) and, of them, those who
-/// never synced from any device: the page's devices are looked up together.
+/// never synced from any device: the devices of the page's range of ids, one Query.
 pub async fn never_synced(state: &AppState, caller: &Caller, query: &PageQuery) -> Result<Page<Employee>> {
     caller.require(Permission::EmployeesRead)?;
     let page = repo::employees::list(
@@ -89,14 +89,16 @@ pub async fn never_synced(state: &AppState, caller: &Caller, query: &PageQuery) 
         &PageRequest::try_from(query)?,
     )
     .await?;
-    let checks = page.items.iter().map(|e| repo::fleet::has_device(&state.repo, caller.org_id, e.id));
-    let synced = futures_util::future::try_join_all(checks).await?;
+    let synced = match (page.items.first(), page.items.last()) {
+        (Some(first), Some(last)) => {
+            repo::fleet::reporting_between(&state.repo, caller.org_id, (first.id, last.id)).await?
+        }
+        _ => Default::default(),
+    };
     let items = page
         .items
         .into_iter()
-        .zip(synced)
-        .filter(|(employee, synced)| !synced && employee.status.holds_seat())
-        .map(|(employee, _)| employee)
+        .filter(|employee| !synced.contains(&employee.id) && employee.status.holds_seat())
         .collect();
     Ok(Page { items, next_cursor: page.next_cursor })
 }

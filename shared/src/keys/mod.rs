@@ -26,6 +26,10 @@ pub const GSI1SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
 pub const GSI2PK: &str = "GSI2PK";
 pub const GSI2SK: &str = "GSI2SK";
+/// The ranking index: a partition per ranked list, sorted by a Number (spend).
+pub const GSI3: &str = "GSI3";
+pub const GSI3PK: &str = "GSI3PK";
+pub const GSI3SK: &str = "GSI3SK";
 /// TTL attribute of the table (epoch seconds).
 pub const TTL: &str = "expires_at_epoch";
 /// Every item names its entity type, so that mixed queries can tell items apart.

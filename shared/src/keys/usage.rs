@@ -54,6 +54,11 @@ pub fn rollup_pk(org: OrgId, dimension: &str) -> String {
     format!("{}#ROLLUP#{dimension}", org_pk(org))
 }
 
+/// GSI3 partition ranking the month rollups of one dimension by spend.
+pub fn rollup_rank_pk(org: OrgId, dimension: &str, month: &str) -> String {
+    format!("{}#RANK#{dimension}#{month}", org_pk(org))
+}
+
 /// The sort key of a rollup: `<day|month>#<period>#<id>`.
 pub fn rollup_sk(granularity: &str, period: &str, id: &str) -> String {
     format!("{granularity}#{period}#{id}")

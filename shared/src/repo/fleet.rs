@@ -1,6 +1,8 @@
 //! The fleet: one item per device an employee syncs from, in the organization's fleet
 //! partition (sorted by employee), written by the sync recorder.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
 use super::{Expr, QuerySpec, Repository, StoreError, from_item, s, to_attr};
@@ -43,8 +45,14 @@ pub async fn of_employee(repo: &Repository, org: OrgId, employee: EmployeeId) ->
     repo.query_all(spec).await?.into_iter().map(from_item).collect()
 }
 
-/// Whether an employee ever reported a device (one Query of at most one item).
-pub async fn has_device(repo: &Repository, org: OrgId, employee: EmployeeId) -> Result<bool, StoreError> {
-    let spec = QuerySpec::table(keys::fleet_pk(org), &keys::employee_devices_prefix(employee));
-    Ok(!repo.query(spec, &PageRequest::first(1)).await?.items.is_empty())
+/// Which of the employees from `first` to `last` (by id, inclusive) ever reported a
+/// device: one Query of the fleet partition's range, devices being sorted by employee.
+pub async fn reporting_between(
+    repo: &Repository,
+    org: OrgId,
+    (first, last): (EmployeeId, EmployeeId),
+) -> Result<HashSet<EmployeeId>, StoreError> {
+    let range = (keys::employee_devices_prefix(first), format!("{}~", keys::employee_devices_prefix(last)));
+    let spec = QuerySpec::table(keys::fleet_pk(org), "").between(range.0, range.1, false);
+    repo.query_all(spec).await?.into_iter().map(|item| Ok(from_item::<Device>(item)?.employee_id)).collect()
 }

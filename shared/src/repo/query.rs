@@ -46,6 +46,18 @@ impl QuerySpec {
         Self { index: Some(keys::GSI2), pk_attr: keys::GSI2PK, sk_attr: keys::GSI2SK, ..Self::table(pk, prefix) }
     }
 
+    /// A query on GSI3 (the ranking index), highest spend first.
+    pub fn ranked(pk: String) -> Self {
+        Self {
+            index: Some(keys::GSI3),
+            pk_attr: keys::GSI3PK,
+            sk_attr: keys::GSI3SK,
+            sk_prefix: None,
+            forward: false,
+            ..Self::table(pk, "")
+        }
+    }
+
     /// Newest first.
     pub fn backwards(mut self) -> Self {
         self.forward = false;

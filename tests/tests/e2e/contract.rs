@@ -172,6 +172,11 @@ fn the_table_matches_what_the_code_queries() {
     let expected: Vec<(String, String, String)> =
         devserver::provision::INDEXES.iter().map(|(n, p, s)| (n.to_string(), p.to_string(), s.to_string())).collect();
     assert_eq!(indexes, expected);
+    for definition in table["AttributeDefinitions"].as_sequence().unwrap() {
+        let name = definition["AttributeName"].as_str().unwrap();
+        let kind = devserver::provision::key_attribute_type(name);
+        assert_eq!(definition["AttributeType"].as_str(), Some(kind.as_str()), "{name}");
+    }
     assert_eq!(table["TimeToLiveSpecification"]["AttributeName"], agentctl_shared::keys::TTL);
     assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
     let queue = &resources(&template)["UsageQueue"]["Properties"]["RedrivePolicy"];

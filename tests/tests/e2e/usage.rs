@@ -302,6 +302,31 @@ async fn team_usage_counts_members_their_agents_and_the_true_cost() {
     let bare = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"~offset":"1"}"#);
     let (status, _) = app.get(&format!("/v1/usage/top-spenders?cursor={bare}"), t).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a bare offset");
+    // A month of people or of their configurations is read from the ranking index, a day
+    // range from day rollups: the same lines, highest spend first, page after page.
+    let today = chrono::Utc::now().date_naive();
+    for by in ["employee", "agent_config"] {
+        let lines = async |query: &str| -> Vec<(String, String)> {
+            let (mut lines, mut cursor) = (Vec::new(), None::<String>);
+            loop {
+                let next = cursor.as_deref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+                let (status, page) = app.get(&format!("/v1/usage/breakdown?by={by}&limit=1{query}{next}"), t).await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                let line = &page["items"][0];
+                lines.push((
+                    line["id"].as_str().unwrap().into(),
+                    money(&line["usage"]["cost_usd"]).normalize().to_string(),
+                ));
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_string()),
+                    None => return lines,
+                }
+            }
+        };
+        let ranked = lines("").await;
+        assert_eq!(ranked.iter().map(|l| l.1.as_str()).collect::<Vec<_>>(), ["9", "4.5", "2.25"], "{by}");
+        assert_eq!(ranked, lines(&format!("&from={today}&to={today}")).await, "{by}");
+    }
     let (_, by_type) = app.get("/v1/usage/breakdown?by=resource_type", t).await;
     assert_eq!(by_type["items"][0]["id"], "llm_call");
     assert_eq!(by_type["items"][0]["usage"]["calls"], 5);

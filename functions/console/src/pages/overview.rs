@@ -15,7 +15,7 @@ use maud::{Markup, html};
 
 use crate::charts;
 use crate::layout::{self, Section};
-use crate::pages::{activity, approvals, usage};
+use crate::pages::{activity, approvals, part, usage, when};
 use crate::session::{PageResult, Signed};
 
 /// How many rows the overview's lists show.
@@ -24,21 +24,30 @@ const TOP: u32 = 5;
 /// `GET /console/`.
 pub async fn page(State(state): State<AppState>, signed: Signed) -> PageResult {
     let caller = &signed.caller;
+    let waiting = requests::PendingQuery { limit: Some(TOP), ..Default::default() };
+    let recent = audit::ActivityQuery { limit: Some(8), ..Default::default() };
+    // The page's parts are independent: read together, the page waits for the slowest.
+    let (budget, pending, usage, activity) = tokio::try_join!(
+        when(caller.can(Permission::SubscriptionRead), budget(&state, caller)),
+        when(caller.can(Permission::RequestsDecide), requests::pending(&state, caller, &waiting)),
+        when(caller.can(Permission::UsageRead), usage(&state, caller)),
+        when(caller.can(Permission::ActivityRead), audit::list(&state, caller, recent)),
+    )?;
     let body = html! {
         div.grid {
-            @if caller.can(Permission::SubscriptionRead) { (budget(&state, caller).await?) }
-            @if caller.can(Permission::RequestsDecide) {
+            @if let Some(budget) = budget { (budget) }
+            @if let Some(pending) = pending {
                 section.card aria-labelledby="pending" {
                     h2 id="pending" { a href="/console/approvals" { "Waiting for your decision" } }
-                    (approvals::table(&requests::pending(&state, caller, &requests::PendingQuery { limit: Some(TOP), ..Default::default() }).await?.items))
+                    (approvals::table(&pending.items))
                 }
             }
         }
-        @if caller.can(Permission::UsageRead) { (usage(&state, caller).await?) }
-        @if caller.can(Permission::ActivityRead) {
+        @if let Some(usage) = usage { (usage) }
+        @if let Some(activity) = activity {
             section.card aria-labelledby="recent" {
                 h2 id="recent" { a href="/console/activity" { "Recent activity" } }
-                (activity::table(&audit::list(&state, caller, audit::ActivityQuery { limit: Some(8), ..Default::default() }).await?.items))
+                (activity::table(&activity.items))
             }
         }
         @if !caller.can(Permission::SubscriptionRead) && !caller.can(Permission::UsageRead) && !caller.can(Permission::RequestsDecide) {
@@ -80,16 +89,22 @@ async fn budget(state: &AppState, caller: &Caller) -> Result<Markup> {
 }
 
 async fn usage(state: &AppState, caller: &Caller) -> Result<Markup> {
-    let month = RangeQuery::default();
-    let daily = analytics::daily(state, caller, &RangeQuery { limit: Some(31), ..Default::default() }).await?;
-    let days: Vec<_> = daily.items.iter().map(|d| (d.date, d.usage.cost_usd)).collect();
-    let teams = analytics::teams(state, caller, &RangeQuery { limit: Some(TOP), ..month }).await?;
+    let (days, month) =
+        (RangeQuery { limit: Some(31), ..Default::default() }, RangeQuery { limit: Some(TOP), ..Default::default() });
     let by = |by| BreakdownQuery { by, from: None, to: None, limit: Some(TOP), cursor: None };
-    let spenders = analytics::breakdown(state, caller, &by(BreakdownBy::Employee)).await?;
-    let agents = analytics::breakdown(state, caller, &by(BreakdownBy::Agent)).await?;
-    let kinds = analytics::breakdown(state, caller, &by(BreakdownBy::ResourceType)).await?;
-    let tools = analytics::breakdown(state, caller, &by(BreakdownBy::Tool)).await?;
-    let models = analytics::breakdown(state, caller, &by(BreakdownBy::Model)).await?;
+    let [by_employee, by_agent, by_kind, by_tool, by_model] =
+        [BreakdownBy::Employee, BreakdownBy::Agent, BreakdownBy::ResourceType, BreakdownBy::Tool, BreakdownBy::Model]
+            .map(by);
+    let (daily, teams, spenders, agents, kinds, tools, models) = tokio::try_join!(
+        part(analytics::daily(state, caller, &days)),
+        part(analytics::teams(state, caller, &month)),
+        part(analytics::breakdown(state, caller, &by_employee)),
+        part(analytics::breakdown(state, caller, &by_agent)),
+        part(analytics::breakdown(state, caller, &by_kind)),
+        part(analytics::breakdown(state, caller, &by_tool)),
+        part(analytics::breakdown(state, caller, &by_model)),
+    )?;
+    let days: Vec<_> = daily.items.iter().map(|d| (d.date, d.usage.cost_usd)).collect();
     Ok(html! {
         (usage::daily_card("Spend per day this month", &days))
         div.grid {

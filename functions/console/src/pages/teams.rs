@@ -24,6 +24,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::layout::{self, Section};
+use crate::pages::{part, when};
 use crate::session::{PageResult, Params, Signed};
 
 #[derive(Default, Deserialize)]
@@ -138,25 +139,18 @@ async fn render(
     problem: Option<Problem>,
 ) -> PageResult {
     let caller = &signed.caller;
-    let team = teams::get(state, caller, id).await?;
-    let directory = scim::groups::record_of(state, caller, id).await?;
-    let members = if caller.can(Permission::EmployeesRead) {
-        let query = EmployeeQuery { team_id: Some(id), cursor, limit: Some(50), ..Default::default() };
-        Some(employees::list(state, caller, query).await?)
-    } else {
-        None
-    };
-    let attached = if caller.can(Permission::PoliciesRead) {
-        Some(policies::links(state, &caller.principal(), Target::Team(id)).await?)
-    } else {
-        None
-    };
-    let assigned = if caller.can(Permission::EmployeesRead) {
-        let query = AssignmentQuery { team_id: Some(id), limit: Some(100), cursor: None };
-        Some(assignments::list(state, caller, &query).await?.items)
-    } else {
-        None
-    };
+    let members = EmployeeQuery { team_id: Some(id), cursor, limit: Some(50), ..Default::default() };
+    let assignments_of = AssignmentQuery { team_id: Some(id), limit: Some(100), cursor: None };
+    let principal = caller.principal();
+    // The page's parts are independent: read together, the page waits for the slowest.
+    let (team, directory, members, attached, assigned) = tokio::try_join!(
+        part(teams::get(state, caller, id)),
+        part(scim::groups::record_of(state, caller, id)),
+        when(caller.can(Permission::EmployeesRead), employees::list(state, caller, members)),
+        when(caller.can(Permission::PoliciesRead), policies::links(state, &principal, Target::Team(id))),
+        when(caller.can(Permission::EmployeesRead), assignments::list(state, caller, &assignments_of)),
+    )?;
+    let assigned = assigned.map(|page| page.items);
     let status = problem.as_ref().map_or(StatusCode::OK, problem::status);
     let body = html! {
         @if let Some(problem) = &problem { (layout::problem_box(problem)) }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::charts;
 use crate::layout::{self, Section};
+use crate::pages::part;
 use crate::session::{PageError, PageResult, Params, Signed};
 
 /// How many rows each breakdown shows.
@@ -59,10 +60,13 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Params(range): 
     let caller = &signed.caller;
     let by = range.by.unwrap_or(BreakdownBy::Employee);
     let query = |limit| RangeQuery { from: range.from, to: range.to, limit: Some(limit), cursor: None };
-    let daily = analytics::daily(&state, caller, &query(100)).await?;
-    let teams = analytics::teams(&state, caller, &query(ROWS)).await?;
+    let (all_days, rows) = (query(100), query(ROWS));
     let breakdown = BreakdownQuery { by, from: range.from, to: range.to, limit: Some(ROWS), cursor: None };
-    let lines = analytics::breakdown(&state, caller, &breakdown).await?;
+    let (daily, teams, lines) = tokio::try_join!(
+        part(analytics::daily(&state, caller, &all_days)),
+        part(analytics::teams(&state, caller, &rows)),
+        part(analytics::breakdown(&state, caller, &breakdown)),
+    )?;
     let days: Vec<_> = daily.items.iter().map(|d| (d.date, d.usage.cost_usd)).collect();
     let (first, last) = (days.first().map(|d| d.0), days.last().map(|d| d.0));
     let export = |format: &str| {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::super::{Expr, Guard, Item, QuerySpec, Repository, StoreError, Transaction, n, s, ts, with_key};
 use crate::ids::OrgId;
 use crate::keys::{self, Key};
+use crate::pagination::{Page, PageRequest};
 use crate::repo::money;
 use crate::time::Timestamp;
 use agentctl_wire::money::Usd;
@@ -23,7 +24,7 @@ fn rollup_key(org: OrgId, (dimension, granularity, period, id): (Dimension, Gran
 pub fn rollup_item(org: OrgId, rollup: (Dimension, Granularity, &str, &str), totals: &UsageTotals) -> Item {
     let (dimension, granularity, period, id) = rollup;
     let key = rollup_key(org, rollup);
-    let item = Item::from([
+    let mut item = Item::from([
         ("dimension".to_string(), s(dimension.as_str())),
         ("granularity".to_string(), s(granularity.as_str())),
         ("period".to_string(), s(period)),
@@ -34,7 +35,18 @@ pub fn rollup_item(org: OrgId, rollup: (Dimension, Granularity, &str, &str), tot
         ("tokens".to_string(), n(totals.tokens)),
         ("calls".to_string(), n(totals.calls)),
     ]);
+    if let Some(rank) = rank_pk(org, dimension, granularity, period) {
+        item.extend([(keys::GSI3PK.to_string(), s(rank)), (keys::GSI3SK.to_string(), money::to_attr(totals.cost_usd))]);
+    }
     with_key(item, &key, "rollup")
+}
+
+/// The ranking (GSI3) partition of a rollup, for the month rollups of the dimensions
+/// whose ids grow with the organization (people, their configurations): their top
+/// spenders are one Query of the top N, not a read of every id.
+fn rank_pk(org: OrgId, dimension: Dimension, granularity: Granularity, period: &str) -> Option<String> {
+    let ranked = matches!(dimension, Dimension::Employee | Dimension::AgentConfig);
+    (ranked && granularity == Granularity::Month).then(|| keys::rollup_rank_pk(org, dimension.as_str(), period))
 }
 
 /// Adds an event to one rollup (created on first use).
@@ -46,23 +58,31 @@ pub fn add_to_rollup(
 ) {
     let (dimension, granularity, period, id) = rollup;
     let key = rollup_key(org, rollup);
-    let update = Expr::set(vec![
+    let mut set = vec![
         ("dimension", s(dimension.as_str())),
         ("granularity", s(granularity.as_str())),
         ("period", s(period)),
         ("id", s(id)),
-    ])
-    .then("ADD #cost :cost, #quantity :quantity, #events :events, #tokens :tokens, #calls :calls")
-    .name("#cost", "cost")
-    .name("#quantity", "quantity")
-    .name("#events", "events")
-    .name("#tokens", "tokens")
-    .name("#calls", "calls")
-    .value(":cost", money::to_attr(totals.cost_usd))
-    .value(":quantity", n(totals.quantity))
-    .value(":events", n(totals.events))
-    .value(":tokens", n(totals.tokens))
-    .value(":calls", n(totals.calls));
+    ];
+    let rank = rank_pk(org, dimension, granularity, period);
+    let ranked = rank.is_some();
+    set.extend(rank.map(|rank| (keys::GSI3PK, s(rank))));
+    let mut update = Expr::set(set)
+        .then("ADD #cost :cost, #quantity :quantity, #events :events, #tokens :tokens, #calls :calls")
+        .name("#cost", "cost")
+        .name("#quantity", "quantity")
+        .name("#events", "events")
+        .name("#tokens", "tokens")
+        .name("#calls", "calls")
+        .value(":cost", money::to_attr(totals.cost_usd))
+        .value(":quantity", n(totals.quantity))
+        .value(":events", n(totals.events))
+        .value(":tokens", n(totals.tokens))
+        .value(":calls", n(totals.calls));
+    if ranked {
+        // The ranking key is the cost, added to alike (both start at zero).
+        update = update.then(", #rank_cost :cost").name("#rank_cost", keys::GSI3SK);
+    }
     tx.update(&key, update, None, Guard::Rollup);
 }
 
@@ -123,6 +143,22 @@ pub async fn employee_month(
 ) -> Result<Option<Rollup>, StoreError> {
     let key = rollup_key(org, (Dimension::Employee, Granularity::Month, period, &employee.to_string()));
     repo.get(&key).await?.as_ref().map(parse_rollup).transpose()
+}
+
+/// One page of a ranked dimension's month rollups, highest spend first (GSI3; `None` for
+/// a dimension that is not ranked).
+pub async fn ranked(
+    repo: &Repository,
+    org: OrgId,
+    dimension: Dimension,
+    month: &str,
+    page: &PageRequest,
+) -> Result<Option<Page<Rollup>>, StoreError> {
+    let Some(rank) = rank_pk(org, dimension, Granularity::Month, month) else {
+        return Ok(None);
+    };
+    let found = repo.query(QuerySpec::ranked(rank), page).await?;
+    Ok(Some(found.try_map(|item| parse_rollup(&item))?))
 }
 
 /// The query of one dimension's rollups of one granularity from `from` to `to`

@@ -32,6 +32,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::layout::{self, Section};
+use crate::pages::part;
 use crate::session::{PageResult, Params, Signed};
 
 /// The form's value for the whole organization among the targets.
@@ -47,9 +48,11 @@ struct Choices {
 async fn choices(state: &AppState, caller: &Caller) -> Result<Choices> {
     let principal = caller.principal();
     let all = CatalogQuery { limit: Some(100), ..Default::default() };
-    let teams = teams::list(state, caller, &PageQuery { limit: Some(100), cursor: None }).await?;
-    let agents = catalog::list::<AgentSpec>(state, &principal, &all).await?;
-    let servers = mcp::list(state, &principal, &all).await?;
+    let (teams, agents, servers) = tokio::try_join!(
+        part(teams::list(state, caller, &PageQuery { limit: Some(100), cursor: None })),
+        part(catalog::list::<AgentSpec>(state, &principal, &all)),
+        part(mcp::list(state, &principal, &all)),
+    )?;
     Ok(Choices {
         teams: teams.items.into_iter().map(|t| (t.id, t.name)).collect(),
         agents: agents.items.into_iter().map(|a| (a.id, a.name)).collect(),
@@ -87,8 +90,8 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Params(filters)
 async fn view(state: &AppState, signed: &Signed, cursor: Option<String>, outcome: Option<Markup>) -> Result<Markup> {
     let caller = &signed.caller;
     let query = AssignmentQuery { cursor, limit: Some(50), ..Default::default() };
-    let current = assignments::list(state, caller, &query).await?;
-    let choices = choices(state, caller).await?;
+    let (current, choices) =
+        tokio::try_join!(part(assignments::list(state, caller, &query)), part(choices(state, caller)))?;
     let may_assign = caller.can(Permission::EmployeesWrite);
     let may_approve = caller.can(Permission::McpApprove);
     Ok(html! {

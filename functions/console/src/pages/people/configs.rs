@@ -19,25 +19,27 @@ use maud::{Markup, html};
 use super::person::{Outcome, render};
 use crate::forms::{Input, Submitted, field};
 use crate::layout;
+use crate::pages::{part, when};
 use crate::session::{PageResult, Signed};
 
 /// The part of a person's page with their own configurations.
 pub async fn section(state: &AppState, signed: &Signed, employee: EmployeeId) -> Result<Markup> {
     let caller = &signed.caller;
-    let all = ConfigQuery { limit: Some(100), ..Default::default() };
-    let agents = configs::list_agent_configs(state, caller, employee, &all).await?.items;
-    let servers = configs::list_mcp_configs(state, caller, employee, &all).await?.items;
     let may_write = caller.can(Permission::EmployeesWrite);
-    let choices = CatalogQuery { limit: Some(100), ..Default::default() };
-    let (agent_choices, server_choices) = if may_write {
-        let principal = caller.principal();
-        (
-            catalog::list::<AgentSpec>(state, &principal, &choices).await?.items,
-            mcp::list(state, &principal, &choices).await?.items,
-        )
-    } else {
-        Default::default()
-    };
+    let (all, choices) = (
+        ConfigQuery { limit: Some(100), ..Default::default() },
+        CatalogQuery { limit: Some(100), ..Default::default() },
+    );
+    let principal = caller.principal();
+    let (agents, servers, agent_choices, server_choices) = tokio::try_join!(
+        part(configs::list_agent_configs(state, caller, employee, &all)),
+        part(configs::list_mcp_configs(state, caller, employee, &all)),
+        when(may_write, catalog::list::<AgentSpec>(state, &principal, &choices)),
+        when(may_write, mcp::list(state, &principal, &choices)),
+    )?;
+    let (agents, servers) = (agents.items, servers.items);
+    let agent_choices = agent_choices.map(|page| page.items).unwrap_or_default();
+    let server_choices = server_choices.map(|page| page.items).unwrap_or_default();
     let base = format!("/console/people/{employee}");
     Ok(html! {
         h2 { "Their own configurations" }

@@ -27,6 +27,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::layout::{self, Section};
+use crate::pages::{part, when};
 use crate::session::{PageResult, Signed};
 
 /// How much of a policy's rules the table shows.
@@ -46,21 +47,17 @@ pub async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<
 pub(super) async fn render(state: &AppState, signed: &Signed, id: EmployeeId, outcome: Option<Outcome>) -> PageResult {
     let caller = &signed.caller;
     let employee = employees::get(state, caller, id).await?;
-    let sessions = if caller.can(Permission::EmployeesWrite) {
-        Some(sessions::list_for(state, caller, id, &PageQuery { limit: Some(50), cursor: None }).await?)
-    } else {
-        None
-    };
-    let policy = if caller.can(Permission::PoliciesRead) {
-        Some(policies::effective(state, caller, id, None).await?)
-    } else {
-        None
-    };
-    let devices = fleet::of_employee(state, caller, id).await?;
-    let directory = scim::users::record_of(state, caller, id).await?;
-    let reach = super::reach::section(state, signed, &employee).await?;
-    let own = super::configs::section(state, signed, id).await?;
-    let links = links::list(state, caller, id).await?.items;
+    // The page's parts are independent: read together, the page waits for the slowest.
+    let recent = PageQuery { limit: Some(50), cursor: None };
+    let (sessions, policy, devices, directory, reach, own, links) = tokio::try_join!(
+        when(caller.can(Permission::EmployeesWrite), sessions::list_for(state, caller, id, &recent)),
+        when(caller.can(Permission::PoliciesRead), policies::effective(state, caller, id, None)),
+        part(fleet::of_employee(state, caller, id)),
+        part(scim::users::record_of(state, caller, id)),
+        part(super::reach::section(state, signed, &employee)),
+        part(super::configs::section(state, signed, id)),
+        part(async { Ok(links::list(state, caller, id).await?.items) }),
+    )?;
     let status = match &outcome {
         Some(Outcome::Problem(problem)) => problem::status(problem),
         _ => StatusCode::OK,

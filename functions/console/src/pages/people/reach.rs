@@ -23,6 +23,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::layout;
+use crate::pages::{part, when};
 use crate::session::{PageResult, Signed};
 
 /// Team names the person's page shows: the first page of teams to choose from, and the
@@ -47,14 +48,19 @@ pub struct Section {
 
 pub async fn section(state: &AppState, signed: &Signed, employee: &Employee) -> Result<Section> {
     let caller = &signed.caller;
-    let reach = assignments::reaching(state, caller, employee.id).await?;
-    let memberships = teams::memberships(state, employee).await?;
-    let choices: Vec<(TeamId, String)> = teams::list(state, caller, &PageQuery { limit: Some(100), cursor: None })
-        .await?
-        .items
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let (principal, all) = (caller.principal(), CatalogQuery { limit: Some(100), ..Default::default() });
+    let (reach, memberships, choices, attached, attachable) = tokio::try_join!(
+        part(assignments::reaching(state, caller, employee.id)),
+        part(teams::memberships(state, employee)),
+        part(async {
+            let first = PageQuery { limit: Some(100), cursor: None };
+            let teams = teams::list(state, caller, &first).await?.items;
+            Ok(teams.into_iter().map(|t| (t.id, t.name)).collect::<Vec<(TeamId, String)>>())
+        }),
+        when(caller.can(Permission::PoliciesRead), policies::links(state, &principal, Target::Employee(employee.id))),
+        when(caller.can(Permission::PoliciesWrite), catalog::list::<PolicySpec>(state, &principal, &all)),
+    )?;
+    let attachable = attachable.map(|page| page.items).unwrap_or_default();
     let mut names: BTreeMap<TeamId, String> = choices.iter().cloned().collect();
     let targeted = reach.iter().filter_map(|r| match r.assignment.target {
         AssignmentTarget::Team { team_id } => Some(team_id),
@@ -68,17 +74,6 @@ pub async fn section(state: &AppState, signed: &Signed, employee: &Employee) -> 
         }
     }
     let teams = TeamNames { choices, groups: memberships.groups.into_iter().collect(), names };
-    let attached = if caller.can(Permission::PoliciesRead) {
-        Some(policies::links(state, &caller.principal(), Target::Employee(employee.id)).await?)
-    } else {
-        None
-    };
-    let attachable = if caller.can(Permission::PoliciesWrite) {
-        let all = CatalogQuery { limit: Some(100), ..Default::default() };
-        catalog::list::<PolicySpec>(state, &caller.principal(), &all).await?.items
-    } else {
-        Vec::new()
-    };
     let markup = html! {
         (assignment_table(signed, employee.id, &reach, &teams))
         @if let Some(attached) = attached {

@@ -29,6 +29,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::layout::{self, Section};
+use crate::pages::{part, when};
 use crate::session::{PageResult, Signed};
 
 /// What a form just did, shown above the settings.
@@ -49,11 +50,13 @@ async fn render(state: &AppState, signed: &Signed, public_url: &str, outcome: Op
         Some(Outcome::Problem(name, problem)) if *name == form => Some(layout::problem_box(problem)),
         _ => None,
     };
-    let budget = subscriptions::get(state, caller).await?;
-    let current = current_provider(state, caller, public_url).await?;
-    let scim = if caller.can(Permission::OwnersManage) { Some(tokens::list(state, caller).await?) } else { None };
-    let organization = organization::cards(state, signed, &problem_of).await?;
-    let roles = roles::list(state, caller).await?;
+    let (budget, current, scim, organization, roles) = tokio::try_join!(
+        part(subscriptions::get(state, caller)),
+        part(current_provider(state, caller, public_url)),
+        when(caller.can(Permission::OwnersManage), tokens::list(state, caller)),
+        part(organization::cards(state, signed, &problem_of)),
+        part(roles::list(state, caller)),
+    )?;
     let body = html! {
         nav aria-label="Settings" {
             ul.inline {

@@ -23,6 +23,7 @@ use strum::VariantArray;
 use super::{back, refused};
 use crate::forms::Submitted;
 use crate::layout;
+use crate::pages::{part, when};
 use crate::session::{PageResult, Signed};
 
 /// The organization's cards of the settings page.
@@ -32,18 +33,15 @@ pub async fn cards(
     problem_of: &(dyn Fn(&str) -> Option<Markup> + Sync),
 ) -> Result<Markup> {
     let caller = &signed.caller;
-    let org = organizations::get_own(state, caller).await?;
     let may_write = caller.can(Permission::OrgWrite);
-    let caps = if caller.can(Permission::PoliciesRead) {
-        let query = CatalogQuery {
-            policy_type: Some(PolicyType::SpendCap.as_str().into()),
-            limit: Some(20),
-            ..Default::default()
-        };
-        Some(catalog::list::<PolicySpec>(state, &caller.principal(), &query).await?.items)
-    } else {
-        None
-    };
+    let spend_caps =
+        CatalogQuery { policy_type: Some(PolicyType::SpendCap.as_str().into()), limit: Some(20), ..Default::default() };
+    let principal = caller.principal();
+    let (org, caps) = tokio::try_join!(
+        part(organizations::get_own(state, caller)),
+        when(caller.can(Permission::PoliciesRead), catalog::list::<PolicySpec>(state, &principal, &spend_caps)),
+    )?;
+    let caps = caps.map(|page| page.items);
     Ok(html! {
         section.card aria-labelledby="organization" {
             h2 id="organization" { "Organization" }
