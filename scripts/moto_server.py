@@ -53,12 +53,13 @@ import time
 import moto.backends as moto_backends
 import moto.core.responses as core_responses
 import moto.dynamodb.models as dynamodb_models
+import moto.dynamodb.models.table as table_module
 import moto.dynamodb.responses as dynamodb_responses
 import moto.sqs.models as sqs_models
 from moto.core.utils import unix_time_millis
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.exceptions import IncorrectDataType
-from moto.dynamodb.models.dynamo_type import DDBType, DynamoType
+from moto.dynamodb.models.dynamo_type import DDBType, DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
@@ -73,6 +74,19 @@ class _TablesByReference:
 
     def __getattr__(self, name):
         return getattr(copy, name)
+
+
+class _ResultsByReference(_TablesByReference):
+    """The `copy` module as moto's Query sees it: the page of items it answers is not
+    deep-copied (it is only read, projected into new items and written out, under the
+    server's one lock), where the copy of a page of large items cost more than the rest
+    of the Query."""
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        if isinstance(value, list) and all(isinstance(item, Item) for item in value):
+            return list(value)
+        return copy.deepcopy(value, memo)
 
 
 def _key(table, attributes):
@@ -172,6 +186,24 @@ class _IndexKeys:
                 del self.by_attribute[name][value]
 
 
+def _text_condition(comparison, bounds):
+    """A string sort key's condition on the text itself (moto's `compare` casts each side
+    through several Python calls; a partition of thousands of items paid for it)."""
+    values = [bound.value for bound in bounds]
+    if any(not isinstance(value, str) for value in values):
+        return None
+    conditions = {
+        "EQ": lambda key: key == values[0],
+        "LT": lambda key: key < values[0],
+        "LE": lambda key: key <= values[0],
+        "GT": lambda key: key > values[0],
+        "GE": lambda key: key >= values[0],
+        "BEGINS_WITH": lambda key: key.startswith(values[0]),
+        "BETWEEN": lambda key: values[0] <= key <= values[-1],
+    }
+    return conditions.get(comparison)
+
+
 def _touched(table, hash_key, range_key):
     if table.range_key_attr is not None and range_key is not None:
         _IndexKeys.of(table).touched.add((hash_key, range_key))
@@ -226,10 +258,17 @@ def _patch_query():
             # key; the items of the key condition are enough.
             comparison, bounds = args[0], args[1]
             if comparison:
-                partition = [item for item in partition if item.range_key.compare(comparison, bounds)]
+                within = _text_condition(comparison, bounds) if self.range_key_type == "S" else None
+                if within:
+                    partition = [item for item in partition if within(item.range_key.value)]
+                else:
+                    partition = [item for item in partition if item.range_key.compare(comparison, bounds)]
             # In order already, moto's own sort (by DynamoType, a Python comparison per
             # step) is one pass.
-            partition.sort(key=lambda item: item.range_key.cast_value)
+            if self.range_key_type == "S":
+                partition.sort(key=lambda item: item.range_key.value)
+            else:
+                partition.sort(key=lambda item: item.range_key.cast_value)
         # Safe only because every request runs under the server's one lock.
         self.all_items = lambda: partition
         try:
@@ -237,7 +276,16 @@ def _patch_query():
         finally:
             del self.all_items
 
+    def sorted_items(self, hash_key_attrs, range_key_attrs, items):
+        # moto sorts an index Query's items by tuples of DynamoTypes, each comparison a
+        # cast of both sides (a Number's to Decimal); each item's key is cast once here.
+        attributes = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        items.sort(key=lambda item: tuple(item.attrs[name].cast_value for name in attributes))
+        return items
+
     Table.query = query_one_partition
+    Table.sorted_items = sorted_items
+    table_module.copy = _ResultsByReference()
     Table.put_item = put_item_touched
     Table.delete_item = delete_item_touched
     DynamoDBBackend.update_item = update_item_touched
