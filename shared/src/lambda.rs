@@ -65,11 +65,6 @@ pub async fn run_router(router: Router<AppState>, needs: &[Resource]) -> Result<
     init_tracing();
     let state = AppState::from_env().await?;
     state.config.require(needs)?;
-    // Roll out new default role permissions with the deployment that brings them (the
-    // first cold start of any function writes them; a no-op when they are current).
-    if let Err(e) = crate::domain::roles::ensure_defaults(&state).await {
-        tracing::warn!(error = %e, "could not bring the default roles up to date");
-    }
     lambda_http::run(finish(router, state)).await
 }
 

@@ -1,6 +1,8 @@
 //! The five global roles. Their permissions are data (role items in the table); the
-//! defaults below are written by [`crate::domain::roles::ensure_defaults`] and upgraded
-//! when [`DEFAULTS_VERSION`] grows.
+//! defaults below are compiled in and versioned: a process reads the stored roles and
+//! answers this version's defaults for any stored by an older one, so a deployment that
+//! changes them takes effect without a write at cold start;
+//! [`crate::domain::roles::ensure_defaults`] writes them when an organization is created.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -8,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::RwLock;
 
+use crate::repo::roles::StoredRole;
 use crate::repo::{Repository, StoreError};
+use crate::time::Timestamp;
 
 pub use agentctl_wire::roles::{Permission, Role, RoleName};
 use strum::VariantArray;
@@ -35,6 +39,33 @@ pub fn default_permissions(role: RoleName) -> BTreeSet<Permission> {
     }
 }
 
+/// A role with this version's default permissions (`created_at` as first stored, else now).
+pub fn default_role(name: RoleName, created_at: Option<Timestamp>) -> Role {
+    Role {
+        id: name.id(),
+        name,
+        description: name.description().to_string(),
+        permissions: default_permissions(name),
+        created_at: created_at.unwrap_or_else(crate::time::now),
+    }
+}
+
+/// The roles in effect: each as stored when the current defaults (or newer ones) wrote
+/// it, else this version's defaults.
+pub fn current(stored: Vec<StoredRole>) -> HashMap<RoleName, Role> {
+    let mut stored: HashMap<RoleName, StoredRole> = stored.into_iter().map(|s| (s.role.name, s)).collect();
+    RoleName::VARIANTS
+        .iter()
+        .map(|&name| {
+            let role = match stored.remove(&name) {
+                Some(found) if found.defaults_version >= DEFAULTS_VERSION => found.role,
+                found => default_role(name, found.map(|s| s.role.created_at)),
+            };
+            (name, role)
+        })
+        .collect()
+}
+
 /// A process-local copy of the role table, refreshed every few minutes. Roles are
 /// global, five items, and change only when the defaults are upgraded.
 #[derive(Clone, Default)]
@@ -52,8 +83,7 @@ impl RoleCache {
         {
             return Ok(roles.clone());
         }
-        let roles: Arc<HashMap<RoleName, Role>> =
-            Arc::new(crate::repo::roles::list(repo).await?.into_iter().map(|r| (r.name, r)).collect());
+        let roles = Arc::new(current(crate::repo::roles::list(repo).await?));
         *self.inner.write().await = Some((Instant::now(), roles.clone()));
         Ok(roles)
     }

@@ -8,26 +8,27 @@ use crate::roles::{DEFAULTS_VERSION, Permission, Role, RoleName};
 use strum::VariantArray;
 
 /// Writes the five roles with their default permissions where the table lacks them or
-/// holds an older version of the defaults. Idempotent and safe to race.
+/// holds an older version of the defaults (when an organization is created: processes
+/// answer the current defaults meanwhile, [`crate::roles::current`]). Idempotent and safe
+/// to race.
 pub async fn ensure_defaults(state: &AppState) -> Result<()> {
-    let stored = state.roles.get(&state.repo).await?;
-    if stored.len() == RoleName::VARIANTS.len()
-        && stored.values().all(|r| r.permissions == crate::roles::default_permissions(r.name))
-    {
-        return Ok(());
+    let stored = repo::roles::list(&state.repo).await?;
+    let outdated: Vec<Role> = RoleName::VARIANTS
+        .iter()
+        .filter_map(|&name| {
+            let found = stored.iter().find(|s| s.role.name == name);
+            match found {
+                Some(s) if s.defaults_version >= DEFAULTS_VERSION => None,
+                _ => Some(crate::roles::default_role(name, found.map(|s| s.role.created_at))),
+            }
+        })
+        .collect();
+    for role in &outdated {
+        repo::roles::put_default(&state.repo, role, DEFAULTS_VERSION).await?;
     }
-    let now = crate::time::now();
-    for &name in RoleName::VARIANTS {
-        let role = Role {
-            id: name.id(),
-            name,
-            description: name.description().to_string(),
-            permissions: crate::roles::default_permissions(name),
-            created_at: stored.get(&name).map_or(now, |r| r.created_at),
-        };
-        repo::roles::put_default(&state.repo, &role, DEFAULTS_VERSION).await?;
+    if !outdated.is_empty() {
+        state.roles.invalidate().await;
     }
-    state.roles.invalidate().await;
     Ok(())
 }
 

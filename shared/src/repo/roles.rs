@@ -24,14 +24,22 @@ struct RoleRecord {
     created_at: Timestamp,
 }
 
-pub async fn list(repo: &Repository) -> Result<Vec<Role>, StoreError> {
+/// A role as stored, with the version of the defaults that wrote it.
+pub struct StoredRole {
+    pub role: Role,
+    pub defaults_version: u32,
+}
+
+pub async fn list(repo: &Repository) -> Result<Vec<StoredRole>, StoreError> {
     let items = repo.query_all(QuerySpec::table(keys::ROLE_PK.into(), keys::ROLE_PREFIX)).await?;
     items
         .into_iter()
         .map(|item| {
             let r: RoleRecord = from_item(item)?;
             let permissions: BTreeSet<Permission> = r.permissions.iter().filter_map(|p| p.parse().ok()).collect();
-            Ok(Role { id: r.id, name: r.name, description: r.description, permissions, created_at: r.created_at })
+            let role =
+                Role { id: r.id, name: r.name, description: r.description, permissions, created_at: r.created_at };
+            Ok(StoredRole { role, defaults_version: r.defaults_version })
         })
         .collect()
 }

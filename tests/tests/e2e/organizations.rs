@@ -1,6 +1,8 @@
 //! Organizations, subscription and roles: happy paths, validation, limits, races.
 
+use agentctl_shared::roles::DEFAULTS_VERSION;
 use agentctl_tests::{TestApp, assert_problem, slug};
+use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -240,30 +242,39 @@ async fn the_five_roles_are_data_with_permissions() {
 async fn newer_default_permissions_replace_older_stored_roles() {
     let app = TestApp::spawn().await;
     let org = app.create_org(&slug("upgrade")).await;
-    // A table written by an older version: the member role without catalog:read.
     let client = aws_sdk_dynamodb::Client::new(agentctl_tests::sdk().await);
-    client
-        .update_item()
-        .table_name(app.state.repo.table())
-        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S("ROLE".into()))
-        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("ROLE#member".into()))
-        .update_expression("SET defaults_version = :old, #p = :perms")
-        .expression_attribute_names("#p", "permissions")
-        .expression_attribute_values(":old", aws_sdk_dynamodb::types::AttributeValue::N("1".into()))
-        .expression_attribute_values(
-            ":perms",
-            aws_sdk_dynamodb::types::AttributeValue::L(vec![aws_sdk_dynamodb::types::AttributeValue::S(
-                "org:read".into(),
-            )]),
-        )
-        .send()
-        .await
-        .unwrap();
-    app.state.roles.invalidate().await;
-    let (_, roles) = app.get("/v1/roles", &org.owner_token).await;
-    assert_eq!(roles[4]["permissions"], json!(["org:read"]), "the old role as stored");
+    let store_member = async |version: u32| {
+        client
+            .update_item()
+            .table_name(app.state.repo.table())
+            .key("PK", AttributeValue::S("ROLE".into()))
+            .key("SK", AttributeValue::S("ROLE#member".into()))
+            .update_expression("SET defaults_version = :version, #p = :perms")
+            .expression_attribute_names("#p", "permissions")
+            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+            .expression_attribute_values(":perms", AttributeValue::L(vec![AttributeValue::S("org:read".into())]))
+            .send()
+            .await
+            .unwrap();
+        app.state.roles.invalidate().await;
+    };
+    let stored_version = async || {
+        let item = app.state.repo.get(&agentctl_shared::keys::role("member")).await.unwrap().unwrap();
+        item["defaults_version"].as_n().unwrap().parse::<u32>().unwrap()
+    };
+    let member_permissions = async || app.get("/v1/roles", &org.owner_token).await.1[4]["permissions"].clone();
 
-    agentctl_shared::domain::roles::ensure_defaults(&app.state).await.unwrap();
-    let (_, roles) = app.get("/v1/roles", &org.owner_token).await;
-    assert!(roles[4]["permissions"].as_array().unwrap().contains(&json!("catalog:read")), "{roles}");
+    // A role the current defaults wrote is data: served as stored.
+    store_member(DEFAULTS_VERSION).await;
+    assert_eq!(member_permissions().await, json!(["org:read"]), "the role as stored");
+
+    // A table written by an older version (the member role without catalog:read): this
+    // version's defaults are in effect at once, with nothing written (no write at cold
+    // start), and written when an organization is next created.
+    store_member(1).await;
+    assert!(member_permissions().await.as_array().unwrap().contains(&json!("catalog:read")));
+    assert_eq!(stored_version().await, 1, "nothing written by reading");
+    app.create_org(&slug("upgrade-next")).await;
+    assert_eq!(stored_version().await, DEFAULTS_VERSION);
+    assert!(member_permissions().await.as_array().unwrap().contains(&json!("catalog:read")));
 }
