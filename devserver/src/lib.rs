@@ -22,7 +22,6 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -43,6 +42,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("UsageFunction", fn_usage::router()),
         ("RequestsFunction", fn_requests::router()),
         ("WebhooksFunction", fn_webhooks::router()),
+        ("DocsFunction", fn_docs::router()),
     ]
 }
 
@@ -104,10 +104,8 @@ pub fn app(state: AppState) -> Router {
 pub fn app_with_authorizer(state: AppState, authorizer: AppState) -> Router {
     let (router, api) = merged();
     let gateway = Gateway { state: authorizer, public: Arc::new(public_routes(&api)) };
-    let api = Arc::new(api);
     let router = router
         .route_layer(middleware::from_fn_with_state(gateway, run_authorizer))
-        .route("/v1/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
         // The console authenticates its own cookie, as in AWS (no authorizer on its routes).
         .merge(fn_console::router());
     agentctl_shared::lambda::finish(router, state).layer(middleware::from_fn(peer_ip))
