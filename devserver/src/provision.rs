@@ -26,12 +26,12 @@ pub const INDEXES: [(&str, &str, &str); 3] = [
     (keys::GSI3, keys::GSI3PK, keys::GSI3SK),
 ];
 
-/// The key attributes of the table and its indexes with their types: strings, but the
-/// ranking index's sort key, a Number (spend).
+/// The key attributes of the table and its indexes with their types ([`keys::NUMBER_KEYS`]
+/// are Numbers, the rest strings).
 pub fn key_attribute_type(attribute: &str) -> ScalarAttributeType {
-    match attribute {
-        keys::GSI3SK => ScalarAttributeType::N,
-        _ => ScalarAttributeType::S,
+    match keys::NUMBER_KEYS.contains(&attribute) {
+        true => ScalarAttributeType::N,
+        false => ScalarAttributeType::S,
     }
 }
 

@@ -148,12 +148,12 @@ impl Cursor {
         }
         self.0
             .iter()
-            .map(|(k, v)| match k.as_str() {
-                keys::GSI3SK => match rust_decimal::Decimal::from_str_exact(v) {
+            .map(|(k, v)| match keys::NUMBER_KEYS.contains(&k.as_str()) {
+                true => match rust_decimal::Decimal::from_str_exact(v) {
                     Ok(_) => Ok((k.clone(), AttributeValue::N(v.clone()))),
                     Err(_) => Err(InvalidCursor),
                 },
-                _ => Ok((k.clone(), AttributeValue::S(v.clone()))),
+                false => Ok((k.clone(), AttributeValue::S(v.clone()))),
             })
             .collect()
     }

@@ -40,7 +40,7 @@ pub fn default_permissions(role: RoleName) -> BTreeSet<Permission> {
 }
 
 /// A role with this version's default permissions (`created_at` as first stored, else now).
-pub fn default_role(name: RoleName, created_at: Option<Timestamp>) -> Role {
+fn default_role(name: RoleName, created_at: Option<Timestamp>) -> Role {
     Role {
         id: name.id(),
         name,
@@ -50,18 +50,16 @@ pub fn default_role(name: RoleName, created_at: Option<Timestamp>) -> Role {
     }
 }
 
-/// The roles in effect: each as stored when the current defaults (or newer ones) wrote
-/// it, else this version's defaults.
-pub fn current(stored: Vec<StoredRole>) -> HashMap<RoleName, Role> {
+/// Each role in effect, and whether it is this version's defaults standing in for what
+/// an older version (or none) stored: as stored when the current defaults (or newer ones)
+/// wrote it.
+pub fn in_effect(stored: Vec<StoredRole>) -> Vec<(Role, bool)> {
     let mut stored: HashMap<RoleName, StoredRole> = stored.into_iter().map(|s| (s.role.name, s)).collect();
     RoleName::VARIANTS
         .iter()
-        .map(|&name| {
-            let role = match stored.remove(&name) {
-                Some(found) if found.defaults_version >= DEFAULTS_VERSION => found.role,
-                found => default_role(name, found.map(|s| s.role.created_at)),
-            };
-            (name, role)
+        .map(|&name| match stored.remove(&name) {
+            Some(found) if found.defaults_version >= DEFAULTS_VERSION => (found.role, false),
+            found => (default_role(name, found.map(|s| s.role.created_at)), true),
         })
         .collect()
 }
@@ -83,7 +81,8 @@ impl RoleCache {
         {
             return Ok(roles.clone());
         }
-        let roles = Arc::new(current(crate::repo::roles::list(repo).await?));
+        let roles = in_effect(crate::repo::roles::list(repo).await?);
+        let roles: Arc<HashMap<RoleName, Role>> = Arc::new(roles.into_iter().map(|(r, _)| (r.name, r)).collect());
         *self.inner.write().await = Some((Instant::now(), roles.clone()));
         Ok(roles)
     }

@@ -9,20 +9,12 @@ use strum::VariantArray;
 
 /// Writes the five roles with their default permissions where the table lacks them or
 /// holds an older version of the defaults (when an organization is created: processes
-/// answer the current defaults meanwhile, [`crate::roles::current`]). Idempotent and safe
+/// answer the current defaults meanwhile, [`crate::roles::in_effect`]). Idempotent and safe
 /// to race.
 pub async fn ensure_defaults(state: &AppState) -> Result<()> {
     let stored = repo::roles::list(&state.repo).await?;
-    let outdated: Vec<Role> = RoleName::VARIANTS
-        .iter()
-        .filter_map(|&name| {
-            let found = stored.iter().find(|s| s.role.name == name);
-            match found {
-                Some(s) if s.defaults_version >= DEFAULTS_VERSION => None,
-                _ => Some(crate::roles::default_role(name, found.map(|s| s.role.created_at))),
-            }
-        })
-        .collect();
+    let outdated: Vec<Role> =
+        crate::roles::in_effect(stored).into_iter().filter_map(|(role, default)| default.then_some(role)).collect();
     for role in &outdated {
         repo::roles::put_default(&state.repo, role, DEFAULTS_VERSION).await?;
     }

@@ -30,6 +30,9 @@ pub const GSI2SK: &str = "GSI2SK";
 pub const GSI3: &str = "GSI3";
 pub const GSI3PK: &str = "GSI3PK";
 pub const GSI3SK: &str = "GSI3SK";
+/// The key attributes of the table and its indexes that are Numbers (all others are
+/// strings): what the table is created with and how a cursor restores a key.
+pub const NUMBER_KEYS: [&str; 1] = [GSI3SK];
 /// TTL attribute of the table (epoch seconds).
 pub const TTL: &str = "expires_at_epoch";
 /// Every item names its entity type, so that mixed queries can tell items apart.
